@@ -1,0 +1,99 @@
+//! Storage for tracklane: the [`Store`] trait every backend implements, the types
+//! that cross it, and the embedded SQLite backend.
+//!
+//! A store appends milestones and updates the shipment projection in one
+//! transaction (DESIGN.md invariant 1), resolves tracking numbers to packages and
+//! drops repeated facts (invariant 2). It holds no wire format: callers hand it
+//! validated domain values and get domain values back. Driver errors never leave
+//! this crate; they become [`StoreError`].
+
+mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+pub use model::*;
+
+/// What can go wrong in a store, with the driver's error kept as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("{what} `{key}` was not found")]
+    NotFound {
+        /// What kind of thing, e.g. `shipment`.
+        what: &'static str,
+        /// The key asked for.
+        key: String,
+    },
+    /// The write clashes with what is stored (a duplicate key).
+    #[error("{what} `{key}` already exists")]
+    Conflict {
+        /// What kind of thing.
+        what: &'static str,
+        /// The clashing key.
+        key: String,
+    },
+    /// The store cannot be reached or written now; the caller may retry.
+    #[error("the store is unavailable: {context}")]
+    Unavailable {
+        /// What was being done.
+        context: String,
+        /// The driver's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Stored data could not be read back: a bug or a damaged file.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A result from a store.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The storage every part of tracklane goes through. One trait, several backends,
+/// one conformance suite (see `tests/`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Adds or replaces a warehouse.
+    async fn put_warehouse(&self, warehouse: tracklane_core::Warehouse) -> StoreResult<()>;
+    /// Every warehouse, by code.
+    async fn warehouses(&self) -> StoreResult<Vec<tracklane_core::Warehouse>>;
+    /// Sets a warehouse's receiving backlog.
+    async fn set_backlog(&self, code: &tracklane_core::WarehouseCode, backlog_units: u32) -> StoreResult<()>;
+
+    /// Adds or replaces a carrier.
+    async fn put_carrier(&self, carrier: tracklane_core::Carrier) -> StoreResult<()>;
+    /// Every carrier, by code.
+    async fn carriers(&self) -> StoreResult<Vec<tracklane_core::Carrier>>;
+
+    /// Adds or replaces a seller.
+    async fn put_seller(&self, seller: tracklane_core::Seller) -> StoreResult<()>;
+    /// Every seller.
+    async fn sellers(&self) -> StoreResult<Vec<tracklane_core::Seller>>;
+
+    /// Stores an API key's hash for a principal.
+    async fn put_key(&self, key_hash: &str, principal: Principal) -> StoreResult<()>;
+    /// The principal a key hash belongs to.
+    async fn principal(&self, key_hash: &str) -> StoreResult<Option<Principal>>;
+
+    /// Creates a shipment with its packages. Legs given on the packages are attached.
+    async fn create_shipment(&self, shipment: tracklane_core::Shipment) -> StoreResult<()>;
+    /// A shipment with its packages, legs, timelines and window audit.
+    async fn shipment(&self, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>>;
+    /// One page of shipment summaries, newest update first.
+    async fn list_shipments(&self, query: &ShipmentQuery) -> StoreResult<Page>;
+
+    /// Attaches tracking numbers to packages of one shipment for `actor`.
+    async fn assign_tracking(&self, actor: &Principal, shipment: &ShipmentKey, assignments: Vec<TrackingAssignment>, now: jiff::Timestamp) -> StoreResult<Vec<ItemOutcome>>;
+    /// Appends milestones pushed by `carrier`: resolves, authorises, deduplicates,
+    /// appends and updates the projection, all in one transaction.
+    async fn append_milestones(&self, carrier: &tracklane_core::CarrierCode, drafts: Vec<MilestoneDraft>, now: jiff::Timestamp) -> StoreResult<Vec<ItemOutcome>>;
+
+    /// Sets a shipment's delivery window, with an audit entry.
+    async fn set_delivery_window(&self, shipment: &ShipmentKey, change: WindowChangeRequest) -> StoreResult<WindowChange>;
+    /// Allows or forbids delivery-window automation for a shipment.
+    async fn set_window_automation(&self, shipment: &ShipmentKey, allowed: bool, now: jiff::Timestamp) -> StoreResult<()>;
+
+    /// Counts of what is stored, for metrics and benchmarks.
+    async fn counts(&self) -> StoreResult<Counts>;
+}

@@ -1,0 +1,313 @@
+//! The values that cross the [`Store`](crate::Store) trait: who is asking, what
+//! to write, what to look for, and what comes back.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use tracklane_core::projection::LatestMilestone;
+use tracklane_core::{
+    BoxId, CarrierCode, DeliveryWindow, LegMode, Marketplace, Milestone, Problem, SellerId, Shipment,
+    ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource, WarehouseCode, WindowSource, FreightMode,
+};
+
+/// Who an API key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "role", content = "id", rename_all = "lowercase")]
+pub enum Principal {
+    /// The operator of the hub: sees everything.
+    Operator,
+    /// A seller: sees its own shipments.
+    Seller(SellerId),
+    /// A carrier: sees the packages it carries.
+    Carrier(CarrierCode),
+}
+
+impl Principal {
+    /// Whether this principal may read `detail` (DESIGN.md invariant 6).
+    pub fn can_see(&self, detail: &ShipmentDetail) -> bool {
+        match self {
+            Principal::Operator => true,
+            Principal::Seller(seller) => detail.shipment.seller == *seller,
+            Principal::Carrier(carrier) => detail.carriers().any(|c| c == carrier),
+        }
+    }
+}
+
+/// How a caller names a shipment: its SP-API `shipmentId` or its confirmation id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentKey(pub String);
+
+impl ShipmentKey {
+    /// A key from either id form.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(id.into())
+    }
+}
+
+/// A validated milestone on its way into the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MilestoneDraft {
+    /// Its position in the caller's batch, for per-item results.
+    pub index: usize,
+    /// The tracking number it is for, normalised.
+    pub tracking_number: TrackingNumber,
+    /// The shipment it belongs to, when the carrier named it (lets the hub attach
+    /// a tracking number it has not seen yet).
+    pub shipment: Option<ShipmentKey>,
+    /// The box it belongs to, when named.
+    pub box_id: Option<BoxId>,
+    /// The fact itself.
+    pub milestone: Milestone,
+}
+
+/// A tracking number to attach to a box, or to every freight unit of an LTL/FTL
+/// shipment when no box is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingAssignment {
+    /// Position in the caller's batch.
+    pub index: usize,
+    /// The box; `None` attaches to every package (a PRO or bill of lading).
+    pub box_id: Option<BoxId>,
+    /// The number, normalised and validated.
+    pub tracking_number: TrackingNumber,
+    /// How the leg travels.
+    pub mode: LegMode,
+    /// Who supplied it.
+    pub source: TrackingSource,
+    /// The carrier of the leg (the caller's own, or the one a seller names).
+    pub carrier: CarrierCode,
+}
+
+/// What became of one item of a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum ItemOutcome {
+    /// Stored (and committed, once the call returns).
+    Accepted {
+        /// Position in the caller's batch.
+        index: usize,
+        /// Whether the carrier was attached by this item (auto-recognition).
+        detected: bool,
+    },
+    /// The same fact was already stored; nothing changed.
+    Duplicate {
+        /// Position in the caller's batch.
+        index: usize,
+    },
+    /// Not stored, and why.
+    Rejected {
+        /// Position in the caller's batch.
+        index: usize,
+        /// What was wrong and how to fix it.
+        problem: Problem,
+    },
+}
+
+/// Filters for a shipment listing. Every filter narrows; `None` means any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentQuery {
+    /// Whose listing it is: decides which shipments can appear at all.
+    pub viewer: Principal,
+    /// Only this status.
+    pub status: Option<ShipmentStatus>,
+    /// Only to this warehouse.
+    pub warehouse: Option<WarehouseCode>,
+    /// Only carried by this carrier.
+    pub carrier: Option<CarrierCode>,
+    /// Only for this marketplace.
+    pub marketplace: Option<Marketplace>,
+    /// Only shipments with a box that has no tracking number.
+    pub missing_tracking: bool,
+    /// Free text: shipment id, confirmation id, tracking number, or part of the name.
+    pub text: Option<String>,
+    /// Only shipments updated at or after this instant.
+    pub updated_since: Option<Timestamp>,
+    /// Continue after this cursor (from a previous [`Page`]).
+    pub cursor: Option<Cursor>,
+    /// Page size, at most [`PAGE_SIZE_MAX`].
+    pub limit: usize,
+}
+
+/// The largest page a listing returns.
+pub const PAGE_SIZE_MAX: usize = 200;
+
+impl ShipmentQuery {
+    /// A query with no filters for `viewer`.
+    pub fn new(viewer: Principal) -> Self {
+        Self {
+            viewer,
+            status: None,
+            warehouse: None,
+            carrier: None,
+            marketplace: None,
+            missing_tracking: false,
+            text: None,
+            updated_since: None,
+            cursor: None,
+            limit: 50,
+        }
+    }
+}
+
+/// Where a listing page ended: the last row's update time and sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The last row's `updated_at`, in microseconds.
+    pub updated_at_us: i64,
+    /// The last row's internal sequence number.
+    pub seq: i64,
+}
+
+impl Cursor {
+    /// The opaque text form handed to clients.
+    pub fn encode(&self) -> String {
+        format!("{:x}.{:x}", self.updated_at_us, self.seq)
+    }
+
+    /// Reads the text form back; `None` if it was not made by [`Cursor::encode`].
+    pub fn decode(text: &str) -> Option<Self> {
+        let (a, b) = text.split_once('.')?;
+        Some(Self { updated_at_us: i64::from_str_radix(a, 16).ok()?, seq: i64::from_str_radix(b, 16).ok()? })
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The rows, newest update first.
+    pub shipments: Vec<ShipmentSummary>,
+    /// Where the next page starts, if there is one.
+    pub next: Option<Cursor>,
+}
+
+/// A shipment as one row of the listing: the projection, without its boxes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShipmentSummary {
+    /// SP-API `shipmentId`.
+    pub shipment_id: String,
+    /// Confirmation id, such as `FBA15XYZ1234`.
+    pub confirmation_id: String,
+    /// SP-API `inboundPlanId`.
+    pub inbound_plan_id: String,
+    /// The seller's name for it.
+    pub name: String,
+    /// Owner.
+    pub seller_id: SellerId,
+    /// Destination warehouse.
+    pub warehouse: WarehouseCode,
+    /// Marketplace.
+    pub marketplace: Marketplace,
+    /// Small parcel or LTL/FTL.
+    pub shipping_mode: ShippingMode,
+    /// International freight mode.
+    pub freight_mode: FreightMode,
+    /// Status derived from its packages.
+    pub status: ShipmentStatus,
+    /// Carriers that carry any of its packages.
+    pub carriers: Vec<CarrierCode>,
+    /// The latest milestone over all packages.
+    pub latest_milestone: Option<LatestMilestone>,
+    /// Whether some box has no tracking number.
+    pub missing_tracking: bool,
+    /// Delivery window and who set it.
+    pub delivery_window: Option<(DeliveryWindow, WindowSource)>,
+    /// Distinct SKUs.
+    pub sku_count: u32,
+    /// Boxes or freight units.
+    pub box_count: u32,
+    /// Units sent.
+    pub units_expected: u32,
+    /// Units counted at the warehouse.
+    pub units_received: u32,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When its projection last changed.
+    pub updated_at: Timestamp,
+    /// Internal sequence (for cursors).
+    #[serde(skip)]
+    pub seq: i64,
+}
+
+/// A stored milestone, as a timeline shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredMilestone {
+    /// The fact.
+    pub milestone: Milestone,
+    /// The carrier that reported it.
+    pub carrier: CarrierCode,
+    /// The tracking number it was reported for.
+    pub tracking_number: TrackingNumber,
+    /// When the hub received it.
+    pub received_at: Timestamp,
+    /// Whether it arrived after tracking closed (kept, but changed nothing).
+    pub after_close: bool,
+}
+
+/// A shipment with everything the detail page needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShipmentDetail {
+    /// The shipment, its packages, their legs and tracking state.
+    pub shipment: Shipment,
+    /// Derived status.
+    pub status: ShipmentStatus,
+    /// When its projection last changed.
+    pub updated_at: Timestamp,
+    /// Each package's milestones, oldest first, in package order.
+    pub timelines: Vec<Vec<StoredMilestone>>,
+    /// Every delivery-window change, oldest first.
+    pub window_history: Vec<WindowChange>,
+}
+
+impl ShipmentDetail {
+    /// Every carrier with a leg on any package.
+    pub fn carriers(&self) -> impl Iterator<Item = &CarrierCode> {
+        self.shipment.packages.iter().flat_map(|p| p.legs.iter().map(|l| &l.carrier))
+    }
+}
+
+/// A request to change a delivery window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowChangeRequest {
+    /// The new window.
+    pub window: DeliveryWindow,
+    /// Who sets it.
+    pub source: WindowSource,
+    /// The account making the change, for the audit (`seller:…`, `carrier:…`).
+    pub actor: String,
+    /// Why, in the actor's words.
+    pub reason: String,
+    /// When.
+    pub now: Timestamp,
+}
+
+/// One audited delivery-window change (DESIGN.md invariant 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowChange {
+    /// When it changed.
+    pub at: Timestamp,
+    /// Who changed it.
+    pub actor: String,
+    /// The window before, if any.
+    pub from: Option<DeliveryWindow>,
+    /// The window after.
+    pub to: DeliveryWindow,
+    /// The kind of setter.
+    pub source: WindowSource,
+    /// Why.
+    pub reason: String,
+}
+
+/// How much is stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Shipments.
+    pub shipments: u64,
+    /// Packages.
+    pub packages: u64,
+    /// Milestones.
+    pub milestones: u64,
+}

@@ -1,0 +1,416 @@
+//! The embedded SQLite backend: one writer thread (see [`writer`]) and a small
+//! pool of read connections. WAL lets readers run beside the writer.
+
+mod read;
+mod rows;
+mod schema;
+mod writer;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use rusqlite::{params, Connection, OpenFlags};
+use tracklane_core::projection::ShipmentFacts;
+use tracklane_core::{Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, Warehouse, WarehouseCode};
+
+use self::rows::{to_json, unavailable};
+use self::writer::{Cache, Finish, Job, Writer};
+use crate::{
+    Counts, ItemOutcome, MilestoneDraft, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery, Store,
+    StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
+};
+
+/// Jobs that may wait for the writer before callers are held back.
+const WRITE_QUEUE_DEPTH: usize = 256;
+/// Read connections kept open.
+const READERS_MAX: usize = 4;
+
+/// A store in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    jobs: tokio::sync::mpsc::Sender<Job>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    path: Arc<std::path::PathBuf>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`, applies migrations, and
+    /// starts the writer thread.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable {
+                context: format!("creating {}", dir.display()),
+                source: Box::new(e),
+            })?;
+        }
+        let mut conn = Connection::open(path).map_err(unavailable("opening the database"))?;
+        conn.execute_batch(schema::CONNECTION_PRAGMAS).map_err(unavailable("configuring the database"))?;
+        schema::migrate(&mut conn).map_err(unavailable("migrating the database"))?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(WRITE_QUEUE_DEPTH);
+        let writer = Writer { conn, cache: Cache::default() };
+        std::thread::Builder::new()
+            .name("tracklane-sqlite-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(|e| StoreError::Unavailable { context: "starting the writer thread".into(), source: Box::new(e) })?;
+        Ok(Self { jobs: sender, readers: Arc::new(Mutex::new(Vec::new())), path: Arc::new(path.to_owned()) })
+    }
+
+    /// Runs `f` on the writer thread inside a transaction; returns after commit.
+    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |w: &mut Writer| {
+            let result = f(w);
+            let ok = result.is_ok();
+            let finish: Finish = Box::new(move |commit: Result<(), String>| {
+                let _ = reply.send(match (result, commit) {
+                    (Err(e), _) => Err(e),
+                    (Ok(v), Ok(())) => Ok(v),
+                    (Ok(_), Err(e)) => Err(StoreError::Unavailable { context: "committing".into(), source: e.into() }),
+                });
+            });
+            (ok, finish)
+        });
+        let gone = || StoreError::Unavailable { context: "the writer thread stopped".into(), source: "channel closed".into() };
+        self.jobs.send(job).await.map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+
+    /// Runs `f` on a read connection on the blocking pool.
+    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match readers.lock().ok().and_then(|mut pool| pool.pop()) {
+                Some(conn) => conn,
+                None => {
+                    let conn = Connection::open_with_flags(
+                        path.as_path(),
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )
+                    .map_err(unavailable("opening a read connection"))?;
+                    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;")
+                        .map_err(unavailable("configuring a read connection"))?;
+                    conn
+                }
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = readers.lock() {
+                if pool.len() < READERS_MAX {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable { context: "a read task failed".into(), source: Box::new(e) })?
+    }
+
+    async fn put_body(&self, table: &'static str, key: String, body: String) -> StoreResult<()> {
+        self.write(move |w| {
+            let sql = format!("INSERT OR REPLACE INTO {table} VALUES (?1, ?2)");
+            w.conn.execute(&sql, params![key, body]).map_err(unavailable("storing reference data"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn bodies<T: for<'de> serde::Deserialize<'de> + Send + 'static>(&self, table: &'static str) -> StoreResult<Vec<T>> {
+        self.read(move |conn| {
+            let sql = format!("SELECT body FROM {table} ORDER BY 1");
+            let mut statement = conn.prepare_cached(&sql).map_err(unavailable("reading reference data"))?;
+            let texts: Vec<String> = statement
+                .query_map([], |r| r.get(0))
+                .and_then(|rows| rows.collect())
+                .map_err(unavailable("reading reference data"))?;
+            texts.iter().map(|t| rows::from_json(t)).collect()
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn put_warehouse(&self, warehouse: Warehouse) -> StoreResult<()> {
+        self.put_body("warehouse", warehouse.code.to_string(), to_json(&warehouse)?).await
+    }
+
+    async fn warehouses(&self) -> StoreResult<Vec<Warehouse>> {
+        self.bodies("warehouse").await
+    }
+
+    async fn set_backlog(&self, code: &WarehouseCode, backlog_units: u32) -> StoreResult<()> {
+        let code = code.clone();
+        self.write(move |w| {
+            let body: Option<String> = w
+                .conn
+                .query_row("SELECT body FROM warehouse WHERE code = ?1", [code.as_str()], |r| r.get(0))
+                .map_err(|_| StoreError::NotFound { what: "warehouse", key: code.to_string() })
+                .ok();
+            let Some(body) = body else {
+                return Err(StoreError::NotFound { what: "warehouse", key: code.to_string() });
+            };
+            let mut warehouse: Warehouse = rows::from_json(&body)?;
+            warehouse.backlog_units = backlog_units;
+            w.conn
+                .execute("UPDATE warehouse SET body = ?2 WHERE code = ?1", params![code.as_str(), to_json(&warehouse)?])
+                .map_err(unavailable("setting a backlog"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn put_carrier(&self, carrier: Carrier) -> StoreResult<()> {
+        self.put_body("carrier", carrier.code.to_string(), to_json(&carrier)?).await
+    }
+
+    async fn carriers(&self) -> StoreResult<Vec<Carrier>> {
+        self.bodies("carrier").await
+    }
+
+    async fn put_seller(&self, seller: Seller) -> StoreResult<()> {
+        self.put_body("seller", seller.id.to_string(), to_json(&seller)?).await
+    }
+
+    async fn sellers(&self) -> StoreResult<Vec<Seller>> {
+        self.bodies("seller").await
+    }
+
+    async fn put_key(&self, key_hash: &str, principal: Principal) -> StoreResult<()> {
+        self.put_body("api_key", key_hash.to_owned(), to_json(&principal)?).await
+    }
+
+    async fn principal(&self, key_hash: &str) -> StoreResult<Option<Principal>> {
+        let key_hash = key_hash.to_owned();
+        self.read(move |conn| {
+            let body: Option<String> = conn
+                .prepare_cached("SELECT principal FROM api_key WHERE key_hash = ?1")
+                .and_then(|mut s| rusqlite::OptionalExtension::optional(s.query_row([key_hash], |r| r.get(0))))
+                .map_err(unavailable("looking up a key"))?;
+            body.map(|b| rows::from_json(&b)).transpose()
+        })
+        .await
+    }
+
+    async fn create_shipment(&self, shipment: Shipment) -> StoreResult<()> {
+        self.write(move |w| insert_shipment(&w.conn, &shipment)).await
+    }
+
+    async fn shipment(&self, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>> {
+        let key = key.clone();
+        self.read(move |conn| read::shipment_detail(conn, &key)).await
+    }
+
+    async fn list_shipments(&self, query: &ShipmentQuery) -> StoreResult<Page> {
+        let query = query.clone();
+        self.read(move |conn| read::list(conn, &query)).await
+    }
+
+    async fn assign_tracking(
+        &self,
+        actor: &Principal,
+        shipment: &ShipmentKey,
+        assignments: Vec<TrackingAssignment>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ItemOutcome>> {
+        let key = shipment.clone();
+        let actor = actor.clone();
+        self.write(move |w| {
+            // A seller may only touch its own shipments; carriers attach by
+            // knowing the shipment, as FIST's auto-recognition does.
+            if let Principal::Seller(seller) = &actor {
+                let owner: Option<String> = w
+                    .conn
+                    .query_row("SELECT seller_id FROM shipment WHERE id = ?1 OR confirmation_id = ?1", [&key.0], |r| r.get(0))
+                    .ok();
+                if owner.as_deref() != Some(seller.as_str()) {
+                    return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+                }
+            }
+            w.assign(&key, assignments, now.as_microsecond())
+        })
+        .await
+    }
+
+    async fn append_milestones(&self, carrier: &CarrierCode, drafts: Vec<MilestoneDraft>, now: Timestamp) -> StoreResult<Vec<ItemOutcome>> {
+        let carrier = carrier.clone();
+        self.write(move |w| w.append(&carrier, drafts, now.as_microsecond())).await
+    }
+
+    async fn set_delivery_window(&self, shipment: &ShipmentKey, change: WindowChangeRequest) -> StoreResult<WindowChange> {
+        let key = shipment.clone();
+        self.write(move |w| {
+            let Some(seq) = w.shipment_seq(&key)? else {
+                return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+            };
+            let (start, end): (Option<String>, Option<String>) = w
+                .conn
+                .query_row("SELECT window_start, window_end FROM shipment WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(unavailable("reading a delivery window"))?;
+            let from = rows::window(start, end)?;
+            let now_us = change.now.as_microsecond();
+            let to = change.window;
+            w.conn
+                .execute(
+                    "UPDATE shipment SET window_start = ?2, window_end = ?3, window_source = ?4, updated_at = ?5 WHERE seq = ?1",
+                    params![seq, to.start_date.to_string(), to.end_date.to_string(), change.source.number(), now_us],
+                )
+                .map_err(unavailable("setting a delivery window"))?;
+            w.conn
+                .execute(
+                    "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        seq,
+                        now_us,
+                        change.actor,
+                        from.map(|f| f.start_date.to_string()),
+                        from.map(|f| f.end_date.to_string()),
+                        to.start_date.to_string(),
+                        to.end_date.to_string(),
+                        change.source.number(),
+                        change.reason
+                    ],
+                )
+                .map_err(unavailable("auditing a delivery window"))?;
+            Ok(WindowChange { at: change.now, actor: change.actor, from, to, source: change.source, reason: change.reason })
+        })
+        .await
+    }
+
+    async fn set_window_automation(&self, shipment: &ShipmentKey, allowed: bool, now: Timestamp) -> StoreResult<()> {
+        let key = shipment.clone();
+        self.write(move |w| {
+            let changed = w
+                .conn
+                .execute(
+                    "UPDATE shipment SET allows_window_automation = ?2, updated_at = ?3 WHERE id = ?1 OR confirmation_id = ?1",
+                    params![key.0, allowed, now.as_microsecond()],
+                )
+                .map_err(unavailable("setting window automation"))?;
+            if changed == 0 {
+                return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn counts(&self) -> StoreResult<Counts> {
+        self.read(|conn| {
+            let count = |table: &str| -> StoreResult<u64> {
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
+                    .map(|n| n as u64)
+                    .map_err(unavailable("counting"))
+            };
+            Ok(Counts { shipments: count("shipment")?, packages: count("package")?, milestones: count("milestone")? })
+        })
+        .await
+    }
+}
+
+/// Inserts a new shipment, its packages, and any legs they already carry.
+fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
+    let exists: bool = conn
+        .prepare_cached("SELECT 1 FROM shipment WHERE id = ?1 OR confirmation_id = ?2")
+        .and_then(|mut s| s.exists(params![shipment.id.as_str(), shipment.confirmation_id.as_str()]))
+        .map_err(unavailable("checking a shipment id"))?;
+    if exists {
+        return Err(StoreError::Conflict { what: "shipment", key: shipment.confirmation_id.to_string() });
+    }
+    let body = to_json(&rows::ShipmentBody {
+        inbound_plan_id: shipment.inbound_plan_id.clone(),
+        kind: shipment.kind,
+        source_address: shipment.source_address.clone(),
+    })?;
+    let facts = ShipmentFacts {
+        is_cancelled: shipment.is_cancelled,
+        units_expected: shipment.units_expected(),
+        units_received: shipment.units_received(),
+    };
+    let status = ShipmentStatus::derive(facts, shipment.packages.iter().map(|p| p.track.status(p.has_tracking())));
+    let mut carriers: Vec<&str> = shipment.packages.iter().flat_map(|p| p.legs.iter().map(|l| l.carrier.as_str())).collect();
+    carriers.sort_unstable();
+    carriers.dedup();
+    let (window, source) = match &shipment.delivery_window {
+        Some((w, s)) => (Some(*w), Some(s.number())),
+        None => (None, None),
+    };
+    let created_us = shipment.created_at.as_microsecond();
+    conn.prepare_cached(
+        "INSERT INTO shipment (id, confirmation_id, seller_id, name, warehouse, marketplace, shipping_mode, freight_mode,
+             selected_carrier, window_start, window_end, window_source, allows_window_automation, is_cancelled, created_at, body,
+             status, missing_tracking, carriers, sku_count, box_count, units_expected, units_received, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            shipment.id.as_str(),
+            shipment.confirmation_id.as_str(),
+            shipment.seller.as_str(),
+            shipment.name,
+            shipment.warehouse.as_str(),
+            shipment.marketplace.number(),
+            shipment.shipping_mode.number(),
+            shipment.freight_mode.number(),
+            shipment.selected_carrier.as_ref().map(|c| c.as_str()),
+            window.map(|w| w.start_date.to_string()),
+            window.map(|w| w.end_date.to_string()),
+            source,
+            shipment.allows_window_automation,
+            shipment.is_cancelled,
+            created_us,
+            body,
+            status.number(),
+            shipment.is_missing_tracking(),
+            carriers.join(" "),
+            shipment.sku_count() as i64,
+            shipment.packages.len() as i64,
+            facts.units_expected,
+            facts.units_received,
+            created_us,
+        ])
+    })
+    .map_err(unavailable("inserting a shipment"))?;
+    let shipment_seq = conn.last_insert_rowid();
+    for package in &shipment.packages {
+        let body = to_json(&rows::PackageBody {
+            weight_grams: package.weight_grams,
+            dimensions_mm: package.dimensions_mm,
+            items: package.items.clone(),
+        })?;
+        conn.prepare_cached("INSERT INTO package (shipment_seq, box_id, body) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![shipment_seq, package.box_id.as_str(), body]))
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    StoreError::Conflict { what: "box", key: package.box_id.to_string() }
+                }
+                other => unavailable("inserting a package")(other),
+            })?;
+        let package_seq = conn.last_insert_rowid();
+        for leg in &package.legs {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO leg (package_seq, shipment_seq, carrier, tracking_number, mode, source, detected_by, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    package_seq,
+                    shipment_seq,
+                    leg.carrier.as_str(),
+                    leg.tracking_number.as_str(),
+                    leg.mode.number(),
+                    leg.source.number(),
+                    leg.detected_by.number(),
+                    leg.added_at.as_microsecond()
+                ])
+            })
+            .map_err(unavailable("inserting a leg"))?;
+        }
+    }
+    Ok(())
+}

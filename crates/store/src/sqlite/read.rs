@@ -1,0 +1,357 @@
+//! Reads: the shipment listing and the shipment detail. Both run on read
+//! connections beside the writer.
+
+use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension, Row};
+use tracklane_core::projection::ShipmentFacts;
+use tracklane_core::{
+    BoxId, CarrierCode, ConfirmationId, DetectedBy, FreightMode, Leg, LegMode, Location, Marketplace, Milestone, Package,
+    PackageTrack, SellerId, Shipment, ShipmentId, ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource,
+    WarehouseCode, WindowSource,
+};
+
+use super::rows::{self, unavailable};
+use crate::{
+    Cursor, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreError, StoreResult,
+    StoredMilestone, WindowChange, PAGE_SIZE_MAX,
+};
+
+const SUMMARY_COLUMNS: &str = "seq, id, confirmation_id, body, name, seller_id, warehouse, marketplace, shipping_mode, freight_mode,
+    status, carriers, latest_code, latest_sub_code, latest_at, latest_fingerprint, missing_tracking, window_start, window_end,
+    window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at";
+
+fn parse_id<T>(text: String, parse: fn(&str) -> Result<T, tracklane_core::id::IdError>) -> StoreResult<T> {
+    parse(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
+    let e = unavailable("reading a shipment row");
+    let get_i = |i: usize| r.get::<_, i64>(i);
+    let get_o = |i: usize| r.get::<_, Option<i64>>(i);
+    let get_s = |i: usize| r.get::<_, String>(i);
+    let inner = || -> rusqlite::Result<_> {
+        Ok((
+            get_i(0)?,
+            get_s(1)?,
+            get_s(2)?,
+            get_s(3)?,
+            get_s(4)?,
+            get_s(5)?,
+            get_s(6)?,
+            [get_i(7)?, get_i(8)?, get_i(9)?, get_i(10)?],
+            get_s(11)?,
+            [get_o(12)?, get_o(13)?, get_o(14)?, get_o(15)?],
+            get_i(16)? != 0,
+            (r.get::<_, Option<String>>(17)?, r.get::<_, Option<String>>(18)?, get_o(19)?),
+            [get_i(20)?, get_i(21)?, get_i(22)?, get_i(23)?, get_i(24)?, get_i(25)?],
+        ))
+    };
+    let (seq, id, confirmation, body, name, seller, warehouse, codes, carriers, latest, missing, window, counts) = inner().map_err(e)?;
+    let body: rows::ShipmentBody = rows::from_json(&body)?;
+    let window = match (rows::window(window.0, window.1)?, window.2) {
+        (Some(w), Some(s)) => Some((w, rows::coded(s, WindowSource::from_number, "window source")?)),
+        _ => None,
+    };
+    Ok(ShipmentSummary {
+        shipment_id: id,
+        confirmation_id: confirmation,
+        inbound_plan_id: body.inbound_plan_id.to_string(),
+        name,
+        seller_id: parse_id(seller, SellerId::parse)?,
+        warehouse: parse_id(warehouse, WarehouseCode::parse)?,
+        marketplace: rows::coded(codes[0], Marketplace::from_number, "marketplace")?,
+        shipping_mode: rows::coded(codes[1], ShippingMode::from_number, "shipping mode")?,
+        freight_mode: rows::coded(codes[2], FreightMode::from_number, "freight mode")?,
+        status: rows::coded(codes[3], ShipmentStatus::from_number, "shipment status")?,
+        carriers: carriers.split_whitespace().map(|c| parse_id(c.to_owned(), CarrierCode::parse)).collect::<StoreResult<_>>()?,
+        latest_milestone: rows::latest(latest[0], latest[1], latest[2], latest[3])?,
+        missing_tracking: missing,
+        delivery_window: window,
+        sku_count: counts[0] as u32,
+        box_count: counts[1] as u32,
+        units_expected: counts[2] as u32,
+        units_received: counts[3] as u32,
+        created_at: rows::timestamp(counts[4])?,
+        updated_at: rows::timestamp(counts[5])?,
+        seq,
+    })
+}
+
+/// One page of the listing. The filters become one SQL query whose ORDER BY
+/// matches an index, so a page costs the same at the millionth shipment as at the
+/// first.
+pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let mut bind = |clause: &str, value: Value, clauses: &mut Vec<String>| {
+        values.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+    };
+    match &query.viewer {
+        Principal::Operator => {}
+        Principal::Seller(seller) => bind("seller_id = ?", Value::Text(seller.to_string()), &mut clauses),
+        Principal::Carrier(carrier) => {
+            bind("seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)", Value::Text(carrier.to_string()), &mut clauses)
+        }
+    }
+    if query.missing_tracking {
+        // Spelled as a literal so SQLite can use the partial index.
+        clauses.push("missing_tracking = 1".into());
+    }
+    if let Some(status) = query.status {
+        bind("status = ?", Value::Integer(status.number().into()), &mut clauses);
+    }
+    if let Some(warehouse) = &query.warehouse {
+        bind("warehouse = ?", Value::Text(warehouse.to_string()), &mut clauses);
+    }
+    if let Some(carrier) = &query.carrier {
+        bind("seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)", Value::Text(carrier.to_string()), &mut clauses);
+    }
+    if let Some(marketplace) = query.marketplace {
+        bind("marketplace = ?", Value::Integer(marketplace.number().into()), &mut clauses);
+    }
+    if let Some(since) = query.updated_since {
+        bind("updated_at >= ?", Value::Integer(since.as_microsecond()), &mut clauses);
+    }
+    if let Some(text) = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let number = tracklane_core::TrackingNumber::normalize(text).map(String::from).unwrap_or_default();
+        let upper = text.to_uppercase();
+        let n = values.len();
+        values.push(Value::Text(text.to_owned()));
+        values.push(Value::Text(upper));
+        values.push(Value::Text(number));
+        values.push(Value::Text(format!("%{}%", text.replace(['%', '_'], ""))));
+        clauses.push(format!(
+            "(id = ?{a} OR confirmation_id = ?{b} OR seq IN (SELECT shipment_seq FROM leg WHERE tracking_number = ?{c})
+              OR seq IN (SELECT shipment_seq FROM package WHERE box_id = ?{b}) OR name LIKE ?{d})",
+            a = n + 1,
+            b = n + 2,
+            c = n + 3,
+            d = n + 4
+        ));
+    }
+    if let Some(cursor) = query.cursor {
+        values.push(Value::Integer(cursor.updated_at_us));
+        values.push(Value::Integer(cursor.seq));
+        clauses.push(format!("(updated_at, seq) < (?{}, ?{})", values.len() - 1, values.len()));
+    }
+    let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
+    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM shipment {filter} ORDER BY updated_at DESC, seq DESC LIMIT {}", limit + 1);
+    let mut statement = conn.prepare_cached(&sql).map_err(unavailable("listing shipments"))?;
+    let mut rows = statement.query(params_from_iter(values)).map_err(unavailable("listing shipments"))?;
+    let mut shipments = Vec::with_capacity(limit + 1);
+    while let Some(row) = rows.next().map_err(unavailable("listing shipments"))? {
+        shipments.push(summary(row)?);
+    }
+    let next = if shipments.len() > limit {
+        shipments.truncate(limit);
+        shipments.last().map(|s| Cursor { updated_at_us: s.updated_at.as_microsecond(), seq: s.seq })
+    } else {
+        None
+    };
+    Ok(Page { shipments, next })
+}
+
+/// The detail of one shipment, or `None`.
+pub(crate) fn shipment_detail(conn: &Connection, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled FROM shipment WHERE id = ?1 OR confirmation_id = ?1"
+    );
+    let mut statement = conn.prepare_cached(&sql).map_err(unavailable("reading a shipment"))?;
+    let found = statement
+        .query_row([&key.0], |r| {
+            Ok((summary(r), r.get::<_, Option<String>>(26)?, r.get::<_, bool>(27)?, r.get::<_, bool>(28)?, r.get::<_, String>(3)?))
+        })
+        .optional()
+        .map_err(unavailable("reading a shipment"))?;
+    let Some((summary, selected, automation, cancelled, body)) = found else { return Ok(None) };
+    let summary = summary?;
+    let body: rows::ShipmentBody = rows::from_json(&body)?;
+
+    let mut packages = Vec::new();
+    let mut timelines = Vec::new();
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT seq, box_id, body, latest_code, latest_sub_code, latest_at, latest_fingerprint, is_closed, first_event_at,
+                    milestone_count, head_milestone
+             FROM package WHERE shipment_seq = ?1 ORDER BY seq",
+        )
+        .map_err(unavailable("reading packages"))?;
+    type PackageRow = (i64, String, String, [Option<i64>; 4], bool, Option<i64>, i64, Option<i64>);
+    let package_rows: Vec<PackageRow> = statement
+        .query_map([summary.seq], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(unavailable("reading packages"))?;
+    for (seq, box_id, body, latest, is_closed, first_event_at, count, head) in package_rows {
+        let package_body: rows::PackageBody = rows::from_json(&body)?;
+        let track = PackageTrack {
+            latest: rows::latest(latest[0], latest[1], latest[2], latest[3])?,
+            is_closed,
+            first_event_at: first_event_at.map(rows::timestamp).transpose()?,
+            milestone_count: count as u32,
+        };
+        timelines.push(timeline(conn, head, &track)?);
+        packages.push(Package {
+            box_id: parse_id(box_id, BoxId::parse)?,
+            weight_grams: package_body.weight_grams,
+            dimensions_mm: package_body.dimensions_mm,
+            items: package_body.items,
+            legs: legs(conn, seq)?,
+            track,
+        });
+    }
+    let facts = ShipmentFacts {
+        is_cancelled: cancelled,
+        units_expected: summary.units_expected,
+        units_received: summary.units_received,
+    };
+    debug_assert_eq!(facts.is_cancelled, cancelled);
+    let shipment = Shipment {
+        id: parse_id(summary.shipment_id.clone(), ShipmentId::parse)?,
+        inbound_plan_id: body.inbound_plan_id,
+        confirmation_id: parse_id(summary.confirmation_id.clone(), ConfirmationId::parse)?,
+        seller: summary.seller_id.clone(),
+        name: summary.name.clone(),
+        kind: body.kind,
+        source_address: body.source_address,
+        warehouse: summary.warehouse.clone(),
+        marketplace: summary.marketplace,
+        shipping_mode: summary.shipping_mode,
+        freight_mode: summary.freight_mode,
+        selected_carrier: selected.map(|c| parse_id(c, CarrierCode::parse)).transpose()?,
+        delivery_window: summary.delivery_window,
+        allows_window_automation: automation,
+        created_at: summary.created_at,
+        is_cancelled: cancelled,
+        packages,
+    };
+    Ok(Some(ShipmentDetail {
+        shipment,
+        status: summary.status,
+        updated_at: summary.updated_at,
+        timelines,
+        window_history: window_history(conn, summary.seq)?,
+    }))
+}
+
+fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
+    let mut statement = conn
+        .prepare_cached("SELECT carrier, tracking_number, mode, source, detected_by, added_at FROM leg WHERE package_seq = ?1 ORDER BY added_at")
+        .map_err(unavailable("reading legs"))?;
+    let raw: Vec<(String, String, i64, i64, i64, i64)> = statement
+        .query_map([package_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(unavailable("reading legs"))?;
+    raw.into_iter()
+        .map(|(carrier, number, mode, source, detected, added)| {
+            Ok(Leg {
+                carrier: parse_id(carrier, CarrierCode::parse)?,
+                tracking_number: parse_id(number, TrackingNumber::parse)?,
+                mode: rows::coded(mode, LegMode::from_number, "leg mode")?,
+                source: rows::coded(source, TrackingSource::from_number, "tracking source")?,
+                detected_by: rows::coded(detected, DetectedBy::from_number, "detected by")?,
+                added_at: rows::timestamp(added)?,
+            })
+        })
+        .collect()
+}
+
+/// Walks a package's milestone chain from its newest milestone back, and returns
+/// the milestones oldest first.
+fn timeline(conn: &Connection, head: Option<i64>, track: &PackageTrack) -> StoreResult<Vec<StoredMilestone>> {
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT prev_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at, received_at,
+                    carrier, tracking_number, event_id, fingerprint
+             FROM milestone WHERE seq = ?1",
+        )
+        .map_err(unavailable("reading a timeline"))?;
+    let closing = track.latest.as_ref().filter(|_| track.is_closed);
+    let mut out = Vec::new();
+    let mut next = head;
+    // The chain is as long as the package's milestone count; the bound guards
+    // against a damaged file pointing in a circle.
+    let mut steps_left = track.milestone_count as usize + 1;
+    while let Some(seq) = next {
+        if steps_left == 0 {
+            return Err(StoreError::Corrupt(format!("milestone chain through {seq} is longer than its count")));
+        }
+        steps_left -= 1;
+        let row = statement
+            .query_row([seq], |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    [r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?],
+                    [r.get::<_, i64>(8)?, r.get::<_, i64>(9)?],
+                    r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, Option<String>>(12)?,
+                    r.get::<_, i64>(13)?,
+                ))
+            })
+            .map_err(unavailable("reading a timeline"))?;
+        let (prev, code, sub, raw_code, description, [city, region, country_code], [occurred, received], carrier, number, event_id, fp) = row;
+        let milestone = Milestone {
+            code: rows::code(code)?,
+            sub_code: rows::sub_code(sub)?,
+            raw_code,
+            description,
+            location: Location { city, region, country_code },
+            occurred_at: rows::timestamp(occurred)?,
+            event_id,
+        };
+        let after_close = closing.is_some_and(|c| (milestone.occurred_at, fp as u64) > (c.occurred_at, c.fingerprint.0));
+        out.push(StoredMilestone {
+            milestone,
+            carrier: parse_id(carrier, CarrierCode::parse)?,
+            tracking_number: parse_id(number, TrackingNumber::parse)?,
+            received_at: rows::timestamp(received)?,
+            after_close,
+        });
+        next = prev;
+    }
+    out.sort_by_key(|m| (m.milestone.occurred_at, m.milestone.fingerprint()));
+    Ok(out)
+}
+
+fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<WindowChange>> {
+    let mut statement = conn
+        .prepare_cached(
+            "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason FROM window_change WHERE shipment_seq = ?1 ORDER BY seq",
+        )
+        .map_err(unavailable("reading window history"))?;
+    type Raw = (i64, String, Option<String>, Option<String>, String, String, i64, String);
+    let raw: Vec<Raw> = statement
+        .query_map([shipment_seq], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(unavailable("reading window history"))?;
+    raw.into_iter()
+        .map(|(at, actor, fs, fe, ts, te, source, reason)| {
+            Ok(WindowChange {
+                at: rows::timestamp(at)?,
+                actor,
+                from: rows::window(fs, fe)?,
+                to: rows::window(Some(ts), Some(te))?.ok_or_else(|| StoreError::Corrupt("window change without a window".into()))?,
+                source: rows::coded(source, WindowSource::from_number, "window source")?,
+                reason,
+            })
+        })
+        .collect()
+}

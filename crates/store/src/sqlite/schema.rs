@@ -1,0 +1,161 @@
+//! The SQLite schema and its migrations, applied in order at open. Each
+//! migration runs once; `PRAGMA user_version` records how far a file has come.
+//!
+//! The milestone table is an append-only log with no secondary index: every index
+//! on a random key (package, fingerprint) turns one appended row into a random
+//! page write, which costs several times the insert itself. Dedup and the
+//! timeline are served instead by the package row, which holds the package's
+//! fingerprints and the sequence number of its newest milestone; each milestone
+//! row points at the previous one of its package (`prev_seq`), so a timeline is a
+//! walk down that chain.
+
+use rusqlite::Connection;
+
+/// Migrations, oldest first. Never edit one that has shipped; append a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE warehouse (
+    code TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE carrier (
+    code TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE seller (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE api_key (
+    key_hash TEXT PRIMARY KEY,
+    principal TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE shipment (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    confirmation_id TEXT NOT NULL UNIQUE,
+    seller_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    warehouse TEXT NOT NULL,
+    marketplace INTEGER NOT NULL,
+    shipping_mode INTEGER NOT NULL,
+    freight_mode INTEGER NOT NULL,
+    selected_carrier TEXT,
+    window_start TEXT,
+    window_end TEXT,
+    window_source INTEGER,
+    allows_window_automation INTEGER NOT NULL,
+    is_cancelled INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    -- projection, rewritten whenever a milestone or a tracking number changes it
+    status INTEGER NOT NULL,
+    latest_code INTEGER,
+    latest_sub_code INTEGER,
+    latest_at INTEGER,
+    latest_fingerprint INTEGER,
+    missing_tracking INTEGER NOT NULL,
+    carriers TEXT NOT NULL,
+    sku_count INTEGER NOT NULL,
+    box_count INTEGER NOT NULL,
+    units_expected INTEGER NOT NULL,
+    units_received INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX shipment_by_seller ON shipment (seller_id, updated_at DESC, seq DESC);
+CREATE INDEX shipment_missing_tracking ON shipment (seller_id, updated_at DESC, seq DESC) WHERE missing_tracking = 1;
+CREATE INDEX shipment_by_status ON shipment (seller_id, status, updated_at DESC, seq DESC);
+CREATE INDEX shipment_by_update ON shipment (updated_at DESC, seq DESC);
+
+CREATE TABLE package (
+    seq INTEGER PRIMARY KEY,
+    shipment_seq INTEGER NOT NULL REFERENCES shipment (seq),
+    box_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    -- projection
+    latest_code INTEGER,
+    latest_sub_code INTEGER,
+    latest_at INTEGER,
+    latest_fingerprint INTEGER,
+    is_closed INTEGER NOT NULL DEFAULT 0,
+    first_event_at INTEGER,
+    milestone_count INTEGER NOT NULL DEFAULT 0,
+    head_milestone INTEGER,
+    fingerprints BLOB NOT NULL DEFAULT x''
+);
+CREATE INDEX package_by_shipment ON package (shipment_seq);
+
+CREATE TABLE leg (
+    package_seq INTEGER NOT NULL REFERENCES package (seq),
+    shipment_seq INTEGER NOT NULL,
+    carrier TEXT NOT NULL,
+    tracking_number TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    source INTEGER NOT NULL,
+    detected_by INTEGER NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (tracking_number, carrier, package_seq)
+) WITHOUT ROWID;
+CREATE INDEX leg_by_package ON leg (package_seq);
+CREATE INDEX leg_by_carrier ON leg (carrier, shipment_seq);
+
+CREATE TABLE milestone (
+    seq INTEGER PRIMARY KEY,
+    package_seq INTEGER NOT NULL,
+    prev_seq INTEGER,
+    code INTEGER NOT NULL,
+    sub_code INTEGER,
+    raw_code TEXT,
+    description TEXT,
+    city TEXT,
+    region TEXT,
+    country_code TEXT,
+    occurred_at INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    carrier TEXT NOT NULL,
+    tracking_number TEXT NOT NULL,
+    event_id TEXT,
+    fingerprint INTEGER NOT NULL
+);
+
+CREATE TABLE window_change (
+    seq INTEGER PRIMARY KEY,
+    shipment_seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    from_start TEXT,
+    from_end TEXT,
+    to_start TEXT NOT NULL,
+    to_end TEXT NOT NULL,
+    source INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX window_change_by_shipment ON window_change (shipment_seq, seq);
+"#];
+
+/// Settings for every connection: WAL so readers never block the writer, full
+/// sync so a commit is on disk before a caller is told it happened (invariant 1),
+/// and a page cache large enough to hold the hot part of the projection.
+pub(crate) const CONNECTION_PRAGMAS: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = FULL;
+PRAGMA foreign_keys = OFF;
+PRAGMA busy_timeout = 5000;
+PRAGMA cache_size = -131072;
+PRAGMA temp_store = MEMORY;
+";
+
+/// Applies the migrations `conn` has not seen yet.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?.try_into().unwrap_or(0);
+    for (number, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (number + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

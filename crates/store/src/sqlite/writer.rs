@@ -1,0 +1,568 @@
+//! The single writer: one thread owns the SQLite write connection and runs every
+//! write as a job inside a transaction. Jobs that queue up while a commit is in
+//! flight are grouped into the next transaction (group commit), each inside its
+//! own savepoint, and each caller hears back only after the commit.
+//!
+//! The writer keeps a cache of the projection it maintains (packages with their
+//! fingerprints and tracking state, shipments with their packages, tracking
+//! numbers with the packages they name). Every write goes through this thread, so
+//! the cache is never stale; after any failed job it is dropped and reloaded on
+//! demand.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
+use tracklane_core::{
+    CarrierCode, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode, TrackingSource,
+};
+
+use super::rows::{self, unavailable};
+use crate::{ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult, TrackingAssignment};
+
+/// How many queued jobs one transaction takes at most.
+pub(crate) const GROUP_JOBS_MAX: usize = 64;
+/// How many packages the cache holds before it is dropped and refilled on demand.
+pub(crate) const PACKAGE_CACHE_MAX: usize = 2_000_000;
+
+/// A write to run inside the writer's transaction. It returns whether it
+/// succeeded (a failed job's savepoint is rolled back) and how to answer its
+/// caller once the commit's outcome is known.
+pub(crate) type Job = Box<dyn FnOnce(&mut Writer) -> (bool, Finish) + Send>;
+/// Answers a job's caller with the commit's outcome.
+pub(crate) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+
+pub(crate) struct PackageEntry {
+    pub shipment_seq: i64,
+    pub track: PackageTrack,
+    pub head: Option<i64>,
+    pub fingerprints: Vec<u64>,
+    pub has_tracking: bool,
+    pub box_id: String,
+    pub is_dirty: bool,
+}
+
+pub(crate) struct ShipmentEntry {
+    pub selected_carrier: Option<String>,
+    pub shipping_mode: ShippingMode,
+    pub packages: Vec<i64>,
+    pub facts: ShipmentFacts,
+    pub carriers: Vec<String>,
+    pub is_dirty: bool,
+}
+
+#[derive(Default)]
+pub(crate) struct Cache {
+    pub packages: HashMap<i64, PackageEntry>,
+    pub shipments: HashMap<i64, ShipmentEntry>,
+    /// (carrier, tracking number) → packages.
+    pub numbers: HashMap<(String, String), Vec<i64>>,
+    pub dirty_packages: Vec<i64>,
+    pub dirty_shipments: Vec<i64>,
+}
+
+pub(crate) struct Writer {
+    pub conn: Connection,
+    pub cache: Cache,
+}
+
+impl Writer {
+    /// Runs jobs until every sender is gone.
+    pub(crate) fn run(mut self, mut jobs: tokio::sync::mpsc::Receiver<Job>) {
+        while let Some(first) = jobs.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < GROUP_JOBS_MAX {
+                match jobs.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            if self.cache.packages.len() > PACKAGE_CACHE_MAX {
+                self.cache = Cache::default();
+            }
+            let mut finishers = Vec::with_capacity(batch.len());
+            let began = self.conn.execute_batch("BEGIN IMMEDIATE");
+            if let Err(e) = began {
+                for job in batch {
+                    let (_, finish) = job(&mut self);
+                    finish(Err(format!("cannot begin a transaction: {e}")));
+                }
+                self.cache = Cache::default();
+                continue;
+            }
+            for job in batch {
+                let _ = self.conn.execute_batch("SAVEPOINT job");
+                let (ok, finish) = job(&mut self);
+                if ok {
+                    let _ = self.conn.execute_batch("RELEASE job");
+                } else {
+                    let _ = self.conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                    // The job may have changed the cache before failing.
+                    self.cache = Cache::default();
+                }
+                finishers.push(finish);
+            }
+            let committed = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+            if committed.is_err() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.cache = Cache::default();
+            }
+            for finish in finishers {
+                finish(committed.clone());
+            }
+        }
+    }
+
+    /// Loads a shipment and its packages into the cache, by internal sequence.
+    fn load_shipment(&mut self, seq: i64) -> StoreResult<()> {
+        if self.cache.shipments.contains_key(&seq) {
+            return Ok(());
+        }
+        let (selected, mode, cancelled, expected, received, carriers): (Option<String>, i64, bool, u32, u32, String) = self
+            .conn
+            .prepare_cached(
+                "SELECT selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers FROM shipment WHERE seq = ?1",
+            )
+            .and_then(|mut s| s.query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))))
+            .map_err(unavailable("loading a shipment"))?;
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, box_id, latest_code, latest_sub_code, latest_at, latest_fingerprint, is_closed, first_event_at,
+                        milestone_count, head_milestone, fingerprints,
+                        EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
+                 FROM package WHERE shipment_seq = ?1 ORDER BY seq",
+            )
+            .map_err(unavailable("loading packages"))?;
+        let mut packages = Vec::new();
+        let mut rows = statement.query([seq]).map_err(unavailable("loading packages"))?;
+        while let Some(r) = rows.next().map_err(unavailable("loading packages"))? {
+            let package_seq: i64 = r.get(0).map_err(unavailable("reading a package"))?;
+            let get = |i| r.get::<_, Option<i64>>(i).map_err(unavailable("reading a package"));
+            let track = PackageTrack {
+                latest: rows::latest(get(2)?, get(3)?, get(4)?, get(5)?)?,
+                is_closed: get(6)?.unwrap_or(0) != 0,
+                first_event_at: get(7)?.map(rows::timestamp).transpose()?,
+                milestone_count: get(8)?.unwrap_or(0) as u32,
+            };
+            let blob: Vec<u8> = r.get(10).map_err(unavailable("reading a package"))?;
+            packages.push(package_seq);
+            self.cache.packages.insert(
+                package_seq,
+                PackageEntry {
+                    shipment_seq: seq,
+                    track,
+                    head: get(9)?,
+                    fingerprints: rows::unpack_fingerprints(&blob),
+                    has_tracking: r.get(11).map_err(unavailable("reading a package"))?,
+                    box_id: r.get(1).map_err(unavailable("reading a package"))?,
+                    is_dirty: false,
+                },
+            );
+        }
+        drop(rows);
+        drop(statement);
+        self.cache.shipments.insert(
+            seq,
+            ShipmentEntry {
+                selected_carrier: selected,
+                shipping_mode: rows::coded(mode, ShippingMode::from_number, "shipping mode")?,
+                packages,
+                facts: ShipmentFacts { is_cancelled: cancelled, units_expected: expected, units_received: received },
+                carriers: carriers.split_whitespace().map(str::to_owned).collect(),
+                is_dirty: false,
+            },
+        );
+        Ok(())
+    }
+
+    /// The internal sequence of the shipment `key` names.
+    pub(crate) fn shipment_seq(&self, key: &ShipmentKey) -> StoreResult<Option<i64>> {
+        self.conn
+            .prepare_cached("SELECT seq FROM shipment WHERE id = ?1 OR confirmation_id = ?1")
+            .and_then(|mut s| s.query_row([&key.0], |r| r.get(0)).optional())
+            .map_err(unavailable("finding a shipment"))
+    }
+
+    /// Packages carrying `number` for `carrier`, from the cache or the leg table.
+    fn packages_for(&mut self, carrier: &str, number: &str) -> StoreResult<Vec<i64>> {
+        let key = (carrier.to_owned(), number.to_owned());
+        if let Some(found) = self.cache.numbers.get(&key) {
+            return Ok(found.clone());
+        }
+        let found: Vec<(i64, i64)> = self
+            .conn
+            .prepare_cached("SELECT package_seq, shipment_seq FROM leg WHERE tracking_number = ?1 AND carrier = ?2")
+            .and_then(|mut s| s.query_map([number, carrier], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(unavailable("resolving a tracking number"))?;
+        for (_, shipment_seq) in &found {
+            self.load_shipment(*shipment_seq)?;
+        }
+        let packages: Vec<i64> = found.into_iter().map(|(p, _)| p).collect();
+        if !packages.is_empty() {
+            self.cache.numbers.insert(key, packages.clone());
+        }
+        Ok(packages)
+    }
+
+    fn mark_package(&mut self, package_seq: i64) {
+        if let Some(entry) = self.cache.packages.get_mut(&package_seq) {
+            if !entry.is_dirty {
+                entry.is_dirty = true;
+                self.cache.dirty_packages.push(package_seq);
+            }
+            let shipment_seq = entry.shipment_seq;
+            self.mark_shipment(shipment_seq);
+        }
+    }
+
+    fn mark_shipment(&mut self, shipment_seq: i64) {
+        if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
+            if !entry.is_dirty {
+                entry.is_dirty = true;
+                self.cache.dirty_shipments.push(shipment_seq);
+            }
+        }
+    }
+
+    /// Attaches `number` to packages of shipment `shipment_seq` (all of them when
+    /// `box_id` is `None`) as a leg of `carrier`. Returns the packages, or the
+    /// problem that stopped it.
+    #[allow(clippy::too_many_arguments)] // One call site per entry point; a struct would only rename these.
+    fn attach(
+        &mut self,
+        shipment_seq: i64,
+        box_id: Option<&str>,
+        carrier: &str,
+        number: &str,
+        mode: Option<LegMode>,
+        source: TrackingSource,
+        now_us: i64,
+    ) -> StoreResult<Result<(Vec<i64>, bool), Problem>> {
+        self.load_shipment(shipment_seq)?;
+        let Some(shipment) = self.cache.shipments.get(&shipment_seq) else {
+            return Err(StoreError::Corrupt(format!("shipment {shipment_seq} vanished from the cache")));
+        };
+        let targets: Vec<i64> = match box_id {
+            Some(box_id) => {
+                let found = shipment.packages.iter().copied().find(|p| self.cache.packages.get(p).is_some_and(|e| e.box_id == box_id));
+                match found {
+                    Some(p) => vec![p],
+                    None => {
+                        return Ok(Err(Problem::new(
+                            "box_id.not_in_shipment",
+                            "boxId",
+                            format!("box {box_id} is not part of this shipment: use one of its box ids, such as {}", self.first_box(shipment_seq)),
+                            format!("箱子 {box_id} 不属于此货件：请使用该货件的箱号，例如 {}", self.first_box(shipment_seq)),
+                        )));
+                    }
+                }
+            }
+            None if shipment.shipping_mode.is_freight() || shipment.packages.len() == 1 => shipment.packages.clone(),
+            None => {
+                return Ok(Err(Problem::new(
+                    "box_id.required",
+                    "boxId",
+                    format!(
+                        "this small-parcel shipment has {} boxes, each with its own tracking number: give the boxId, such as {}",
+                        shipment.packages.len(),
+                        self.first_box(shipment_seq)
+                    ),
+                    format!(
+                        "此小包裹货件有 {} 个箱子，每箱一个追踪编码：请提供 boxId，例如 {}",
+                        shipment.packages.len(),
+                        self.first_box(shipment_seq)
+                    ),
+                )));
+            }
+        };
+        let detected = shipment.selected_carrier.as_deref() != Some(carrier);
+        let detected_by = match source {
+            TrackingSource::Carrier if detected => DetectedBy::CarrierPush,
+            TrackingSource::Carrier => DetectedBy::Selected,
+            _ => DetectedBy::Seller,
+        };
+        let mode = mode.unwrap_or(match shipment.shipping_mode {
+            ShippingMode::SmallParcel => LegMode::SmallParcel,
+            ShippingMode::Ltl => LegMode::Ltl,
+            ShippingMode::Ftl => LegMode::Ftl,
+        });
+        {
+            let mut insert = self
+                .conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO leg (package_seq, shipment_seq, carrier, tracking_number, mode, source, detected_by, added_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )
+                .map_err(unavailable("attaching a tracking number"))?;
+            for package_seq in &targets {
+                insert
+                    .execute(params![
+                        package_seq,
+                        shipment_seq,
+                        carrier,
+                        number,
+                        mode.number(),
+                        source.number(),
+                        detected_by.number(),
+                        now_us
+                    ])
+                    .map_err(unavailable("attaching a tracking number"))?;
+            }
+        }
+        for package_seq in &targets {
+            if let Some(entry) = self.cache.packages.get_mut(package_seq) {
+                entry.has_tracking = true;
+            }
+            self.mark_package(*package_seq);
+        }
+        if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
+            if !entry.carriers.iter().any(|c| c == carrier) {
+                entry.carriers.push(carrier.to_owned());
+            }
+        }
+        self.mark_shipment(shipment_seq);
+        self.cache.numbers.insert((carrier.to_owned(), number.to_owned()), {
+            let mut all = self.cache.numbers.get(&(carrier.to_owned(), number.to_owned())).cloned().unwrap_or_default();
+            for p in &targets {
+                if !all.contains(p) {
+                    all.push(*p);
+                }
+            }
+            all
+        });
+        Ok(Ok((targets, detected)))
+    }
+
+    fn first_box(&self, shipment_seq: i64) -> String {
+        self.cache
+            .shipments
+            .get(&shipment_seq)
+            .and_then(|s| s.packages.first())
+            .and_then(|p| self.cache.packages.get(p))
+            .map(|p| p.box_id.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether any carrier other than `carrier` has a leg with `number`.
+    fn is_other_carriers_number(&self, carrier: &str, number: &str) -> StoreResult<bool> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM leg WHERE tracking_number = ?1 AND carrier <> ?2 LIMIT 1")
+            .and_then(|mut s| s.exists([number, carrier]))
+            .map_err(unavailable("checking a tracking number's carrier"))
+    }
+
+    /// Resolves one draft to the packages it is about, attaching the number when
+    /// the carrier named the shipment (auto-recognition).
+    fn resolve(&mut self, carrier: &str, draft: &MilestoneDraft, now_us: i64) -> StoreResult<Result<(Vec<i64>, bool), Problem>> {
+        let number = draft.tracking_number.as_str();
+        let known = self.packages_for(carrier, number)?;
+        if !known.is_empty() {
+            return Ok(Ok((known, false)));
+        }
+        let Some(key) = &draft.shipment else {
+            if self.is_other_carriers_number(carrier, number)? {
+                return Ok(Err(Problem::new(
+                    "tracking_number.not_yours",
+                    "trackingNumber",
+                    format!("tracking number {number} belongs to a package another carrier carries: push milestones only for packages you carry"),
+                    format!("追踪编码 {number} 属于其他承运商承运的包裹：只能推送您承运的包裹的节点"),
+                )));
+            }
+            return Ok(Err(Problem::new(
+                "tracking_number.unknown",
+                "trackingNumber",
+                format!("tracking number {number} is not attached to any shipment yet: include shipmentId and boxId so the hub can attach it, or upload it first with PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking"),
+                format!("追踪编码 {number} 尚未关联任何货件：请同时提供 shipmentId 和 boxId 以便自动关联，或先通过 PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking 上传"),
+            )));
+        };
+        let Some(shipment_seq) = self.shipment_seq(key)? else {
+            return Ok(Err(shipment_not_found(&key.0, "shipmentId")));
+        };
+        self.attach(shipment_seq, draft.box_id.as_ref().map(|b| b.as_str()), carrier, number, None, TrackingSource::Carrier, now_us)
+    }
+
+    /// The append path: see [`crate::Store::append_milestones`].
+    pub(crate) fn append(&mut self, carrier: &CarrierCode, drafts: Vec<MilestoneDraft>, now_us: i64) -> StoreResult<Vec<ItemOutcome>> {
+        let carrier = carrier.as_str();
+        let mut outcomes = Vec::with_capacity(drafts.len());
+        for draft in &drafts {
+            let (packages, detected) = match self.resolve(carrier, draft, now_us)? {
+                Ok(found) => found,
+                Err(problem) => {
+                    outcomes.push(ItemOutcome::Rejected { index: draft.index, problem });
+                    continue;
+                }
+            };
+            let m = &draft.milestone;
+            let fingerprint = m.fingerprint();
+            let mut is_new = false;
+            for package_seq in packages {
+                let Some(entry) = self.cache.packages.get(&package_seq) else {
+                    return Err(StoreError::Corrupt(format!("package {package_seq} missing from the cache")));
+                };
+                if entry.fingerprints.contains(&fingerprint.0) {
+                    continue;
+                }
+                let prev = entry.head;
+                self.conn
+                    .prepare_cached(
+                        "INSERT INTO milestone (package_seq, prev_seq, code, sub_code, raw_code, description, city, region,
+                             country_code, occurred_at, received_at, carrier, tracking_number, event_id, fingerprint)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            package_seq,
+                            prev,
+                            m.code.number(),
+                            m.sub_code.map(|s| s.number()),
+                            m.raw_code,
+                            m.description,
+                            m.location.city,
+                            m.location.region,
+                            m.location.country_code,
+                            m.occurred_at.as_microsecond(),
+                            now_us,
+                            carrier,
+                            draft.tracking_number.as_str(),
+                            m.event_id,
+                            fingerprint.0 as i64,
+                        ])
+                    })
+                    .map_err(unavailable("appending a milestone"))?;
+                let seq = self.conn.last_insert_rowid();
+                if let Some(entry) = self.cache.packages.get_mut(&package_seq) {
+                    entry.head = Some(seq);
+                    entry.fingerprints.push(fingerprint.0);
+                    entry.track.apply(LatestMilestone::of(m));
+                }
+                self.mark_package(package_seq);
+                is_new = true;
+            }
+            outcomes.push(if is_new {
+                ItemOutcome::Accepted { index: draft.index, detected }
+            } else {
+                ItemOutcome::Duplicate { index: draft.index }
+            });
+        }
+        self.flush(now_us)?;
+        Ok(outcomes)
+    }
+
+    /// Attaches tracking numbers for one shipment: see [`crate::Store::assign_tracking`].
+    pub(crate) fn assign(&mut self, key: &ShipmentKey, assignments: Vec<TrackingAssignment>, now_us: i64) -> StoreResult<Vec<ItemOutcome>> {
+        let Some(shipment_seq) = self.shipment_seq(key)? else {
+            return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+        };
+        let mut outcomes = Vec::with_capacity(assignments.len());
+        for a in &assignments {
+            let number = a.tracking_number.as_str();
+            if self.is_other_carriers_number(a.carrier.as_str(), number)? {
+                outcomes.push(ItemOutcome::Rejected {
+                    index: a.index,
+                    problem: Problem::new(
+                        "tracking_number.in_use",
+                        "trackingId",
+                        format!("tracking number {number} is already used by another carrier's package: check the number"),
+                        format!("追踪编码 {number} 已被其他承运商的包裹使用：请核对编码"),
+                    ),
+                });
+                continue;
+            }
+            let existing = self.packages_for(a.carrier.as_str(), number)?;
+            if existing.iter().any(|p| self.cache.packages.get(p).is_some_and(|e| e.shipment_seq != shipment_seq)) {
+                outcomes.push(ItemOutcome::Rejected {
+                    index: a.index,
+                    problem: Problem::new(
+                        "tracking_number.in_use",
+                        "trackingId",
+                        format!("tracking number {number} is already attached to another shipment: each box needs its own number"),
+                        format!("追踪编码 {number} 已关联到其他货件：每个箱子需要自己的追踪编码"),
+                    ),
+                });
+                continue;
+            }
+            match self.attach(shipment_seq, a.box_id.as_ref().map(|b| b.as_str()), a.carrier.as_str(), number, Some(a.mode), a.source, now_us)? {
+                Ok((_, detected)) => outcomes.push(ItemOutcome::Accepted { index: a.index, detected }),
+                Err(problem) => outcomes.push(ItemOutcome::Rejected { index: a.index, problem }),
+            }
+        }
+        self.flush(now_us)?;
+        Ok(outcomes)
+    }
+
+    /// Writes the projection of every package and shipment the job changed.
+    fn flush(&mut self, now_us: i64) -> StoreResult<()> {
+        let dirty_packages = std::mem::take(&mut self.cache.dirty_packages);
+        {
+            let mut update = self
+                .conn
+                .prepare_cached(
+                    "UPDATE package SET latest_code = ?2, latest_sub_code = ?3, latest_at = ?4, latest_fingerprint = ?5,
+                         is_closed = ?6, first_event_at = ?7, milestone_count = ?8, head_milestone = ?9, fingerprints = ?10
+                     WHERE seq = ?1",
+                )
+                .map_err(unavailable("updating packages"))?;
+            for seq in dirty_packages {
+                let Some(p) = self.cache.packages.get_mut(&seq) else { continue };
+                p.is_dirty = false;
+                let latest = p.track.latest.as_ref();
+                update
+                    .execute(params![
+                        seq,
+                        latest.map(|l| l.code.number()),
+                        latest.and_then(|l| l.sub_code.map(|s| s.number())),
+                        latest.map(|l| l.occurred_at.as_microsecond()),
+                        latest.map(|l| l.fingerprint.0 as i64),
+                        p.track.is_closed,
+                        p.track.first_event_at.map(|t| t.as_microsecond()),
+                        p.track.milestone_count,
+                        p.head,
+                        rows::pack_fingerprints(&p.fingerprints),
+                    ])
+                    .map_err(unavailable("updating packages"))?;
+            }
+        }
+        let dirty_shipments = std::mem::take(&mut self.cache.dirty_shipments);
+        let mut update = self
+            .conn
+            .prepare_cached(
+                "UPDATE shipment SET status = ?2, latest_code = ?3, latest_sub_code = ?4, latest_at = ?5, latest_fingerprint = ?6,
+                     missing_tracking = ?7, carriers = ?8, updated_at = ?9
+                 WHERE seq = ?1",
+            )
+            .map_err(unavailable("updating shipments"))?;
+        for seq in dirty_shipments {
+            let Some(s) = self.cache.shipments.get_mut(&seq) else { continue };
+            s.is_dirty = false;
+            let packages: Vec<&PackageEntry> = s.packages.iter().filter_map(|p| self.cache.packages.get(p)).collect();
+            let status = ShipmentStatus::derive(s.facts, packages.iter().map(|p| p.track.status(p.has_tracking)));
+            let latest = packages.iter().filter_map(|p| p.track.latest.as_ref()).max_by_key(|l| (l.occurred_at, l.fingerprint));
+            let missing = !s.facts.is_cancelled && packages.iter().any(|p| !p.has_tracking);
+            update
+                .execute(params![
+                    seq,
+                    status.number(),
+                    latest.map(|l| l.code.number()),
+                    latest.and_then(|l| l.sub_code.map(|x| x.number())),
+                    latest.map(|l| l.occurred_at.as_microsecond()),
+                    latest.map(|l| l.fingerprint.0 as i64),
+                    missing,
+                    s.carriers.join(" "),
+                    now_us,
+                ])
+                .map_err(unavailable("updating shipments"))?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
+    Problem::new(
+        "shipment.not_found",
+        field,
+        format!("no shipment has the id {key}: use the shipmentId (sh…) or the confirmation id printed on the labels (FBA…)"),
+        format!("找不到货件 {key}：请使用 shipmentId（sh 开头）或标签上的货件编号（FBA 开头）"),
+    )
+}
