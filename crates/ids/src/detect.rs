@@ -1,0 +1,743 @@
+//! Detection: match a normalised number against the format table, rank the
+//! matches, decide validity and explain failures with a likely correction.
+//!
+//! The hot path does not allocate until it builds the [`Verdict`]: formats
+//! are picked by bit masks over the table (by length and by first
+//! character), matches are collected in a fixed array, and the typo search
+//! tests each adjacent transposition in constant time by adjusting the
+//! check-digit sum (see `checksum`).
+
+use crate::checksum::Scheme;
+use crate::country;
+use crate::formats::{
+    ACCEPTS, BY_FIRST, BY_LENGTH, FORMATS, FORMATS_MAX, Family, Format, LENGTH_MAX, LENGTH_MIN,
+    Tier, first_slot,
+};
+use crate::normalize::normalize_checked;
+use crate::verdict::{Candidate, Fix, Reason, Verdict};
+
+/// The most candidates a verdict lists; the rest are bare digit-run shapes
+/// that add nothing a person can act on.
+pub(crate) const CANDIDATES_MAX: usize = 8;
+
+/// Length bounds that make a number "plausible" for a carrier we have no
+/// format for.
+pub(crate) const PLAUSIBLE_LENGTH_MIN: usize = 6;
+pub(crate) const PLAUSIBLE_LENGTH_MAX: usize = 40;
+
+/// How one format judged one number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Shape fits and the check digit matches.
+    Verified,
+    /// Shape fits; the format has no check digit.
+    Shape,
+    /// Shape fits but the check digit should be `expected`.
+    Failed { expected: u8 },
+}
+
+/// A format that matched the number's shape.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    index: u8,
+    outcome: Outcome,
+}
+
+impl Hit {
+    fn format(self) -> &'static Format {
+        &FORMATS[usize::from(self.index)]
+    }
+
+    fn fits(self) -> bool {
+        !matches!(self.outcome, Outcome::Failed { .. })
+    }
+
+    /// Lower is better: verified, distinctive shape, failed check digit, bare
+    /// digit run. A failed check digit outranks a bare digit run because the
+    /// failure says more about what the number was meant to be.
+    fn rank(self) -> u8 {
+        match self.outcome {
+            Outcome::Verified => 0,
+            Outcome::Shape if self.format().tier == Tier::Distinctive => 1,
+            Outcome::Failed { .. } => 2,
+            Outcome::Shape => 3,
+        }
+    }
+
+    /// The carrier: the format's, or for S10 the operator of the country.
+    fn carrier(self, number: &[u8]) -> &'static str {
+        let format = self.format();
+        if format.family == Family::S10 {
+            s10_country(number).map_or(format.carrier, |code| {
+                country::s10_operator(code, number[0])
+            })
+        } else {
+            format.carrier
+        }
+    }
+}
+
+fn s10_country(number: &[u8]) -> Option<&'static str> {
+    number
+        .get(number.len().wrapping_sub(2)..)
+        .and_then(country::country)
+}
+
+/// The most formats that can match one number: no length and first
+/// character pair is shared by more (a unit test checks the table).
+const HITS_MAX: usize = 16;
+
+/// The matches for one number, ranked best first.
+struct Hits {
+    items: [Hit; HITS_MAX],
+    len: usize,
+}
+
+impl Hits {
+    fn new() -> Hits {
+        Hits {
+            items: [Hit {
+                index: 0,
+                outcome: Outcome::Shape,
+            }; HITS_MAX],
+            len: 0,
+        }
+    }
+
+    fn as_slice(&self) -> &[Hit] {
+        &self.items[..self.len]
+    }
+}
+
+/// Matches `number` (normalised, `A–Z0–9`, at most `LENGTH_MAX` long) against
+/// every format of its length. Formats that only count when named are
+/// included when `named` is their carrier.
+///
+/// Fills `hits` in place rather than returning it: the array is copied
+/// otherwise, which showed up in profiles.
+fn match_all(number: &[u8], named: Option<&str>, hits: &mut Hits) {
+    hits.len = 0;
+    let is_digits = number.iter().all(u8::is_ascii_digit);
+    let mut mask = candidate_formats(number);
+    while mask != 0 && hits.len < HITS_MAX {
+        let index = mask.trailing_zeros() as usize;
+        mask &= mask - 1;
+        let format = &FORMATS[index];
+        if !format.detect && named != Some(format.carrier) {
+            continue;
+        }
+        if (format.digits_only && !is_digits) || !(format.shape)(number) {
+            continue;
+        }
+        let outcome = match format.check {
+            None => Outcome::Shape,
+            Some(check) => {
+                let at = check.at(number.len());
+                match check.scheme.expected(&number[usize::from(check.start)..at]) {
+                    Some(expected) if expected == number[at] => Outcome::Verified,
+                    Some(expected) => Outcome::Failed { expected },
+                    // A character the scheme refuses: the shape does not really fit.
+                    None => continue,
+                }
+            }
+        };
+        // `index` < FORMATS_MAX = 64, so it fits in a u8.
+        debug_assert!(index < FORMATS_MAX);
+        hits.items[hits.len] = Hit {
+            index: index as u8,
+            outcome,
+        };
+        hits.len += 1;
+    }
+    // Stable insertion sort by rank; table order breaks ties because hits were
+    // collected in index order.
+    let items = &mut hits.items[..hits.len];
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && items[j - 1].rank() > items[j].rank() {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// The formats worth trying on `number`: those accepting its length and its
+/// first character, as a bit mask over table indexes.
+fn candidate_formats(number: &[u8]) -> u64 {
+    let by_length = BY_LENGTH.get(number.len()).copied().unwrap_or(0);
+    let by_first = number
+        .first()
+        .and_then(|&c| first_slot(c))
+        .map_or(0, |slot| BY_FIRST[slot]);
+    by_length & by_first
+}
+
+/// Whether a number of `hit_carrier` counts as `named`'s. China Post runs EMS,
+/// and `UPU` stands for every postal operator.
+fn same_carrier(named: &str, hit_carrier: &str, hit: Hit) -> bool {
+    named == hit_carrier
+        || (named == "UPU" && hit.format().family == Family::S10)
+        || (matches!(named, "CHINA_POST" | "CHINA_EMS")
+            && matches!(hit_carrier, "CHINA_POST" | "CHINA_EMS"))
+}
+
+fn accepts(named: &str, family: Family) -> bool {
+    ACCEPTS
+        .iter()
+        .any(|&(carrier, accepted)| carrier == named && accepted == family)
+}
+
+/// See [`crate::check_for`].
+pub(crate) fn check_for(input: &str, carrier: Option<&str>) -> Verdict {
+    let (normalized, is_alphanumeric) = normalize_checked(input);
+    let mut verdict = Verdict {
+        input: input.to_owned(),
+        normalized,
+        valid: false,
+        carrier: None,
+        service: None,
+        candidates: Vec::new(),
+        reason: None,
+        suggestion: None,
+        fix: None,
+    };
+
+    // Names are matched case-insensitively; a blank name counts as none.
+    // `Some(None)` is a name that is not one of ours.
+    let named = carrier
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(crate::find_carrier);
+    let is_unknown_name = matches!(named, Some(None));
+    let named = named.flatten();
+
+    if verdict.normalized.is_empty() {
+        verdict.reason = Some(Reason::Empty);
+        return verdict;
+    }
+    // Every byte before the first bad one is ASCII, so the byte index is also
+    // the character index, and a non-ASCII character starts at that byte.
+    let first_bad = if is_alphanumeric {
+        None
+    } else {
+        verdict
+            .normalized
+            .bytes()
+            .position(|b| !(b.is_ascii_uppercase() || b.is_ascii_digit()))
+    };
+    if let Some(index) = first_bad
+        && let Some(character) = verdict.normalized[index..].chars().next()
+    {
+        verdict.reason = Some(Reason::BadCharacters {
+            position: index + 1,
+            character,
+        });
+        return verdict;
+    }
+    // Only A–Z0–9 from here on, so bytes and characters coincide.
+    let number = verdict.normalized.as_bytes();
+    let length = number.len();
+
+    if is_unknown_name {
+        // No format for this carrier: accept anything plausible, but still
+        // list what the number looks like.
+        let mut hits = Hits::new();
+        match_all(number, None, &mut hits);
+        verdict.candidates = candidates(number, hits.as_slice(), false);
+        verdict.reason = if length < PLAUSIBLE_LENGTH_MIN {
+            Some(Reason::TooShort {
+                length,
+                length_min: PLAUSIBLE_LENGTH_MIN,
+            })
+        } else if length > PLAUSIBLE_LENGTH_MAX {
+            Some(Reason::TooLong {
+                length,
+                length_max: PLAUSIBLE_LENGTH_MAX,
+            })
+        } else {
+            None
+        };
+        verdict.valid = verdict.reason.is_none();
+        return verdict;
+    }
+
+    if length < LENGTH_MIN {
+        verdict.reason = Some(Reason::TooShort {
+            length,
+            length_min: LENGTH_MIN,
+        });
+        return verdict;
+    }
+    if length > LENGTH_MAX {
+        verdict.reason = Some(Reason::TooLong {
+            length,
+            length_max: LENGTH_MAX,
+        });
+        return verdict;
+    }
+
+    let mut hits = Hits::new();
+    match_all(number, named, &mut hits);
+    let hits = hits.as_slice();
+    match named {
+        None => judge_unnamed(&mut verdict, hits),
+        Some(named) => judge_named(&mut verdict, hits, named),
+    }
+    verdict
+}
+
+fn judge_unnamed(verdict: &mut Verdict, hits: &[Hit]) {
+    let number = verdict.normalized.as_bytes();
+    let Some(&best) = hits.first() else {
+        verdict.reason = Some(length_hint(number, None).unwrap_or(Reason::UnknownFormat));
+        return;
+    };
+    verdict.carrier = Some(best.carrier(number));
+    verdict.service = Some(best.format().service);
+    verdict.valid = best.fits();
+    if !best.fits() {
+        explain_failure(verdict, best);
+    }
+    verdict.candidates = candidates(verdict.normalized.as_bytes(), hits, !verdict.valid);
+}
+
+fn judge_named(verdict: &mut Verdict, hits: &[Hit], named: &'static str) {
+    let number = verdict.normalized.as_bytes();
+    let named_failed = hits
+        .iter()
+        .any(|hit| !hit.fits() && same_carrier(named, hit.carrier(number), *hit));
+
+    // The named carrier's own formats first; a bare digit run does not count
+    // when one of its check-digit formats failed.
+    let own = hits.iter().position(|hit| {
+        hit.fits()
+            && same_carrier(named, hit.carrier(number), *hit)
+            && !(named_failed
+                && hit.format().tier == Tier::Generic
+                && hit.outcome == Outcome::Shape)
+    });
+    // Then another network's number that the named carrier ships under.
+    let accepted = || {
+        hits.iter()
+            .position(|hit| hit.fits() && hit.rank() <= 1 && accepts(named, hit.format().family))
+    };
+
+    if let Some(position) = own {
+        let hit = hits[position];
+        verdict.valid = true;
+        verdict.carrier = Some(named);
+        verdict.service = Some(hit.format().service);
+        // Failed hits are left out, so find the hit's place among the fitting ones.
+        let position = hits[..position].iter().filter(|hit| hit.fits()).count();
+        let mut list = candidates(number, hits, false);
+        move_to_front(&mut list, position);
+        verdict.candidates = list;
+    } else if let Some(position) = accepted() {
+        let hit = hits[position];
+        verdict.valid = true;
+        verdict.carrier = Some(named);
+        verdict.service = Some(hit.format().service);
+        let mut list = candidates(number, hits, false);
+        let mut via = candidate(number, hit);
+        via.carrier = named;
+        via.why.push_str("; ");
+        via.why
+            .push_str(crate::carrier_name(named, crate::Lang::En));
+        via.why.push_str(" ships under this number");
+        list.insert(0, via);
+        list.truncate(CANDIDATES_MAX);
+        verdict.candidates = list;
+    } else if let Some(position) = hits.iter().position(|hit| {
+        !hit.fits()
+            && (same_carrier(named, hit.carrier(number), *hit)
+                || accepts(named, hit.format().family))
+    }) {
+        let hit = hits[position];
+        verdict.carrier = Some(named);
+        verdict.service = Some(hit.format().service);
+        explain_failure(verdict, hit);
+        let mut list = candidates(verdict.normalized.as_bytes(), hits, true);
+        move_to_front(&mut list, position);
+        verdict.candidates = list;
+    } else {
+        let fits = fitting_carriers(number, hits);
+        verdict.candidates = candidates(number, hits, true);
+        verdict.carrier = verdict.candidates.first().map(|c| c.carrier);
+        verdict.service = verdict.candidates.first().map(|c| c.service);
+        verdict.reason = Some(match length_hint(number, Some(named)) {
+            Some(hint) if fits.is_empty() => hint,
+            _ => Reason::CarrierMismatch {
+                named: named.to_owned(),
+                fits,
+            },
+        });
+    }
+}
+
+fn move_to_front(list: &mut [Candidate], position: usize) {
+    if position < list.len() {
+        list[..=position].rotate_right(1);
+    }
+}
+
+/// Distinct carriers of the hits that fit, best first.
+fn fitting_carriers(number: &[u8], hits: &[Hit]) -> Vec<&'static str> {
+    let mut carriers: Vec<&'static str> = Vec::new();
+    for hit in hits.iter().filter(|hit| hit.fits()) {
+        let carrier = hit.carrier(number);
+        if !carriers.contains(&carrier) {
+            carriers.push(carrier);
+        }
+    }
+    carriers
+}
+
+/// When nothing fits but the number starts with a format's literal prefix,
+/// the length is the likely problem: "1Z" + 15 characters is one short.
+fn length_hint(number: &[u8], named: Option<&str>) -> Option<Reason> {
+    let length = number.len();
+    FORMATS
+        .iter()
+        .filter(|format| {
+            !format.prefix.is_empty() && named.is_none_or(|named| named == format.carrier)
+        })
+        .find(|format| number.starts_with(format.prefix.as_bytes()))
+        .and_then(|format| {
+            if length < usize::from(format.len_min) {
+                Some(Reason::TooShort {
+                    length,
+                    length_min: usize::from(format.len_min),
+                })
+            } else if length > usize::from(format.len_max) {
+                Some(Reason::TooLong {
+                    length,
+                    length_max: usize::from(format.len_max),
+                })
+            } else {
+                None
+            }
+        })
+}
+
+/// The candidate list for a verdict. Failed check digits only explain an
+/// invalid number; next to a valid reading they are noise, so a valid
+/// verdict leaves them out (`with_failed` false).
+fn candidates(number: &[u8], hits: &[Hit], with_failed: bool) -> Vec<Candidate> {
+    let mut list = Vec::with_capacity(hits.len().min(CANDIDATES_MAX));
+    for &hit in hits {
+        if list.len() == CANDIDATES_MAX {
+            break;
+        }
+        if with_failed || hit.fits() {
+            list.push(candidate(number, hit));
+        }
+    }
+    list
+}
+
+fn candidate(number: &[u8], hit: Hit) -> Candidate {
+    let format = hit.format();
+    let scheme = format.check.map(|check| check.scheme);
+    let suffix = match (hit.outcome, scheme) {
+        (Outcome::Verified, Some(scheme)) => scheme.matches_text(),
+        (Outcome::Failed { .. }, Some(scheme)) => scheme.fails_text(),
+        _ => "; this format has no check digit",
+    };
+    let mut why = String::with_capacity(format.description.len() + suffix.len() + 1);
+    why.push_str(format.description);
+    why.push_str(suffix);
+    if let Outcome::Failed { expected } = hit.outcome {
+        why.push(char::from(expected));
+    }
+    let (carrier, country) = match (format.family, s10_country(number)) {
+        (Family::S10, Some(code)) => (country::s10_operator(code, number[0]), Some(code)),
+        _ => (format.carrier, None),
+    };
+    Candidate {
+        carrier,
+        service: format.service,
+        why,
+        check_digit_verified: hit.outcome == Outcome::Verified,
+        country,
+        fits: hit.fits(),
+    }
+}
+
+/// Fills in the check-digit reason and the most likely correction for a hit
+/// whose check digit failed.
+fn explain_failure(verdict: &mut Verdict, hit: Hit) {
+    let Outcome::Failed { expected } = hit.outcome else {
+        return;
+    };
+    let Some(check) = hit.format().check else {
+        return;
+    };
+    let number = verdict.normalized.as_bytes();
+    let at = check.at(number.len());
+    verdict.reason = Some(Reason::CheckDigit {
+        position: at + 1,
+        expected: char::from(expected),
+        found: char::from(number[at]),
+    });
+    let mut corrected = [0u8; LENGTH_MAX];
+    let corrected = &mut corrected[..number.len()];
+    corrected.copy_from_slice(number);
+    let fix = match unique_transposition(number, hit) {
+        Some(position) => {
+            corrected.swap(position, position + 1);
+            Fix::Transposition {
+                position: position + 1,
+            }
+        }
+        None => {
+            corrected[at] = expected;
+            Fix::CheckDigit { position: at + 1 }
+        }
+    };
+    // `corrected` is ASCII (A–Z0–9 from the number plus an ASCII check
+    // character), so the conversion cannot fail.
+    verdict.suggestion = String::from_utf8(corrected.to_vec()).ok();
+    verdict.fix = Some(fix);
+}
+
+/// The 0-based index `i` of the only adjacent pair (`i`, `i + 1`) among the
+/// payload and check digit whose swap makes the number valid for the hit's
+/// format; `None` when no swap or several swaps do.
+fn unique_transposition(number: &[u8], hit: Hit) -> Option<usize> {
+    let format = hit.format();
+    let check = format.check?;
+    // Spelled out per scheme so each search loop is specialised, as in
+    // `Scheme::expected`.
+    match check.scheme {
+        Scheme::Gs1 { bias } => search(number, format, Scheme::Gs1 { bias }),
+        Scheme::Ups => search(number, format, Scheme::Ups),
+        Scheme::FedEx => search(number, format, Scheme::FedEx),
+        Scheme::S10 => search(number, format, Scheme::S10),
+        Scheme::Mod7 => search(number, format, Scheme::Mod7),
+        Scheme::Iso6346 => search(number, format, Scheme::Iso6346),
+        Scheme::Luhn => search(number, format, Scheme::Luhn),
+        Scheme::Identcode => search(number, format, Scheme::Identcode),
+        Scheme::Mod37_36 => search(number, format, Scheme::Mod37_36),
+    }
+}
+
+/// [`unique_transposition`] for a format whose check uses `scheme`.
+#[inline(always)]
+fn search(number: &[u8], format: &Format, scheme: Scheme) -> Option<usize> {
+    let check = format.check?;
+    let start = usize::from(check.start);
+    let at = check.at(number.len());
+    let payload = &number[start..at];
+    let payload_len = payload.len();
+
+    let mut terms = [0u32; LENGTH_MAX];
+    let mut sum = scheme.bias();
+    if scheme.is_additive() {
+        for (index, &c) in payload.iter().enumerate() {
+            terms[index] = scheme.term(index, payload_len, c)?;
+            sum += terms[index];
+        }
+    }
+    // `sum` stays unreduced so that taking two terms out never underflows.
+
+    let mut buffer = [0u8; LENGTH_MAX];
+    let mut found = None;
+    for i in start..at {
+        let (a, b) = (number[i], number[i + 1]);
+        if a == b || a.is_ascii_digit() != b.is_ascii_digit() {
+            continue;
+        }
+        let swap_fixes = if !scheme.is_additive() {
+            let buffer = &mut buffer[..number.len()];
+            buffer.copy_from_slice(number);
+            buffer.swap(i, i + 1);
+            scheme.expected(&buffer[start..at]) == Some(buffer[at])
+        } else if i + 1 < at {
+            let index = i - start;
+            let (Some(term_a), Some(term_b)) = (
+                scheme.term(index, payload_len, b),
+                scheme.term(index + 1, payload_len, a),
+            ) else {
+                continue;
+            };
+            let swapped = sum - terms[index] - terms[index + 1] + term_a + term_b;
+            scheme.finish(swapped) == number[at]
+        } else {
+            // The last payload character trades places with the check digit.
+            let index = i - start;
+            let Some(term) = scheme.term(index, payload_len, b) else {
+                continue;
+            };
+            let swapped = sum - terms[index] + term;
+            scheme.finish(swapped) == a
+        };
+        if !swap_fixes {
+            continue;
+        }
+        let buffer = &mut buffer[..number.len()];
+        buffer.copy_from_slice(number);
+        buffer.swap(i, i + 1);
+        if !(format.shape)(buffer) {
+            continue;
+        }
+        if found.is_some() {
+            return None;
+        }
+        found = Some(i);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs detection without a named carrier and compares
+    /// (valid, carrier, service, reason code, suggestion).
+    fn check(
+        input: &str,
+        expected: (bool, Option<&str>, Option<&str>, Option<&str>, Option<&str>),
+    ) {
+        let verdict = check_for(input, None);
+        let actual = (
+            verdict.valid,
+            verdict.carrier,
+            verdict.service,
+            verdict.reason.as_ref().map(Reason::code),
+            verdict.suggestion.as_deref(),
+        );
+        assert_eq!(actual, expected, "{input}: {verdict:#?}");
+    }
+
+    #[test]
+    fn hits_never_overflow() {
+        let mut most = 0;
+        for by_length in BY_LENGTH {
+            for by_first in BY_FIRST {
+                most = most.max((by_length & by_first).count_ones() as usize);
+            }
+        }
+        assert!(
+            most <= HITS_MAX,
+            "{most} formats share a length and first character"
+        );
+    }
+
+    #[test]
+    fn valid_numbers() {
+        check(
+            "1Z999AA10123456784",
+            (true, Some("UPS"), Some("UPS 1Z"), None, None),
+        );
+        check(
+            "RA123456785CN",
+            (true, Some("CHINA_POST"), Some("UPU S10"), None, None),
+        );
+        check(
+            "EA123456785CN",
+            (true, Some("CHINA_EMS"), Some("UPU S10"), None, None),
+        );
+        check(
+            "986578788855",
+            (true, Some("FEDEX"), Some("FedEx Express"), None, None),
+        );
+        check(
+            "3318810025",
+            (true, Some("DHL"), Some("DHL Express"), None, None),
+        );
+        check(
+            "CSQU3054383",
+            (
+                true,
+                Some("CONTAINER"),
+                Some("ISO 6346 container"),
+                None,
+                None,
+            ),
+        );
+    }
+
+    #[test]
+    fn check_digit_typo_in_the_check_digit_itself() {
+        check(
+            "1Z999AA10123456785",
+            (
+                false,
+                Some("UPS"),
+                Some("UPS 1Z"),
+                Some("tracking_number.check_digit"),
+                Some("1Z999AA10123456784"),
+            ),
+        );
+    }
+
+    #[test]
+    fn adjacent_transposition_is_found() {
+        // 1Z879E930346834440 with the 3 and the 0 at positions 9 and 10 swapped;
+        // no other single swap repairs it.
+        check(
+            "1Z879E933046834440",
+            (
+                false,
+                Some("UPS"),
+                Some("UPS 1Z"),
+                Some("tracking_number.check_digit"),
+                Some("1Z879E930346834440"),
+            ),
+        );
+        let verdict = check_for("1Z879E933046834440", None);
+        assert_eq!(verdict.fix, Some(Fix::Transposition { position: 9 }));
+    }
+
+    #[test]
+    fn ambiguous_transposition_falls_back_to_the_check_digit() {
+        // 1Z999AA10123456784 with the 7 and 8 swapped: in a run like 0123456
+        // many neighbouring swaps repair the sum, so none is singled out.
+        check(
+            "1Z999AA10123456874",
+            (
+                false,
+                Some("UPS"),
+                Some("UPS 1Z"),
+                Some("tracking_number.check_digit"),
+                Some("1Z999AA10123456873"),
+            ),
+        );
+        let verdict = check_for("1Z999AA10123456874", None);
+        assert_eq!(verdict.fix, Some(Fix::CheckDigit { position: 18 }));
+    }
+
+    #[test]
+    fn transposition_with_the_check_digit() {
+        // CSQU3054383 with its last two digits swapped.
+        let verdict = check_for("CSQU3054338", None);
+        assert_eq!(verdict.suggestion.as_deref(), Some("CSQU3054383"));
+        assert_eq!(verdict.fix, Some(Fix::Transposition { position: 10 }));
+    }
+
+    #[test]
+    fn unknown_and_length_problems() {
+        check(
+            "ABCDEFGHIJ",
+            (
+                false,
+                None,
+                None,
+                Some("tracking_number.unknown_format"),
+                None,
+            ),
+        );
+        check(
+            "1Z999AA1012345678",
+            (false, None, None, Some("tracking_number.too_short"), None),
+        );
+        check(
+            "123",
+            (false, None, None, Some("tracking_number.too_short"), None),
+        );
+        check(
+            &"1".repeat(41),
+            (false, None, None, Some("tracking_number.too_long"), None),
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! Ingest: the path from what a carrier or seller sends to what the store keeps.
+//!
+//! It parses each item of a batch on its own, so one malformed item never costs
+//! the others (DESIGN.md invariant 7); validates tracking numbers with
+//! `tracklane-ids`, milestone codes against the SP-API model and times against the
+//! injected `now`; then hands the valid items to the store, which resolves,
+//! authorises, deduplicates and commits them in one transaction. Every rejection
+//! is a [`Problem`] naming the item's index, the field and the fix.
+
+pub mod milestones;
+pub mod tracking;
+
+use tracklane_core::Problem;
+use tracklane_store::StoreError;
+
+pub use milestones::{push_milestones, BatchReport, Rejection, BATCH_SIZE_MAX};
+pub use tracking::{assign_tracking, tracking_number, TrackingItem};
+
+/// Why a whole request was refused (as opposed to one item of it).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// The request body as a whole is unusable.
+    #[error("{}", .0.en)]
+    Body(Problem),
+    /// The batch is larger than [`BATCH_SIZE_MAX`].
+    #[error("a batch holds at most {max} items; this one has {got}")]
+    TooLarge {
+        /// Items sent.
+        got: usize,
+        /// Items allowed.
+        max: usize,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl IngestError {
+    /// The problem to show the caller.
+    pub fn problem(&self) -> Problem {
+        match self {
+            IngestError::Body(p) => p.clone(),
+            IngestError::TooLarge { got, max } => Problem::new(
+                "batch.too_large",
+                "milestones",
+                format!("a batch holds at most {max} items and this one has {got}: split it into batches of {max} or fewer"),
+                format!("每批最多 {max} 条，此批有 {got} 条：请拆分为每批不超过 {max} 条"),
+            ),
+            IngestError::Store(StoreError::NotFound { what, key }) => Problem::new(
+                "not_found",
+                "",
+                format!("{what} {key} was not found: check the id"),
+                format!("找不到 {what} {key}：请核对编号"),
+            ),
+            IngestError::Store(e) => Problem::new(
+                "store.unavailable",
+                "",
+                format!("the hub could not store this right now ({e}); nothing was stored: retry the same request"),
+                "系统暂时无法保存（未保存任何内容）：请重试同一请求".to_owned(),
+            ),
+        }
+    }
+}
+
+/// Turns a `serde_path_to_error` failure into a problem naming the field.
+pub(crate) fn parse_problem(error: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
+    let path = error.path().to_string();
+    let field = if path == "." { String::new() } else { path };
+    let inner = error.inner();
+    Problem::new(
+        "json.invalid",
+        field.clone(),
+        format!("{}: {inner}; send the field with the type the API reference gives", if field.is_empty() { "body" } else { &field }),
+        format!("{}：JSON 格式错误（{inner}）；请按接口文档的类型发送该字段", if field.is_empty() { "请求体" } else { &field }),
+    )
+}
+
+/// A problem for a required field that is missing.
+pub(crate) fn missing(field: &str, example: &str) -> Problem {
+    Problem::new(
+        "field.required",
+        field,
+        format!("{field} is required: add it, for example {example}"),
+        format!("缺少必填字段 {field}：请添加，例如 {example}"),
+    )
+}

@@ -1,0 +1,130 @@
+//! Tracking numbers at the door: every one that enters, from a carrier push, a
+//! seller's entry, an import or the SP-API route, passes through
+//! [`tracking_number`], and tracking uploads through [`assign_tracking`].
+
+use jiff::Timestamp;
+use tracklane_core::{BoxId, CarrierCode, LegMode, Problem, TrackingNumber, TrackingSource};
+use tracklane_ids::{Lang, Reason};
+use tracklane_store::{ItemOutcome, Principal, ShipmentKey, Store, TrackingAssignment};
+
+use crate::IngestError;
+
+/// Validates and normalises a tracking number. `carrier` is the carrier the
+/// caller says issued it (`UPS`, or a forwarder's own code), if any.
+///
+/// A number in no known format is accepted when nothing contradicts it: many
+/// forwarders issue numbers of their own. A number that has a known format's shape
+/// but a wrong check digit, bad characters, or does not fit the named carrier is
+/// rejected with the fix.
+///
+/// # Errors
+/// A [`Problem`] on `field` with the reason and, for a likely typo, the correction.
+pub fn tracking_number(input: &str, carrier: Option<&str>, field: &str) -> Result<TrackingNumber, Problem> {
+    let verdict = tracklane_ids::check_for(input, carrier);
+    let acceptable = match &verdict.reason {
+        None | Some(Reason::UnknownFormat) => true,
+        // A carrier the library has no format for cannot be contradicted.
+        Some(Reason::CarrierMismatch { named, .. }) => !tracklane_ids::knows_carrier(named),
+        Some(_) => false,
+    };
+    if acceptable {
+        if let Ok(number) = TrackingNumber::parse(&verdict.normalized) {
+            return Ok(number);
+        }
+    }
+    let code = verdict.reason.as_ref().map_or("tracking_number.invalid", Reason::code);
+    let en = verdict.message(Lang::En).unwrap_or_else(|| format!("{input} is not a tracking number: use 1 to 64 letters and digits"));
+    let zh = verdict.message(Lang::ZhCn).unwrap_or_else(|| format!("{input} 不是有效的追踪编码：请使用 1 到 64 位字母和数字"));
+    Err(Problem::new(code, field, en, zh))
+}
+
+/// One tracking number to attach, as a caller sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingItem {
+    /// The box, or `None` for every freight unit (PRO / bill of lading).
+    pub box_id: Option<String>,
+    /// The number as typed.
+    pub tracking_number: String,
+    /// The carrier of the leg: the caller itself for a carrier, the named one for a seller.
+    pub carrier: CarrierCode,
+    /// The leg's mode, if the caller said.
+    pub mode: Option<LegMode>,
+    /// The field path prefix for problems (`spdTrackingItems[2]`).
+    pub field: String,
+}
+
+/// Validates each item and attaches the valid ones in one transaction. Items come
+/// back in the order sent, each accepted or rejected with its problem.
+///
+/// # Errors
+/// [`IngestError::Store`] when the shipment does not exist (for this actor) or the
+/// store fails; then nothing was attached.
+pub async fn assign_tracking(
+    store: &dyn Store,
+    actor: &Principal,
+    shipment: &ShipmentKey,
+    items: Vec<TrackingItem>,
+    source: TrackingSource,
+    now: Timestamp,
+) -> Result<Vec<ItemOutcome>, IngestError> {
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut valid = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let box_id = match item.box_id.as_deref().map(BoxId::parse).transpose() {
+            Ok(b) => b,
+            Err(e) => {
+                outcomes.push(ItemOutcome::Rejected {
+                    index,
+                    problem: Problem::new(
+                        "box_id.invalid",
+                        format!("{}.boxId", item.field),
+                        format!("{}: {e}", item.field),
+                        format!("{}：箱号格式不正确，应为货件编号加 U 和六位数字，例如 FBA15XYZ1234U000001", item.field),
+                    ),
+                });
+                continue;
+            }
+        };
+        let issuer = if item.carrier.as_str().is_empty() { None } else { Some(item.carrier.as_str()) };
+        match tracking_number(&item.tracking_number, issuer, &format!("{}.trackingId", item.field)) {
+            Ok(number) => valid.push(TrackingAssignment {
+                index,
+                box_id,
+                tracking_number: number,
+                mode: item.mode.unwrap_or(LegMode::SmallParcel),
+                source,
+                carrier: item.carrier,
+            }),
+            Err(problem) => outcomes.push(ItemOutcome::Rejected { index, problem }),
+        }
+    }
+    if !valid.is_empty() {
+        outcomes.extend(store.assign_tracking(actor, shipment, valid, now).await?);
+    }
+    outcomes.sort_by_key(|o| match o {
+        ItemOutcome::Accepted { index, .. } | ItemOutcome::Duplicate { index } | ItemOutcome::Rejected { index, .. } => *index,
+    });
+    Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, carrier: Option<&str>, expected: Result<&str, &str>) {
+        let got = tracking_number(input, carrier, "trackingNumber");
+        match (got, expected) {
+            (Ok(n), Ok(want)) => assert_eq!(n.as_str(), want),
+            (Err(p), Err(code)) => assert_eq!(p.code, code, "{}", p.en),
+            (got, want) => panic!("{input}: got {got:?}, want {want:?}"),
+        }
+    }
+
+    #[test]
+    fn known_formats_are_checked_and_others_pass() {
+        check("1z 999 aa1 01 2345 6784", None, Ok("1Z999AA10123456784"));
+        check("1Z999AA10123456785", None, Err("tracking_number.check_digit"));
+        check("SZFL20260301000123", Some("SZ_FASTLINK"), Ok("SZFL20260301000123"));
+        check("1Z#99", None, Err("tracking_number.characters"));
+    }
+}

@@ -1,0 +1,68 @@
+//! tracklane's own JSON API: carrier, seller and operator routes, and the views
+//! they render.
+
+pub(crate) mod carrier;
+pub(crate) mod operator;
+pub(crate) mod seller;
+mod views;
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use tracklane_core::Problem;
+use tracklane_store::{ShipmentDetail, ShipmentKey};
+
+use crate::auth::Caller;
+use crate::error::{ApiError, Lang};
+use crate::AppState;
+
+pub(crate) use views::*;
+
+/// Parses a JSON body, naming the field at fault when it does not fit.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes, lang: Lang) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        let e = err.inner();
+        ApiError::bad_request(
+            lang,
+            Problem::new(
+                "json.invalid",
+                path.clone(),
+                format!("{}: {e}; send the field as the API reference describes", if path.is_empty() { "body" } else { &path }),
+                format!("{}：JSON 格式错误（{e}）；请按接口文档发送该字段", if path.is_empty() { "请求体" } else { &path }),
+            ),
+        )
+    })
+}
+
+/// Loads a shipment the caller may see, or 404 either way.
+pub(crate) async fn visible_shipment(state: &AppState, caller: &Caller, id: &str, lang: Lang) -> Result<ShipmentDetail, ApiError> {
+    let detail = state.store.shipment(&ShipmentKey::new(id)).await.map_err(|e| ApiError::store(lang, e))?;
+    match detail {
+        Some(d) if caller.0.can_see(&d) => Ok(d),
+        _ => Err(ApiError::shipment_not_found(lang, id)),
+    }
+}
+
+/// 403 unless the caller is the role the route is for.
+pub(crate) fn role_error(lang: Lang, role: &str) -> ApiError {
+    ApiError::forbidden(
+        lang,
+        format!("this route is for {role} keys: use a {role} key"),
+        format!("此接口仅限{}密钥：请使用{}密钥", zh_role(role), zh_role(role)),
+    )
+}
+
+fn zh_role(role: &str) -> &'static str {
+    match role {
+        "carrier" => "承运商",
+        "seller" => "卖家",
+        _ => "运营方",
+    }
+}
+
+/// Status 200 for a batch with item results, whatever was rejected: per-item
+/// rejections are data, not a failed request.
+pub(crate) const BATCH_STATUS: StatusCode = StatusCode::OK;

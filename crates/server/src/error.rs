@@ -1,0 +1,162 @@
+//! Errors as callers see them: a status code and a body listing each problem
+//! with its code, field and message, in the caller's language.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use tracklane_core::Problem;
+use tracklane_ingest::IngestError;
+use tracklane_store::StoreError;
+
+/// The language a caller reads: from `?lang=`, then `Accept-Language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl Lang {
+    /// Whether the language is Chinese.
+    pub fn is_zh(self) -> bool {
+        self == Lang::Zh
+    }
+
+    /// Picks a language from a query string and an `Accept-Language` header.
+    pub fn pick(query: Option<&str>, accept: Option<&str>) -> Self {
+        if let Some(q) = query {
+            for pair in q.split('&') {
+                if let Some(v) = pair.strip_prefix("lang=") {
+                    return if v.starts_with("zh") { Lang::Zh } else { Lang::En };
+                }
+            }
+        }
+        match accept {
+            Some(a) if a.trim_start().to_ascii_lowercase().starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let accept = parts.headers.get("accept-language").and_then(|v| v.to_str().ok());
+        Ok(Lang::pick(parts.uri.query(), accept))
+    }
+}
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The problems, at least one.
+    pub problems: Vec<Problem>,
+    /// Language to render in.
+    pub lang: Lang,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    errors: Vec<ErrorItem<'a>>,
+}
+
+/// SP-API's `Error` shape (`code`, `message`, `details`), with tracklane's field.
+#[derive(Serialize)]
+struct ErrorItem<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    field: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    details: &'a str,
+}
+
+impl ApiError {
+    /// One problem with a status.
+    pub fn new(status: StatusCode, problem: Problem, lang: Lang) -> Self {
+        Self { status, problems: vec![problem], lang }
+    }
+
+    /// 401: no or unknown key.
+    pub fn unauthorized(lang: Lang) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            Problem::new(
+                "auth.missing_key",
+                "Authorization",
+                "send your API key as `Authorization: Bearer <key>` (SP-API clients: `x-amz-access-token`)",
+                "请在请求头中携带 API 密钥：`Authorization: Bearer <key>`（SP-API 客户端使用 `x-amz-access-token`）",
+            ),
+            lang,
+        )
+    }
+
+    /// 403: the key's role may not do this.
+    pub fn forbidden(lang: Lang, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, Problem::new("auth.forbidden", "", en, zh), lang)
+    }
+
+    /// 404 for a shipment the caller cannot see, whether or not it exists, so that
+    /// ids of other sellers' shipments are not confirmed.
+    pub fn shipment_not_found(lang: Lang, id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            Problem::new(
+                "shipment.not_found",
+                "shipmentId",
+                format!("no shipment {id} is visible to this key: check the id (sh… or FBA…) and that the key belongs to its seller or carrier"),
+                format!("此密钥下找不到货件 {id}：请核对编号（sh… 或 FBA…），并确认密钥属于该货件的卖家或承运商"),
+            ),
+            lang,
+        )
+    }
+
+    /// 400 for one problem.
+    pub fn bad_request(lang: Lang, problem: Problem) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, problem, lang)
+    }
+
+    /// Maps a store error.
+    pub fn store(lang: Lang, error: StoreError) -> Self {
+        let status = match &error {
+            StoreError::NotFound { .. } => StatusCode::NOT_FOUND,
+            StoreError::Conflict { .. } => StatusCode::CONFLICT,
+            StoreError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            StoreError::Corrupt(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %error, "store error");
+        }
+        Self::new(status, IngestError::Store(error).problem(), lang)
+    }
+
+    /// Maps an ingest error.
+    pub fn ingest(lang: Lang, error: IngestError) -> Self {
+        match error {
+            IngestError::Store(e) => Self::store(lang, e),
+            IngestError::TooLarge { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, error.problem(), lang),
+            IngestError::Body(_) => Self::new(StatusCode::BAD_REQUEST, error.problem(), lang),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            errors: self
+                .problems
+                .iter()
+                .map(|p| ErrorItem { code: p.code, message: p.message(self.lang.is_zh()), field: &p.field, details: "" })
+                .collect(),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

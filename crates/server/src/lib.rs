@@ -1,0 +1,110 @@
+//! The HTTP surface of tracklane. Handlers parse, authorise, call one function
+//! of `ingest` or the store, and render; no business rule lives here.
+//!
+//! Routes (see `GET /openapi.json` for the full description):
+//! - carrier API under `/api/v1/carrier`;
+//! - seller API under `/api/v1/shipments` and `/api/v1/carriers`;
+//! - operator API under `/api/v1/warehouses`;
+//! - SP-API-compatible routes under `/tracking/2026-01-30`, `/inbound/fba/2024-03-20`
+//!   and the token route `/auth/o2/token`;
+//! - `/metrics` in Prometheus text, and a shipment page at `/`.
+
+mod api;
+mod auth;
+mod error;
+mod metrics;
+mod openapi;
+mod pages;
+mod spapi;
+
+use std::sync::{Arc, Mutex};
+
+use axum::routing::{get, post, put};
+use axum::Router;
+use jiff::Timestamp;
+use tracklane_store::Store;
+
+pub use auth::{hash_key, SPAPI_TOKEN_TTL_SECONDS};
+pub use error::{ApiError, Lang};
+pub use metrics::Metrics;
+
+/// Where the server gets the time. The binary passes the system clock; tests and
+/// the simulator pass their own.
+pub trait Clock: Send + Sync + 'static {
+    /// Now.
+    fn now(&self) -> Timestamp;
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Random bytes for new identifiers and tokens, from the binary's RNG.
+    pub random: Arc<Mutex<dyn FnMut() -> [u8; 16] + Send>>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// SP-API access tokens handed out by `/auth/o2/token`.
+    pub tokens: Arc<auth::TokenTable>,
+}
+
+impl AppState {
+    /// A state over `store` with `clock` and a source of random bytes.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, random: impl FnMut() -> [u8; 16] + Send + 'static) -> Self {
+        Self {
+            store,
+            clock,
+            random: Arc::new(Mutex::new(random)),
+            metrics: Arc::new(Metrics::default()),
+            tokens: Arc::new(auth::TokenTable::default()),
+        }
+    }
+
+    pub(crate) fn random_bytes(&self) -> [u8; 16] {
+        match self.random.lock() {
+            Ok(mut f) => f(),
+            Err(poisoned) => (poisoned.into_inner())(),
+        }
+    }
+}
+
+/// Request bodies larger than this are refused: a full batch of 10 000
+/// milestones is about 3 MiB.
+pub const BODY_SIZE_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/openapi.json", get(openapi::document))
+        .route("/metrics", get(metrics::render))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/v1/carrier/milestones", post(api::carrier::push_milestones))
+        .route("/api/v1/carrier/shipments/{shipment_id}/tracking", put(api::carrier::put_tracking))
+        .route("/api/v1/carrier/shipments/{shipment_id}/delivery-window", put(api::carrier::put_delivery_window))
+        .route("/api/v1/shipments", get(api::seller::list_shipments).post(api::seller::create_shipment))
+        .route("/api/v1/shipments/{shipment_id}", get(api::seller::get_shipment))
+        .route("/api/v1/shipments/{shipment_id}/tracking", put(api::seller::put_tracking))
+        .route("/api/v1/shipments/{shipment_id}/delivery-window", put(api::seller::put_delivery_window))
+        .route("/api/v1/shipments/{shipment_id}/delivery-window/automation", put(api::seller::put_automation))
+        .route("/api/v1/carriers", get(api::seller::list_carriers))
+        .route("/api/v1/warehouses", get(api::operator::list_warehouses))
+        .route("/api/v1/warehouses/{code}", put(api::operator::put_warehouse))
+        .route("/api/v1/warehouses/{code}/congestion", put(api::operator::put_congestion))
+        .route("/auth/o2/token", post(spapi::token))
+        .route("/tracking/2026-01-30/shipments/track", get(spapi::get_shipment_tracking))
+        .route("/inbound/fba/2024-03-20/inboundPlans/{plan_id}/shipments/{shipment_id}", get(spapi::get_shipment))
+        .route(
+            "/inbound/fba/2024-03-20/inboundPlans/{plan_id}/shipments/{shipment_id}/trackingDetails",
+            put(spapi::update_tracking_details),
+        )
+        .route(
+            "/inbound/fba/2024-03-20/inboundPlans/{plan_id}/shipments/{shipment_id}/deliveryWindowOptions",
+            get(spapi::list_delivery_window_options),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_SIZE_MAX_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
+        .with_state(state)
+}

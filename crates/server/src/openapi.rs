@@ -1,0 +1,49 @@
+//! `GET /openapi.json`: the OpenAPI description, generated from the handlers'
+//! own annotations so it cannot drift from the routes.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{api, spapi};
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tracklane", description = "Shipment-visibility hub: carriers push tracking, sellers see every shipment of every carrier. Authenticate with `Authorization: Bearer <key>`; SP-API routes take `x-amz-access-token` from `/auth/o2/token`. Errors are `{errors:[{code, message, field}]}`; send `Accept-Language: zh-CN` for Chinese."),
+    modifiers(&Security),
+    security(("bearer" = [])),
+    paths(
+        api::carrier::push_milestones,
+        api::carrier::put_tracking,
+        api::carrier::put_delivery_window,
+        api::seller::list_shipments,
+        api::seller::get_shipment,
+        api::seller::create_shipment,
+        api::seller::put_tracking,
+        api::seller::put_delivery_window,
+        api::seller::put_automation,
+        api::seller::list_carriers,
+        api::operator::list_warehouses,
+        api::operator::put_warehouse,
+        api::operator::put_congestion,
+        spapi::token,
+        spapi::get_shipment_tracking,
+        spapi::get_shipment,
+        spapi::update_tracking_details,
+        spapi::list_delivery_window_options,
+    )
+)]
+pub(crate) struct ApiDoc;
+
+pub(crate) async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
