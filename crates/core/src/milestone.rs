@@ -53,7 +53,7 @@ pub struct Milestone {
 /// sub-code, time and place. Two milestones of one package with the same
 /// fingerprint are the same fact; descriptions and event ids do not count, since
 /// carriers resend the same scan with reworded text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Fingerprint(pub u64);
 
 impl Milestone {

@@ -23,6 +23,8 @@ pub struct LatestMilestone {
     /// When it happened.
     pub occurred_at: Timestamp,
     /// Its identity, used to break ties between facts at the same instant.
+    /// Internal: not part of any wire format.
+    #[serde(skip)]
     pub fingerprint: Fingerprint,
 }
 

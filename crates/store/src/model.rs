@@ -209,7 +209,8 @@ pub struct ShipmentSummary {
     pub latest_milestone: Option<LatestMilestone>,
     /// Whether some box has no tracking number.
     pub missing_tracking: bool,
-    /// Delivery window and who set it.
+    /// Delivery window and who set it (rendered by the API's own view).
+    #[serde(skip)]
     pub delivery_window: Option<(DeliveryWindow, WindowSource)>,
     /// Distinct SKUs.
     pub sku_count: u32,

@@ -1,6 +1,7 @@
 //! The embedded SQLite backend: one writer thread (see [`writer`]) and a small
 //! pool of read connections. WAL lets readers run beside the writer.
 
+pub mod bench;
 mod read;
 mod rows;
 mod schema;

@@ -1,0 +1,394 @@
+//! `tracklane bench`: throughput and latency measured through the real parts,
+//! each against a baseline measured in the same run.
+//!
+//! - `ingest`: milestone batches over loopback HTTP → parse → validate → resolve →
+//!   dedup → durable commit → projection, against raw SQLite inserts of the same
+//!   rows into the same table.
+//! - `list`: the seller's "missing tracking" page (50 rows, newest update first)
+//!   over a large store, through HTTP and through the store alone.
+//! - `ids`: tracking-number checks per second on a realistic mix.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context};
+use jiff::{Span, Timestamp};
+use rand_chacha::rand_core::SeedableRng;
+use serde::Serialize;
+use tracklane_core::{
+    Address, Capability, Carrier, CarrierCode, ConfirmationId, DetectedBy, FreightMode, InboundPlanId, Item, Leg, LegMode,
+    Location, Marketplace, Milestone, MilestoneCode, Package, PackageTrack, Seller, SellerId, Shipment, ShipmentId,
+    ShipmentKind, ShippingMode, TrackingNumber, TrackingSource, WarehouseCode,
+};
+use tracklane_server::AppState;
+use tracklane_store::sqlite::bench::RawRow;
+use tracklane_store::{Principal, ShipmentQuery, Store};
+
+use crate::hub::{self, FixedClock};
+use crate::keys;
+
+/// Boxes per shipment in the ingest benchmark: boxes of one shipment travel
+/// together, so a carrier reports them together.
+const BOXES_PER_SHIPMENT: usize = 5;
+/// Requests in flight at once.
+const CONCURRENT_REQUESTS: usize = 2;
+
+/// The milestones a box goes through, in order.
+const JOURNEY: [MilestoneCode; 10] = [
+    MilestoneCode::PickedUp,
+    MilestoneCode::ReceivedAtOrigin,
+    MilestoneCode::CustomsDeclarationEmbarkPort,
+    MilestoneCode::Loaded,
+    MilestoneCode::Departed,
+    MilestoneCode::Arrived,
+    MilestoneCode::CustomsCleared,
+    MilestoneCode::CarrierTransfer,
+    MilestoneCode::OutForDelivery,
+    MilestoneCode::Delivered,
+];
+
+const PLACES: [(&str, &str, &str); 10] = [
+    ("Shenzhen", "Guangdong", "CN"),
+    ("Shenzhen", "Guangdong", "CN"),
+    ("Yantian", "Guangdong", "CN"),
+    ("Yantian", "Guangdong", "CN"),
+    ("Yantian", "Guangdong", "CN"),
+    ("Long Beach", "California", "US"),
+    ("Long Beach", "California", "US"),
+    ("Ontario", "California", "US"),
+    ("Moreno Valley", "California", "US"),
+    ("Moreno Valley", "California", "US"),
+];
+
+/// The result of `bench ingest`.
+#[derive(Debug, Serialize)]
+pub struct IngestReport {
+    /// Milestones sent.
+    pub events: usize,
+    /// Milestones per request.
+    pub batch: usize,
+    /// Milestones per second through the whole path.
+    pub events_per_sec: f64,
+    /// Raw SQLite inserts per second of the same rows, same table, same settings.
+    pub raw_events_per_sec: f64,
+    /// `events_per_sec / raw_events_per_sec`.
+    pub ratio: f64,
+    /// Seconds the whole path took.
+    pub seconds: f64,
+    /// Seconds the raw inserts took.
+    pub raw_seconds: f64,
+    /// Items the hub accepted (must equal `events`).
+    pub accepted: usize,
+}
+
+fn world_shipment(i: usize, seller: &SellerId, carrier: &CarrierCode, numbers: &[String], created: Timestamp, mut random: impl FnMut() -> [u8; 16]) -> Shipment {
+    let confirmation = ConfirmationId::from_sequence(i as u64 + 1);
+    Shipment {
+        id: ShipmentId::from_random(random()),
+        inbound_plan_id: InboundPlanId::from_random(random()),
+        seller: seller.clone(),
+        name: format!("Bench shipment {i}"),
+        kind: ShipmentKind::Inbound,
+        source_address: Address {
+            name: "Bench Co".into(),
+            address_line1: "1 Keji Road".into(),
+            city: "Shenzhen".into(),
+            postal_code: "518000".into(),
+            country_code: "CN".into(),
+            ..Address::default()
+        },
+        warehouse: WarehouseCode::parse("ONT8").expect("a valid code"),
+        marketplace: Marketplace::Us,
+        shipping_mode: ShippingMode::SmallParcel,
+        freight_mode: FreightMode::Ocean,
+        selected_carrier: Some(carrier.clone()),
+        delivery_window: None,
+        allows_window_automation: true,
+        created_at: created,
+        is_cancelled: false,
+        packages: numbers
+            .iter()
+            .enumerate()
+            .map(|(b, n)| Package {
+                box_id: confirmation.box_id(b as u32 + 1),
+                weight_grams: 12_000,
+                dimensions_mm: [600, 400, 400],
+                items: vec![Item { sku: format!("SKU-{}", i % 97), units_expected: 40, units_received: 0 }],
+                legs: if n.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Leg {
+                        carrier: carrier.clone(),
+                        tracking_number: TrackingNumber::parse(n).expect("generated numbers are normalised"),
+                        mode: LegMode::SmallParcel,
+                        source: TrackingSource::Carrier,
+                        detected_by: DetectedBy::Selected,
+                        added_at: created,
+                    }]
+                },
+                track: PackageTrack::default(),
+            })
+            .collect(),
+        confirmation_id: confirmation,
+    }
+}
+
+fn bench_carrier() -> Carrier {
+    Carrier {
+        code: CarrierCode::parse("BENCH_EXPRESS").expect("a valid code"),
+        name: "Bench Express".into(),
+        website: "https://example.com".into(),
+        marketplaces: vec![Marketplace::Us],
+        modes: vec![FreightMode::Ocean],
+        capabilities: vec![Capability::ShipTrack],
+    }
+}
+
+/// Runs the ingest benchmark with `events` milestones in batches of `batch`.
+///
+/// # Errors
+/// When a part cannot start, or the hub does not accept every milestone.
+pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<IngestReport> {
+    let dir = tempfile_dir()?;
+    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(&dir.join("bench.db"))?);
+    let carrier = bench_carrier();
+    let seller = Seller { id: SellerId::parse("A2BENCHSELLER").expect("a valid id"), name: "Bench".into() };
+    store.put_carrier(carrier.clone()).await?;
+    store.put_seller(seller.clone()).await?;
+    let key = keys::issue(store.as_ref(), Principal::Carrier(carrier.code.clone()), hub::seeded_random(seed)()).await?;
+
+    let shipments = events.div_ceil(BOXES_PER_SHIPMENT * JOURNEY.len());
+    let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let sim_carrier = tracklane_sim::carriers().into_iter().next().context("the simulator has carriers")?;
+    let mut numbers: Vec<Vec<String>> = Vec::with_capacity(shipments);
+    let mut random = hub::seeded_random(seed ^ 1);
+    for i in 0..shipments {
+        let boxes: Vec<String> = (0..BOXES_PER_SHIPMENT)
+            .map(|_| tracklane_sim::tracking_number(&mut rng, &sim_carrier, ShippingMode::SmallParcel))
+            .collect();
+        store.create_shipment(world_shipment(i, &seller.id, &carrier.code, &boxes, base, &mut random)).await?;
+        numbers.push(boxes);
+    }
+
+    // Each round, every shipment's boxes get the next milestone; carriers report
+    // shipments interleaved, so each round visits them in a shuffled order.
+    let mut order: Vec<usize> = (0..shipments).collect();
+    let mut items: Vec<(serde_json::Value, RawRow)> = Vec::with_capacity(events);
+    'rounds: for (round, code) in JOURNEY.iter().enumerate() {
+        shuffle(&mut order, seed.wrapping_add(round as u64));
+        for &s in &order {
+            for (b, number) in numbers[s].iter().enumerate() {
+                if items.len() == events {
+                    break 'rounds;
+                }
+                let (city, region, country) = PLACES[round];
+                let occurred = base
+                    .checked_add(Span::new().hours(round as i64 * 60 + (s % 24) as i64).minutes(b as i64))
+                    .context("bench times stay in range")?;
+                let milestone = Milestone {
+                    code: *code,
+                    sub_code: None,
+                    raw_code: Some(format!("S{round:02}")),
+                    description: None,
+                    location: Location { city: Some(city.into()), region: Some(region.into()), country_code: Some(country.into()) },
+                    occurred_at: occurred,
+                    event_id: None,
+                };
+                let json = serde_json::json!({
+                    "trackingNumber": number,
+                    "status": { "code": code.as_str(), "rawCode": milestone.raw_code },
+                    "location": { "address": { "city": city, "region": region, "countryCode": country } },
+                    "occurredAt": occurred.to_string(),
+                });
+                let raw = RawRow { package_seq: (s * BOXES_PER_SHIPMENT + b + 1) as i64, carrier: carrier.code.to_string(), tracking_number: number.clone(), milestone };
+                items.push((json, raw));
+            }
+        }
+    }
+    let bodies: Vec<Vec<u8>> = items
+        .chunks(batch)
+        .map(|chunk| serde_json::to_vec(&serde_json::json!({ "milestones": chunk.iter().map(|(j, _)| j).collect::<Vec<_>>() })))
+        .collect::<Result<_, _>>()?;
+
+    let now = base.checked_add(Span::new().hours(24 * 60))?;
+    let state = AppState::new(store.clone(), Arc::new(FixedClock(now)), hub::seeded_random(seed));
+    let running = hub::start(state, "127.0.0.1:0").await?;
+    let url = format!("{}/api/v1/carrier/milestones", running.url());
+    let client = reqwest::Client::new();
+    let bodies = Arc::new(bodies);
+    let next = Arc::new(AtomicUsize::new(0));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONCURRENT_REQUESTS {
+        let (client, url, key, bodies, next, accepted) = (client.clone(), url.clone(), key.clone(), bodies.clone(), next.clone(), accepted.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.get(i) else { return anyhow::Ok(()) };
+                let response = client
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await?;
+                ensure!(response.status().is_success(), "batch {i} got {}", response.status());
+                let report: serde_json::Value = response.json().await?;
+                accepted.fetch_add(report["accepted"].as_u64().unwrap_or(0) as usize, Ordering::Relaxed);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let accepted = accepted.load(Ordering::Relaxed);
+    ensure!(accepted == items.len(), "the hub accepted {accepted} of {} milestones", items.len());
+
+    let rows: Vec<RawRow> = items.into_iter().map(|(_, r)| r).collect();
+    let raw_path = dir.join("raw.db");
+    let raw_seconds = tokio::task::spawn_blocking(move || tracklane_store::sqlite::bench::raw_insert(&raw_path, &rows, batch))
+        .await??
+        .as_secs_f64();
+    let events_per_sec = events as f64 / seconds;
+    let raw_events_per_sec = events as f64 / raw_seconds;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(IngestReport {
+        events,
+        batch,
+        events_per_sec,
+        raw_events_per_sec,
+        ratio: events_per_sec / raw_events_per_sec,
+        seconds,
+        raw_seconds,
+        accepted,
+    })
+}
+
+/// The result of `bench list`.
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    /// Shipments in the store.
+    pub shipments: usize,
+    /// Pages fetched per measurement.
+    pub samples: usize,
+    /// Median milliseconds for the page through HTTP.
+    pub http_median_ms: f64,
+    /// 95th percentile through HTTP.
+    pub http_p95_ms: f64,
+    /// Median milliseconds for the store query alone.
+    pub store_median_ms: f64,
+    /// Rows on each page.
+    pub rows: usize,
+}
+
+/// Fills a store with `shipments` shipments (a third missing tracking) and times
+/// the seller's "missing tracking" page.
+///
+/// # Errors
+/// When a part cannot start.
+pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<ListReport> {
+    let dir = tempfile_dir()?;
+    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(&dir.join("list.db"))?);
+    let carrier = bench_carrier();
+    let seller = Seller { id: SellerId::parse("A2BENCHSELLER").expect("a valid id"), name: "Bench".into() };
+    store.put_carrier(carrier.clone()).await?;
+    store.put_seller(seller.clone()).await?;
+    let key = keys::issue(store.as_ref(), Principal::Seller(seller.id.clone()), hub::seeded_random(seed)()).await?;
+    let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
+    let mut random = hub::seeded_random(seed ^ 2);
+    // Created through the store's own path, many in flight so the writer groups them.
+    let mut pending = Vec::new();
+    for i in 0..shipments {
+        let number = if i % 3 == 0 { String::new() } else { format!("BX{i:012}") };
+        let created = base.checked_add(Span::new().seconds(i as i64))?;
+        let shipment = world_shipment(i, &seller.id, &carrier.code, &[number], created, &mut random);
+        let store = store.clone();
+        pending.push(tokio::spawn(async move { store.create_shipment(shipment).await }));
+        if pending.len() >= 512 {
+            for p in pending.drain(..) {
+                p.await??;
+            }
+        }
+    }
+    for p in pending {
+        p.await??;
+    }
+    let state = AppState::new(store.clone(), Arc::new(FixedClock(base)), hub::seeded_random(seed));
+    let running = hub::start(state, "127.0.0.1:0").await?;
+    let url = format!("{}/api/v1/shipments?missingTracking=true&limit=50", running.url());
+    let client = reqwest::Client::new();
+    let mut http = Vec::with_capacity(samples);
+    let mut rows = 0;
+    for _ in 0..samples {
+        let started = Instant::now();
+        let page: serde_json::Value = client.get(&url).bearer_auth(&key).send().await?.json().await?;
+        http.push(started.elapsed());
+        rows = page["shipments"].as_array().map_or(0, Vec::len);
+    }
+    let mut direct = Vec::with_capacity(samples);
+    let mut query = ShipmentQuery::new(Principal::Seller(seller.id.clone()));
+    query.missing_tracking = true;
+    for _ in 0..samples {
+        let started = Instant::now();
+        store.list_shipments(&query).await?;
+        direct.push(started.elapsed());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(ListReport {
+        shipments,
+        samples,
+        http_median_ms: percentile_ms(&mut http, 0.5),
+        http_p95_ms: percentile_ms(&mut http, 0.95),
+        store_median_ms: percentile_ms(&mut direct, 0.5),
+        rows,
+    })
+}
+
+/// The result of `bench ids`.
+#[derive(Debug, Serialize)]
+pub struct IdsReport {
+    /// Numbers checked.
+    pub checks: usize,
+    /// Checks per second on one core.
+    pub checks_per_sec: f64,
+    /// Share of the mix judged valid.
+    pub valid_share: f64,
+}
+
+/// Checks a realistic mix of tracking numbers on this thread.
+pub fn ids(checks: usize) -> IdsReport {
+    let mix = tracklane_ids::bench_mix(10_000);
+    let mut valid = 0usize;
+    let started = Instant::now();
+    for i in 0..checks {
+        valid += usize::from(tracklane_ids::check(&mix[i % mix.len()]).valid);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    IdsReport { checks, checks_per_sec: checks as f64 / seconds, valid_share: valid as f64 / checks.max(1) as f64 }
+}
+
+fn percentile_ms(samples: &mut [Duration], q: f64) -> f64 {
+    samples.sort_unstable();
+    let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+    samples.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn shuffle(items: &mut [usize], seed: u64) {
+    let mut state = seed | 1;
+    for i in (1..items.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        items.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("tracklane-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}

@@ -1,0 +1,245 @@
+//! `tracklane demo`: a live hub on a fresh SQLite file. It seeds a realistic world
+//! (sellers, carriers, warehouses, hundreds of shipments in every state), loads the
+//! history carriers have already sent, then lets simulated carriers keep pushing
+//! milestones and tracking numbers through the real carrier API over HTTP while a
+//! fast clock moves the world along.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use serde_json::{json, Value};
+use tracklane_core::{BoxId, CarrierCode, SellerId, TrackingNumber};
+use tracklane_server::{AppState, Clock};
+use tracklane_sim::{DemoWorld, ScriptedEvent, TrackingUpload};
+use tracklane_store::{MilestoneDraft, Principal, ShipmentKey, Store, TrackingAssignment};
+
+use crate::hub::{self, Running};
+use crate::keys;
+
+/// Keys handed out to the demo's accounts.
+#[derive(Debug, Clone)]
+pub struct DemoKeys {
+    /// The operator's key.
+    pub operator: String,
+    /// One key per seller.
+    pub sellers: Vec<(SellerId, String)>,
+    /// One key per carrier.
+    pub carriers: Vec<(CarrierCode, String)>,
+}
+
+/// How many items the loader hands the store at once.
+const LOAD_CHUNK: usize = 5_000;
+/// How often (real time) the simulated carriers push what their clock has reached.
+pub const PUSH_INTERVAL_MS: u64 = 1_000;
+
+/// Stores the world's reference data and shipments, and issues keys.
+///
+/// # Errors
+/// When the store fails.
+pub async fn seed(store: &dyn Store, world: &DemoWorld, seed: u64) -> anyhow::Result<DemoKeys> {
+    let mut random = hub::seeded_random(seed ^ 0x6b65_7973);
+    for w in &world.warehouses {
+        store.put_warehouse(w.clone()).await?;
+    }
+    for c in &world.carriers {
+        store.put_carrier(c.clone()).await?;
+    }
+    for s in &world.sellers {
+        store.put_seller(s.clone()).await?;
+    }
+    let operator = keys::issue(store, Principal::Operator, random()).await?;
+    let mut sellers = Vec::new();
+    for s in &world.sellers {
+        sellers.push((s.id.clone(), keys::issue(store, Principal::Seller(s.id.clone()), random()).await?));
+    }
+    let mut carriers = Vec::new();
+    for c in &world.carriers {
+        carriers.push((c.code.clone(), keys::issue(store, Principal::Carrier(c.code.clone()), random()).await?));
+    }
+    for shipment in &world.shipments {
+        store.create_shipment(shipment.clone()).await.with_context(|| format!("creating shipment {}", shipment.confirmation_id))?;
+    }
+    Ok(DemoKeys { operator, sellers, carriers })
+}
+
+/// Loads uploads and milestones sent before `now` straight into the store (the
+/// same store path the API uses, without HTTP). Returns milestones loaded.
+///
+/// # Errors
+/// When the store fails.
+pub async fn load_history(store: &dyn Store, world: &DemoWorld, now: Timestamp) -> anyhow::Result<usize> {
+    let mut by_shipment: HashMap<(&str, &CarrierCode), Vec<&TrackingUpload>> = HashMap::new();
+    for u in world.uploads.iter().filter(|u| u.at <= now) {
+        by_shipment.entry((u.confirmation_id.as_str(), &u.carrier)).or_default().push(u);
+    }
+    for ((confirmation, carrier), uploads) in by_shipment {
+        let assignments = uploads
+            .iter()
+            .enumerate()
+            .filter_map(|(index, u)| {
+                Some(TrackingAssignment {
+                    index,
+                    box_id: Some(BoxId::parse(&u.box_id).ok()?),
+                    tracking_number: TrackingNumber::normalize(&u.tracking_number).ok()?,
+                    mode: tracklane_core::LegMode::SmallParcel,
+                    source: tracklane_core::TrackingSource::Carrier,
+                    carrier: carrier.clone(),
+                })
+            })
+            .collect();
+        store.assign_tracking(&Principal::Carrier(carrier.clone()), &ShipmentKey::new(confirmation), assignments, uploads[0].at).await?;
+    }
+    let mut by_carrier: HashMap<&CarrierCode, Vec<MilestoneDraft>> = HashMap::new();
+    let mut loaded = 0;
+    for e in world.feed.iter().filter(|e| e.at <= now) {
+        let Ok(number) = TrackingNumber::normalize(&e.tracking_number) else { continue };
+        let drafts = by_carrier.entry(&e.carrier).or_default();
+        drafts.push(MilestoneDraft {
+            index: drafts.len(),
+            tracking_number: number,
+            shipment: Some(ShipmentKey::new(e.shipment_confirmation_id.clone())),
+            box_id: BoxId::parse(&e.box_id).ok(),
+            milestone: e.milestone.clone(),
+        });
+        if drafts.len() >= LOAD_CHUNK {
+            let chunk = std::mem::take(drafts);
+            loaded += chunk.len();
+            store.append_milestones(&e.carrier, chunk, now).await?;
+        }
+    }
+    for (carrier, drafts) in by_carrier {
+        loaded += drafts.len();
+        store.append_milestones(carrier, drafts, now).await?;
+    }
+    Ok(loaded)
+}
+
+/// The JSON a carrier pushes for one scripted event.
+pub fn milestone_json(e: &ScriptedEvent) -> Value {
+    let m = &e.milestone;
+    let mut status = json!({ "code": m.code.as_str() });
+    if let Some(sub) = m.sub_code {
+        status["subCode"] = json!(sub.as_str());
+    }
+    if let Some(d) = &m.description {
+        status["description"] = json!(d);
+    }
+    if let Some(r) = &m.raw_code {
+        status["rawCode"] = json!(r);
+    }
+    let mut item = json!({
+        "trackingNumber": e.tracking_number,
+        "shipmentId": e.shipment_confirmation_id,
+        "boxId": e.box_id,
+        "status": status,
+        "occurredAt": m.occurred_at.to_string(),
+    });
+    if !m.location.is_empty() {
+        item["location"] = json!({ "address": m.location });
+    }
+    if let Some(id) = &m.event_id {
+        item["eventId"] = json!(id);
+    }
+    item
+}
+
+/// Simulated carriers: every [`PUSH_INTERVAL_MS`], each carrier uploads the
+/// tracking numbers and pushes the milestones whose send time the hub's clock has
+/// reached, through the real HTTP API with its own key.
+pub async fn run_carriers(base: String, world: Arc<DemoWorld>, keys: DemoKeys, clock: Arc<dyn Clock>, start: Timestamp) {
+    let client = reqwest::Client::new();
+    let key_of: HashMap<CarrierCode, String> = keys.carriers.into_iter().collect();
+    let (mut feed_at, mut upload_at) = (
+        world.feed.partition_point(|e| e.at <= start),
+        world.uploads.partition_point(|u| u.at <= start),
+    );
+    let mut ticker = tokio::time::interval(std::time::Duration::from_millis(PUSH_INTERVAL_MS));
+    loop {
+        ticker.tick().await;
+        let now = clock.now();
+        let mut uploads: HashMap<(&str, &CarrierCode), Vec<Value>> = HashMap::new();
+        while upload_at < world.uploads.len() && world.uploads[upload_at].at <= now {
+            let u = &world.uploads[upload_at];
+            uploads
+                .entry((u.confirmation_id.as_str(), &u.carrier))
+                .or_default()
+                .push(json!({ "boxId": u.box_id, "trackingNumber": u.tracking_number }));
+            upload_at += 1;
+        }
+        for ((confirmation, carrier), boxes) in uploads {
+            let Some(key) = key_of.get(carrier) else { continue };
+            let url = format!("{base}/api/v1/carrier/shipments/{confirmation}/tracking");
+            if let Err(e) = client.put(&url).bearer_auth(key).json(&json!({ "boxes": boxes })).send().await {
+                tracing::warn!(error = %e, "a simulated carrier could not upload tracking");
+            }
+        }
+        let mut pushes: HashMap<&CarrierCode, Vec<Value>> = HashMap::new();
+        while feed_at < world.feed.len() && world.feed[feed_at].at <= now {
+            let e = &world.feed[feed_at];
+            pushes.entry(&e.carrier).or_default().push(milestone_json(e));
+            feed_at += 1;
+        }
+        for (carrier, items) in pushes {
+            let Some(key) = key_of.get(carrier) else { continue };
+            for chunk in items.chunks(tracklane_ingest::BATCH_SIZE_MAX) {
+                let sent = client.post(format!("{base}/api/v1/carrier/milestones")).bearer_auth(key).json(&json!({ "milestones": chunk })).send().await;
+                match sent {
+                    Ok(r) if r.status().is_success() => {}
+                    Ok(r) => tracing::warn!(status = %r.status(), carrier = %carrier, "a push was refused"),
+                    Err(e) => tracing::warn!(error = %e, "a simulated carrier could not push"),
+                }
+            }
+        }
+        if feed_at >= world.feed.len() && upload_at >= world.uploads.len() {
+            tracing::info!("the simulated carriers have sent everything they had");
+            return;
+        }
+    }
+}
+
+/// What `tracklane demo` prints once the hub is up.
+pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld) -> String {
+    let url = running.url();
+    let mut out = format!(
+        "\ntracklane demo is running at {url}\n\n  {shipments} shipments, {carriers} carriers, {warehouses} warehouses; simulated carriers push milestones every second.\n\nKeys (send as `Authorization: Bearer <key>`):\n  operator  {op}\n",
+        shipments = world.shipments.len(),
+        carriers = world.carriers.len(),
+        warehouses = world.warehouses.len(),
+        op = keys.operator,
+    );
+    for (id, key) in &keys.sellers {
+        out.push_str(&format!("  seller    {key}   ({id})\n"));
+    }
+    for (code, key) in keys.carriers.iter().take(3) {
+        out.push_str(&format!("  carrier   {key}   ({code})\n"));
+    }
+    if keys.carriers.len() > 3 {
+        out.push_str(&format!("  … and {} more carrier keys in tracklane-data/demo-keys.json\n", keys.carriers.len() - 3));
+    }
+    if let Some((_, seller_key)) = keys.sellers.first() {
+        out.push_str(&format!(
+            "\nTry:\n  curl -s -H 'Authorization: Bearer {seller_key}' '{url}/api/v1/shipments?missingTracking=true&limit=5'\n  curl -s -H 'Authorization: Bearer {seller_key}' '{url}/api/v1/carriers?capability=dw_automation'\n\nPress Ctrl-C to stop.\n"
+        ));
+    }
+    out
+}
+
+/// Builds the demo's state on a fresh store.
+///
+/// # Errors
+/// When the store cannot be opened or seeded.
+pub async fn prepare(db: &str, seed: u64, shipments: usize, now: Timestamp, clock: Arc<dyn Clock>) -> anyhow::Result<(AppState, DemoWorld, DemoKeys)> {
+    let store = hub::open_store(db)?;
+    let world = tracklane_sim::demo_world(seed, now, shipments);
+    let keys = seed_and_load(store.as_ref(), &world, seed, now).await?;
+    let state = AppState::new(store, clock, hub::seeded_random(seed));
+    Ok((state, world, keys))
+}
+
+async fn seed_and_load(store: &dyn Store, world: &DemoWorld, seed_value: u64, now: Timestamp) -> anyhow::Result<DemoKeys> {
+    let keys = seed(store, world, seed_value).await?;
+    load_history(store, world, now).await?;
+    Ok(keys)
+}

@@ -1,0 +1,131 @@
+//! Starting a hub: open a store from a `--db` URL, build the server state with a
+//! clock and a source of randomness, and serve it on a TCP listener.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use jiff::{SignedDuration, Timestamp};
+use tracklane_server::{AppState, Clock};
+use tracklane_store::sqlite::SqliteStore;
+use tracklane_store::Store;
+
+/// The default database when `--db` is not given.
+pub const DEFAULT_DB: &str = "sqlite://tracklane-data/tracklane.db";
+
+/// Opens the store a `--db` URL names.
+///
+/// # Errors
+/// When the URL is not `sqlite://PATH`, or the file cannot be opened.
+pub fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let store = SqliteStore::open(&PathBuf::from(path)).with_context(|| format!("opening the SQLite store at {path}"))?;
+        return Ok(Arc::new(store));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        bail!("the PostgreSQL backend is not built yet: use --db sqlite://PATH");
+    }
+    bail!("--db takes sqlite://PATH or postgres://…, not `{url}`")
+}
+
+/// The wall clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)] // The one real clock.
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that starts at `start` and runs `speed` times faster than real time:
+/// the demo's carriers live through days in minutes.
+pub struct FastClock {
+    start: Timestamp,
+    began: Instant,
+    speed: f64,
+}
+
+impl FastClock {
+    /// A clock at `start`, running `speed` times real time.
+    pub fn new(start: Timestamp, speed: f64) -> Self {
+        Self { start, began: Instant::now(), speed }
+    }
+}
+
+impl Clock for FastClock {
+    fn now(&self) -> Timestamp {
+        let elapsed = self.began.elapsed().as_secs_f64() * self.speed;
+        self.start.saturating_add(SignedDuration::from_secs_f64(elapsed)).unwrap_or(self.start)
+    }
+}
+
+/// A fixed clock, for tests and benchmarks.
+pub struct FixedClock(pub Timestamp);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.0
+    }
+}
+
+/// 16 bytes from the operating system.
+pub fn os_random() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    // Without OS randomness ids would collide; that is worth stopping for.
+    getrandom::fill(&mut bytes).expect("the operating system gave no random bytes");
+    bytes
+}
+
+/// A seeded source of 16-byte blocks (SplitMix64), for reproducible ids in the
+/// demo and in tests. Not for secrets.
+pub fn seeded_random(seed: u64) -> impl FnMut() -> [u8; 16] + Send + 'static {
+    let mut state = seed;
+    move || {
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let (a, b) = (next(), next());
+        let mut out = [0u8; 16];
+        out[..8].copy_from_slice(&a.to_le_bytes());
+        out[8..].copy_from_slice(&b.to_le_bytes());
+        out
+    }
+}
+
+/// A running hub.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its state (store, clock, metrics).
+    pub state: AppState,
+}
+
+impl Running {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+/// Serves `state` on `listen` in the background.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn start(state: AppState, listen: &str) -> anyhow::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let app = tracklane_server::router(state.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, state })
+}

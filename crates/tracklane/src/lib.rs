@@ -1,0 +1,11 @@
+//! The `tracklane` binary's library: wiring the store, the server, the simulated
+//! carriers and the clock together. `main.rs` only parses the command line.
+//!
+//! This is the one crate that may read the real clock and the operating
+//! system's randomness; everything below it takes both as arguments.
+
+pub mod bench;
+pub mod demo;
+pub mod hub;
+pub mod idcheck;
+pub mod keys;

@@ -1,0 +1,219 @@
+//! The `tracklane` command line. Each subcommand is a thin wrapper over the
+//! library in `lib.rs`.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tracklane::{bench, demo, hub, idcheck, keys};
+use tracklane_server::AppState;
+use tracklane_store::Principal;
+
+#[derive(Parser)]
+#[command(name = "tracklane", version, about = "A self-hostable shipment-visibility hub: carriers push tracking, sellers see every shipment of every carrier.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the hub.
+    Serve {
+        /// sqlite://PATH (embedded) or postgres://…
+        #[arg(long, default_value = hub::DEFAULT_DB)]
+        db: String,
+        /// HOST:PORT to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Run a live hub with simulated carriers on a fresh SQLite file, and open it.
+    Demo {
+        /// Where the demo's database goes (replaced at each start).
+        #[arg(long, default_value = "sqlite://tracklane-data/demo.db")]
+        db: String,
+        /// HOST:PORT to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Seed of the simulated world: the same seed gives the same world.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Shipments in the world.
+        #[arg(long, default_value_t = 400)]
+        shipments: usize,
+        /// How much faster than real time the demo's clock runs.
+        #[arg(long, default_value_t = 600.0)]
+        speed: f64,
+        /// Do not open a browser.
+        #[arg(long)]
+        no_open: bool,
+    },
+    /// Tracking numbers.
+    Id {
+        #[command(subcommand)]
+        command: IdCommand,
+    },
+    /// API keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Benchmarks through the real parts.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum IdCommand {
+    /// Validate tracking numbers (arguments, or one per line on stdin).
+    Check {
+        /// Print one JSON object per number.
+        #[arg(long)]
+        json: bool,
+        /// The carrier the numbers should belong to, such as UPS.
+        #[arg(long)]
+        carrier: Option<String>,
+        /// Explain in Chinese.
+        #[arg(long)]
+        zh: bool,
+        /// Numbers to check.
+        numbers: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Issue a key: `operator`, `seller:ID` or `carrier:CODE`. Printed once.
+    New {
+        #[arg(long, default_value = hub::DEFAULT_DB)]
+        db: String,
+        /// operator | seller:ID | carrier:CODE
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// HTTP batches → durable commit → projection, against raw SQLite inserts.
+    Ingest {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The "missing tracking" listing page over a large store.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1_000_000)]
+        shipments: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Tracking-number checks per second on one core.
+    Ids {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 5_000_000)]
+        checks: usize,
+    },
+}
+
+fn print_report(json: bool, report: &impl serde::Serialize) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+    } else {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    }
+    Ok(())
+}
+
+fn parse_role(role: &str) -> anyhow::Result<Principal> {
+    match role.split_once(':') {
+        None if role == "operator" => Ok(Principal::Operator),
+        Some(("seller", id)) => Ok(Principal::Seller(tracklane_core::SellerId::parse(id)?)),
+        Some(("carrier", code)) => Ok(Principal::Carrier(tracklane_core::CarrierCode::parse(code)?)),
+        _ => anyhow::bail!("the role is `operator`, `seller:ID` or `carrier:CODE`, not `{role}`"),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve { db, listen } => {
+            let store = hub::open_store(&db)?;
+            let state = AppState::new(store, Arc::new(hub::SystemClock), hub::os_random);
+            let running = hub::start(state, &listen).await?;
+            eprintln!("tracklane is serving {db} at {}", running.url());
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        }
+        Command::Demo { db, listen, seed, shipments, speed, no_open } => {
+            if let Some(path) = db.strip_prefix("sqlite://") {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                }
+            }
+            #[allow(clippy::disallowed_methods)] // The demo starts from the real time.
+            let now = jiff::Timestamp::now();
+            let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::FastClock::new(now, speed));
+            eprintln!("building the demo world ({shipments} shipments, seed {seed})…");
+            let (state, world, demo_keys) = demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
+            let running = hub::start(state, &listen).await?;
+            let keys_json = serde_json::json!({
+                "url": running.url(),
+                "operator": demo_keys.operator,
+                "sellers": demo_keys.sellers.iter().map(|(id, k)| serde_json::json!({"id": id, "key": k})).collect::<Vec<_>>(),
+                "carriers": demo_keys.carriers.iter().map(|(c, k)| serde_json::json!({"code": c, "key": k})).collect::<Vec<_>>(),
+            });
+            std::fs::create_dir_all("tracklane-data").context("creating tracklane-data/")?;
+            std::fs::write("tracklane-data/demo-keys.json", serde_json::to_string_pretty(&keys_json)?)
+                .context("writing tracklane-data/demo-keys.json")?;
+            println!("{}", demo::banner(&running, &demo_keys, &world));
+            if !no_open {
+                open_browser(&running.url());
+            }
+            let world = Arc::new(world);
+            tokio::spawn(demo::run_carriers(running.url(), world, demo_keys, clock, now));
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+        }
+        Command::Id { command: IdCommand::Check { json, carrier, zh, numbers } } => {
+            let invalid = idcheck::run(&numbers, carrier.as_deref(), json, zh, &mut std::io::stdout().lock())?;
+            if invalid > 0 {
+                std::process::exit(1);
+            }
+        }
+        Command::Key { command: KeyCommand::New { db, role } } => {
+            let store = hub::open_store(&db)?;
+            let key = keys::issue(store.as_ref(), parse_role(&role)?, hub::os_random()).await?;
+            println!("{key}");
+        }
+        Command::Bench { command } => match command {
+            BenchCommand::Ingest { json, events, batch, seed } => print_report(json, &bench::ingest(events, batch, seed).await?)?,
+            BenchCommand::List { json, shipments, samples, seed } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
+            BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
+        },
+    }
+    Ok(())
+}
+
+/// Opens `url` in the desktop's browser when there is one; says so when not.
+fn open_browser(url: &str) {
+    for opener in ["xdg-open", "open"] {
+        if std::process::Command::new(opener).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().is_ok() {
+            return;
+        }
+    }
+    eprintln!("(no browser found to open; visit {url})");
+}
