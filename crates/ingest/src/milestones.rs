@@ -108,7 +108,7 @@ pub struct Rejection {
 /// array, [`IngestError::TooLarge`] over [`BATCH_SIZE_MAX`] items, and
 /// [`IngestError::Store`] when the store fails (nothing is then stored).
 pub async fn push_milestones(store: &dyn Store, carrier: &CarrierCode, body: &[u8], now: Timestamp) -> Result<BatchReport, IngestError> {
-    let (drafts, mut report) = parse_batch(body, now)?;
+    let (drafts, mut report) = parse_batch(body, Some(carrier.as_str()), now)?;
     if !drafts.is_empty() {
         for outcome in store.append_milestones(carrier, drafts, now).await? {
             match outcome {
@@ -129,7 +129,7 @@ pub async fn push_milestones(store: &dyn Store, carrier: &CarrierCode, body: &[u
 ///
 /// # Errors
 /// As [`push_milestones`], for the body as a whole.
-pub fn parse_batch(body: &[u8], now: Timestamp) -> Result<(Vec<MilestoneDraft>, BatchReport), IngestError> {
+pub fn parse_batch(body: &[u8], pusher: Option<&str>, now: Timestamp) -> Result<(Vec<MilestoneDraft>, BatchReport), IngestError> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let parsed: Body<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| IngestError::Body(parse_problem(&e)))?;
     let Some(items) = parsed.milestones else {
@@ -141,7 +141,7 @@ pub fn parse_batch(body: &[u8], now: Timestamp) -> Result<(Vec<MilestoneDraft>, 
     let mut report = BatchReport::default();
     let mut drafts = Vec::with_capacity(items.len());
     for (index, raw) in items.into_iter().enumerate() {
-        match parse_item(index, raw, now) {
+        match parse_item(index, raw, pusher, now) {
             Ok(draft) => drafts.push(draft),
             Err(problem) => report.rejected.push(Rejection { index, problem: problem.under(&format!("milestones[{index}]")) }),
         }
@@ -149,11 +149,11 @@ pub fn parse_batch(body: &[u8], now: Timestamp) -> Result<(Vec<MilestoneDraft>, 
     Ok((drafts, report))
 }
 
-fn parse_item(index: usize, raw: &RawValue, now: Timestamp) -> Result<MilestoneDraft, Problem> {
+fn parse_item(index: usize, raw: &RawValue, pusher: Option<&str>, now: Timestamp) -> Result<MilestoneDraft, Problem> {
     let mut de = serde_json::Deserializer::from_str(raw.get());
     let input: Input<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| parse_problem(&e))?;
     let number = input.tracking_number.as_deref().ok_or_else(|| missing("trackingNumber", "\"1Z999AA10123456784\""))?;
-    let tracking_number = tracking_number(number, input.carrier_code.as_deref(), "trackingNumber")?;
+    let tracking_number = tracking_number(number, input.carrier_code.as_deref(), pusher, "trackingNumber")?;
     let status = input.status.as_ref().ok_or_else(|| missing("status", r#"{"code":"DEPARTED"}"#))?;
     let code_text = status.code.as_deref().ok_or_else(|| missing("status.code", "\"DEPARTED\""))?;
     let code = MilestoneCode::parse(code_text).ok_or_else(|| unknown_code(code_text))?;
@@ -287,7 +287,7 @@ mod tests {
     }
 
     fn check(body: &str, accepted: usize, rejected: &[(usize, &str, &str)]) {
-        let (drafts, report) = parse_batch(body.as_bytes(), now()).unwrap();
+        let (drafts, report) = parse_batch(body.as_bytes(), None, now()).unwrap();
         assert_eq!(drafts.len(), accepted, "{report:?}");
         let got: Vec<(usize, &str, &str)> =
             report.rejected.iter().map(|r| (r.index, r.problem.code, r.problem.field.as_str())).collect();
@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn a_body_without_milestones_is_refused_whole() {
-        assert!(matches!(parse_batch(b"{}", now()), Err(IngestError::Body(p)) if p.field == "milestones"));
-        assert!(matches!(parse_batch(b"[1,2", now()), Err(IngestError::Body(_))));
+        assert!(matches!(parse_batch(b"{}", None, now()), Err(IngestError::Body(p)) if p.field == "milestones"));
+        assert!(matches!(parse_batch(b"[1,2", None, now()), Err(IngestError::Body(_))));
     }
 }

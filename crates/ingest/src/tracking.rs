@@ -10,21 +10,27 @@ use tracklane_store::{ItemOutcome, Principal, ShipmentKey, Store, TrackingAssign
 use crate::IngestError;
 
 /// Validates and normalises a tracking number. `carrier` is the carrier the
-/// caller says issued it (`UPS`, or a forwarder's own code), if any.
+/// caller says issued it (`UPS`, or a forwarder's own code), if any; `pusher` is
+/// the carrier account sending it, if a carrier is sending.
 ///
 /// A number in no known format is accepted when nothing contradicts it: many
 /// forwarders issue numbers of their own. A number that has a known format's shape
 /// but a wrong check digit, bad characters, or does not fit the named carrier is
-/// rejected with the fix.
+/// rejected with the fix. One exception: a forwarder the library has no formats
+/// for may send bare digit runs (LTL PRO numbers) that happen to have the shape
+/// of a check-digit format such as DHL's ten digits; those are accepted, while a
+/// distinctive number (1Z…, S10) with a wrong check digit is still refused.
 ///
 /// # Errors
 /// A [`Problem`] on `field` with the reason and, for a likely typo, the correction.
-pub fn tracking_number(input: &str, carrier: Option<&str>, field: &str) -> Result<TrackingNumber, Problem> {
+pub fn tracking_number(input: &str, carrier: Option<&str>, pusher: Option<&str>, field: &str) -> Result<TrackingNumber, Problem> {
     let verdict = tracklane_ids::check_for(input, carrier);
+    let is_forwarder = carrier.is_none() && pusher.is_some_and(|p| !tracklane_ids::knows_carrier(p));
     let acceptable = match &verdict.reason {
         None | Some(Reason::UnknownFormat) => true,
         // A carrier the library has no format for cannot be contradicted.
         Some(Reason::CarrierMismatch { named, .. }) => !tracklane_ids::knows_carrier(named),
+        Some(Reason::CheckDigit { .. }) => is_forwarder && verdict.normalized.bytes().all(|b| b.is_ascii_digit()),
         Some(_) => false,
     };
     if acceptable {
@@ -85,8 +91,13 @@ pub async fn assign_tracking(
                 continue;
             }
         };
-        let issuer = if item.carrier.as_str().is_empty() { None } else { Some(item.carrier.as_str()) };
-        match tracking_number(&item.tracking_number, issuer, &format!("{}.trackingId", item.field)) {
+        // A carrier uploading its own numbers is checked by detection (a
+        // forwarder prints its partners' formats); a seller names the issuer.
+        let (named, pusher) = match source {
+            TrackingSource::Carrier => (None, Some(item.carrier.as_str())),
+            _ => (Some(item.carrier.as_str()), None),
+        };
+        match tracking_number(&item.tracking_number, named, pusher, &format!("{}.trackingId", item.field)) {
             Ok(number) => valid.push(TrackingAssignment {
                 index,
                 box_id,
@@ -112,7 +123,7 @@ mod tests {
     use super::*;
 
     fn check(input: &str, carrier: Option<&str>, expected: Result<&str, &str>) {
-        let got = tracking_number(input, carrier, "trackingNumber");
+        let got = tracking_number(input, carrier, None, "trackingNumber");
         match (got, expected) {
             (Ok(n), Ok(want)) => assert_eq!(n.as_str(), want),
             (Err(p), Err(code)) => assert_eq!(p.code, code, "{}", p.en),
@@ -126,5 +137,13 @@ mod tests {
         check("1Z999AA10123456785", None, Err("tracking_number.check_digit"));
         check("SZFL20260301000123", Some("SZ_FASTLINK"), Ok("SZFL20260301000123"));
         check("1Z#99", None, Err("tracking_number.characters"));
+    }
+
+    #[test]
+    fn forwarders_may_send_bare_digit_runs() {
+        let pro = "4812345678";
+        assert!(tracking_number(pro, None, Some("UPS"), "n").is_err() || tracklane_ids::check(pro).valid);
+        assert!(tracking_number(pro, None, Some("SZ_FASTLINK"), "n").is_ok());
+        assert!(tracking_number("1Z999AA10123456785", None, Some("SZ_FASTLINK"), "n").is_err());
     }
 }

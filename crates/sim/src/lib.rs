@@ -8,7 +8,15 @@
 //!
 //! Nothing here reads a clock, the environment or a file, or draws from an
 //! unseeded RNG: every function takes a seed or a `ChaCha8Rng` and, where time
-//! matters, `now`. The same seed gives the same world, bit for bit.
+//! matters, `now`. The same seed gives the same world, bit for bit (durations
+//! go through `ln`, `exp` and `cos`, so another platform's libm could in
+//! principle move a timestamp by a second).
+//!
+//! Size: a shipment yields about 39 feed events (boxes × milestones, plus
+//! resends), each a few hundred bytes of strings. 10 000 shipments are about
+//! 0.4 million events and 280 MB; 100 000 are 3.9 million events and 2.7 GB.
+//! `cargo run --release -p tracklane-sim --example demo_stats -- 20000` prints
+//! the counts and the time taken.
 
 pub mod demo;
 pub mod script;

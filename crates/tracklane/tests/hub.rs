@@ -1,0 +1,12 @@
+//! End-to-end tests of the hub over real HTTP on loopback, one module per
+//! concern. Each test starts its own hub on a fresh SQLite file with a fixed
+//! clock, so tests run in parallel without sharing state.
+
+mod support;
+
+mod auth_scope;
+mod batches;
+mod idempotence;
+mod order_independence;
+mod shipments;
+mod sp_api;

@@ -1,0 +1,206 @@
+//! A small world and a running hub for tests.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::{json, Value};
+use tracklane::hub::{self, FixedClock, Running};
+use tracklane::keys;
+use tracklane_core::{
+    Address, Capability, Carrier, CarrierCode, ConfirmationId, FreightMode, InboundPlanId, Item, Marketplace, Package,
+    PackageTrack, Seller, SellerId, Shipment, ShipmentId, ShipmentKind, ShippingMode, Warehouse, WarehouseCode,
+};
+use tracklane_server::AppState;
+use tracklane_store::sqlite::SqliteStore;
+use tracklane_store::{Principal, Store};
+
+/// The instant every test hub lives at.
+pub fn now() -> Timestamp {
+    "2026-03-10T00:00:00Z".parse().unwrap()
+}
+
+/// A running hub with a known world.
+pub struct TestHub {
+    pub running: Running,
+    pub client: reqwest::Client,
+    pub db: PathBuf,
+    _dir: tempfile::TempDir,
+    pub seller_a: String,
+    pub seller_b: String,
+    pub carrier_x: String,
+    pub carrier_y: String,
+    pub carrier_z: String,
+    pub operator: String,
+}
+
+pub fn warehouse(code: &str, marketplace: Marketplace) -> Warehouse {
+    Warehouse {
+        code: WarehouseCode::parse(code).unwrap(),
+        name: code.into(),
+        marketplace,
+        address: Address {
+            name: format!("Amazon {code}"),
+            address_line1: "2651 Center Square Rd".into(),
+            city: "Logan Township".into(),
+            state_or_province_code: Some("NJ".into()),
+            postal_code: "08085".into(),
+            country_code: "US".into(),
+            ..Address::default()
+        },
+        time_zone: "America/New_York".into(),
+        latitude: 39.8,
+        longitude: -75.4,
+        receiving_capacity_units_per_day: 50_000,
+        backlog_units: 0,
+    }
+}
+
+pub fn carrier(code: &str, capabilities: &[Capability]) -> Carrier {
+    Carrier {
+        code: CarrierCode::parse(code).unwrap(),
+        name: format!("{code} Logistics"),
+        website: format!("https://{}.example", code.to_lowercase()),
+        marketplaces: vec![Marketplace::Us],
+        modes: vec![FreightMode::Ocean, FreightMode::Air],
+        capabilities: capabilities.to_vec(),
+    }
+}
+
+/// A small-parcel shipment of `boxes` boxes for `seller`, carrier `carrier` selected.
+pub fn shipment(n: u64, seller: &str, carrier: Option<&str>, boxes: u32) -> Shipment {
+    let confirmation = ConfirmationId::from_sequence(n);
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&n.to_le_bytes());
+    let mut plan = id;
+    plan[15] = 0xaa;
+    Shipment {
+        id: ShipmentId::from_random(id),
+        inbound_plan_id: InboundPlanId::from_random(plan),
+        seller: SellerId::parse(seller).unwrap(),
+        name: format!("Spring restock {n}"),
+        kind: ShipmentKind::Inbound,
+        source_address: Address {
+            name: "Shenzhen Anko Home".into(),
+            address_line1: "88 Keyuan Road".into(),
+            city: "Shenzhen".into(),
+            postal_code: "518057".into(),
+            country_code: "CN".into(),
+            ..Address::default()
+        },
+        warehouse: WarehouseCode::parse("TEB9").unwrap(),
+        marketplace: Marketplace::Us,
+        shipping_mode: ShippingMode::SmallParcel,
+        freight_mode: FreightMode::Ocean,
+        selected_carrier: carrier.map(|c| CarrierCode::parse(c).unwrap()),
+        delivery_window: None,
+        allows_window_automation: true,
+        created_at: now(),
+        is_cancelled: false,
+        packages: (1..=boxes)
+            .map(|b| Package {
+                box_id: confirmation.box_id(b),
+                weight_grams: 10_000,
+                dimensions_mm: [500, 400, 300],
+                items: vec![Item { sku: format!("SKU-{n}"), units_expected: 24, units_received: 0 }],
+                legs: Vec::new(),
+                track: PackageTrack::default(),
+            })
+            .collect(),
+        confirmation_id: confirmation,
+    }
+}
+
+impl TestHub {
+    /// A hub with sellers A and B, carriers X (all capabilities), Y (ship_track)
+    /// and Z (ship_track), and a warehouse TEB9.
+    pub async fn start() -> TestHub {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("test.db");
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+        store.put_warehouse(warehouse("TEB9", Marketplace::Us)).await.unwrap();
+        store.put_carrier(carrier("CARRIER_X", &[Capability::ShipTrack, Capability::DwAutomation, Capability::SmartReroute])).await.unwrap();
+        store.put_carrier(carrier("CARRIER_Y", &[Capability::ShipTrack])).await.unwrap();
+        store.put_carrier(carrier("CARRIER_Z", &[Capability::ShipTrack])).await.unwrap();
+        for id in ["A1SELLERA", "A1SELLERB"] {
+            store.put_seller(Seller { id: SellerId::parse(id).unwrap(), name: id.into() }).await.unwrap();
+        }
+        let mut random = hub::seeded_random(42);
+        let seller_a = keys::issue(store.as_ref(), Principal::Seller(SellerId::parse("A1SELLERA").unwrap()), random()).await.unwrap();
+        let seller_b = keys::issue(store.as_ref(), Principal::Seller(SellerId::parse("A1SELLERB").unwrap()), random()).await.unwrap();
+        let carrier_key = |c: &str| Principal::Carrier(CarrierCode::parse(c).unwrap());
+        let carrier_x = keys::issue(store.as_ref(), carrier_key("CARRIER_X"), random()).await.unwrap();
+        let carrier_y = keys::issue(store.as_ref(), carrier_key("CARRIER_Y"), random()).await.unwrap();
+        let carrier_z = keys::issue(store.as_ref(), carrier_key("CARRIER_Z"), random()).await.unwrap();
+        let operator = keys::issue(store.as_ref(), Principal::Operator, random()).await.unwrap();
+        let state = AppState::new(store, Arc::new(FixedClock(now())), hub::seeded_random(7));
+        let running = hub::start(state, "127.0.0.1:0").await.unwrap();
+        TestHub { running, client: reqwest::Client::new(), db, _dir: dir, seller_a, seller_b, carrier_x, carrier_y, carrier_z, operator }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.running.state.store.as_ref()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.url())
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn send(&self, method: reqwest::Method, key: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self.client.request(method, self.url(path)).bearer_auth(key).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn push(&self, key: &str, milestones: Vec<Value>) -> Value {
+        let (status, body) = self.send(reqwest::Method::POST, key, "/api/v1/carrier/milestones", json!({ "milestones": milestones })).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Creates `shipment` directly in the store.
+    pub async fn create(&self, shipment: Shipment) -> Shipment {
+        self.store().create_shipment(shipment.clone()).await.unwrap();
+        shipment
+    }
+
+    /// Uploads per-box tracking numbers as a carrier.
+    pub async fn upload(&self, key: &str, shipment: &Shipment, numbers: &[&str]) -> Value {
+        let boxes: Vec<Value> = shipment
+            .packages
+            .iter()
+            .zip(numbers)
+            .map(|(p, n)| json!({ "boxId": p.box_id.as_str(), "trackingNumber": n }))
+            .collect();
+        let path = format!("/api/v1/carrier/shipments/{}/tracking", shipment.confirmation_id);
+        let (status, body) = self.send(reqwest::Method::PUT, key, &path, json!({ "boxes": boxes })).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+/// A milestone item as carriers push it.
+pub fn milestone(number: &str, code: &str, at: &str) -> Value {
+    json!({
+        "trackingNumber": number,
+        "status": { "code": code },
+        "location": { "address": { "city": "Shenzhen", "countryCode": "CN" } },
+        "occurredAt": at,
+    })
+}
+
+/// Valid UPS numbers (check digit verified by tracklane-ids in `numbers_are_valid`).
+pub const UPS: [&str; 4] = ["1Z999AA10123456784", "1Z12345E0205271686", "1Z12345E6605272234", "1Z12345E1505270457"];
+
+#[test]
+fn numbers_are_valid() {
+    for n in UPS {
+        assert!(tracklane_ids::check(n).valid, "{n}");
+    }
+}
