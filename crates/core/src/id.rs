@@ -73,7 +73,8 @@ macro_rules! string_id {
 }
 
 fn is_upper_alnum(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    s.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 string_id!(
@@ -139,9 +140,13 @@ fn is_uuid(s: &str) -> bool {
 }
 
 fn is_box_id(s: &str) -> bool {
-    let Some(split) = s.rfind('U') else { return false };
+    let Some(split) = s.rfind('U') else {
+        return false;
+    };
     let (head, tail) = (&s[..split], &s[split + 1..]);
-    ConfirmationId::parse(head).is_ok() && tail.len() == 6 && tail.bytes().all(|b| b.is_ascii_digit())
+    ConfirmationId::parse(head).is_ok()
+        && tail.len() == 6
+        && tail.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Formats 16 bytes as a lowercase UUID (version 4 bits set) behind `prefix`.
@@ -151,7 +156,14 @@ fn prefixed_uuid(prefix: &str, bytes: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{prefix}{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{prefix}{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 impl ShipmentId {
@@ -213,11 +225,21 @@ impl TrackingNumber {
                 _ => c,
             };
             match c {
-                ' ' | '-' | '.' | '/' | '\t' | '\u{3000}' | '\u{FF0D}' | '\u{2010}'..='\u{2015}' => {}
+                ' '
+                | '-'
+                | '.'
+                | '/'
+                | '\t'
+                | '\u{3000}'
+                | '\u{FF0D}'
+                | '\u{2010}'..='\u{2015}' => {}
                 _ => out.push(c.to_ascii_uppercase()),
             }
         }
-        Self::parse(&out).map_err(|e| IdError { input: input.to_owned(), ..e })
+        Self::parse(&out).map_err(|e| IdError {
+            input: input.to_owned(),
+            ..e
+        })
     }
 }
 
@@ -260,8 +282,14 @@ mod tests {
 
     #[test]
     fn tracking_numbers_are_normalised() {
-        assert_eq!(TrackingNumber::normalize(" 1z 999-aa1 ").map(String::from), Ok("1Z999AA1".to_owned()));
-        assert_eq!(TrackingNumber::normalize("１Ｚ９９").map(String::from), Ok("1Z99".to_owned()));
+        assert_eq!(
+            TrackingNumber::normalize(" 1z 999-aa1 ").map(String::from),
+            Ok("1Z999AA1".to_owned())
+        );
+        assert_eq!(
+            TrackingNumber::normalize("１Ｚ９９").map(String::from),
+            Ok("1Z99".to_owned())
+        );
         check(TrackingNumber::normalize("1Z#99"), false);
         check(TrackingNumber::normalize(" - "), false);
     }

@@ -53,7 +53,9 @@ pub struct Milestone {
 /// sub-code, time and place. Two milestones of one package with the same
 /// fingerprint are the same fact; descriptions and event ids do not count, since
 /// carriers resend the same scan with reworded text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct Fingerprint(pub u64);
 
 impl Milestone {
@@ -62,9 +64,18 @@ impl Milestone {
     pub fn fingerprint(&self) -> Fingerprint {
         let mut h = Fnv1a::new();
         h.write(&self.code.number().to_le_bytes());
-        h.write(&self.sub_code.map_or(u16::MAX, SubCode::number).to_le_bytes());
+        h.write(
+            &self
+                .sub_code
+                .map_or(u16::MAX, SubCode::number)
+                .to_le_bytes(),
+        );
         h.write(&self.occurred_at.as_microsecond().to_le_bytes());
-        for part in [&self.location.city, &self.location.region, &self.location.country_code] {
+        for part in [
+            &self.location.city,
+            &self.location.region,
+            &self.location.country_code,
+        ] {
             // A separator byte keeps ("AB", "") apart from ("A", "B").
             h.write(part.as_deref().unwrap_or("").as_bytes());
             h.write(&[0xff]);
@@ -74,7 +85,9 @@ impl Milestone {
 
     /// The description to show: the carrier's, or the model's for the code.
     pub fn display_description(&self) -> &str {
-        self.description.as_deref().unwrap_or_else(|| self.code.description())
+        self.description
+            .as_deref()
+            .unwrap_or_else(|| self.code.description())
     }
 }
 
@@ -110,7 +123,11 @@ impl MilestoneCode {
         use MilestoneCode as C;
         matches!(
             self,
-            C::CustomsHold | C::CustomsHoldDischargePort | C::CustomsDelay | C::CustomsPaymentRequired | C::CustomsException
+            C::CustomsHold
+                | C::CustomsHoldDischargePort
+                | C::CustomsDelay
+                | C::CustomsPaymentRequired
+                | C::CustomsException
         )
     }
 
@@ -140,7 +157,11 @@ mod tests {
             sub_code: None,
             raw_code: None,
             description: None,
-            location: Location { city: Some("Shenzhen".into()), region: None, country_code: Some("CN".into()) },
+            location: Location {
+                city: Some("Shenzhen".into()),
+                region: None,
+                country_code: Some("CN".into()),
+            },
             occurred_at: at.parse().unwrap(),
             event_id: None,
         }

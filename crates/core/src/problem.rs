@@ -19,8 +19,18 @@ pub struct Problem {
 
 impl Problem {
     /// A problem with `field`.
-    pub fn new(code: &'static str, field: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> Self {
-        Self { code, field: field.into(), en: en.into(), zh: zh.into() }
+    pub fn new(
+        code: &'static str,
+        field: impl Into<String>,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
+        Self {
+            code,
+            field: field.into(),
+            en: en.into(),
+            zh: zh.into(),
+        }
     }
 
     /// The message in the language asked for (`zh` for Chinese, anything else English).
@@ -30,7 +40,11 @@ impl Problem {
 
     /// The same problem, with the field placed under `prefix` (`milestones[3]`).
     pub fn under(mut self, prefix: &str) -> Self {
-        self.field = if self.field.is_empty() { prefix.to_owned() } else { format!("{prefix}.{}", self.field) };
+        self.field = if self.field.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}.{}", self.field)
+        };
         self
     }
 }

@@ -63,7 +63,10 @@ impl PackageTrack {
     /// state (latest milestone or closing) changed.
     pub fn apply(&mut self, milestone: LatestMilestone) -> bool {
         self.milestone_count += 1;
-        self.first_event_at = Some(self.first_event_at.map_or(milestone.occurred_at, |t| t.min(milestone.occurred_at)));
+        self.first_event_at = Some(
+            self.first_event_at
+                .map_or(milestone.occurred_at, |t| t.min(milestone.occurred_at)),
+        );
         let replaces = match (&self.latest, self.is_closed, milestone.code.is_closing()) {
             (None, _, _) => true,
             // An earlier arrival at the warehouse is the real one.
@@ -117,10 +120,13 @@ impl PackageStatus {
             return PackageStatus::CustomsHold;
         }
         match code {
-            C::Delivered | C::CustomerPickupCompleted | C::TrailerUnloading | C::TrailerUnloaded => {
-                PackageStatus::Delivered
+            C::Delivered
+            | C::CustomerPickupCompleted
+            | C::TrailerUnloading
+            | C::TrailerUnloaded => PackageStatus::Delivered,
+            C::OutForDelivery | C::ReadyForDelivery | C::ReadyForCustomerPickup => {
+                PackageStatus::OutForDelivery
             }
-            C::OutForDelivery | C::ReadyForDelivery | C::ReadyForCustomerPickup => PackageStatus::OutForDelivery,
             C::Lost | C::UndeliverableDestroyInField => PackageStatus::Lost,
             C::Returned
             | C::Undeliverable
@@ -145,7 +151,12 @@ impl PackageStatus {
 
     /// Whether the package has left the shipper.
     pub fn is_moving(self) -> bool {
-        !matches!(self, PackageStatus::AwaitingTracking | PackageStatus::AwaitingPickup | PackageStatus::Cancelled)
+        !matches!(
+            self,
+            PackageStatus::AwaitingTracking
+                | PackageStatus::AwaitingPickup
+                | PackageStatus::Cancelled
+        )
     }
 }
 
@@ -237,7 +248,11 @@ mod tests {
         use MilestoneCode as C;
         let t = fold(&[m(C::PickedUp, 0, 1), m(C::Departed, 10, 2)]);
         assert_eq!(t.latest.as_ref().map(|l| l.code), Some(C::Departed));
-        let t = fold(&[m(C::PickedUp, 0, 1), m(C::Delivered, 10, 2), m(C::Returned, 20, 3)]);
+        let t = fold(&[
+            m(C::PickedUp, 0, 1),
+            m(C::Delivered, 10, 2),
+            m(C::Returned, 20, 3),
+        ]);
         assert_eq!(t.latest.as_ref().map(|l| l.code), Some(C::Delivered));
         assert!(t.is_closed);
         assert_eq!(t.milestone_count, 3);
@@ -248,21 +263,48 @@ mod tests {
     fn earliest_arrival_is_the_real_one() {
         use MilestoneCode as C;
         let t = fold(&[m(C::Delivered, 30, 1), m(C::Delivered, 20, 2)]);
-        assert_eq!(t.latest.as_ref().map(|l| l.occurred_at.as_second()), Some(1_700_000_020));
+        assert_eq!(
+            t.latest.as_ref().map(|l| l.occurred_at.as_second()),
+            Some(1_700_000_020)
+        );
     }
 
     #[test]
     fn shipment_status_follows_its_packages() {
         use PackageStatus as P;
-        let facts = ShipmentFacts { is_cancelled: false, units_expected: 10, units_received: 0 };
-        let check = |packages: &[P], expected| assert_eq!(ShipmentStatus::derive(facts, packages.iter().copied()), expected);
-        check(&[P::AwaitingTracking, P::AwaitingTracking], ShipmentStatus::Working);
-        check(&[P::AwaitingPickup, P::AwaitingTracking], ShipmentStatus::ReadyToShip);
-        check(&[P::InTransit, P::AwaitingPickup], ShipmentStatus::InTransit);
+        let facts = ShipmentFacts {
+            is_cancelled: false,
+            units_expected: 10,
+            units_received: 0,
+        };
+        let check = |packages: &[P], expected| {
+            assert_eq!(
+                ShipmentStatus::derive(facts, packages.iter().copied()),
+                expected
+            )
+        };
+        check(
+            &[P::AwaitingTracking, P::AwaitingTracking],
+            ShipmentStatus::Working,
+        );
+        check(
+            &[P::AwaitingPickup, P::AwaitingTracking],
+            ShipmentStatus::ReadyToShip,
+        );
+        check(
+            &[P::InTransit, P::AwaitingPickup],
+            ShipmentStatus::InTransit,
+        );
         check(&[P::Delivered, P::InTransit], ShipmentStatus::InTransit);
         check(&[P::Delivered, P::Delivered], ShipmentStatus::Delivered);
-        let receiving = ShipmentFacts { units_received: 4, ..facts };
-        assert_eq!(ShipmentStatus::derive(receiving, [P::Delivered]), ShipmentStatus::Receiving);
+        let receiving = ShipmentFacts {
+            units_received: 4,
+            ..facts
+        };
+        assert_eq!(
+            ShipmentStatus::derive(receiving, [P::Delivered]),
+            ShipmentStatus::Receiving
+        );
     }
 
     fn any_code() -> impl Strategy<Value = MilestoneCode> {

@@ -6,8 +6,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BoxId, Capability, CarrierCode, ConfirmationId, DeliveryWindow, FreightMode, InboundPlanId, LegMode,
-    Marketplace, PackageTrack, SellerId, ShipmentId, ShippingMode, TrackingNumber, WarehouseCode, WindowSource,
+    BoxId, Capability, CarrierCode, ConfirmationId, DeliveryWindow, FreightMode, InboundPlanId,
+    LegMode, Marketplace, PackageTrack, SellerId, ShipmentId, ShippingMode, TrackingNumber,
+    WarehouseCode, WindowSource,
 };
 
 /// A receiving site (fulfilment centre).
@@ -216,17 +217,30 @@ pub struct Shipment {
 impl Shipment {
     /// Units the seller said it sends, over every box.
     pub fn units_expected(&self) -> u32 {
-        self.packages.iter().flat_map(|p| &p.items).map(|i| i.units_expected).sum()
+        self.packages
+            .iter()
+            .flat_map(|p| &p.items)
+            .map(|i| i.units_expected)
+            .sum()
     }
 
     /// Units the warehouse counted, over every box.
     pub fn units_received(&self) -> u32 {
-        self.packages.iter().flat_map(|p| &p.items).map(|i| i.units_received).sum()
+        self.packages
+            .iter()
+            .flat_map(|p| &p.items)
+            .map(|i| i.units_received)
+            .sum()
     }
 
     /// Distinct SKUs over every box.
     pub fn sku_count(&self) -> usize {
-        let mut skus: Vec<&str> = self.packages.iter().flat_map(|p| &p.items).map(|i| i.sku.as_str()).collect();
+        let mut skus: Vec<&str> = self
+            .packages
+            .iter()
+            .flat_map(|p| &p.items)
+            .map(|i| i.sku.as_str())
+            .collect();
         skus.sort_unstable();
         skus.dedup();
         skus.len()

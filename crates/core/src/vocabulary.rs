@@ -93,6 +93,9 @@ mod tests {
         }
         assert_eq!(Marketplace::for_country("GB"), Some(Marketplace::Uk));
         assert_eq!(Marketplace::for_country("UK"), None);
-        assert_eq!(Capability::parse("dw_automation"), Some(Capability::DwAutomation));
+        assert_eq!(
+            Capability::parse("dw_automation"),
+            Some(Capability::DwAutomation)
+        );
     }
 }

@@ -32,8 +32,13 @@ impl DeliveryWindow {
     pub fn week_of(day: Date) -> Self {
         let back = i64::from(day.weekday().to_sunday_zero_offset());
         let start = day.checked_sub(jiff::Span::new().days(back)).unwrap_or(day);
-        let end = start.checked_add(jiff::Span::new().days(6)).unwrap_or(start);
-        Self { start_date: start, end_date: end }
+        let end = start
+            .checked_add(jiff::Span::new().days(6))
+            .unwrap_or(start);
+        Self {
+            start_date: start,
+            end_date: end,
+        }
     }
 
     /// Checks that `start..=end` is exactly one Sunday-to-Saturday week.
@@ -62,8 +67,14 @@ impl DeliveryWindow {
             return Err(Problem::new(
                 "delivery_window.not_one_week",
                 "endDate",
-                format!("endDate must be the Saturday six days after startDate: use {}", week.end_date),
-                format!("endDate 必须是 startDate 之后第六天（星期六）：请使用 {}", week.end_date),
+                format!(
+                    "endDate must be the Saturday six days after startDate: use {}",
+                    week.end_date
+                ),
+                format!(
+                    "endDate 必须是 startDate 之后第六天（星期六）：请使用 {}",
+                    week.end_date
+                ),
             ));
         }
         Ok(week)

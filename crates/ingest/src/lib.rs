@@ -13,8 +13,8 @@ pub mod tracking;
 use tracklane_core::Problem;
 use tracklane_store::StoreError;
 
-pub use milestones::{push_milestones, BatchReport, Rejection, BATCH_SIZE_MAX};
-pub use tracking::{assign_tracking, tracking_number, TrackingItem};
+pub use milestones::{BATCH_SIZE_MAX, BatchReport, Rejection, push_milestones};
+pub use tracking::{TrackingItem, assign_tracking, tracking_number};
 
 /// Why a whole request was refused (as opposed to one item of it).
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +43,9 @@ impl IngestError {
             IngestError::TooLarge { got, max } => Problem::new(
                 "batch.too_large",
                 "milestones",
-                format!("a batch holds at most {max} items and this one has {got}: split it into batches of {max} or fewer"),
+                format!(
+                    "a batch holds at most {max} items and this one has {got}: split it into batches of {max} or fewer"
+                ),
                 format!("每批最多 {max} 条，此批有 {got} 条：请拆分为每批不超过 {max} 条"),
             ),
             IngestError::Store(StoreError::NotFound { what, key }) => Problem::new(
@@ -55,7 +57,9 @@ impl IngestError {
             IngestError::Store(e) => Problem::new(
                 "store.unavailable",
                 "",
-                format!("the hub could not store this right now ({e}); nothing was stored: retry the same request"),
+                format!(
+                    "the hub could not store this right now ({e}); nothing was stored: retry the same request"
+                ),
                 "系统暂时无法保存（未保存任何内容）：请重试同一请求".to_owned(),
             ),
         }
@@ -70,8 +74,18 @@ pub(crate) fn parse_problem(error: &serde_path_to_error::Error<serde_json::Error
     Problem::new(
         "json.invalid",
         field.clone(),
-        format!("{}: {inner}; send the field with the type the API reference gives", if field.is_empty() { "body" } else { &field }),
-        format!("{}：JSON 格式错误（{inner}）；请按接口文档的类型发送该字段", if field.is_empty() { "请求体" } else { &field }),
+        format!(
+            "{}: {inner}; send the field with the type the API reference gives",
+            if field.is_empty() { "body" } else { &field }
+        ),
+        format!(
+            "{}：JSON 格式错误（{inner}）；请按接口文档的类型发送该字段",
+            if field.is_empty() {
+                "请求体"
+            } else {
+                &field
+            }
+        ),
     )
 }
 

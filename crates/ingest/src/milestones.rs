@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use tracklane_core::{BoxId, CarrierCode, Location, Milestone, MilestoneCode, Problem, SubCode};
 use tracklane_store::{ItemOutcome, MilestoneDraft, ShipmentKey, Store};
 
-use crate::{missing, parse_problem, tracking_number, IngestError};
+use crate::{IngestError, missing, parse_problem, tracking_number};
 
 /// The most milestones one request may carry.
 pub const BATCH_SIZE_MAX: usize = 10_000;
@@ -107,7 +107,12 @@ pub struct Rejection {
 /// [`IngestError::Body`] when the body is not a JSON object with a `milestones`
 /// array, [`IngestError::TooLarge`] over [`BATCH_SIZE_MAX`] items, and
 /// [`IngestError::Store`] when the store fails (nothing is then stored).
-pub async fn push_milestones(store: &dyn Store, carrier: &CarrierCode, body: &[u8], now: Timestamp) -> Result<BatchReport, IngestError> {
+pub async fn push_milestones(
+    store: &dyn Store,
+    carrier: &CarrierCode,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<BatchReport, IngestError> {
     let (drafts, mut report) = parse_batch(body, Some(carrier.as_str()), now)?;
     if !drafts.is_empty() {
         for outcome in store.append_milestones(carrier, drafts, now).await? {
@@ -117,7 +122,9 @@ pub async fn push_milestones(store: &dyn Store, carrier: &CarrierCode, body: &[u
                     report.detected += usize::from(detected);
                 }
                 ItemOutcome::Duplicate { .. } => report.duplicates += 1,
-                ItemOutcome::Rejected { index, problem } => report.rejected.push(Rejection { index, problem }),
+                ItemOutcome::Rejected { index, problem } => {
+                    report.rejected.push(Rejection { index, problem })
+                }
             }
         }
     }
@@ -129,47 +136,92 @@ pub async fn push_milestones(store: &dyn Store, carrier: &CarrierCode, body: &[u
 ///
 /// # Errors
 /// As [`push_milestones`], for the body as a whole.
-pub fn parse_batch(body: &[u8], pusher: Option<&str>, now: Timestamp) -> Result<(Vec<MilestoneDraft>, BatchReport), IngestError> {
+pub fn parse_batch(
+    body: &[u8],
+    pusher: Option<&str>,
+    now: Timestamp,
+) -> Result<(Vec<MilestoneDraft>, BatchReport), IngestError> {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed: Body<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| IngestError::Body(parse_problem(&e)))?;
+    let parsed: Body<'_> = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| IngestError::Body(parse_problem(&e)))?;
     let Some(items) = parsed.milestones else {
-        return Err(IngestError::Body(missing("milestones", r#"{"milestones":[{"trackingNumber":"…","status":{"code":"DEPARTED"},"occurredAt":"2026-03-01T08:00:00Z"}]}"#)));
+        return Err(IngestError::Body(missing(
+            "milestones",
+            r#"{"milestones":[{"trackingNumber":"…","status":{"code":"DEPARTED"},"occurredAt":"2026-03-01T08:00:00Z"}]}"#,
+        )));
     };
     if items.len() > BATCH_SIZE_MAX {
-        return Err(IngestError::TooLarge { got: items.len(), max: BATCH_SIZE_MAX });
+        return Err(IngestError::TooLarge {
+            got: items.len(),
+            max: BATCH_SIZE_MAX,
+        });
     }
     let mut report = BatchReport::default();
     let mut drafts = Vec::with_capacity(items.len());
     for (index, raw) in items.into_iter().enumerate() {
         match parse_item(index, raw, pusher, now) {
             Ok(draft) => drafts.push(draft),
-            Err(problem) => report.rejected.push(Rejection { index, problem: problem.under(&format!("milestones[{index}]")) }),
+            Err(problem) => report.rejected.push(Rejection {
+                index,
+                problem: problem.under(&format!("milestones[{index}]")),
+            }),
         }
     }
     Ok((drafts, report))
 }
 
-fn parse_item(index: usize, raw: &RawValue, pusher: Option<&str>, now: Timestamp) -> Result<MilestoneDraft, Problem> {
+fn parse_item(
+    index: usize,
+    raw: &RawValue,
+    pusher: Option<&str>,
+    now: Timestamp,
+) -> Result<MilestoneDraft, Problem> {
     let mut de = serde_json::Deserializer::from_str(raw.get());
-    let input: Input<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| parse_problem(&e))?;
-    let number = input.tracking_number.as_deref().ok_or_else(|| missing("trackingNumber", "\"1Z999AA10123456784\""))?;
-    let tracking_number = tracking_number(number, input.carrier_code.as_deref(), pusher, "trackingNumber")?;
-    let status = input.status.as_ref().ok_or_else(|| missing("status", r#"{"code":"DEPARTED"}"#))?;
-    let code_text = status.code.as_deref().ok_or_else(|| missing("status.code", "\"DEPARTED\""))?;
+    let input: Input<'_> =
+        serde_path_to_error::deserialize(&mut de).map_err(|e| parse_problem(&e))?;
+    let number = input
+        .tracking_number
+        .as_deref()
+        .ok_or_else(|| missing("trackingNumber", "\"1Z999AA10123456784\""))?;
+    let tracking_number = tracking_number(
+        number,
+        input.carrier_code.as_deref(),
+        pusher,
+        "trackingNumber",
+    )?;
+    let status = input
+        .status
+        .as_ref()
+        .ok_or_else(|| missing("status", r#"{"code":"DEPARTED"}"#))?;
+    let code_text = status
+        .code
+        .as_deref()
+        .ok_or_else(|| missing("status.code", "\"DEPARTED\""))?;
     let code = MilestoneCode::parse(code_text).ok_or_else(|| unknown_code(code_text))?;
     let sub_code = status
         .sub_code
         .as_deref()
         .map(|s| SubCode::parse(s).ok_or_else(|| unknown_sub_code(s)))
         .transpose()?;
-    let occurred_text = input.occurred_at.as_deref().ok_or_else(|| missing("occurredAt", "\"2026-03-01T08:00:00Z\""))?;
+    let occurred_text = input
+        .occurred_at
+        .as_deref()
+        .ok_or_else(|| missing("occurredAt", "\"2026-03-01T08:00:00Z\""))?;
     let occurred_at = parse_instant(occurred_text)?;
-    if occurred_at > now.saturating_add(Span::new().hours(FUTURE_SKEW_HOURS_MAX)).unwrap_or(now) {
+    if occurred_at
+        > now
+            .saturating_add(Span::new().hours(FUTURE_SKEW_HOURS_MAX))
+            .unwrap_or(now)
+    {
         return Err(Problem::new(
             "occurred_at.future",
             "occurredAt",
-            format!("occurredAt {occurred_text} is more than {FUTURE_SKEW_HOURS_MAX} hours ahead of the hub's clock ({now}): send when the event happened, in UTC"),
-            format!("occurredAt {occurred_text} 比系统时间（{now}）晚超过 {FUTURE_SKEW_HOURS_MAX} 小时：请发送事件实际发生的 UTC 时间"),
+            format!(
+                "occurredAt {occurred_text} is more than {FUTURE_SKEW_HOURS_MAX} hours ahead of the hub's clock ({now}): send when the event happened, in UTC"
+            ),
+            format!(
+                "occurredAt {occurred_text} 比系统时间（{now}）晚超过 {FUTURE_SKEW_HOURS_MAX} 小时：请发送事件实际发生的 UTC 时间"
+            ),
         ));
     }
     let location = match input.location.and_then(|l| l.address) {
@@ -231,8 +283,12 @@ fn parse_instant(text: &str) -> Result<Timestamp, Problem> {
         Problem::new(
             "occurred_at.format",
             "occurredAt",
-            format!("occurredAt `{text}` is not an RFC 3339 UTC time: write it like 2026-03-01T08:00:00Z"),
-            format!("occurredAt `{text}` 不是 RFC 3339 UTC 时间：请写成 2026-03-01T08:00:00Z 的形式"),
+            format!(
+                "occurredAt `{text}` is not an RFC 3339 UTC time: write it like 2026-03-01T08:00:00Z"
+            ),
+            format!(
+                "occurredAt `{text}` 不是 RFC 3339 UTC 时间：请写成 2026-03-01T08:00:00Z 的形式"
+            ),
         )
     };
     if !text.ends_with('Z') {
@@ -273,8 +329,12 @@ fn unknown_sub_code(sub: &str) -> Problem {
     Problem::new(
         "status.sub_code.unknown",
         "status.subCode",
-        format!("status.subCode `{sub}` is not an SP-API milestone sub-code: leave it out, or use one such as PORCH or CUSTOMS_FEES"),
-        format!("status.subCode `{sub}` 不是 SP-API 节点子代码：请省略，或使用例如 PORCH、CUSTOMS_FEES"),
+        format!(
+            "status.subCode `{sub}` is not an SP-API milestone sub-code: leave it out, or use one such as PORCH or CUSTOMS_FEES"
+        ),
+        format!(
+            "status.subCode `{sub}` 不是 SP-API 节点子代码：请省略，或使用例如 PORCH、CUSTOMS_FEES"
+        ),
     )
 }
 
@@ -289,8 +349,11 @@ mod tests {
     fn check(body: &str, accepted: usize, rejected: &[(usize, &str, &str)]) {
         let (drafts, report) = parse_batch(body.as_bytes(), None, now()).unwrap();
         assert_eq!(drafts.len(), accepted, "{report:?}");
-        let got: Vec<(usize, &str, &str)> =
-            report.rejected.iter().map(|r| (r.index, r.problem.code, r.problem.field.as_str())).collect();
+        let got: Vec<(usize, &str, &str)> = report
+            .rejected
+            .iter()
+            .map(|r| (r.index, r.problem.code, r.problem.field.as_str()))
+            .collect();
         assert_eq!(got, rejected);
     }
 
@@ -308,7 +371,11 @@ mod tests {
             ]}"#,
             1,
             &[
-                (1, "tracking_number.check_digit", "milestones[1].trackingNumber"),
+                (
+                    1,
+                    "tracking_number.check_digit",
+                    "milestones[1].trackingNumber",
+                ),
                 (2, "status.code.unknown", "milestones[2].status.code"),
                 (3, "occurred_at.format", "milestones[3].occurredAt"),
                 (4, "json.invalid", "milestones[4].trackingNumber"),
@@ -320,7 +387,12 @@ mod tests {
 
     #[test]
     fn a_body_without_milestones_is_refused_whole() {
-        assert!(matches!(parse_batch(b"{}", None, now()), Err(IngestError::Body(p)) if p.field == "milestones"));
-        assert!(matches!(parse_batch(b"[1,2", None, now()), Err(IngestError::Body(_))));
+        assert!(
+            matches!(parse_batch(b"{}", None, now()), Err(IngestError::Body(p)) if p.field == "milestones")
+        );
+        assert!(matches!(
+            parse_batch(b"[1,2", None, now()),
+            Err(IngestError::Body(_))
+        ));
     }
 }

@@ -23,24 +23,37 @@ use crate::IngestError;
 ///
 /// # Errors
 /// A [`Problem`] on `field` with the reason and, for a likely typo, the correction.
-pub fn tracking_number(input: &str, carrier: Option<&str>, pusher: Option<&str>, field: &str) -> Result<TrackingNumber, Problem> {
+pub fn tracking_number(
+    input: &str,
+    carrier: Option<&str>,
+    pusher: Option<&str>,
+    field: &str,
+) -> Result<TrackingNumber, Problem> {
     let verdict = tracklane_ids::check_for(input, carrier);
-    let is_forwarder = carrier.is_none() && pusher.is_some_and(|p| !tracklane_ids::knows_carrier(p));
+    let is_forwarder =
+        carrier.is_none() && pusher.is_some_and(|p| !tracklane_ids::knows_carrier(p));
     let acceptable = match &verdict.reason {
         None | Some(Reason::UnknownFormat) => true,
         // A carrier the library has no format for cannot be contradicted.
         Some(Reason::CarrierMismatch { named, .. }) => !tracklane_ids::knows_carrier(named),
-        Some(Reason::CheckDigit { .. }) => is_forwarder && verdict.normalized.bytes().all(|b| b.is_ascii_digit()),
+        Some(Reason::CheckDigit { .. }) => {
+            is_forwarder && verdict.normalized.bytes().all(|b| b.is_ascii_digit())
+        }
         Some(_) => false,
     };
-    if acceptable {
-        if let Ok(number) = TrackingNumber::parse(&verdict.normalized) {
-            return Ok(number);
-        }
+    if acceptable && let Ok(number) = TrackingNumber::parse(&verdict.normalized) {
+        return Ok(number);
     }
-    let code = verdict.reason.as_ref().map_or("tracking_number.invalid", Reason::code);
-    let en = verdict.message(Lang::En).unwrap_or_else(|| format!("{input} is not a tracking number: use 1 to 64 letters and digits"));
-    let zh = verdict.message(Lang::ZhCn).unwrap_or_else(|| format!("{input} 不是有效的追踪编码：请使用 1 到 64 位字母和数字"));
+    let code = verdict
+        .reason
+        .as_ref()
+        .map_or("tracking_number.invalid", Reason::code);
+    let en = verdict.message(Lang::En).unwrap_or_else(|| {
+        format!("{input} is not a tracking number: use 1 to 64 letters and digits")
+    });
+    let zh = verdict
+        .message(Lang::ZhCn)
+        .unwrap_or_else(|| format!("{input} 不是有效的追踪编码：请使用 1 到 64 位字母和数字"));
     Err(Problem::new(code, field, en, zh))
 }
 
@@ -97,7 +110,12 @@ pub async fn assign_tracking(
             TrackingSource::Carrier => (None, Some(item.carrier.as_str())),
             _ => (Some(item.carrier.as_str()), None),
         };
-        match tracking_number(&item.tracking_number, named, pusher, &format!("{}.trackingId", item.field)) {
+        match tracking_number(
+            &item.tracking_number,
+            named,
+            pusher,
+            &format!("{}.trackingId", item.field),
+        ) {
             Ok(number) => valid.push(TrackingAssignment {
                 index,
                 box_id,
@@ -113,7 +131,9 @@ pub async fn assign_tracking(
         outcomes.extend(store.assign_tracking(actor, shipment, valid, now).await?);
     }
     outcomes.sort_by_key(|o| match o {
-        ItemOutcome::Accepted { index, .. } | ItemOutcome::Duplicate { index } | ItemOutcome::Rejected { index, .. } => *index,
+        ItemOutcome::Accepted { index, .. }
+        | ItemOutcome::Duplicate { index }
+        | ItemOutcome::Rejected { index, .. } => *index,
     });
     Ok(outcomes)
 }
@@ -134,15 +154,26 @@ mod tests {
     #[test]
     fn known_formats_are_checked_and_others_pass() {
         check("1z 999 aa1 01 2345 6784", None, Ok("1Z999AA10123456784"));
-        check("1Z999AA10123456785", None, Err("tracking_number.check_digit"));
-        check("SZFL20260301000123", Some("SZ_FASTLINK"), Ok("SZFL20260301000123"));
+        check(
+            "1Z999AA10123456785",
+            None,
+            Err("tracking_number.check_digit"),
+        );
+        check(
+            "SZFL20260301000123",
+            Some("SZ_FASTLINK"),
+            Ok("SZFL20260301000123"),
+        );
         check("1Z#99", None, Err("tracking_number.characters"));
     }
 
     #[test]
     fn forwarders_may_send_bare_digit_runs() {
         let pro = "4812345678";
-        assert!(tracking_number(pro, None, Some("UPS"), "n").is_err() || tracklane_ids::check(pro).valid);
+        assert!(
+            tracking_number(pro, None, Some("UPS"), "n").is_err()
+                || tracklane_ids::check(pro).valid
+        );
         assert!(tracking_number(pro, None, Some("SZ_FASTLINK"), "n").is_ok());
         assert!(tracking_number("1Z999AA10123456785", None, Some("SZ_FASTLINK"), "n").is_err());
     }

@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use tracklane_store::Principal;
 
-use crate::error::{ApiError, Lang};
 use crate::AppState;
+use crate::error::{ApiError, Lang};
 
 /// How long an SP-API access token lives, as Login with Amazon's do.
 pub const SPAPI_TOKEN_TTL_SECONDS: i64 = 3600;
@@ -23,7 +23,10 @@ const TOKENS_MAX: usize = 100_000;
 
 /// The stored form of a key.
 pub fn hash_key(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Access tokens handed out to SP-API clients, by hash.
@@ -33,7 +36,13 @@ pub struct TokenTable {
 }
 
 impl TokenTable {
-    pub(crate) fn insert(&self, token: &str, principal: Principal, expires: Timestamp, now: Timestamp) {
+    pub(crate) fn insert(
+        &self,
+        token: &str,
+        principal: Principal,
+        expires: Timestamp,
+        now: Timestamp,
+    ) {
         if let Ok(mut tokens) = self.tokens.lock() {
             if tokens.len() >= TOKENS_MAX {
                 tokens.retain(|_, (_, until)| *until > now);
@@ -44,7 +53,10 @@ impl TokenTable {
 
     fn get(&self, token: &str, now: Timestamp) -> Option<Principal> {
         let tokens = self.tokens.lock().ok()?;
-        tokens.get(&hash_key(token)).filter(|(_, until)| *until > now).map(|(p, _)| p.clone())
+        tokens
+            .get(&hash_key(token))
+            .filter(|(_, until)| *until > now)
+            .map(|(p, _)| p.clone())
     }
 }
 
@@ -55,15 +67,32 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let lang = Lang::pick(parts.uri.query(), parts.headers.get("accept-language").and_then(|v| v.to_str().ok()));
-        if let Some(token) = parts.headers.get("x-amz-access-token").and_then(|v| v.to_str().ok()) {
-            return state.tokens.get(token.trim(), state.clock.now()).map(Caller).ok_or_else(|| ApiError::unauthorized(lang));
+        let lang = Lang::pick(
+            parts.uri.query(),
+            parts
+                .headers
+                .get("accept-language")
+                .and_then(|v| v.to_str().ok()),
+        );
+        if let Some(token) = parts
+            .headers
+            .get("x-amz-access-token")
+            .and_then(|v| v.to_str().ok())
+        {
+            return state
+                .tokens
+                .get(token.trim(), state.clock.now())
+                .map(Caller)
+                .ok_or_else(|| ApiError::unauthorized(lang));
         }
         let key = parts
             .headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ApiError::unauthorized(lang))?;
@@ -72,7 +101,11 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// The principal a raw key belongs to.
-pub(crate) async fn principal_for_key(state: &AppState, key: &str, lang: Lang) -> Result<Principal, ApiError> {
+pub(crate) async fn principal_for_key(
+    state: &AppState,
+    key: &str,
+    lang: Lang,
+) -> Result<Principal, ApiError> {
     state
         .store
         .principal(&hash_key(key))

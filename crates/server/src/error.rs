@@ -1,11 +1,11 @@
 //! Errors as callers see them: a status code and a body listing each problem
 //! with its code, field and message, in the caller's language.
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tracklane_core::Problem;
 use tracklane_ingest::IngestError;
@@ -32,7 +32,11 @@ impl Lang {
         if let Some(q) = query {
             for pair in q.split('&') {
                 if let Some(v) = pair.strip_prefix("lang=") {
-                    return if v.starts_with("zh") { Lang::Zh } else { Lang::En };
+                    return if v.starts_with("zh") {
+                        Lang::Zh
+                    } else {
+                        Lang::En
+                    };
                 }
             }
         }
@@ -47,7 +51,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let accept = parts.headers.get("accept-language").and_then(|v| v.to_str().ok());
+        let accept = parts
+            .headers
+            .get("accept-language")
+            .and_then(|v| v.to_str().ok());
         Ok(Lang::pick(parts.uri.query(), accept))
     }
 }
@@ -82,7 +89,11 @@ struct ErrorItem<'a> {
 impl ApiError {
     /// One problem with a status.
     pub fn new(status: StatusCode, problem: Problem, lang: Lang) -> Self {
-        Self { status, problems: vec![problem], lang }
+        Self {
+            status,
+            problems: vec![problem],
+            lang,
+        }
     }
 
     /// 401: no or unknown key.
@@ -101,7 +112,11 @@ impl ApiError {
 
     /// 403: the key's role may not do this.
     pub fn forbidden(lang: Lang, en: impl Into<String>, zh: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, Problem::new("auth.forbidden", "", en, zh), lang)
+        Self::new(
+            StatusCode::FORBIDDEN,
+            Problem::new("auth.forbidden", "", en, zh),
+            lang,
+        )
     }
 
     /// 404 for a shipment the caller cannot see, whether or not it exists, so that
@@ -112,8 +127,12 @@ impl ApiError {
             Problem::new(
                 "shipment.not_found",
                 "shipmentId",
-                format!("no shipment {id} is visible to this key: check the id (sh… or FBA…) and that the key belongs to its seller or carrier"),
-                format!("此密钥下找不到货件 {id}：请核对编号（sh… 或 FBA…），并确认密钥属于该货件的卖家或承运商"),
+                format!(
+                    "no shipment {id} is visible to this key: check the id (sh… or FBA…) and that the key belongs to its seller or carrier"
+                ),
+                format!(
+                    "此密钥下找不到货件 {id}：请核对编号（sh… 或 FBA…），并确认密钥属于该货件的卖家或承运商"
+                ),
             ),
             lang,
         )
@@ -142,7 +161,9 @@ impl ApiError {
     pub fn ingest(lang: Lang, error: IngestError) -> Self {
         match error {
             IngestError::Store(e) => Self::store(lang, e),
-            IngestError::TooLarge { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, error.problem(), lang),
+            IngestError::TooLarge { .. } => {
+                Self::new(StatusCode::PAYLOAD_TOO_LARGE, error.problem(), lang)
+            }
             IngestError::Body(_) => Self::new(StatusCode::BAD_REQUEST, error.problem(), lang),
         }
     }
@@ -154,7 +175,12 @@ impl IntoResponse for ApiError {
             errors: self
                 .problems
                 .iter()
-                .map(|p| ErrorItem { code: p.code, message: p.message(self.lang.is_zh()), field: &p.field, details: "" })
+                .map(|p| ErrorItem {
+                    code: p.code,
+                    message: p.message(self.lang.is_zh()),
+                    field: &p.field,
+                    details: "",
+                })
                 .collect(),
         };
         (self.status, Json(body)).into_response()

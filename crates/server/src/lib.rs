@@ -19,12 +19,12 @@ mod spapi;
 
 use std::sync::{Arc, Mutex};
 
-use axum::routing::{get, post, put};
 use axum::Router;
+use axum::routing::{get, post, put};
 use jiff::Timestamp;
 use tracklane_store::Store;
 
-pub use auth::{hash_key, SPAPI_TOKEN_TTL_SECONDS};
+pub use auth::{SPAPI_TOKEN_TTL_SECONDS, hash_key};
 pub use error::{ApiError, Lang};
 pub use metrics::Metrics;
 
@@ -52,7 +52,11 @@ pub struct AppState {
 
 impl AppState {
     /// A state over `store` with `clock` and a source of random bytes.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, random: impl FnMut() -> [u8; 16] + Send + 'static) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        random: impl FnMut() -> [u8; 16] + Send + 'static,
+    ) -> Self {
         Self {
             store,
             clock,

@@ -25,7 +25,11 @@ pub struct Metrics {
     pub carriers_detected: AtomicU64,
 }
 
-pub(crate) async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn count_requests(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let response = next.run(request).await;
     state.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
     if response.status().is_server_error() {
@@ -38,16 +42,47 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
     let mut out = String::new();
     let mut counter = |name: &str, help: &str, value: &AtomicU64| {
-        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n", value.load(Ordering::Relaxed)));
+        out.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
+            value.load(Ordering::Relaxed)
+        ));
     };
-    counter("tracklane_http_requests_total", "HTTP requests served.", &m.http_requests);
-    counter("tracklane_http_server_errors_total", "HTTP responses with a 5xx status.", &m.http_errors);
-    counter("tracklane_milestones_accepted_total", "Milestones stored.", &m.milestones_accepted);
-    counter("tracklane_milestones_duplicate_total", "Milestones that repeated a stored fact.", &m.milestones_duplicate);
-    counter("tracklane_milestones_rejected_total", "Milestones refused.", &m.milestones_rejected);
-    counter("tracklane_carriers_detected_total", "Carriers attached to shipments by auto-recognition.", &m.carriers_detected);
+    counter(
+        "tracklane_http_requests_total",
+        "HTTP requests served.",
+        &m.http_requests,
+    );
+    counter(
+        "tracklane_http_server_errors_total",
+        "HTTP responses with a 5xx status.",
+        &m.http_errors,
+    );
+    counter(
+        "tracklane_milestones_accepted_total",
+        "Milestones stored.",
+        &m.milestones_accepted,
+    );
+    counter(
+        "tracklane_milestones_duplicate_total",
+        "Milestones that repeated a stored fact.",
+        &m.milestones_duplicate,
+    );
+    counter(
+        "tracklane_milestones_rejected_total",
+        "Milestones refused.",
+        &m.milestones_rejected,
+    );
+    counter(
+        "tracklane_carriers_detected_total",
+        "Carriers attached to shipments by auto-recognition.",
+        &m.carriers_detected,
+    );
     if let Ok(counts) = state.store.counts().await {
-        for (name, value) in [("shipments", counts.shipments), ("packages", counts.packages), ("milestones", counts.milestones)] {
+        for (name, value) in [
+            ("shipments", counts.shipments),
+            ("packages", counts.packages),
+            ("milestones", counts.milestones),
+        ] {
             out.push_str(&format!(
                 "# HELP tracklane_stored_{name} {name} in the store.\n# TYPE tracklane_stored_{name} gauge\ntracklane_stored_{name} {value}\n"
             ));

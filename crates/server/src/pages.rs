@@ -4,14 +4,18 @@
 use axum::extract::State;
 use axum::response::Html;
 
-use crate::error::Lang;
 use crate::AppState;
+use crate::error::Lang;
 
 pub(crate) async fn index(State(state): State<AppState>, lang: Lang) -> Html<String> {
     let counts = state.store.counts().await.unwrap_or_default();
     let zh = lang.is_zh();
     let t = |en: &'static str, zh_text: &'static str| if zh { zh_text } else { en };
-    let (other, other_label) = if zh { ("en", "English") } else { ("zh-CN", "中文") };
+    let (other, other_label) = if zh {
+        ("en", "English")
+    } else {
+        ("zh-CN", "中文")
+    };
     Html(format!(
         r#"<!doctype html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -41,8 +45,17 @@ pub(crate) async fn index(State(state): State<AppState>, lang: Lang) -> Html<Str
         l_packages = t("boxes and pallets", "箱 / 托盘"),
         l_milestones = t("milestones", "物流节点"),
         l_api = t("APIs", "接口"),
-        l_openapi = t("every route, generated from the code", "全部接口说明，由代码生成"),
-        l_missing = t("shipments missing tracking (seller key)", "缺少追踪信息的货件（卖家密钥）"),
-        l_push = t("carriers push up to 10 000 milestones a call", "承运商每次最多推送 10 000 条节点"),
+        l_openapi = t(
+            "every route, generated from the code",
+            "全部接口说明，由代码生成"
+        ),
+        l_missing = t(
+            "shipments missing tracking (seller key)",
+            "缺少追踪信息的货件（卖家密钥）"
+        ),
+        l_push = t(
+            "carriers push up to 10 000 milestones a call",
+            "承运商每次最多推送 10 000 条节点"
+        ),
     ))
 }

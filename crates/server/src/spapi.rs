@@ -3,22 +3,26 @@
 //! tracklane works unchanged: it trades a key for an access token at
 //! `/auth/o2/token` and then calls these routes with `x-amz-access-token`.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use tracklane_core::{CarrierCode, DeliveryWindow, LegMode, Problem, ShippingMode, TrackingSource, Warehouse};
+use serde_json::{Value, json};
+use tracklane_core::{
+    CarrierCode, DeliveryWindow, LegMode, Problem, ShippingMode, TrackingSource, Warehouse,
+};
 use tracklane_ingest::TrackingItem;
-use tracklane_store::{ItemOutcome, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery, StoredMilestone};
+use tracklane_store::{
+    ItemOutcome, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery, StoredMilestone,
+};
 
-use crate::api::visible_shipment;
-use crate::auth::{principal_for_key, Caller};
-use crate::error::{ApiError, Lang};
 use crate::AppState;
+use crate::api::visible_shipment;
+use crate::auth::{Caller, principal_for_key};
+use crate::error::{ApiError, Lang};
 
 /// Delivery-window options offered: this many weeks from the current one.
 const WINDOW_OPTIONS_WEEKS: i64 = 6;
@@ -39,18 +43,36 @@ pub(crate) struct TokenForm {
 #[utoipa::path(post, path = "/auth/o2/token", tag = "sp-api",
     description = "Form fields grant_type=refresh_token, refresh_token=<API key>, client_id, client_secret. Returns {access_token, token_type, expires_in, refresh_token}; send the access token as x-amz-access-token.",
     responses((status = 200, description = "The access token"), (status = 400, description = "invalid_grant")))]
-pub(crate) async fn token(State(state): State<AppState>, lang: Lang, Form(form): Form<TokenForm>) -> Response {
+pub(crate) async fn token(
+    State(state): State<AppState>,
+    lang: Lang,
+    Form(form): Form<TokenForm>,
+) -> Response {
     let invalid = |description: &str| {
-        (StatusCode::BAD_REQUEST, Json(json!({ "error": "invalid_grant", "error_description": description }))).into_response()
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "invalid_grant", "error_description": description })),
+        )
+            .into_response()
     };
     if form.grant_type.as_deref() != Some("refresh_token") {
         return invalid("grant_type must be refresh_token");
     }
-    let Some(key) = form.refresh_token.filter(|k| !k.is_empty()) else { return invalid("refresh_token is required: send your tracklane API key") };
-    let Ok(principal) = principal_for_key(&state, &key, lang).await else { return invalid("the refresh token is not a valid tracklane key") };
+    let Some(key) = form.refresh_token.filter(|k| !k.is_empty()) else {
+        return invalid("refresh_token is required: send your tracklane API key");
+    };
+    let Ok(principal) = principal_for_key(&state, &key, lang).await else {
+        return invalid("the refresh token is not a valid tracklane key");
+    };
     let now = state.clock.now();
-    let access = format!("Atza|{}{}", uuid(state.random_bytes()), uuid(state.random_bytes()));
-    let expires = now.saturating_add(Span::new().seconds(crate::SPAPI_TOKEN_TTL_SECONDS)).unwrap_or(now);
+    let access = format!(
+        "Atza|{}{}",
+        uuid(state.random_bytes()),
+        uuid(state.random_bytes())
+    );
+    let expires = now
+        .saturating_add(Span::new().seconds(crate::SPAPI_TOKEN_TTL_SECONDS))
+        .unwrap_or(now);
     state.tokens.insert(&access, principal, expires, now);
     Json(json!({
         "access_token": access,
@@ -67,11 +89,20 @@ fn sp_error(status: StatusCode, code: &str, message: String, details: &str) -> R
     if !details.is_empty() {
         error["details"] = Value::String(details.to_owned());
     }
-    (status, [("x-amzn-RequestId", "tracklane")], Json(json!({ "errors": [error] }))).into_response()
+    (
+        status,
+        [("x-amzn-RequestId", "tracklane")],
+        Json(json!({ "errors": [error] })),
+    )
+        .into_response()
 }
 
 fn sp_from(error: ApiError) -> Response {
-    let problem = error.problems.first().cloned().unwrap_or_else(|| Problem::new("error", "", "error", "错误"));
+    let problem = error
+        .problems
+        .first()
+        .cloned()
+        .unwrap_or_else(|| Problem::new("error", "", "error", "错误"));
     let code = match error.status {
         StatusCode::NOT_FOUND => "NotFound",
         StatusCode::UNAUTHORIZED => "Unauthorized",
@@ -79,7 +110,12 @@ fn sp_from(error: ApiError) -> Response {
         s if s.is_server_error() => "InternalFailure",
         _ => "InvalidInput",
     };
-    sp_error(error.status, code, problem.message(error.lang.is_zh()).to_owned(), &problem.field)
+    sp_error(
+        error.status,
+        code,
+        problem.message(error.lang.is_zh()).to_owned(),
+        &problem.field,
+    )
 }
 
 #[derive(Deserialize)]
@@ -113,7 +149,11 @@ fn milestone_view(m: &StoredMilestone) -> MilestoneView {
     }
     let l = &m.milestone.location;
     let location = (!l.is_empty()).then(|| json!({ "address": l }));
-    MilestoneView { status, location, occurred_at: instant(m.milestone.occurred_at) }
+    MilestoneView {
+        status,
+        location,
+        occurred_at: instant(m.milestone.occurred_at),
+    }
 }
 
 /// `GET /tracking/2026-01-30/shipments/track` (`getShipmentTracking`).
@@ -123,7 +163,12 @@ fn milestone_view(m: &StoredMilestone) -> MilestoneView {
            ("carrierTracking.carrierCode" = Option<String>, Query, description = "Carrier code"),
            ("containerNumber" = Option<String>, Query, description = "Container number")),
     responses((status = 200, description = "GetShipmentTrackingResponse"), (status = 404, description = "ErrorList")))]
-pub(crate) async fn get_shipment_tracking(State(state): State<AppState>, lang: Lang, caller: Result<Caller, ApiError>, Query(params): Query<TrackParams>) -> Response {
+pub(crate) async fn get_shipment_tracking(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Result<Caller, ApiError>,
+    Query(params): Query<TrackParams>,
+) -> Response {
     let caller = match caller {
         Ok(c) => c,
         Err(e) => return sp_from(e),
@@ -137,12 +182,19 @@ pub(crate) async fn get_shipment_tracking(State(state): State<AppState>, lang: L
                 "InvalidInput",
                 "Give carrierTracking.trackingNumber (or containerNumber) to look up.".into(),
                 "carrierTracking.trackingNumber",
-            )
+            );
         }
     };
     let number = match tracklane_core::TrackingNumber::normalize(&raw) {
         Ok(n) => n,
-        Err(e) => return sp_error(StatusCode::BAD_REQUEST, "InvalidInput", e.to_string(), "carrierTracking.trackingNumber"),
+        Err(e) => {
+            return sp_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidInput",
+                e.to_string(),
+                "carrierTracking.trackingNumber",
+            );
+        }
     };
     let mut query = ShipmentQuery::new(caller.0.clone());
     query.text = Some(number.to_string());
@@ -152,15 +204,37 @@ pub(crate) async fn get_shipment_tracking(State(state): State<AppState>, lang: L
         Err(e) => return sp_from(ApiError::store(lang, e)),
     };
     for summary in &page.shipments {
-        let Ok(detail) = visible_shipment(&state, &caller, &summary.shipment_id, lang).await else { continue };
-        let found = detail.shipment.packages.iter().zip(&detail.timelines).find(|(p, _)| {
-            p.legs.iter().any(|l| {
-                l.tracking_number == number && params.carrier_code.as_deref().is_none_or(|c| c.eq_ignore_ascii_case(l.carrier.as_str()))
-            })
-        });
-        let Some((package, timeline)) = found else { continue };
-        let carrier = package.legs.iter().find(|l| l.tracking_number == number).map(|l| l.carrier.to_string());
-        let history: Vec<MilestoneView> = timeline.iter().rev().filter(|m| !m.after_close).map(milestone_view).collect();
+        let Ok(detail) = visible_shipment(&state, &caller, &summary.shipment_id, lang).await else {
+            continue;
+        };
+        let found = detail
+            .shipment
+            .packages
+            .iter()
+            .zip(&detail.timelines)
+            .find(|(p, _)| {
+                p.legs.iter().any(|l| {
+                    l.tracking_number == number
+                        && params
+                            .carrier_code
+                            .as_deref()
+                            .is_none_or(|c| c.eq_ignore_ascii_case(l.carrier.as_str()))
+                })
+            });
+        let Some((package, timeline)) = found else {
+            continue;
+        };
+        let carrier = package
+            .legs
+            .iter()
+            .find(|l| l.tracking_number == number)
+            .map(|l| l.carrier.to_string());
+        let history: Vec<MilestoneView> = timeline
+            .iter()
+            .rev()
+            .filter(|m| !m.after_close)
+            .map(milestone_view)
+            .collect();
         let identifier = if is_container {
             json!({ "containerNumber": number.as_str() })
         } else {
@@ -172,16 +246,35 @@ pub(crate) async fn get_shipment_tracking(State(state): State<AppState>, lang: L
             "trackingUrl": format!("http://tracklane.local/track/{number}"),
         });
         if let Some(latest) = timeline.iter().rev().find(|m| !m.after_close) {
-            detail_json["latestMilestone"] = serde_json::to_value(milestone_view(latest)).unwrap_or(Value::Null);
+            detail_json["latestMilestone"] =
+                serde_json::to_value(milestone_view(latest)).unwrap_or(Value::Null);
         }
-        return (StatusCode::OK, [("x-amzn-RequestId", "tracklane")], Json(json!({ "trackingDetail": detail_json }))).into_response();
+        return (
+            StatusCode::OK,
+            [("x-amzn-RequestId", "tracklane")],
+            Json(json!({ "trackingDetail": detail_json })),
+        )
+            .into_response();
     }
-    sp_error(StatusCode::NOT_FOUND, "NotFound", format!("No shipment visible to this account has tracking number {number}."), "")
+    sp_error(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        format!("No shipment visible to this account has tracking number {number}."),
+        "",
+    )
 }
 
 /// Loads the shipment of an SP-API path, checking that the plan id matches.
-async fn plan_shipment(state: &AppState, caller: &Caller, plan_id: &str, shipment_id: &str, lang: Lang) -> Result<ShipmentDetail, Response> {
-    let detail = visible_shipment(state, caller, shipment_id, lang).await.map_err(sp_from)?;
+async fn plan_shipment(
+    state: &AppState,
+    caller: &Caller,
+    plan_id: &str,
+    shipment_id: &str,
+    lang: Lang,
+) -> Result<ShipmentDetail, Response> {
+    let detail = visible_shipment(state, caller, shipment_id, lang)
+        .await
+        .map_err(sp_from)?;
     if detail.shipment.inbound_plan_id.as_str() != plan_id {
         return Err(sp_error(
             StatusCode::NOT_FOUND,
@@ -205,14 +298,22 @@ fn sp_address(a: &tracklane_core::Address) -> Value {
     if let Some(l2) = a.address_line2.as_deref().filter(|s| !s.is_empty()) {
         v["addressLine2"] = Value::String(cut(l2, 60));
     }
-    if let Some(s) = a.state_or_province_code.as_deref().filter(|s| !s.is_empty()) {
+    if let Some(s) = a
+        .state_or_province_code
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
         v["stateOrProvinceCode"] = Value::String(cut(s, 64));
     }
     v
 }
 
 fn date_time(d: jiff::civil::Date, end_of_day: bool) -> String {
-    if end_of_day { format!("{d}T23:59:59Z") } else { format!("{d}T00:00:00Z") }
+    if end_of_day {
+        format!("{d}T23:59:59Z")
+    } else {
+        format!("{d}T00:00:00Z")
+    }
 }
 
 /// A stable 36-character id derived from a shipment id (`sh` + UUID).
@@ -222,7 +323,8 @@ fn derived_id(prefix: &str, shipment_id: &str) -> String {
 
 fn shipment_json(detail: &ShipmentDetail, warehouse: Option<&Warehouse>) -> Value {
     let s = &detail.shipment;
-    let mut destination = json!({ "destinationType": "AMAZON_WAREHOUSE", "warehouseId": s.warehouse.as_str() });
+    let mut destination =
+        json!({ "destinationType": "AMAZON_WAREHOUSE", "warehouseId": s.warehouse.as_str() });
     if let Some(w) = warehouse {
         destination["address"] = sp_address(&w.address);
     }
@@ -256,7 +358,11 @@ fn shipment_json(detail: &ShipmentDetail, warehouse: Option<&Warehouse>) -> Valu
         body["trackingDetails"] = json!({ "spdTrackingDetail": { "spdTrackingItems": items } });
     } else {
         let numbers: Vec<&str> = {
-            let mut n: Vec<&str> = s.packages.iter().flat_map(|p| p.legs.iter().map(|l| l.tracking_number.as_str())).collect();
+            let mut n: Vec<&str> = s
+                .packages
+                .iter()
+                .flat_map(|p| p.legs.iter().map(|l| l.tracking_number.as_str()))
+                .collect();
             n.sort_unstable();
             n.dedup();
             n
@@ -290,8 +396,15 @@ pub(crate) async fn get_shipment(
         Err(r) => return r,
     };
     let warehouses = state.store.warehouses().await.unwrap_or_default();
-    let warehouse = warehouses.iter().find(|w| w.code == detail.shipment.warehouse);
-    (StatusCode::OK, [("x-amzn-RequestId", "tracklane")], Json(shipment_json(&detail, warehouse))).into_response()
+    let warehouse = warehouses
+        .iter()
+        .find(|w| w.code == detail.shipment.warehouse);
+    (
+        StatusCode::OK,
+        [("x-amzn-RequestId", "tracklane")],
+        Json(shipment_json(&detail, warehouse)),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -352,7 +465,12 @@ pub(crate) async fn update_tracking_details(
         Err(r) => return r,
     };
     let Some(details) = request.tracking_details else {
-        return sp_error(StatusCode::BAD_REQUEST, "InvalidInput", "trackingDetails is required.".into(), "trackingDetails");
+        return sp_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidInput",
+            "trackingDetails is required.".into(),
+            "trackingDetails",
+        );
     };
     // The SP-API carries no carrier with the numbers: use the seller's chosen
     // carrier, else the carrier the number's format names.
@@ -361,8 +479,14 @@ pub(crate) async fn update_tracking_details(
             .shipment
             .selected_carrier
             .clone()
-            .or_else(|| tracklane_ids::check(number).carrier.and_then(|c| CarrierCode::parse(c).ok()))
-            .unwrap_or_else(|| CarrierCode::parse("UNSPECIFIED").expect("UNSPECIFIED is a valid carrier code"))
+            .or_else(|| {
+                tracklane_ids::check(number)
+                    .carrier
+                    .and_then(|c| CarrierCode::parse(c).ok())
+            })
+            .unwrap_or_else(|| {
+                CarrierCode::parse("UNSPECIFIED").expect("UNSPECIFIED is a valid carrier code")
+            })
     };
     let mut items = Vec::new();
     if let Some(spd) = details.spd_tracking_detail {
@@ -377,7 +501,11 @@ pub(crate) async fn update_tracking_details(
         }
     }
     if let Some(ltl) = details.ltl_tracking_detail {
-        for number in ltl.freight_bill_number.into_iter().chain(ltl.bill_of_lading_number) {
+        for number in ltl
+            .freight_bill_number
+            .into_iter()
+            .chain(ltl.bill_of_lading_number)
+        {
             items.push(TrackingItem {
                 box_id: None,
                 carrier: carrier_for(&number),
@@ -387,7 +515,11 @@ pub(crate) async fn update_tracking_details(
             });
         }
     }
-    let source = if matches!(caller.0, Principal::Carrier(_)) { TrackingSource::Carrier } else { TrackingSource::Seller };
+    let source = if matches!(caller.0, Principal::Carrier(_)) {
+        TrackingSource::Carrier
+    } else {
+        TrackingSource::Seller
+    };
     let outcomes = match tracklane_ingest::assign_tracking(
         state.store.as_ref(),
         &caller.0,
@@ -413,9 +545,19 @@ pub(crate) async fn update_tracking_details(
         })
         .collect();
     if !errors.is_empty() {
-        return (StatusCode::BAD_REQUEST, [("x-amzn-RequestId", "tracklane")], Json(json!({ "errors": errors }))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            [("x-amzn-RequestId", "tracklane")],
+            Json(json!({ "errors": errors })),
+        )
+            .into_response();
     }
-    (StatusCode::ACCEPTED, [("x-amzn-RequestId", "tracklane")], Json(json!({ "operationId": uuid(state.random_bytes()) }))).into_response()
+    (
+        StatusCode::ACCEPTED,
+        [("x-amzn-RequestId", "tracklane")],
+        Json(json!({ "operationId": uuid(state.random_bytes()) })),
+    )
+        .into_response()
 }
 
 /// `GET …/shipments/{shipmentId}/deliveryWindowOptions` (`listDeliveryWindowOptions`).
@@ -442,7 +584,10 @@ pub(crate) async fn list_delivery_window_options(
     let first = DeliveryWindow::week_of(today);
     let options: Vec<Value> = (0..WINDOW_OPTIONS_WEEKS)
         .filter_map(|week| {
-            let start = first.start_date.checked_add(Span::new().days(7 * week)).ok()?;
+            let start = first
+                .start_date
+                .checked_add(Span::new().days(7 * week))
+                .ok()?;
             let w = DeliveryWindow::week_of(start);
             let id = format!("dw{:02}{}", week, &detail.shipment.id.as_str()[4..]);
             Some(json!({
@@ -454,5 +599,10 @@ pub(crate) async fn list_delivery_window_options(
             }))
         })
         .collect();
-    (StatusCode::OK, [("x-amzn-RequestId", "tracklane")], Json(json!({ "deliveryWindowOptions": options }))).into_response()
+    (
+        StatusCode::OK,
+        [("x-amzn-RequestId", "tracklane")],
+        Json(json!({ "deliveryWindowOptions": options })),
+    )
+        .into_response()
 }

@@ -59,7 +59,11 @@ pub trait Store: Send + Sync + 'static {
     /// Every warehouse, by code.
     async fn warehouses(&self) -> StoreResult<Vec<tracklane_core::Warehouse>>;
     /// Sets a warehouse's receiving backlog.
-    async fn set_backlog(&self, code: &tracklane_core::WarehouseCode, backlog_units: u32) -> StoreResult<()>;
+    async fn set_backlog(
+        &self,
+        code: &tracklane_core::WarehouseCode,
+        backlog_units: u32,
+    ) -> StoreResult<()>;
 
     /// Adds or replaces a carrier.
     async fn put_carrier(&self, carrier: tracklane_core::Carrier) -> StoreResult<()>;
@@ -84,15 +88,35 @@ pub trait Store: Send + Sync + 'static {
     async fn list_shipments(&self, query: &ShipmentQuery) -> StoreResult<Page>;
 
     /// Attaches tracking numbers to packages of one shipment for `actor`.
-    async fn assign_tracking(&self, actor: &Principal, shipment: &ShipmentKey, assignments: Vec<TrackingAssignment>, now: jiff::Timestamp) -> StoreResult<Vec<ItemOutcome>>;
+    async fn assign_tracking(
+        &self,
+        actor: &Principal,
+        shipment: &ShipmentKey,
+        assignments: Vec<TrackingAssignment>,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Vec<ItemOutcome>>;
     /// Appends milestones pushed by `carrier`: resolves, authorises, deduplicates,
     /// appends and updates the projection, all in one transaction.
-    async fn append_milestones(&self, carrier: &tracklane_core::CarrierCode, drafts: Vec<MilestoneDraft>, now: jiff::Timestamp) -> StoreResult<Vec<ItemOutcome>>;
+    async fn append_milestones(
+        &self,
+        carrier: &tracklane_core::CarrierCode,
+        drafts: Vec<MilestoneDraft>,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Vec<ItemOutcome>>;
 
     /// Sets a shipment's delivery window, with an audit entry.
-    async fn set_delivery_window(&self, shipment: &ShipmentKey, change: WindowChangeRequest) -> StoreResult<WindowChange>;
+    async fn set_delivery_window(
+        &self,
+        shipment: &ShipmentKey,
+        change: WindowChangeRequest,
+    ) -> StoreResult<WindowChange>;
     /// Allows or forbids delivery-window automation for a shipment.
-    async fn set_window_automation(&self, shipment: &ShipmentKey, allowed: bool, now: jiff::Timestamp) -> StoreResult<()>;
+    async fn set_window_automation(
+        &self,
+        shipment: &ShipmentKey,
+        allowed: bool,
+        now: jiff::Timestamp,
+    ) -> StoreResult<()>;
 
     /// Counts of what is stored, for metrics and benchmarks.
     async fn counts(&self) -> StoreResult<Counts>;

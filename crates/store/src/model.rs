@@ -5,8 +5,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tracklane_core::projection::LatestMilestone;
 use tracklane_core::{
-    BoxId, CarrierCode, DeliveryWindow, LegMode, Marketplace, Milestone, Problem, SellerId, Shipment,
-    ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource, WarehouseCode, WindowSource, FreightMode,
+    BoxId, CarrierCode, DeliveryWindow, FreightMode, LegMode, Marketplace, Milestone, Problem,
+    SellerId, Shipment, ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource,
+    WarehouseCode, WindowSource,
 };
 
 /// Who an API key belongs to.
@@ -166,7 +167,10 @@ impl Cursor {
     /// Reads the text form back; `None` if it was not made by [`Cursor::encode`].
     pub fn decode(text: &str) -> Option<Self> {
         let (a, b) = text.split_once('.')?;
-        Some(Self { updated_at_us: i64::from_str_radix(a, 16).ok()?, seq: i64::from_str_radix(b, 16).ok()? })
+        Some(Self {
+            updated_at_us: i64::from_str_radix(a, 16).ok()?,
+            seq: i64::from_str_radix(b, 16).ok()?,
+        })
     }
 }
 
@@ -264,7 +268,10 @@ pub struct ShipmentDetail {
 impl ShipmentDetail {
     /// Every carrier with a leg on any package.
     pub fn carriers(&self) -> impl Iterator<Item = &CarrierCode> {
-        self.shipment.packages.iter().flat_map(|p| p.legs.iter().map(|l| &l.carrier))
+        self.shipment
+            .packages
+            .iter()
+            .flat_map(|p| p.legs.iter().map(|l| &l.carrier))
     }
 }
 

@@ -8,18 +8,19 @@
 //!   over a large store, through HTTP and through the store alone.
 //! - `ids`: tracking-number checks per second on a realistic mix.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context};
+use anyhow::{Context, ensure};
 use jiff::{Span, Timestamp};
 use rand_chacha::rand_core::SeedableRng;
 use serde::Serialize;
 use tracklane_core::{
-    Address, Capability, Carrier, CarrierCode, ConfirmationId, DetectedBy, FreightMode, InboundPlanId, Item, Leg, LegMode,
-    Location, Marketplace, Milestone, MilestoneCode, Package, PackageTrack, Seller, SellerId, Shipment, ShipmentId,
-    ShipmentKind, ShippingMode, TrackingNumber, TrackingSource, WarehouseCode,
+    Address, Capability, Carrier, CarrierCode, ConfirmationId, DetectedBy, FreightMode,
+    InboundPlanId, Item, Leg, LegMode, Location, Marketplace, Milestone, MilestoneCode, Package,
+    PackageTrack, Seller, SellerId, Shipment, ShipmentId, ShipmentKind, ShippingMode,
+    TrackingNumber, TrackingSource, WarehouseCode,
 };
 use tracklane_server::AppState;
 use tracklane_store::sqlite::bench::RawRow;
@@ -82,7 +83,14 @@ pub struct IngestReport {
     pub accepted: usize,
 }
 
-fn world_shipment(i: usize, seller: &SellerId, carrier: &CarrierCode, numbers: &[String], created: Timestamp, mut random: impl FnMut() -> [u8; 16]) -> Shipment {
+fn world_shipment(
+    i: usize,
+    seller: &SellerId,
+    carrier: &CarrierCode,
+    numbers: &[String],
+    created: Timestamp,
+    mut random: impl FnMut() -> [u8; 16],
+) -> Shipment {
     let confirmation = ConfirmationId::from_sequence(i as u64 + 1);
     Shipment {
         id: ShipmentId::from_random(random()),
@@ -114,13 +122,18 @@ fn world_shipment(i: usize, seller: &SellerId, carrier: &CarrierCode, numbers: &
                 box_id: confirmation.box_id(b as u32 + 1),
                 weight_grams: 12_000,
                 dimensions_mm: [600, 400, 400],
-                items: vec![Item { sku: format!("SKU-{}", i % 97), units_expected: 40, units_received: 0 }],
+                items: vec![Item {
+                    sku: format!("SKU-{}", i % 97),
+                    units_expected: 40,
+                    units_received: 0,
+                }],
                 legs: if n.is_empty() {
                     Vec::new()
                 } else {
                     vec![Leg {
                         carrier: carrier.clone(),
-                        tracking_number: TrackingNumber::parse(n).expect("generated numbers are normalised"),
+                        tracking_number: TrackingNumber::parse(n)
+                            .expect("generated numbers are normalised"),
                         mode: LegMode::SmallParcel,
                         source: TrackingSource::Carrier,
                         detected_by: DetectedBy::Selected,
@@ -151,24 +164,48 @@ fn bench_carrier() -> Carrier {
 /// When a part cannot start, or the hub does not accept every milestone.
 pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<IngestReport> {
     let dir = tempfile_dir()?;
-    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(&dir.join("bench.db"))?);
+    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(
+        &dir.join("bench.db"),
+    )?);
     let carrier = bench_carrier();
-    let seller = Seller { id: SellerId::parse("A2BENCHSELLER").expect("a valid id"), name: "Bench".into() };
+    let seller = Seller {
+        id: SellerId::parse("A2BENCHSELLER").expect("a valid id"),
+        name: "Bench".into(),
+    };
     store.put_carrier(carrier.clone()).await?;
     store.put_seller(seller.clone()).await?;
-    let key = keys::issue(store.as_ref(), Principal::Carrier(carrier.code.clone()), hub::seeded_random(seed)()).await?;
+    let key = keys::issue(
+        store.as_ref(),
+        Principal::Carrier(carrier.code.clone()),
+        hub::seeded_random(seed)(),
+    )
+    .await?;
 
     let shipments = events.div_ceil(BOXES_PER_SHIPMENT * JOURNEY.len());
     let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let sim_carrier = tracklane_sim::carriers().into_iter().next().context("the simulator has carriers")?;
+    let sim_carrier = tracklane_sim::carriers()
+        .into_iter()
+        .next()
+        .context("the simulator has carriers")?;
     let mut numbers: Vec<Vec<String>> = Vec::with_capacity(shipments);
     let mut random = hub::seeded_random(seed ^ 1);
     for i in 0..shipments {
         let boxes: Vec<String> = (0..BOXES_PER_SHIPMENT)
-            .map(|_| tracklane_sim::tracking_number(&mut rng, &sim_carrier, ShippingMode::SmallParcel))
+            .map(|_| {
+                tracklane_sim::tracking_number(&mut rng, &sim_carrier, ShippingMode::SmallParcel)
+            })
             .collect();
-        store.create_shipment(world_shipment(i, &seller.id, &carrier.code, &boxes, base, &mut random)).await?;
+        store
+            .create_shipment(world_shipment(
+                i,
+                &seller.id,
+                &carrier.code,
+                &boxes,
+                base,
+                &mut random,
+            ))
+            .await?;
         numbers.push(boxes);
     }
 
@@ -185,14 +222,22 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
                 }
                 let (city, region, country) = PLACES[round];
                 let occurred = base
-                    .checked_add(Span::new().hours(round as i64 * 60 + (s % 24) as i64).minutes(b as i64))
+                    .checked_add(
+                        Span::new()
+                            .hours(round as i64 * 60 + (s % 24) as i64)
+                            .minutes(b as i64),
+                    )
                     .context("bench times stay in range")?;
                 let milestone = Milestone {
                     code: *code,
                     sub_code: None,
                     raw_code: Some(format!("S{round:02}")),
                     description: None,
-                    location: Location { city: Some(city.into()), region: Some(region.into()), country_code: Some(country.into()) },
+                    location: Location {
+                        city: Some(city.into()),
+                        region: Some(region.into()),
+                        country_code: Some(country.into()),
+                    },
                     occurred_at: occurred,
                     event_id: None,
                 };
@@ -202,7 +247,12 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
                     "location": { "address": { "city": city, "region": region, "countryCode": country } },
                     "occurredAt": occurred.to_string(),
                 });
-                let raw = RawRow { package_seq: (s * BOXES_PER_SHIPMENT + b + 1) as i64, carrier: carrier.code.to_string(), tracking_number: number.clone(), milestone };
+                let raw = RawRow {
+                    package_seq: (s * BOXES_PER_SHIPMENT + b + 1) as i64,
+                    carrier: carrier.code.to_string(),
+                    tracking_number: number.clone(),
+                    milestone,
+                };
                 items.push((json, raw));
             }
         }
@@ -213,7 +263,11 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
         .collect::<Result<_, _>>()?;
 
     let now = base.checked_add(Span::new().hours(24 * 60))?;
-    let state = AppState::new(store.clone(), Arc::new(FixedClock(now)), hub::seeded_random(seed));
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(FixedClock(now)),
+        hub::seeded_random(seed),
+    );
     let running = hub::start(state, "127.0.0.1:0").await?;
     let url = format!("{}/api/v1/carrier/milestones", running.url());
     let client = reqwest::Client::new();
@@ -223,11 +277,20 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..CONCURRENT_REQUESTS {
-        let (client, url, key, bodies, next, accepted) = (client.clone(), url.clone(), key.clone(), bodies.clone(), next.clone(), accepted.clone());
+        let (client, url, key, bodies, next, accepted) = (
+            client.clone(),
+            url.clone(),
+            key.clone(),
+            bodies.clone(),
+            next.clone(),
+            accepted.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(body) = bodies.get(i) else { return anyhow::Ok(()) };
+                let Some(body) = bodies.get(i) else {
+                    return anyhow::Ok(());
+                };
                 let response = client
                     .post(&url)
                     .bearer_auth(&key)
@@ -235,9 +298,16 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
                     .body(body.clone())
                     .send()
                     .await?;
-                ensure!(response.status().is_success(), "batch {i} got {}", response.status());
+                ensure!(
+                    response.status().is_success(),
+                    "batch {i} got {}",
+                    response.status()
+                );
                 let report: serde_json::Value = response.json().await?;
-                accepted.fetch_add(report["accepted"].as_u64().unwrap_or(0) as usize, Ordering::Relaxed);
+                accepted.fetch_add(
+                    report["accepted"].as_u64().unwrap_or(0) as usize,
+                    Ordering::Relaxed,
+                );
             }
         }));
     }
@@ -246,13 +316,19 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
     }
     let seconds = started.elapsed().as_secs_f64();
     let accepted = accepted.load(Ordering::Relaxed);
-    ensure!(accepted == items.len(), "the hub accepted {accepted} of {} milestones", items.len());
+    ensure!(
+        accepted == items.len(),
+        "the hub accepted {accepted} of {} milestones",
+        items.len()
+    );
 
     let rows: Vec<RawRow> = items.into_iter().map(|(_, r)| r).collect();
     let raw_path = dir.join("raw.db");
-    let raw_seconds = tokio::task::spawn_blocking(move || tracklane_store::sqlite::bench::raw_insert(&raw_path, &rows, batch))
-        .await??
-        .as_secs_f64();
+    let raw_seconds = tokio::task::spawn_blocking(move || {
+        tracklane_store::sqlite::bench::raw_insert(&raw_path, &rows, batch)
+    })
+    .await??
+    .as_secs_f64();
     let events_per_sec = events as f64 / seconds;
     let raw_events_per_sec = events as f64 / raw_seconds;
     let _ = std::fs::remove_dir_all(&dir);
@@ -292,22 +368,45 @@ pub struct ListReport {
 /// When a part cannot start.
 pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<ListReport> {
     let dir = tempfile_dir()?;
-    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(&dir.join("list.db"))?);
+    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(
+        &dir.join("list.db"),
+    )?);
     let carrier = bench_carrier();
-    let seller = Seller { id: SellerId::parse("A2BENCHSELLER").expect("a valid id"), name: "Bench".into() };
+    let seller = Seller {
+        id: SellerId::parse("A2BENCHSELLER").expect("a valid id"),
+        name: "Bench".into(),
+    };
     store.put_carrier(carrier.clone()).await?;
     store.put_seller(seller.clone()).await?;
-    let key = keys::issue(store.as_ref(), Principal::Seller(seller.id.clone()), hub::seeded_random(seed)()).await?;
+    let key = keys::issue(
+        store.as_ref(),
+        Principal::Seller(seller.id.clone()),
+        hub::seeded_random(seed)(),
+    )
+    .await?;
     let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
     let mut random = hub::seeded_random(seed ^ 2);
     // Created through the store's own path, many in flight so the writer groups them.
     let mut pending = Vec::new();
     for i in 0..shipments {
-        let number = if i % 3 == 0 { String::new() } else { format!("BX{i:012}") };
+        let number = if i % 3 == 0 {
+            String::new()
+        } else {
+            format!("BX{i:012}")
+        };
         let created = base.checked_add(Span::new().seconds(i as i64))?;
-        let shipment = world_shipment(i, &seller.id, &carrier.code, &[number], created, &mut random);
+        let shipment = world_shipment(
+            i,
+            &seller.id,
+            &carrier.code,
+            &[number],
+            created,
+            &mut random,
+        );
         let store = store.clone();
-        pending.push(tokio::spawn(async move { store.create_shipment(shipment).await }));
+        pending.push(tokio::spawn(async move {
+            store.create_shipment(shipment).await
+        }));
         if pending.len() >= 512 {
             for p in pending.drain(..) {
                 p.await??;
@@ -317,15 +416,28 @@ pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result
     for p in pending {
         p.await??;
     }
-    let state = AppState::new(store.clone(), Arc::new(FixedClock(base)), hub::seeded_random(seed));
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(FixedClock(base)),
+        hub::seeded_random(seed),
+    );
     let running = hub::start(state, "127.0.0.1:0").await?;
-    let url = format!("{}/api/v1/shipments?missingTracking=true&limit=50", running.url());
+    let url = format!(
+        "{}/api/v1/shipments?missingTracking=true&limit=50",
+        running.url()
+    );
     let client = reqwest::Client::new();
     let mut http = Vec::with_capacity(samples);
     let mut rows = 0;
     for _ in 0..samples {
         let started = Instant::now();
-        let page: serde_json::Value = client.get(&url).bearer_auth(&key).send().await?.json().await?;
+        let page: serde_json::Value = client
+            .get(&url)
+            .bearer_auth(&key)
+            .send()
+            .await?
+            .json()
+            .await?;
         http.push(started.elapsed());
         rows = page["shipments"].as_array().map_or(0, Vec::len);
     }
@@ -368,7 +480,11 @@ pub fn ids(checks: usize) -> IdsReport {
         valid += usize::from(tracklane_ids::check(&mix[i % mix.len()]).valid);
     }
     let seconds = started.elapsed().as_secs_f64();
-    IdsReport { checks, checks_per_sec: checks as f64 / seconds, valid_share: valid as f64 / checks.max(1) as f64 }
+    IdsReport {
+        checks,
+        checks_per_sec: checks as f64 / seconds,
+        valid_share: valid as f64 / checks.max(1) as f64,
+    }
 }
 
 fn percentile_ms(samples: &mut [Duration], q: f64) -> f64 {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracklane_core::{BoxId, CarrierCode, SellerId, TrackingNumber};
 use tracklane_server::{AppState, Clock};
 use tracklane_sim::{DemoWorld, ScriptedEvent, TrackingUpload};
@@ -52,16 +52,29 @@ pub async fn seed(store: &dyn Store, world: &DemoWorld, seed: u64) -> anyhow::Re
     let operator = keys::issue(store, Principal::Operator, random()).await?;
     let mut sellers = Vec::new();
     for s in &world.sellers {
-        sellers.push((s.id.clone(), keys::issue(store, Principal::Seller(s.id.clone()), random()).await?));
+        sellers.push((
+            s.id.clone(),
+            keys::issue(store, Principal::Seller(s.id.clone()), random()).await?,
+        ));
     }
     let mut carriers = Vec::new();
     for c in &world.carriers {
-        carriers.push((c.code.clone(), keys::issue(store, Principal::Carrier(c.code.clone()), random()).await?));
+        carriers.push((
+            c.code.clone(),
+            keys::issue(store, Principal::Carrier(c.code.clone()), random()).await?,
+        ));
     }
     for shipment in &world.shipments {
-        store.create_shipment(shipment.clone()).await.with_context(|| format!("creating shipment {}", shipment.confirmation_id))?;
+        store
+            .create_shipment(shipment.clone())
+            .await
+            .with_context(|| format!("creating shipment {}", shipment.confirmation_id))?;
     }
-    Ok(DemoKeys { operator, sellers, carriers })
+    Ok(DemoKeys {
+        operator,
+        sellers,
+        carriers,
+    })
 }
 
 /// Loads uploads and milestones sent before `now` straight into the store (the
@@ -69,10 +82,17 @@ pub async fn seed(store: &dyn Store, world: &DemoWorld, seed: u64) -> anyhow::Re
 ///
 /// # Errors
 /// When the store fails.
-pub async fn load_history(store: &dyn Store, world: &DemoWorld, now: Timestamp) -> anyhow::Result<usize> {
+pub async fn load_history(
+    store: &dyn Store,
+    world: &DemoWorld,
+    now: Timestamp,
+) -> anyhow::Result<usize> {
     let mut by_shipment: HashMap<(&str, &CarrierCode), Vec<&TrackingUpload>> = HashMap::new();
     for u in world.uploads.iter().filter(|u| u.at <= now) {
-        by_shipment.entry((u.confirmation_id.as_str(), &u.carrier)).or_default().push(u);
+        by_shipment
+            .entry((u.confirmation_id.as_str(), &u.carrier))
+            .or_default()
+            .push(u);
     }
     for ((confirmation, carrier), uploads) in by_shipment {
         let assignments = uploads
@@ -89,12 +109,21 @@ pub async fn load_history(store: &dyn Store, world: &DemoWorld, now: Timestamp) 
                 })
             })
             .collect();
-        store.assign_tracking(&Principal::Carrier(carrier.clone()), &ShipmentKey::new(confirmation), assignments, uploads[0].at).await?;
+        store
+            .assign_tracking(
+                &Principal::Carrier(carrier.clone()),
+                &ShipmentKey::new(confirmation),
+                assignments,
+                uploads[0].at,
+            )
+            .await?;
     }
     let mut by_carrier: HashMap<&CarrierCode, Vec<MilestoneDraft>> = HashMap::new();
     let mut loaded = 0;
     for e in world.feed.iter().filter(|e| e.at <= now) {
-        let Ok(number) = TrackingNumber::normalize(&e.tracking_number) else { continue };
+        let Ok(number) = TrackingNumber::normalize(&e.tracking_number) else {
+            continue;
+        };
         let drafts = by_carrier.entry(&e.carrier).or_default();
         drafts.push(MilestoneDraft {
             index: drafts.len(),
@@ -148,7 +177,13 @@ pub fn milestone_json(e: &ScriptedEvent) -> Value {
 /// Simulated carriers: every [`PUSH_INTERVAL_MS`], each carrier uploads the
 /// tracking numbers and pushes the milestones whose send time the hub's clock has
 /// reached, through the real HTTP API with its own key.
-pub async fn run_carriers(base: String, world: Arc<DemoWorld>, keys: DemoKeys, clock: Arc<dyn Clock>, start: Timestamp) {
+pub async fn run_carriers(
+    base: String,
+    world: Arc<DemoWorld>,
+    keys: DemoKeys,
+    clock: Arc<dyn Clock>,
+    start: Timestamp,
+) {
     let client = reqwest::Client::new();
     let key_of: HashMap<CarrierCode, String> = keys.carriers.into_iter().collect();
     let (mut feed_at, mut upload_at) = (
@@ -169,25 +204,45 @@ pub async fn run_carriers(base: String, world: Arc<DemoWorld>, keys: DemoKeys, c
             upload_at += 1;
         }
         for ((confirmation, carrier), boxes) in uploads {
-            let Some(key) = key_of.get(carrier) else { continue };
+            let Some(key) = key_of.get(carrier) else {
+                continue;
+            };
             let url = format!("{base}/api/v1/carrier/shipments/{confirmation}/tracking");
-            if let Err(e) = client.put(&url).bearer_auth(key).json(&json!({ "boxes": boxes })).send().await {
+            if let Err(e) = client
+                .put(&url)
+                .bearer_auth(key)
+                .json(&json!({ "boxes": boxes }))
+                .send()
+                .await
+            {
                 tracing::warn!(error = %e, "a simulated carrier could not upload tracking");
             }
         }
         let mut pushes: HashMap<&CarrierCode, Vec<Value>> = HashMap::new();
         while feed_at < world.feed.len() && world.feed[feed_at].at <= now {
             let e = &world.feed[feed_at];
-            pushes.entry(&e.carrier).or_default().push(milestone_json(e));
+            pushes
+                .entry(&e.carrier)
+                .or_default()
+                .push(milestone_json(e));
             feed_at += 1;
         }
         for (carrier, items) in pushes {
-            let Some(key) = key_of.get(carrier) else { continue };
+            let Some(key) = key_of.get(carrier) else {
+                continue;
+            };
             for chunk in items.chunks(tracklane_ingest::BATCH_SIZE_MAX) {
-                let sent = client.post(format!("{base}/api/v1/carrier/milestones")).bearer_auth(key).json(&json!({ "milestones": chunk })).send().await;
+                let sent = client
+                    .post(format!("{base}/api/v1/carrier/milestones"))
+                    .bearer_auth(key)
+                    .json(&json!({ "milestones": chunk }))
+                    .send()
+                    .await;
                 match sent {
                     Ok(r) if r.status().is_success() => {}
-                    Ok(r) => tracing::warn!(status = %r.status(), carrier = %carrier, "a push was refused"),
+                    Ok(r) => {
+                        tracing::warn!(status = %r.status(), carrier = %carrier, "a push was refused")
+                    }
                     Err(e) => tracing::warn!(error = %e, "a simulated carrier could not push"),
                 }
             }
@@ -216,7 +271,10 @@ pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld) -> String {
         out.push_str(&format!("  carrier   {key}   ({code})\n"));
     }
     if keys.carriers.len() > 3 {
-        out.push_str(&format!("  … and {} more carrier keys in tracklane-data/demo-keys.json\n", keys.carriers.len() - 3));
+        out.push_str(&format!(
+            "  … and {} more carrier keys in tracklane-data/demo-keys.json\n",
+            keys.carriers.len() - 3
+        ));
     }
     if let Some((_, seller_key)) = keys.sellers.first() {
         out.push_str(&format!(
@@ -230,7 +288,13 @@ pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld) -> String {
 ///
 /// # Errors
 /// When the store cannot be opened or seeded.
-pub async fn prepare(db: &str, seed: u64, shipments: usize, now: Timestamp, clock: Arc<dyn Clock>) -> anyhow::Result<(AppState, DemoWorld, DemoKeys)> {
+pub async fn prepare(
+    db: &str,
+    seed: u64,
+    shipments: usize,
+    now: Timestamp,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<(AppState, DemoWorld, DemoKeys)> {
     let store = hub::open_store(db)?;
     let world = tracklane_sim::demo_world(seed, now, shipments);
     let keys = seed_and_load(store.as_ref(), &world, seed, now).await?;
@@ -238,7 +302,12 @@ pub async fn prepare(db: &str, seed: u64, shipments: usize, now: Timestamp, cloc
     Ok((state, world, keys))
 }
 
-async fn seed_and_load(store: &dyn Store, world: &DemoWorld, seed_value: u64, now: Timestamp) -> anyhow::Result<DemoKeys> {
+async fn seed_and_load(
+    store: &dyn Store,
+    world: &DemoWorld,
+    seed_value: u64,
+    now: Timestamp,
+) -> anyhow::Result<DemoKeys> {
     let keys = seed(store, world, seed_value).await?;
     load_history(store, world, now).await?;
     Ok(keys)

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 use tracklane_server::{AppState, Clock};
-use tracklane_store::sqlite::SqliteStore;
 use tracklane_store::Store;
+use tracklane_store::sqlite::SqliteStore;
 
 /// The default database when `--db` is not given.
 pub const DEFAULT_DB: &str = "sqlite://tracklane-data/tracklane.db";
@@ -21,7 +21,8 @@ pub const DEFAULT_DB: &str = "sqlite://tracklane-data/tracklane.db";
 /// When the URL is not `sqlite://PATH`, or the file cannot be opened.
 pub fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
-        let store = SqliteStore::open(&PathBuf::from(path)).with_context(|| format!("opening the SQLite store at {path}"))?;
+        let store = SqliteStore::open(&PathBuf::from(path))
+            .with_context(|| format!("opening the SQLite store at {path}"))?;
         return Ok(Arc::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -51,14 +52,20 @@ pub struct FastClock {
 impl FastClock {
     /// A clock at `start`, running `speed` times real time.
     pub fn new(start: Timestamp, speed: f64) -> Self {
-        Self { start, began: Instant::now(), speed }
+        Self {
+            start,
+            began: Instant::now(),
+            speed,
+        }
     }
 }
 
 impl Clock for FastClock {
     fn now(&self) -> Timestamp {
         let elapsed = self.began.elapsed().as_secs_f64() * self.speed;
-        self.start.saturating_add(SignedDuration::from_secs_f64(elapsed)).unwrap_or(self.start)
+        self.start
+            .saturating_add(SignedDuration::from_secs_f64(elapsed))
+            .unwrap_or(self.start)
     }
 }
 
@@ -119,7 +126,9 @@ impl Running {
 /// # Errors
 /// When the address cannot be bound.
 pub async fn start(state: AppState, listen: &str) -> anyhow::Result<Running> {
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr().context("reading the bound address")?;
     let app = tracklane_server::router(state.clone());
     tokio::spawn(async move {

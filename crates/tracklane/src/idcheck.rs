@@ -9,7 +9,13 @@ use tracklane_ids::Lang;
 ///
 /// # Errors
 /// When stdin cannot be read or stdout written.
-pub fn run(numbers: &[String], carrier: Option<&str>, json: bool, zh: bool, out: &mut impl Write) -> anyhow::Result<usize> {
+pub fn run(
+    numbers: &[String],
+    carrier: Option<&str>,
+    json: bool,
+    zh: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<usize> {
     let mut invalid = 0;
     let mut check = |input: &str, out: &mut dyn Write| -> anyhow::Result<()> {
         let verdict = tracklane_ids::check_for(input, carrier);
@@ -19,10 +25,21 @@ pub fn run(numbers: &[String], carrier: Option<&str>, json: bool, zh: bool, out:
         if json {
             writeln!(out, "{}", serde_json::to_string(&verdict)?)?;
         } else if verdict.valid {
-            writeln!(out, "{}\tvalid\t{}\t{}", verdict.normalized, verdict.carrier.unwrap_or("?"), verdict.service.unwrap_or(""))?;
+            writeln!(
+                out,
+                "{}\tvalid\t{}\t{}",
+                verdict.normalized,
+                verdict.carrier.unwrap_or("?"),
+                verdict.service.unwrap_or("")
+            )?;
         } else {
             let lang = if zh { Lang::ZhCn } else { Lang::En };
-            writeln!(out, "{}\tinvalid\t{}", verdict.normalized, verdict.message(lang).unwrap_or_default())?;
+            writeln!(
+                out,
+                "{}\tinvalid\t{}",
+                verdict.normalized,
+                verdict.message(lang).unwrap_or_default()
+            )?;
         }
         Ok(())
     };

@@ -6,13 +6,22 @@ use tracklane_store::{Principal, Store};
 ///
 /// # Errors
 /// When the store fails.
-pub async fn issue(store: &dyn Store, principal: Principal, bytes: [u8; 16]) -> anyhow::Result<String> {
+pub async fn issue(
+    store: &dyn Store,
+    principal: Principal,
+    bytes: [u8; 16],
+) -> anyhow::Result<String> {
     let prefix = match &principal {
         Principal::Operator => "tlo",
         Principal::Seller(_) => "tls",
         Principal::Carrier(_) => "tlc",
     };
-    let key = format!("{prefix}_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    store.put_key(&tracklane_server::hash_key(&key), principal).await?;
+    let key = format!(
+        "{prefix}_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    store
+        .put_key(&tracklane_server::hash_key(&key), principal)
+        .await?;
     Ok(key)
 }

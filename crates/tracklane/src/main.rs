@@ -10,7 +10,11 @@ use tracklane_server::AppState;
 use tracklane_store::Principal;
 
 #[derive(Parser)]
-#[command(name = "tracklane", version, about = "A self-hostable shipment-visibility hub: carriers push tracking, sellers see every shipment of every carrier.")]
+#[command(
+    name = "tracklane",
+    version,
+    about = "A self-hostable shipment-visibility hub: carriers push tracking, sellers see every shipment of every carrier."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -140,7 +144,9 @@ fn parse_role(role: &str) -> anyhow::Result<Principal> {
     match role.split_once(':') {
         None if role == "operator" => Ok(Principal::Operator),
         Some(("seller", id)) => Ok(Principal::Seller(tracklane_core::SellerId::parse(id)?)),
-        Some(("carrier", code)) => Ok(Principal::Carrier(tracklane_core::CarrierCode::parse(code)?)),
+        Some(("carrier", code)) => Ok(Principal::Carrier(tracklane_core::CarrierCode::parse(
+            code,
+        )?)),
         _ => anyhow::bail!("the role is `operator`, `seller:ID` or `carrier:CODE`, not `{role}`"),
     }
 }
@@ -148,7 +154,9 @@ fn parse_role(role: &str) -> anyhow::Result<Principal> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
@@ -157,9 +165,18 @@ async fn main() -> anyhow::Result<()> {
             let state = AppState::new(store, Arc::new(hub::SystemClock), hub::os_random);
             let running = hub::start(state, &listen).await?;
             eprintln!("tracklane is serving {db} at {}", running.url());
-            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
         }
-        Command::Demo { db, listen, seed, shipments, speed, no_open } => {
+        Command::Demo {
+            db,
+            listen,
+            seed,
+            shipments,
+            speed,
+            no_open,
+        } => {
             if let Some(path) = db.strip_prefix("sqlite://") {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{path}{suffix}"));
@@ -169,7 +186,8 @@ async fn main() -> anyhow::Result<()> {
             let now = jiff::Timestamp::now();
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::FastClock::new(now, speed));
             eprintln!("building the demo world ({shipments} shipments, seed {seed})…");
-            let (state, world, demo_keys) = demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
+            let (state, world, demo_keys) =
+                demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
             let running = hub::start(state, &listen).await?;
             let keys_json = serde_json::json!({
                 "url": running.url(),
@@ -178,30 +196,67 @@ async fn main() -> anyhow::Result<()> {
                 "carriers": demo_keys.carriers.iter().map(|(c, k)| serde_json::json!({"code": c, "key": k})).collect::<Vec<_>>(),
             });
             std::fs::create_dir_all("tracklane-data").context("creating tracklane-data/")?;
-            std::fs::write("tracklane-data/demo-keys.json", serde_json::to_string_pretty(&keys_json)?)
-                .context("writing tracklane-data/demo-keys.json")?;
+            std::fs::write(
+                "tracklane-data/demo-keys.json",
+                serde_json::to_string_pretty(&keys_json)?,
+            )
+            .context("writing tracklane-data/demo-keys.json")?;
             println!("{}", demo::banner(&running, &demo_keys, &world));
             if !no_open {
                 open_browser(&running.url());
             }
             let world = Arc::new(world);
-            tokio::spawn(demo::run_carriers(running.url(), world, demo_keys, clock, now));
-            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            tokio::spawn(demo::run_carriers(
+                running.url(),
+                world,
+                demo_keys,
+                clock,
+                now,
+            ));
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
         }
-        Command::Id { command: IdCommand::Check { json, carrier, zh, numbers } } => {
-            let invalid = idcheck::run(&numbers, carrier.as_deref(), json, zh, &mut std::io::stdout().lock())?;
+        Command::Id {
+            command:
+                IdCommand::Check {
+                    json,
+                    carrier,
+                    zh,
+                    numbers,
+                },
+        } => {
+            let invalid = idcheck::run(
+                &numbers,
+                carrier.as_deref(),
+                json,
+                zh,
+                &mut std::io::stdout().lock(),
+            )?;
             if invalid > 0 {
                 std::process::exit(1);
             }
         }
-        Command::Key { command: KeyCommand::New { db, role } } => {
+        Command::Key {
+            command: KeyCommand::New { db, role },
+        } => {
             let store = hub::open_store(&db)?;
             let key = keys::issue(store.as_ref(), parse_role(&role)?, hub::os_random()).await?;
             println!("{key}");
         }
         Command::Bench { command } => match command {
-            BenchCommand::Ingest { json, events, batch, seed } => print_report(json, &bench::ingest(events, batch, seed).await?)?,
-            BenchCommand::List { json, shipments, samples, seed } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
+            BenchCommand::Ingest {
+                json,
+                events,
+                batch,
+                seed,
+            } => print_report(json, &bench::ingest(events, batch, seed).await?)?,
+            BenchCommand::List {
+                json,
+                shipments,
+                samples,
+                seed,
+            } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
             BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
         },
     }
@@ -211,7 +266,13 @@ async fn main() -> anyhow::Result<()> {
 /// Opens `url` in the desktop's browser when there is one; says so when not.
 fn open_browser(url: &str) {
     for opener in ["xdg-open", "open"] {
-        if std::process::Command::new(opener).arg(url).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().is_ok() {
+        if std::process::Command::new(opener)
+            .arg(url)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .is_ok()
+        {
             return;
         }
     }

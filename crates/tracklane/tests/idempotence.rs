@@ -1,12 +1,14 @@
 //! Invariant 2: the same fact twice is stored once. And tracking closes at the
 //! warehouse: later facts are kept but change nothing.
 
-use crate::support::{milestone, shipment, TestHub, UPS};
+use crate::support::{TestHub, UPS, milestone, shipment};
 
 #[tokio::test]
 async fn the_same_batch_twice_is_stored_once() {
     let hub = TestHub::start().await;
-    let s = hub.create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 2)).await;
+    let s = hub
+        .create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
     hub.upload(&hub.carrier_x, &s, &UPS[..2]).await;
     let batch = vec![
         milestone(UPS[0], "PICKED_UP", "2026-03-01T08:00:00Z"),
@@ -14,22 +16,43 @@ async fn the_same_batch_twice_is_stored_once() {
         milestone(UPS[0], "PICKED_UP", "2026-03-01T08:00:00Z"),
     ];
     let first = hub.push(&hub.carrier_x, batch.clone()).await;
-    assert_eq!((first["accepted"].as_u64(), first["duplicates"].as_u64()), (Some(2), Some(1)), "{first}");
+    assert_eq!(
+        (first["accepted"].as_u64(), first["duplicates"].as_u64()),
+        (Some(2), Some(1)),
+        "{first}"
+    );
     let before = hub.store().counts().await.unwrap();
     let second = hub.push(&hub.carrier_x, batch).await;
-    assert_eq!((second["accepted"].as_u64(), second["duplicates"].as_u64()), (Some(0), Some(3)), "{second}");
+    assert_eq!(
+        (second["accepted"].as_u64(), second["duplicates"].as_u64()),
+        (Some(0), Some(3)),
+        "{second}"
+    );
     assert_eq!(hub.store().counts().await.unwrap(), before);
 }
 
 #[tokio::test]
 async fn tracking_closes_at_the_warehouse() {
     let hub = TestHub::start().await;
-    let s = hub.create(shipment(4, "A1SELLERA", Some("CARRIER_X"), 1)).await;
+    let s = hub
+        .create(shipment(4, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
     hub.upload(&hub.carrier_x, &s, &UPS[..1]).await;
-    hub.push(&hub.carrier_x, vec![milestone(UPS[0], "DELIVERED", "2026-03-05T08:00:00Z")]).await;
-    let late = hub.push(&hub.carrier_x, vec![milestone(UPS[0], "DELAYED", "2026-03-06T08:00:00Z")]).await;
+    hub.push(
+        &hub.carrier_x,
+        vec![milestone(UPS[0], "DELIVERED", "2026-03-05T08:00:00Z")],
+    )
+    .await;
+    let late = hub
+        .push(
+            &hub.carrier_x,
+            vec![milestone(UPS[0], "DELAYED", "2026-03-06T08:00:00Z")],
+        )
+        .await;
     assert_eq!(late["accepted"], 1, "kept");
-    let (_, detail) = hub.get(&hub.seller_a, &format!("/api/v1/shipments/{}", s.id)).await;
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{}", s.id))
+        .await;
     assert_eq!(detail["status"], "DELIVERED", "{detail}");
     let package = &detail["packages"][0];
     assert_eq!(package["trackingClosed"], true);

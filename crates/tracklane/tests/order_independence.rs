@@ -9,7 +9,7 @@ use tracklane_core::{BoxId, CarrierCode, Location, Milestone, MilestoneCode, Tra
 use tracklane_store::sqlite::SqliteStore;
 use tracklane_store::{MilestoneDraft, Principal, ShipmentKey, Store, TrackingAssignment};
 
-use crate::support::{carrier, now, shipment, UPS};
+use crate::support::{UPS, carrier, now, shipment};
 
 /// The state the projection and timeline show, without the receipt times that
 /// differ by arrival.
@@ -20,7 +20,10 @@ fn state_of(detail: &tracklane_store::ShipmentDetail) -> String {
         .iter()
         .zip(&detail.timelines)
         .map(|(p, t)| {
-            let timeline: Vec<_> = t.iter().map(|m| (m.milestone.clone(), m.after_close)).collect();
+            let timeline: Vec<_> = t
+                .iter()
+                .map(|m| (m.milestone.clone(), m.after_close))
+                .collect();
             (p.box_id.clone(), p.track.clone(), timeline)
         })
         .collect();
@@ -51,7 +54,11 @@ fn facts(spec: &[(usize, usize, i64)]) -> Vec<MilestoneDraft> {
                 sub_code: None,
                 raw_code: None,
                 description: None,
-                location: Location { city: Some("Newark".into()), region: None, country_code: Some("US".into()) },
+                location: Location {
+                    city: Some("Newark".into()),
+                    region: None,
+                    country_code: Some("US".into()),
+                },
                 occurred_at: base.checked_add(Span::new().hours(hours)).unwrap(),
                 event_id: None,
             },
@@ -76,11 +83,23 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>) -> String {
             carrier: x.clone(),
         })
         .collect();
-    store.assign_tracking(&Principal::Carrier(x.clone()), &ShipmentKey::new(s.id.as_str()), assignments, now()).await.unwrap();
+    store
+        .assign_tracking(
+            &Principal::Carrier(x.clone()),
+            &ShipmentKey::new(s.id.as_str()),
+            assignments,
+            now(),
+        )
+        .await
+        .unwrap();
     for batch in batches {
         store.append_milestones(&x, batch, now()).await.unwrap();
     }
-    let detail = store.shipment(&ShipmentKey::new(s.id.as_str())).await.unwrap().unwrap();
+    let detail = store
+        .shipment(&ShipmentKey::new(s.id.as_str()))
+        .await
+        .unwrap()
+        .unwrap();
     state_of(&detail)
 }
 

@@ -3,19 +3,21 @@
 
 use std::sync::atomic::Ordering;
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::{Deserialize, Serialize};
-use tracklane_core::{CarrierCode, Capability, DeliveryWindow, LegMode, TrackingSource, WindowSource};
+use tracklane_core::{
+    Capability, CarrierCode, DeliveryWindow, LegMode, TrackingSource, WindowSource,
+};
 use tracklane_ingest::TrackingItem;
 use tracklane_store::{Principal, ShipmentKey, WindowChangeRequest};
 
-use super::{json_body, role_error, visible_shipment, ItemResultView, BATCH_STATUS};
+use super::{BATCH_STATUS, ItemResultView, json_body, role_error, visible_shipment};
+use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
-use crate::AppState;
 
 fn carrier_of(caller: &Caller, lang: Lang) -> Result<CarrierCode, ApiError> {
     match &caller.0 {
@@ -46,16 +48,26 @@ struct BatchView {
     responses((status = 200, description = "{accepted, duplicates, detected, rejected:[{index, code, field, message}]}"),
               (status = 400, description = "The body is not a JSON object with a milestones array"),
               (status = 413, description = "More than 10 000 items")))]
-pub(crate) async fn push_milestones(State(state): State<AppState>, lang: Lang, caller: Caller, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn push_milestones(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let carrier = carrier_of(&caller, lang)?;
-    let report = tracklane_ingest::push_milestones(state.store.as_ref(), &carrier, &body, state.clock.now())
-        .await
-        .map_err(|e| ApiError::ingest(lang, e))?;
+    let report =
+        tracklane_ingest::push_milestones(state.store.as_ref(), &carrier, &body, state.clock.now())
+            .await
+            .map_err(|e| ApiError::ingest(lang, e))?;
     let m = &state.metrics;
-    m.milestones_accepted.fetch_add(report.accepted as u64, Ordering::Relaxed);
-    m.milestones_duplicate.fetch_add(report.duplicates as u64, Ordering::Relaxed);
-    m.milestones_rejected.fetch_add(report.rejected.len() as u64, Ordering::Relaxed);
-    m.carriers_detected.fetch_add(report.detected as u64, Ordering::Relaxed);
+    m.milestones_accepted
+        .fetch_add(report.accepted as u64, Ordering::Relaxed);
+    m.milestones_duplicate
+        .fetch_add(report.duplicates as u64, Ordering::Relaxed);
+    m.milestones_rejected
+        .fetch_add(report.rejected.len() as u64, Ordering::Relaxed);
+    m.carriers_detected
+        .fetch_add(report.detected as u64, Ordering::Relaxed);
     let view = BatchView {
         accepted: report.accepted,
         duplicates: report.duplicates,
@@ -108,9 +120,18 @@ impl TrackingUpload {
                 field: format!("boxes[{i}]"),
             })
             .collect();
-        for (field, number) in [("proNumber", self.pro_number), ("billOfLadingNumber", self.bill_of_lading_number)] {
+        for (field, number) in [
+            ("proNumber", self.pro_number),
+            ("billOfLadingNumber", self.bill_of_lading_number),
+        ] {
             if let Some(number) = number {
-                items.push(TrackingItem { box_id: None, tracking_number: number, carrier: carrier.clone(), mode: Some(LegMode::Ltl), field: field.into() });
+                items.push(TrackingItem {
+                    box_id: None,
+                    tracking_number: number,
+                    carrier: carrier.clone(),
+                    mode: Some(LegMode::Ltl),
+                    field: field.into(),
+                });
             }
         }
         items
@@ -147,10 +168,17 @@ pub(crate) async fn put_tracking(
     )
     .await
     .map_err(|e| match e {
-        tracklane_ingest::IngestError::Store(tracklane_store::StoreError::NotFound { .. }) => ApiError::shipment_not_found(lang, &shipment_id),
+        tracklane_ingest::IngestError::Store(tracklane_store::StoreError::NotFound { .. }) => {
+            ApiError::shipment_not_found(lang, &shipment_id)
+        }
         other => ApiError::ingest(lang, other),
     })?;
-    let view = TrackingResultView { items: outcomes.iter().map(|o| ItemResultView::of(o, lang)).collect() };
+    let view = TrackingResultView {
+        items: outcomes
+            .iter()
+            .map(|o| ItemResultView::of(o, lang))
+            .collect(),
+    };
     Ok((BATCH_STATUS, Json(view)).into_response())
 }
 
@@ -177,10 +205,17 @@ pub(crate) async fn put_delivery_window(
 ) -> Result<Response, ApiError> {
     let carrier_code = carrier_of(&caller, lang)?;
     let input: WindowInput = json_body(&body, lang)?;
-    let window = DeliveryWindow::new(input.start_date, input.end_date).map_err(|p| ApiError::bad_request(lang, p))?;
+    let window = DeliveryWindow::new(input.start_date, input.end_date)
+        .map_err(|p| ApiError::bad_request(lang, p))?;
     let detail = visible_shipment(&state, &caller, &shipment_id, lang).await?;
-    let carriers = state.store.carriers().await.map_err(|e| ApiError::store(lang, e))?;
-    let has_automation = carriers.iter().any(|c| c.code == carrier_code && c.has(Capability::DwAutomation));
+    let carriers = state
+        .store
+        .carriers()
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    let has_automation = carriers
+        .iter()
+        .any(|c| c.code == carrier_code && c.has(Capability::DwAutomation));
     // DESIGN.md invariant 4: both opt-ins are needed, as FIST requires.
     if !detail.shipment.allows_window_automation {
         return Err(ApiError::forbidden(
@@ -204,7 +239,11 @@ pub(crate) async fn put_delivery_window(
                 window,
                 source: WindowSource::Carrier,
                 actor: format!("carrier:{carrier_code}"),
-                reason: if input.reason.is_empty() { "carrier update".into() } else { input.reason },
+                reason: if input.reason.is_empty() {
+                    "carrier update".into()
+                } else {
+                    input.reason
+                },
                 now: state.clock.now(),
             },
         )

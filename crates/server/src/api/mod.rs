@@ -12,9 +12,9 @@ use serde::de::DeserializeOwned;
 use tracklane_core::Problem;
 use tracklane_store::{ShipmentDetail, ShipmentKey};
 
+use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
-use crate::AppState;
 
 pub(crate) use views::*;
 
@@ -30,16 +30,31 @@ pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes, lang: Lang) -> Result
             Problem::new(
                 "json.invalid",
                 path.clone(),
-                format!("{}: {e}; send the field as the API reference describes", if path.is_empty() { "body" } else { &path }),
-                format!("{}：JSON 格式错误（{e}）；请按接口文档发送该字段", if path.is_empty() { "请求体" } else { &path }),
+                format!(
+                    "{}: {e}; send the field as the API reference describes",
+                    if path.is_empty() { "body" } else { &path }
+                ),
+                format!(
+                    "{}：JSON 格式错误（{e}）；请按接口文档发送该字段",
+                    if path.is_empty() { "请求体" } else { &path }
+                ),
             ),
         )
     })
 }
 
 /// Loads a shipment the caller may see, or 404 either way.
-pub(crate) async fn visible_shipment(state: &AppState, caller: &Caller, id: &str, lang: Lang) -> Result<ShipmentDetail, ApiError> {
-    let detail = state.store.shipment(&ShipmentKey::new(id)).await.map_err(|e| ApiError::store(lang, e))?;
+pub(crate) async fn visible_shipment(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    lang: Lang,
+) -> Result<ShipmentDetail, ApiError> {
+    let detail = state
+        .store
+        .shipment(&ShipmentKey::new(id))
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     match detail {
         Some(d) if caller.0.can_see(&d) => Ok(d),
         _ => Err(ApiError::shipment_not_found(lang, id)),
@@ -51,7 +66,11 @@ pub(crate) fn role_error(lang: Lang, role: &str) -> ApiError {
     ApiError::forbidden(
         lang,
         format!("this route is for {role} keys: use a {role} key"),
-        format!("此接口仅限{}密钥：请使用{}密钥", zh_role(role), zh_role(role)),
+        format!(
+            "此接口仅限{}密钥：请使用{}密钥",
+            zh_role(role),
+            zh_role(role)
+        ),
     )
 }
 

@@ -1,25 +1,33 @@
 //! The operator API: warehouses, their receiving capacity and their congestion.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use tracklane_core::{Problem, Warehouse, WarehouseCode};
 use tracklane_store::Principal;
 
 use super::{json_body, role_error};
+use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
-use crate::AppState;
 
 /// `GET /api/v1/warehouses`
 #[utoipa::path(get, path = "/api/v1/warehouses", tag = "operator",
     description = "Every warehouse with its time zone, location, daily receiving capacity and backlog. Any key may read.",
     responses((status = 200, description = "{warehouses:[…]}")))]
-pub(crate) async fn list_warehouses(State(state): State<AppState>, lang: Lang, _caller: Caller) -> Result<Response, ApiError> {
-    let warehouses = state.store.warehouses().await.map_err(|e| ApiError::store(lang, e))?;
+pub(crate) async fn list_warehouses(
+    State(state): State<AppState>,
+    lang: Lang,
+    _caller: Caller,
+) -> Result<Response, ApiError> {
+    let warehouses = state
+        .store
+        .warehouses()
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     Ok(Json(serde_json::json!({ "warehouses": warehouses })).into_response())
 }
 
@@ -28,7 +36,13 @@ pub(crate) async fn list_warehouses(State(state): State<AppState>, lang: Lang, _
     params(("code" = String, Path, description = "Warehouse code, such as TEB9")),
     description = "Add or replace a warehouse (operator keys only).",
     responses((status = 204, description = "Saved"), (status = 403, description = "Not an operator key")))]
-pub(crate) async fn put_warehouse(State(state): State<AppState>, lang: Lang, caller: Caller, Path(code): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn put_warehouse(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if caller.0 != Principal::Operator {
         return Err(role_error(lang, "operator"));
     }
@@ -36,10 +50,25 @@ pub(crate) async fn put_warehouse(State(state): State<AppState>, lang: Lang, cal
     if warehouse.code.as_str() != code {
         return Err(ApiError::bad_request(
             lang,
-            Problem::new("warehouse.code_mismatch", "code", format!("the body's code {} differs from the path's {code}: make them the same", warehouse.code), format!("请求体中的仓库代码 {} 与路径中的 {code} 不一致：请保持一致", warehouse.code)),
+            Problem::new(
+                "warehouse.code_mismatch",
+                "code",
+                format!(
+                    "the body's code {} differs from the path's {code}: make them the same",
+                    warehouse.code
+                ),
+                format!(
+                    "请求体中的仓库代码 {} 与路径中的 {code} 不一致：请保持一致",
+                    warehouse.code
+                ),
+            ),
         ));
     }
-    state.store.put_warehouse(warehouse).await.map_err(|e| ApiError::store(lang, e))?;
+    state
+        .store
+        .put_warehouse(warehouse)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -54,14 +83,32 @@ pub(crate) struct Congestion {
     params(("code" = String, Path, description = "Warehouse code, such as TEB9")),
     description = "Report a warehouse's receiving backlog: {backlogUnits}. Smart Reroute reads it.",
     responses((status = 204, description = "Saved"), (status = 404, description = "No such warehouse")))]
-pub(crate) async fn put_congestion(State(state): State<AppState>, lang: Lang, caller: Caller, Path(code): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn put_congestion(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if caller.0 != Principal::Operator {
         return Err(role_error(lang, "operator"));
     }
     let input: Congestion = json_body(&body, lang)?;
     let code = WarehouseCode::parse(&code).map_err(|e| {
-        ApiError::bad_request(lang, Problem::new("warehouse.code", "code", e.to_string(), "仓库代码格式不正确，例如 TEB9".to_owned()))
+        ApiError::bad_request(
+            lang,
+            Problem::new(
+                "warehouse.code",
+                "code",
+                e.to_string(),
+                "仓库代码格式不正确，例如 TEB9".to_owned(),
+            ),
+        )
     })?;
-    state.store.set_backlog(&code, input.backlog_units).await.map_err(|e| ApiError::store(lang, e))?;
+    state
+        .store
+        .set_backlog(&code, input.backlog_units)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -1,24 +1,29 @@
 //! The seller API: create shipments, list and read them, enter tracking, steer
 //! the delivery window, and find carriers.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 use tracklane_core::{
-    Address, Capability, CarrierCode, ConfirmationId, DeliveryWindow, FreightMode, InboundPlanId, Item, Marketplace,
-    Package, PackageTrack, Problem, Shipment, ShipmentId, ShipmentKind, ShipmentStatus, ShippingMode, TrackingSource,
-    WarehouseCode, WindowSource,
+    Address, Capability, CarrierCode, ConfirmationId, DeliveryWindow, FreightMode, InboundPlanId,
+    Item, Marketplace, Package, PackageTrack, Problem, Shipment, ShipmentId, ShipmentKind,
+    ShipmentStatus, ShippingMode, TrackingSource, WarehouseCode, WindowSource,
 };
-use tracklane_store::{Cursor, Principal, ShipmentKey, ShipmentQuery, WindowChangeRequest, PAGE_SIZE_MAX};
+use tracklane_store::{
+    Cursor, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery, WindowChangeRequest,
+};
 
 use super::carrier::{TrackingResultView, TrackingUpload, WindowInput};
-use super::{json_body, role_error, visible_shipment, DetailView, ItemResultView, PageView, SummaryView, WindowView, BATCH_STATUS};
+use super::{
+    BATCH_STATUS, DetailView, ItemResultView, PageView, SummaryView, WindowView, json_body,
+    role_error, visible_shipment,
+};
+use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
-use crate::AppState;
 
 /// Query parameters of the listing, as text: each is parsed with a problem
 /// naming it when it does not fit.
@@ -49,42 +54,101 @@ impl ListParams {
     /// The store query these parameters ask for, for `viewer`.
     pub(crate) fn query(&self, viewer: Principal) -> Result<ShipmentQuery, Problem> {
         let mut q = ShipmentQuery::new(viewer);
-        let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let nonempty = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         if let Some(s) = nonempty(&self.status) {
             q.status = Some(ShipmentStatus::parse(&s).ok_or_else(|| {
                 let all: Vec<&str> = ShipmentStatus::ALL.iter().map(|s| s.as_str()).collect();
-                bad_param("status", &s, &format!("use one of {}", all.join(", ")), &format!("可选值：{}", all.join("、")))
+                bad_param(
+                    "status",
+                    &s,
+                    &format!("use one of {}", all.join(", ")),
+                    &format!("可选值：{}", all.join("、")),
+                )
             })?);
         }
         if let Some(s) = nonempty(&self.warehouse) {
-            q.warehouse = Some(WarehouseCode::parse(&s).map_err(|_| bad_param("warehouse", &s, "use a warehouse code such as TEB9", "请使用仓库代码，例如 TEB9"))?);
+            q.warehouse = Some(WarehouseCode::parse(&s).map_err(|_| {
+                bad_param(
+                    "warehouse",
+                    &s,
+                    "use a warehouse code such as TEB9",
+                    "请使用仓库代码，例如 TEB9",
+                )
+            })?);
         }
         if let Some(s) = nonempty(&self.carrier) {
-            q.carrier = Some(CarrierCode::parse(&s).map_err(|_| bad_param("carrier", &s, "use a carrier code such as UPS", "请使用承运商代码，例如 UPS"))?);
+            q.carrier = Some(CarrierCode::parse(&s).map_err(|_| {
+                bad_param(
+                    "carrier",
+                    &s,
+                    "use a carrier code such as UPS",
+                    "请使用承运商代码，例如 UPS",
+                )
+            })?);
         }
         if let Some(s) = nonempty(&self.marketplace) {
-            q.marketplace = Some(Marketplace::parse(&s).ok_or_else(|| bad_param("marketplace", &s, "use US, UK, FR, DE, IT, ES, JP or CA", "可选值：US、UK、FR、DE、IT、ES、JP、CA"))?);
+            q.marketplace = Some(Marketplace::parse(&s).ok_or_else(|| {
+                bad_param(
+                    "marketplace",
+                    &s,
+                    "use US, UK, FR, DE, IT, ES, JP or CA",
+                    "可选值：US、UK、FR、DE、IT、ES、JP、CA",
+                )
+            })?);
         }
         if let Some(s) = nonempty(&self.missing_tracking) {
             q.missing_tracking = match s.as_str() {
                 "true" | "1" => true,
                 "false" | "0" => false,
-                _ => return Err(bad_param("missingTracking", &s, "use true or false", "请使用 true 或 false")),
+                _ => {
+                    return Err(bad_param(
+                        "missingTracking",
+                        &s,
+                        "use true or false",
+                        "请使用 true 或 false",
+                    ));
+                }
             };
         }
         q.text = nonempty(&self.q);
         if let Some(s) = nonempty(&self.updated_since) {
-            q.updated_since = Some(s.parse().map_err(|_| bad_param("updatedSince", &s, "use an RFC 3339 time such as 2026-03-01T00:00:00Z", "请使用 RFC 3339 时间，例如 2026-03-01T00:00:00Z"))?);
+            q.updated_since = Some(s.parse().map_err(|_| {
+                bad_param(
+                    "updatedSince",
+                    &s,
+                    "use an RFC 3339 time such as 2026-03-01T00:00:00Z",
+                    "请使用 RFC 3339 时间，例如 2026-03-01T00:00:00Z",
+                )
+            })?);
         }
         if let Some(s) = nonempty(&self.cursor) {
-            q.cursor = Some(Cursor::decode(&s).ok_or_else(|| bad_param("cursor", &s, "pass back the nextCursor of the previous page unchanged", "请原样传回上一页的 nextCursor"))?);
+            q.cursor = Some(Cursor::decode(&s).ok_or_else(|| {
+                bad_param(
+                    "cursor",
+                    &s,
+                    "pass back the nextCursor of the previous page unchanged",
+                    "请原样传回上一页的 nextCursor",
+                )
+            })?);
         }
         if let Some(s) = nonempty(&self.limit) {
             q.limit = s
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=PAGE_SIZE_MAX).contains(n))
-                .ok_or_else(|| bad_param("limit", &s, &format!("use a number from 1 to {PAGE_SIZE_MAX}"), &format!("请使用 1 到 {PAGE_SIZE_MAX} 之间的数字")))?;
+                .ok_or_else(|| {
+                    bad_param(
+                        "limit",
+                        &s,
+                        &format!("use a number from 1 to {PAGE_SIZE_MAX}"),
+                        &format!("请使用 1 到 {PAGE_SIZE_MAX} 之间的数字"),
+                    )
+                })?;
         }
         Ok(q)
     }
@@ -103,11 +167,29 @@ impl ListParams {
            ("cursor" = Option<String>, Query, description = "nextCursor of the previous page"),
            ("limit" = Option<u32>, Query, description = "1–200, default 50")),
     responses((status = 200, description = "{shipments:[…], nextCursor?}")))]
-pub(crate) async fn list_shipments(State(state): State<AppState>, lang: Lang, caller: Caller, Query(params): Query<ListParams>) -> Result<Response, ApiError> {
-    let query = params.query(caller.0).map_err(|p| ApiError::bad_request(lang, p))?;
-    let page = state.store.list_shipments(&query).await.map_err(|e| ApiError::store(lang, e))?;
+pub(crate) async fn list_shipments(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> Result<Response, ApiError> {
+    let query = params
+        .query(caller.0)
+        .map_err(|p| ApiError::bad_request(lang, p))?;
+    let page = state
+        .store
+        .list_shipments(&query)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     let view = PageView {
-        shipments: page.shipments.iter().map(|s| SummaryView { summary: s, delivery_window: WindowView::of(&s.delivery_window) }).collect(),
+        shipments: page
+            .shipments
+            .iter()
+            .map(|s| SummaryView {
+                summary: s,
+                delivery_window: WindowView::of(&s.delivery_window),
+            })
+            .collect(),
         next_cursor: page.next.map(|c| c.encode()),
     };
     Ok(Json(view).into_response())
@@ -118,7 +200,12 @@ pub(crate) async fn list_shipments(State(state): State<AppState>, lang: Lang, ca
     params(("shipmentId" = String, Path, description = "sh… shipment id or FBA… confirmation id")),
     description = "A shipment with its boxes, their legs and per-box timelines, and the audit of delivery-window changes.",
     responses((status = 200, description = "The shipment"), (status = 404, description = "Not visible to this key")))]
-pub(crate) async fn get_shipment(State(state): State<AppState>, lang: Lang, caller: Caller, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn get_shipment(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
     Ok(Json(DetailView::of(&detail)).into_response())
 }
@@ -165,18 +252,36 @@ fn field_problem(field: &str, en: String, zh: String) -> Problem {
     Problem::new("shipment.invalid", field, en, zh)
 }
 
-fn new_shipment(state: &AppState, seller: tracklane_core::SellerId, input: NewShipment, warehouses: &[tracklane_core::Warehouse]) -> Result<Shipment, Vec<Problem>> {
+fn new_shipment(
+    state: &AppState,
+    seller: tracklane_core::SellerId,
+    input: NewShipment,
+    warehouses: &[tracklane_core::Warehouse],
+) -> Result<Shipment, Vec<Problem>> {
     let mut problems = Vec::new();
     if input.name.trim().is_empty() || input.name.chars().count() > 200 {
-        problems.push(field_problem("name", "name must be 1 to 200 characters: name the shipment as you will recognise it".into(), "name 必须为 1 到 200 个字符：请填写便于识别的货件名称".into()));
+        problems.push(field_problem(
+            "name",
+            "name must be 1 to 200 characters: name the shipment as you will recognise it".into(),
+            "name 必须为 1 到 200 个字符：请填写便于识别的货件名称".into(),
+        ));
     }
-    let warehouse = match warehouses.iter().find(|w| w.code.as_str() == input.warehouse) {
+    let warehouse = match warehouses
+        .iter()
+        .find(|w| w.code.as_str() == input.warehouse)
+    {
         Some(w) if w.marketplace == input.marketplace => Some(w.code.clone()),
         Some(w) => {
             problems.push(field_problem(
                 "warehouse",
-                format!("warehouse {} serves the {} marketplace, not {}: choose a warehouse of {}", w.code, w.marketplace, input.marketplace, input.marketplace),
-                format!("仓库 {} 属于 {} 站点而非 {}：请选择 {} 站点的仓库", w.code, w.marketplace, input.marketplace, input.marketplace),
+                format!(
+                    "warehouse {} serves the {} marketplace, not {}: choose a warehouse of {}",
+                    w.code, w.marketplace, input.marketplace, input.marketplace
+                ),
+                format!(
+                    "仓库 {} 属于 {} 站点而非 {}：请选择 {} 站点的仓库",
+                    w.code, w.marketplace, input.marketplace, input.marketplace
+                ),
             ));
             None
         }
@@ -192,11 +297,19 @@ fn new_shipment(state: &AppState, seller: tracklane_core::SellerId, input: NewSh
     let carrier = match input.carrier.as_deref().map(CarrierCode::parse).transpose() {
         Ok(c) => c,
         Err(e) => {
-            problems.push(field_problem("carrier", format!("{e}"), "carrier 格式不正确：请使用承运商代码，例如 UPS".into()));
+            problems.push(field_problem(
+                "carrier",
+                format!("{e}"),
+                "carrier 格式不正确：请使用承运商代码，例如 UPS".into(),
+            ));
             None
         }
     };
-    let window = match input.delivery_window.map(|w| DeliveryWindow::new(w.start_date, w.end_date)).transpose() {
+    let window = match input
+        .delivery_window
+        .map(|w| DeliveryWindow::new(w.start_date, w.end_date))
+        .transpose()
+    {
         Ok(w) => w,
         Err(p) => {
             problems.push(p.under("deliveryWindow"));
@@ -204,11 +317,19 @@ fn new_shipment(state: &AppState, seller: tracklane_core::SellerId, input: NewSh
         }
     };
     if input.boxes.is_empty() || input.boxes.len() > BOXES_MAX {
-        problems.push(field_problem("boxes", format!("a shipment has 1 to {BOXES_MAX} boxes: list each box with its items"), format!("货件须有 1 到 {BOXES_MAX} 个箱子：请逐箱填写内容")));
+        problems.push(field_problem(
+            "boxes",
+            format!("a shipment has 1 to {BOXES_MAX} boxes: list each box with its items"),
+            format!("货件须有 1 到 {BOXES_MAX} 个箱子：请逐箱填写内容"),
+        ));
     }
     for (i, b) in input.boxes.iter().enumerate() {
         if b.items.is_empty() {
-            problems.push(field_problem(&format!("boxes[{i}].items"), "every box holds at least one SKU: list its items".into(), "每个箱子至少包含一个 SKU：请填写箱内商品".into()));
+            problems.push(field_problem(
+                &format!("boxes[{i}].items"),
+                "every box holds at least one SKU: list its items".into(),
+                "每个箱子至少包含一个 SKU：请填写箱内商品".into(),
+            ));
         }
         for (j, item) in b.items.iter().enumerate() {
             if item.sku.trim().is_empty() || item.sku.len() > 40 || item.units == 0 {
@@ -220,8 +341,11 @@ fn new_shipment(state: &AppState, seller: tracklane_core::SellerId, input: NewSh
             }
         }
     }
-    let (Some(warehouse), true) = (warehouse, problems.is_empty()) else { return Err(problems) };
-    let sequence = u64::from_le_bytes(state.random_bytes()[..8].try_into().unwrap_or([0; 8])) % 78_364_164_096; // 36^7
+    let (Some(warehouse), true) = (warehouse, problems.is_empty()) else {
+        return Err(problems);
+    };
+    let sequence =
+        u64::from_le_bytes(state.random_bytes()[..8].try_into().unwrap_or([0; 8])) % 78_364_164_096; // 36^7
     let confirmation = ConfirmationId::from_sequence(sequence);
     let now = state.clock.now();
     let packages = input
@@ -232,7 +356,15 @@ fn new_shipment(state: &AppState, seller: tracklane_core::SellerId, input: NewSh
             box_id: confirmation.box_id(i as u32 + 1),
             weight_grams: b.weight_grams,
             dimensions_mm: b.dimensions_mm,
-            items: b.items.into_iter().map(|it| Item { sku: it.sku, units_expected: it.units, units_received: 0 }).collect(),
+            items: b
+                .items
+                .into_iter()
+                .map(|it| Item {
+                    sku: it.sku,
+                    units_expected: it.units,
+                    units_received: 0,
+                })
+                .collect(),
             legs: Vec::new(),
             track: PackageTrack::default(),
         })
@@ -262,14 +394,33 @@ fn new_shipment(state: &AppState, seller: tracklane_core::SellerId, input: NewSh
 #[utoipa::path(post, path = "/api/v1/shipments", tag = "seller",
     description = "Create an inbound shipment: {name, warehouse, marketplace, shippingMode, freightMode, carrier?, sourceAddress, deliveryWindow?, allowWindowAutomation?, boxes:[{weightGrams, dimensionsMm, items:[{sku, units}]}]}. Every problem is listed with its field.",
     responses((status = 201, description = "The new shipment"), (status = 400, description = "Problems, each naming its field")))]
-pub(crate) async fn create_shipment(State(state): State<AppState>, lang: Lang, caller: Caller, body: Bytes) -> Result<Response, ApiError> {
-    let Principal::Seller(seller) = caller.0.clone() else { return Err(role_error(lang, "seller")) };
+pub(crate) async fn create_shipment(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Principal::Seller(seller) = caller.0.clone() else {
+        return Err(role_error(lang, "seller"));
+    };
     let input: NewShipment = json_body(&body, lang)?;
-    let warehouses = state.store.warehouses().await.map_err(|e| ApiError::store(lang, e))?;
-    let shipment = new_shipment(&state, seller, input, &warehouses)
-        .map_err(|problems| ApiError { status: StatusCode::BAD_REQUEST, problems, lang })?;
+    let warehouses = state
+        .store
+        .warehouses()
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    let shipment =
+        new_shipment(&state, seller, input, &warehouses).map_err(|problems| ApiError {
+            status: StatusCode::BAD_REQUEST,
+            problems,
+            lang,
+        })?;
     let id = shipment.id.to_string();
-    state.store.create_shipment(shipment).await.map_err(|e| ApiError::store(lang, e))?;
+    state
+        .store
+        .create_shipment(shipment)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
     Ok((StatusCode::CREATED, Json(DetailView::of(&detail))).into_response())
 }
@@ -279,15 +430,30 @@ pub(crate) async fn create_shipment(State(state): State<AppState>, lang: Lang, c
     params(("shipmentId" = String, Path, description = "sh… shipment id or FBA… confirmation id")),
     description = "Enter tracking numbers by hand: {carrierCode, boxes:[{boxId, trackingNumber}]} or {carrierCode, proNumber}. Each number is validated (check digits, carrier format) and a wrong one is explained.",
     responses((status = 200, description = "{items:[…]}"), (status = 404, description = "Not your shipment")))]
-pub(crate) async fn put_tracking(State(state): State<AppState>, lang: Lang, caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn put_tracking(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if !matches!(caller.0, Principal::Seller(_)) {
         return Err(role_error(lang, "seller"));
     }
     let upload: TrackingUpload = json_body(&body, lang)?;
-    let Some(carrier) = upload.carrier_code.as_deref().and_then(|c| CarrierCode::parse(c).ok()) else {
+    let Some(carrier) = upload
+        .carrier_code
+        .as_deref()
+        .and_then(|c| CarrierCode::parse(c).ok())
+    else {
         return Err(ApiError::bad_request(
             lang,
-            Problem::new("field.required", "carrierCode", "carrierCode is required: name the carrier that issued the numbers, such as UPS", "缺少 carrierCode：请填写签发追踪编码的承运商，例如 UPS"),
+            Problem::new(
+                "field.required",
+                "carrierCode",
+                "carrierCode is required: name the carrier that issued the numbers, such as UPS",
+                "缺少 carrierCode：请填写签发追踪编码的承运商，例如 UPS",
+            ),
         ));
     };
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
@@ -301,7 +467,12 @@ pub(crate) async fn put_tracking(State(state): State<AppState>, lang: Lang, call
     )
     .await
     .map_err(|e| ApiError::ingest(lang, e))?;
-    let view = TrackingResultView { items: outcomes.iter().map(|o| ItemResultView::of(o, lang)).collect() };
+    let view = TrackingResultView {
+        items: outcomes
+            .iter()
+            .map(|o| ItemResultView::of(o, lang))
+            .collect(),
+    };
     Ok((BATCH_STATUS, Json(view)).into_response())
 }
 
@@ -310,10 +481,19 @@ pub(crate) async fn put_tracking(State(state): State<AppState>, lang: Lang, call
     params(("shipmentId" = String, Path, description = "sh… shipment id or FBA… confirmation id")),
     description = "Set the delivery window by hand ({startDate, endDate, reason}): one Sunday–Saturday week. Audited.",
     responses((status = 200, description = "The audited change"), (status = 400, description = "Not one calendar week")))]
-pub(crate) async fn put_delivery_window(State(state): State<AppState>, lang: Lang, caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
-    let Principal::Seller(seller) = caller.0.clone() else { return Err(role_error(lang, "seller")) };
+pub(crate) async fn put_delivery_window(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Principal::Seller(seller) = caller.0.clone() else {
+        return Err(role_error(lang, "seller"));
+    };
     let input: WindowInput = json_body(&body, lang)?;
-    let window = DeliveryWindow::new(input.start_date, input.end_date).map_err(|p| ApiError::bad_request(lang, p))?;
+    let window = DeliveryWindow::new(input.start_date, input.end_date)
+        .map_err(|p| ApiError::bad_request(lang, p))?;
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
     let change = state
         .store
@@ -323,7 +503,11 @@ pub(crate) async fn put_delivery_window(State(state): State<AppState>, lang: Lan
                 window,
                 source: WindowSource::Seller,
                 actor: format!("seller:{seller}"),
-                reason: if input.reason.is_empty() { "set by hand".into() } else { input.reason },
+                reason: if input.reason.is_empty() {
+                    "set by hand".into()
+                } else {
+                    input.reason
+                },
                 now: state.clock.now(),
             },
         )
@@ -343,7 +527,13 @@ pub(crate) struct AutomationInput {
     params(("shipmentId" = String, Path, description = "sh… shipment id or FBA… confirmation id")),
     description = "Allow or forbid the carrier to update the delivery window: {enabled: true|false}.",
     responses((status = 204, description = "Saved")))]
-pub(crate) async fn put_automation(State(state): State<AppState>, lang: Lang, caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Response, ApiError> {
+pub(crate) async fn put_automation(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     if !matches!(caller.0, Principal::Seller(_)) {
         return Err(role_error(lang, "seller"));
     }
@@ -351,7 +541,11 @@ pub(crate) async fn put_automation(State(state): State<AppState>, lang: Lang, ca
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
     state
         .store
-        .set_window_automation(&ShipmentKey::new(detail.shipment.id.as_str()), input.enabled, state.clock.now())
+        .set_window_automation(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            input.enabled,
+            state.clock.now(),
+        )
         .await
         .map_err(|e| ApiError::store(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -374,33 +568,89 @@ pub(crate) struct CarrierParams {
            ("mode" = Option<String>, Query, description = "EXPRESS, AIR, OCEAN, RAIL"),
            ("q" = Option<String>, Query, description = "Part of the name or code, any case")),
     responses((status = 200, description = "{carriers:[…]}")))]
-pub(crate) async fn list_carriers(State(state): State<AppState>, lang: Lang, _caller: Caller, Query(params): Query<CarrierParams>) -> Result<Response, ApiError> {
+pub(crate) async fn list_carriers(
+    State(state): State<AppState>,
+    lang: Lang,
+    _caller: Caller,
+    Query(params): Query<CarrierParams>,
+) -> Result<Response, ApiError> {
     let mut capabilities = Vec::new();
-    for c in params.capability.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+    for c in params
+        .capability
+        .iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         capabilities.push(Capability::parse(c).ok_or_else(|| {
-            ApiError::bad_request(lang, bad_param("capability", c, "use ship_track, smart_reroute or dw_automation", "可选值：ship_track、smart_reroute、dw_automation"))
+            ApiError::bad_request(
+                lang,
+                bad_param(
+                    "capability",
+                    c,
+                    "use ship_track, smart_reroute or dw_automation",
+                    "可选值：ship_track、smart_reroute、dw_automation",
+                ),
+            )
         })?);
     }
     let marketplace = params
         .marketplace
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(|m| Marketplace::parse(m).ok_or_else(|| ApiError::bad_request(lang, bad_param("marketplace", m, "use US, UK, FR, DE, IT, ES, JP or CA", "可选值：US、UK、FR、DE、IT、ES、JP、CA"))))
+        .map(|m| {
+            Marketplace::parse(m).ok_or_else(|| {
+                ApiError::bad_request(
+                    lang,
+                    bad_param(
+                        "marketplace",
+                        m,
+                        "use US, UK, FR, DE, IT, ES, JP or CA",
+                        "可选值：US、UK、FR、DE、IT、ES、JP、CA",
+                    ),
+                )
+            })
+        })
         .transpose()?;
     let mode = params
         .mode
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(|m| FreightMode::parse(m).ok_or_else(|| ApiError::bad_request(lang, bad_param("mode", m, "use EXPRESS, AIR, OCEAN or RAIL", "可选值：EXPRESS、AIR、OCEAN、RAIL"))))
+        .map(|m| {
+            FreightMode::parse(m).ok_or_else(|| {
+                ApiError::bad_request(
+                    lang,
+                    bad_param(
+                        "mode",
+                        m,
+                        "use EXPRESS, AIR, OCEAN or RAIL",
+                        "可选值：EXPRESS、AIR、OCEAN、RAIL",
+                    ),
+                )
+            })
+        })
         .transpose()?;
-    let needle = params.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
-    let carriers = state.store.carriers().await.map_err(|e| ApiError::store(lang, e))?;
+    let needle = params
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase);
+    let carriers = state
+        .store
+        .carriers()
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
     let found: Vec<_> = carriers
         .into_iter()
         .filter(|c| capabilities.iter().all(|cap| c.has(*cap)))
         .filter(|c| marketplace.is_none_or(|m| c.marketplaces.contains(&m)))
         .filter(|c| mode.is_none_or(|m| c.modes.contains(&m)))
-        .filter(|c| needle.as_deref().is_none_or(|n| c.name.to_lowercase().contains(n) || c.code.as_str().to_lowercase().contains(n)))
+        .filter(|c| {
+            needle.as_deref().is_none_or(|n| {
+                c.name.to_lowercase().contains(n) || c.code.as_str().to_lowercase().contains(n)
+            })
+        })
         .collect();
     Ok(Json(serde_json::json!({ "carriers": found })).into_response())
 }

@@ -3,7 +3,9 @@
 use jiff::Timestamp;
 use serde::Serialize;
 use tracklane_core::{DeliveryWindow, Leg, PackageStatus, WindowSource};
-use tracklane_store::{ItemOutcome, ShipmentDetail, ShipmentSummary, StoredMilestone, WindowChange};
+use tracklane_store::{
+    ItemOutcome, ShipmentDetail, ShipmentSummary, StoredMilestone, WindowChange,
+};
 
 use crate::error::Lang;
 
@@ -18,7 +20,11 @@ pub(crate) struct WindowView {
 
 impl WindowView {
     pub(crate) fn of(window: &Option<(DeliveryWindow, WindowSource)>) -> Option<Self> {
-        window.as_ref().map(|(w, s)| Self { start_date: w.start_date.to_string(), end_date: w.end_date.to_string(), source: *s })
+        window.as_ref().map(|(w, s)| Self {
+            start_date: w.start_date.to_string(),
+            end_date: w.end_date.to_string(),
+            source: *s,
+        })
     }
 }
 
@@ -143,12 +149,22 @@ pub(crate) struct ItemResultView {
 impl ItemResultView {
     pub(crate) fn of(outcome: &ItemOutcome, lang: Lang) -> Self {
         match outcome {
-            ItemOutcome::Accepted { index, detected } => {
-                Self { index: *index, status: "ACCEPTED", detected: Some(*detected), code: None, field: None, message: None }
-            }
-            ItemOutcome::Duplicate { index } => {
-                Self { index: *index, status: "DUPLICATE", detected: None, code: None, field: None, message: None }
-            }
+            ItemOutcome::Accepted { index, detected } => Self {
+                index: *index,
+                status: "ACCEPTED",
+                detected: Some(*detected),
+                code: None,
+                field: None,
+                message: None,
+            },
+            ItemOutcome::Duplicate { index } => Self {
+                index: *index,
+                status: "DUPLICATE",
+                detected: None,
+                code: None,
+                field: None,
+                message: None,
+            },
             ItemOutcome::Rejected { index, problem } => Self {
                 index: *index,
                 status: "REJECTED",

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use rusqlite::{params, Connection};
+use rusqlite::{Connection, params};
 use tracklane_core::Milestone;
 
 use super::rows::unavailable;
@@ -31,11 +31,14 @@ pub struct RawRow {
 /// When the file cannot be created or written.
 pub fn raw_insert(path: &Path, rows: &[RawRow], batch: usize) -> StoreResult<Duration> {
     let mut conn = Connection::open(path).map_err(unavailable("opening the baseline database"))?;
-    conn.execute_batch(schema::CONNECTION_PRAGMAS).map_err(unavailable("configuring the baseline database"))?;
+    conn.execute_batch(schema::CONNECTION_PRAGMAS)
+        .map_err(unavailable("configuring the baseline database"))?;
     schema::migrate(&mut conn).map_err(unavailable("migrating the baseline database"))?;
     let started = Instant::now();
     for chunk in rows.chunks(batch.max(1)) {
-        let tx = conn.transaction().map_err(unavailable("baseline transaction"))?;
+        let tx = conn
+            .transaction()
+            .map_err(unavailable("baseline transaction"))?;
         {
             let mut insert = tx
                 .prepare_cached(

@@ -12,15 +12,18 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, params};
 use tracklane_core::projection::ShipmentFacts;
-use tracklane_core::{Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, Warehouse, WarehouseCode};
+use tracklane_core::{
+    Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, Warehouse, WarehouseCode,
+};
 
 use self::rows::{to_json, unavailable};
 use self::writer::{Cache, Finish, Job, Writer};
 use crate::{
-    Counts, ItemOutcome, MilestoneDraft, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery, Store,
-    StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
+    Counts, ItemOutcome, MilestoneDraft, Page, Principal, ShipmentDetail, ShipmentKey,
+    ShipmentQuery, Store, StoreError, StoreResult, TrackingAssignment, WindowChange,
+    WindowChangeRequest,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -50,19 +53,33 @@ impl SqliteStore {
             })?;
         }
         let mut conn = Connection::open(path).map_err(unavailable("opening the database"))?;
-        conn.execute_batch(schema::CONNECTION_PRAGMAS).map_err(unavailable("configuring the database"))?;
+        conn.execute_batch(schema::CONNECTION_PRAGMAS)
+            .map_err(unavailable("configuring the database"))?;
         schema::migrate(&mut conn).map_err(unavailable("migrating the database"))?;
         let (sender, receiver) = tokio::sync::mpsc::channel(WRITE_QUEUE_DEPTH);
-        let writer = Writer { conn, cache: Cache::default() };
+        let writer = Writer {
+            conn,
+            cache: Cache::default(),
+        };
         std::thread::Builder::new()
             .name("tracklane-sqlite-writer".into())
             .spawn(move || writer.run(receiver))
-            .map_err(|e| StoreError::Unavailable { context: "starting the writer thread".into(), source: Box::new(e) })?;
-        Ok(Self { jobs: sender, readers: Arc::new(Mutex::new(Vec::new())), path: Arc::new(path.to_owned()) })
+            .map_err(|e| StoreError::Unavailable {
+                context: "starting the writer thread".into(),
+                source: Box::new(e),
+            })?;
+        Ok(Self {
+            jobs: sender,
+            readers: Arc::new(Mutex::new(Vec::new())),
+            path: Arc::new(path.to_owned()),
+        })
     }
 
     /// Runs `f` on the writer thread inside a transaction; returns after commit.
-    async fn write<T: Send + 'static>(&self, f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |w: &mut Writer| {
             let result = f(w);
@@ -71,18 +88,27 @@ impl SqliteStore {
                 let _ = reply.send(match (result, commit) {
                     (Err(e), _) => Err(e),
                     (Ok(v), Ok(())) => Ok(v),
-                    (Ok(_), Err(e)) => Err(StoreError::Unavailable { context: "committing".into(), source: e.into() }),
+                    (Ok(_), Err(e)) => Err(StoreError::Unavailable {
+                        context: "committing".into(),
+                        source: e.into(),
+                    }),
                 });
             });
             (ok, finish)
         });
-        let gone = || StoreError::Unavailable { context: "the writer thread stopped".into(), source: "channel closed".into() };
+        let gone = || StoreError::Unavailable {
+            context: "the writer thread stopped".into(),
+            source: "channel closed".into(),
+        };
         self.jobs.send(job).await.map_err(|_| gone())?;
         answer.await.map_err(|_| gone())?
     }
 
     /// Runs `f` on a read connection on the blocking pool.
-    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
         let readers = self.readers.clone();
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
@@ -100,30 +126,40 @@ impl SqliteStore {
                 }
             };
             let result = f(&conn);
-            if let Ok(mut pool) = readers.lock() {
-                if pool.len() < READERS_MAX {
-                    pool.push(conn);
-                }
+            if let Ok(mut pool) = readers.lock()
+                && pool.len() < READERS_MAX
+            {
+                pool.push(conn);
             }
             result
         })
         .await
-        .map_err(|e| StoreError::Unavailable { context: "a read task failed".into(), source: Box::new(e) })?
+        .map_err(|e| StoreError::Unavailable {
+            context: "a read task failed".into(),
+            source: Box::new(e),
+        })?
     }
 
     async fn put_body(&self, table: &'static str, key: String, body: String) -> StoreResult<()> {
         self.write(move |w| {
             let sql = format!("INSERT OR REPLACE INTO {table} VALUES (?1, ?2)");
-            w.conn.execute(&sql, params![key, body]).map_err(unavailable("storing reference data"))?;
+            w.conn
+                .execute(&sql, params![key, body])
+                .map_err(unavailable("storing reference data"))?;
             Ok(())
         })
         .await
     }
 
-    async fn bodies<T: for<'de> serde::Deserialize<'de> + Send + 'static>(&self, table: &'static str) -> StoreResult<Vec<T>> {
+    async fn bodies<T: for<'de> serde::Deserialize<'de> + Send + 'static>(
+        &self,
+        table: &'static str,
+    ) -> StoreResult<Vec<T>> {
         self.read(move |conn| {
             let sql = format!("SELECT body FROM {table} ORDER BY 1");
-            let mut statement = conn.prepare_cached(&sql).map_err(unavailable("reading reference data"))?;
+            let mut statement = conn
+                .prepare_cached(&sql)
+                .map_err(unavailable("reading reference data"))?;
             let texts: Vec<String> = statement
                 .query_map([], |r| r.get(0))
                 .and_then(|rows| rows.collect())
@@ -137,7 +173,12 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn put_warehouse(&self, warehouse: Warehouse) -> StoreResult<()> {
-        self.put_body("warehouse", warehouse.code.to_string(), to_json(&warehouse)?).await
+        self.put_body(
+            "warehouse",
+            warehouse.code.to_string(),
+            to_json(&warehouse)?,
+        )
+        .await
     }
 
     async fn warehouses(&self) -> StoreResult<Vec<Warehouse>> {
@@ -149,16 +190,29 @@ impl Store for SqliteStore {
         self.write(move |w| {
             let body: Option<String> = w
                 .conn
-                .query_row("SELECT body FROM warehouse WHERE code = ?1", [code.as_str()], |r| r.get(0))
-                .map_err(|_| StoreError::NotFound { what: "warehouse", key: code.to_string() })
+                .query_row(
+                    "SELECT body FROM warehouse WHERE code = ?1",
+                    [code.as_str()],
+                    |r| r.get(0),
+                )
+                .map_err(|_| StoreError::NotFound {
+                    what: "warehouse",
+                    key: code.to_string(),
+                })
                 .ok();
             let Some(body) = body else {
-                return Err(StoreError::NotFound { what: "warehouse", key: code.to_string() });
+                return Err(StoreError::NotFound {
+                    what: "warehouse",
+                    key: code.to_string(),
+                });
             };
             let mut warehouse: Warehouse = rows::from_json(&body)?;
             warehouse.backlog_units = backlog_units;
             w.conn
-                .execute("UPDATE warehouse SET body = ?2 WHERE code = ?1", params![code.as_str(), to_json(&warehouse)?])
+                .execute(
+                    "UPDATE warehouse SET body = ?2 WHERE code = ?1",
+                    params![code.as_str(), to_json(&warehouse)?],
+                )
                 .map_err(unavailable("setting a backlog"))?;
             Ok(())
         })
@@ -166,7 +220,8 @@ impl Store for SqliteStore {
     }
 
     async fn put_carrier(&self, carrier: Carrier) -> StoreResult<()> {
-        self.put_body("carrier", carrier.code.to_string(), to_json(&carrier)?).await
+        self.put_body("carrier", carrier.code.to_string(), to_json(&carrier)?)
+            .await
     }
 
     async fn carriers(&self) -> StoreResult<Vec<Carrier>> {
@@ -174,7 +229,8 @@ impl Store for SqliteStore {
     }
 
     async fn put_seller(&self, seller: Seller) -> StoreResult<()> {
-        self.put_body("seller", seller.id.to_string(), to_json(&seller)?).await
+        self.put_body("seller", seller.id.to_string(), to_json(&seller)?)
+            .await
     }
 
     async fn sellers(&self) -> StoreResult<Vec<Seller>> {
@@ -182,7 +238,8 @@ impl Store for SqliteStore {
     }
 
     async fn put_key(&self, key_hash: &str, principal: Principal) -> StoreResult<()> {
-        self.put_body("api_key", key_hash.to_owned(), to_json(&principal)?).await
+        self.put_body("api_key", key_hash.to_owned(), to_json(&principal)?)
+            .await
     }
 
     async fn principal(&self, key_hash: &str) -> StoreResult<Option<Principal>> {
@@ -190,7 +247,9 @@ impl Store for SqliteStore {
         self.read(move |conn| {
             let body: Option<String> = conn
                 .prepare_cached("SELECT principal FROM api_key WHERE key_hash = ?1")
-                .and_then(|mut s| rusqlite::OptionalExtension::optional(s.query_row([key_hash], |r| r.get(0))))
+                .and_then(|mut s| {
+                    rusqlite::OptionalExtension::optional(s.query_row([key_hash], |r| r.get(0)))
+                })
                 .map_err(unavailable("looking up a key"))?;
             body.map(|b| rows::from_json(&b)).transpose()
         })
@@ -198,12 +257,14 @@ impl Store for SqliteStore {
     }
 
     async fn create_shipment(&self, shipment: Shipment) -> StoreResult<()> {
-        self.write(move |w| insert_shipment(&w.conn, &shipment)).await
+        self.write(move |w| insert_shipment(&w.conn, &shipment))
+            .await
     }
 
     async fn shipment(&self, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>> {
         let key = key.clone();
-        self.read(move |conn| read::shipment_detail(conn, &key)).await
+        self.read(move |conn| read::shipment_detail(conn, &key))
+            .await
     }
 
     async fn list_shipments(&self, query: &ShipmentQuery) -> StoreResult<Page> {
@@ -226,10 +287,17 @@ impl Store for SqliteStore {
             if let Principal::Seller(seller) = &actor {
                 let owner: Option<String> = w
                     .conn
-                    .query_row("SELECT seller_id FROM shipment WHERE id = ?1 OR confirmation_id = ?1", [&key.0], |r| r.get(0))
+                    .query_row(
+                        "SELECT seller_id FROM shipment WHERE id = ?1 OR confirmation_id = ?1",
+                        [&key.0],
+                        |r| r.get(0),
+                    )
                     .ok();
                 if owner.as_deref() != Some(seller.as_str()) {
-                    return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+                    return Err(StoreError::NotFound {
+                        what: "shipment",
+                        key: key.0.clone(),
+                    });
                 }
             }
             w.assign(&key, assignments, now.as_microsecond())
@@ -237,12 +305,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn append_milestones(&self, carrier: &CarrierCode, drafts: Vec<MilestoneDraft>, now: Timestamp) -> StoreResult<Vec<ItemOutcome>> {
+    async fn append_milestones(
+        &self,
+        carrier: &CarrierCode,
+        drafts: Vec<MilestoneDraft>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<ItemOutcome>> {
         let carrier = carrier.clone();
-        self.write(move |w| w.append(&carrier, drafts, now.as_microsecond())).await
+        self.write(move |w| w.append(&carrier, drafts, now.as_microsecond()))
+            .await
     }
 
-    async fn set_delivery_window(&self, shipment: &ShipmentKey, change: WindowChangeRequest) -> StoreResult<WindowChange> {
+    async fn set_delivery_window(
+        &self,
+        shipment: &ShipmentKey,
+        change: WindowChangeRequest,
+    ) -> StoreResult<WindowChange> {
         let key = shipment.clone();
         self.write(move |w| {
             let Some(seq) = w.shipment_seq(&key)? else {
@@ -283,7 +361,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_window_automation(&self, shipment: &ShipmentKey, allowed: bool, now: Timestamp) -> StoreResult<()> {
+    async fn set_window_automation(
+        &self,
+        shipment: &ShipmentKey,
+        allowed: bool,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         let key = shipment.clone();
         self.write(move |w| {
             let changed = w
@@ -304,11 +387,17 @@ impl Store for SqliteStore {
     async fn counts(&self) -> StoreResult<Counts> {
         self.read(|conn| {
             let count = |table: &str| -> StoreResult<u64> {
-                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))
-                    .map(|n| n as u64)
-                    .map_err(unavailable("counting"))
+                conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map(|n| n as u64)
+                .map_err(unavailable("counting"))
             };
-            Ok(Counts { shipments: count("shipment")?, packages: count("package")?, milestones: count("milestone")? })
+            Ok(Counts {
+                shipments: count("shipment")?,
+                packages: count("package")?,
+                milestones: count("milestone")?,
+            })
         })
         .await
     }
@@ -318,10 +407,18 @@ impl Store for SqliteStore {
 fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
     let exists: bool = conn
         .prepare_cached("SELECT 1 FROM shipment WHERE id = ?1 OR confirmation_id = ?2")
-        .and_then(|mut s| s.exists(params![shipment.id.as_str(), shipment.confirmation_id.as_str()]))
+        .and_then(|mut s| {
+            s.exists(params![
+                shipment.id.as_str(),
+                shipment.confirmation_id.as_str()
+            ])
+        })
         .map_err(unavailable("checking a shipment id"))?;
     if exists {
-        return Err(StoreError::Conflict { what: "shipment", key: shipment.confirmation_id.to_string() });
+        return Err(StoreError::Conflict {
+            what: "shipment",
+            key: shipment.confirmation_id.to_string(),
+        });
     }
     let body = to_json(&rows::ShipmentBody {
         inbound_plan_id: shipment.inbound_plan_id.clone(),
@@ -333,8 +430,18 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
         units_expected: shipment.units_expected(),
         units_received: shipment.units_received(),
     };
-    let status = ShipmentStatus::derive(facts, shipment.packages.iter().map(|p| p.track.status(p.has_tracking())));
-    let mut carriers: Vec<&str> = shipment.packages.iter().flat_map(|p| p.legs.iter().map(|l| l.carrier.as_str())).collect();
+    let status = ShipmentStatus::derive(
+        facts,
+        shipment
+            .packages
+            .iter()
+            .map(|p| p.track.status(p.has_tracking())),
+    );
+    let mut carriers: Vec<&str> = shipment
+        .packages
+        .iter()
+        .flat_map(|p| p.legs.iter().map(|l| l.carrier.as_str()))
+        .collect();
     carriers.sort_unstable();
     carriers.dedup();
     let (window, source) = match &shipment.delivery_window {
@@ -387,8 +494,13 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
         conn.prepare_cached("INSERT INTO package (shipment_seq, box_id, body) VALUES (?1, ?2, ?3)")
             .and_then(|mut s| s.execute(params![shipment_seq, package.box_id.as_str(), body]))
             .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    StoreError::Conflict { what: "box", key: package.box_id.to_string() }
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    StoreError::Conflict {
+                        what: "box",
+                        key: package.box_id.to_string(),
+                    }
                 }
                 other => unavailable("inserting a package")(other),
             })?;

@@ -1,25 +1,28 @@
 //! Reads: the shipment listing and the shipment detail. Both run on read
 //! connections beside the writer.
 
-use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
 use tracklane_core::projection::ShipmentFacts;
 use tracklane_core::{
-    BoxId, CarrierCode, ConfirmationId, DetectedBy, FreightMode, Leg, LegMode, Location, Marketplace, Milestone, Package,
-    PackageTrack, SellerId, Shipment, ShipmentId, ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource,
-    WarehouseCode, WindowSource,
+    BoxId, CarrierCode, ConfirmationId, DetectedBy, FreightMode, Leg, LegMode, Location,
+    Marketplace, Milestone, Package, PackageTrack, SellerId, Shipment, ShipmentId, ShipmentStatus,
+    ShippingMode, TrackingNumber, TrackingSource, WarehouseCode, WindowSource,
 };
 
 use super::rows::{self, unavailable};
 use crate::{
-    Cursor, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreError, StoreResult,
-    StoredMilestone, WindowChange, PAGE_SIZE_MAX,
+    Cursor, PAGE_SIZE_MAX, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery,
+    ShipmentSummary, StoreError, StoreResult, StoredMilestone, WindowChange,
 };
 
 const SUMMARY_COLUMNS: &str = "seq, id, confirmation_id, body, name, seller_id, warehouse, marketplace, shipping_mode, freight_mode,
     status, carriers, latest_code, latest_sub_code, latest_at, latest_fingerprint, missing_tracking, window_start, window_end,
     window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at";
 
-fn parse_id<T>(text: String, parse: fn(&str) -> Result<T, tracklane_core::id::IdError>) -> StoreResult<T> {
+fn parse_id<T>(
+    text: String,
+    parse: fn(&str) -> Result<T, tracklane_core::id::IdError>,
+) -> StoreResult<T> {
     parse(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -41,14 +44,42 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
             get_s(11)?,
             [get_o(12)?, get_o(13)?, get_o(14)?, get_o(15)?],
             get_i(16)? != 0,
-            (r.get::<_, Option<String>>(17)?, r.get::<_, Option<String>>(18)?, get_o(19)?),
-            [get_i(20)?, get_i(21)?, get_i(22)?, get_i(23)?, get_i(24)?, get_i(25)?],
+            (
+                r.get::<_, Option<String>>(17)?,
+                r.get::<_, Option<String>>(18)?,
+                get_o(19)?,
+            ),
+            [
+                get_i(20)?,
+                get_i(21)?,
+                get_i(22)?,
+                get_i(23)?,
+                get_i(24)?,
+                get_i(25)?,
+            ],
         ))
     };
-    let (seq, id, confirmation, body, name, seller, warehouse, codes, carriers, latest, missing, window, counts) = inner().map_err(e)?;
+    let (
+        seq,
+        id,
+        confirmation,
+        body,
+        name,
+        seller,
+        warehouse,
+        codes,
+        carriers,
+        latest,
+        missing,
+        window,
+        counts,
+    ) = inner().map_err(e)?;
     let body: rows::ShipmentBody = rows::from_json(&body)?;
     let window = match (rows::window(window.0, window.1)?, window.2) {
-        (Some(w), Some(s)) => Some((w, rows::coded(s, WindowSource::from_number, "window source")?)),
+        (Some(w), Some(s)) => Some((
+            w,
+            rows::coded(s, WindowSource::from_number, "window source")?,
+        )),
         _ => None,
     };
     Ok(ShipmentSummary {
@@ -62,7 +93,10 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
         shipping_mode: rows::coded(codes[1], ShippingMode::from_number, "shipping mode")?,
         freight_mode: rows::coded(codes[2], FreightMode::from_number, "freight mode")?,
         status: rows::coded(codes[3], ShipmentStatus::from_number, "shipment status")?,
-        carriers: carriers.split_whitespace().map(|c| parse_id(c.to_owned(), CarrierCode::parse)).collect::<StoreResult<_>>()?,
+        carriers: carriers
+            .split_whitespace()
+            .map(|c| parse_id(c.to_owned(), CarrierCode::parse))
+            .collect::<StoreResult<_>>()?,
         latest_milestone: rows::latest(latest[0], latest[1], latest[2], latest[3])?,
         missing_tracking: missing,
         delivery_window: window,
@@ -88,32 +122,65 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
     };
     match &query.viewer {
         Principal::Operator => {}
-        Principal::Seller(seller) => bind("seller_id = ?", Value::Text(seller.to_string()), &mut clauses),
-        Principal::Carrier(carrier) => {
-            bind("seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)", Value::Text(carrier.to_string()), &mut clauses)
-        }
+        Principal::Seller(seller) => bind(
+            "seller_id = ?",
+            Value::Text(seller.to_string()),
+            &mut clauses,
+        ),
+        Principal::Carrier(carrier) => bind(
+            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
+            Value::Text(carrier.to_string()),
+            &mut clauses,
+        ),
     }
     if query.missing_tracking {
         // Spelled as a literal so SQLite can use the partial index.
         clauses.push("missing_tracking = 1".into());
     }
     if let Some(status) = query.status {
-        bind("status = ?", Value::Integer(status.number().into()), &mut clauses);
+        bind(
+            "status = ?",
+            Value::Integer(status.number().into()),
+            &mut clauses,
+        );
     }
     if let Some(warehouse) = &query.warehouse {
-        bind("warehouse = ?", Value::Text(warehouse.to_string()), &mut clauses);
+        bind(
+            "warehouse = ?",
+            Value::Text(warehouse.to_string()),
+            &mut clauses,
+        );
     }
     if let Some(carrier) = &query.carrier {
-        bind("seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)", Value::Text(carrier.to_string()), &mut clauses);
+        bind(
+            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
+            Value::Text(carrier.to_string()),
+            &mut clauses,
+        );
     }
     if let Some(marketplace) = query.marketplace {
-        bind("marketplace = ?", Value::Integer(marketplace.number().into()), &mut clauses);
+        bind(
+            "marketplace = ?",
+            Value::Integer(marketplace.number().into()),
+            &mut clauses,
+        );
     }
     if let Some(since) = query.updated_since {
-        bind("updated_at >= ?", Value::Integer(since.as_microsecond()), &mut clauses);
+        bind(
+            "updated_at >= ?",
+            Value::Integer(since.as_microsecond()),
+            &mut clauses,
+        );
     }
-    if let Some(text) = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let number = tracklane_core::TrackingNumber::normalize(text).map(String::from).unwrap_or_default();
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let number = tracklane_core::TrackingNumber::normalize(text)
+            .map(String::from)
+            .unwrap_or_default();
         let upper = text.to_uppercase();
         let n = values.len();
         values.push(Value::Text(text.to_owned()));
@@ -132,20 +199,38 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
     if let Some(cursor) = query.cursor {
         values.push(Value::Integer(cursor.updated_at_us));
         values.push(Value::Integer(cursor.seq));
-        clauses.push(format!("(updated_at, seq) < (?{}, ?{})", values.len() - 1, values.len()));
+        clauses.push(format!(
+            "(updated_at, seq) < (?{}, ?{})",
+            values.len() - 1,
+            values.len()
+        ));
     }
     let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
-    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM shipment {filter} ORDER BY updated_at DESC, seq DESC LIMIT {}", limit + 1);
-    let mut statement = conn.prepare_cached(&sql).map_err(unavailable("listing shipments"))?;
-    let mut rows = statement.query(params_from_iter(values)).map_err(unavailable("listing shipments"))?;
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM shipment {filter} ORDER BY updated_at DESC, seq DESC LIMIT {}",
+        limit + 1
+    );
+    let mut statement = conn
+        .prepare_cached(&sql)
+        .map_err(unavailable("listing shipments"))?;
+    let mut rows = statement
+        .query(params_from_iter(values))
+        .map_err(unavailable("listing shipments"))?;
     let mut shipments = Vec::with_capacity(limit + 1);
     while let Some(row) = rows.next().map_err(unavailable("listing shipments"))? {
         shipments.push(summary(row)?);
     }
     let next = if shipments.len() > limit {
         shipments.truncate(limit);
-        shipments.last().map(|s| Cursor { updated_at_us: s.updated_at.as_microsecond(), seq: s.seq })
+        shipments.last().map(|s| Cursor {
+            updated_at_us: s.updated_at.as_microsecond(),
+            seq: s.seq,
+        })
     } else {
         None
     };
@@ -153,18 +238,31 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
 }
 
 /// The detail of one shipment, or `None`.
-pub(crate) fn shipment_detail(conn: &Connection, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>> {
+pub(crate) fn shipment_detail(
+    conn: &Connection,
+    key: &ShipmentKey,
+) -> StoreResult<Option<ShipmentDetail>> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled FROM shipment WHERE id = ?1 OR confirmation_id = ?1"
     );
-    let mut statement = conn.prepare_cached(&sql).map_err(unavailable("reading a shipment"))?;
+    let mut statement = conn
+        .prepare_cached(&sql)
+        .map_err(unavailable("reading a shipment"))?;
     let found = statement
         .query_row([&key.0], |r| {
-            Ok((summary(r), r.get::<_, Option<String>>(26)?, r.get::<_, bool>(27)?, r.get::<_, bool>(28)?, r.get::<_, String>(3)?))
+            Ok((
+                summary(r),
+                r.get::<_, Option<String>>(26)?,
+                r.get::<_, bool>(27)?,
+                r.get::<_, bool>(28)?,
+                r.get::<_, String>(3)?,
+            ))
         })
         .optional()
         .map_err(unavailable("reading a shipment"))?;
-    let Some((summary, selected, automation, cancelled, body)) = found else { return Ok(None) };
+    let Some((summary, selected, automation, cancelled, body)) = found else {
+        return Ok(None);
+    };
     let summary = summary?;
     let body: rows::ShipmentBody = rows::from_json(&body)?;
 
@@ -177,7 +275,16 @@ pub(crate) fn shipment_detail(conn: &Connection, key: &ShipmentKey) -> StoreResu
              FROM package WHERE shipment_seq = ?1 ORDER BY seq",
         )
         .map_err(unavailable("reading packages"))?;
-    type PackageRow = (i64, String, String, [Option<i64>; 4], bool, Option<i64>, i64, Option<i64>);
+    type PackageRow = (
+        i64,
+        String,
+        String,
+        [Option<i64>; 4],
+        bool,
+        Option<i64>,
+        i64,
+        Option<i64>,
+    );
     let package_rows: Vec<PackageRow> = statement
         .query_map([summary.seq], |r| {
             Ok((
@@ -229,7 +336,9 @@ pub(crate) fn shipment_detail(conn: &Connection, key: &ShipmentKey) -> StoreResu
         marketplace: summary.marketplace,
         shipping_mode: summary.shipping_mode,
         freight_mode: summary.freight_mode,
-        selected_carrier: selected.map(|c| parse_id(c, CarrierCode::parse)).transpose()?,
+        selected_carrier: selected
+            .map(|c| parse_id(c, CarrierCode::parse))
+            .transpose()?,
         delivery_window: summary.delivery_window,
         allows_window_automation: automation,
         created_at: summary.created_at,
@@ -250,7 +359,16 @@ fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
         .prepare_cached("SELECT carrier, tracking_number, mode, source, detected_by, added_at FROM leg WHERE package_seq = ?1 ORDER BY added_at")
         .map_err(unavailable("reading legs"))?;
     let raw: Vec<(String, String, i64, i64, i64, i64)> = statement
-        .query_map([package_seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .query_map([package_seq], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
         .and_then(|rows| rows.collect())
         .map_err(unavailable("reading legs"))?;
     raw.into_iter()
@@ -269,7 +387,11 @@ fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
 
 /// Walks a package's milestone chain from its newest milestone back, and returns
 /// the milestones oldest first.
-fn timeline(conn: &Connection, head: Option<i64>, track: &PackageTrack) -> StoreResult<Vec<StoredMilestone>> {
+fn timeline(
+    conn: &Connection,
+    head: Option<i64>,
+    track: &PackageTrack,
+) -> StoreResult<Vec<StoredMilestone>> {
     let mut statement = conn
         .prepare_cached(
             "SELECT prev_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at, received_at,
@@ -285,7 +407,9 @@ fn timeline(conn: &Connection, head: Option<i64>, track: &PackageTrack) -> Store
     let mut steps_left = track.milestone_count as usize + 1;
     while let Some(seq) = next {
         if steps_left == 0 {
-            return Err(StoreError::Corrupt(format!("milestone chain through {seq} is longer than its count")));
+            return Err(StoreError::Corrupt(format!(
+                "milestone chain through {seq} is longer than its count"
+            )));
         }
         steps_left -= 1;
         let row = statement
@@ -296,7 +420,11 @@ fn timeline(conn: &Connection, head: Option<i64>, track: &PackageTrack) -> Store
                     r.get::<_, Option<i64>>(2)?,
                     r.get::<_, Option<String>>(3)?,
                     r.get::<_, Option<String>>(4)?,
-                    [r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?, r.get::<_, Option<String>>(7)?],
+                    [
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                        r.get::<_, Option<String>>(7)?,
+                    ],
                     [r.get::<_, i64>(8)?, r.get::<_, i64>(9)?],
                     r.get::<_, String>(10)?,
                     r.get::<_, String>(11)?,
@@ -305,17 +433,34 @@ fn timeline(conn: &Connection, head: Option<i64>, track: &PackageTrack) -> Store
                 ))
             })
             .map_err(unavailable("reading a timeline"))?;
-        let (prev, code, sub, raw_code, description, [city, region, country_code], [occurred, received], carrier, number, event_id, fp) = row;
+        let (
+            prev,
+            code,
+            sub,
+            raw_code,
+            description,
+            [city, region, country_code],
+            [occurred, received],
+            carrier,
+            number,
+            event_id,
+            fp,
+        ) = row;
         let milestone = Milestone {
             code: rows::code(code)?,
             sub_code: rows::sub_code(sub)?,
             raw_code,
             description,
-            location: Location { city, region, country_code },
+            location: Location {
+                city,
+                region,
+                country_code,
+            },
             occurred_at: rows::timestamp(occurred)?,
             event_id,
         };
-        let after_close = closing.is_some_and(|c| (milestone.occurred_at, fp as u64) > (c.occurred_at, c.fingerprint.0));
+        let after_close = closing
+            .is_some_and(|c| (milestone.occurred_at, fp as u64) > (c.occurred_at, c.fingerprint.0));
         out.push(StoredMilestone {
             milestone,
             carrier: parse_id(carrier, CarrierCode::parse)?,
@@ -335,10 +480,28 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
             "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason FROM window_change WHERE shipment_seq = ?1 ORDER BY seq",
         )
         .map_err(unavailable("reading window history"))?;
-    type Raw = (i64, String, Option<String>, Option<String>, String, String, i64, String);
+    type Raw = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        i64,
+        String,
+    );
     let raw: Vec<Raw> = statement
         .query_map([shipment_seq], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
         })
         .and_then(|rows| rows.collect())
         .map_err(unavailable("reading window history"))?;
@@ -348,7 +511,8 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
                 at: rows::timestamp(at)?,
                 actor,
                 from: rows::window(fs, fe)?,
-                to: rows::window(Some(ts), Some(te))?.ok_or_else(|| StoreError::Corrupt("window change without a window".into()))?,
+                to: rows::window(Some(ts), Some(te))?
+                    .ok_or_else(|| StoreError::Corrupt("window change without a window".into()))?,
                 source: rows::coded(source, WindowSource::from_number, "window source")?,
                 reason,
             })

@@ -4,7 +4,9 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tracklane_core::projection::LatestMilestone;
-use tracklane_core::{Address, DeliveryWindow, Fingerprint, InboundPlanId, Item, MilestoneCode, ShipmentKind, SubCode};
+use tracklane_core::{
+    Address, DeliveryWindow, Fingerprint, InboundPlanId, Item, MilestoneCode, ShipmentKind, SubCode,
+};
 
 use crate::{StoreError, StoreResult};
 
@@ -31,7 +33,8 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
 }
 
 pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("cannot decode `{text}`: {e}")))
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("cannot decode `{text}`: {e}")))
 }
 
 pub(crate) fn timestamp(us: i64) -> StoreResult<Timestamp> {
@@ -47,13 +50,21 @@ pub(crate) fn code(number: i64) -> StoreResult<MilestoneCode> {
 
 pub(crate) fn sub_code(number: Option<i64>) -> StoreResult<Option<SubCode>> {
     number
-        .map(|n| u16::try_from(n).ok().and_then(SubCode::from_number).ok_or_else(|| StoreError::Corrupt(format!("sub-code {n}"))))
+        .map(|n| {
+            u16::try_from(n)
+                .ok()
+                .and_then(SubCode::from_number)
+                .ok_or_else(|| StoreError::Corrupt(format!("sub-code {n}")))
+        })
         .transpose()
 }
 
 /// Reads enum `T` from its stored number.
 pub(crate) fn coded<T>(number: i64, from: fn(u16) -> Option<T>, what: &str) -> StoreResult<T> {
-    u16::try_from(number).ok().and_then(from).ok_or_else(|| StoreError::Corrupt(format!("{what} {number}")))
+    u16::try_from(number)
+        .ok()
+        .and_then(from)
+        .ok_or_else(|| StoreError::Corrupt(format!("{what} {number}")))
 }
 
 pub(crate) fn latest(
@@ -74,11 +85,18 @@ pub(crate) fn latest(
     }
 }
 
-pub(crate) fn window(start: Option<String>, end: Option<String>) -> StoreResult<Option<DeliveryWindow>> {
+pub(crate) fn window(
+    start: Option<String>,
+    end: Option<String>,
+) -> StoreResult<Option<DeliveryWindow>> {
     match (start, end) {
         (Some(s), Some(e)) => Ok(Some(DeliveryWindow {
-            start_date: s.parse().map_err(|err| StoreError::Corrupt(format!("window start {s}: {err}")))?,
-            end_date: e.parse().map_err(|err| StoreError::Corrupt(format!("window end {e}: {err}")))?,
+            start_date: s
+                .parse()
+                .map_err(|err| StoreError::Corrupt(format!("window start {s}: {err}")))?,
+            end_date: e
+                .parse()
+                .map_err(|err| StoreError::Corrupt(format!("window end {e}: {err}")))?,
         })),
         _ => Ok(None),
     }
@@ -90,10 +108,15 @@ pub(crate) fn pack_fingerprints(fingerprints: &[u64]) -> Vec<u8> {
 }
 
 pub(crate) fn unpack_fingerprints(blob: &[u8]) -> Vec<u64> {
-    blob.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect()
+    blob.chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect()
 }
 
 /// Maps a driver error to the store's vocabulary.
 pub(crate) fn unavailable(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
-    move |e| StoreError::Unavailable { context: context.to_owned(), source: Box::new(e) }
+    move |e| StoreError::Unavailable {
+        context: context.to_owned(),
+        source: Box::new(e),
+    }
 }

@@ -150,7 +150,10 @@ PRAGMA temp_store = MEMORY;
 
 /// Applies the migrations `conn` has not seen yet.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?.try_into().unwrap_or(0);
+    let applied: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?
+        .try_into()
+        .unwrap_or(0);
     for (number, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;

@@ -11,14 +11,17 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
-    CarrierCode, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode, TrackingSource,
+    CarrierCode, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
+    TrackingSource,
 };
 
 use super::rows::{self, unavailable};
-use crate::{ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult, TrackingAssignment};
+use crate::{
+    ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult, TrackingAssignment,
+};
 
 /// How many queued jobs one transaction takes at most.
 pub(crate) const GROUP_JOBS_MAX: usize = 64;
@@ -135,10 +138,15 @@ impl Writer {
             )
             .map_err(unavailable("loading packages"))?;
         let mut packages = Vec::new();
-        let mut rows = statement.query([seq]).map_err(unavailable("loading packages"))?;
+        let mut rows = statement
+            .query([seq])
+            .map_err(unavailable("loading packages"))?;
         while let Some(r) = rows.next().map_err(unavailable("loading packages"))? {
             let package_seq: i64 = r.get(0).map_err(unavailable("reading a package"))?;
-            let get = |i| r.get::<_, Option<i64>>(i).map_err(unavailable("reading a package"));
+            let get = |i| {
+                r.get::<_, Option<i64>>(i)
+                    .map_err(unavailable("reading a package"))
+            };
             let track = PackageTrack {
                 latest: rows::latest(get(2)?, get(3)?, get(4)?, get(5)?)?,
                 is_closed: get(6)?.unwrap_or(0) != 0,
@@ -168,7 +176,11 @@ impl Writer {
                 selected_carrier: selected,
                 shipping_mode: rows::coded(mode, ShippingMode::from_number, "shipping mode")?,
                 packages,
-                facts: ShipmentFacts { is_cancelled: cancelled, units_expected: expected, units_received: received },
+                facts: ShipmentFacts {
+                    is_cancelled: cancelled,
+                    units_expected: expected,
+                    units_received: received,
+                },
                 carriers: carriers.split_whitespace().map(str::to_owned).collect(),
                 is_dirty: false,
             },
@@ -217,11 +229,11 @@ impl Writer {
     }
 
     fn mark_shipment(&mut self, shipment_seq: i64) {
-        if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
-            if !entry.is_dirty {
-                entry.is_dirty = true;
-                self.cache.dirty_shipments.push(shipment_seq);
-            }
+        if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq)
+            && !entry.is_dirty
+        {
+            entry.is_dirty = true;
+            self.cache.dirty_shipments.push(shipment_seq);
         }
     }
 
@@ -241,24 +253,39 @@ impl Writer {
     ) -> StoreResult<Result<(Vec<i64>, bool), Problem>> {
         self.load_shipment(shipment_seq)?;
         let Some(shipment) = self.cache.shipments.get(&shipment_seq) else {
-            return Err(StoreError::Corrupt(format!("shipment {shipment_seq} vanished from the cache")));
+            return Err(StoreError::Corrupt(format!(
+                "shipment {shipment_seq} vanished from the cache"
+            )));
         };
         let targets: Vec<i64> = match box_id {
             Some(box_id) => {
-                let found = shipment.packages.iter().copied().find(|p| self.cache.packages.get(p).is_some_and(|e| e.box_id == box_id));
+                let found = shipment.packages.iter().copied().find(|p| {
+                    self.cache
+                        .packages
+                        .get(p)
+                        .is_some_and(|e| e.box_id == box_id)
+                });
                 match found {
                     Some(p) => vec![p],
                     None => {
                         return Ok(Err(Problem::new(
                             "box_id.not_in_shipment",
                             "boxId",
-                            format!("box {box_id} is not part of this shipment: use one of its box ids, such as {}", self.first_box(shipment_seq)),
-                            format!("箱子 {box_id} 不属于此货件：请使用该货件的箱号，例如 {}", self.first_box(shipment_seq)),
+                            format!(
+                                "box {box_id} is not part of this shipment: use one of its box ids, such as {}",
+                                self.first_box(shipment_seq)
+                            ),
+                            format!(
+                                "箱子 {box_id} 不属于此货件：请使用该货件的箱号，例如 {}",
+                                self.first_box(shipment_seq)
+                            ),
                         )));
                     }
                 }
             }
-            None if shipment.shipping_mode.is_freight() || shipment.packages.len() == 1 => shipment.packages.clone(),
+            None if shipment.shipping_mode.is_freight() || shipment.packages.len() == 1 => {
+                shipment.packages.clone()
+            }
             None => {
                 return Ok(Err(Problem::new(
                     "box_id.required",
@@ -316,21 +343,28 @@ impl Writer {
             }
             self.mark_package(*package_seq);
         }
-        if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
-            if !entry.carriers.iter().any(|c| c == carrier) {
-                entry.carriers.push(carrier.to_owned());
-            }
+        if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq)
+            && !entry.carriers.iter().any(|c| c == carrier)
+        {
+            entry.carriers.push(carrier.to_owned());
         }
         self.mark_shipment(shipment_seq);
-        self.cache.numbers.insert((carrier.to_owned(), number.to_owned()), {
-            let mut all = self.cache.numbers.get(&(carrier.to_owned(), number.to_owned())).cloned().unwrap_or_default();
-            for p in &targets {
-                if !all.contains(p) {
-                    all.push(*p);
+        self.cache
+            .numbers
+            .insert((carrier.to_owned(), number.to_owned()), {
+                let mut all = self
+                    .cache
+                    .numbers
+                    .get(&(carrier.to_owned(), number.to_owned()))
+                    .cloned()
+                    .unwrap_or_default();
+                for p in &targets {
+                    if !all.contains(p) {
+                        all.push(*p);
+                    }
                 }
-            }
-            all
-        });
+                all
+            });
         Ok(Ok((targets, detected)))
     }
 
@@ -347,14 +381,21 @@ impl Writer {
     /// Whether any carrier other than `carrier` has a leg with `number`.
     fn is_other_carriers_number(&self, carrier: &str, number: &str) -> StoreResult<bool> {
         self.conn
-            .prepare_cached("SELECT 1 FROM leg WHERE tracking_number = ?1 AND carrier <> ?2 LIMIT 1")
+            .prepare_cached(
+                "SELECT 1 FROM leg WHERE tracking_number = ?1 AND carrier <> ?2 LIMIT 1",
+            )
             .and_then(|mut s| s.exists([number, carrier]))
             .map_err(unavailable("checking a tracking number's carrier"))
     }
 
     /// Resolves one draft to the packages it is about, attaching the number when
     /// the carrier named the shipment (auto-recognition).
-    fn resolve(&mut self, carrier: &str, draft: &MilestoneDraft, now_us: i64) -> StoreResult<Result<(Vec<i64>, bool), Problem>> {
+    fn resolve(
+        &mut self,
+        carrier: &str,
+        draft: &MilestoneDraft,
+        now_us: i64,
+    ) -> StoreResult<Result<(Vec<i64>, bool), Problem>> {
         let number = draft.tracking_number.as_str();
         let known = self.packages_for(carrier, number)?;
         if !known.is_empty() {
@@ -365,32 +406,56 @@ impl Writer {
                 return Ok(Err(Problem::new(
                     "tracking_number.not_yours",
                     "trackingNumber",
-                    format!("tracking number {number} belongs to a package another carrier carries: push milestones only for packages you carry"),
-                    format!("追踪编码 {number} 属于其他承运商承运的包裹：只能推送您承运的包裹的节点"),
+                    format!(
+                        "tracking number {number} belongs to a package another carrier carries: push milestones only for packages you carry"
+                    ),
+                    format!(
+                        "追踪编码 {number} 属于其他承运商承运的包裹：只能推送您承运的包裹的节点"
+                    ),
                 )));
             }
             return Ok(Err(Problem::new(
                 "tracking_number.unknown",
                 "trackingNumber",
-                format!("tracking number {number} is not attached to any shipment yet: include shipmentId and boxId so the hub can attach it, or upload it first with PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking"),
-                format!("追踪编码 {number} 尚未关联任何货件：请同时提供 shipmentId 和 boxId 以便自动关联，或先通过 PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking 上传"),
+                format!(
+                    "tracking number {number} is not attached to any shipment yet: include shipmentId and boxId so the hub can attach it, or upload it first with PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking"
+                ),
+                format!(
+                    "追踪编码 {number} 尚未关联任何货件：请同时提供 shipmentId 和 boxId 以便自动关联，或先通过 PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking 上传"
+                ),
             )));
         };
         let Some(shipment_seq) = self.shipment_seq(key)? else {
             return Ok(Err(shipment_not_found(&key.0, "shipmentId")));
         };
-        self.attach(shipment_seq, draft.box_id.as_ref().map(|b| b.as_str()), carrier, number, None, TrackingSource::Carrier, now_us)
+        self.attach(
+            shipment_seq,
+            draft.box_id.as_ref().map(|b| b.as_str()),
+            carrier,
+            number,
+            None,
+            TrackingSource::Carrier,
+            now_us,
+        )
     }
 
     /// The append path: see [`crate::Store::append_milestones`].
-    pub(crate) fn append(&mut self, carrier: &CarrierCode, drafts: Vec<MilestoneDraft>, now_us: i64) -> StoreResult<Vec<ItemOutcome>> {
+    pub(crate) fn append(
+        &mut self,
+        carrier: &CarrierCode,
+        drafts: Vec<MilestoneDraft>,
+        now_us: i64,
+    ) -> StoreResult<Vec<ItemOutcome>> {
         let carrier = carrier.as_str();
         let mut outcomes = Vec::with_capacity(drafts.len());
         for draft in &drafts {
             let (packages, detected) = match self.resolve(carrier, draft, now_us)? {
                 Ok(found) => found,
                 Err(problem) => {
-                    outcomes.push(ItemOutcome::Rejected { index: draft.index, problem });
+                    outcomes.push(ItemOutcome::Rejected {
+                        index: draft.index,
+                        problem,
+                    });
                     continue;
                 }
             };
@@ -399,7 +464,9 @@ impl Writer {
             let mut is_new = false;
             for package_seq in packages {
                 let Some(entry) = self.cache.packages.get(&package_seq) else {
-                    return Err(StoreError::Corrupt(format!("package {package_seq} missing from the cache")));
+                    return Err(StoreError::Corrupt(format!(
+                        "package {package_seq} missing from the cache"
+                    )));
                 };
                 if entry.fingerprints.contains(&fingerprint.0) {
                     continue;
@@ -441,7 +508,10 @@ impl Writer {
                 is_new = true;
             }
             outcomes.push(if is_new {
-                ItemOutcome::Accepted { index: draft.index, detected }
+                ItemOutcome::Accepted {
+                    index: draft.index,
+                    detected,
+                }
             } else {
                 ItemOutcome::Duplicate { index: draft.index }
             });
@@ -451,9 +521,17 @@ impl Writer {
     }
 
     /// Attaches tracking numbers for one shipment: see [`crate::Store::assign_tracking`].
-    pub(crate) fn assign(&mut self, key: &ShipmentKey, assignments: Vec<TrackingAssignment>, now_us: i64) -> StoreResult<Vec<ItemOutcome>> {
+    pub(crate) fn assign(
+        &mut self,
+        key: &ShipmentKey,
+        assignments: Vec<TrackingAssignment>,
+        now_us: i64,
+    ) -> StoreResult<Vec<ItemOutcome>> {
         let Some(shipment_seq) = self.shipment_seq(key)? else {
-            return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+            return Err(StoreError::NotFound {
+                what: "shipment",
+                key: key.0.clone(),
+            });
         };
         let mut outcomes = Vec::with_capacity(assignments.len());
         for a in &assignments {
@@ -471,7 +549,12 @@ impl Writer {
                 continue;
             }
             let existing = self.packages_for(a.carrier.as_str(), number)?;
-            if existing.iter().any(|p| self.cache.packages.get(p).is_some_and(|e| e.shipment_seq != shipment_seq)) {
+            if existing.iter().any(|p| {
+                self.cache
+                    .packages
+                    .get(p)
+                    .is_some_and(|e| e.shipment_seq != shipment_seq)
+            }) {
                 outcomes.push(ItemOutcome::Rejected {
                     index: a.index,
                     problem: Problem::new(
@@ -483,9 +566,23 @@ impl Writer {
                 });
                 continue;
             }
-            match self.attach(shipment_seq, a.box_id.as_ref().map(|b| b.as_str()), a.carrier.as_str(), number, Some(a.mode), a.source, now_us)? {
-                Ok((_, detected)) => outcomes.push(ItemOutcome::Accepted { index: a.index, detected }),
-                Err(problem) => outcomes.push(ItemOutcome::Rejected { index: a.index, problem }),
+            match self.attach(
+                shipment_seq,
+                a.box_id.as_ref().map(|b| b.as_str()),
+                a.carrier.as_str(),
+                number,
+                Some(a.mode),
+                a.source,
+                now_us,
+            )? {
+                Ok((_, detected)) => outcomes.push(ItemOutcome::Accepted {
+                    index: a.index,
+                    detected,
+                }),
+                Err(problem) => outcomes.push(ItemOutcome::Rejected {
+                    index: a.index,
+                    problem,
+                }),
             }
         }
         self.flush(now_us)?;
@@ -505,7 +602,9 @@ impl Writer {
                 )
                 .map_err(unavailable("updating packages"))?;
             for seq in dirty_packages {
-                let Some(p) = self.cache.packages.get_mut(&seq) else { continue };
+                let Some(p) = self.cache.packages.get_mut(&seq) else {
+                    continue;
+                };
                 p.is_dirty = false;
                 let latest = p.track.latest.as_ref();
                 update
@@ -534,11 +633,23 @@ impl Writer {
             )
             .map_err(unavailable("updating shipments"))?;
         for seq in dirty_shipments {
-            let Some(s) = self.cache.shipments.get_mut(&seq) else { continue };
+            let Some(s) = self.cache.shipments.get_mut(&seq) else {
+                continue;
+            };
             s.is_dirty = false;
-            let packages: Vec<&PackageEntry> = s.packages.iter().filter_map(|p| self.cache.packages.get(p)).collect();
-            let status = ShipmentStatus::derive(s.facts, packages.iter().map(|p| p.track.status(p.has_tracking)));
-            let latest = packages.iter().filter_map(|p| p.track.latest.as_ref()).max_by_key(|l| (l.occurred_at, l.fingerprint));
+            let packages: Vec<&PackageEntry> = s
+                .packages
+                .iter()
+                .filter_map(|p| self.cache.packages.get(p))
+                .collect();
+            let status = ShipmentStatus::derive(
+                s.facts,
+                packages.iter().map(|p| p.track.status(p.has_tracking)),
+            );
+            let latest = packages
+                .iter()
+                .filter_map(|p| p.track.latest.as_ref())
+                .max_by_key(|l| (l.occurred_at, l.fingerprint));
             let missing = !s.facts.is_cancelled && packages.iter().any(|p| !p.has_tracking);
             update
                 .execute(params![
@@ -562,7 +673,9 @@ pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
     Problem::new(
         "shipment.not_found",
         field,
-        format!("no shipment has the id {key}: use the shipmentId (sh…) or the confirmation id printed on the labels (FBA…)"),
+        format!(
+            "no shipment has the id {key}: use the shipmentId (sh…) or the confirmation id printed on the labels (FBA…)"
+        ),
         format!("找不到货件 {key}：请使用 shipmentId（sh 开头）或标签上的货件编号（FBA 开头）"),
     )
 }

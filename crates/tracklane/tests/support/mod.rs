@@ -4,12 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tracklane::hub::{self, FixedClock, Running};
 use tracklane::keys;
 use tracklane_core::{
-    Address, Capability, Carrier, CarrierCode, ConfirmationId, FreightMode, InboundPlanId, Item, Marketplace, Package,
-    PackageTrack, Seller, SellerId, Shipment, ShipmentId, ShipmentKind, ShippingMode, Warehouse, WarehouseCode,
+    Address, Capability, Carrier, CarrierCode, ConfirmationId, FreightMode, InboundPlanId, Item,
+    Marketplace, Package, PackageTrack, Seller, SellerId, Shipment, ShipmentId, ShipmentKind,
+    ShippingMode, Warehouse, WarehouseCode,
 };
 use tracklane_server::AppState;
 use tracklane_store::sqlite::SqliteStore;
@@ -102,7 +103,11 @@ pub fn shipment(n: u64, seller: &str, carrier: Option<&str>, boxes: u32) -> Ship
                 box_id: confirmation.box_id(b),
                 weight_grams: 10_000,
                 dimensions_mm: [500, 400, 300],
-                items: vec![Item { sku: format!("SKU-{n}"), units_expected: 24, units_received: 0 }],
+                items: vec![Item {
+                    sku: format!("SKU-{n}"),
+                    units_expected: 24,
+                    units_received: 0,
+                }],
                 legs: Vec::new(),
                 track: PackageTrack::default(),
             })
@@ -118,24 +123,80 @@ impl TestHub {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("test.db");
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
-        store.put_warehouse(warehouse("TEB9", Marketplace::Us)).await.unwrap();
-        store.put_carrier(carrier("CARRIER_X", &[Capability::ShipTrack, Capability::DwAutomation, Capability::SmartReroute])).await.unwrap();
-        store.put_carrier(carrier("CARRIER_Y", &[Capability::ShipTrack])).await.unwrap();
-        store.put_carrier(carrier("CARRIER_Z", &[Capability::ShipTrack])).await.unwrap();
+        store
+            .put_warehouse(warehouse("TEB9", Marketplace::Us))
+            .await
+            .unwrap();
+        store
+            .put_carrier(carrier(
+                "CARRIER_X",
+                &[
+                    Capability::ShipTrack,
+                    Capability::DwAutomation,
+                    Capability::SmartReroute,
+                ],
+            ))
+            .await
+            .unwrap();
+        store
+            .put_carrier(carrier("CARRIER_Y", &[Capability::ShipTrack]))
+            .await
+            .unwrap();
+        store
+            .put_carrier(carrier("CARRIER_Z", &[Capability::ShipTrack]))
+            .await
+            .unwrap();
         for id in ["A1SELLERA", "A1SELLERB"] {
-            store.put_seller(Seller { id: SellerId::parse(id).unwrap(), name: id.into() }).await.unwrap();
+            store
+                .put_seller(Seller {
+                    id: SellerId::parse(id).unwrap(),
+                    name: id.into(),
+                })
+                .await
+                .unwrap();
         }
         let mut random = hub::seeded_random(42);
-        let seller_a = keys::issue(store.as_ref(), Principal::Seller(SellerId::parse("A1SELLERA").unwrap()), random()).await.unwrap();
-        let seller_b = keys::issue(store.as_ref(), Principal::Seller(SellerId::parse("A1SELLERB").unwrap()), random()).await.unwrap();
+        let seller_a = keys::issue(
+            store.as_ref(),
+            Principal::Seller(SellerId::parse("A1SELLERA").unwrap()),
+            random(),
+        )
+        .await
+        .unwrap();
+        let seller_b = keys::issue(
+            store.as_ref(),
+            Principal::Seller(SellerId::parse("A1SELLERB").unwrap()),
+            random(),
+        )
+        .await
+        .unwrap();
         let carrier_key = |c: &str| Principal::Carrier(CarrierCode::parse(c).unwrap());
-        let carrier_x = keys::issue(store.as_ref(), carrier_key("CARRIER_X"), random()).await.unwrap();
-        let carrier_y = keys::issue(store.as_ref(), carrier_key("CARRIER_Y"), random()).await.unwrap();
-        let carrier_z = keys::issue(store.as_ref(), carrier_key("CARRIER_Z"), random()).await.unwrap();
-        let operator = keys::issue(store.as_ref(), Principal::Operator, random()).await.unwrap();
+        let carrier_x = keys::issue(store.as_ref(), carrier_key("CARRIER_X"), random())
+            .await
+            .unwrap();
+        let carrier_y = keys::issue(store.as_ref(), carrier_key("CARRIER_Y"), random())
+            .await
+            .unwrap();
+        let carrier_z = keys::issue(store.as_ref(), carrier_key("CARRIER_Z"), random())
+            .await
+            .unwrap();
+        let operator = keys::issue(store.as_ref(), Principal::Operator, random())
+            .await
+            .unwrap();
         let state = AppState::new(store, Arc::new(FixedClock(now())), hub::seeded_random(7));
         let running = hub::start(state, "127.0.0.1:0").await.unwrap();
-        TestHub { running, client: reqwest::Client::new(), db, _dir: dir, seller_a, seller_b, carrier_x, carrier_y, carrier_z, operator }
+        TestHub {
+            running,
+            client: reqwest::Client::new(),
+            db,
+            _dir: dir,
+            seller_a,
+            seller_b,
+            carrier_x,
+            carrier_y,
+            carrier_z,
+            operator,
+        }
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -147,26 +208,55 @@ impl TestHub {
     }
 
     pub async fn get(&self, key: &str, path: &str) -> (u16, Value) {
-        let r = self.client.get(self.url(path)).bearer_auth(key).send().await.unwrap();
+        let r = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    pub async fn send(&self, method: reqwest::Method, key: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self.client.request(method, self.url(path)).bearer_auth(key).json(&body).send().await.unwrap();
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn push(&self, key: &str, milestones: Vec<Value>) -> Value {
-        let (status, body) = self.send(reqwest::Method::POST, key, "/api/v1/carrier/milestones", json!({ "milestones": milestones })).await;
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                key,
+                "/api/v1/carrier/milestones",
+                json!({ "milestones": milestones }),
+            )
+            .await;
         assert_eq!(status, 200, "{body}");
         body
     }
 
     /// Creates `shipment` directly in the store.
     pub async fn create(&self, shipment: Shipment) -> Shipment {
-        self.store().create_shipment(shipment.clone()).await.unwrap();
+        self.store()
+            .create_shipment(shipment.clone())
+            .await
+            .unwrap();
         shipment
     }
 
@@ -178,8 +268,13 @@ impl TestHub {
             .zip(numbers)
             .map(|(p, n)| json!({ "boxId": p.box_id.as_str(), "trackingNumber": n }))
             .collect();
-        let path = format!("/api/v1/carrier/shipments/{}/tracking", shipment.confirmation_id);
-        let (status, body) = self.send(reqwest::Method::PUT, key, &path, json!({ "boxes": boxes })).await;
+        let path = format!(
+            "/api/v1/carrier/shipments/{}/tracking",
+            shipment.confirmation_id
+        );
+        let (status, body) = self
+            .send(reqwest::Method::PUT, key, &path, json!({ "boxes": boxes }))
+            .await;
         assert_eq!(status, 200, "{body}");
         body
     }
@@ -196,7 +291,12 @@ pub fn milestone(number: &str, code: &str, at: &str) -> Value {
 }
 
 /// Valid UPS numbers (check digit verified by tracklane-ids in `numbers_are_valid`).
-pub const UPS: [&str; 4] = ["1Z999AA10123456784", "1Z12345E0205271686", "1Z12345E6605272234", "1Z12345E1505270457"];
+pub const UPS: [&str; 4] = [
+    "1Z999AA10123456784",
+    "1Z12345E0205271686",
+    "1Z12345E6605272234",
+    "1Z12345E1505270457",
+];
 
 #[test]
 fn numbers_are_valid() {
