@@ -1,8 +1,10 @@
 //! Reads: the shipment listing and the shipment detail. Both run on read
 //! connections beside the writer.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
-use tracklane_core::projection::ShipmentFacts;
+use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
     BoxId, CarrierCode, ConfirmationId, DetectedBy, FreightMode, Leg, LegMode, Location,
     Marketplace, Milestone, Package, PackageTrack, SellerId, Shipment, ShipmentId, ShipmentStatus,
@@ -243,7 +245,8 @@ pub(crate) fn shipment_detail(
     key: &ShipmentKey,
 ) -> StoreResult<Option<ShipmentDetail>> {
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled FROM shipment WHERE id = ?1 OR confirmation_id = ?1"
+        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled, head_milestone, milestone_count
+         FROM shipment WHERE id = ?1 OR confirmation_id = ?1"
     );
     let mut statement = conn
         .prepare_cached(&sql)
@@ -256,59 +259,47 @@ pub(crate) fn shipment_detail(
                 r.get::<_, bool>(27)?,
                 r.get::<_, bool>(28)?,
                 r.get::<_, String>(3)?,
+                (r.get::<_, Option<i64>>(29)?, r.get::<_, i64>(30)?),
             ))
         })
         .optional()
         .map_err(unavailable("reading a shipment"))?;
-    let Some((summary, selected, automation, cancelled, body)) = found else {
+    let Some((summary, selected, automation, cancelled, body, (head, count))) = found else {
         return Ok(None);
     };
     let summary = summary?;
     let body: rows::ShipmentBody = rows::from_json(&body)?;
 
-    let mut packages = Vec::new();
-    let mut timelines = Vec::new();
-    let mut statement = conn
+    let package_rows: Vec<(i64, String, String)> = conn
         .prepare_cached(
-            "SELECT seq, box_id, body, latest_code, latest_sub_code, latest_at, latest_fingerprint, is_closed, first_event_at,
-                    milestone_count, head_milestone
-             FROM package WHERE shipment_seq = ?1 ORDER BY seq",
+            "SELECT seq, box_id, body FROM package WHERE shipment_seq = ?1 ORDER BY seq",
         )
-        .map_err(unavailable("reading packages"))?;
-    type PackageRow = (
-        i64,
-        String,
-        String,
-        [Option<i64>; 4],
-        bool,
-        Option<i64>,
-        i64,
-        Option<i64>,
-    );
-    let package_rows: Vec<PackageRow> = statement
-        .query_map([summary.seq], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                r.get(10)?,
-            ))
+        .and_then(|mut st| {
+            st.query_map([summary.seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
         })
-        .and_then(|rows| rows.collect())
         .map_err(unavailable("reading packages"))?;
-    for (seq, box_id, body, latest, is_closed, first_event_at, count, head) in package_rows {
+    let mut by_package = timelines(conn, head, count)?;
+    let mut packages = Vec::with_capacity(package_rows.len());
+    let mut timelines = Vec::with_capacity(package_rows.len());
+    for (seq, box_id, body) in package_rows {
         let package_body: rows::PackageBody = rows::from_json(&body)?;
-        let track = PackageTrack {
-            latest: rows::latest(latest[0], latest[1], latest[2], latest[3])?,
-            is_closed,
-            first_event_at: first_event_at.map(rows::timestamp).transpose()?,
-            milestone_count: count as u32,
-        };
-        timelines.push(timeline(conn, head, &track)?);
+        let mut history = by_package.remove(&seq).unwrap_or_default();
+        let mut track = PackageTrack::default();
+        for m in &history {
+            track.apply(LatestMilestone::of(&m.milestone));
+        }
+        history.sort_by_key(|m| (m.milestone.occurred_at, m.milestone.fingerprint()));
+        let closing = track
+            .latest
+            .as_ref()
+            .filter(|_| track.is_closed)
+            .map(|c| (c.occurred_at, c.fingerprint));
+        for m in &mut history {
+            m.after_close =
+                closing.is_some_and(|c| (m.milestone.occurred_at, m.milestone.fingerprint()) > c);
+        }
+        timelines.push(history);
         packages.push(Package {
             box_id: parse_id(box_id, BoxId::parse)?,
             weight_grams: package_body.weight_grams,
@@ -385,67 +376,62 @@ fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
         .collect()
 }
 
-/// Walks a package's milestone chain from its newest milestone back, and returns
-/// the milestones oldest first.
-fn timeline(
+/// A shipment's milestones, by package, read down its chain.
+fn timelines(
     conn: &Connection,
     head: Option<i64>,
-    track: &PackageTrack,
-) -> StoreResult<Vec<StoredMilestone>> {
-    let mut statement = conn
-        .prepare_cached(
-            "SELECT prev_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at, received_at,
-                    carrier, tracking_number, event_id, fingerprint
-             FROM milestone WHERE seq = ?1",
-        )
-        .map_err(unavailable("reading a timeline"))?;
-    let closing = track.latest.as_ref().filter(|_| track.is_closed);
-    let mut out = Vec::new();
-    let mut next = head;
-    // The chain is as long as the package's milestone count; the bound guards
-    // against a damaged file pointing in a circle.
-    let mut steps_left = track.milestone_count as usize + 1;
-    while let Some(seq) = next {
-        if steps_left == 0 {
-            return Err(StoreError::Corrupt(format!(
-                "milestone chain through {seq} is longer than its count"
-            )));
-        }
-        steps_left -= 1;
-        let row = statement
-            .query_row([seq], |r| {
-                Ok((
-                    r.get::<_, Option<i64>>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Option<i64>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    [
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                    ],
-                    [r.get::<_, i64>(8)?, r.get::<_, i64>(9)?],
-                    r.get::<_, String>(10)?,
-                    r.get::<_, String>(11)?,
-                    r.get::<_, Option<String>>(12)?,
-                    r.get::<_, i64>(13)?,
-                ))
-            })
-            .map_err(unavailable("reading a timeline"))?;
-        let (
-            prev,
-            code,
-            sub,
-            raw_code,
-            description,
-            [city, region, country_code],
-            [occurred, received],
-            carrier,
-            number,
-            event_id,
-            fp,
-        ) = row;
+    count: i64,
+) -> StoreResult<HashMap<i64, Vec<StoredMilestone>>> {
+    type Raw = (
+        i64,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        [Option<String>; 3],
+        [i64; 2],
+        String,
+        String,
+        Option<String>,
+    );
+    let raw: Vec<Raw> = rows::walk_chain(
+        conn,
+        head,
+        count,
+        "package_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at, received_at,
+         carrier, tracking_number, event_id",
+        |r| {
+            Ok((
+                r.get(0)?,
+                (
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    [r.get(6)?, r.get(7)?, r.get(8)?],
+                    [r.get(9)?, r.get(10)?],
+                    r.get(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                ),
+            ))
+        },
+    )?;
+    let mut out: HashMap<i64, Vec<StoredMilestone>> = HashMap::new();
+    for (
+        package_seq,
+        code,
+        sub,
+        raw_code,
+        description,
+        [city, region, country_code],
+        [occurred, received],
+        carrier,
+        number,
+        event_id,
+    ) in raw
+    {
         let milestone = Milestone {
             code: rows::code(code)?,
             sub_code: rows::sub_code(sub)?,
@@ -459,18 +445,14 @@ fn timeline(
             occurred_at: rows::timestamp(occurred)?,
             event_id,
         };
-        let after_close = closing
-            .is_some_and(|c| (milestone.occurred_at, fp as u64) > (c.occurred_at, c.fingerprint.0));
-        out.push(StoredMilestone {
+        out.entry(package_seq).or_default().push(StoredMilestone {
             milestone,
             carrier: parse_id(carrier, CarrierCode::parse)?,
             tracking_number: parse_id(number, TrackingNumber::parse)?,
             received_at: rows::timestamp(received)?,
-            after_close,
+            after_close: false,
         });
-        next = prev;
     }
-    out.sort_by_key(|m| (m.milestone.occurred_at, m.milestone.fingerprint()));
     Ok(out)
 }
 

@@ -102,15 +102,36 @@ pub(crate) fn window(
     }
 }
 
-/// Packs fingerprints as little-endian u64s.
-pub(crate) fn pack_fingerprints(fingerprints: &[u64]) -> Vec<u8> {
-    fingerprints.iter().flat_map(|f| f.to_le_bytes()).collect()
-}
-
-pub(crate) fn unpack_fingerprints(blob: &[u8]) -> Vec<u64> {
-    blob.chunks_exact(8)
-        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
-        .collect()
+/// Walks a shipment's milestone chain from `head` back to its first milestone,
+/// mapping each row with `map`, whose first value must be the row's `prev_seq`.
+/// `count` is the shipment's milestone count: the walk is bounded by it, so a
+/// damaged file that loops is reported instead of followed for ever.
+pub(crate) fn walk_chain<T>(
+    conn: &rusqlite::Connection,
+    head: Option<i64>,
+    count: i64,
+    columns: &str,
+    map: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<(Option<i64>, T)>,
+) -> StoreResult<Vec<T>> {
+    let sql = format!("SELECT prev_seq, {columns} FROM milestone WHERE seq = ?1");
+    let mut statement = conn
+        .prepare_cached(&sql)
+        .map_err(unavailable("reading a milestone chain"))?;
+    let mut out = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    let mut next = head;
+    while let Some(seq) = next {
+        if out.len() as i64 > count {
+            return Err(StoreError::Corrupt(format!(
+                "the milestone chain through {seq} is longer than its count {count}"
+            )));
+        }
+        let (prev, item) = statement
+            .query_row([seq], &map)
+            .map_err(unavailable("reading a milestone chain"))?;
+        out.push(item);
+        next = prev;
+    }
+    Ok(out)
 }
 
 /// Maps a driver error to the store's vocabulary.

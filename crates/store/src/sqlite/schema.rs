@@ -3,11 +3,12 @@
 //!
 //! The milestone table is an append-only log with no secondary index: every index
 //! on a random key (package, fingerprint) turns one appended row into a random
-//! page write, which costs several times the insert itself. Dedup and the
-//! timeline are served instead by the package row, which holds the package's
-//! fingerprints and the sequence number of its newest milestone; each milestone
-//! row points at the previous one of its package (`prev_seq`), so a timeline is a
-//! walk down that chain.
+//! page write, which costs several times the insert itself. Instead each
+//! milestone row points at the previous milestone of its shipment (`prev_seq`)
+//! and the shipment row holds the newest (`head_milestone`), so a shipment's
+//! history is a walk down that chain. Packages' tracking state and dedup
+//! fingerprints are folded from the chain when a shipment is loaded; per batch
+//! only the shipment rows, which the listing needs anyway, are rewritten.
 
 use rusqlite::Connection;
 
@@ -63,6 +64,8 @@ CREATE TABLE shipment (
     box_count INTEGER NOT NULL,
     units_expected INTEGER NOT NULL,
     units_received INTEGER NOT NULL,
+    head_milestone INTEGER,
+    milestone_count INTEGER NOT NULL DEFAULT 0,
     updated_at INTEGER NOT NULL
 );
 CREATE INDEX shipment_by_seller ON shipment (seller_id, updated_at DESC, seq DESC);
@@ -74,17 +77,7 @@ CREATE TABLE package (
     seq INTEGER PRIMARY KEY,
     shipment_seq INTEGER NOT NULL REFERENCES shipment (seq),
     box_id TEXT NOT NULL UNIQUE,
-    body TEXT NOT NULL,
-    -- projection
-    latest_code INTEGER,
-    latest_sub_code INTEGER,
-    latest_at INTEGER,
-    latest_fingerprint INTEGER,
-    is_closed INTEGER NOT NULL DEFAULT 0,
-    first_event_at INTEGER,
-    milestone_count INTEGER NOT NULL DEFAULT 0,
-    head_milestone INTEGER,
-    fingerprints BLOB NOT NULL DEFAULT x''
+    body TEXT NOT NULL
 );
 CREATE INDEX package_by_shipment ON package (shipment_seq);
 

@@ -3,9 +3,10 @@
 //! flight are grouped into the next transaction (group commit), each inside its
 //! own savepoint, and each caller hears back only after the commit.
 //!
-//! The writer keeps a cache of the projection it maintains (packages with their
-//! fingerprints and tracking state, shipments with their packages, tracking
-//! numbers with the packages they name). Every write goes through this thread, so
+//! The writer keeps a cache of the projection it maintains (shipments with the
+//! head of their milestone chain and their packages, packages with their tracking
+//! state and fingerprints folded from the chain, tracking numbers with the
+//! packages they name). Every write goes through this thread, so
 //! the cache is never stale; after any failed job it is dropped and reloaded on
 //! demand.
 
@@ -38,11 +39,9 @@ pub(crate) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 pub(crate) struct PackageEntry {
     pub shipment_seq: i64,
     pub track: PackageTrack,
-    pub head: Option<i64>,
     pub fingerprints: Vec<u64>,
     pub has_tracking: bool,
     pub box_id: String,
-    pub is_dirty: bool,
 }
 
 pub(crate) struct ShipmentEntry {
@@ -51,6 +50,9 @@ pub(crate) struct ShipmentEntry {
     pub packages: Vec<i64>,
     pub facts: ShipmentFacts,
     pub carriers: Vec<String>,
+    /// The newest milestone of the shipment: where its chain starts.
+    pub head: Option<i64>,
+    pub milestone_count: i64,
     pub is_dirty: bool,
 }
 
@@ -60,7 +62,6 @@ pub(crate) struct Cache {
     pub shipments: HashMap<i64, ShipmentEntry>,
     /// (carrier, tracking number) → packages.
     pub numbers: HashMap<(String, String), Vec<i64>>,
-    pub dirty_packages: Vec<i64>,
     pub dirty_shipments: Vec<i64>,
 }
 
@@ -116,72 +117,106 @@ impl Writer {
         }
     }
 
-    /// Loads a shipment and its packages into the cache, by internal sequence.
+    /// Loads a shipment and its packages into the cache, by internal sequence,
+    /// folding each package's tracking state from the shipment's milestone chain.
     fn load_shipment(&mut self, seq: i64) -> StoreResult<()> {
         if self.cache.shipments.contains_key(&seq) {
             return Ok(());
         }
-        let (selected, mode, cancelled, expected, received, carriers): (Option<String>, i64, bool, u32, u32, String) = self
+        type ShipmentRow = (
+            Option<String>,
+            i64,
+            bool,
+            u32,
+            u32,
+            String,
+            Option<i64>,
+            i64,
+        );
+        let row: ShipmentRow = self
             .conn
             .prepare_cached(
-                "SELECT selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers FROM shipment WHERE seq = ?1",
+                "SELECT selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers,
+                        head_milestone, milestone_count
+                 FROM shipment WHERE seq = ?1",
             )
-            .and_then(|mut s| s.query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))))
+            .and_then(|mut s| {
+                s.query_row([seq], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                })
+            })
             .map_err(unavailable("loading a shipment"))?;
-        let mut statement = self
+        let (selected, mode, cancelled, expected, received, carriers, head, milestone_count) = row;
+        let packages: Vec<(i64, String, bool)> = self
             .conn
             .prepare_cached(
-                "SELECT seq, box_id, latest_code, latest_sub_code, latest_at, latest_fingerprint, is_closed, first_event_at,
-                        milestone_count, head_milestone, fingerprints,
-                        EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
+                "SELECT seq, box_id, EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
                  FROM package WHERE shipment_seq = ?1 ORDER BY seq",
             )
+            .and_then(|mut s| {
+                s.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
             .map_err(unavailable("loading packages"))?;
-        let mut packages = Vec::new();
-        let mut rows = statement
-            .query([seq])
-            .map_err(unavailable("loading packages"))?;
-        while let Some(r) = rows.next().map_err(unavailable("loading packages"))? {
-            let package_seq: i64 = r.get(0).map_err(unavailable("reading a package"))?;
-            let get = |i| {
-                r.get::<_, Option<i64>>(i)
-                    .map_err(unavailable("reading a package"))
-            };
-            let track = PackageTrack {
-                latest: rows::latest(get(2)?, get(3)?, get(4)?, get(5)?)?,
-                is_closed: get(6)?.unwrap_or(0) != 0,
-                first_event_at: get(7)?.map(rows::timestamp).transpose()?,
-                milestone_count: get(8)?.unwrap_or(0) as u32,
-            };
-            let blob: Vec<u8> = r.get(10).map_err(unavailable("reading a package"))?;
-            packages.push(package_seq);
+        for (package_seq, box_id, has_tracking) in &packages {
             self.cache.packages.insert(
-                package_seq,
+                *package_seq,
                 PackageEntry {
                     shipment_seq: seq,
-                    track,
-                    head: get(9)?,
-                    fingerprints: rows::unpack_fingerprints(&blob),
-                    has_tracking: r.get(11).map_err(unavailable("reading a package"))?,
-                    box_id: r.get(1).map_err(unavailable("reading a package"))?,
-                    is_dirty: false,
+                    track: PackageTrack::default(),
+                    fingerprints: Vec::new(),
+                    has_tracking: *has_tracking,
+                    box_id: box_id.clone(),
                 },
             );
         }
-        drop(rows);
-        drop(statement);
+        let history = rows::walk_chain(
+            &self.conn,
+            head,
+            milestone_count,
+            "package_seq, code, sub_code, occurred_at, fingerprint",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    (
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<i64>>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ),
+                ))
+            },
+        )?;
+        for (package_seq, code, sub, occurred, fingerprint) in history {
+            let milestone = LatestMilestone {
+                code: rows::code(code)?,
+                sub_code: rows::sub_code(sub)?,
+                occurred_at: rows::timestamp(occurred)?,
+                fingerprint: tracklane_core::Fingerprint(fingerprint as u64),
+            };
+            let Some(entry) = self.cache.packages.get_mut(&package_seq) else {
+                return Err(StoreError::Corrupt(format!(
+                    "milestone of package {package_seq} in the chain of shipment {seq}"
+                )));
+            };
+            entry.fingerprints.push(fingerprint as u64);
+            entry.track.apply(milestone);
+        }
         self.cache.shipments.insert(
             seq,
             ShipmentEntry {
                 selected_carrier: selected,
                 shipping_mode: rows::coded(mode, ShippingMode::from_number, "shipping mode")?,
-                packages,
+                packages: packages.into_iter().map(|(p, _, _)| p).collect(),
                 facts: ShipmentFacts {
                     is_cancelled: cancelled,
                     units_expected: expected,
                     units_received: received,
                 },
                 carriers: carriers.split_whitespace().map(str::to_owned).collect(),
+                head,
+                milestone_count,
                 is_dirty: false,
             },
         );
@@ -218,11 +253,7 @@ impl Writer {
     }
 
     fn mark_package(&mut self, package_seq: i64) {
-        if let Some(entry) = self.cache.packages.get_mut(&package_seq) {
-            if !entry.is_dirty {
-                entry.is_dirty = true;
-                self.cache.dirty_packages.push(package_seq);
-            }
+        if let Some(entry) = self.cache.packages.get(&package_seq) {
             let shipment_seq = entry.shipment_seq;
             self.mark_shipment(shipment_seq);
         }
@@ -471,7 +502,8 @@ impl Writer {
                 if entry.fingerprints.contains(&fingerprint.0) {
                     continue;
                 }
-                let prev = entry.head;
+                let shipment_seq = entry.shipment_seq;
+                let prev = self.cache.shipments.get(&shipment_seq).and_then(|e| e.head);
                 self.conn
                     .prepare_cached(
                         "INSERT INTO milestone (package_seq, prev_seq, code, sub_code, raw_code, description, city, region,
@@ -500,9 +532,12 @@ impl Writer {
                     .map_err(unavailable("appending a milestone"))?;
                 let seq = self.conn.last_insert_rowid();
                 if let Some(entry) = self.cache.packages.get_mut(&package_seq) {
-                    entry.head = Some(seq);
                     entry.fingerprints.push(fingerprint.0);
                     entry.track.apply(LatestMilestone::of(m));
+                }
+                if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
+                    entry.head = Some(seq);
+                    entry.milestone_count += 1;
                 }
                 self.mark_package(package_seq);
                 is_new = true;
@@ -589,46 +624,14 @@ impl Writer {
         Ok(outcomes)
     }
 
-    /// Writes the projection of every package and shipment the job changed.
+    /// Writes the projection of every shipment the job changed.
     fn flush(&mut self, now_us: i64) -> StoreResult<()> {
-        let dirty_packages = std::mem::take(&mut self.cache.dirty_packages);
-        {
-            let mut update = self
-                .conn
-                .prepare_cached(
-                    "UPDATE package SET latest_code = ?2, latest_sub_code = ?3, latest_at = ?4, latest_fingerprint = ?5,
-                         is_closed = ?6, first_event_at = ?7, milestone_count = ?8, head_milestone = ?9, fingerprints = ?10
-                     WHERE seq = ?1",
-                )
-                .map_err(unavailable("updating packages"))?;
-            for seq in dirty_packages {
-                let Some(p) = self.cache.packages.get_mut(&seq) else {
-                    continue;
-                };
-                p.is_dirty = false;
-                let latest = p.track.latest.as_ref();
-                update
-                    .execute(params![
-                        seq,
-                        latest.map(|l| l.code.number()),
-                        latest.and_then(|l| l.sub_code.map(|s| s.number())),
-                        latest.map(|l| l.occurred_at.as_microsecond()),
-                        latest.map(|l| l.fingerprint.0 as i64),
-                        p.track.is_closed,
-                        p.track.first_event_at.map(|t| t.as_microsecond()),
-                        p.track.milestone_count,
-                        p.head,
-                        rows::pack_fingerprints(&p.fingerprints),
-                    ])
-                    .map_err(unavailable("updating packages"))?;
-            }
-        }
         let dirty_shipments = std::mem::take(&mut self.cache.dirty_shipments);
         let mut update = self
             .conn
             .prepare_cached(
                 "UPDATE shipment SET status = ?2, latest_code = ?3, latest_sub_code = ?4, latest_at = ?5, latest_fingerprint = ?6,
-                     missing_tracking = ?7, carriers = ?8, updated_at = ?9
+                     missing_tracking = ?7, carriers = ?8, head_milestone = ?9, milestone_count = ?10, updated_at = ?11
                  WHERE seq = ?1",
             )
             .map_err(unavailable("updating shipments"))?;
@@ -661,6 +664,8 @@ impl Writer {
                     latest.map(|l| l.fingerprint.0 as i64),
                     missing,
                     s.carriers.join(" "),
+                    s.head,
+                    s.milestone_count,
                     now_us,
                 ])
                 .map_err(unavailable("updating shipments"))?;
