@@ -70,8 +70,9 @@ CREATE TABLE shipment (
 );
 CREATE INDEX shipment_by_seller ON shipment (seller_id, updated_at DESC, seq DESC);
 CREATE INDEX shipment_missing_tracking ON shipment (seller_id, updated_at DESC, seq DESC) WHERE missing_tracking = 1;
-CREATE INDEX shipment_by_status ON shipment (seller_id, status, updated_at DESC, seq DESC);
-CREATE INDEX shipment_by_update ON shipment (updated_at DESC, seq DESC);
+-- Every index holding updated_at moves on every projection update, so there
+-- are only these two: status, warehouse and carrier filters walk a seller's
+-- index, and the operator's all-sellers listing sorts.
 
 CREATE TABLE package (
     seq INTEGER PRIMARY KEY,
@@ -137,7 +138,8 @@ PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = OFF;
 PRAGMA busy_timeout = 5000;
-PRAGMA cache_size = -131072;
+PRAGMA cache_size = -524288;
+PRAGMA mmap_size = 4294967296;
 PRAGMA temp_store = MEMORY;
 ";
 
