@@ -163,17 +163,7 @@ fn bench_carrier() -> Carrier {
 /// # Errors
 /// When a part cannot start, or the hub does not accept every milestone.
 pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<IngestReport> {
-    let dir = tempfile_dir()?;
-    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(
-        &dir.join("bench.db"),
-    )?);
-    let carrier = bench_carrier();
-    let seller = Seller {
-        id: SellerId::parse("A2BENCHSELLER").expect("a valid id"),
-        name: "Bench".into(),
-    };
-    store.put_carrier(carrier.clone()).await?;
-    store.put_seller(seller.clone()).await?;
+    let (dir, store, carrier, seller) = bench_store().await?;
     let key = keys::issue(
         store.as_ref(),
         Principal::Carrier(carrier.code.clone()),
@@ -367,17 +357,7 @@ pub struct ListReport {
 /// # Errors
 /// When a part cannot start.
 pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<ListReport> {
-    let dir = tempfile_dir()?;
-    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(
-        &dir.join("list.db"),
-    )?);
-    let carrier = bench_carrier();
-    let seller = Seller {
-        id: SellerId::parse("A2BENCHSELLER").expect("a valid id"),
-        name: "Bench".into(),
-    };
-    store.put_carrier(carrier.clone()).await?;
-    store.put_seller(seller.clone()).await?;
+    let (dir, store, carrier, seller) = bench_store().await?;
     let key = keys::issue(
         store.as_ref(),
         Principal::Seller(seller.id.clone()),
@@ -501,6 +481,27 @@ fn shuffle(items: &mut [usize], seed: u64) {
         state ^= state << 17;
         items.swap(i, (state % (i as u64 + 1)) as usize);
     }
+}
+
+/// A fresh store in a temporary folder with the bench carrier and seller.
+async fn bench_store() -> anyhow::Result<(
+    std::path::PathBuf,
+    Arc<tracklane_store::sqlite::SqliteStore>,
+    Carrier,
+    Seller,
+)> {
+    let dir = tempfile_dir()?;
+    let store = Arc::new(tracklane_store::sqlite::SqliteStore::open(
+        &dir.join("bench.db"),
+    )?);
+    let carrier = bench_carrier();
+    let seller = Seller {
+        id: SellerId::parse("A2BENCHSELLER").expect("a valid id"),
+        name: "Bench".into(),
+    };
+    store.put_carrier(carrier.clone()).await?;
+    store.put_seller(seller.clone()).await?;
+    Ok((dir, store, carrier, seller))
 }
 
 fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {

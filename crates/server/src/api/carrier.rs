@@ -12,9 +12,9 @@ use tracklane_core::{
     Capability, CarrierCode, DeliveryWindow, LegMode, TrackingSource, WindowSource,
 };
 use tracklane_ingest::TrackingItem;
-use tracklane_store::{Principal, ShipmentKey, WindowChangeRequest};
+use tracklane_store::{Principal, ShipmentKey};
 
-use super::{BATCH_STATUS, ItemResultView, json_body, role_error, visible_shipment};
+use super::{BATCH_STATUS, ItemResultView, json_body, role_error, set_window, visible_shipment};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
@@ -231,23 +231,19 @@ pub(crate) async fn put_delivery_window(
             "您的承运商账户未开通 DW Automation（送达时段自动更新）：请联系平台运营方开通",
         ));
     }
-    let change = state
-        .store
-        .set_delivery_window(
-            &ShipmentKey::new(detail.shipment.id.as_str()),
-            WindowChangeRequest {
-                window,
-                source: WindowSource::Carrier,
-                actor: format!("carrier:{carrier_code}"),
-                reason: if input.reason.is_empty() {
-                    "carrier update".into()
-                } else {
-                    input.reason
-                },
-                now: state.clock.now(),
-            },
-        )
-        .await
-        .map_err(|e| ApiError::store(lang, e))?;
-    Ok(Json(change).into_response())
+    let reason = if input.reason.is_empty() {
+        "carrier update".into()
+    } else {
+        input.reason
+    };
+    set_window(
+        &state,
+        &detail,
+        window,
+        WindowSource::Carrier,
+        format!("carrier:{carrier_code}"),
+        reason,
+        lang,
+    )
+    .await
 }

@@ -85,3 +85,32 @@ fn zh_role(role: &str) -> &'static str {
 /// Status 200 for a batch with item results, whatever was rejected: per-item
 /// rejections are data, not a failed request.
 pub(crate) const BATCH_STATUS: StatusCode = StatusCode::OK;
+
+/// Sets a shipment's delivery window for `actor` with an audit entry, and renders
+/// the change.
+pub(crate) async fn set_window(
+    state: &AppState,
+    detail: &ShipmentDetail,
+    window: tracklane_core::DeliveryWindow,
+    source: tracklane_core::WindowSource,
+    actor: String,
+    reason: String,
+    lang: Lang,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let change = state
+        .store
+        .set_delivery_window(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            tracklane_store::WindowChangeRequest {
+                window,
+                source,
+                actor,
+                reason,
+                now: state.clock.now(),
+            },
+        )
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    Ok(axum::Json(change).into_response())
+}

@@ -12,14 +12,12 @@ use tracklane_core::{
     Item, Marketplace, Package, PackageTrack, Problem, Shipment, ShipmentId, ShipmentKind,
     ShipmentStatus, ShippingMode, TrackingSource, WarehouseCode, WindowSource,
 };
-use tracklane_store::{
-    Cursor, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery, WindowChangeRequest,
-};
+use tracklane_store::{Cursor, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery};
 
 use super::carrier::{TrackingResultView, TrackingUpload, WindowInput};
 use super::{
     BATCH_STATUS, DetailView, ItemResultView, PageView, SummaryView, WindowView, json_body,
-    role_error, visible_shipment,
+    role_error, set_window, visible_shipment,
 };
 use crate::AppState;
 use crate::auth::Caller;
@@ -495,25 +493,21 @@ pub(crate) async fn put_delivery_window(
     let window = DeliveryWindow::new(input.start_date, input.end_date)
         .map_err(|p| ApiError::bad_request(lang, p))?;
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
-    let change = state
-        .store
-        .set_delivery_window(
-            &ShipmentKey::new(detail.shipment.id.as_str()),
-            WindowChangeRequest {
-                window,
-                source: WindowSource::Seller,
-                actor: format!("seller:{seller}"),
-                reason: if input.reason.is_empty() {
-                    "set by hand".into()
-                } else {
-                    input.reason
-                },
-                now: state.clock.now(),
-            },
-        )
-        .await
-        .map_err(|e| ApiError::store(lang, e))?;
-    Ok(Json(change).into_response())
+    let reason = if input.reason.is_empty() {
+        "set by hand".into()
+    } else {
+        input.reason
+    };
+    set_window(
+        &state,
+        &detail,
+        window,
+        WindowSource::Seller,
+        format!("seller:{seller}"),
+        reason,
+        lang,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
