@@ -267,12 +267,13 @@ pub(crate) async fn get_shipment_tracking(
 /// Loads the shipment of an SP-API path, checking that the plan id matches.
 async fn plan_shipment(
     state: &AppState,
-    caller: &Caller,
+    caller: Result<Caller, ApiError>,
     plan_id: &str,
     shipment_id: &str,
     lang: Lang,
-) -> Result<ShipmentDetail, Response> {
-    let detail = visible_shipment(state, caller, shipment_id, lang)
+) -> Result<(Caller, ShipmentDetail), Response> {
+    let caller = caller.map_err(sp_from)?;
+    let detail = visible_shipment(state, &caller, shipment_id, lang)
         .await
         .map_err(sp_from)?;
     if detail.shipment.inbound_plan_id.as_str() != plan_id {
@@ -283,7 +284,7 @@ async fn plan_shipment(
             "inboundPlanId",
         ));
     }
-    Ok(detail)
+    Ok((caller, detail))
 }
 
 fn sp_address(a: &tracklane_core::Address) -> Value {
@@ -387,13 +388,10 @@ pub(crate) async fn get_shipment(
     caller: Result<Caller, ApiError>,
     Path((plan_id, shipment_id)): Path<(String, String)>,
 ) -> Response {
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => return sp_from(e),
-    };
-    let detail = match plan_shipment(&state, &caller, &plan_id, &shipment_id, lang).await {
-        Ok(d) => d,
-        Err(r) => return r,
+    let (_caller, detail) = match plan_shipment(&state, caller, &plan_id, &shipment_id, lang).await
+    {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let warehouses = state.store.warehouses().await.unwrap_or_default();
     let warehouse = warehouses
@@ -452,17 +450,13 @@ pub(crate) async fn update_tracking_details(
     Path((plan_id, shipment_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => return sp_from(e),
+    let (caller, detail) = match plan_shipment(&state, caller, &plan_id, &shipment_id, lang).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let request: UpdateTrackingRequest = match crate::api::json_body(&body, lang) {
         Ok(r) => r,
         Err(e) => return sp_from(e),
-    };
-    let detail = match plan_shipment(&state, &caller, &plan_id, &shipment_id, lang).await {
-        Ok(d) => d,
-        Err(r) => return r,
     };
     let Some(details) = request.tracking_details else {
         return sp_error(
@@ -571,13 +565,10 @@ pub(crate) async fn list_delivery_window_options(
     caller: Result<Caller, ApiError>,
     Path((plan_id, shipment_id)): Path<(String, String)>,
 ) -> Response {
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => return sp_from(e),
-    };
-    let detail = match plan_shipment(&state, &caller, &plan_id, &shipment_id, lang).await {
-        Ok(d) => d,
-        Err(r) => return r,
+    let (_caller, detail) = match plan_shipment(&state, caller, &plan_id, &shipment_id, lang).await
+    {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let now = state.clock.now();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();

@@ -12,9 +12,12 @@ use tracklane_core::{
     Capability, CarrierCode, DeliveryWindow, LegMode, TrackingSource, WindowSource,
 };
 use tracklane_ingest::TrackingItem;
-use tracklane_store::{Principal, ShipmentKey};
+use tracklane_store::Principal;
 
-use super::{BATCH_STATUS, ItemResultView, json_body, role_error, set_window, visible_shipment};
+use super::{
+    BATCH_STATUS, ItemResultView, json_body, role_error, set_window, upload_tracking,
+    visible_shipment,
+};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
@@ -158,28 +161,15 @@ pub(crate) async fn put_tracking(
     let carrier = carrier_of(&caller, lang)?;
     let upload: TrackingUpload = json_body(&body, lang)?;
     let items = upload.items(&carrier);
-    let outcomes = tracklane_ingest::assign_tracking(
-        state.store.as_ref(),
-        &caller.0,
-        &ShipmentKey::new(&shipment_id),
+    upload_tracking(
+        &state,
+        &caller,
+        &shipment_id,
         items,
         TrackingSource::Carrier,
-        state.clock.now(),
+        lang,
     )
     .await
-    .map_err(|e| match e {
-        tracklane_ingest::IngestError::Store(tracklane_store::StoreError::NotFound { .. }) => {
-            ApiError::shipment_not_found(lang, &shipment_id)
-        }
-        other => ApiError::ingest(lang, other),
-    })?;
-    let view = TrackingResultView {
-        items: outcomes
-            .iter()
-            .map(|o| ItemResultView::of(o, lang))
-            .collect(),
-    };
-    Ok((BATCH_STATUS, Json(view)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -114,3 +114,38 @@ pub(crate) async fn set_window(
         .map_err(|e| ApiError::store(lang, e))?;
     Ok(axum::Json(change).into_response())
 }
+
+/// Validates and attaches tracking numbers for `caller`, and renders each item's
+/// result. A shipment the caller cannot see is a 404 naming `shipment_id`.
+pub(crate) async fn upload_tracking(
+    state: &AppState,
+    caller: &Caller,
+    shipment_id: &str,
+    items: Vec<tracklane_ingest::TrackingItem>,
+    source: tracklane_core::TrackingSource,
+    lang: Lang,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let outcomes = tracklane_ingest::assign_tracking(
+        state.store.as_ref(),
+        &caller.0,
+        &ShipmentKey::new(shipment_id),
+        items,
+        source,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| match e {
+        tracklane_ingest::IngestError::Store(tracklane_store::StoreError::NotFound { .. }) => {
+            ApiError::shipment_not_found(lang, shipment_id)
+        }
+        other => ApiError::ingest(lang, other),
+    })?;
+    let view = carrier::TrackingResultView {
+        items: outcomes
+            .iter()
+            .map(|o| ItemResultView::of(o, lang))
+            .collect(),
+    };
+    Ok((BATCH_STATUS, axum::Json(view)).into_response())
+}

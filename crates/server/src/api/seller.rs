@@ -14,10 +14,10 @@ use tracklane_core::{
 };
 use tracklane_store::{Cursor, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery};
 
-use super::carrier::{TrackingResultView, TrackingUpload, WindowInput};
+use super::carrier::{TrackingUpload, WindowInput};
 use super::{
-    BATCH_STATUS, DetailView, ItemResultView, PageView, SummaryView, WindowView, json_body,
-    role_error, set_window, visible_shipment,
+    DetailView, PageView, SummaryView, WindowView, json_body, role_error, set_window,
+    upload_tracking, visible_shipment,
 };
 use crate::AppState;
 use crate::auth::Caller;
@@ -455,23 +455,15 @@ pub(crate) async fn put_tracking(
         ));
     };
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
-    let outcomes = tracklane_ingest::assign_tracking(
-        state.store.as_ref(),
-        &caller.0,
-        &ShipmentKey::new(detail.shipment.id.as_str()),
+    upload_tracking(
+        &state,
+        &caller,
+        detail.shipment.id.as_str(),
         upload.items(&carrier),
         TrackingSource::Seller,
-        state.clock.now(),
+        lang,
     )
     .await
-    .map_err(|e| ApiError::ingest(lang, e))?;
-    let view = TrackingResultView {
-        items: outcomes
-            .iter()
-            .map(|o| ItemResultView::of(o, lang))
-            .collect(),
-    };
-    Ok((BATCH_STATUS, Json(view)).into_response())
 }
 
 /// `PUT /api/v1/shipments/{shipmentId}/delivery-window`

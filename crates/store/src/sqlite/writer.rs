@@ -61,7 +61,9 @@ pub(crate) struct Cache {
     pub packages: HashMap<i64, PackageEntry>,
     pub shipments: HashMap<i64, ShipmentEntry>,
     /// (carrier, tracking number) → packages.
-    pub numbers: HashMap<(String, String), Vec<i64>>,
+    /// carrier → tracking number → packages. Nested so that a lookup by `&str`
+    /// allocates nothing: this is on every milestone's path.
+    pub numbers: HashMap<String, HashMap<String, Vec<i64>>>,
     pub dirty_shipments: Vec<i64>,
 }
 
@@ -233,8 +235,7 @@ impl Writer {
 
     /// Packages carrying `number` for `carrier`, from the cache or the leg table.
     fn packages_for(&mut self, carrier: &str, number: &str) -> StoreResult<Vec<i64>> {
-        let key = (carrier.to_owned(), number.to_owned());
-        if let Some(found) = self.cache.numbers.get(&key) {
+        if let Some(found) = self.cache.numbers.get(carrier).and_then(|n| n.get(number)) {
             return Ok(found.clone());
         }
         let found: Vec<(i64, i64)> = self
@@ -247,7 +248,11 @@ impl Writer {
         }
         let packages: Vec<i64> = found.into_iter().map(|(p, _)| p).collect();
         if !packages.is_empty() {
-            self.cache.numbers.insert(key, packages.clone());
+            self.cache
+                .numbers
+                .entry(carrier.to_owned())
+                .or_default()
+                .insert(number.to_owned(), packages.clone());
         }
         Ok(packages)
     }
@@ -380,22 +385,18 @@ impl Writer {
             entry.carriers.push(carrier.to_owned());
         }
         self.mark_shipment(shipment_seq);
-        self.cache
+        let known = self
+            .cache
             .numbers
-            .insert((carrier.to_owned(), number.to_owned()), {
-                let mut all = self
-                    .cache
-                    .numbers
-                    .get(&(carrier.to_owned(), number.to_owned()))
-                    .cloned()
-                    .unwrap_or_default();
-                for p in &targets {
-                    if !all.contains(p) {
-                        all.push(*p);
-                    }
-                }
-                all
-            });
+            .entry(carrier.to_owned())
+            .or_default()
+            .entry(number.to_owned())
+            .or_default();
+        for p in &targets {
+            if !known.contains(p) {
+                known.push(*p);
+            }
+        }
         Ok(Ok((targets, detected)))
     }
 
