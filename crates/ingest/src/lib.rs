@@ -10,11 +10,12 @@
 pub mod milestones;
 pub mod tracking;
 
-use tracklane_core::Problem;
-use tracklane_store::StoreError;
+use tracklane_core::{Capability, CarrierCode, Problem};
+use tracklane_store::{Store, StoreError};
 
 pub use milestones::{BATCH_SIZE_MAX, BatchReport, Rejection, push_milestones};
 pub use tracking::{TrackingItem, assign_tracking, tracking_number};
+
 
 /// Why a whole request was refused (as opposed to one item of it).
 #[derive(Debug, thiserror::Error)]
@@ -30,9 +31,44 @@ pub enum IngestError {
         /// Items allowed.
         max: usize,
     },
+    /// The carrier account lacks the capability the request needs.
+    #[error("carrier {carrier} does not have the {} capability", .capability.as_str())]
+    CapabilityMissing {
+        /// The carrier sending.
+        carrier: CarrierCode,
+        /// What it would need.
+        capability: Capability,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Refuses a carrier that lacks `capability`. Tracking IDs and milestones are
+/// taken from carriers with `ship_track` only: that is what makes a number
+/// carrier-sourced, and carrier-sourced numbers are exempt from the seller's
+/// inbound defects, so an account without it must not earn the exemption.
+///
+/// # Errors
+/// [`IngestError::CapabilityMissing`], also when the carrier is not on the hub;
+/// [`IngestError::Store`] when the carriers cannot be read.
+pub async fn require_capability(
+    store: &dyn Store,
+    carrier: &CarrierCode,
+    capability: Capability,
+) -> Result<(), IngestError> {
+    let carriers = store.carriers().await?;
+    if carriers
+        .iter()
+        .any(|c| &c.code == carrier && c.has(capability))
+    {
+        Ok(())
+    } else {
+        Err(IngestError::CapabilityMissing {
+            carrier: carrier.clone(),
+            capability,
+        })
+    }
 }
 
 impl IngestError {
@@ -47,6 +83,22 @@ impl IngestError {
                     "a batch holds at most {max} items and this one has {got}: split it into batches of {max} or fewer"
                 ),
                 format!("每批最多 {max} 条，此批有 {got} 条：请拆分为每批不超过 {max} 条"),
+            ),
+            IngestError::CapabilityMissing {
+                carrier,
+                capability,
+            } => Problem::new(
+                "carrier.capability_missing",
+                "",
+                format!(
+                    "carrier account {carrier} does not have the {} capability ({}): ask the hub operator to enable it",
+                    capability.as_str(),
+                    capability.description()
+                ),
+                format!(
+                    "承运商账户 {carrier} 未开通 {} 功能：请联系平台运营方开通",
+                    capability.as_str()
+                ),
             ),
             IngestError::Store(StoreError::NotFound { what, key }) => Problem::new(
                 "not_found",

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use tracklane_core::{BoxId, CarrierCode, Location, Milestone, MilestoneCode, Problem, SubCode};
+use tracklane_core::{BoxId, Capability, CarrierCode, Location, Milestone, MilestoneCode, Problem, SubCode};
 use tracklane_store::{ItemOutcome, MilestoneDraft, ShipmentKey, Store};
 
 use crate::{IngestError, missing, parse_problem, tracking_number};
@@ -106,13 +106,15 @@ pub struct Rejection {
 /// # Errors
 /// [`IngestError::Body`] when the body is not a JSON object with a `milestones`
 /// array, [`IngestError::TooLarge`] over [`BATCH_SIZE_MAX`] items, and
-/// [`IngestError::Store`] when the store fails (nothing is then stored).
+/// [`IngestError::Store`] when the store fails (nothing is then stored),
+/// [`IngestError::CapabilityMissing`] for a carrier without `ship_track`.
 pub async fn push_milestones(
     store: &dyn Store,
     carrier: &CarrierCode,
     body: &[u8],
     now: Timestamp,
 ) -> Result<BatchReport, IngestError> {
+    crate::require_capability(store, carrier, Capability::ShipTrack).await?;
     let (drafts, mut report) = parse_batch(body, Some(carrier.as_str()), now)?;
     if !drafts.is_empty() {
         for outcome in store.append_milestones(carrier, drafts, now).await? {

@@ -3,7 +3,7 @@
 //! [`tracking_number`], and tracking uploads through [`assign_tracking`].
 
 use jiff::Timestamp;
-use tracklane_core::{BoxId, CarrierCode, LegMode, Problem, TrackingNumber, TrackingSource};
+use tracklane_core::{BoxId, Capability, CarrierCode, LegMode, Problem, TrackingNumber, TrackingSource};
 use tracklane_ids::{Lang, Reason};
 use tracklane_store::{ItemOutcome, Principal, ShipmentKey, Store, TrackingAssignment};
 
@@ -77,7 +77,8 @@ pub struct TrackingItem {
 ///
 /// # Errors
 /// [`IngestError::Store`] when the shipment does not exist (for this actor) or the
-/// store fails; then nothing was attached.
+/// store fails; [`IngestError::CapabilityMissing`] when a carrier without
+/// `ship_track` uploads: then nothing was attached.
 pub async fn assign_tracking(
     store: &dyn Store,
     actor: &Principal,
@@ -86,6 +87,9 @@ pub async fn assign_tracking(
     source: TrackingSource,
     now: Timestamp,
 ) -> Result<Vec<ItemOutcome>, IngestError> {
+    if let (TrackingSource::Carrier, Principal::Carrier(carrier)) = (source, actor) {
+        crate::require_capability(store, carrier, Capability::ShipTrack).await?;
+    }
     let mut outcomes = Vec::with_capacity(items.len());
     let mut valid = Vec::with_capacity(items.len());
     for (index, item) in items.into_iter().enumerate() {

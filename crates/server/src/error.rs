@@ -165,6 +165,9 @@ impl ApiError {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, error.problem(), lang)
             }
             IngestError::Body(_) => Self::new(StatusCode::BAD_REQUEST, error.problem(), lang),
+            IngestError::CapabilityMissing { .. } => {
+                Self::new(StatusCode::FORBIDDEN, error.problem(), lang)
+            }
         }
     }
 }

@@ -2,7 +2,7 @@
 //! only its own shipments. And FIST's auto-recognition: a carrier the seller did
 //! not select is attached when it pushes for the shipment, and recorded.
 
-use crate::support::{TestHub, UPS, milestone, shipment};
+use crate::support::{TestHub, UPS, carrier, milestone, shipment};
 use serde_json::json;
 
 #[tokio::test]
@@ -159,4 +159,57 @@ async fn only_opted_in_shipments_of_dw_automation_carriers_change_window_by_carr
         "{detail}"
     );
     assert_eq!(detail["deliveryWindow"]["source"], "CARRIER");
+}
+
+/// Carrier-sourced tracking IDs exempt the seller from inbound defects, so only
+/// a carrier with `ship_track` may push them; any other account is refused whole
+/// and nothing it sent is kept.
+#[tokio::test]
+async fn only_ship_track_carriers_push_tracking() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(14, "A1SELLERA", Some("CARRIER_Z"), 1))
+        .await;
+    hub.store()
+        .put_carrier(carrier("CARRIER_Z", &[]))
+        .await
+        .unwrap();
+    let path = format!("/api/v1/carrier/shipments/{}/tracking", s.confirmation_id);
+    let boxes = json!({ "boxes": [{ "boxId": s.packages[0].box_id.as_str(), "trackingNumber": UPS[0] }] });
+    let (status, body) = hub
+        .send(reqwest::Method::PUT, &hub.carrier_z, &path, boxes)
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errors"][0]["code"], "carrier.capability_missing");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ship_track"),
+        "{body}"
+    );
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.carrier_z,
+            "/api/v1/carrier/milestones?lang=zh-CN",
+            json!({ "milestones": [milestone(UPS[0], "PICKED_UP", "2026-03-01T08:00:00Z")] }),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("未开通"),
+        "{body}"
+    );
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{}", s.id))
+        .await;
+    assert_eq!(
+        detail["packages"][0]["legs"].as_array().map(Vec::len),
+        Some(0),
+        "{detail}"
+    );
 }
