@@ -7,12 +7,14 @@
 //! authorises, deduplicates and commits them in one transaction. Every rejection
 //! is a [`Problem`] naming the item's index, the field and the fix.
 
+pub mod import;
 pub mod milestones;
 pub mod tracking;
 
 use tracklane_core::{Capability, CarrierCode, Problem};
 use tracklane_store::{Store, StoreError};
 
+pub use import::{IMPORT_ROWS_MAX, ImportReport, RowRejection, import_tracking};
 pub use milestones::{BATCH_SIZE_MAX, BatchReport, Rejection, push_milestones};
 pub use tracking::{TrackingItem, assign_tracking, tracking_number};
 

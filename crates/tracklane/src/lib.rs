@@ -8,4 +8,5 @@ pub mod bench;
 pub mod demo;
 pub mod hub;
 pub mod idcheck;
+pub mod import;
 pub mod keys;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tracklane::{bench, demo, hub, idcheck, keys};
+use tracklane::{bench, demo, hub, idcheck, import, keys};
 use tracklane_server::AppState;
 use tracklane_store::Principal;
 
@@ -56,6 +56,26 @@ enum Command {
     Id {
         #[command(subcommand)]
         command: IdCommand,
+    },
+    /// Upload a CSV file of tracking numbers to a running hub; each bad row is
+    /// named by its line and the good rows are kept. Exits 1 when any row was
+    /// rejected.
+    Import {
+        /// The CSV file (`-` for stdin). Header: shipmentId,boxId,carrier,trackingNumber[,mode]
+        /// (or 货件编号,箱号,承运商,追踪编码).
+        file: String,
+        /// The hub's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        hub: String,
+        /// A seller (or operator) key; read from TRACKLANE_KEY when not given.
+        #[arg(long, env = "TRACKLANE_KEY", hide_env_values = true)]
+        key: String,
+        /// Messages in Chinese.
+        #[arg(long)]
+        zh: bool,
+        /// Print the hub's JSON answer.
+        #[arg(long)]
+        json: bool,
     },
     /// API keys.
     Key {
@@ -234,6 +254,19 @@ async fn main() -> anyhow::Result<()> {
                 &mut std::io::stdout().lock(),
             )?;
             if invalid > 0 {
+                std::process::exit(1);
+            }
+        }
+        Command::Import {
+            file,
+            hub,
+            key,
+            zh,
+            json,
+        } => {
+            let rejected =
+                import::run(&file, &hub, &key, zh, json, &mut std::io::stdout().lock()).await?;
+            if rejected > 0 {
                 std::process::exit(1);
             }
         }

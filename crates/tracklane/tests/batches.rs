@@ -132,3 +132,129 @@ async fn an_accepted_milestone_is_committed_before_the_response() {
     assert_eq!(detail.timelines[0].len(), 1);
     assert_eq!(detail.timelines[0][0].milestone.code.as_str(), "DEPARTED");
 }
+
+/// A spreadsheet of tracking numbers: each bad row is named by its line, in the
+/// caller's language, and the good rows are kept and recorded as imported.
+#[tokio::test]
+async fn csv_import_keeps_good_rows_and_names_bad_lines() {
+    let hub = TestHub::start().await;
+    let mine = hub
+        .create(shipment(30, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let theirs = hub
+        .create(shipment(31, "A1SELLERB", Some("CARRIER_X"), 1))
+        .await;
+    let csv = format!(
+        "\u{feff}货件编号,箱号,承运商,追踪编码\n{c},{b0},UPS,{good}\n{c},{b1},UPS,1Z999AA10123456785\n{t},{tb},UPS,{other}\n",
+        c = mine.confirmation_id,
+        b0 = mine.packages[0].box_id.as_str(),
+        b1 = mine.packages[1].box_id.as_str(),
+        t = theirs.confirmation_id,
+        tb = theirs.packages[0].box_id.as_str(),
+        good = UPS[0],
+        other = UPS[1],
+    );
+    let import = |lang: &'static str| {
+        let request = hub
+            .client
+            .post(hub.url("/api/v1/tracking/import"))
+            .bearer_auth(&hub.seller_a)
+            .header("content-type", "text/csv")
+            .header("accept-language", lang)
+            .body(csv.clone());
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let report = import("zh-CN").await;
+    assert_eq!(
+        (report["rows"].as_u64(), report["accepted"].as_u64()),
+        (Some(3), Some(1)),
+        "{report}"
+    );
+    let rejected: Vec<(u64, &str, &str)> = report["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["line"].as_u64().unwrap(),
+                r["code"].as_str().unwrap(),
+                r["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![
+            (3, "tracking_number.check_digit", "trackingNumber"),
+            (4, "shipment.not_found", "shipmentId"),
+        ]
+    );
+    let message = report["rejected"][0]["message"].as_str().unwrap();
+    assert!(message.contains('4'), "names the expected check digit: {message}");
+    assert!(report["rejected"][1]["message"].as_str().unwrap().contains("第 4 行"));
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{}", mine.id))
+        .await;
+    assert_eq!(detail["packages"][0]["legs"][0]["source"], "IMPORT", "{detail}");
+    let again = import("en").await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(1)),
+        "{again}"
+    );
+    let (_, other) = hub
+        .get(&hub.seller_b, &format!("/api/v1/shipments/{}", theirs.id))
+        .await;
+    assert_eq!(other["missingTracking"], true, "another seller's shipment is untouched");
+}
+
+/// `tracklane import FILE` posts the file and reports each rejected row.
+#[tokio::test]
+async fn import_command_reports_rejected_lines() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(32, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tracking.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "shipmentId,carrier,trackingNumber\n{},UPS,{}\nFBA15NOTMINE,UPS,{}\n",
+            s.id, UPS[0], UPS[1]
+        ),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let rejected = tracklane::import::run(
+        file.to_str().unwrap(),
+        &hub.url(""),
+        &hub.seller_a,
+        false,
+        false,
+        &mut out,
+    )
+    .await
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(rejected, 1, "{out}");
+    assert!(out.contains("2 rows, 1 accepted"), "{out}");
+    assert!(out.contains("line 3\tshipmentId\tshipment.not_found"), "{out}");
+    let refused = tracklane::import::run(
+        file.to_str().unwrap(),
+        &hub.url(""),
+        &hub.carrier_x,
+        false,
+        false,
+        &mut Vec::new(),
+    )
+    .await;
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("seller or operator")),
+        "carrier keys are refused"
+    );
+}

@@ -78,6 +78,7 @@ fn zh_role(role: &str) -> &'static str {
     match role {
         "carrier" => "承运商",
         "seller" => "卖家",
+        "seller or operator" => "卖家或运营方",
         _ => "运营方",
     }
 }

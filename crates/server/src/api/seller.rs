@@ -640,3 +640,60 @@ pub(crate) async fn list_carriers(
         .collect();
     Ok(Json(serde_json::json!({ "carriers": found })).into_response())
 }
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportView {
+    rows: usize,
+    accepted: usize,
+    duplicates: usize,
+    rejected: Vec<RowRejectedView>,
+}
+
+#[derive(serde::Serialize)]
+struct RowRejectedView {
+    line: usize,
+    code: &'static str,
+    field: String,
+    message: String,
+}
+
+/// `POST /api/v1/tracking/import`
+#[utoipa::path(post, path = "/api/v1/tracking/import", tag = "seller",
+    request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV whose header names the columns shipmentId, boxId (optional), carrier, trackingNumber, mode (optional); Chinese headers 货件编号, 箱号, 承运商, 追踪编码 are understood."),
+    description = "Bulk tracking upload from a spreadsheet: every row is validated like a typed entry and recorded as imported. Bad rows are listed by line; the others are kept. At most 10 000 rows.",
+    responses((status = 200, description = "{rows, accepted, duplicates, rejected:[{line, code, field, message}]}"), (status = 400, description = "Not UTF-8 CSV, or a required column is missing"), (status = 413, description = "More than 10 000 rows")))]
+pub(crate) async fn import_tracking(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if matches!(caller.0, Principal::Carrier(_)) {
+        return Err(role_error(lang, "seller or operator"));
+    }
+    let report = tracklane_ingest::import_tracking(
+        state.store.as_ref(),
+        &caller.0,
+        &body,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|e| ApiError::ingest(lang, e))?;
+    let view = ImportView {
+        rows: report.rows,
+        accepted: report.accepted,
+        duplicates: report.duplicates,
+        rejected: report
+            .rejected
+            .into_iter()
+            .map(|r| RowRejectedView {
+                line: r.line,
+                code: r.problem.code,
+                message: r.problem.message(lang.is_zh()).to_owned(),
+                field: r.problem.field,
+            })
+            .collect(),
+    };
+    Ok((super::BATCH_STATUS, Json(view)).into_response())
+}

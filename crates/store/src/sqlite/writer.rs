@@ -286,7 +286,7 @@ impl Writer {
         mode: Option<LegMode>,
         source: TrackingSource,
         now_us: i64,
-    ) -> StoreResult<Result<(Vec<i64>, bool), Problem>> {
+    ) -> StoreResult<Result<(Vec<i64>, bool, bool), Problem>> {
         self.load_shipment(shipment_seq)?;
         let Some(shipment) = self.cache.shipments.get(&shipment_seq) else {
             return Err(StoreError::Corrupt(format!(
@@ -345,6 +345,17 @@ impl Writer {
             TrackingSource::Carrier => DetectedBy::Selected,
             _ => DetectedBy::Seller,
         };
+        // The same number on the same boxes again changes nothing: a resent
+        // upload is a duplicate, not a new fact, and must not move `updatedAt`.
+        let is_known = self
+            .cache
+            .numbers
+            .get(carrier)
+            .and_then(|numbers| numbers.get(number))
+            .is_some_and(|packages| targets.iter().all(|p| packages.contains(p)));
+        if is_known {
+            return Ok(Ok((targets, detected, false)));
+        }
         let mode = mode.unwrap_or(match shipment.shipping_mode {
             ShippingMode::SmallParcel => LegMode::SmallParcel,
             ShippingMode::Ltl => LegMode::Ltl,
@@ -397,7 +408,7 @@ impl Writer {
                 known.push(*p);
             }
         }
-        Ok(Ok((targets, detected)))
+        Ok(Ok((targets, detected, true)))
     }
 
     fn first_box(&self, shipment_seq: i64) -> String {
@@ -469,6 +480,7 @@ impl Writer {
             TrackingSource::Carrier,
             now_us,
         )
+        .map(|attached| attached.map(|(packages, detected, _)| (packages, detected)))
     }
 
     /// The append path: see [`crate::Store::append_milestones`].
@@ -611,10 +623,11 @@ impl Writer {
                 a.source,
                 now_us,
             )? {
-                Ok((_, detected)) => outcomes.push(ItemOutcome::Accepted {
+                Ok((_, detected, true)) => outcomes.push(ItemOutcome::Accepted {
                     index: a.index,
                     detected,
                 }),
+                Ok((_, _, false)) => outcomes.push(ItemOutcome::Duplicate { index: a.index }),
                 Err(problem) => outcomes.push(ItemOutcome::Rejected {
                     index: a.index,
                     problem,
