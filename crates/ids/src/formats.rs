@@ -187,13 +187,18 @@ fn impb_len(len: usize) -> bool {
 }
 
 /// ODFL PRO prefixes seen on published examples (terminal numbers 072, 077,
-/// 078 and guaranteed-service 80).
+/// 078 and 777, and guaranteed-service 80; 777 and 80 as in
+/// jkeen/tracking_number_data's Old Dominion definitions).
 fn is_odfl_prefix(s: &[u8]) -> bool {
-    s.starts_with(b"072") || s.starts_with(b"077") || s.starts_with(b"078") || s.starts_with(b"80")
+    s.starts_with(b"072")
+        || s.starts_with(b"077")
+        || s.starts_with(b"078")
+        || s.starts_with(b"777")
+        || s.starts_with(b"80")
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 59] = [
+pub(crate) static FORMATS: [Format; 60] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -471,15 +476,20 @@ pub(crate) static FORMATS: [Format; 59] = [
         ),
         "1LS",
     ),
-    format(
-        b"L",
-        "LASERSHIP",
-        "LaserShip",
-        10,
-        10,
-        |s| s[0] == b'L' && s[1].is_ascii_uppercase() && all_digits(&s[2..]),
-        None,
-        "L + 1 letter + 8 digits",
+    // LX + 8 digits as in public test data (jkeen/tracking_number_data); a
+    // broader "L + any letter" also took other L-prefixed shapes.
+    with_prefix(
+        format(
+            b"L",
+            "LASERSHIP",
+            "LaserShip",
+            10,
+            10,
+            |s| s.starts_with(b"LX") && all_digits(&s[2..]),
+            None,
+            "LX + 8 digits",
+        ),
+        "LX",
     ),
     // Yanwen: unsure. Its own numbers are seen as Y + letter + 9 digits + 2
     // letters; most of its parcels travel under postal S10 numbers instead.
@@ -561,6 +571,21 @@ pub(crate) static FORMATS: [Format; 59] = [
         },
         None,
         "LX, RX, UV, CN, SG, TH, IN, HK or MY + 10 to 38 digits",
+    ),
+    // FedEx door tag left when a delivery failed; unsure whether the 12 digits
+    // carry the Express check digit, so shape only.
+    with_prefix(
+        format(
+            b"D",
+            "FEDEX",
+            "FedEx door tag",
+            14,
+            14,
+            |s| s.starts_with(b"DT") && all_digits(&s[2..]),
+            None,
+            "DT + 12 digits",
+        ),
+        "DT",
     ),
     // ---- Digit runs with a check digit --------------------------------------
     digits(in_family(
@@ -823,7 +848,7 @@ pub(crate) static FORMATS: [Format; 59] = [
         11,
         is_odfl_prefix,
         check(Scheme::Luhn, 0),
-        "11 digits starting 072, 077, 078 or 80",
+        "11 digits starting 072, 077, 078, 777 or 80",
     )),
     // ---- Bare digit runs without a check digit --------------------------------
     digits(generic(format(
@@ -1090,6 +1115,8 @@ mod tests {
         check("D576002440000001718010", &[("CANPAR", "Canpar")]);
         check("1LS717793482164", &[("LASERSHIP", "LaserShip")]);
         check("LX17635036", &[("LASERSHIP", "LaserShip")]);
+        check("LA17635036", &[]);
+        check("DT771613423732", &[("FEDEX", "FedEx door tag")]);
         check("3SABCD123456789", &[("POSTNL", "PostNL 3S")]);
         check("KYV009956937", &[("PUROLATOR", "Purolator")]);
     }
@@ -1103,6 +1130,23 @@ mod tests {
             "JJD123456789",
             &[("DHL", "DHL Express piece ID"), ("PUROLATOR", "Purolator")],
         );
+    }
+
+    #[test]
+    fn odfl_prefixes_include_777() {
+        // Published ODFL example; 777 was missing, so the number fit nothing.
+        check(
+            "77767553207",
+            &[
+                ("AWB", "IATA air waybill"),
+                ("DHL", "DHL Express"),
+                ("ODFL", "ODFL PRO"),
+                ("GLS", "GLS parcel number"),
+                ("XPO", "XPO PRO"),
+                ("SAIA", "Saia PRO"),
+            ],
+        );
+        assert!(crate::check("77767553207").valid);
     }
 
     #[test]
