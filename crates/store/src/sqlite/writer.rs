@@ -286,7 +286,7 @@ impl Writer {
         mode: Option<LegMode>,
         source: TrackingSource,
         now_us: i64,
-    ) -> StoreResult<Result<(Vec<i64>, bool, bool), Problem>> {
+    ) -> StoreResult<Result<Attached, Problem>> {
         self.load_shipment(shipment_seq)?;
         let Some(shipment) = self.cache.shipments.get(&shipment_seq) else {
             return Err(StoreError::Corrupt(format!(
@@ -354,7 +354,11 @@ impl Writer {
             .and_then(|numbers| numbers.get(number))
             .is_some_and(|packages| targets.iter().all(|p| packages.contains(p)));
         if is_known {
-            return Ok(Ok((targets, detected, false)));
+            return Ok(Ok(Attached {
+                packages: targets,
+                detected,
+                is_new: false,
+            }));
         }
         let mode = mode.unwrap_or(match shipment.shipping_mode {
             ShippingMode::SmallParcel => LegMode::SmallParcel,
@@ -408,7 +412,11 @@ impl Writer {
                 known.push(*p);
             }
         }
-        Ok(Ok((targets, detected, true)))
+        Ok(Ok(Attached {
+            packages: targets,
+            detected,
+            is_new: true,
+        }))
     }
 
     fn first_box(&self, shipment_seq: i64) -> String {
@@ -480,7 +488,7 @@ impl Writer {
             TrackingSource::Carrier,
             now_us,
         )
-        .map(|attached| attached.map(|(packages, detected, _)| (packages, detected)))
+        .map(|attached| attached.map(|a| (a.packages, a.detected)))
     }
 
     /// The append path: see [`crate::Store::append_milestones`].
@@ -623,11 +631,17 @@ impl Writer {
                 a.source,
                 now_us,
             )? {
-                Ok((_, detected, true)) => outcomes.push(ItemOutcome::Accepted {
+                Ok(Attached {
+                    detected,
+                    is_new: true,
+                    ..
+                }) => outcomes.push(ItemOutcome::Accepted {
                     index: a.index,
                     detected,
                 }),
-                Ok((_, _, false)) => outcomes.push(ItemOutcome::Duplicate { index: a.index }),
+                Ok(Attached { is_new: false, .. }) => {
+                    outcomes.push(ItemOutcome::Duplicate { index: a.index })
+                }
                 Err(problem) => outcomes.push(ItemOutcome::Rejected {
                     index: a.index,
                     problem,
@@ -697,4 +711,14 @@ pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
         ),
         format!("找不到货件 {key}：请使用 shipmentId（sh 开头）或标签上的货件编号（FBA 开头）"),
     )
+}
+
+/// What attaching a tracking number did.
+struct Attached {
+    /// The packages the number now belongs to.
+    packages: Vec<i64>,
+    /// Whether the carrier was not the one the seller selected.
+    detected: bool,
+    /// False when the number was already on exactly these packages.
+    is_new: bool,
 }
