@@ -74,7 +74,9 @@ impl Column {
             }
             "boxid" | "箱号" => Self::Box,
             "carrier" | "carriercode" | "承运商" | "承运人" => Self::Carrier,
-            "trackingnumber" | "trackingid" | "追踪编码" | "跟踪号" | "运单号" => Self::Number,
+            "trackingnumber" | "trackingid" | "追踪编码" | "跟踪号" | "运单号" => {
+                Self::Number
+            }
             "mode" | "legmode" | "运输方式" => Self::Mode,
             _ => return None,
         })
@@ -124,21 +126,22 @@ pub async fn import_tracking(
         if wave.is_empty() {
             break;
         }
-        let results = futures_util::future::join_all(wave.into_iter().map(|(shipment, rows)| async move {
-            let (lines, items): (Vec<usize>, Vec<TrackingItem>) =
-                rows.into_iter().map(|r| (r.line, r.item)).unzip();
-            let outcome = assign_tracking(
-                store,
-                actor,
-                &ShipmentKey::new(&shipment),
-                items,
-                TrackingSource::Import,
-                now,
-            )
+        let results =
+            futures_util::future::join_all(wave.into_iter().map(|(shipment, rows)| async move {
+                let (lines, items): (Vec<usize>, Vec<TrackingItem>) =
+                    rows.into_iter().map(|r| (r.line, r.item)).unzip();
+                let outcome = assign_tracking(
+                    store,
+                    actor,
+                    &ShipmentKey::new(&shipment),
+                    items,
+                    TrackingSource::Import,
+                    now,
+                )
+                .await;
+                (shipment, lines, outcome)
+            }))
             .await;
-            (shipment, lines, outcome)
-        }))
-        .await;
         for (shipment, lines, outcome) in results {
             match outcome {
                 Ok(outcomes) => {
@@ -253,7 +256,9 @@ fn parse_rows(bytes: &[u8]) -> Result<(Vec<(String, Row)>, ImportReport), Ingest
                 continue;
             }
         };
-        let line = record.position().map_or(report.rows + 1, |p| p.line() as usize);
+        let line = record
+            .position()
+            .map_or(report.rows + 1, |p| p.line() as usize);
         if record.iter().all(str::is_empty) {
             report.rows -= 1;
             continue;
@@ -273,7 +278,10 @@ fn parse_rows(bytes: &[u8]) -> Result<(Vec<(String, Row)>, ImportReport), Ingest
     Ok((rows, report))
 }
 
-fn row<'r>(line: usize, cell: &dyn Fn(Column) -> &'r str) -> Result<(String, TrackingItem), Problem> {
+fn row<'r>(
+    line: usize,
+    cell: &dyn Fn(Column) -> &'r str,
+) -> Result<(String, TrackingItem), Problem> {
     let required = |column: Column, example: &str| -> Result<&'r str, Problem> {
         let value = cell(column);
         if value.is_empty() {
@@ -365,7 +373,10 @@ mod tests {
     fn bad_rows_are_rejected_by_line_and_the_rest_kept() {
         check(
             "carrier,shipment_id,Tracking Number,mode\nUPS,FBA1,1Z999AA10123456784,\n,FBA2,123,\nups x,FBA3,1,\nUPS,FBA4,1Z999AA10123456784,BOAT\nUPS,FBA5,1Z12345E0205271686,ltl\n",
-            &[("FBA1", "1Z999AA10123456784"), ("FBA5", "1Z12345E0205271686")],
+            &[
+                ("FBA1", "1Z999AA10123456784"),
+                ("FBA5", "1Z12345E0205271686"),
+            ],
             &[
                 (3, "field.required"),
                 (4, "carrier.invalid"),
@@ -380,8 +391,14 @@ mod tests {
             Err(IngestError::Body(p)) => p.code,
             _ => "accepted",
         };
-        assert_eq!(problem(b"shipmentId,boxId,trackingNumber\n"), "csv.column_missing");
-        assert_eq!(problem(b"shipmentId,carrier,trackingNumber\nFBA1,UPS,\xb9\xfe\n"), "csv.encoding");
+        assert_eq!(
+            problem(b"shipmentId,boxId,trackingNumber\n"),
+            "csv.column_missing"
+        );
+        assert_eq!(
+            problem(b"shipmentId,carrier,trackingNumber\nFBA1,UPS,\xb9\xfe\n"),
+            "csv.encoding"
+        );
     }
 
     #[test]

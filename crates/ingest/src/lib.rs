@@ -18,7 +18,6 @@ pub use import::{IMPORT_ROWS_MAX, ImportReport, RowRejection, import_tracking};
 pub use milestones::{BATCH_SIZE_MAX, BatchReport, Rejection, push_milestones};
 pub use tracking::{TrackingItem, assign_tracking, tracking_number};
 
-
 /// Why a whole request was refused (as opposed to one item of it).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

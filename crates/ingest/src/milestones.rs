@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use jiff::{Span, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use tracklane_core::{BoxId, Capability, CarrierCode, Location, Milestone, MilestoneCode, Problem, SubCode};
+use tracklane_core::{
+    BoxId, Capability, CarrierCode, Location, Milestone, MilestoneCode, Problem, SubCode,
+};
 use tracklane_store::{ItemOutcome, MilestoneDraft, ShipmentKey, Store};
 
 use crate::{IngestError, missing, parse_problem, tracking_number};

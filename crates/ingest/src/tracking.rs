@@ -3,7 +3,9 @@
 //! [`tracking_number`], and tracking uploads through [`assign_tracking`].
 
 use jiff::Timestamp;
-use tracklane_core::{BoxId, Capability, CarrierCode, LegMode, Problem, TrackingNumber, TrackingSource};
+use tracklane_core::{
+    BoxId, Capability, CarrierCode, LegMode, Problem, TrackingNumber, TrackingSource,
+};
 use tracklane_ids::{Lang, Reason};
 use tracklane_store::{ItemOutcome, Principal, ShipmentKey, Store, TrackingAssignment};
 

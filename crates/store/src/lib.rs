@@ -7,11 +7,13 @@
 //! validated domain values and get domain values back. Driver errors never leave
 //! this crate; they become [`StoreError`].
 
+mod engine_model;
 mod model;
 pub mod sqlite;
 
 use async_trait::async_trait;
 
+pub use engine_model::*;
 pub use model::*;
 
 /// What can go wrong in a store, with the driver's error kept as the source.
@@ -120,4 +122,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// Counts of what is stored, for metrics and benchmarks.
     async fn counts(&self) -> StoreResult<Counts>;
+
+    /// Every shipment id, oldest first: the work list of an engine pass.
+    async fn shipment_ids(&self) -> StoreResult<Vec<tracklane_core::ShipmentId>>;
+    /// Writes an engine pass's verdicts: estimates replaced, exceptions opened,
+    /// refreshed or resolved (a kind absent from a verdict is resolved).
+    async fn put_assessments(
+        &self,
+        assessments: Vec<Assessment>,
+        now: jiff::Timestamp,
+    ) -> StoreResult<()>;
+    /// Exceptions matching `query`, newest first.
+    async fn exceptions(&self, query: &ExceptionQuery) -> StoreResult<Vec<ShipmentException>>;
+    /// Stores reroute offers (none for a shipment with one still waiting) and
+    /// withdraws waiting offers of shipments not in `offers`. Returns the new ones.
+    async fn offer_reroutes(
+        &self,
+        offers: Vec<RerouteDraft>,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Vec<Reroute>>;
+    /// Reroutes matching `query`, newest first.
+    async fn reroutes(&self, query: &RerouteQuery) -> StoreResult<Vec<Reroute>>;
+    /// A carrier's (or the operator's) decision on offer `id`. A confirmation
+    /// moves the shipment and sets its window to the appointment's week, audited.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an offer the actor may not decide,
+    /// [`StoreError::Conflict`] for one already decided.
+    async fn decide_reroute(
+        &self,
+        actor: &Principal,
+        id: i64,
+        decision: RerouteDecision,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Reroute>;
 }

@@ -263,6 +263,12 @@ pub struct ShipmentDetail {
     pub timelines: Vec<Vec<StoredMilestone>>,
     /// Every delivery-window change, oldest first.
     pub window_history: Vec<WindowChange>,
+    /// The engine's latest arrival estimate.
+    pub estimate: Option<crate::Estimate>,
+    /// Its exceptions: open ones first, then resolved, newest first.
+    pub exceptions: Vec<crate::ShipmentException>,
+    /// Its reroute offers and decisions, oldest first.
+    pub reroutes: Vec<crate::Reroute>,
 }
 
 impl ShipmentDetail {

@@ -458,7 +458,10 @@ pub struct IdsReport {
 /// Checks a realistic mix of tracking numbers on this thread.
 pub fn ids(checks: usize) -> IdsReport {
     let mix = tracklane_ids::bench_mix(10_000);
-    let warm_up: usize = mix.iter().map(|n| usize::from(tracklane_ids::check(n).valid)).sum();
+    let warm_up: usize = mix
+        .iter()
+        .map(|n| usize::from(tracklane_ids::check(n).valid))
+        .sum();
     std::hint::black_box(warm_up);
     let mut valid = 0usize;
     let cpu_started_ns = thread_cpu_ns();

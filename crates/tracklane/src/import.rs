@@ -92,7 +92,11 @@ pub async fn run(
             answer.rejected.len()
         )?;
         for row in &answer.rejected {
-            writeln!(out, "line {}\t{}\t{}\t{}", row.line, row.field, row.code, row.message)?;
+            writeln!(
+                out,
+                "line {}\t{}\t{}\t{}",
+                row.line, row.field, row.code, row.message
+            )?;
         }
     }
     Ok(answer.rejected.len())

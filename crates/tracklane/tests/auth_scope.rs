@@ -175,7 +175,8 @@ async fn only_ship_track_carriers_push_tracking() {
         .await
         .unwrap();
     let path = format!("/api/v1/carrier/shipments/{}/tracking", s.confirmation_id);
-    let boxes = json!({ "boxes": [{ "boxId": s.packages[0].box_id.as_str(), "trackingNumber": UPS[0] }] });
+    let boxes =
+        json!({ "boxes": [{ "boxId": s.packages[0].box_id.as_str(), "trackingNumber": UPS[0] }] });
     let (status, body) = hub
         .send(reqwest::Method::PUT, &hub.carrier_z, &path, boxes)
         .await;

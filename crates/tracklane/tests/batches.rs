@@ -194,12 +194,23 @@ async fn csv_import_keeps_good_rows_and_names_bad_lines() {
         ]
     );
     let message = report["rejected"][0]["message"].as_str().unwrap();
-    assert!(message.contains('4'), "names the expected check digit: {message}");
-    assert!(report["rejected"][1]["message"].as_str().unwrap().contains("第 4 行"));
+    assert!(
+        message.contains('4'),
+        "names the expected check digit: {message}"
+    );
+    assert!(
+        report["rejected"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("第 4 行")
+    );
     let (_, detail) = hub
         .get(&hub.seller_a, &format!("/api/v1/shipments/{}", mine.id))
         .await;
-    assert_eq!(detail["packages"][0]["legs"][0]["source"], "IMPORT", "{detail}");
+    assert_eq!(
+        detail["packages"][0]["legs"][0]["source"], "IMPORT",
+        "{detail}"
+    );
     let again = import("en").await;
     assert_eq!(
         (again["accepted"].as_u64(), again["duplicates"].as_u64()),
@@ -209,7 +220,10 @@ async fn csv_import_keeps_good_rows_and_names_bad_lines() {
     let (_, other) = hub
         .get(&hub.seller_b, &format!("/api/v1/shipments/{}", theirs.id))
         .await;
-    assert_eq!(other["missingTracking"], true, "another seller's shipment is untouched");
+    assert_eq!(
+        other["missingTracking"], true,
+        "another seller's shipment is untouched"
+    );
 }
 
 /// `tracklane import FILE` posts the file and reports each rejected row.
@@ -243,7 +257,10 @@ async fn import_command_reports_rejected_lines() {
     let out = String::from_utf8(out).unwrap();
     assert_eq!(rejected, 1, "{out}");
     assert!(out.contains("2 rows, 1 accepted"), "{out}");
-    assert!(out.contains("line 3\tshipmentId\tshipment.not_found"), "{out}");
+    assert!(
+        out.contains("line 3\tshipmentId\tshipment.not_found"),
+        "{out}"
+    );
     let refused = tracklane::import::run(
         file.to_str().unwrap(),
         &hub.url(""),

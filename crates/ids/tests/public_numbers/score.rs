@@ -46,7 +46,12 @@ pub fn parse(text: &str) -> Result<Vec<Row>, String> {
         let (number, valid, carrier, source, note) = match fields[..] {
             [number, valid, carrier, source] => (number, valid, carrier, source, ""),
             [number, valid, carrier, source, note] => (number, valid, carrier, source, note),
-            _ => return Err(format!("line {}: expected 4 or 5 fields: {line:?}", index + 1)),
+            _ => {
+                return Err(format!(
+                    "line {}: expected 4 or 5 fields: {line:?}",
+                    index + 1
+                ));
+            }
         };
         let is_sandbox = match note {
             "" => false,
@@ -191,8 +196,11 @@ pub fn score(rows: &[Row]) -> Report {
             }
         } else {
             tally.invalid = 1;
-            let is_claimed =
-                verdict.valid && row.carrier.as_deref().is_some_and(|c| verdict.carrier == Some(c));
+            let is_claimed = verdict.valid
+                && row
+                    .carrier
+                    .as_deref()
+                    .is_some_and(|c| verdict.carrier == Some(c));
             tally.invalid_correct = usize::from(!is_claimed);
             tally.invalid_strict = usize::from(!verdict.valid);
             if is_claimed {
@@ -251,11 +259,18 @@ impl fmt::Display for Report {
         }
         write_tally(f, "OVERALL (in scope, asserted)", &self.in_scope)?;
         write_tally(f, "UPS sandbox numbers (not asserted)", &self.sandbox)?;
-        write_tally(f, "carriers without a tracklane code (not asserted)", &self.out_of_scope)?;
+        write_tally(
+            f,
+            "carriers without a tracklane code (not asserted)",
+            &self.out_of_scope,
+        )?;
         write_tally(f, "ALL ROWS (not asserted)", &self.all)?;
         for (title, misses) in [
             ("misses", &self.misses),
-            ("misses not asserted (sandbox, no tracklane code)", &self.misses_not_asserted),
+            (
+                "misses not asserted (sandbox, no tracklane code)",
+                &self.misses_not_asserted,
+            ),
         ] {
             writeln!(f, "{title}: {}", misses.len())?;
             for miss in misses {
@@ -264,7 +279,11 @@ impl fmt::Display for Report {
                     "  {:<8} {:?} expected {} {} ({}); said {}",
                     miss.kind,
                     miss.row.number,
-                    if miss.row.is_valid { "valid" } else { "invalid" },
+                    if miss.row.is_valid {
+                        "valid"
+                    } else {
+                        "invalid"
+                    },
                     miss.row.carrier.as_deref().unwrap_or("-"),
                     miss.row.source,
                     miss.said,

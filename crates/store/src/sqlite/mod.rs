@@ -2,6 +2,7 @@
 //! pool of read connections. WAL lets readers run beside the writer.
 
 pub mod bench;
+mod engine;
 mod read;
 mod rows;
 mod schema;
@@ -21,7 +22,8 @@ use tracklane_core::{
 use self::rows::{to_json, unavailable};
 use self::writer::{Cache, Finish, Job, Writer};
 use crate::{
-    Counts, ItemOutcome, MilestoneDraft, Page, Principal, ShipmentDetail, ShipmentKey,
+    Assessment, Counts, ExceptionQuery, ItemOutcome, MilestoneDraft, Page, Principal, Reroute,
+    RerouteDecision, RerouteDraft, RerouteQuery, ShipmentDetail, ShipmentException, ShipmentKey,
     ShipmentQuery, Store, StoreError, StoreResult, TrackingAssignment, WindowChange,
     WindowChangeRequest,
 };
@@ -400,6 +402,56 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn shipment_ids(&self) -> StoreResult<Vec<tracklane_core::ShipmentId>> {
+        self.read(engine::shipment_ids).await
+    }
+
+    async fn put_assessments(
+        &self,
+        assessments: Vec<Assessment>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.write(move |w| engine::put_assessments(w, &assessments, now.as_microsecond()))
+            .await
+    }
+
+    async fn exceptions(&self, query: &ExceptionQuery) -> StoreResult<Vec<ShipmentException>> {
+        let query = query.clone();
+        self.read(move |conn| engine::exceptions(conn, &query))
+            .await
+    }
+
+    async fn offer_reroutes(
+        &self,
+        offers: Vec<RerouteDraft>,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Reroute>> {
+        self.write(move |w| {
+            let keep: Vec<tracklane_core::ShipmentId> =
+                offers.iter().map(|o| o.shipment.clone()).collect();
+            engine::withdraw_reroutes(w, &keep, now.as_microsecond())?;
+            engine::offer_reroutes(w, offers, now.as_microsecond())
+        })
+        .await
+    }
+
+    async fn reroutes(&self, query: &RerouteQuery) -> StoreResult<Vec<Reroute>> {
+        let query = query.clone();
+        self.read(move |conn| engine::reroutes(conn, &query)).await
+    }
+
+    async fn decide_reroute(
+        &self,
+        actor: &Principal,
+        id: i64,
+        decision: RerouteDecision,
+        now: Timestamp,
+    ) -> StoreResult<Reroute> {
+        let actor = actor.clone();
+        self.write(move |w| engine::decide_reroute(w, &actor, id, decision, now.as_microsecond()))
+            .await
     }
 }
 

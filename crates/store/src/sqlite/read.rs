@@ -342,6 +342,9 @@ pub(crate) fn shipment_detail(
         updated_at: summary.updated_at,
         timelines,
         window_history: window_history(conn, summary.seq)?,
+        estimate: super::engine::estimate(conn, summary.seq)?,
+        exceptions: super::engine::shipment_exceptions(conn, summary.seq)?,
+        reroutes: super::engine::shipment_reroutes(conn, summary.seq)?,
     }))
 }
 

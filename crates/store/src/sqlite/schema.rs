@@ -13,7 +13,8 @@
 use rusqlite::Connection;
 
 /// Migrations, oldest first. Never edit one that has shipped; append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE warehouse (
     code TEXT PRIMARY KEY,
     body TEXT NOT NULL
@@ -128,7 +129,55 @@ CREATE TABLE window_change (
     reason TEXT NOT NULL
 );
 CREATE INDEX window_change_by_shipment ON window_change (shipment_seq, seq);
-"#];
+"#,
+    r#"
+-- The engine's results. None of these touch shipment.updated_at.
+ALTER TABLE shipment ADD COLUMN open_exceptions INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE estimate (
+    shipment_seq INTEGER PRIMARY KEY,
+    p10 INTEGER NOT NULL,
+    p50 INTEGER NOT NULL,
+    p90 INTEGER NOT NULL,
+    basis TEXT NOT NULL,
+    assessed_at INTEGER NOT NULL
+);
+
+CREATE TABLE exception (
+    seq INTEGER PRIMARY KEY,
+    shipment_seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    since INTEGER NOT NULL,
+    evidence TEXT NOT NULL,
+    next_step_en TEXT NOT NULL,
+    next_step_zh TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    resolved_at INTEGER
+);
+CREATE INDEX exception_by_shipment ON exception (shipment_seq, resolved_at);
+CREATE INDEX exception_open ON exception (opened_at DESC) WHERE resolved_at IS NULL;
+
+CREATE TABLE reroute (
+    seq INTEGER PRIMARY KEY,
+    shipment_seq INTEGER NOT NULL,
+    carrier TEXT NOT NULL,
+    from_warehouse TEXT NOT NULL,
+    to_warehouse TEXT NOT NULL,
+    units INTEGER NOT NULL,
+    stay_days REAL NOT NULL,
+    move_days REAL NOT NULL,
+    extra_km REAL NOT NULL,
+    reason TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    offered_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    appointment TEXT
+);
+CREATE INDEX reroute_by_shipment ON reroute (shipment_seq, seq);
+CREATE INDEX reroute_by_carrier ON reroute (carrier, status, seq);
+"#,
+];
 
 /// Settings for every connection: WAL so readers never block the writer, full
 /// sync so a commit is on disk before a caller is told it happened (invariant 1),

@@ -1,0 +1,617 @@
+//! The engine's results in SQLite: estimates, exceptions with their open and
+//! resolved times, and reroute offers. Engine passes write through the single
+//! writer like everything else; none of this moves a shipment's `updated_at`,
+//! so the listing order stays the order of tracking facts, not of engine passes.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use tracklane_core::{
+    CarrierCode, DeliveryWindow, SellerId, ShipmentId, WarehouseCode, WindowSource,
+};
+
+use super::rows::{self, unavailable};
+use super::writer::{Writer, shipment_not_found};
+use crate::{
+    Assessment, Estimate, ExceptionDraft, ExceptionQuery, PAGE_SIZE_MAX, Principal, Reroute,
+    RerouteDecision, RerouteDraft, RerouteQuery, RerouteStatus, ShipmentException, ShipmentKey,
+    StoreError, StoreResult,
+};
+
+/// Writes one pass's assessments: replaces estimates, opens new exceptions,
+/// refreshes the evidence of those still open, and resolves the rest.
+pub(crate) fn put_assessments(
+    w: &mut Writer,
+    assessments: &[Assessment],
+    now_us: i64,
+) -> StoreResult<()> {
+    for a in assessments {
+        let key = ShipmentKey::new(a.shipment.as_str());
+        let Some(seq) = w.shipment_seq(&key)? else {
+            return Err(StoreError::NotFound {
+                what: "shipment",
+                key: key.0,
+            });
+        };
+        let conn = &w.conn;
+        match &a.estimate {
+            Some(e) => conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO estimate (shipment_seq, p10, p50, p90, basis, assessed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        seq,
+                        e.p10.as_microsecond(),
+                        e.p50.as_microsecond(),
+                        e.p90.as_microsecond(),
+                        e.basis,
+                        e.assessed_at.as_microsecond()
+                    ])
+                })
+                .map_err(unavailable("storing an estimate"))?,
+            None => conn
+                .prepare_cached("DELETE FROM estimate WHERE shipment_seq = ?1")
+                .and_then(|mut s| s.execute([seq]))
+                .map_err(unavailable("clearing an estimate"))?,
+        };
+        let open: HashMap<String, i64> = conn
+            .prepare_cached(
+                "SELECT kind, seq FROM exception WHERE shipment_seq = ?1 AND resolved_at IS NULL",
+            )
+            .and_then(|mut s| {
+                s.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .map_err(unavailable("reading open exceptions"))?;
+        for d in &a.exceptions {
+            match open.get(&d.kind) {
+                Some(exception_seq) => conn
+                    .prepare_cached(
+                        "UPDATE exception SET severity = ?2, since = ?3, evidence = ?4, next_step_en = ?5, next_step_zh = ?6 WHERE seq = ?1",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            exception_seq,
+                            d.severity,
+                            d.since.as_microsecond(),
+                            d.evidence,
+                            d.next_step_en,
+                            d.next_step_zh
+                        ])
+                    })
+                    .map_err(unavailable("refreshing an exception"))?,
+                None => conn
+                    .prepare_cached(
+                        "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            seq,
+                            d.kind,
+                            d.severity,
+                            d.since.as_microsecond(),
+                            d.evidence,
+                            d.next_step_en,
+                            d.next_step_zh,
+                            now_us
+                        ])
+                    })
+                    .map_err(unavailable("opening an exception"))?,
+            };
+        }
+        for (kind, exception_seq) in &open {
+            if !a.exceptions.iter().any(|d| &d.kind == kind) {
+                conn.prepare_cached("UPDATE exception SET resolved_at = ?2 WHERE seq = ?1")
+                    .and_then(|mut s| s.execute(params![exception_seq, now_us]))
+                    .map_err(unavailable("resolving an exception"))?;
+            }
+        }
+        if open.len() != a.exceptions.len()
+            || a.exceptions.iter().any(|d| !open.contains_key(&d.kind))
+        {
+            conn.prepare_cached("UPDATE shipment SET open_exceptions = ?2 WHERE seq = ?1")
+                .and_then(|mut s| s.execute(params![seq, a.exceptions.len() as i64]))
+                .map_err(unavailable("counting open exceptions"))?;
+        }
+    }
+    Ok(())
+}
+
+/// A shipment's estimate, if the engine has made one.
+pub(crate) fn estimate(conn: &Connection, shipment_seq: i64) -> StoreResult<Option<Estimate>> {
+    let row: Option<(i64, i64, i64, String, i64)> = conn
+        .prepare_cached(
+            "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_row([shipment_seq], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()
+        })
+        .map_err(unavailable("reading an estimate"))?;
+    row.map(|(p10, p50, p90, basis, at)| {
+        Ok(Estimate {
+            p10: rows::timestamp(p10)?,
+            p50: rows::timestamp(p50)?,
+            p90: rows::timestamp(p90)?,
+            basis,
+            assessed_at: rows::timestamp(at)?,
+        })
+    })
+    .transpose()
+}
+
+const EXCEPTION_COLUMNS: &str = "e.seq, s.id, s.name, s.seller_id, e.kind, e.severity, e.since, e.evidence, e.next_step_en, e.next_step_zh, e.opened_at, e.resolved_at";
+
+fn exception_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExceptionRow> {
+    Ok(ExceptionRow {
+        seq: r.get(0)?,
+        shipment_id: r.get(1)?,
+        shipment_name: r.get(2)?,
+        seller_id: r.get(3)?,
+        kind: r.get(4)?,
+        severity: r.get(5)?,
+        since: r.get(6)?,
+        evidence: r.get(7)?,
+        next_step_en: r.get(8)?,
+        next_step_zh: r.get(9)?,
+        opened_at: r.get(10)?,
+        resolved_at: r.get(11)?,
+    })
+}
+
+struct ExceptionRow {
+    seq: i64,
+    shipment_id: String,
+    shipment_name: String,
+    seller_id: String,
+    kind: String,
+    severity: String,
+    since: i64,
+    evidence: String,
+    next_step_en: String,
+    next_step_zh: String,
+    opened_at: i64,
+    resolved_at: Option<i64>,
+}
+
+impl ExceptionRow {
+    fn into_exception(self) -> StoreResult<ShipmentException> {
+        Ok(ShipmentException {
+            id: self.seq,
+            shipment_id: ShipmentId::parse(&self.shipment_id).map_err(|e| {
+                StoreError::Corrupt(format!("shipment id {}: {e}", self.shipment_id))
+            })?,
+            shipment_name: self.shipment_name,
+            seller_id: SellerId::parse(&self.seller_id)
+                .map_err(|e| StoreError::Corrupt(format!("seller id {}: {e}", self.seller_id)))?,
+            draft: ExceptionDraft {
+                kind: self.kind,
+                severity: self.severity,
+                since: rows::timestamp(self.since)?,
+                evidence: self.evidence,
+                next_step_en: self.next_step_en,
+                next_step_zh: self.next_step_zh,
+            },
+            opened_at: rows::timestamp(self.opened_at)?,
+            resolved_at: self.resolved_at.map(rows::timestamp).transpose()?,
+        })
+    }
+}
+
+/// Exceptions matching `query`, newest first.
+pub(crate) fn exceptions(
+    conn: &Connection,
+    query: &ExceptionQuery,
+) -> StoreResult<Vec<ShipmentException>> {
+    let mut sql = format!(
+        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq WHERE 1 = 1"
+    );
+    let mut values: Vec<Value> = Vec::new();
+    if !query.include_resolved {
+        sql.push_str(" AND e.resolved_at IS NULL");
+    }
+    if let Some(seller) = &query.seller {
+        values.push(Value::Text(seller.as_str().into()));
+        sql.push_str(&format!(" AND s.seller_id = ?{}", values.len()));
+    }
+    if let Some(shipment) = &query.shipment {
+        values.push(Value::Text(shipment.0.clone()));
+        let n = values.len();
+        sql.push_str(&format!(" AND (s.id = ?{n} OR s.confirmation_id = ?{n})"));
+    }
+    if let Some(carrier) = &query.carrier {
+        values.push(Value::Text(carrier.as_str().into()));
+        let n = values.len();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM leg l WHERE l.shipment_seq = s.seq AND l.carrier = ?{n})"
+        ));
+    }
+    if let Some(kind) = &query.kind {
+        values.push(Value::Text(kind.clone()));
+        sql.push_str(&format!(" AND e.kind = ?{}", values.len()));
+    }
+    if let Some(severity) = &query.severity {
+        values.push(Value::Text(severity.clone()));
+        sql.push_str(&format!(" AND e.severity = ?{}", values.len()));
+    }
+    sql.push_str(&format!(
+        " ORDER BY e.opened_at DESC, e.seq DESC LIMIT {}",
+        query.limit.clamp(1, PAGE_SIZE_MAX)
+    ));
+    let found: Vec<ExceptionRow> = conn
+        .prepare(&sql)
+        .and_then(|mut s| {
+            s.query_map(params_from_iter(values), exception_row)?
+                .collect()
+        })
+        .map_err(unavailable("listing exceptions"))?;
+    found
+        .into_iter()
+        .map(ExceptionRow::into_exception)
+        .collect()
+}
+
+/// A shipment's exceptions, open first, then resolved, newest first.
+pub(crate) fn shipment_exceptions(
+    conn: &Connection,
+    shipment_seq: i64,
+) -> StoreResult<Vec<ShipmentException>> {
+    let sql = format!(
+        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq
+         WHERE e.shipment_seq = ?1 ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC"
+    );
+    let found: Vec<ExceptionRow> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_map([shipment_seq], exception_row)?.collect())
+        .map_err(unavailable("reading a shipment's exceptions"))?;
+    found
+        .into_iter()
+        .map(ExceptionRow::into_exception)
+        .collect()
+}
+
+/// Stores new offers. A shipment with an offer still waiting gets no second one;
+/// the offers stored come back with their numbers.
+pub(crate) fn offer_reroutes(
+    w: &mut Writer,
+    drafts: Vec<RerouteDraft>,
+    now_us: i64,
+) -> StoreResult<Vec<Reroute>> {
+    let mut stored = Vec::new();
+    for draft in drafts {
+        let key = ShipmentKey::new(draft.shipment.as_str());
+        let Some(seq) = w.shipment_seq(&key)? else {
+            return Err(StoreError::NotFound {
+                what: "shipment",
+                key: key.0,
+            });
+        };
+        let waiting = w
+            .conn
+            .prepare_cached("SELECT 1 FROM reroute WHERE shipment_seq = ?1 AND status = ?2")
+            .and_then(|mut s| s.exists(params![seq, RerouteStatus::Offered.number()]))
+            .map_err(unavailable("reading reroute offers"))?;
+        if waiting {
+            continue;
+        }
+        w.conn
+            .prepare_cached(
+                "INSERT INTO reroute (shipment_seq, carrier, from_warehouse, to_warehouse, units, stay_days, move_days, extra_km, reason, status, offered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    seq,
+                    draft.carrier.as_str(),
+                    draft.from.as_str(),
+                    draft.to.as_str(),
+                    draft.units,
+                    draft.stay_days,
+                    draft.move_days,
+                    draft.extra_km,
+                    draft.reason,
+                    RerouteStatus::Offered.number(),
+                    now_us
+                ])
+            })
+            .map_err(unavailable("storing a reroute offer"))?;
+        stored.push(Reroute {
+            id: w.conn.last_insert_rowid(),
+            draft,
+            status: RerouteStatus::Offered,
+            offered_at: rows::timestamp(now_us)?,
+            decided_at: None,
+            appointment: None,
+        });
+    }
+    Ok(stored)
+}
+
+/// Withdraws waiting offers for shipments no longer in `keep` (they arrived, or
+/// stopped being delayed). Returns how many were withdrawn.
+pub(crate) fn withdraw_reroutes(
+    w: &mut Writer,
+    keep: &[ShipmentId],
+    now_us: i64,
+) -> StoreResult<usize> {
+    let waiting: Vec<(i64, String)> = w
+        .conn
+        .prepare_cached(
+            "SELECT r.seq, s.id FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE r.status = ?1",
+        )
+        .and_then(|mut s| {
+            s.query_map([RerouteStatus::Offered.number()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .map_err(unavailable("reading reroute offers"))?;
+    let mut withdrawn = 0;
+    for (seq, id) in waiting {
+        if !keep.iter().any(|k| k.as_str() == id) {
+            w.conn
+                .prepare_cached("UPDATE reroute SET status = ?2, decided_at = ?3 WHERE seq = ?1")
+                .and_then(|mut s| {
+                    s.execute(params![seq, RerouteStatus::Withdrawn.number(), now_us])
+                })
+                .map_err(unavailable("withdrawing a reroute offer"))?;
+            withdrawn += 1;
+        }
+    }
+    Ok(withdrawn)
+}
+
+const REROUTE_COLUMNS: &str = "r.seq, s.id, r.carrier, r.from_warehouse, r.to_warehouse, r.units, r.stay_days, r.move_days, r.extra_km, r.reason, r.status, r.offered_at, r.decided_at, r.appointment";
+
+type RerouteRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    u32,
+    f64,
+    f64,
+    f64,
+    String,
+    i64,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
+
+fn reroute_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RerouteRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+        r.get(13)?,
+    ))
+}
+
+fn into_reroute(row: RerouteRow) -> StoreResult<Reroute> {
+    let (
+        seq,
+        id,
+        carrier,
+        from,
+        to,
+        units,
+        stay,
+        moved,
+        km,
+        reason,
+        status,
+        offered,
+        decided,
+        appointment,
+    ) = row;
+    let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("{what} {value}"));
+    Ok(Reroute {
+        id: seq,
+        draft: RerouteDraft {
+            shipment: ShipmentId::parse(&id).map_err(|_| corrupt("shipment id", &id))?,
+            carrier: CarrierCode::parse(&carrier).map_err(|_| corrupt("carrier", &carrier))?,
+            from: WarehouseCode::parse(&from).map_err(|_| corrupt("warehouse", &from))?,
+            to: WarehouseCode::parse(&to).map_err(|_| corrupt("warehouse", &to))?,
+            units,
+            stay_days: stay,
+            move_days: moved,
+            extra_km: km,
+            reason,
+        },
+        status: rows::coded(status, RerouteStatus::from_number, "reroute status")?,
+        offered_at: rows::timestamp(offered)?,
+        decided_at: decided.map(rows::timestamp).transpose()?,
+        appointment: appointment
+            .map(|d| d.parse::<Date>().map_err(|_| corrupt("appointment", &d)))
+            .transpose()?,
+    })
+}
+
+/// Reroutes matching `query`, newest first.
+pub(crate) fn reroutes(conn: &Connection, query: &RerouteQuery) -> StoreResult<Vec<Reroute>> {
+    let mut sql = format!(
+        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE 1 = 1"
+    );
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(carrier) = &query.carrier {
+        values.push(Value::Text(carrier.as_str().into()));
+        sql.push_str(&format!(" AND r.carrier = ?{}", values.len()));
+    }
+    if let Some(seller) = &query.seller {
+        values.push(Value::Text(seller.as_str().into()));
+        sql.push_str(&format!(" AND s.seller_id = ?{}", values.len()));
+    }
+    if let Some(shipment) = &query.shipment {
+        values.push(Value::Text(shipment.0.clone()));
+        let n = values.len();
+        sql.push_str(&format!(" AND (s.id = ?{n} OR s.confirmation_id = ?{n})"));
+    }
+    if let Some(status) = query.status {
+        values.push(Value::Integer(i64::from(status.number())));
+        sql.push_str(&format!(" AND r.status = ?{}", values.len()));
+    }
+    sql.push_str(&format!(
+        " ORDER BY r.seq DESC LIMIT {}",
+        query.limit.clamp(1, PAGE_SIZE_MAX)
+    ));
+    let found: Vec<RerouteRow> = conn
+        .prepare(&sql)
+        .and_then(|mut s| {
+            s.query_map(params_from_iter(values), reroute_row)?
+                .collect()
+        })
+        .map_err(unavailable("listing reroutes"))?;
+    found.into_iter().map(into_reroute).collect()
+}
+
+/// A shipment's reroutes, oldest first.
+pub(crate) fn shipment_reroutes(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Reroute>> {
+    let sql = format!(
+        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE r.shipment_seq = ?1 ORDER BY r.seq"
+    );
+    let found: Vec<RerouteRow> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_map([shipment_seq], reroute_row)?.collect())
+        .map_err(unavailable("reading a shipment's reroutes"))?;
+    found.into_iter().map(into_reroute).collect()
+}
+
+/// Applies a carrier's decision on offer `id`. A confirmation moves the shipment
+/// to the new warehouse and sets the delivery window to the appointment's week,
+/// audited as a reroute.
+pub(crate) fn decide_reroute(
+    w: &mut Writer,
+    actor: &Principal,
+    id: i64,
+    decision: RerouteDecision,
+    now_us: i64,
+) -> StoreResult<Reroute> {
+    let sql = format!(
+        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE r.seq = ?1"
+    );
+    let found = w
+        .conn
+        .prepare_cached(&sql)
+        .and_then(|mut s| s.query_row([id], reroute_row).optional())
+        .map_err(unavailable("reading a reroute offer"))?;
+    let not_found = || StoreError::NotFound {
+        what: "reroute offer",
+        key: id.to_string(),
+    };
+    let mut reroute = into_reroute(found.ok_or_else(not_found)?)?;
+    let may_decide = match actor {
+        Principal::Carrier(c) => *c == reroute.draft.carrier,
+        Principal::Operator => true,
+        Principal::Seller(_) => false,
+    };
+    if !may_decide {
+        return Err(not_found());
+    }
+    if reroute.status != RerouteStatus::Offered {
+        return Err(StoreError::Conflict {
+            what: "reroute offer already decided",
+            key: format!("{id} ({})", reroute.status),
+        });
+    }
+    let key = ShipmentKey::new(reroute.draft.shipment.as_str());
+    let Some(seq) = w.shipment_seq(&key)? else {
+        return Err(StoreError::Corrupt(format!(
+            "reroute {id} names {} which is not stored",
+            shipment_not_found(&key.0, "shipmentId").en
+        )));
+    };
+    let (status, appointment) = match decision {
+        RerouteDecision::Confirm { appointment } => (RerouteStatus::Confirmed, Some(appointment)),
+        RerouteDecision::Decline => (RerouteStatus::Declined, None),
+    };
+    if let Some(day) = appointment {
+        let (start, end): (Option<String>, Option<String>) = w
+            .conn
+            .query_row(
+                "SELECT window_start, window_end FROM shipment WHERE seq = ?1",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(unavailable("reading a delivery window"))?;
+        let from = rows::window(start, end)?;
+        let to = DeliveryWindow::week_of(day);
+        w.conn
+            .execute(
+                "UPDATE shipment SET warehouse = ?2, window_start = ?3, window_end = ?4, window_source = ?5, updated_at = ?6 WHERE seq = ?1",
+                params![
+                    seq,
+                    reroute.draft.to.as_str(),
+                    to.start_date.to_string(),
+                    to.end_date.to_string(),
+                    WindowSource::Reroute.number(),
+                    now_us
+                ],
+            )
+            .map_err(unavailable("moving a shipment to its new warehouse"))?;
+        w.conn
+            .execute(
+                "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    seq,
+                    now_us,
+                    format!("carrier:{}", reroute.draft.carrier),
+                    from.map(|f| f.start_date.to_string()),
+                    from.map(|f| f.end_date.to_string()),
+                    to.start_date.to_string(),
+                    to.end_date.to_string(),
+                    WindowSource::Reroute.number(),
+                    format!(
+                        "rerouted from {} to {}, appointment {day}",
+                        reroute.draft.from, reroute.draft.to
+                    )
+                ],
+            )
+            .map_err(unavailable("auditing a reroute's window"))?;
+    }
+    w.conn
+        .execute(
+            "UPDATE reroute SET status = ?2, decided_at = ?3, appointment = ?4 WHERE seq = ?1",
+            params![
+                id,
+                status.number(),
+                now_us,
+                appointment.map(|d| d.to_string())
+            ],
+        )
+        .map_err(unavailable("recording a reroute decision"))?;
+    reroute.status = status;
+    reroute.decided_at = Some(rows::timestamp(now_us)?);
+    reroute.appointment = appointment;
+    Ok(reroute)
+}
+
+/// Every shipment id, oldest first, for engine passes.
+pub(crate) fn shipment_ids(conn: &Connection) -> StoreResult<Vec<ShipmentId>> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM shipment ORDER BY seq")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(unavailable("listing shipment ids"))?;
+    ids.into_iter()
+        .map(|id| {
+            ShipmentId::parse(&id)
+                .map_err(|e| StoreError::Corrupt(format!("shipment id {id}: {e}")))
+        })
+        .collect()
+}
