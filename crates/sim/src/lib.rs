@@ -3,6 +3,8 @@
 //! - [`world`]: warehouses, carriers, sellers and ship-from places, as constant data;
 //! - [`script`]: the true journey of a shipment for each freight mode, the noisy
 //!   feed a carrier sends about it, and tracking numbers with valid check digits;
+//! - [`simulation`]: the world of `tracklane simulate`: many shipments over a
+//!   period, noisy lanes, congestion episodes, and the ground truth;
 //! - [`demo`]: a whole demo world of inbound shipments in every state, with the
 //!   carrier feed and tracking uploads that bring them to life.
 //!
@@ -20,6 +22,7 @@
 
 pub mod demo;
 pub mod script;
+pub mod simulation;
 pub mod world;
 
 pub use demo::{DemoWorld, TrackingUpload, demo_world};

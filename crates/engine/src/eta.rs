@@ -1,0 +1,703 @@
+//! Estimated time of arrival, learned from history: for every completed journey
+//! the model records, at each stage (the latest milestone code, and whether it
+//! was scanned in the destination country), how long was left until the freight
+//! reached the warehouse, and how long the hub then heard nothing.
+//!
+//! A prediction looks up the shipment's current stage in the most specific
+//! bucket that has enough history, backing off from carrier + lane to lane,
+//! corridor (origin → marketplace), marketplace + mode, and mode. It conditions
+//! on the time already spent since that milestone: only journeys that were still
+//! under way after as long count (a survival estimate), so a shipment that sits
+//! silent sees its ETA slide out. The answer is a quantile grid, from which come
+//! p10 / p50 / p90 and the probability of any interval (a delivery window).
+//!
+//! Nothing here knows how any generator draws its durations: the model sees
+//! only scans and arrivals. Buckets keep the most recent
+//! [`BUCKET_SAMPLES_MAX`] journeys, so lanes that drift are followed.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use tracklane_core::{FreightMode, MilestoneCode};
+
+use crate::snapshot::{Scan, ShipmentSnapshot};
+
+/// Journeys kept per bucket (the most recent ones).
+pub const BUCKET_SAMPLES_MAX: usize = 400;
+/// Journeys a bucket needs (after conditioning on elapsed time) before it is used.
+pub const BUCKET_SAMPLES_MIN: usize = 25;
+/// Quantile grid resolution: 0 %, 5 %, …, 100 %.
+const GRID_POINTS: usize = 21;
+const SECONDS_PER_HOUR: f64 = 3600.0;
+const HOURS_PER_DAY: f64 = 24.0;
+
+/// Door-to-door days (pickup to warehouse) per mode, used only before the model
+/// has seen a single completed journey of the mode. Industry rule-of-thumb
+/// figures for China to the US and Europe, not learned.
+pub fn nominal_transit_days(mode: FreightMode) -> f64 {
+    match mode {
+        FreightMode::Express => 5.0,
+        FreightMode::Air => 9.0,
+        FreightMode::Ocean => 38.0,
+        FreightMode::Rail => 24.0,
+    }
+}
+
+/// How specific the history behind an estimate is, most specific first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Same carrier, origin, warehouse, mode and service.
+    CarrierLane,
+    /// Same origin, warehouse, mode and service, any carrier.
+    Lane,
+    /// Same origin and marketplace, mode and service.
+    Corridor,
+    /// Same marketplace, mode and service.
+    MarketplaceMode,
+    /// Same mode.
+    Mode,
+    /// No history at all: the nominal transit of the mode.
+    Nominal,
+    /// Later than every journey on record: a guess that the end is near.
+    Extrapolated,
+    /// Already arrived.
+    Arrived,
+}
+
+const LEVELS: [Level; 5] = [
+    Level::CarrierLane,
+    Level::Lane,
+    Level::Corridor,
+    Level::MarketplaceMode,
+    Level::Mode,
+];
+
+/// A stage of a journey: no scan yet, or the latest milestone code and whether it
+/// was scanned in the destination country. Codes repeat (a vessel arrives at a
+/// transshipment port and at its destination); the country tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Booked, nothing scanned: measured from the planned start.
+    Planned,
+    /// Measured from pickup: the whole door-to-door transit (the static baseline).
+    FromPickup,
+    /// Measured from this milestone.
+    At {
+        /// The milestone code.
+        code: MilestoneCode,
+        /// Whether it was scanned in the destination country.
+        is_in_destination: bool,
+    },
+}
+
+impl Stage {
+    /// The stage a scan marks for a shipment to `destination_country`.
+    pub fn of(scan: &Scan, destination_country: &str) -> Self {
+        Stage::At {
+            code: scan.code,
+            is_in_destination: scan.country_code.as_deref() == Some(destination_country),
+        }
+    }
+
+    fn number(self) -> u64 {
+        match self {
+            Stage::Planned => 0,
+            Stage::FromPickup => 1,
+            Stage::At {
+                code,
+                is_in_destination,
+            } => 2 + u64::from(code.number()) * 2 + u64::from(is_in_destination),
+        }
+    }
+}
+
+/// A predicted arrival at the warehouse with its spread.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Eta {
+    /// 10 % of comparable journeys had arrived by then.
+    pub p10: Timestamp,
+    /// The median: the estimate shown as `ESTIMATED_DELIVERY_DATE`.
+    pub p50: Timestamp,
+    /// 90 % of comparable journeys had arrived by then.
+    pub p90: Timestamp,
+    /// What the estimate rests on.
+    pub basis: EtaBasis,
+    /// Arrival instants (Unix seconds) at the 0 %, 5 %, …, 100 % quantiles.
+    #[serde(skip)]
+    grid: [i64; GRID_POINTS],
+}
+
+/// The evidence behind an [`Eta`], for the seller and the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EtaBasis {
+    /// How specific the history used was.
+    pub level: Level,
+    /// The milestone conditioned on (`None`: nothing scanned yet).
+    pub stage: Option<MilestoneCode>,
+    /// When that milestone (or the planned start) happened.
+    pub since: Timestamp,
+    /// Comparable journeys the estimate used.
+    pub journeys: u32,
+}
+
+impl Eta {
+    fn from_grid(grid: [i64; GRID_POINTS], basis: EtaBasis) -> Self {
+        let at = |s: i64| Timestamp::from_second(s).unwrap_or(Timestamp::MAX);
+        Self {
+            p10: at(grid[2]),
+            p50: at(grid[10]),
+            p90: at(grid[18]),
+            basis,
+            grid,
+        }
+    }
+
+    /// The share of comparable journeys that arrive in `[start, end)`, read off
+    /// the quantile grid with linear interpolation.
+    pub fn probability_between(&self, start: Timestamp, end: Timestamp) -> f64 {
+        (self.cdf(end.as_second()) - self.cdf(start.as_second())).max(0.0)
+    }
+
+    fn cdf(&self, t: i64) -> f64 {
+        let g = &self.grid;
+        if t < g[0] {
+            return 0.0;
+        }
+        if t >= g[GRID_POINTS - 1] {
+            return 1.0;
+        }
+        let step = 1.0 / (GRID_POINTS - 1) as f64;
+        // The last grid point not after t; ties (a flat stretch) take the highest.
+        let i = g.partition_point(|&x| x <= t).saturating_sub(1);
+        let (lo, hi) = (g[i], g[(i + 1).min(GRID_POINTS - 1)]);
+        let within = if hi > lo {
+            (t - lo) as f64 / (hi - lo) as f64
+        } else {
+            0.0
+        };
+        ((i as f64 + within) * step).min(1.0)
+    }
+}
+
+/// A cheap, deterministic hasher for packed `u64` keys (the keys are already
+/// well mixed by [`mix`]).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = mix(n);
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+/// The most recent samples of one bucket, and a sorted copy for queries.
+#[derive(Debug, Default, Clone)]
+struct Bucket {
+    ring: Vec<f32>,
+    next: usize,
+    sorted: Vec<f32>,
+    is_dirty: bool,
+}
+
+impl Bucket {
+    fn push(&mut self, hours: f32) {
+        if self.ring.len() < BUCKET_SAMPLES_MAX {
+            self.ring.push(hours);
+        } else {
+            self.ring[self.next] = hours;
+            self.next = (self.next + 1) % BUCKET_SAMPLES_MAX;
+        }
+        self.is_dirty = true;
+    }
+
+    fn refresh(&mut self) {
+        if self.is_dirty {
+            self.sorted.clear();
+            self.sorted.extend_from_slice(&self.ring);
+            self.sorted.sort_by(f32::total_cmp);
+            self.is_dirty = false;
+        }
+    }
+
+    /// The samples greater than `elapsed_hours`.
+    fn survivors(&self, elapsed_hours: f32) -> &[f32] {
+        let from = self.sorted.partition_point(|&x| x <= elapsed_hours);
+        &self.sorted[from..]
+    }
+}
+
+/// The `q` quantile (0..=1) of sorted `samples`, interpolated.
+fn quantile(samples: &[f32], q: f64) -> f64 {
+    assert!(!samples.is_empty(), "quantile of no samples");
+    let position = q.clamp(0.0, 1.0) * (samples.len() - 1) as f64;
+    let lo = position.floor() as usize;
+    let hi = position.ceil() as usize;
+    let w = position - lo as f64;
+    f64::from(samples[lo]) * (1.0 - w) + f64::from(samples[hi]) * w
+}
+
+/// The interned identities of a shipment at each back-off level.
+#[derive(Debug, Clone, Copy)]
+struct LaneIds([Option<u64>; 5]);
+
+/// What the model has learned: remaining time and silence per stage and level.
+#[derive(Debug, Default, Clone)]
+pub struct EtaModel {
+    names: HashMap<String, u32>,
+    remaining: KeyMap<Bucket>,
+    silence: KeyMap<Bucket>,
+    journeys: u64,
+}
+
+fn hours_between(from: Timestamp, to: Timestamp) -> f64 {
+    to.duration_since(from).as_secs_f64() / SECONDS_PER_HOUR
+}
+
+fn after_hours(at: Timestamp, hours: f64) -> i64 {
+    at.as_second() + (hours * SECONDS_PER_HOUR).round() as i64
+}
+
+impl EtaModel {
+    /// An empty model: every estimate falls back to the nominal transit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Completed journeys learned so far.
+    pub fn journeys(&self) -> u64 {
+        self.journeys
+    }
+
+    fn lane_names(s: &ShipmentSnapshot) -> [String; 5] {
+        let l = &s.lane;
+        let service = l.service.as_deref().unwrap_or("");
+        let carrier = s.carrier.as_ref().map_or("", |c| c.as_str());
+        [
+            format!(
+                "C|{carrier}|{}|{}|{}|{service}",
+                l.origin, l.warehouse, l.mode
+            ),
+            format!("L|{}|{}|{}|{service}", l.origin, l.warehouse, l.mode),
+            format!("R|{}|{}|{}|{service}", l.origin, l.marketplace, l.mode),
+            format!("M|{}|{}|{service}", l.marketplace, l.mode),
+            format!("F|{}", l.mode),
+        ]
+    }
+
+    fn ids(&self, s: &ShipmentSnapshot) -> LaneIds {
+        let names = Self::lane_names(s);
+        LaneIds(names.map(|n| self.names.get(&n).map(|&id| u64::from(id))))
+    }
+
+    fn ids_mut(&mut self, s: &ShipmentSnapshot) -> [u64; 5] {
+        let names = Self::lane_names(s);
+        names.map(|n| {
+            let next = self.names.len() as u32;
+            u64::from(*self.names.entry(n).or_insert(next))
+        })
+    }
+
+    fn key(lane_id: u64, stage: Stage) -> u64 {
+        (stage.number() << 40) | lane_id
+    }
+
+    /// Learns from one finished journey: a shipment that arrived. Anything else
+    /// (lost, cancelled, still moving) is ignored. Call [`EtaModel::refresh`]
+    /// before the next estimates that should see it.
+    pub fn learn(&mut self, journey: &ShipmentSnapshot) {
+        let Some(arrived) = journey.arrived_at() else {
+            return;
+        };
+        let ids = self.ids_mut(journey);
+        let destination = journey.destination_country();
+        let mut seen: Vec<Stage> = Vec::with_capacity(journey.scans.len() + 2);
+        let mut record = |model: &mut Self, stage: Stage, from: Timestamp, silence: Option<f64>| {
+            if seen.contains(&stage) {
+                return;
+            }
+            seen.push(stage);
+            let remaining = hours_between(from, arrived).max(0.0) as f32;
+            for id in ids {
+                let key = Self::key(id, stage);
+                model.remaining.entry(key).or_default().push(remaining);
+                if let Some(h) = silence {
+                    model
+                        .silence
+                        .entry(key)
+                        .or_default()
+                        .push(h.max(0.0) as f32);
+                }
+            }
+        };
+        let plan = journey.plan_start();
+        let heard_after = |t: Timestamp| {
+            journey
+                .scans
+                .iter()
+                .filter(|s| s.occurred_at > t)
+                .map(|s| s.received_at)
+                .min()
+        };
+        record(
+            self,
+            Stage::Planned,
+            plan,
+            heard_after(plan).map(|h| hours_between(plan, h)),
+        );
+        if let Some(pickup) = journey.picked_up_at() {
+            record(self, Stage::FromPickup, pickup, None);
+        }
+        for scan in &journey.scans {
+            if scan.occurred_at > arrived {
+                break;
+            }
+            let silence = heard_after(scan.occurred_at).map(|h| hours_between(scan.occurred_at, h));
+            record(
+                self,
+                Stage::of(scan, destination),
+                scan.occurred_at,
+                silence,
+            );
+        }
+        self.journeys += 1;
+    }
+
+    /// Sorts what was learned since the last refresh, so estimates see it.
+    pub fn refresh(&mut self) {
+        for bucket in self.remaining.values_mut().chain(self.silence.values_mut()) {
+            bucket.refresh();
+        }
+    }
+
+    /// The stage a shipment is in and when it began.
+    pub fn stage_of(snapshot: &ShipmentSnapshot) -> (Stage, Timestamp) {
+        match snapshot.latest() {
+            Some(scan) => (
+                Stage::of(scan, snapshot.destination_country()),
+                scan.occurred_at,
+            ),
+            None => (Stage::Planned, snapshot.plan_start()),
+        }
+    }
+
+    /// The estimated arrival of `snapshot` as seen at `now`; `None` once it has
+    /// ended without arriving (lost, returned, cancelled).
+    pub fn eta(&self, snapshot: &ShipmentSnapshot, now: Timestamp) -> Option<Eta> {
+        if let Some(arrived) = snapshot.arrived_at() {
+            let s = arrived.as_second();
+            let basis = EtaBasis {
+                level: Level::Arrived,
+                stage: Some(MilestoneCode::Delivered),
+                since: arrived,
+                journeys: 0,
+            };
+            return Some(Eta::from_grid([s; GRID_POINTS], basis));
+        }
+        if snapshot.is_finished() {
+            return None;
+        }
+        let (stage, since) = Self::stage_of(snapshot);
+        Some(self.eta_at(snapshot, stage, since, now))
+    }
+
+    fn eta_at(
+        &self,
+        snapshot: &ShipmentSnapshot,
+        stage: Stage,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Eta {
+        let elapsed = hours_between(since, now).max(0.0) as f32;
+        let code = match stage {
+            Stage::At { code, .. } => Some(code),
+            _ => None,
+        };
+        let ids = self.ids(snapshot);
+        let mut fallback: Option<(Level, &[f32])> = None;
+        for (level, id) in LEVELS.iter().zip(ids.0) {
+            let Some(bucket) = id.and_then(|id| self.remaining.get(&Self::key(id, stage))) else {
+                continue;
+            };
+            let survivors = bucket.survivors(elapsed);
+            if survivors.len() >= BUCKET_SAMPLES_MIN {
+                return self.with_samples(*level, code, since, survivors, now);
+            }
+            if !survivors.is_empty() && fallback.is_none_or(|(_, f)| f.len() < survivors.len()) {
+                fallback = Some((*level, survivors));
+            }
+        }
+        if let Some((level, survivors)) = fallback {
+            return self.with_samples(level, code, since, survivors, now);
+        }
+        let has_history = ids.0[4]
+            .and_then(|id| self.remaining.get(&Self::key(id, stage)))
+            .is_some_and(|b| !b.sorted.is_empty());
+        if has_history {
+            // Later than every comparable journey: it is overdue, and the best
+            // guess is that the end is near but uncertain.
+            let grid = std::array::from_fn(|i| {
+                after_hours(
+                    now,
+                    6.0 + i as f64 * (10.0 * HOURS_PER_DAY) / (GRID_POINTS - 1) as f64,
+                )
+            });
+            let basis = EtaBasis {
+                level: Level::Extrapolated,
+                stage: code,
+                since,
+                journeys: 0,
+            };
+            return Eta::from_grid(grid, basis);
+        }
+        self.nominal(snapshot, code, since, now)
+    }
+
+    fn with_samples(
+        &self,
+        level: Level,
+        stage: Option<MilestoneCode>,
+        since: Timestamp,
+        survivors: &[f32],
+        now: Timestamp,
+    ) -> Eta {
+        let floor = now.as_second();
+        let grid = std::array::from_fn(|i| {
+            let q = i as f64 / (GRID_POINTS - 1) as f64;
+            after_hours(since, quantile(survivors, q)).max(floor)
+        });
+        let basis = EtaBasis {
+            level,
+            stage,
+            since,
+            journeys: survivors.len() as u32,
+        };
+        Eta::from_grid(grid, basis)
+    }
+
+    fn nominal(
+        &self,
+        snapshot: &ShipmentSnapshot,
+        stage: Option<MilestoneCode>,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> Eta {
+        let days = nominal_transit_days(snapshot.lane.mode);
+        let start = snapshot
+            .picked_up_at()
+            .unwrap_or_else(|| snapshot.plan_start());
+        let p50 = after_hours(start, days * HOURS_PER_DAY);
+        let spread = days * HOURS_PER_DAY * 0.6;
+        let floor = now.as_second();
+        let grid = std::array::from_fn(|i| {
+            let z = i as f64 / (GRID_POINTS - 1) as f64 - 0.5;
+            (p50 + (z * spread * SECONDS_PER_HOUR) as i64).max(floor)
+        });
+        let basis = EtaBasis {
+            level: Level::Nominal,
+            stage,
+            since,
+            journeys: 0,
+        };
+        Eta::from_grid(grid, basis)
+    }
+
+    /// The static baseline: pickup (or the planned start) plus the median
+    /// door-to-door transit of the mode over every journey seen, ignoring lane,
+    /// carrier and progress. `None` for a shipment that ended without arriving.
+    pub fn static_eta(&self, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
+        if snapshot.is_finished() && snapshot.arrived_at().is_none() {
+            return None;
+        }
+        let start = snapshot
+            .picked_up_at()
+            .unwrap_or_else(|| snapshot.plan_start());
+        let id = self.ids(snapshot).0[4];
+        let hours = id
+            .and_then(|id| self.remaining.get(&Self::key(id, Stage::FromPickup)))
+            .filter(|b| !b.sorted.is_empty())
+            .map_or_else(
+                || nominal_transit_days(snapshot.lane.mode) * HOURS_PER_DAY,
+                |b| quantile(&b.sorted, 0.5),
+            );
+        Timestamp::from_second(after_hours(start, hours)).ok()
+    }
+
+    /// How long the hub usually hears nothing after a shipment's current stage:
+    /// the `q` quantile of past silences (from the milestone to the receipt of
+    /// any later one), from the most specific bucket with enough history. `None`
+    /// without history.
+    pub fn silence_hours(&self, snapshot: &ShipmentSnapshot, q: f64) -> Option<SilenceLimit> {
+        let (stage, since) = Self::stage_of(snapshot);
+        let ids = self.ids(snapshot);
+        let mut fallback = None;
+        for (level, id) in LEVELS.iter().zip(ids.0) {
+            let Some(bucket) = id.and_then(|id| self.silence.get(&Self::key(id, stage))) else {
+                continue;
+            };
+            if bucket.sorted.len() >= BUCKET_SAMPLES_MIN {
+                return Some(SilenceLimit {
+                    hours: quantile(&bucket.sorted, q),
+                    median_hours: quantile(&bucket.sorted, 0.5),
+                    since,
+                    level: *level,
+                    journeys: bucket.sorted.len() as u32,
+                });
+            }
+            if !bucket.sorted.is_empty() && fallback.is_none() {
+                fallback = Some((*level, bucket));
+            }
+        }
+        fallback.map(|(level, bucket)| SilenceLimit {
+            hours: quantile(&bucket.sorted, q),
+            median_hours: quantile(&bucket.sorted, 0.5),
+            since,
+            level,
+            journeys: bucket.sorted.len() as u32,
+        })
+    }
+}
+
+/// A learned bound on silence for a shipment's current stage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SilenceLimit {
+    /// The requested quantile of past silences, in hours.
+    pub hours: f64,
+    /// The median past silence, in hours.
+    pub median_hours: f64,
+    /// When the current stage began (the latest scan, or the planned start).
+    pub since: Timestamp,
+    /// How specific the history was.
+    pub level: Level,
+    /// Journeys behind it.
+    pub journeys: u32,
+}
+
+/// `at` moved by a number of hours.
+pub fn add_hours(at: Timestamp, hours: f64) -> Timestamp {
+    at.saturating_add(SignedDuration::from_secs_f64(hours * SECONDS_PER_HOUR))
+        .unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::tests::{ocean_shipment, scan};
+    use proptest::prelude::*;
+    use tracklane_core::MilestoneCode as C;
+
+    /// A completed ocean journey: pickup on day `start`, departure a day later,
+    /// arrival `transit_days` after departure.
+    fn journey(start_day: i64, transit_days: i64) -> ShipmentSnapshot {
+        let base = 1_767_225_600 + start_day * 86_400; // 2026-01-01
+        let at = |d: i64| {
+            Timestamp::from_second(base + d * 86_400)
+                .expect("ts")
+                .to_string()
+        };
+        let mut s = ocean_shipment(&at(-2));
+        s.insert_scan(scan(C::PickedUp, &at(0), "CN"));
+        s.insert_scan(scan(C::Departed, &at(1), "CN"));
+        s.insert_scan(scan(C::Delivered, &at(1 + transit_days), "US"));
+        s
+    }
+
+    fn check_eta(model: &EtaModel, s: &ShipmentSnapshot, now_day: i64, p50_day: f64) {
+        let now = Timestamp::from_second(1_767_225_600 + now_day * 86_400).expect("ts");
+        let eta = model.eta(s, now).expect("an eta");
+        let got = (eta.p50.as_second() - 1_767_225_600) as f64 / 86_400.0;
+        assert!(
+            (got - p50_day).abs() < 0.75,
+            "p50 day {got:.2}, expected {p50_day}: {eta:?}"
+        );
+        assert!(eta.p10 <= eta.p50 && eta.p50 <= eta.p90, "{eta:?}");
+    }
+
+    #[test]
+    fn eta_learns_the_lane_and_conditions_on_elapsed_time() {
+        let mut model = EtaModel::new();
+        // Transit after departure: 20 days for most, 30 for a fifth.
+        for i in 0..100 {
+            model.learn(&journey(i % 7, if i % 5 == 0 { 30 } else { 20 }));
+        }
+        model.refresh();
+        let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+        s.insert_scan(scan(C::PickedUp, "2026-03-02T00:00:00Z", "CN"));
+        s.insert_scan(scan(C::Departed, "2026-03-03T00:00:00Z", "CN"));
+        // 2026-03-03 is day 61; the median journey arrives 20 days later.
+        check_eta(&model, &s, 62, 81.0);
+        // 25 days after departure only the slow fifth is still at sea.
+        check_eta(&model, &s, 61 + 25, 91.0);
+    }
+
+    #[test]
+    fn an_empty_model_uses_the_nominal_transit() {
+        let model = EtaModel::new();
+        let mut s = ocean_shipment("2026-01-01T00:00:00Z");
+        s.insert_scan(scan(C::PickedUp, "2026-01-02T00:00:00Z", "CN"));
+        let eta = model.eta(&s, "2026-01-03T00:00:00Z".parse().expect("ts"));
+        assert_eq!(eta.map(|e| e.basis.level), Some(Level::Nominal));
+    }
+
+    #[test]
+    fn probability_of_a_window_comes_from_the_grid() {
+        let mut model = EtaModel::new();
+        for i in 0..50 {
+            model.learn(&journey(0, 20 + (i % 2) * 10));
+        }
+        model.refresh();
+        let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+        s.insert_scan(scan(C::Departed, "2026-03-03T00:00:00Z", "CN"));
+        let now: Timestamp = "2026-03-04T00:00:00Z".parse().expect("ts");
+        let eta = model.eta(&s, now).expect("eta");
+        let day = |d: &str| -> Timestamp { d.parse().expect("ts") };
+        let early =
+            eta.probability_between(day("2026-03-20T00:00:00Z"), day("2026-03-27T00:00:00Z"));
+        let late =
+            eta.probability_between(day("2026-03-30T00:00:00Z"), day("2026-04-06T00:00:00Z"));
+        assert!((early - 0.5).abs() < 0.1, "{early}");
+        assert!((late - 0.5).abs() < 0.1, "{late}");
+    }
+
+    proptest! {
+        #[test]
+        fn quantiles_are_ordered(
+            transits in proptest::collection::vec(1i64..80, 1..120),
+            now_day in 0i64..150,
+        ) {
+            let mut model = EtaModel::new();
+            for (i, t) in transits.iter().enumerate() {
+                model.learn(&journey(i as i64 % 10, *t));
+            }
+            model.refresh();
+            let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+            s.insert_scan(scan(C::Departed, "2026-03-03T00:00:00Z", "CN"));
+            let now = Timestamp::from_second(1_772_496_000 + now_day * 86_400).expect("ts");
+            let eta = model.eta(&s, now).expect("eta");
+            prop_assert!(eta.p10 <= eta.p50 && eta.p50 <= eta.p90);
+            prop_assert!(eta.p10 >= now, "{eta:?} before {now}");
+            let total = eta.probability_between(Timestamp::MIN, Timestamp::MAX);
+            prop_assert!((total - 1.0).abs() < 1e-9);
+        }
+    }
+}

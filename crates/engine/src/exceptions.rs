@@ -1,0 +1,399 @@
+//! Exceptions: things about a shipment a person should look at, each with a
+//! severity, the evidence, and what to do, in English and Chinese.
+//!
+//! [`detect`] returns the set of exceptions open for a snapshot at `now`. It
+//! keeps no state: an exception is resolved when the cause clears simply because
+//! the next call no longer returns it (the caller diffs the sets to record
+//! when each opened and closed). Silence is judged against what the model has
+//! learned for the shipment's lane, mode and stage, never against a fixed
+//! number of days.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use tracklane_core::MilestoneCode;
+
+use crate::eta::{Eta, EtaModel, add_hours};
+use crate::snapshot::{ShipmentSnapshot, day_of};
+
+crate::kind_enum! {
+    /// What kind of exception.
+    ExceptionKind {
+        /// No scan for longer than the lane, mode and stage normally go.
+        StaleTracking = "stale_tracking",
+        /// A delivery attempt failed, or delivery was refused or returned.
+        DeliveryFailed = "delivery_failed",
+        /// Customs holds the freight, or duty payment is required.
+        CustomsHold = "customs_hold",
+        /// A box still has no tracking number after the ship date.
+        MissingTracking = "missing_tracking",
+        /// The ETA's median falls after the delivery window's end.
+        WindowAtRisk = "window_at_risk",
+        /// Reported lost, or silent far beyond anything on record.
+        ProbablyLost = "probably_lost",
+    }
+}
+
+/// How urgent an exception is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Worth a look.
+    Low,
+    /// Needs action soon.
+    Medium,
+    /// Needs action now.
+    High,
+}
+
+/// What to do about an exception, in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NextStep {
+    /// In English.
+    pub en: &'static str,
+    /// In Simplified Chinese.
+    pub zh: &'static str,
+}
+
+/// One open exception.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Exception {
+    /// Its kind.
+    pub kind: ExceptionKind,
+    /// How urgent.
+    pub severity: Severity,
+    /// Since when the cause holds (the scan or deadline it rests on).
+    pub since: Timestamp,
+    /// The facts that raised it, in English.
+    pub evidence: String,
+    /// What to do.
+    pub next_step: NextStep,
+}
+
+/// The silence quantile the stale check starts from.
+pub const STALE_QUANTILE: f64 = 0.95;
+/// How far past that quantile silence must go before it counts as stale.
+pub const STALE_FACTOR: f64 = 1.5;
+/// A floor under the learned stale limit, so that a stage that is always
+/// reported within minutes does not go stale within hours of a late report.
+pub const STALE_HOURS_MIN: f64 = 36.0;
+/// Silence this many times the stale limit makes the shipment probably lost.
+pub const LOST_FACTOR: f64 = 3.0;
+/// And at least this many days past the stale limit.
+pub const LOST_EXTRA_DAYS_MIN: f64 = 14.0;
+/// Hours after the start of the ship date before missing tracking is flagged.
+pub const MISSING_TRACKING_GRACE_HOURS: f64 = 24.0;
+/// Without a ship date, days after creation before missing tracking is flagged.
+pub const MISSING_TRACKING_UNDATED_DAYS: f64 = 5.0;
+
+fn step(en: &'static str, zh: &'static str) -> NextStep {
+    NextStep { en, zh }
+}
+
+/// Whether a milestone code means delivery failed or was refused.
+pub fn is_delivery_failure(code: MilestoneCode) -> bool {
+    use MilestoneCode as C;
+    matches!(
+        code,
+        C::DeliveryAttempted
+            | C::RecipientRefusedDelivery
+            | C::IncorrectAddress
+            | C::CustomerMoved
+            | C::Undeliverable
+            | C::Returned
+            | C::ReturnInTransit
+    )
+}
+
+/// The stale and lost limits, in hours, for a shipment's current stage.
+pub fn silence_limits_hours(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<(f64, f64)> {
+    let limit = model.silence_hours(snapshot, STALE_QUANTILE)?;
+    let stale = (limit.hours * STALE_FACTOR).max(STALE_HOURS_MIN);
+    let lost = (stale * LOST_FACTOR).max(stale + LOST_EXTRA_DAYS_MIN * 24.0);
+    Some((stale, lost))
+}
+
+/// The exceptions open for `snapshot` at `now`. `eta` is the shipment's current
+/// ETA (for the window check), `model` the learned history (for silence).
+pub fn detect(
+    snapshot: &ShipmentSnapshot,
+    model: &EtaModel,
+    eta: Option<&Eta>,
+    now: Timestamp,
+) -> Vec<Exception> {
+    let mut out = Vec::new();
+    if snapshot.is_cancelled || snapshot.arrived_at().is_some() {
+        return out;
+    }
+    let latest = snapshot.latest();
+    if let Some(scan) = latest {
+        use MilestoneCode as C;
+        if scan.code == C::Lost || scan.code == C::UndeliverableDestroyInField {
+            out.push(Exception {
+                kind: ExceptionKind::ProbablyLost,
+                severity: Severity::High,
+                since: scan.occurred_at,
+                evidence: format!(
+                    "the carrier reported {} on {}",
+                    scan.code,
+                    day_of(scan.occurred_at)
+                ),
+                next_step: step(
+                    "File a lost-freight claim with the carrier and plan replacement stock.",
+                    "向承运商提出货物丢失索赔，并安排补货。",
+                ),
+            });
+            return out;
+        }
+        if is_delivery_failure(scan.code) {
+            let refused = !matches!(scan.code, C::DeliveryAttempted);
+            out.push(Exception {
+                kind: ExceptionKind::DeliveryFailed,
+                severity: if refused { Severity::High } else { Severity::Medium },
+                since: scan.occurred_at,
+                evidence: format!(
+                    "{}{} at {}",
+                    scan.code,
+                    scan.sub_code.map(|s| format!(" ({s})")).unwrap_or_default(),
+                    scan.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+                ),
+                next_step: if refused {
+                    step(
+                        "Ask the carrier why delivery was refused and book a new appointment or a return.",
+                        "联系承运商了解拒收原因，重新预约送仓或安排退回。",
+                    )
+                } else {
+                    step(
+                        "Ask the carrier for the next delivery attempt and check the appointment.",
+                        "联系承运商确认下次派送时间，并核对送仓预约。",
+                    )
+                },
+            });
+        }
+        if scan.code.is_customs_hold() {
+            let payment = scan.code == C::CustomsPaymentRequired
+                || scan
+                    .sub_code
+                    .is_some_and(|s| s.as_str() == "DUTIES_TAX_PENDING");
+            out.push(Exception {
+                kind: ExceptionKind::CustomsHold,
+                severity: if payment { Severity::High } else { Severity::Medium },
+                since: scan.occurred_at,
+                evidence: format!(
+                    "{}{} at {} since {}",
+                    scan.code,
+                    scan.sub_code.map(|s| format!(" ({s})")).unwrap_or_default(),
+                    scan.country_code.as_deref().unwrap_or("?"),
+                    day_of(scan.occurred_at)
+                ),
+                next_step: if payment {
+                    step(
+                        "Pay the duties and taxes due, or authorise the broker to pay them.",
+                        "缴纳应付关税和税费，或授权报关行代缴。",
+                    )
+                } else {
+                    step(
+                        "Send the broker the documents customs asks for (invoice, packing list, certificates).",
+                        "向报关行提供海关要求的单证（发票、装箱单、证书）。",
+                    )
+                },
+            });
+        }
+    }
+    if !snapshot.has_tracking {
+        let (deadline, basis) = match snapshot.ship_date {
+            Some(day) => (
+                add_hours(snapshot.plan_start(), MISSING_TRACKING_GRACE_HOURS),
+                format!("ship date {day}"),
+            ),
+            None => (
+                add_hours(snapshot.created_at, MISSING_TRACKING_UNDATED_DAYS * 24.0),
+                format!("created {}", day_of(snapshot.created_at)),
+            ),
+        };
+        if now >= deadline {
+            let days_late = now.duration_since(deadline).as_secs_f64() / 86_400.0;
+            out.push(Exception {
+                kind: ExceptionKind::MissingTracking,
+                severity: if days_late >= 3.0 { Severity::High } else { Severity::Medium },
+                since: deadline,
+                evidence: format!("no tracking number on every box, {basis}"),
+                next_step: step(
+                    "Upload the tracking numbers (or ask the carrier to), or cancel the shipment if it did not ship.",
+                    "上传追踪编码（或请承运商上传）；如未发货请取消货件。",
+                ),
+            });
+        }
+    }
+    let is_moving = snapshot.has_tracking
+        && !latest.is_some_and(|s| is_delivery_failure(s.code) || s.code.is_customs_hold());
+    if is_moving && let Some((stale_hours, lost_hours)) = silence_limits_hours(model, snapshot) {
+        let (_, since) = EtaModel::stage_of(snapshot);
+        let silent_hours = now.duration_since(since).as_secs_f64() / 3600.0;
+        let stage = latest.map_or_else(|| "the ship date".to_owned(), |s| s.code.to_string());
+        if silent_hours >= lost_hours {
+            out.push(Exception {
+                kind: ExceptionKind::ProbablyLost,
+                severity: Severity::High,
+                since: add_hours(since, lost_hours),
+                evidence: format!(
+                    "no scan for {:.1} days since {stage}; shipments on this lane are lost after {:.1} days of silence at most",
+                    silent_hours / 24.0,
+                    lost_hours / 24.0
+                ),
+                next_step: step(
+                    "Ask the carrier to trace the freight; prepare a lost-freight claim and replacement stock.",
+                    "请承运商查找货物下落；准备丢失索赔和补货。",
+                ),
+            });
+        } else if silent_hours >= stale_hours {
+            out.push(Exception {
+                kind: ExceptionKind::StaleTracking,
+                severity: if silent_hours >= 2.0 * stale_hours {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
+                since: add_hours(since, stale_hours),
+                evidence: format!(
+                    "no scan for {:.1} days since {stage}; on this lane and mode the next scan normally comes within {:.1} days",
+                    silent_hours / 24.0,
+                    stale_hours / 24.0
+                ),
+                next_step: step(
+                    "Ask the carrier for a status update; check that its feed to the hub is running.",
+                    "请承运商提供最新状态，并确认其向平台推送的数据正常。",
+                ),
+            });
+        }
+    }
+    if let (Some((window, _)), Some(eta)) = (snapshot.window, eta)
+        && day_of(eta.p50) > window.end_date
+    {
+        let certain = day_of(eta.p10) > window.end_date;
+        out.push(Exception {
+            kind: ExceptionKind::WindowAtRisk,
+            severity: if certain {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            since: now,
+            evidence: format!(
+                "ETA p50 {} (p10 {}, p90 {}) is after the window {}–{}",
+                day_of(eta.p50),
+                day_of(eta.p10),
+                day_of(eta.p90),
+                window.start_date,
+                window.end_date
+            ),
+            next_step: step(
+                "Move the delivery window to the week the ETA supports, or allow DW Automation.",
+                "将送达时段调整到预计到达的那一周，或开启送达时段自动更新。",
+            ),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::tests::{ocean_shipment, scan};
+    use jiff::civil::date;
+    use tracklane_core::{DeliveryWindow, MilestoneCode as C, WindowSource};
+
+    /// A model where the hub hears the next scan 1 to 3 days after departure.
+    fn model() -> EtaModel {
+        let mut m = EtaModel::new();
+        for i in 0..60 {
+            let base = 1_767_225_600 + i * 3600;
+            let at = |h: i64| {
+                Timestamp::from_second(base + h * 3600)
+                    .expect("ts")
+                    .to_string()
+            };
+            let mut s = ocean_shipment(&at(-24));
+            s.insert_scan(scan(C::Departed, &at(0), "CN"));
+            s.insert_scan(scan(C::Arrived, &at(24 + (i % 3) * 24), "US"));
+            s.insert_scan(scan(C::Delivered, &at(120), "US"));
+            m.learn(&s);
+        }
+        m.refresh();
+        m
+    }
+
+    fn check(snapshot: &ShipmentSnapshot, now: &str, expected: &[ExceptionKind]) {
+        let m = model();
+        let now: Timestamp = now.parse().expect("ts");
+        let eta = m.eta(snapshot, now);
+        let got: Vec<_> = detect(snapshot, &m, eta.as_ref(), now)
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(got, expected);
+    }
+
+    fn departed() -> ShipmentSnapshot {
+        let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+        s.insert_scan(scan(C::Departed, "2026-03-02T00:00:00Z", "CN"));
+        s
+    }
+
+    #[test]
+    fn silence_is_judged_against_the_learned_gap() {
+        let s = departed();
+        check(&s, "2026-03-04T00:00:00Z", &[]);
+        // The 95th percentile is 3 days; 1.5 times that is 4.5 days.
+        check(&s, "2026-03-07T00:00:00Z", &[ExceptionKind::StaleTracking]);
+        check(&s, "2026-04-10T00:00:00Z", &[ExceptionKind::ProbablyLost]);
+    }
+
+    #[test]
+    fn exceptions_resolve_when_the_cause_clears() {
+        let mut s = departed();
+        s.insert_scan(scan(
+            C::CustomsHoldDischargePort,
+            "2026-03-03T00:00:00Z",
+            "US",
+        ));
+        check(&s, "2026-03-03T06:00:00Z", &[ExceptionKind::CustomsHold]);
+        s.insert_scan(scan(C::CustomsCleared, "2026-03-04T00:00:00Z", "US"));
+        check(&s, "2026-03-04T06:00:00Z", &[]);
+        s.insert_scan(scan(C::DeliveryAttempted, "2026-03-05T00:00:00Z", "US"));
+        check(&s, "2026-03-05T06:00:00Z", &[ExceptionKind::DeliveryFailed]);
+        s.insert_scan(scan(C::Delivered, "2026-03-06T00:00:00Z", "US"));
+        check(&s, "2026-03-06T06:00:00Z", &[]);
+    }
+
+    #[test]
+    fn missing_tracking_after_the_ship_date() {
+        let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+        s.has_tracking = false;
+        s.ship_date = Some(date(2026, 3, 3));
+        check(&s, "2026-03-03T12:00:00Z", &[]);
+        check(
+            &s,
+            "2026-03-04T01:00:00Z",
+            &[ExceptionKind::MissingTracking],
+        );
+        s.has_tracking = true;
+        check(&s, "2026-03-04T01:00:00Z", &[]);
+    }
+
+    #[test]
+    fn window_at_risk_when_the_median_is_after_the_window() {
+        let mut s = departed();
+        s.window = Some((
+            DeliveryWindow::week_of(date(2026, 3, 4)),
+            WindowSource::Seller,
+        ));
+        // The model puts arrival 5 days after departure, on 03-07: in the window.
+        check(&s, "2026-03-02T06:00:00Z", &[]);
+        s.window = Some((
+            DeliveryWindow::week_of(date(2026, 2, 25)),
+            WindowSource::Seller,
+        ));
+        check(&s, "2026-03-02T06:00:00Z", &[ExceptionKind::WindowAtRisk]);
+    }
+}
