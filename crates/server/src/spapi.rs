@@ -245,6 +245,22 @@ pub(crate) async fn get_shipment_tracking(
             "milestoneHistory": history,
             "trackingUrl": format!("http://tracklane.local/track/{number}"),
         });
+        // The engine's interval (p10 to p90) as SP-API's estimated delivery
+        // window, until the package's tracking closes on delivery.
+        if let Some(estimate) = detail
+            .estimate
+            .as_ref()
+            .filter(|_| !package.track.is_closed)
+        {
+            detail_json["trackingEstimates"] = json!([{
+                "type": "ESTIMATED_DELIVERY_DATE",
+                "estimatedInterval": {
+                    "startTime": estimate.p10.round(jiff::Unit::Second).unwrap_or(estimate.p10).to_string(),
+                    "endTime": estimate.p90.round(jiff::Unit::Second).unwrap_or(estimate.p90).to_string(),
+                },
+                "lastUpdatedTime": estimate.assessed_at.round(jiff::Unit::Second).unwrap_or(estimate.assessed_at).to_string(),
+            }]);
+        }
         if let Some(latest) = timeline.iter().rev().find(|m| !m.after_close) {
             detail_json["latestMilestone"] =
                 serde_json::to_value(milestone_view(latest)).unwrap_or(Value::Null);

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod demo;
+pub mod engine_pass;
 pub mod hub;
 pub mod idcheck;
 pub mod import;

@@ -5,9 +5,15 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tracklane::{bench, demo, hub, idcheck, import, keys};
+use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys};
 use tracklane_server::AppState;
 use tracklane_store::Principal;
+
+/// How often `serve` runs an engine pass (estimates, exceptions, window
+/// automation, reroute offers).
+const ENGINE_PERIOD_SERVE: std::time::Duration = std::time::Duration::from_secs(60);
+/// The demo's clock runs fast, so its engine passes come often.
+const ENGINE_PERIOD_DEMO: std::time::Duration = std::time::Duration::from_secs(3);
 
 #[derive(Parser)]
 #[command(
@@ -182,8 +188,10 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { db, listen } => {
             let store = hub::open_store(&db)?;
-            let state = AppState::new(store, Arc::new(hub::SystemClock), hub::os_random);
+            let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
+            let state = AppState::new(store.clone(), clock.clone(), hub::os_random);
             let running = hub::start(state, &listen).await?;
+            tokio::spawn(engine_pass::run_forever(store, clock, ENGINE_PERIOD_SERVE));
             eprintln!("tracklane is serving {db} at {}", running.url());
             tokio::signal::ctrl_c()
                 .await
@@ -225,6 +233,11 @@ async fn main() -> anyhow::Result<()> {
             if !no_open {
                 open_browser(&running.url());
             }
+            tokio::spawn(engine_pass::run_forever(
+                running.state.store.clone(),
+                clock.clone(),
+                ENGINE_PERIOD_DEMO,
+            ));
             let world = Arc::new(world);
             tokio::spawn(demo::run_carriers(
                 running.url(),

@@ -6,6 +6,7 @@ mod support;
 
 mod auth_scope;
 mod batches;
+mod engine_passes;
 mod engine_results;
 mod idempotence;
 mod order_independence;

@@ -2,6 +2,7 @@
 //! they render.
 
 pub(crate) mod carrier;
+pub(crate) mod engine;
 pub(crate) mod operator;
 pub(crate) mod seller;
 mod views;

@@ -85,6 +85,12 @@ pub(crate) struct DetailView<'a> {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub packages: Vec<PackageView<'a>>,
+    /// The engine's arrival estimate (p10 / p50 / p90), if it has one.
+    pub estimate: Option<&'a tracklane_store::Estimate>,
+    /// Exceptions, open first.
+    pub exceptions: &'a [tracklane_store::ShipmentException],
+    /// Reroute offers and decisions.
+    pub reroutes: &'a [tracklane_store::Reroute],
 }
 
 impl<'a> DetailView<'a> {
@@ -126,6 +132,9 @@ impl<'a> DetailView<'a> {
                     timeline,
                 })
                 .collect(),
+            estimate: d.estimate.as_ref(),
+            exceptions: &d.exceptions,
+            reroutes: &d.reroutes,
         }
     }
 }

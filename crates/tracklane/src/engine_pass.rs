@@ -1,0 +1,300 @@
+//! Engine passes in a running hub: load every shipment from the store, let the
+//! pure engine learn from the finished ones and judge the open ones, and write
+//! its verdicts back — estimates, exceptions, automated delivery-window moves
+//! (audited, acting for the carrier) and Smart Reroute offers.
+//!
+//! A pass reads the whole store, which suits the embedded SQLite hub of up to a
+//! few hundred thousand shipments; the replay path (`tracklane replay`) keeps
+//! snapshots in memory instead.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tracklane_core::{Carrier, CarrierCode, ShipmentId, WarehouseCode};
+use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
+use tracklane_engine::{
+    EtaModel, Scan, ShipmentSnapshot, WindowDecision, WindowPolicy, decide_window, detect,
+};
+use tracklane_server::Clock;
+use tracklane_store::{
+    Assessment, Estimate, ExceptionDraft, RerouteDraft, RerouteQuery, RerouteStatus,
+    ShipmentDetail, ShipmentKey, Store, WindowChangeRequest,
+};
+
+/// What one pass did, for logs and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassReport {
+    /// Shipments judged (open ones).
+    pub judged: usize,
+    /// Finished journeys the model has learned from so far.
+    pub journeys_learned: u64,
+    /// Shipments with an estimate.
+    pub estimated: usize,
+    /// Open exceptions after the pass.
+    pub open_exceptions: usize,
+    /// Delivery windows moved by automation.
+    pub windows_moved: usize,
+    /// New reroute offers.
+    pub reroutes_offered: usize,
+}
+
+/// The engine's memory between passes: the learned model and which journeys it
+/// has already learned from.
+#[derive(Default)]
+pub struct Engine {
+    model: EtaModel,
+    learned: HashSet<ShipmentId>,
+    policy: WindowPolicy,
+    costs: RerouteCostModel,
+}
+
+impl Engine {
+    /// An engine that has learned nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One pass at `now`.
+    ///
+    /// # Errors
+    /// When the store fails; what was written before stays written, and the next
+    /// pass starts over.
+    pub async fn pass(&mut self, store: &dyn Store, now: Timestamp) -> anyhow::Result<PassReport> {
+        let carriers: HashMap<CarrierCode, Carrier> = store
+            .carriers()
+            .await?
+            .into_iter()
+            .map(|c| (c.code.clone(), c))
+            .collect();
+        let mut open = Vec::new();
+        for id in store.shipment_ids().await? {
+            let Some(detail) = store.shipment(&ShipmentKey::new(id.as_str())).await? else {
+                continue;
+            };
+            let snapshot = snapshot_of(&detail, &carriers);
+            if snapshot.is_finished() {
+                if self.learned.insert(id) {
+                    self.model.learn(&snapshot);
+                }
+            } else if !snapshot.is_cancelled {
+                open.push(snapshot);
+            }
+        }
+        self.model.refresh();
+
+        let mut report = PassReport {
+            judged: open.len(),
+            journeys_learned: self.model.journeys(),
+            ..PassReport::default()
+        };
+        let mut assessments = Vec::with_capacity(open.len());
+        let mut etas = Vec::with_capacity(open.len());
+        for snapshot in &mut open {
+            let eta = self.model.eta(snapshot, now);
+            if let WindowDecision::Move(m) =
+                decide_window(snapshot, eta.as_ref(), now, &self.policy)
+            {
+                store
+                    .set_delivery_window(
+                        &ShipmentKey::new(snapshot.id.as_str()),
+                        WindowChangeRequest {
+                            window: m.to,
+                            source: m.source,
+                            actor: m.actor,
+                            reason: m.reason,
+                            now,
+                        },
+                    )
+                    .await?;
+                snapshot.window = Some((m.to, m.source));
+                report.windows_moved += 1;
+            }
+            let exceptions: Vec<ExceptionDraft> = detect(snapshot, &self.model, eta.as_ref(), now)
+                .into_iter()
+                .map(|e| ExceptionDraft {
+                    kind: e.kind.as_str().to_owned(),
+                    severity: severity_name(e.severity).to_owned(),
+                    since: e.since,
+                    evidence: e.evidence,
+                    next_step_en: e.next_step.en.to_owned(),
+                    next_step_zh: e.next_step.zh.to_owned(),
+                })
+                .collect();
+            report.open_exceptions += exceptions.len();
+            report.estimated += usize::from(eta.is_some());
+            assessments.push(Assessment {
+                shipment: snapshot.id.clone(),
+                estimate: eta.as_ref().map(|e| Estimate {
+                    p10: e.p10,
+                    p50: e.p50,
+                    p90: e.p90,
+                    basis: format!(
+                        "{} history, {} journeys, after {}",
+                        level_name(e.basis.level),
+                        e.basis.journeys,
+                        e.basis
+                            .stage
+                            .map_or_else(|| "no scan yet".to_owned(), |s| s.as_str().to_owned())
+                    ),
+                    assessed_at: now,
+                }),
+                exceptions,
+            });
+            etas.push(eta);
+        }
+        store.put_assessments(assessments, now).await?;
+        report.reroutes_offered = self.offer_reroutes(store, &open, &etas, now).await?;
+        Ok(report)
+    }
+
+    /// Plans Smart Reroute over the delayed shipments of `smart_reroute`
+    /// carriers and stores the offers.
+    async fn offer_reroutes(
+        &self,
+        store: &dyn Store,
+        open: &[ShipmentSnapshot],
+        etas: &[Option<tracklane_engine::Eta>],
+        now: Timestamp,
+    ) -> anyhow::Result<usize> {
+        // Units already sent by confirmed reroutes and not yet received count
+        // against the new warehouse's room (invariant 5).
+        let confirmed = store
+            .reroutes(&RerouteQuery {
+                status: Some(RerouteStatus::Confirmed),
+                limit: tracklane_store::PAGE_SIZE_MAX,
+                ..RerouteQuery::default()
+            })
+            .await?;
+        let open_ids: HashSet<&ShipmentId> = open.iter().map(|s| &s.id).collect();
+        let mut inbound: HashMap<WarehouseCode, u32> = HashMap::new();
+        for r in confirmed
+            .iter()
+            .filter(|r| open_ids.contains(&r.draft.shipment))
+        {
+            *inbound.entry(r.draft.to.clone()).or_default() += r.draft.units;
+        }
+        let loads: Vec<WarehouseLoad> = store
+            .warehouses()
+            .await?
+            .into_iter()
+            .map(|w| WarehouseLoad {
+                inbound_units: inbound.get(&w.code).copied().unwrap_or(0),
+                code: w.code,
+                marketplace: w.marketplace,
+                latitude: w.latitude,
+                longitude: w.longitude,
+                capacity_units_per_day: w.receiving_capacity_units_per_day,
+                backlog_units: w.backlog_units,
+            })
+            .collect();
+        let mut candidates = Vec::new();
+        for (snapshot, eta) in open.iter().zip(etas) {
+            let Some(home) = loads.iter().find(|l| l.code == snapshot.lane.warehouse) else {
+                continue;
+            };
+            if reroute::is_candidate(snapshot, eta.as_ref(), home, now) {
+                candidates.push(RerouteCandidate {
+                    shipment: snapshot.id.clone(),
+                    units: snapshot.units,
+                    warehouse: snapshot.lane.warehouse.clone(),
+                });
+            }
+        }
+        let plan = reroute::plan(&candidates, &loads, &self.costs);
+        let carriers: HashMap<&ShipmentId, &CarrierCode> = open
+            .iter()
+            .filter_map(|s| s.carrier.as_ref().map(|c| (&s.id, c)))
+            .collect();
+        let drafts: Vec<RerouteDraft> = plan
+            .offers
+            .into_iter()
+            .filter_map(|o| {
+                let carrier = (*carriers.get(&o.shipment)?).clone();
+                Some(RerouteDraft {
+                    shipment: o.shipment,
+                    carrier,
+                    from: o.from,
+                    to: o.to,
+                    units: o.units,
+                    stay_days: o.stay_days,
+                    move_days: o.move_days,
+                    extra_km: o.extra_km,
+                    reason: o.reason,
+                })
+            })
+            .collect();
+        Ok(store.offer_reroutes(drafts, now).await?.len())
+    }
+}
+
+/// The engine's view of a stored shipment.
+pub fn snapshot_of(
+    detail: &ShipmentDetail,
+    carriers: &HashMap<CarrierCode, Carrier>,
+) -> ShipmentSnapshot {
+    let scans = detail
+        .timelines
+        .iter()
+        .flatten()
+        .map(|m| Scan::of(&m.milestone, m.received_at));
+    let carrier = detail
+        .shipment
+        .packages
+        .iter()
+        .flat_map(|p| p.legs.first())
+        .map(|l| &l.carrier)
+        .next()
+        .or(detail.shipment.selected_carrier.as_ref())
+        .and_then(|c| carriers.get(c));
+    ShipmentSnapshot::from_shipment(&detail.shipment, scans, carrier, None)
+}
+
+fn severity_name(severity: tracklane_engine::Severity) -> &'static str {
+    use tracklane_engine::Severity;
+    match severity {
+        Severity::Low => "low",
+        Severity::Medium => "medium",
+        Severity::High => "high",
+    }
+}
+
+fn level_name(level: tracklane_engine::Level) -> &'static str {
+    use tracklane_engine::Level;
+    match level {
+        Level::CarrierLane => "same carrier and lane",
+        Level::Lane => "same lane",
+        Level::Corridor => "same corridor",
+        Level::MarketplaceMode => "same marketplace and mode",
+        Level::Mode => "same mode",
+        Level::Nominal => "no",
+        Level::Extrapolated => "beyond all",
+        Level::Arrived => "arrived",
+    }
+}
+
+/// Runs a pass every `period` of real time until the process ends, logging
+/// each pass and any failure (a failed pass is retried at the next tick).
+pub async fn run_forever(store: Arc<dyn Store>, clock: Arc<dyn Clock>, period: Duration) {
+    let mut engine = Engine::new();
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match engine.pass(store.as_ref(), clock.now()).await {
+            Ok(report) => tracing::info!(
+                judged = report.judged,
+                journeys = report.journeys_learned,
+                exceptions = report.open_exceptions,
+                windows_moved = report.windows_moved,
+                reroutes = report.reroutes_offered,
+                "engine pass"
+            ),
+            Err(error) => {
+                tracing::warn!(error = %error, "engine pass failed; retrying at the next tick")
+            }
+        }
+    }
+}

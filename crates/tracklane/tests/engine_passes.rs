@@ -1,0 +1,194 @@
+//! Engine passes over a running hub: the model learns from finished journeys,
+//! open shipments get an estimate, an opted-in shipment of a dw_automation
+//! carrier gets its window moved (audited, invariant 4), and an exception opens
+//! with its cause and resolves when the cause clears.
+
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+use tracklane::engine_pass::Engine;
+use tracklane_core::{DeliveryWindow, WindowSource};
+
+use crate::support::{TestHub, milestone, now, shipment};
+
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
+}
+
+fn at(t: Timestamp) -> String {
+    t.to_string()
+}
+
+/// Creates shipment `n` of seller A on `carrier`, created `days_ago`, with one
+/// box tracked as `CXH…n`, and pushes `scans` (code, instant) for it.
+async fn journey(
+    hub: &TestHub,
+    key: &str,
+    carrier: &str,
+    n: u64,
+    days_ago: i64,
+    window: Option<DeliveryWindow>,
+    scans: &[(&str, Timestamp)],
+) -> String {
+    let mut s = shipment(n, "A1SELLERA", Some(carrier), 1);
+    s.created_at = now() - days(days_ago);
+    s.delivery_window = window.map(|w| (w, WindowSource::Seller));
+    let s = hub.create(s).await;
+    let number = format!("CXH{n:09}");
+    hub.upload(key, &s, &[number.as_str()]).await;
+    let items: Vec<Value> = scans
+        .iter()
+        .map(|(code, t)| milestone(&number, code, &at(*t)))
+        .collect();
+    let report = hub.push(key, items).await;
+    assert_eq!(report["rejected"], serde_json::json!([]), "{report}");
+    s.id.to_string()
+}
+
+#[tokio::test]
+async fn passes_estimate_move_windows_and_open_and_resolve_exceptions() {
+    let hub = TestHub::start().await;
+    // Twelve finished ocean journeys Shenzhen → TEB9 of about 30 days.
+    for n in 0..12u64 {
+        let start = now() - days(80) + days(n as i64);
+        journey(
+            &hub,
+            &hub.carrier_x,
+            "CARRIER_X",
+            100 + n,
+            81 - n as i64,
+            None,
+            &[
+                ("PICKED_UP", start),
+                ("DEPARTED", start + days(3)),
+                (
+                    "ARRIVED_IN_DESTINATION_COUNTRY",
+                    start + days(24 + n as i64 % 3),
+                ),
+                ("DELIVERED", start + days(29 + n as i64 % 4)),
+            ],
+        )
+        .await;
+    }
+    // Open, opted in, carrier X has dw_automation; the seller's window is this
+    // week, far too early for a journey that departed four days ago.
+    let pickup = now() - days(7);
+    let this_week = DeliveryWindow::week_of(now().to_zoned(jiff::tz::TimeZone::UTC).date());
+    let moving = journey(
+        &hub,
+        &hub.carrier_x,
+        "CARRIER_X",
+        200,
+        8,
+        Some(this_week),
+        &[("PICKED_UP", pickup), ("DEPARTED", pickup + days(3))],
+    )
+    .await;
+    // Open on carrier Y, held by customs.
+    let held = journey(
+        &hub,
+        &hub.carrier_y,
+        "CARRIER_Y",
+        201,
+        30,
+        None,
+        &[
+            ("PICKED_UP", now() - days(28)),
+            ("DEPARTED", now() - days(25)),
+            ("ARRIVED_IN_DESTINATION_COUNTRY", now() - days(3)),
+            ("CUSTOMS_HOLD", now() - days(2)),
+        ],
+    )
+    .await;
+
+    let mut engine = Engine::new();
+    let report = engine.pass(hub.store(), now()).await.unwrap();
+    assert_eq!(report.journeys_learned, 12, "{report:?}");
+    assert_eq!(report.judged, 2, "{report:?}");
+    assert_eq!(report.windows_moved, 1, "{report:?}");
+
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{moving}"))
+        .await;
+    let estimate = &detail["estimate"];
+    let p = |k: &str| estimate[k].as_str().unwrap().parse::<Timestamp>().unwrap();
+    assert!(p("p10") <= p("p50") && p("p50") <= p("p90"), "{estimate}");
+    let expected = pickup + days(30);
+    assert!(
+        p("p50").duration_since(expected).as_hours().abs() <= 72,
+        "p50 {} should be near {expected}",
+        p("p50")
+    );
+    assert_eq!(
+        detail["deliveryWindow"]["source"], "CARRIER_AUTOMATION",
+        "{detail}"
+    );
+    let audit = detail["windowHistory"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(audit["actor"], "carrier:CARRIER_X (automation)");
+    assert!(
+        audit["reason"].as_str().unwrap().contains("ETA p50"),
+        "{audit}"
+    );
+    let moved_to: jiff::civil::Date = detail["deliveryWindow"]["startDate"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(moved_to > this_week.start_date);
+
+    let (_, listed) = hub
+        .get(
+            &hub.seller_a,
+            "/api/v1/exceptions?kind=customs_hold&lang=zh-CN",
+        )
+        .await;
+    let open = listed["exceptions"].as_array().unwrap();
+    assert_eq!(open.len(), 1, "{listed}");
+    assert_eq!(open[0]["shipmentId"], held.as_str());
+    assert!(
+        !open[0]["nextStep"].as_str().unwrap().is_ascii(),
+        "next step in Chinese: {listed}"
+    );
+    let (_, other) = hub.get(&hub.seller_b, "/api/v1/exceptions").await;
+    assert_eq!(
+        other["exceptions"],
+        serde_json::json!([]),
+        "seller B sees none"
+    );
+    let (status, _) = hub
+        .get(&hub.seller_a, "/api/v1/exceptions?kind=bogus")
+        .await;
+    assert_eq!(status, 400);
+
+    // The hold clears: the next pass resolves the exception.
+    let report = hub
+        .push(
+            &hub.carrier_y,
+            vec![milestone(
+                "CXH000000201",
+                "CUSTOMS_CLEARED",
+                &at(now() - jiff::SignedDuration::from_hours(1)),
+            )],
+        )
+        .await;
+    assert_eq!(report["accepted"], 1, "{report}");
+    engine.pass(hub.store(), now()).await.unwrap();
+    let (_, listed) = hub
+        .get(&hub.seller_a, "/api/v1/exceptions?kind=customs_hold")
+        .await;
+    assert_eq!(listed["exceptions"], serde_json::json!([]), "{listed}");
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{held}"))
+        .await;
+    let hold = detail["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "customs_hold")
+        .unwrap();
+    assert!(hold["resolvedAt"].is_string(), "{hold}");
+}
