@@ -177,6 +177,55 @@ pub fn milestone_json(e: &ScriptedEvent) -> Value {
 /// Simulated carriers: every [`PUSH_INTERVAL_MS`], each carrier uploads the
 /// tracking numbers and pushes the milestones whose send time the hub's clock has
 /// reached, through the real HTTP API with its own key.
+/// Days between a simulated carrier's confirmation and its appointment at the
+/// new warehouse.
+const REROUTE_APPOINTMENT_DAYS: i64 = 3;
+
+/// The simulated carriers with Smart Reroute take every offer the hub makes,
+/// booking a receiving appointment a few days out, as a forwarder whose trucks
+/// wait at a congested warehouse would.
+async fn confirm_reroutes(
+    client: &reqwest::Client,
+    base: &str,
+    key_of: &HashMap<CarrierCode, String>,
+    now: Timestamp,
+) {
+    let appointment = now
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(REROUTE_APPOINTMENT_DAYS))
+        .unwrap_or_else(|_| now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    for key in key_of.values() {
+        let Ok(answer) = client
+            .get(format!("{base}/api/v1/carrier/reroutes"))
+            .bearer_auth(key)
+            .send()
+            .await
+        else {
+            continue;
+        };
+        let Ok(offers) = answer.json::<Value>().await else {
+            continue;
+        };
+        for id in offers["reroutes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["id"].as_i64())
+        {
+            let confirmed = client
+                .post(format!("{base}/api/v1/carrier/reroutes/{id}/confirm"))
+                .bearer_auth(key)
+                .json(&json!({ "appointmentDate": appointment.to_string() }))
+                .send()
+                .await;
+            if let Err(e) = confirmed {
+                tracing::warn!(error = %e, "a simulated carrier could not confirm a reroute");
+            }
+        }
+    }
+}
+
 pub async fn run_carriers(
     base: String,
     world: Arc<DemoWorld>,
@@ -247,6 +296,7 @@ pub async fn run_carriers(
                 }
             }
         }
+        confirm_reroutes(&client, &base, &key_of, now).await;
         if feed_at >= world.feed.len() && upload_at >= world.uploads.len() {
             tracing::info!("the simulated carriers have sent everything they had");
             return;
