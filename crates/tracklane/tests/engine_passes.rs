@@ -192,3 +192,115 @@ async fn passes_estimate_move_windows_and_open_and_resolve_exceptions() {
         .unwrap();
     assert!(hold["resolvedAt"].is_string(), "{hold}");
 }
+
+/// Smart Reroute end to end: the operator reports congestion, a pass offers the
+/// delayed shipment of a smart_reroute carrier a nearby warehouse, only that
+/// carrier sees the offer, and its confirmation moves the shipment with a new
+/// appointment and an audited window.
+#[tokio::test]
+async fn congestion_leads_to_an_offer_the_carrier_confirms() {
+    let hub = TestHub::start().await;
+    let mut abe8 = crate::support::warehouse("ABE8", tracklane_core::Marketplace::Us);
+    abe8.latitude = 40.6;
+    abe8.longitude = -75.5;
+    hub.store().put_warehouse(abe8).await.unwrap();
+    for n in 0..12u64 {
+        let start = now() - days(80) + days(n as i64);
+        journey(
+            &hub,
+            &hub.carrier_x,
+            "CARRIER_X",
+            400 + n,
+            81 - n as i64,
+            None,
+            &[
+                ("PICKED_UP", start),
+                ("DEPARTED", start + days(3)),
+                ("ARRIVED_IN_DESTINATION_COUNTRY", start + days(25)),
+                ("DELIVERED", start + days(30)),
+            ],
+        )
+        .await;
+    }
+    let late = journey(
+        &hub,
+        &hub.carrier_x,
+        "CARRIER_X",
+        500,
+        27,
+        None,
+        &[
+            ("PICKED_UP", now() - days(26)),
+            ("DEPARTED", now() - days(23)),
+            ("ARRIVED_IN_DESTINATION_COUNTRY", now() - days(1)),
+        ],
+    )
+    .await;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::PUT,
+            &hub.operator,
+            "/api/v1/warehouses/TEB9/congestion",
+            serde_json::json!({ "backlogUnits": 500_000 }),
+        )
+        .await;
+    assert!(status == 204 || status == 200, "{status} {body}");
+
+    let report = Engine::new().pass(hub.store(), now()).await.unwrap();
+    assert_eq!(report.reroutes_offered, 1, "{report:?}");
+    let (_, none) = hub.get(&hub.carrier_y, "/api/v1/carrier/reroutes").await;
+    assert_eq!(
+        none["reroutes"],
+        serde_json::json!([]),
+        "other carriers see no offer"
+    );
+    let (_, offers) = hub.get(&hub.carrier_x, "/api/v1/carrier/reroutes").await;
+    let offer = &offers["reroutes"][0];
+    assert_eq!(
+        (
+            offer["shipment"].as_str(),
+            offer["from"].as_str(),
+            offer["to"].as_str()
+        ),
+        (Some(late.as_str()), Some("TEB9"), Some("ABE8")),
+        "{offers}"
+    );
+    assert!(offer["moveDays"].as_f64().unwrap() < offer["stayDays"].as_f64().unwrap());
+    let id = offer["id"].as_i64().unwrap();
+    let path = format!("/api/v1/carrier/reroutes/{id}/confirm");
+    let (status, _) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.carrier_y,
+            &path,
+            serde_json::json!({ "appointmentDate": "2026-03-13" }),
+        )
+        .await;
+    assert_eq!(status, 404, "another carrier cannot confirm");
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.carrier_x,
+            &path,
+            serde_json::json!({ "appointmentDate": "2026-03-13" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.carrier_x,
+            &format!("/api/v1/carrier/reroutes/{id}/decline"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "a decision is final");
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{late}"))
+        .await;
+    assert_eq!(detail["warehouse"], "ABE8", "{detail}");
+    assert_eq!(detail["reroutes"][0]["status"], "CONFIRMED");
+    assert_eq!(detail["reroutes"][0]["appointment"], "2026-03-13");
+    assert_eq!(detail["deliveryWindow"]["source"], "REROUTE");
+    assert_eq!(detail["deliveryWindow"]["startDate"], "2026-03-08");
+}
