@@ -9,3 +9,6 @@ pub mod demo;
 pub mod hub;
 pub mod idcheck;
 pub mod keys;
+pub mod replay;
+pub mod simulate;
+pub mod stream;
