@@ -529,3 +529,103 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }
+
+/// What `tracklane bench reroute` measured.
+#[derive(Debug, Serialize)]
+pub struct RerouteReport {
+    /// Delayed shipments.
+    pub shipments: usize,
+    /// Warehouses (one marketplace, so every move is allowed).
+    pub warehouses: usize,
+    /// Slots over all warehouses.
+    pub slots_total: u64,
+    /// Shipments moved.
+    pub moved: usize,
+    /// Objective with the moves, in hundredths of a day.
+    pub cost: i64,
+    /// Objective if nothing moved.
+    pub stay_cost: i64,
+    /// Time to solve, in milliseconds (median of the runs).
+    pub solve_ms: f64,
+    /// Runs timed.
+    pub runs: usize,
+    /// Optimality checked independently (no negative cycle, capacity respected).
+    pub certified_optimal: bool,
+    /// Warehouses given more shipments than slots.
+    pub capacity_violations: usize,
+}
+
+/// Times `tracklane_engine::reroute::solve` on `shipments` delayed shipments
+/// spread over the congested fifth of `warehouses` sites, with slots for about
+/// half of them elsewhere, costs as the planner builds them (wait + drive +
+/// distance + a switching cost).
+pub fn reroute(shipments: usize, warehouses: usize, seed: u64) -> RerouteReport {
+    use tracklane_engine::reroute::{Transport, is_optimal, solve};
+    let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut unit = move || (next() >> 11) as f64 / (1u64 << 53) as f64;
+    // Sites on a 4 000 km square; a fifth are congested.
+    let sites: Vec<(f64, f64, f64)> = (0..warehouses)
+        .map(|j| {
+            let congested = j % 5 == 0;
+            let wait = if congested { 5.0 + unit() * 6.0 } else { unit() * 2.0 };
+            (unit() * 4000.0, unit() * 4000.0, wait)
+        })
+        .collect();
+    let congested: Vec<usize> = (0..warehouses).filter(|j| j % 5 == 0).collect();
+    let free_sites = warehouses - congested.len();
+    let slots_each = ((shipments / 2) / free_sites.max(1)).max(1) as u32;
+    let slots: Vec<u32> = (0..warehouses)
+        .map(|j| if j % 5 == 0 { 0 } else { (f64::from(slots_each) * (0.5 + unit())) as u32 })
+        .collect();
+    let mut stay_cost = Vec::with_capacity(shipments);
+    let mut move_cost = Vec::with_capacity(shipments * warehouses);
+    for _ in 0..shipments {
+        let home = congested[(unit() * congested.len() as f64) as usize % congested.len()];
+        let (hx, hy, hw) = sites[home];
+        stay_cost.push((hw * 100.0) as i64);
+        for (j, (x, y, w)) in sites.iter().enumerate() {
+            if j == home {
+                move_cost.push(tracklane_engine::reroute::FORBIDDEN);
+                continue;
+            }
+            let km = ((x - hx).powi(2) + (y - hy).powi(2)).sqrt() * 1.25;
+            let days = w + km / 550.0 + km / 1500.0 + 1.0;
+            move_cost.push((days * 100.0) as i64);
+        }
+    }
+    let problem = Transport {
+        warehouse_slots: slots.clone(),
+        stay_cost,
+        move_cost,
+    };
+    let runs = 5;
+    let mut times = Vec::with_capacity(runs);
+    let mut assignment = None;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let a = solve(&problem);
+        times.push(started.elapsed());
+        assignment = Some(a);
+    }
+    let assignment = assignment.expect("at least one run");
+    let load = assignment.load(warehouses);
+    RerouteReport {
+        shipments,
+        warehouses,
+        slots_total: slots.iter().map(|s| u64::from(*s)).sum(),
+        moved: assignment.choice.iter().flatten().count(),
+        cost: assignment.cost,
+        stay_cost: problem.stay_cost.iter().sum(),
+        solve_ms: percentile_ms(&mut times, 0.5),
+        runs,
+        certified_optimal: is_optimal(&problem, &assignment),
+        capacity_violations: load.iter().zip(&slots).filter(|(l, s)| l > s).count(),
+    }
+}

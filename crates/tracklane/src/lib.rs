@@ -11,3 +11,6 @@ pub mod hub;
 pub mod idcheck;
 pub mod import;
 pub mod keys;
+pub mod replay;
+pub mod simulate;
+pub mod stream;

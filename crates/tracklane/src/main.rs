@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys};
+use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys, replay, simulate};
 use tracklane_server::AppState;
 use tracklane_store::Principal;
 
@@ -93,6 +93,34 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Simulate a world of inbound shipments, replay it through the real ingest,
+    /// store and engine, and print the KPIs.
+    Simulate {
+        /// Seed of every random draw.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Shipments created in the measured period (plus 30 % warm-up).
+        #[arg(long, default_value_t = 2_000)]
+        shipments: usize,
+        /// Days of the measured period.
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+        /// Also write the stream to this NDJSON file (docs/simulation-format.md).
+        #[arg(long)]
+        emit: Option<std::path::PathBuf>,
+        /// One line of JSON instead of pretty JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay a simulation stream (docs/simulation-format.md) through the real
+    /// ingest, store and engine on a virtual clock.
+    Replay {
+        /// The NDJSON stream.
+        file: std::path::PathBuf,
+        /// Print JSON with every shipment's ETA, window, reroute and exception history.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -154,6 +182,17 @@ enum BenchCommand {
         json: bool,
         #[arg(long, default_value_t = 5_000_000)]
         checks: usize,
+    },
+    /// Smart Reroute's optimiser on delayed shipments × warehouses.
+    Reroute {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 10_000)]
+        shipments: usize,
+        #[arg(long, default_value_t = 100)]
+        warehouses: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -304,7 +343,39 @@ async fn main() -> anyhow::Result<()> {
                 seed,
             } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
             BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
+            BenchCommand::Reroute {
+                json,
+                shipments,
+                warehouses,
+                seed,
+            } => print_report(json, &bench::reroute(shipments, warehouses, seed))?,
         },
+        Command::Simulate {
+            seed,
+            shipments,
+            days,
+            emit,
+            json,
+        } => {
+            let config = tracklane_sim::simulation::SimConfig { seed, shipments, days };
+            let (report, timings) =
+                simulate::run(config, emit.as_deref(), replay::ReplayOptions::default()).await?;
+            eprintln!(
+                "simulate: generate {:.1} s, write {:.1} s, replay {:.1} s",
+                timings.generate_seconds, timings.write_seconds, timings.replay_seconds
+            );
+            print_report(json, &report)?;
+        }
+        Command::Replay { file, json } => {
+            let started = std::time::Instant::now();
+            let report = replay::replay_file(
+                &file,
+                replay::ReplayOptions { with_shipments: json },
+            )
+            .await?;
+            eprintln!("replay: {:.1} s", started.elapsed().as_secs_f64());
+            print_report(json, &report)?;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,1054 @@
+//! `tracklane replay FILE`: plays a simulation stream (`docs/simulation-format.md`)
+//! through the real ingest and a real SQLite store on a virtual clock, runs the
+//! engine on that clock, and measures it.
+//!
+//! - The clock is the stream's: each line's `at`. Nothing reads the wall clock.
+//! - Milestone lines go through `tracklane_ingest::milestones::parse_batch` (the
+//!   carrier API's parser and validation) and `Store::append_milestones`; only
+//!   items the store accepts reach the engine's snapshots. Tracking lines go
+//!   through `tracklane_ingest::assign_tracking`. Window changes, the seller's and
+//!   the automation's, go through `Store::set_delivery_window` and come back as
+//!   the store's audit records.
+//! - Engine passes: after every accepted batch for the shipments it touched
+//!   (ETA at the KPI milestones, exceptions that milestones raise or clear), and
+//!   a full pass at every midnight UTC: DW Automation (windows are calendar
+//!   weeks, so a daily decision loses nothing), time-driven exceptions (stale,
+//!   lost, missing tracking, window at risk) and Smart Reroute (the operator's
+//!   backlog readings are daily).
+//! - The ETA learns only from shipments that arrived earlier in the stream;
+//!   shipments created before the header's `measureFrom` (else the first
+//!   [`WARMUP_DAYS`]) are played but not measured.
+//! - Baselines come from the same run: the seller's own windows (without
+//!   automation), the mode's median transit (static ETA), and the receiving wait
+//!   each shipment would have had at its own warehouse (Smart Reroute off).
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use tracklane_core::{
+    BoxId, CarrierCode, ConfirmationId, DeliveryWindow, InboundPlanId, Item,
+    MilestoneCode, Package, PackageTrack, Seller, Shipment, ShipmentId, ShipmentKind,
+    TrackingSource, Warehouse, WindowSource,
+};
+use tracklane_engine::exceptions::ExceptionKind;
+use tracklane_engine::kpi::{self, Episode, ExceptionScore, Interval, MeanAbs, Rate};
+use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
+use tracklane_engine::{
+    Eta, EtaModel, Lane, Level, Scan, ShipmentSnapshot, WindowDecision, WindowPolicy, day_of,
+};
+use tracklane_ingest::TrackingItem;
+use tracklane_store::{
+    ItemOutcome, Principal, ShipmentKey, Store, WindowChange, WindowChangeRequest,
+};
+
+use crate::stream::{
+    AutomationLine, BacklogLine, Header, LineType, MilestonesLine, ShipmentLine, Tagged,
+    TrackingLine, TruthLine, WindowLine,
+};
+
+/// Without a header's `measureFrom`, shipments created in the stream's first
+/// this many days are warm-up.
+pub const WARMUP_DAYS: i64 = 30;
+/// Reporting lag allowed when matching exceptions to ground truth.
+pub const TRUTH_GRACE_HOURS: i64 = 72;
+/// Expected receiving wait at arrival from which a warehouse counts as congested.
+pub const CONGESTED_WAIT_DAYS: f64 = reroute::CONGESTED_WAIT_DAYS_MIN;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// What to include in the report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReplayOptions {
+    /// Include every shipment's ETA, window, reroute and exception history.
+    pub with_shipments: bool,
+}
+
+/// ETA error at one milestone, engine and static baseline, in days.
+#[derive(Debug, Clone, Serialize)]
+pub struct EtaError {
+    /// The engine's p50.
+    pub engine: f64,
+    /// The static baseline (pickup + median transit of the mode).
+    pub static_baseline: f64,
+    /// Shipments measured.
+    pub shipments: u64,
+}
+
+/// Receiving wait with Smart Reroute on and off.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitDays {
+    /// Mean days from arrival at the planned warehouse's gate to receipt, with reroutes.
+    pub reroute_on: f64,
+    /// The same without reroutes.
+    pub reroute_off: f64,
+    /// `1 - on / off`.
+    pub cut: f64,
+    /// Shipments counted.
+    pub shipments: u64,
+}
+
+/// The KPIs of issue 4, point 6.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kpis {
+    /// Window hit rate 7 days out over shipments with automation (seller allowed, carrier capable).
+    pub dw_hit_rate_7d: f64,
+    /// The same shipments with only the seller's windows (no automation).
+    pub dw_hit_rate_7d_static: f64,
+    /// Shipments behind the two figures above.
+    pub dw_hit_shipments: u64,
+    /// Over every arrived shipment, as run (non-automated ones keep the seller's window).
+    pub dw_hit_rate_7d_all: f64,
+    /// Over every arrived shipment, seller windows only.
+    pub dw_hit_rate_7d_all_static: f64,
+    /// ETA error at pickup.
+    pub eta_mae_days_at_pickup: EtaError,
+    /// ETA error at departure from the origin country.
+    pub eta_mae_days_at_departure: EtaError,
+    /// ETA error at the first scan in the destination country.
+    pub eta_mae_days_at_arrival_in_country: EtaError,
+    /// Automation's window changes per automated shipment.
+    pub window_changes_per_shipment: f64,
+    /// Receiving wait during congestion, shipments of smart_reroute carriers.
+    pub wait_days_mean: WaitDays,
+    /// Receiving wait during congestion, every carrier.
+    pub wait_days_mean_all_carriers: WaitDays,
+    /// Reroutes proposed and confirmed.
+    pub reroutes: u64,
+    /// Warehouses sent more than their remaining capacity, over all passes.
+    pub capacity_violations: u64,
+    /// Exception precision against the ground truth (0 without truth lines).
+    pub exception_precision: f64,
+    /// Exception recall against the ground truth.
+    pub exception_recall: f64,
+    /// The details of both.
+    pub exceptions: ExceptionScore,
+}
+
+/// Counts of what went through ingest.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestCounts {
+    /// Stream lines read.
+    pub lines: u64,
+    /// Lines skipped (unknown type or invalid record), each warned on stderr.
+    pub skipped_lines: u64,
+    /// Milestones accepted.
+    pub accepted: u64,
+    /// Repeats of stored facts.
+    pub duplicates: u64,
+    /// Rejected by ingest or the store.
+    pub rejected: u64,
+    /// Tracking numbers attached.
+    pub tracking_attached: u64,
+    /// Engine passes run (one per simulated day).
+    pub engine_passes: u64,
+}
+
+/// An ETA as it stood from `at`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EtaPoint {
+    /// From when.
+    pub at: Timestamp,
+    /// 10 % quantile.
+    pub p10: Timestamp,
+    /// Median.
+    pub p50: Timestamp,
+    /// 90 % quantile.
+    pub p90: Timestamp,
+    /// History behind it.
+    pub level: Level,
+}
+
+/// A confirmed reroute.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RerouteRecord {
+    /// When it was confirmed.
+    pub at: Timestamp,
+    /// From.
+    pub from: String,
+    /// To.
+    pub to: String,
+    /// The new appointment day at the new warehouse.
+    pub appointment: jiff::civil::Date,
+    /// Why.
+    pub reason: String,
+    #[serde(skip)]
+    transfer_days: f64,
+    #[serde(skip)]
+    to_index: usize,
+}
+
+/// One exception episode as replay saw it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExceptionRecord {
+    /// Kind.
+    pub kind: ExceptionKind,
+    /// Opened.
+    pub from: Timestamp,
+    /// Resolved (absent: still open at the end).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Timestamp>,
+    /// Evidence when it opened.
+    pub evidence: String,
+}
+
+/// One shipment's history.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShipmentReport {
+    /// SP-API `shipmentId`.
+    pub shipment_id: String,
+    /// Measured (not warm-up).
+    pub measured: bool,
+    /// Lane.
+    pub lane: Lane,
+    /// Carrier.
+    pub carrier: Option<CarrierCode>,
+    /// Arrival, if it arrived.
+    pub arrived_at: Option<Timestamp>,
+    /// ETA whenever its p50 day changed.
+    pub eta_history: Vec<EtaPoint>,
+    /// Every window change, as the store audited it.
+    pub window_history: Vec<WindowChange>,
+    /// Its reroute, if any.
+    pub reroute: Option<RerouteRecord>,
+    /// Its exception episodes.
+    pub exceptions: Vec<ExceptionRecord>,
+}
+
+/// What `replay` prints.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayReport {
+    /// The header's generator, if any.
+    pub generator: Option<String>,
+    /// The header's seed, if any.
+    pub seed: Option<u64>,
+    /// Shipments in the stream.
+    pub shipments: u64,
+    /// Of those, measured.
+    pub measured_shipments: u64,
+    /// Measured shipments that arrived.
+    pub arrived_measured_shipments: u64,
+    /// Ingest and engine counts.
+    pub ingest: IngestCounts,
+    /// The KPIs.
+    pub kpis: Kpis,
+    /// Per shipment, with `--json` on replay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shipment_histories: Option<Vec<ShipmentReport>>,
+}
+
+struct Ship {
+    snap: ShipmentSnapshot,
+    key: ShipmentKey,
+    created_at: Timestamp,
+    first_window: Option<DeliveryWindow>,
+    changes: Vec<(Timestamp, DeliveryWindow)>,
+    seller_changes: Vec<(Timestamp, DeliveryWindow)>,
+    automated_at_creation: bool,
+    automation_changes: u32,
+    window_history: Vec<WindowChange>,
+    eta_history: Vec<EtaPoint>,
+    last_eta: Option<Eta>,
+    /// (engine p50, static) at pickup, departure, arrival in the destination country.
+    moments: [Option<(Timestamp, Timestamp)>; 3],
+    open: Vec<(ExceptionKind, u32, Timestamp, String)>,
+    closed: Vec<(ExceptionKind, u32, Timestamp, Timestamp, String)>,
+    windows_checked: Vec<(DeliveryWindow, u32)>,
+    is_arrived: bool,
+    reroute: Option<RerouteRecord>,
+    warehouse: usize,
+    /// (wait with reroute on, off), at arrival.
+    wait: Option<(f64, f64)>,
+    truth: Vec<(ExceptionKind, Timestamp, Option<Timestamp>)>,
+}
+
+struct Replay {
+    store: Arc<dyn Store>,
+    model: EtaModel,
+    policy: WindowPolicy,
+    cost_model: RerouteCostModel,
+    now: Timestamp,
+    next_pass: Option<Timestamp>,
+    measure_from: Option<Timestamp>,
+    first_event: Option<Timestamp>,
+    ships: Vec<Ship>,
+    by_id: HashMap<String, u32>,
+    by_tracking: HashMap<String, u32>,
+    open_list: Vec<u32>,
+    warehouses: Vec<Warehouse>,
+    warehouse_index: HashMap<String, usize>,
+    backlog: Vec<u32>,
+    carriers: HashMap<String, tracklane_core::Carrier>,
+    /// Rerouted freight: (expected arrival, warehouse, units).
+    reroute_inflow: Vec<(Timestamp, usize, u32)>,
+    /// Rerouted freight that arrived: (arrival, warehouse, units).
+    reroute_arrivals: Vec<(Timestamp, usize, u32)>,
+    window_keys: u32,
+    counts: IngestCounts,
+    reroutes: u64,
+    capacity_violations: u64,
+    generator: Option<String>,
+    seed: Option<u64>,
+}
+
+/// A scratch SQLite store: on tmpfs where there is one, since replay commits
+/// hundreds of thousands of small transactions and durability does not matter.
+fn scratch_store() -> anyhow::Result<(Arc<dyn Store>, std::path::PathBuf)> {
+    let base = Path::new("/dev/shm");
+    let base = if base.is_dir() { base.to_owned() } else { std::env::temp_dir() };
+    let dir = base.join(format!("tracklane-replay-{}-{}", std::process::id(), scratch_counter()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let store = tracklane_store::sqlite::SqliteStore::open(&dir.join("replay.db"))
+        .with_context(|| format!("opening a scratch store in {}", dir.display()))?;
+    Ok((Arc::new(store), dir))
+}
+
+fn scratch_counter() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn next_midnight(at: Timestamp) -> Timestamp {
+    let day = at.as_second().div_euclid(SECONDS_PER_DAY) + 1;
+    Timestamp::from_second(day * SECONDS_PER_DAY).unwrap_or(Timestamp::MAX)
+}
+
+/// Replays the stream at `path`.
+///
+/// # Errors
+/// When the file cannot be read, a line is not JSON, or the store fails.
+pub async fn replay_file(path: &Path, options: ReplayOptions) -> anyhow::Result<ReplayReport> {
+    let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let (store, dir) = scratch_store()?;
+    let mut replay = Replay {
+        store,
+        model: EtaModel::new(),
+        policy: WindowPolicy::default(),
+        cost_model: RerouteCostModel::default(),
+        now: Timestamp::UNIX_EPOCH,
+        next_pass: None,
+        measure_from: None,
+        first_event: None,
+        ships: Vec::new(),
+        by_id: HashMap::new(),
+        by_tracking: HashMap::new(),
+        open_list: Vec::new(),
+        warehouses: Vec::new(),
+        warehouse_index: HashMap::new(),
+        backlog: Vec::new(),
+        carriers: HashMap::new(),
+        reroute_inflow: Vec::new(),
+        reroute_arrivals: Vec::new(),
+        window_keys: 0,
+        counts: IngestCounts::default(),
+        reroutes: 0,
+        capacity_violations: 0,
+        generator: None,
+        seed: None,
+    };
+    let result = replay.run(reader, path).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result?;
+    Ok(replay.report(options))
+}
+
+impl Replay {
+    async fn run(&mut self, reader: impl BufRead, path: &Path) -> anyhow::Result<()> {
+        for (number, line) in reader.lines().enumerate() {
+            let line = line.with_context(|| format!("reading {}", path.display()))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            self.counts.lines += 1;
+            let context = || format!("{}:{}", path.display(), number + 1);
+            let kind: LineType = serde_json::from_str(&line).with_context(context)?;
+            let handled = self.line(kind.kind, &line).await.with_context(context)?;
+            if !handled {
+                self.counts.skipped_lines += 1;
+                eprintln!("{}: skipped a `{}` line", context(), kind.kind);
+            }
+        }
+        let end = self.now;
+        self.advance_to(next_midnight(end)).await?;
+        Ok(())
+    }
+
+    /// Handles one line; returns whether it was understood.
+    async fn line(&mut self, kind: &str, line: &str) -> anyhow::Result<bool> {
+        match kind {
+            "header" => {
+                let h: Header = serde_json::from_str(line)?;
+                self.measure_from = h.measure_from;
+                self.generator = Some(h.generator);
+                self.seed = h.seed;
+            }
+            "warehouse" => {
+                let w: Tagged<Warehouse> = serde_json::from_str(line)?;
+                self.store.put_warehouse(w.record.clone()).await?;
+                self.warehouse_index.insert(w.record.code.to_string(), self.warehouses.len());
+                self.backlog.push(w.record.backlog_units);
+                self.warehouses.push(w.record);
+            }
+            "carrier" => {
+                let c: Tagged<tracklane_core::Carrier> = serde_json::from_str(line)?;
+                self.store.put_carrier(c.record.clone()).await?;
+                self.carriers.insert(c.record.code.to_string(), c.record);
+            }
+            "seller" => {
+                let s: Tagged<Seller> = serde_json::from_str(line)?;
+                self.store.put_seller(s.record).await?;
+            }
+            "truth" => {
+                let t: TruthLine = serde_json::from_str(line)?;
+                let Some(&i) = self.by_id.get(&t.shipment_id) else { return Ok(false) };
+                let ship = &mut self.ships[i as usize];
+                for e in t.exceptions {
+                    if let Some(kind) = ExceptionKind::parse(&e.kind) {
+                        ship.truth.push((kind, e.start, e.end));
+                    }
+                }
+            }
+            "shipment" => {
+                let s: ShipmentLine = serde_json::from_str(line)?;
+                self.event_time(s.at).await?;
+                return self.shipment(s).await;
+            }
+            "tracking" => {
+                let t: TrackingLine = serde_json::from_str(line)?;
+                self.event_time(t.at).await?;
+                return self.tracking(t).await;
+            }
+            "milestones" => {
+                let m: MilestonesLine = serde_json::from_str(line)?;
+                self.event_time(m.at).await?;
+                self.milestones(m).await?;
+            }
+            "backlog" => {
+                let b: BacklogLine = serde_json::from_str(line)?;
+                self.event_time(b.at).await?;
+                let Some(&w) = self.warehouse_index.get(b.warehouse.as_str()) else { return Ok(false) };
+                self.store.set_backlog(&b.warehouse, b.backlog_units).await?;
+                self.backlog[w] = b.backlog_units;
+            }
+            "automation" => {
+                let a: AutomationLine = serde_json::from_str(line)?;
+                self.event_time(a.at).await?;
+                let Some(&i) = self.by_id.get(&a.shipment_id) else { return Ok(false) };
+                let ship = &mut self.ships[i as usize];
+                self.store.set_window_automation(&ship.key, a.allowed, self.now).await?;
+                ship.snap.allows_window_automation = a.allowed;
+            }
+            "window" => {
+                let w: WindowLine = serde_json::from_str(line)?;
+                self.event_time(w.at).await?;
+                let Some(&i) = self.by_id.get(&w.shipment_id) else { return Ok(false) };
+                let Ok(window) = DeliveryWindow::new(w.start_date, w.end_date) else { return Ok(false) };
+                let ship = &mut self.ships[i as usize];
+                let change = self
+                    .store
+                    .set_delivery_window(
+                        &ship.key,
+                        WindowChangeRequest {
+                            window,
+                            source: WindowSource::Seller,
+                            actor: format!("seller:{}", ship.snap.seller),
+                            reason: "set by the seller".into(),
+                            now: self.now,
+                        },
+                    )
+                    .await?;
+                ship.window_history.push(change);
+                ship.snap.window = Some((window, WindowSource::Seller));
+                ship.changes.push((self.now, window));
+                ship.seller_changes.push((self.now, window));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Moves the virtual clock to `at`, running every midnight pass on the way.
+    async fn event_time(&mut self, at: Timestamp) -> anyhow::Result<()> {
+        if self.first_event.is_none() {
+            self.first_event = Some(at);
+            self.next_pass = Some(next_midnight(at));
+        }
+        self.advance_to(at).await?;
+        self.now = self.now.max(at);
+        Ok(())
+    }
+
+    async fn advance_to(&mut self, at: Timestamp) -> anyhow::Result<()> {
+        while let Some(pass) = self.next_pass.filter(|p| *p <= at) {
+            self.now = self.now.max(pass);
+            self.pass().await?;
+            self.next_pass = Some(next_midnight(pass));
+        }
+        Ok(())
+    }
+
+    fn is_measured(&self, created_at: Timestamp) -> bool {
+        let from = self.measure_from.unwrap_or_else(|| {
+            self.first_event
+                .and_then(|t| t.checked_add(SignedDuration::from_hours(WARMUP_DAYS * 24)).ok())
+                .unwrap_or(Timestamp::MAX)
+        });
+        created_at >= from
+    }
+
+    async fn shipment(&mut self, s: ShipmentLine) -> anyhow::Result<bool> {
+        let (Ok(id), Ok(plan), Ok(confirmation)) = (
+            ShipmentId::parse(&s.shipment_id),
+            InboundPlanId::parse(&s.inbound_plan_id),
+            ConfirmationId::parse(&s.confirmation_id),
+        ) else {
+            return Ok(false);
+        };
+        let Some(&warehouse) = self.warehouse_index.get(s.warehouse.as_str()) else { return Ok(false) };
+        let mut packages = Vec::with_capacity(s.boxes.len());
+        for b in &s.boxes {
+            let Ok(box_id) = BoxId::parse(&b.box_id) else { return Ok(false) };
+            packages.push(Package {
+                box_id,
+                weight_grams: b.weight_grams,
+                dimensions_mm: [400, 300, 300],
+                items: vec![Item { sku: "SIM-SKU".into(), units_expected: b.units, units_received: 0 }],
+                legs: Vec::new(),
+                track: PackageTrack::default(),
+            });
+        }
+        let shipment = Shipment {
+            id,
+            inbound_plan_id: plan,
+            confirmation_id: confirmation,
+            seller: s.seller.clone(),
+            name: s.name.clone(),
+            kind: ShipmentKind::Inbound,
+            source_address: s.origin.clone(),
+            warehouse: s.warehouse.clone(),
+            marketplace: s.marketplace,
+            shipping_mode: s.shipping_mode,
+            freight_mode: s.freight_mode,
+            selected_carrier: s.carrier.clone(),
+            delivery_window: s.delivery_window.map(|w| (w, WindowSource::Seller)),
+            allows_window_automation: s.allows_window_automation,
+            created_at: s.at,
+            is_cancelled: false,
+            packages,
+        };
+        self.store.create_shipment(shipment.clone()).await?;
+        let carrier = s.carrier.as_ref().and_then(|c| self.carriers.get(c.as_str()));
+        let mut snap = ShipmentSnapshot::from_shipment(&shipment, [], carrier, s.ship_date);
+        snap.lane.service = s.service.clone();
+        snap.has_tracking = false;
+        let index = self.ships.len() as u32;
+        self.by_id.insert(s.shipment_id.clone(), index);
+        self.by_id.insert(s.confirmation_id.clone(), index);
+        let automated = snap.is_window_automated();
+        self.ships.push(Ship {
+            key: ShipmentKey::new(s.shipment_id),
+            created_at: s.at,
+            first_window: s.delivery_window,
+            changes: Vec::new(),
+            seller_changes: Vec::new(),
+            automated_at_creation: automated,
+            automation_changes: 0,
+            window_history: Vec::new(),
+            eta_history: Vec::new(),
+            last_eta: None,
+            moments: [None; 3],
+            open: Vec::new(),
+            closed: Vec::new(),
+            windows_checked: Vec::new(),
+            is_arrived: false,
+            reroute: None,
+            warehouse,
+            wait: None,
+            truth: Vec::new(),
+            snap,
+        });
+        self.open_list.push(index);
+        Ok(true)
+    }
+
+    async fn tracking(&mut self, t: TrackingLine) -> anyhow::Result<bool> {
+        let Some(&i) = self.by_id.get(&t.shipment_id) else { return Ok(false) };
+        let items: Vec<TrackingItem> = t
+            .items
+            .iter()
+            .enumerate()
+            .map(|(n, item)| TrackingItem {
+                box_id: item.box_id.clone(),
+                tracking_number: item.tracking_number.clone(),
+                carrier: t.carrier.clone(),
+                mode: item.mode,
+                field: format!("items[{n}]"),
+            })
+            .collect();
+        let key = self.ships[i as usize].key.clone();
+        let outcomes = tracklane_ingest::assign_tracking(
+            self.store.as_ref(),
+            &Principal::Carrier(t.carrier.clone()),
+            &key,
+            items,
+            TrackingSource::Carrier,
+            self.now,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
+        for outcome in outcomes {
+            match outcome {
+                ItemOutcome::Accepted { index, .. } | ItemOutcome::Duplicate { index } => {
+                    self.counts.tracking_attached += 1;
+                    self.ships[i as usize].snap.has_tracking = true;
+                    if let Some(item) = t.items.get(index) {
+                        self.by_tracking.insert(item.tracking_number.clone(), i);
+                    }
+                }
+                ItemOutcome::Rejected { .. } => self.counts.rejected += 1,
+            }
+        }
+        Ok(true)
+    }
+
+    async fn milestones(&mut self, m: MilestonesLine<'_>) -> anyhow::Result<()> {
+        let mut body = String::with_capacity(m.milestones.get().len() + 16);
+        body.push_str("{\"milestones\":");
+        body.push_str(m.milestones.get());
+        body.push('}');
+        let (drafts, report) =
+            tracklane_ingest::milestones::parse_batch(body.as_bytes(), Some(m.carrier.as_str()), self.now)
+                .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
+        self.counts.rejected += report.rejected.len() as u64;
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        // Which shipment each item is about, by batch index.
+        let mut owner: HashMap<usize, (u32, Scan)> = HashMap::with_capacity(drafts.len());
+        for d in &drafts {
+            let ship = d
+                .shipment
+                .as_ref()
+                .and_then(|k| self.by_id.get(&k.0))
+                .or_else(|| self.by_tracking.get(d.tracking_number.as_str()))
+                .copied();
+            if let Some(ship) = ship {
+                owner.insert(d.index, (ship, Scan::of(&d.milestone, self.now)));
+            }
+        }
+        let outcomes = self.store.append_milestones(&m.carrier, drafts, self.now).await?;
+        let mut touched: Vec<u32> = Vec::new();
+        for outcome in outcomes {
+            match outcome {
+                ItemOutcome::Accepted { index, .. } => {
+                    self.counts.accepted += 1;
+                    if let Some((ship, scan)) = owner.remove(&index) {
+                        let s = &mut self.ships[ship as usize];
+                        s.snap.has_tracking = true;
+                        s.snap.insert_scan(scan);
+                        if !touched.contains(&ship) {
+                            touched.push(ship);
+                        }
+                    }
+                }
+                ItemOutcome::Duplicate { .. } => self.counts.duplicates += 1,
+                ItemOutcome::Rejected { .. } => self.counts.rejected += 1,
+            }
+        }
+        touched.sort_unstable();
+        for ship in touched {
+            self.after_scans(ship);
+        }
+        Ok(())
+    }
+
+    /// What follows new scans of one shipment: ETA at the KPI milestones,
+    /// arrival (learning, receiving wait), and exceptions.
+    fn after_scans(&mut self, index: u32) {
+        let now = self.now;
+        let ship = &mut self.ships[index as usize];
+        if ship.is_arrived {
+            return;
+        }
+        if ship.snap.arrived_at().is_some() {
+            ship.is_arrived = true;
+            self.model.learn(&ship.snap);
+            self.arrival_wait(index);
+            self.evaluate(index, now);
+            return;
+        }
+        let destination = ship.snap.destination_country();
+        let reached = [
+            ship.snap.picked_up_at().is_some(),
+            ship.snap.scans.iter().any(|s| {
+                matches!(s.code, MilestoneCode::Departed | MilestoneCode::DepartedRailTerminal)
+                    && s.country_code.as_deref().is_some_and(|c| c != destination)
+            }),
+            ship.snap.scans.iter().any(|s| s.country_code.as_deref() == Some(destination)),
+        ];
+        if reached.iter().zip(&ship.moments).any(|(r, m)| *r && m.is_none()) {
+            let eta = self.model.eta(&ship.snap, now);
+            let fixed = self.model.static_eta(&ship.snap);
+            if let (Some(eta), Some(fixed)) = (eta, fixed) {
+                for (r, m) in reached.iter().zip(ship.moments.iter_mut()) {
+                    if *r && m.is_none() {
+                        *m = Some((eta.p50, fixed));
+                    }
+                }
+            }
+        }
+        self.evaluate(index, now);
+    }
+
+    /// Recomputes one shipment's ETA and exceptions at `now`, recording changes.
+    fn evaluate(&mut self, index: u32, now: Timestamp) {
+        let ship = &mut self.ships[index as usize];
+        let eta = self.model.eta(&ship.snap, now);
+        if let Some(e) = &eta
+            && ship.eta_history.last().is_none_or(|p| day_of(p.p50) != day_of(e.p50))
+            && !ship.is_arrived
+        {
+            ship.eta_history.push(EtaPoint { at: now, p10: e.p10, p50: e.p50, p90: e.p90, level: e.basis.level });
+        }
+        let found = tracklane_engine::detect(&ship.snap, &self.model, eta.as_ref(), now);
+        let window_key = match ship.snap.window {
+            Some((w, _)) if !ship.is_arrived => {
+                match ship.windows_checked.iter().find(|(cw, _)| *cw == w) {
+                    Some((_, key)) => Some(*key),
+                    None => {
+                        self.window_keys += 1;
+                        ship.windows_checked.push((w, self.window_keys));
+                        Some(self.window_keys)
+                    }
+                }
+            }
+            _ => None,
+        };
+        let key_of = |kind: ExceptionKind| {
+            if kind == ExceptionKind::WindowAtRisk { window_key.unwrap_or(0) } else { index }
+        };
+        let mut still = Vec::with_capacity(ship.open.len());
+        for (kind, key, since, evidence) in ship.open.drain(..) {
+            if found.iter().any(|f| f.kind == kind && key_of(f.kind) == key) {
+                still.push((kind, key, since, evidence));
+            } else {
+                ship.closed.push((kind, key, since, now, evidence));
+            }
+        }
+        for f in found {
+            let key = key_of(f.kind);
+            if !still.iter().any(|(k, kk, _, _)| *k == f.kind && *kk == key) {
+                still.push((f.kind, key, now, f.evidence));
+            }
+        }
+        ship.open = still;
+        ship.last_eta = eta;
+    }
+
+    /// Receiving wait at arrival, with and without the shipment's reroute.
+    fn arrival_wait(&mut self, index: u32) {
+        let ship = &self.ships[index as usize];
+        let Some(arrived) = ship.snap.arrived_at() else { return };
+        let units = ship.snap.units;
+        let wait_at = |w: usize, extra: u32| {
+            let cap = f64::from(self.warehouses[w].receiving_capacity_units_per_day.max(1));
+            (f64::from(self.backlog[w]) + f64::from(extra) + f64::from(units)) / cap
+        };
+        let off = wait_at(ship.warehouse, 0);
+        let on = match &ship.reroute {
+            Some(r) => {
+                let since = arrived.checked_sub(SignedDuration::from_hours(72)).unwrap_or(arrived);
+                let extra: u32 = self
+                    .reroute_arrivals
+                    .iter()
+                    .filter(|(t, w, _)| *w == r.to_index && *t >= since && *t < arrived)
+                    .map(|(_, _, u)| *u)
+                    .sum();
+                r.transfer_days + wait_at(r.to_index, extra)
+            }
+            None => off,
+        };
+        let reroute_to = ship.reroute.as_ref().map(|r| r.to_index);
+        if let Some(to) = reroute_to {
+            self.reroute_arrivals.push((arrived, to, units));
+            // Keep only the last few days of arrivals.
+            let horizon = arrived.checked_sub(SignedDuration::from_hours(24 * 7)).unwrap_or(arrived);
+            self.reroute_arrivals.retain(|(t, _, _)| *t >= horizon);
+        }
+        self.ships[index as usize].wait = Some((on, off));
+    }
+
+    /// The midnight pass: windows, exceptions, reroutes.
+    async fn pass(&mut self) -> anyhow::Result<()> {
+        self.counts.engine_passes += 1;
+        self.model.refresh();
+        let now = self.now;
+        let mut open = std::mem::take(&mut self.open_list);
+        open.retain(|&i| !self.ships[i as usize].is_arrived);
+        for &i in &open {
+            let ship = &mut self.ships[i as usize];
+            let eta = self.model.eta(&ship.snap, now);
+            if let WindowDecision::Move(mv) =
+                tracklane_engine::decide_window(&ship.snap, eta.as_ref(), now, &self.policy)
+            {
+                let change = self
+                    .store
+                    .set_delivery_window(
+                        &ship.key,
+                        WindowChangeRequest {
+                            window: mv.to,
+                            source: mv.source,
+                            actor: mv.actor,
+                            reason: mv.reason,
+                            now,
+                        },
+                    )
+                    .await?;
+                ship.window_history.push(change);
+                ship.snap.window = Some((mv.to, mv.source));
+                ship.changes.push((now, mv.to));
+                ship.automation_changes += 1;
+            }
+            self.evaluate(i, now);
+        }
+        self.reroute_pass(&open, now);
+        self.open_list = open;
+        Ok(())
+    }
+
+    fn reroute_pass(&mut self, open: &[u32], now: Timestamp) {
+        let horizon = SignedDuration::from_hours((self.cost_model.horizon_days * 24.0) as i64);
+        let (from, to) = (
+            now.checked_sub(horizon).unwrap_or(now),
+            now.checked_add(horizon).unwrap_or(now),
+        );
+        self.reroute_inflow.retain(|(t, _, _)| *t >= from);
+        let mut loads: Vec<WarehouseLoad> = self
+            .warehouses
+            .iter()
+            .enumerate()
+            .map(|(w, site)| WarehouseLoad {
+                code: site.code.clone(),
+                marketplace: site.marketplace,
+                latitude: site.latitude,
+                longitude: site.longitude,
+                capacity_units_per_day: site.receiving_capacity_units_per_day,
+                backlog_units: self.backlog[w],
+                inbound_units: 0,
+            })
+            .collect();
+        for (t, w, units) in &self.reroute_inflow {
+            if *t <= to {
+                loads[*w].inbound_units += units;
+            }
+        }
+        let mut candidates = Vec::new();
+        let mut owners = Vec::new();
+        for &i in open {
+            let ship = &self.ships[i as usize];
+            if ship.reroute.is_some() {
+                continue;
+            }
+            if reroute::is_candidate(&ship.snap, ship.last_eta.as_ref(), &loads[ship.warehouse], now) {
+                candidates.push(RerouteCandidate {
+                    shipment: ship.snap.id.clone(),
+                    units: ship.snap.units,
+                    warehouse: ship.snap.lane.warehouse.clone(),
+                });
+                owners.push(i);
+            }
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        let plan = reroute::plan(&candidates, &loads, &self.cost_model);
+        for (_, sent, room) in &plan.capacity {
+            if sent > room {
+                self.capacity_violations += 1;
+            }
+        }
+        let by_shipment: HashMap<&ShipmentId, u32> =
+            candidates.iter().zip(&owners).map(|(c, o)| (&c.shipment, *o)).collect();
+        for offer in &plan.offers {
+            let Some(&i) = by_shipment.get(&offer.shipment) else { continue };
+            let Some(&to_index) = self.warehouse_index.get(offer.to.as_str()) else { continue };
+            let ship = &mut self.ships[i as usize];
+            let transfer_days = offer.extra_km / self.cost_model.truck_km_per_day;
+            let eta_p50 = ship.last_eta.as_ref().map_or(now, |e| e.p50);
+            let appointment_at = tracklane_engine::eta::add_hours(eta_p50, transfer_days * 24.0);
+            // The carrier confirms every offer (the stream cannot answer).
+            ship.reroute = Some(RerouteRecord {
+                at: now,
+                from: offer.from.to_string(),
+                to: offer.to.to_string(),
+                appointment: day_of(appointment_at),
+                reason: offer.reason.clone(),
+                transfer_days,
+                to_index,
+            });
+            self.reroute_inflow.push((tracklane_engine::eta::add_hours(eta_p50, transfer_days * 24.0), to_index, offer.units));
+            self.reroutes += 1;
+        }
+    }
+
+    fn report(&mut self, options: ReplayOptions) -> ReplayReport {
+        let mut hit = Rate::default();
+        let mut hit_static = Rate::default();
+        let mut hit_all = Rate::default();
+        let mut hit_all_static = Rate::default();
+        let mut mae = [MeanAbs::default(); 3];
+        let mut mae_static = [MeanAbs::default(); 3];
+        let mut changes = Rate::default();
+        let (mut on, mut off, mut n) = (0.0, 0.0, 0u64);
+        let (mut on_all, mut off_all, mut n_all) = (0.0, 0.0, 0u64);
+        let mut raised = Vec::new();
+        let mut truth = Vec::new();
+        let (mut measured, mut arrived_measured) = (0u64, 0u64);
+        let grace = SignedDuration::from_hours(TRUTH_GRACE_HOURS);
+        for (index, ship) in self.ships.iter_mut().enumerate() {
+            for (kind, key, since, evidence) in ship.open.drain(..) {
+                ship.closed.push((kind, key, since, Timestamp::MAX, evidence));
+            }
+            let is_measured = {
+                let from = self.measure_from.unwrap_or_else(|| {
+                    self.first_event
+                        .and_then(|t| t.checked_add(SignedDuration::from_hours(WARMUP_DAYS * 24)).ok())
+                        .unwrap_or(Timestamp::MAX)
+                });
+                ship.created_at >= from
+            };
+            if !is_measured {
+                continue;
+            }
+            measured += 1;
+            let arrived = ship.snap.arrived_at();
+            for (kind, key, since, until, _) in &ship.closed {
+                if *kind == ExceptionKind::WindowAtRisk && arrived.is_none() {
+                    continue;
+                }
+                raised.push(Episode { shipment: *key, kind: *kind, interval: Interval { start: *since, end: *until } });
+            }
+            for (kind, start, stop) in &ship.truth {
+                truth.push(Episode {
+                    shipment: index as u32,
+                    kind: *kind,
+                    interval: Interval { start: *start, end: stop.unwrap_or(Timestamp::MAX) },
+                });
+            }
+            if ship.automated_at_creation {
+                changes.hits += u64::from(ship.automation_changes);
+                changes.total += 1;
+            }
+            let Some(arrived) = arrived else { continue };
+            arrived_measured += 1;
+            for (window, key) in &ship.windows_checked {
+                if day_of(arrived) > window.end_date {
+                    truth.push(Episode {
+                        shipment: *key,
+                        kind: ExceptionKind::WindowAtRisk,
+                        interval: Interval { start: Timestamp::MIN, end: Timestamp::MAX },
+                    });
+                }
+            }
+            let with = kpi::is_window_hit(ship.first_window, &ship.changes, arrived);
+            let without = kpi::is_window_hit(ship.first_window, &ship.seller_changes, arrived);
+            hit_all.add(with);
+            hit_all_static.add(without);
+            if ship.automated_at_creation {
+                hit.add(with);
+                hit_static.add(without);
+            }
+            for (k, moment) in ship.moments.iter().enumerate() {
+                if let Some((p50, fixed)) = moment {
+                    mae[k].add_days(*p50, arrived);
+                    mae_static[k].add_days(*fixed, arrived);
+                }
+            }
+            if let Some((w_on, w_off)) = ship.wait
+                && w_off >= CONGESTED_WAIT_DAYS
+            {
+                on_all += w_on;
+                off_all += w_off;
+                n_all += 1;
+                if ship.snap.can_reroute() {
+                    on += w_on;
+                    off += w_off;
+                    n += 1;
+                }
+            }
+        }
+        let score = kpi::score_exceptions(&raised, &truth, grace);
+        let eta_error = |k: usize| EtaError {
+            engine: mae[k].value(),
+            static_baseline: mae_static[k].value(),
+            shipments: mae[k].count,
+        };
+        let wait = |on: f64, off: f64, n: u64| {
+            let (on, off) = if n == 0 { (0.0, 0.0) } else { (on / n as f64, off / n as f64) };
+            WaitDays { reroute_on: on, reroute_off: off, cut: if off > 0.0 { 1.0 - on / off } else { 0.0 }, shipments: n }
+        };
+        let kpis = Kpis {
+            dw_hit_rate_7d: hit.value(),
+            dw_hit_rate_7d_static: hit_static.value(),
+            dw_hit_shipments: hit.total,
+            dw_hit_rate_7d_all: hit_all.value(),
+            dw_hit_rate_7d_all_static: hit_all_static.value(),
+            eta_mae_days_at_pickup: eta_error(0),
+            eta_mae_days_at_departure: eta_error(1),
+            eta_mae_days_at_arrival_in_country: eta_error(2),
+            window_changes_per_shipment: if changes.total == 0 { 0.0 } else { changes.hits as f64 / changes.total as f64 },
+            wait_days_mean: wait(on, off, n),
+            wait_days_mean_all_carriers: wait(on_all, off_all, n_all),
+            reroutes: self.reroutes,
+            capacity_violations: self.capacity_violations,
+            exception_precision: score.precision,
+            exception_recall: score.recall,
+            exceptions: score,
+        };
+        let shipment_histories = options.with_shipments.then(|| {
+            self.ships
+                .iter()
+                .map(|s| ShipmentReport {
+                    shipment_id: s.key.0.clone(),
+                    measured: self.is_measured(s.created_at),
+                    lane: s.snap.lane.clone(),
+                    carrier: s.snap.carrier.clone(),
+                    arrived_at: s.snap.arrived_at(),
+                    eta_history: s.eta_history.clone(),
+                    window_history: s.window_history.clone(),
+                    reroute: s.reroute.clone(),
+                    exceptions: s
+                        .closed
+                        .iter()
+                        .map(|(kind, _, from, to, evidence)| ExceptionRecord {
+                            kind: *kind,
+                            from: *from,
+                            to: (*to != Timestamp::MAX).then_some(*to),
+                            evidence: evidence.clone(),
+                        })
+                        .collect(),
+                })
+                .collect()
+        });
+        ReplayReport {
+            generator: self.generator.clone(),
+            seed: self.seed,
+            shipments: self.ships.len() as u64,
+            measured_shipments: measured,
+            arrived_measured_shipments: arrived_measured,
+            ingest: self.counts.clone(),
+            kpis,
+            shipment_histories,
+        }
+    }
+}
