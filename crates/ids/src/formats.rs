@@ -393,7 +393,8 @@ pub(crate) static FORMATS: [Format; 60] = [
         None,
         "JD or JJD + 16 digits",
     ),
-    // DHL piece IDs of the J + 2–3 letters family (JJD…, JVGL…): unsure of every variant.
+    // DHL piece IDs of the JJD… and JVGL… families. Other J-letter prefixes
+    // (Purolator's JFV…, say) are left to their own formats.
     format(
         b"J",
         "DHL",
@@ -401,14 +402,17 @@ pub(crate) static FORMATS: [Format; 60] = [
         12,
         14,
         |s| {
-            let letters = s[1..].iter().take_while(|b| b.is_ascii_uppercase()).count();
-            s[0] == b'J'
-                && (2..=3).contains(&letters)
-                && (9..=10).contains(&(s.len() - 1 - letters))
-                && all_digits(&s[1 + letters..])
+            let letters = if s.starts_with(b"JJD") {
+                3
+            } else if s.starts_with(b"JVGL") {
+                4
+            } else {
+                return false;
+            };
+            (8..=10).contains(&(s.len() - letters)) && all_digits(&s[letters..])
         },
         None,
-        "J + 2 or 3 letters + 9 or 10 digits",
+        "JJD + 9 to 11 digits, or JVGL + 8 to 10 digits",
     ),
     // DHL Parcel (UK and Germany international): unsure of the serial length.
     format(
@@ -462,17 +466,28 @@ pub(crate) static FORMATS: [Format; 60] = [
         None,
         "one of C, D, K, L, S, U, X, Z + 21 digits",
     ),
-    // LaserShip: no public check-digit specification, so shape only.
+    // LaserShip: no public check-digit specification, so shape only: 1LS7,
+    // a 1 or 2, then either ten digits, or two digits, 01, a 1 to 4, six digits
+    // and the piece suffix -1 (the dash is gone after normalisation).
     with_prefix(
         format(
             b"1",
             "LASERSHIP",
             "LaserShip",
-            13,
+            15,
             17,
-            |s| s.starts_with(b"1LS") && all_digits(&s[3..]),
+            |s| {
+                s.starts_with(b"1LS7")
+                    && matches!(s[4], b'1' | b'2')
+                    && all_digits(&s[4..])
+                    && (s.len() == 15
+                        || (s.len() == 17
+                            && &s[7..9] == b"01"
+                            && matches!(s[9], b'1'..=b'4')
+                            && s[16] == b'1'))
+            },
             None,
-            "1LS + 10 to 14 digits",
+            "1LS7 + 1 or 2 + 10 digits, or 1LS7 + 1 or 2 + 2 digits + 01 + 1-4 + 6 digits + -1",
         ),
         "1LS",
     ),

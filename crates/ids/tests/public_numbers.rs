@@ -6,8 +6,8 @@
 //!
 //! The issue asks for at least 99% correct valid/invalid decisions and at
 //! least 98% correct carriers (top-ranked candidate) on valid numbers. The
-//! data does not give that yet: 273/276 decisions (98.9%) and 182/193
-//! carriers (94.3%). Most carrier misses are shapes two carriers share (a
+//! decisions meet it (274/276, 99.3%); the carriers do not yet (183/193,
+//! 94.8%). Most carrier misses are shapes two carriers share (a
 //! 22-digit "92" IMpb is USPS or FedEx SmartPost, "00" + 18 digits is any
 //! SSCC or FedEx Ground's), where the sources pick one and tracklane the
 //! other. The floors below are today's figures, so any regression fails; raise
@@ -33,9 +33,10 @@ fn check(decision_ratio_min: f64, carrier_ratio_min: f64) {
     );
 }
 
-/// Today's figures, rounded down (see the module docs for the issue's targets).
-const DECISION_RATIO_MIN: f64 = 0.989;
-const CARRIER_RATIO_MIN: f64 = 0.943;
+/// The issue's target for decisions, met; today's figure for carriers,
+/// rounded down (see the module docs for the issue's target).
+const DECISION_RATIO_MIN: f64 = 0.99;
+const CARRIER_RATIO_MIN: f64 = 0.948;
 
 #[test]
 fn public_numbers_do_not_regress() {
