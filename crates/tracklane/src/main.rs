@@ -162,7 +162,8 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { db, listen } => {
             let store = hub::open_store(&db)?;
-            let state = AppState::new(store, Arc::new(hub::SystemClock), hub::os_random);
+            let state = AppState::new(store, Arc::new(hub::SystemClock), hub::os_random)
+                .with_secret_random(hub::os_random);
             let running = hub::start(state, &listen).await?;
             eprintln!("tracklane is serving {db} at {}", running.url());
             tokio::signal::ctrl_c()
@@ -189,8 +190,10 @@ async fn main() -> anyhow::Result<()> {
             let (state, world, demo_keys) =
                 demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
             let running = hub::start(state, &listen).await?;
+            let link = demo::signin_link(&running, &demo_keys).await?;
             let keys_json = serde_json::json!({
                 "url": running.url(),
+                "signinLink": link,
                 "operator": demo_keys.operator,
                 "sellers": demo_keys.sellers.iter().map(|(id, k)| serde_json::json!({"id": id, "key": k})).collect::<Vec<_>>(),
                 "carriers": demo_keys.carriers.iter().map(|(c, k)| serde_json::json!({"code": c, "key": k})).collect::<Vec<_>>(),
@@ -201,9 +204,9 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::to_string_pretty(&keys_json)?,
             )
             .context("writing tracklane-data/demo-keys.json")?;
-            println!("{}", demo::banner(&running, &demo_keys, &world));
+            println!("{}", demo::banner(&running, &demo_keys, &world, &link));
             if !no_open {
-                open_browser(&running.url());
+                open_browser(&link);
             }
             let world = Arc::new(world);
             tokio::spawn(demo::run_carriers(
