@@ -16,6 +16,9 @@ mod auth;
 mod error;
 mod metrics;
 mod openapi;
+// A page's error is a finished response (a redirect to sign-in, an error page);
+// it is built at most once per request, so its size does not matter.
+#[allow(clippy::result_large_err)]
 mod pages;
 mod spapi;
 
@@ -28,8 +31,8 @@ use tracklane_store::Store;
 
 pub use auth::{SPAPI_TOKEN_TTL_SECONDS, hash_key};
 pub use error::{ApiError, Lang};
-pub use pages::start_session;
 pub use metrics::Metrics;
+pub use pages::start_session;
 
 /// Where the server gets the time. The binary passes the system clock; tests and
 /// the simulator pass their own.
@@ -77,7 +80,10 @@ impl AppState {
 
     /// The same state with `secret_random` as the source of session and CSRF
     /// tokens (the binary passes the operating system's randomness).
-    pub fn with_secret_random(mut self, secret_random: impl FnMut() -> [u8; 16] + Send + 'static) -> Self {
+    pub fn with_secret_random(
+        mut self,
+        secret_random: impl FnMut() -> [u8; 16] + Send + 'static,
+    ) -> Self {
         self.secret_random = Arc::new(Mutex::new(secret_random));
         self
     }

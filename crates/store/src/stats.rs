@@ -23,8 +23,6 @@ pub const TRACKING_DAYS_MAX: usize = 30;
 /// Transit-time histograms count whole days up to this; longer transits fall
 /// into the last bucket.
 pub const TRANSIT_DAYS_MAX: usize = 60;
-/// Days of incoming volume kept per warehouse, from the earliest window day.
-pub const INCOMING_DAYS_MAX: usize = 28;
 
 /// One shipment row as the figures need it.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,8 +135,8 @@ pub struct WarehouseLoad {
     /// Their units.
     pub inbound_units: u64,
     /// Units expected per day, each shipment's units spread evenly over the
-    /// days of its delivery window (until the engine gives an ETA day), from the
-    /// earliest day, at most [`INCOMING_DAYS_MAX`] days.
+    /// days of its delivery window (until the engine gives an ETA day), oldest
+    /// first; days without any are left out.
     pub incoming_by_day: Vec<(Date, u64)>,
 }
 
@@ -272,7 +270,11 @@ impl StatsBuilder {
             acc.shipments += 1;
             acc.units += u64::from(fact.units_expected);
             if let Some(w) = fact.window {
-                let days: Vec<Date> = w.start_date.series(jiff::Span::new().days(1)).take_while(|d| *d <= w.end_date).collect();
+                let days: Vec<Date> = w
+                    .start_date
+                    .series(jiff::Span::new().days(1))
+                    .take_while(|d| *d <= w.end_date)
+                    .collect();
                 let share = f64::from(fact.units_expected) / days.len().max(1) as f64;
                 for d in days {
                     *acc.by_day.entry(d).or_default() += share;
@@ -320,8 +322,7 @@ impl StatsBuilder {
                 with_tracking,
             })
             .collect();
-        let mut problem_milestones: Vec<(MilestoneCode, u32)> =
-            self.problems.into_iter().collect();
+        let mut problem_milestones: Vec<(MilestoneCode, u32)> = self.problems.into_iter().collect();
         problem_milestones.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.number().cmp(&b.0.number())));
         let mut warehouses: Vec<WarehouseLoad> = self
             .warehouses
@@ -333,7 +334,6 @@ impl StatsBuilder {
                 incoming_by_day: acc
                     .by_day
                     .into_iter()
-                    .take(INCOMING_DAYS_MAX)
                     .map(|(d, units)| (d, units.round() as u64))
                     .collect(),
             })
@@ -379,7 +379,12 @@ mod tests {
         text.parse().unwrap()
     }
 
-    fn fact(carrier: &str, created: &str, delivered: Option<&str>, window: Option<(&str, &str)>) -> ShipmentFact {
+    fn fact(
+        carrier: &str,
+        created: &str,
+        delivered: Option<&str>,
+        window: Option<(&str, &str)>,
+    ) -> ShipmentFact {
         ShipmentFact {
             carriers: vec![CarrierCode::parse(carrier).unwrap()],
             warehouse: WarehouseCode::parse("TEB9").unwrap(),
@@ -392,7 +397,8 @@ mod tests {
             },
             created_at: at(created),
             latest: delivered.map(|d| (MilestoneCode::Delivered, at(d))),
-            window: window.map(|(s, e)| DeliveryWindow::new(s.parse().unwrap(), e.parse().unwrap()).unwrap()),
+            window: window
+                .map(|(s, e)| DeliveryWindow::new(s.parse().unwrap(), e.parse().unwrap()).unwrap()),
             missing_tracking: delivered.is_none(),
             units_expected: 70,
         }
@@ -411,9 +417,24 @@ mod tests {
         let window = Some(("2026-03-08", "2026-03-14"));
         check(
             &[
-                fact("UPS", "2026-03-01T00:00:00Z", Some("2026-03-10T00:00:00Z"), window),
-                fact("UPS", "2026-03-01T00:00:00Z", Some("2026-03-16T00:00:00Z"), window),
-                fact("UPS", "2026-03-01T00:00:00Z", Some("2026-03-05T00:00:00Z"), window),
+                fact(
+                    "UPS",
+                    "2026-03-01T00:00:00Z",
+                    Some("2026-03-10T00:00:00Z"),
+                    window,
+                ),
+                fact(
+                    "UPS",
+                    "2026-03-01T00:00:00Z",
+                    Some("2026-03-16T00:00:00Z"),
+                    window,
+                ),
+                fact(
+                    "UPS",
+                    "2026-03-01T00:00:00Z",
+                    Some("2026-03-05T00:00:00Z"),
+                    window,
+                ),
                 fact("UPS", "2026-03-01T00:00:00Z", None, window),
             ],
             |stats| {
@@ -421,7 +442,14 @@ mod tests {
                 assert_eq!((ups.delivered, ups.with_window, ups.on_time), (3, 3, 2));
                 assert_eq!(ups.lanes.len(), 1);
                 assert_eq!(ups.lanes[0].days_median, 9.0);
-                assert_eq!(stats.window_hits, WindowHits { early: 1, hit: 1, late: 1 });
+                assert_eq!(
+                    stats.window_hits,
+                    WindowHits {
+                        early: 1,
+                        hit: 1,
+                        late: 1
+                    }
+                );
                 assert_eq!(stats.tracking_by_day[0].shipments, 4);
                 assert_eq!(stats.tracking_by_day[0].with_tracking, 3);
                 // The undelivered one spreads its 70 units over 7 window days.
@@ -440,7 +468,10 @@ mod tests {
         let mut moving = fact("DHL", "2026-03-01T00:00:00Z", None, None);
         moving.latest = Some((MilestoneCode::Departed, at("2026-03-03T00:00:00Z")));
         check(&[held.clone(), held, moving], |stats| {
-            assert_eq!(stats.problem_milestones, vec![(MilestoneCode::CustomsHold, 2)]);
+            assert_eq!(
+                stats.problem_milestones,
+                vec![(MilestoneCode::CustomsHold, 2)]
+            );
             assert!(stats.carriers.is_empty());
         });
     }

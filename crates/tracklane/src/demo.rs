@@ -316,7 +316,8 @@ pub async fn prepare(
     let world = tracklane_sim::demo_world(seed, now, shipments);
     let keys = seed_and_load(store.as_ref(), &world, seed, now).await?;
     // Ids follow the seed; session tokens must not.
-    let state = AppState::new(store, clock, hub::seeded_random(seed)).with_secret_random(hub::os_random);
+    let state =
+        AppState::new(store, clock, hub::seeded_random(seed)).with_secret_random(hub::os_random);
     Ok((state, world, keys))
 }
 

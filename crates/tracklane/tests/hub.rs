@@ -8,5 +8,6 @@ mod auth_scope;
 mod batches;
 mod idempotence;
 mod order_independence;
+mod pages;
 mod shipments;
 mod sp_api;

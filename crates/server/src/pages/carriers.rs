@@ -64,15 +64,30 @@ impl Params {
 }
 
 /// `GET /carriers`
-pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx, Query(params): Query<Params>) -> PageResult {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(params): Query<Params>,
+) -> PageResult {
     ctx.require()?;
     let lang = ctx.lang;
     let err = |e| PageError::store(lang, e).into_response();
     let filter = params.filter();
-    let carriers: Vec<_> = state.store.carriers().await.map_err(err)?.into_iter().filter(|c| filter.matches(c)).collect();
+    let carriers: Vec<_> = state
+        .store
+        .carriers()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .filter(|c| filter.matches(c))
+        .collect();
     // The directory helps choose a carrier, so its figures are the whole
     // hub's, not only the reader's own shipments.
-    let stats = state.store.hub_stats(&Principal::Operator).await.map_err(err)?;
+    let stats = state
+        .store
+        .hub_stats(&Principal::Operator)
+        .await
+        .map_err(err)?;
     let body = html! {
         h1 { (lang.t("Carrier directory", "承运商目录")) }
         form.filters.card method="get" action="/carriers" role="search" aria-label=(lang.t("Find carriers", "查找承运商")) {
@@ -158,5 +173,10 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx, Query(params):
         }
         @if carriers.is_empty() { p.notice #no-carriers { (lang.t("No carrier matches. Remove a filter to see more.", "没有符合条件的承运商，请减少筛选条件。")) } }
     };
-    Ok(respond(layout::page(&ctx, lang.t("Carrier directory", "承运商目录"), Nav::Carriers, body)))
+    Ok(respond(layout::page(
+        &ctx,
+        lang.t("Carrier directory", "承运商目录"),
+        Nav::Carriers,
+        body,
+    )))
 }

@@ -180,7 +180,9 @@ pub(crate) fn window_source(lang: Lang, s: WindowSource) -> &'static str {
     match s {
         WindowSource::Seller => lang.t("set by the seller", "卖家设置"),
         WindowSource::Carrier => lang.t("set by the carrier", "承运商设置"),
-        WindowSource::CarrierAutomation => lang.t("updated by the carrier's automation", "承运商自动更新"),
+        WindowSource::CarrierAutomation => {
+            lang.t("updated by the carrier's automation", "承运商自动更新")
+        }
         WindowSource::Reroute => lang.t("set by a reroute", "改仓后设置"),
     }
 }

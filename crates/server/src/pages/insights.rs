@@ -24,14 +24,22 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
         .await
         .map_err(|e| PageError::store(lang, e).into_response())?;
 
-    let mut carriers: Vec<_> = stats.carriers.iter().filter(|c| c.with_window > 0).collect();
-    carriers.sort_by(|a, b| b.with_window.cmp(&a.with_window));
+    let mut carriers: Vec<_> = stats
+        .carriers
+        .iter()
+        .filter(|c| c.with_window > 0)
+        .collect();
+    carriers.sort_by_key(|c| std::cmp::Reverse(c.with_window));
     carriers.truncate(CARRIERS_SHOWN_MAX);
     let on_time: Vec<(String, f64, String)> = carriers
         .iter()
         .map(|c| {
             let rate = c.on_time_rate().unwrap_or(0.0) * 100.0;
-            (c.carrier.to_string(), rate, format!("{rate:.0}% (n={})", c.with_window))
+            (
+                c.carrier.to_string(),
+                rate,
+                format!("{rate:.0}% (n={})", c.with_window),
+            )
         })
         .collect();
     let lanes: Vec<(String, f64, f64, f64, String)> = stats
@@ -39,26 +47,48 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
         .iter()
         .map(|l| {
             (
-                format!("→ {} · {}", l.lane.marketplace.as_str(), i18n::freight_mode(lang, l.lane.freight_mode)),
+                format!(
+                    "→ {} · {}",
+                    l.lane.marketplace.as_str(),
+                    i18n::freight_mode(lang, l.lane.freight_mode)
+                ),
                 l.days_p10,
                 l.days_median,
                 l.days_p90,
-                format!("{:.1} {} (n={})", l.days_median, lang.t("d", "天"), l.delivered),
+                format!(
+                    "{:.1} {} (n={})",
+                    l.days_median,
+                    lang.t("d", "天"),
+                    l.delivered
+                ),
             )
         })
         .collect();
-    let lane_max = stats.lanes.iter().map(|l| l.days_p90).fold(0.0, f64::max).ceil();
+    let lane_max = stats
+        .lanes
+        .iter()
+        .map(|l| l.days_p90)
+        .fold(0.0, f64::max)
+        .ceil();
     let coverage: Vec<(String, f64)> = stats
         .tracking_by_day
         .iter()
-        .map(|d| (d.day.strftime("%m-%d").to_string(), f64::from(d.with_tracking) / f64::from(d.shipments.max(1))))
+        .map(|d| {
+            (
+                d.day.strftime("%m-%d").to_string(),
+                f64::from(d.with_tracking) / f64::from(d.shipments.max(1)),
+            )
+        })
         .collect();
     let problems: Vec<(String, f64, String)> = stats
         .problem_milestones
         .iter()
         .map(|(code, n)| (i18n::milestone(lang, *code), f64::from(*n), n.to_string()))
         .collect();
-    let problem_max = stats.problem_milestones.first().map_or(1.0, |p| f64::from(p.1));
+    let problem_max = stats
+        .problem_milestones
+        .first()
+        .map_or(1.0, |p| f64::from(p.1));
     let hits = stats.window_hits;
     let window_total = hits.early + hits.hit + hits.late;
 
@@ -104,5 +134,10 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
             }
         }
     };
-    Ok(respond(layout::page(&ctx, lang.t("Insights", "数据洞察"), Nav::Insights, body)))
+    Ok(respond(layout::page(
+        &ctx,
+        lang.t("Insights", "数据洞察"),
+        Nav::Insights,
+        body,
+    )))
 }

@@ -119,7 +119,13 @@ pub(crate) fn bare(lang: Lang, title: &str, body: Markup) -> Html<String> {
 }
 
 /// The sign-in page.
-pub(crate) fn signin(lang: Lang, csrf: &str, next: &str, error: Option<&str>, here: &str) -> Markup {
+pub(crate) fn signin(
+    lang: Lang,
+    csrf: &str,
+    next: &str,
+    error: Option<&str>,
+    here: &str,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.html_tag()) {

@@ -35,8 +35,8 @@ use tracklane_store::Session;
 use crate::AppState;
 use crate::error::Lang;
 
-pub use session::start_session;
 pub(crate) use session::SESSION_COOKIE;
+pub use session::start_session;
 
 /// The pages' routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -73,11 +73,7 @@ impl Ctx {
     /// The session, or a redirect to the sign-in page that comes back here.
     pub fn require(&self) -> Result<&Session, Response> {
         self.session.as_ref().ok_or_else(|| {
-            Redirect::to(&format!(
-                "/signin?next={}",
-                percent(&self.path_and_query)
-            ))
-            .into_response()
+            Redirect::to(&format!("/signin?next={}", percent(&self.path_and_query))).into_response()
         })
     }
 }
@@ -114,7 +110,10 @@ fn page_lang(parts: &Parts) -> Lang {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = page_lang(parts);
         let session = match cookie(&parts.headers, SESSION_COOKIE) {
             Some(token) if !token.is_empty() => state
@@ -148,7 +147,12 @@ pub(crate) struct PageError {
 }
 
 impl PageError {
-    pub fn new(status: StatusCode, lang: Lang, en: impl Into<String>, zh: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        lang: Lang,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             lang,
@@ -162,7 +166,9 @@ impl PageError {
         Self::new(
             StatusCode::NOT_FOUND,
             lang,
-            format!("No shipment {id} is visible to you. Check the id, or sign in with the key of its seller or carrier."),
+            format!(
+                "No shipment {id} is visible to you. Check the id, or sign in with the key of its seller or carrier."
+            ),
             format!("找不到货件 {id}：请核对编号，或使用该货件卖家或承运商的密钥登录。"),
         )
     }

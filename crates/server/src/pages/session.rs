@@ -7,10 +7,10 @@
 //! The sign-in form itself is protected by a double-submit token: a random
 //! value in a cookie and in the form, which must match.
 
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use jiff::SignedDuration;
 use serde::Deserialize;
 use tracklane_store::Session;
@@ -38,7 +38,10 @@ fn hex(bytes: [u8; 16]) -> String {
 pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && !a.is_empty()
-        && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Refuses a post whose CSRF token is not the session's.
@@ -76,10 +79,18 @@ pub(crate) async fn signin_form(
 ) -> Response {
     let token = hex(state.secret_bytes());
     let next = safe_next(params.next.as_deref());
-    let mut response = html(layout::signin(ctx.lang, &token, &next, None, &ctx.path_and_query));
+    let mut response = html(layout::signin(
+        ctx.lang,
+        &token,
+        &next,
+        None,
+        &ctx.path_and_query,
+    ));
     set_cookie(
         &mut response,
-        &format!("{SIGNIN_CSRF_COOKIE}={token}; Path=/signin; HttpOnly; SameSite=Lax; Max-Age=3600"),
+        &format!(
+            "{SIGNIN_CSRF_COOKIE}={token}; Path=/signin; HttpOnly; SameSite=Lax; Max-Age=3600"
+        ),
     );
     response
 }
@@ -105,12 +116,20 @@ pub(crate) async fn signin(
         let token = hex(state.secret_bytes());
         let mut response = (
             status,
-            html(layout::signin(lang, &token, &next, Some(lang.t(en, zh)), &ctx.path_and_query)),
+            html(layout::signin(
+                lang,
+                &token,
+                &next,
+                Some(lang.t(en, zh)),
+                &ctx.path_and_query,
+            )),
         )
             .into_response();
         set_cookie(
             &mut response,
-            &format!("{SIGNIN_CSRF_COOKIE}={token}; Path=/signin; HttpOnly; SameSite=Lax; Max-Age=3600"),
+            &format!(
+                "{SIGNIN_CSRF_COOKIE}={token}; Path=/signin; HttpOnly; SameSite=Lax; Max-Age=3600"
+            ),
         );
         response
     };
@@ -224,19 +243,27 @@ pub(crate) async fn signout(
         .await
         .map_err(|e| PageError::store(ctx.lang, e).into_response())?;
     let mut response = Redirect::to("/signin").into_response();
-    set_cookie(&mut response, &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    set_cookie(
+        &mut response,
+        &format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
     Ok(response)
 }
 
 /// `GET /lang/{en|zh}?back=/path`: remembers the language in a cookie and
 /// goes back. Changing the language changes no data, so it needs no CSRF token.
-pub(crate) async fn switch_lang(Path(code): Path<String>, Query(params): Query<BackParam>) -> Response {
+pub(crate) async fn switch_lang(
+    Path(code): Path<String>,
+    Query(params): Query<BackParam>,
+) -> Response {
     let code = if code.starts_with("zh") { "zh" } else { "en" };
     let back = safe_next(params.back.as_deref());
     let mut response = Redirect::to(&back).into_response();
     set_cookie(
         &mut response,
-        &format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age={LANG_COOKIE_MAX_AGE_SECONDS}"),
+        &format!(
+            "{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age={LANG_COOKIE_MAX_AGE_SECONDS}"
+        ),
     );
     response
 }
@@ -258,7 +285,10 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/shipments/FBA1?x=1")), "/shipments/FBA1?x=1");
+        assert_eq!(
+            safe_next(Some("/shipments/FBA1?x=1")),
+            "/shipments/FBA1?x=1"
+        );
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");

@@ -81,7 +81,8 @@ impl Filters {
             };
         }
         q.status = parse!(status, "status", ShipmentStatus::parse);
-        q.warehouse = parse!(warehouse, "warehouse", |s: &str| WarehouseCode::parse(s).ok());
+        q.warehouse = parse!(warehouse, "warehouse", |s: &str| WarehouseCode::parse(s)
+            .ok());
         q.carrier = parse!(carrier, "carrier", |s: &str| CarrierCode::parse(s).ok());
         q.marketplace = parse!(marketplace, "marketplace", Marketplace::parse);
         q.freight_mode = parse!(mode, "mode", FreightMode::parse);
@@ -167,9 +168,13 @@ pub(crate) fn next_step(lang: Lang, s: &ShipmentSummary) -> &'static str {
             )
         });
     if problem {
-        return lang.t("Contact the carrier about the latest event", "就最新异常联系承运商");
+        return lang.t(
+            "Contact the carrier about the latest event",
+            "就最新异常联系承运商",
+        );
     }
-    if s.missing_tracking && !matches!(s.status, ShipmentStatus::Cancelled | ShipmentStatus::Closed) {
+    if s.missing_tracking && !matches!(s.status, ShipmentStatus::Cancelled | ShipmentStatus::Closed)
+    {
         return lang.t("Add tracking IDs", "添加追踪编码");
     }
     match s.status {
@@ -293,11 +298,12 @@ pub(crate) async fn page(
             @if page.shipments.is_empty() {
                 p.notice #no-rows { (lang.t("No shipments match these filters.", "没有符合筛选条件的货件。")) }
             } @else {
-                table.rows #shipments {
-                    caption.muted style="text-align:left" {
-                        (lang.t("Newest update first. ", "按最近更新排序。"))
-                        (page.shipments.len()) (lang.t(" shipments on this page.", " 个货件（本页）。"))
-                    }
+                p.muted {
+                    @if query.oldest_first { (lang.t("Oldest update first. ", "按最早更新排序。")) }
+                    @else { (lang.t("Newest update first. ", "按最近更新排序。")) }
+                    (page.shipments.len()) (lang.t(" shipments on this page.", " 个货件（本页）。"))
+                }
+                table.rows #shipments aria-label=(lang.t("Shipments", "货件列表")) {
                     thead { tr {
                         th scope="col" { (lang.t("Shipment", "货件")) }
                         th scope="col" { (lang.t("Created / updated", "创建 / 更新")) }
@@ -323,7 +329,12 @@ pub(crate) async fn page(
             }
         }
     };
-    Ok(respond(layout::page(&ctx, lang.t("Shipment progress", "货件处理进度"), Nav::Shipments, body)))
+    Ok(respond(layout::page(
+        &ctx,
+        lang.t("Shipment progress", "货件处理进度"),
+        Nav::Shipments,
+        body,
+    )))
 }
 
 fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras, show_exceptions: bool) -> Markup {
@@ -381,7 +392,9 @@ mod tests {
     // axum's Query uses serde_urlencoded; mirror it for the test through axum.
     fn serde_urlencoded_like(query: &str) -> Filters {
         let uri: axum::http::Uri = format!("/?{query}").parse().unwrap();
-        axum::extract::Query::<Filters>::try_from_uri(&uri).unwrap().0
+        axum::extract::Query::<Filters>::try_from_uri(&uri)
+            .unwrap()
+            .0
     }
 
     #[test]

@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tracklane_core::{
-    Carrier, CarrierCode, DeliveryWindow, LegMode, Problem, TrackingSource, Warehouse,
-    WindowSource,
+    Carrier, CarrierCode, DeliveryWindow, LegMode, Problem, TrackingSource, Warehouse, WindowSource,
 };
-use tracklane_store::{ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey, WindowChangeRequest};
+use tracklane_store::{
+    ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey, WindowChangeRequest,
+};
 
 use super::layout::{self, Nav};
 use super::session::check_csrf;
@@ -84,7 +85,12 @@ pub(crate) struct Flash {
     saved: String,
 }
 
-async fn load(state: &AppState, ctx: &Ctx, session: &Session, id: &str) -> Result<ShipmentDetail, Response> {
+async fn load(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &Session,
+    id: &str,
+) -> Result<ShipmentDetail, Response> {
     let detail = state
         .store
         .shipment(&ShipmentKey::new(id))
@@ -105,7 +111,17 @@ pub(crate) async fn page(
 ) -> PageResult {
     let session = ctx.require()?;
     let detail = load(&state, &ctx, session, &id).await?;
-    render(&state, &ctx, session, &detail, &flash.saved, TrackingFormState::default(), None, StatusCode::OK).await
+    render(
+        &state,
+        &ctx,
+        session,
+        &detail,
+        &flash.saved,
+        TrackingFormState::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)] // One page, its parts; a struct would only rename them.
@@ -123,19 +139,50 @@ async fn render(
     let err = |e| PageError::store(lang, e).into_response();
     let warehouses = state.store.warehouses().await.map_err(err)?;
     let carriers = state.store.carriers().await.map_err(err)?;
-    let warehouse = warehouses.iter().find(|w| w.code == detail.shipment.warehouse);
+    let warehouse = warehouses
+        .iter()
+        .find(|w| w.code == detail.shipment.warehouse);
     let engine = engine_view(detail);
-    let body = summary(lang, session, detail, warehouse, &carriers, &engine, saved, &form, window_error.as_deref());
-    let title = format!("{} · {}", detail.shipment.name, detail.shipment.confirmation_id);
-    Ok((status, respond(layout::page(ctx, &title, Nav::Shipments, body))).into_response())
+    let body = summary(
+        lang,
+        session,
+        detail,
+        warehouse,
+        &carriers,
+        &engine,
+        saved,
+        &form,
+        window_error.as_deref(),
+    );
+    let title = format!(
+        "{} · {}",
+        detail.shipment.name, detail.shipment.confirmation_id
+    );
+    Ok((
+        status,
+        respond(layout::page(ctx, &title, Nav::Shipments, body)),
+    )
+        .into_response())
 }
 
 fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
     Some(match saved {
-        "tracking" => lang.t("Tracking ID saved. The carrier's milestones will appear below.", "追踪编码已保存，承运商的物流节点将显示在下方。"),
-        "automation-on" => lang.t("The carrier may now update the delivery window.", "已允许承运商更新送达时段。"),
-        "automation-off" => lang.t("Automatic window updates are off: only you change the window now.", "已关闭自动更新：送达时段现在只能由您修改。"),
-        "window" => lang.t("Delivery window saved and recorded in the history.", "送达时段已保存，并已记入变更记录。"),
+        "tracking" => lang.t(
+            "Tracking ID saved. The carrier's milestones will appear below.",
+            "追踪编码已保存，承运商的物流节点将显示在下方。",
+        ),
+        "automation-on" => lang.t(
+            "The carrier may now update the delivery window.",
+            "已允许承运商更新送达时段。",
+        ),
+        "automation-off" => lang.t(
+            "Automatic window updates are off: only you change the window now.",
+            "已关闭自动更新：送达时段现在只能由您修改。",
+        ),
+        "window" => lang.t(
+            "Delivery window saved and recorded in the history.",
+            "送达时段已保存，并已记入变更记录。",
+        ),
         _ => return None,
     })
 }
@@ -298,7 +345,13 @@ fn address(a: &tracklane_core::Address) -> Markup {
     }
 }
 
-fn window_section(lang: Lang, session: &Session, detail: &ShipmentDetail, is_seller: bool, error: Option<&str>) -> Markup {
+fn window_section(
+    lang: Lang,
+    session: &Session,
+    detail: &ShipmentDetail,
+    is_seller: bool,
+    error: Option<&str>,
+) -> Markup {
     let s = &detail.shipment;
     html! {
         section aria-labelledby="h-window" #window {
@@ -361,7 +414,13 @@ fn window_section(lang: Lang, session: &Session, detail: &ShipmentDetail, is_sel
     }
 }
 
-fn tracking_form(lang: Lang, session: &Session, detail: &ShipmentDetail, carriers: &[Carrier], form: &TrackingFormState) -> Markup {
+fn tracking_form(
+    lang: Lang,
+    session: &Session,
+    detail: &ShipmentDetail,
+    carriers: &[Carrier],
+    form: &TrackingFormState,
+) -> Markup {
     let s = &detail.shipment;
     let is_freight = s.shipping_mode.is_freight();
     let own_carrier = match &session.principal {
@@ -369,7 +428,10 @@ fn tracking_form(lang: Lang, session: &Session, detail: &ShipmentDetail, carrier
         _ => None,
     };
     let chosen = if form.carrier.is_empty() {
-        s.selected_carrier.as_ref().map(|c| c.to_string()).unwrap_or_default()
+        s.selected_carrier
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default()
     } else {
         form.carrier.clone()
     };
@@ -437,9 +499,17 @@ pub(crate) async fn add_tracking(
     check_csrf(session, &input.csrf, lang)?;
     let (carrier, source) = match &session.principal {
         Principal::Carrier(c) => (Some(c.clone()), TrackingSource::Carrier),
-        Principal::Seller(_) => (CarrierCode::parse(input.carrier.trim()).ok(), TrackingSource::Seller),
+        Principal::Seller(_) => (
+            CarrierCode::parse(input.carrier.trim()).ok(),
+            TrackingSource::Seller,
+        ),
         Principal::Operator => {
-            return Err(PageError::forbidden(lang, "The operator reads shipments; their seller or carrier enters tracking.", "运营方只能查看货件；追踪编码由卖家或承运商录入。").into_response());
+            return Err(PageError::forbidden(
+                lang,
+                "The operator reads shipments; their seller or carrier enters tracking.",
+                "运营方只能查看货件；追踪编码由卖家或承运商录入。",
+            )
+            .into_response());
         }
     };
     let detail = load(&state, &ctx, session, &id).await?;
@@ -450,15 +520,35 @@ pub(crate) async fn add_tracking(
         error: Some(message),
     };
     let Some(carrier) = carrier else {
-        let form = refuse(lang.t("Choose the carrier that issued the number.", "请选择签发该编码的承运商。").to_owned());
-        return render(&state, &ctx, session, &detail, "", form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        let form = refuse(
+            lang.t(
+                "Choose the carrier that issued the number.",
+                "请选择签发该编码的承运商。",
+            )
+            .to_owned(),
+        );
+        return render(
+            &state,
+            &ctx,
+            session,
+            &detail,
+            "",
+            form,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let is_freight = detail.shipment.shipping_mode.is_freight();
     let item = tracklane_ingest::TrackingItem {
         box_id: (!is_freight).then(|| input.box_id.trim().to_owned()),
         tracking_number: input.number.clone(),
         carrier,
-        mode: Some(if is_freight { LegMode::Ltl } else { LegMode::SmallParcel }),
+        mode: Some(if is_freight {
+            LegMode::Ltl
+        } else {
+            LegMode::SmallParcel
+        }),
         field: "number".into(),
     };
     let outcomes = tracklane_ingest::assign_tracking(
@@ -476,15 +566,35 @@ pub(crate) async fn add_tracking(
         }
         other => {
             let p = other.problem();
-            PageError::new(StatusCode::BAD_REQUEST, lang, p.message(false), p.message(true)).into_response()
+            PageError::new(
+                StatusCode::BAD_REQUEST,
+                lang,
+                p.message(false),
+                p.message(true),
+            )
+            .into_response()
         }
     })?;
     match outcomes.first() {
         Some(ItemOutcome::Rejected { problem, .. }) => {
             let form = refuse(problem.message(lang.is_zh()).to_owned());
-            render(&state, &ctx, session, &detail, "", form, None, StatusCode::UNPROCESSABLE_ENTITY).await
+            render(
+                &state,
+                &ctx,
+                session,
+                &detail,
+                "",
+                form,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        _ => Ok(Redirect::to(&format!("/shipments/{}?saved=tracking#tracking", detail.shipment.confirmation_id)).into_response()),
+        _ => Ok(Redirect::to(&format!(
+            "/shipments/{}?saved=tracking#tracking",
+            detail.shipment.confirmation_id
+        ))
+        .into_response()),
     }
 }
 
@@ -498,7 +608,12 @@ pub(crate) struct AutomationInput {
 fn seller_only(session: &Session, lang: Lang) -> Result<tracklane_core::SellerId, Response> {
     match &session.principal {
         Principal::Seller(id) => Ok(id.clone()),
-        _ => Err(PageError::forbidden(lang, "Only the shipment's seller changes its delivery window.", "只有货件的卖家可以修改送达时段。").into_response()),
+        _ => Err(PageError::forbidden(
+            lang,
+            "Only the shipment's seller changes its delivery window.",
+            "只有货件的卖家可以修改送达时段。",
+        )
+        .into_response()),
     }
 }
 
@@ -516,11 +631,23 @@ pub(crate) async fn set_automation(
     let enabled = !input.enabled.is_empty();
     state
         .store
-        .set_window_automation(&ShipmentKey::new(detail.shipment.id.as_str()), enabled, state.clock.now())
+        .set_window_automation(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            enabled,
+            state.clock.now(),
+        )
         .await
         .map_err(|e| PageError::store(ctx.lang, e).into_response())?;
-    let saved = if enabled { "automation-on" } else { "automation-off" };
-    Ok(Redirect::to(&format!("/shipments/{}?saved={saved}#window", detail.shipment.confirmation_id)).into_response())
+    let saved = if enabled {
+        "automation-on"
+    } else {
+        "automation-off"
+    };
+    Ok(Redirect::to(&format!(
+        "/shipments/{}?saved={saved}#window",
+        detail.shipment.confirmation_id
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -552,7 +679,17 @@ pub(crate) async fn set_window(
             "请选择日期（YYYY-MM-DD）：送达时段将设为该日期所在的周日至周六。",
         );
         let message = problem.message(lang.is_zh()).to_owned();
-        return render(&state, &ctx, session, &detail, "", TrackingFormState::default(), Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render(
+            &state,
+            &ctx,
+            session,
+            &detail,
+            "",
+            TrackingFormState::default(),
+            Some(message),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let reason = input.reason.trim();
     state
@@ -563,11 +700,19 @@ pub(crate) async fn set_window(
                 window: DeliveryWindow::week_of(day),
                 source: WindowSource::Seller,
                 actor: format!("seller:{seller}"),
-                reason: if reason.is_empty() { "set by hand".into() } else { reason.chars().take(200).collect() },
+                reason: if reason.is_empty() {
+                    "set by hand".into()
+                } else {
+                    reason.chars().take(200).collect()
+                },
                 now: state.clock.now(),
             },
         )
         .await
         .map_err(|e| PageError::store(lang, e).into_response())?;
-    Ok(Redirect::to(&format!("/shipments/{}?saved=window#window", detail.shipment.confirmation_id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/shipments/{}?saved=window#window",
+        detail.shipment.confirmation_id
+    ))
+    .into_response())
 }

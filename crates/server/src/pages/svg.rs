@@ -15,7 +15,13 @@ fn fmt(v: f64) -> String {
 }
 
 /// One bar per row: `(label, value, value text)`, scaled to `max`.
-pub(crate) fn bars(id: &str, label: &str, rows: &[(String, f64, String)], max: f64, color: &str) -> Markup {
+pub(crate) fn bars(
+    id: &str,
+    label: &str,
+    rows: &[(String, f64, String)],
+    max: f64,
+    color: &str,
+) -> Markup {
     let height = ROW_H * rows.len().max(1) as f64 + 8.0;
     let span = WIDTH - LABEL_W - VALUE_W;
     let max = if max > 0.0 { max } else { 1.0 };
@@ -34,7 +40,12 @@ pub(crate) fn bars(id: &str, label: &str, rows: &[(String, f64, String)], max: f
 
 /// One range per row: `(label, low, middle, high, text)`; the bar runs low to
 /// high, with a mark at the middle.
-pub(crate) fn ranges(id: &str, label: &str, rows: &[(String, f64, f64, f64, String)], max: f64) -> Markup {
+pub(crate) fn ranges(
+    id: &str,
+    label: &str,
+    rows: &[(String, f64, f64, f64, String)],
+    max: f64,
+) -> Markup {
     let height = ROW_H * rows.len().max(1) as f64 + 30.0;
     let span = WIDTH - LABEL_W - VALUE_W;
     let max = if max > 0.0 { max } else { 1.0 };
@@ -94,14 +105,20 @@ pub(crate) fn line(id: &str, label: &str, points: &[(String, f64)]) -> Markup {
 pub(crate) fn stacked(id: &str, label: &str, parts: &[(String, u32, &str)]) -> Markup {
     let total: u32 = parts.iter().map(|p| p.1).sum();
     let total_f = f64::from(total.max(1));
-    let mut at = 0.0;
+    let mut at = 10.0;
+    let spans: Vec<(f64, f64)> = parts
+        .iter()
+        .map(|p| {
+            let w = (WIDTH - 20.0) * f64::from(p.1) / total_f;
+            at += w;
+            (at - w, w)
+        })
+        .collect();
     html! {
         svg.chart #(id) viewBox="0 0 640 90" role="img" aria-label=(label) {
             title { (label) }
-            @for (name, count, color) in parts {
-                @let w = (WIDTH - 20.0) * f64::from(*count) / total_f;
-                rect x=(format!("{:.1}", 10.0 + at)) y="8" width=(format!("{:.1}", w)) height="28" fill=(color) { title { (name) ": " (count) } }
-                @let _ = { at += w; };
+            @for ((name, count, color), (x, w)) in parts.iter().zip(&spans) {
+                rect x=(format!("{x:.1}")) y="8" width=(format!("{w:.1}")) height="28" fill=(color) { title { (name) ": " (count) } }
             }
             @for (i, (name, count, color)) in parts.iter().enumerate() {
                 @let lx = 10.0 + i as f64 * 210.0;

@@ -55,16 +55,29 @@ pub(crate) async fn search(ctx: Ctx, Query(params): Query<SearchParams>) -> Resp
         p { (lang.t("Enter the tracking number from your shipping notice. No account needed.", "请输入发货通知中的追踪编号，无需登录。")) }
         (search_form(lang, ""))
     };
-    respond(layout::page(&ctx, lang.t("Track a parcel", "包裹追踪"), Nav::Track, body))
+    respond(layout::page(
+        &ctx,
+        lang.t("Track a parcel", "包裹追踪"),
+        Nav::Track,
+        body,
+    ))
 }
 
 /// `GET /track/{number}`
-pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx, Path(raw): Path<String>) -> PageResult {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(raw): Path<String>,
+) -> PageResult {
     let lang = ctx.lang;
     let title = format!("{} {raw}", lang.t("Tracking", "追踪"));
     let verdict = tracklane_ids::check(&raw);
     let boxes = match TrackingNumber::normalize(&raw) {
-        Ok(n) => state.store.find_tracking(&n).await.map_err(|e| PageError::store(lang, e).into_response())?,
+        Ok(n) => state
+            .store
+            .find_tracking(&n)
+            .await
+            .map_err(|e| PageError::store(lang, e).into_response())?,
         Err(_) => Vec::new(),
     };
     let Some(first) = boxes.first() else {
@@ -78,16 +91,36 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx, Path(raw): Pat
             }
             (search_form(lang, &raw))
         };
-        return Ok((axum::http::StatusCode::NOT_FOUND, respond(layout::page(&ctx, &title, Nav::Track, body))).into_response());
+        return Ok((
+            axum::http::StatusCode::NOT_FOUND,
+            respond(layout::page(&ctx, &title, Nav::Track, body)),
+        )
+            .into_response());
     };
     let detail = state
         .store
         .shipment(&ShipmentKey::new(first.shipment_id.clone()))
         .await
         .map_err(|e| PageError::store(lang, e).into_response())?
-        .ok_or_else(|| PageError::new(axum::http::StatusCode::NOT_FOUND, lang, "Not found", "未找到").into_response())?;
-    let carriers = state.store.carriers().await.map_err(|e| PageError::store(lang, e).into_response())?;
-    let warehouses = state.store.warehouses().await.map_err(|e| PageError::store(lang, e).into_response())?;
+        .ok_or_else(|| {
+            PageError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                lang,
+                "Not found",
+                "未找到",
+            )
+            .into_response()
+        })?;
+    let carriers = state
+        .store
+        .carriers()
+        .await
+        .map_err(|e| PageError::store(lang, e).into_response())?;
+    let warehouses = state
+        .store
+        .warehouses()
+        .await
+        .map_err(|e| PageError::store(lang, e).into_response())?;
     let Some((package, timeline)) = detail
         .shipment
         .packages
@@ -95,9 +128,17 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx, Path(raw): Pat
         .zip(&detail.timelines)
         .find(|(p, _)| p.box_id == first.box_id)
     else {
-        return Err(PageError::new(axum::http::StatusCode::NOT_FOUND, lang, "Not found", "未找到").into_response());
+        return Err(PageError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            lang,
+            "Not found",
+            "未找到",
+        )
+        .into_response());
     };
-    let destination = warehouses.iter().find(|w| w.code == detail.shipment.warehouse);
+    let destination = warehouses
+        .iter()
+        .find(|w| w.code == detail.shipment.warehouse);
     let status = package.track.status(package.has_tracking());
     let body = html! {
         h1 { (lang.t("Parcel ", "包裹 ")) span.id { (raw) } }
@@ -157,7 +198,11 @@ pub(crate) struct CheckView {
 /// right is what the hub accepts.
 pub(crate) async fn check_number(ctx: Ctx, Query(params): Query<CheckParams>) -> Json<CheckView> {
     let lang = ctx.lang;
-    let carrier = params.carrier.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let carrier = params
+        .carrier
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let verdict = tracklane_ids::check_for(&params.number, carrier);
     let accepted = tracklane_ingest::tracking_number(&params.number, carrier, None, "number");
     let message = match &accepted {

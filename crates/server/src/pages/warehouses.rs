@@ -15,17 +15,53 @@ use crate::AppState;
 const CONGESTED_DAYS: f64 = 3.0;
 /// … and above which it is busy.
 const BUSY_DAYS: f64 = 1.0;
+/// Days of incoming volume drawn, from today.
+const INCOMING_DAYS_SHOWN: i64 = 28;
+
+/// Units per day from `today` for [`INCOMING_DAYS_SHOWN`] days (zero where
+/// nothing is expected), and the units whose window has already passed.
+fn incoming(
+    today: jiff::civil::Date,
+    by_day: &[(jiff::civil::Date, u64)],
+) -> (Vec<(String, u64)>, u64) {
+    let overdue = by_day
+        .iter()
+        .filter(|(d, _)| *d < today)
+        .map(|(_, u)| u)
+        .sum();
+    let days = (0..INCOMING_DAYS_SHOWN)
+        .filter_map(|i| today.checked_add(jiff::Span::new().days(i)).ok())
+        .map(|d| {
+            let units = by_day
+                .iter()
+                .find(|(day, _)| *day == d)
+                .map_or(0, |(_, u)| *u);
+            (d.to_string(), units)
+        })
+        .collect();
+    (days, overdue)
+}
 
 /// `GET /warehouses`
 pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let session = ctx.require()?;
     let lang = ctx.lang;
     if session.principal != Principal::Operator {
-        return Err(PageError::forbidden(lang, "Warehouses are for the hub's operator. Sign in with the operator key.", "仓库页面仅限运营方：请使用运营方密钥登录。").into_response());
+        return Err(PageError::forbidden(
+            lang,
+            "Warehouses are for the hub's operator. Sign in with the operator key.",
+            "仓库页面仅限运营方：请使用运营方密钥登录。",
+        )
+        .into_response());
     }
     let err = |e| PageError::store(lang, e).into_response();
     let warehouses = state.store.warehouses().await.map_err(err)?;
-    let stats = state.store.hub_stats(&Principal::Operator).await.map_err(err)?;
+    let stats = state
+        .store
+        .hub_stats(&Principal::Operator)
+        .await
+        .map_err(err)?;
+    let today = state.clock.now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let body = html! {
         h1 { (lang.t("Warehouses", "仓库")) }
         p.muted { (lang.t(
@@ -58,13 +94,11 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
                             @match load { Some(l) => { (l.inbound_shipments) " / " (l.inbound_units) }, None => "0 / 0" }
                         }
                         td data-label=(lang.t("Incoming by day", "每日来货量")) {
-                            @match load.filter(|l| !l.incoming_by_day.is_empty()) {
-                                Some(l) => {
-                                    @let values: Vec<(String, u64)> = l.incoming_by_day.iter().map(|(d, u)| (d.to_string(), *u)).collect();
-                                    (svg::columns(&format!("{} {}", lang.t("Units expected per day at", "每日预计来货量"), w.code), &values))
-                                    span.sub { (l.incoming_by_day[0].0) " – " (l.incoming_by_day[l.incoming_by_day.len() - 1].0) }
-                                },
-                                None => { span.muted { (lang.t("nothing expected", "暂无来货")) } },
+                            @let (days, overdue) = incoming(today, load.map_or(&[][..], |l| &l.incoming_by_day[..]));
+                            (svg::columns(&format!("{} {}", lang.t("Units expected per day at", "每日预计来货量"), w.code), &days))
+                            span.sub {
+                                (days.first().map_or("", |d| d.0.as_str())) " – " (days.last().map_or("", |d| d.0.as_str()))
+                                @if overdue > 0 { " · " (overdue) (lang.t(" units past their window", " 件已超过送达时段")) }
                             }
                         }
                     }
@@ -72,5 +106,10 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
             }
         }
     };
-    Ok(respond(layout::page(&ctx, lang.t("Warehouses", "仓库"), Nav::Warehouses, body)))
+    Ok(respond(layout::page(
+        &ctx,
+        lang.t("Warehouses", "仓库"),
+        Nav::Warehouses,
+        body,
+    )))
 }

@@ -22,9 +22,9 @@ use tracklane_core::{
 use self::rows::{to_json, unavailable};
 use self::writer::{Cache, Finish, Job, Writer};
 use crate::{
-    Counts, HubStats, ItemOutcome, Session, TrackedBox, MilestoneDraft, Page, Principal, ShipmentDetail, ShipmentKey,
-    ShipmentQuery, Store, StoreError, StoreResult, TrackingAssignment, WindowChange,
-    WindowChangeRequest,
+    Counts, HubStats, ItemOutcome, MilestoneDraft, Page, Principal, Session, ShipmentDetail,
+    ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox, TrackingAssignment,
+    WindowChange, WindowChangeRequest,
 };
 
 /// Jobs that may wait for the writer before callers are held back.

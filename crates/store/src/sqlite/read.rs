@@ -520,7 +520,10 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
 }
 
 /// Every box carrying `number`.
-pub(crate) fn find_tracking(conn: &Connection, number: &str) -> StoreResult<Vec<crate::TrackedBox>> {
+pub(crate) fn find_tracking(
+    conn: &Connection,
+    number: &str,
+) -> StoreResult<Vec<crate::TrackedBox>> {
     let raw: Vec<(String, String)> = conn
         .prepare_cached(
             "SELECT DISTINCT shipment.id, package.box_id FROM leg
@@ -570,9 +573,17 @@ pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<cr
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                [r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?],
+                [
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ],
                 (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<i64>>(7)?),
-                (r.get::<_, Option<String>>(8)?, r.get::<_, Option<String>>(9)?),
+                (
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                ),
                 r.get::<_, bool>(10)?,
                 r.get::<_, i64>(11)?,
             ))

@@ -13,7 +13,8 @@
 use rusqlite::Connection;
 
 /// Migrations, oldest first. Never edit one that has shipped; append a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE warehouse (
     code TEXT PRIMARY KEY,
     body TEXT NOT NULL
@@ -128,7 +129,8 @@ CREATE TABLE window_change (
     reason TEXT NOT NULL
 );
 CREATE INDEX window_change_by_shipment ON window_change (shipment_seq, seq);
-"#, r#"
+"#,
+    r#"
 -- Web sessions: the cookie carries a random token; only its hash is stored,
 -- as for API keys. Each session has its own CSRF token for form posts.
 CREATE TABLE session (
@@ -149,7 +151,8 @@ CREATE TABLE shipment_sku (
 INSERT OR IGNORE INTO shipment_sku (sku, shipment_seq)
     SELECT json_extract(item.value, '$.sku'), package.shipment_seq
     FROM package, json_each(package.body, '$.items') AS item;
-"#];
+"#,
+];
 
 /// Settings for every connection: WAL so readers never block the writer, full
 /// sync so a commit is on disk before a caller is told it happened (invariant 1),
