@@ -122,6 +122,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The start page (shipment progress) over a large store, against the JSON listing.
+    Pages {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1_000_000)]
+        shipments: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Tracking-number checks per second on one core.
     Ids {
         #[arg(long)]
@@ -260,6 +271,12 @@ async fn main() -> anyhow::Result<()> {
                 samples,
                 seed,
             } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
+            BenchCommand::Pages {
+                json,
+                shipments,
+                samples,
+                seed,
+            } => print_report(json, &bench::pages(shipments, samples, seed).await?)?,
             BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
         },
     }
