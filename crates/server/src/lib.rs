@@ -7,13 +7,18 @@
 //! - operator API under `/api/v1/warehouses`;
 //! - SP-API-compatible routes under `/tracking/2026-01-30`, `/inbound/fba/2024-03-20`
 //!   and the token route `/auth/o2/token`;
-//! - `/metrics` in Prometheus text, and a shipment page at `/`.
+//! - `/metrics` in Prometheus text;
+//! - the web console (`pages/`): shipment progress at `/`, shipment summaries,
+//!   carriers, warehouses, insights, and public tracking at `/track/{number}`.
 
 mod api;
 mod auth;
 mod error;
 mod metrics;
 mod openapi;
+// A page's error is a finished response (a redirect to sign-in, an error page);
+// it is built at most once per request, so its size does not matter.
+#[allow(clippy::result_large_err)]
 mod pages;
 mod spapi;
 
@@ -27,6 +32,7 @@ use tracklane_store::Store;
 pub use auth::{SPAPI_TOKEN_TTL_SECONDS, hash_key};
 pub use error::{ApiError, Lang};
 pub use metrics::Metrics;
+pub use pages::start_session;
 
 /// Where the server gets the time. The binary passes the system clock; tests and
 /// the simulator pass their own.
@@ -48,6 +54,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// SP-API access tokens handed out by `/auth/o2/token`.
     pub tokens: Arc<auth::TokenTable>,
+    /// Random bytes for secrets (session and CSRF tokens). The same source as
+    /// `random` unless [`AppState::with_secret_random`] gives another: a seeded
+    /// `random` makes ids reproducible, but secrets must never be predictable.
+    pub secret_random: Arc<Mutex<dyn FnMut() -> [u8; 16] + Send>>,
 }
 
 impl AppState {
@@ -57,17 +67,36 @@ impl AppState {
         clock: Arc<dyn Clock>,
         random: impl FnMut() -> [u8; 16] + Send + 'static,
     ) -> Self {
+        let random: Arc<Mutex<dyn FnMut() -> [u8; 16] + Send>> = Arc::new(Mutex::new(random));
         Self {
             store,
             clock,
-            random: Arc::new(Mutex::new(random)),
+            secret_random: random.clone(),
+            random,
             metrics: Arc::new(Metrics::default()),
             tokens: Arc::new(auth::TokenTable::default()),
         }
     }
 
+    /// The same state with `secret_random` as the source of session and CSRF
+    /// tokens (the binary passes the operating system's randomness).
+    pub fn with_secret_random(
+        mut self,
+        secret_random: impl FnMut() -> [u8; 16] + Send + 'static,
+    ) -> Self {
+        self.secret_random = Arc::new(Mutex::new(secret_random));
+        self
+    }
+
     pub(crate) fn random_bytes(&self) -> [u8; 16] {
         match self.random.lock() {
+            Ok(mut f) => f(),
+            Err(poisoned) => (poisoned.into_inner())(),
+        }
+    }
+
+    pub(crate) fn secret_bytes(&self) -> [u8; 16] {
+        match self.secret_random.lock() {
             Ok(mut f) => f(),
             Err(poisoned) => (poisoned.into_inner())(),
         }
@@ -81,7 +110,7 @@ pub const BODY_SIZE_MAX_BYTES: usize = 16 * 1024 * 1024;
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::index))
+        .merge(pages::routes())
         .route("/openapi.json", get(openapi::document))
         .route("/metrics", get(metrics::render))
         .route("/healthz", get(|| async { "ok" }))

@@ -10,11 +10,13 @@
 mod engine_model;
 mod model;
 pub mod sqlite;
+pub mod stats;
 
 use async_trait::async_trait;
 
 pub use engine_model::*;
 pub use model::*;
+pub use stats::HubStats;
 
 /// What can go wrong in a store, with the driver's error kept as the source.
 #[derive(Debug, thiserror::Error)]
@@ -156,4 +158,24 @@ pub trait Store: Send + Sync + 'static {
         decision: RerouteDecision,
         now: jiff::Timestamp,
     ) -> StoreResult<Reroute>;
+
+    /// Stores a new web session.
+    async fn put_session(&self, session: Session) -> StoreResult<()>;
+    /// The session a token hash belongs to, if it has not expired at `now`.
+    async fn session(&self, token_hash: &str, now: jiff::Timestamp)
+    -> StoreResult<Option<Session>>;
+    /// Ends a session (signing out); ending an unknown one is not an error.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Every box carrying `number`, for the public tracking page.
+    async fn find_tracking(
+        &self,
+        number: &tracklane_core::TrackingNumber,
+    ) -> StoreResult<Vec<TrackedBox>>;
+
+    /// Measured figures over the shipments `viewer` may see: on-time and
+    /// transit time per carrier and lane, tracking coverage by day, problem
+    /// milestones, window hits, and incoming volume per warehouse. Reads every
+    /// visible shipment row once.
+    async fn hub_stats(&self, viewer: &Principal) -> StoreResult<HubStats>;
 }

@@ -116,9 +116,14 @@ pub struct ShipmentQuery {
     pub carrier: Option<CarrierCode>,
     /// Only for this marketplace.
     pub marketplace: Option<Marketplace>,
+    /// Only with this international freight mode.
+    pub freight_mode: Option<FreightMode>,
+    /// Only with this shipping mode (small parcel, LTL, FTL).
+    pub shipping_mode: Option<ShippingMode>,
     /// Only shipments with a box that has no tracking number.
     pub missing_tracking: bool,
-    /// Free text: shipment id, confirmation id, tracking number, or part of the name.
+    /// Free text: shipment id, confirmation id, box id, tracking number, SKU, or
+    /// part of the name.
     pub text: Option<String>,
     /// Only shipments updated at or after this instant.
     pub updated_since: Option<Timestamp>,
@@ -126,6 +131,9 @@ pub struct ShipmentQuery {
     pub cursor: Option<Cursor>,
     /// Page size, at most [`PAGE_SIZE_MAX`].
     pub limit: usize,
+    /// Oldest update first instead of newest first (the same index, walked the
+    /// other way).
+    pub oldest_first: bool,
 }
 
 /// The largest page a listing returns.
@@ -140,11 +148,14 @@ impl ShipmentQuery {
             warehouse: None,
             carrier: None,
             marketplace: None,
+            freight_mode: None,
+            shipping_mode: None,
             missing_tracking: false,
             text: None,
             updated_since: None,
             cursor: None,
             limit: 50,
+            oldest_first: false,
         }
     }
 }
@@ -324,4 +335,30 @@ pub struct Counts {
     pub packages: u64,
     /// Milestones.
     pub milestones: u64,
+}
+
+/// A signed-in browser. The cookie holds a random token; the store keeps only
+/// its hash, like an API key's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Session {
+    /// SHA-256 of the cookie's token, hex.
+    pub token_hash: String,
+    /// Who signed in.
+    pub principal: Principal,
+    /// The token every form post of this session must carry.
+    pub csrf: String,
+    /// When it began.
+    pub created_at: Timestamp,
+    /// When it stops being accepted.
+    pub expires_at: Timestamp,
+}
+
+/// A box that carries a tracking number, found by that number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedBox {
+    /// The shipment's SP-API `shipmentId`.
+    pub shipment_id: String,
+    /// The box.
+    pub box_id: BoxId,
 }

@@ -6,6 +6,8 @@
 //!   rows into the same table.
 //! - `list`: the seller's "missing tracking" page (50 rows, newest update first)
 //!   over a large store, through HTTP and through the store alone.
+//! - `pages`: the start page (shipment progress) over a large store, through
+//!   HTTP with a session, against the JSON listing of the same rows.
 //! - `ids`: tracking-number checks per second on a realistic mix.
 
 use std::sync::Arc;
@@ -351,22 +353,20 @@ pub struct ListReport {
     pub rows: usize,
 }
 
-/// Fills a store with `shipments` shipments (a third missing tracking) and times
-/// the seller's "missing tracking" page.
-///
-/// # Errors
-/// When a part cannot start.
-pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<ListReport> {
+/// A bench store holding `shipments` shipments of one seller, a third of them
+/// missing tracking, created through the store's own path.
+async fn filled_store(
+    shipments: usize,
+    seed: u64,
+) -> anyhow::Result<(
+    std::path::PathBuf,
+    Arc<tracklane_store::sqlite::SqliteStore>,
+    Seller,
+)> {
     let (dir, store, carrier, seller) = bench_store().await?;
-    let key = keys::issue(
-        store.as_ref(),
-        Principal::Seller(seller.id.clone()),
-        hub::seeded_random(seed)(),
-    )
-    .await?;
     let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
     let mut random = hub::seeded_random(seed ^ 2);
-    // Created through the store's own path, many in flight so the writer groups them.
+    // Many in flight so the writer groups them.
     let mut pending = Vec::new();
     for i in 0..shipments {
         let number = if i % 3 == 0 {
@@ -396,6 +396,122 @@ pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result
     for p in pending {
         p.await??;
     }
+    Ok((dir, store, seller))
+}
+
+/// The result of `bench pages`.
+#[derive(Debug, Serialize)]
+pub struct PagesReport {
+    /// Shipments in the store.
+    pub shipments: usize,
+    /// Requests per measurement.
+    pub samples: usize,
+    /// The start page (shipment progress, 50 rows, signed-in seller): median ms.
+    pub page_median_ms: f64,
+    /// … 95th percentile.
+    pub page_p95_ms: f64,
+    /// The start page filtered to "missing tracking": median ms.
+    pub page_missing_median_ms: f64,
+    /// … 95th percentile.
+    pub page_missing_p95_ms: f64,
+    /// Baseline in the same run: the JSON listing of the same 50 rows, median ms.
+    pub json_median_ms: f64,
+    /// … 95th percentile.
+    pub json_p95_ms: f64,
+    /// Bytes of one start page.
+    pub page_bytes: usize,
+}
+
+/// Fills a store with `shipments` shipments and times the start page over
+/// HTTP, signed in as their seller, against the JSON listing of the same rows.
+///
+/// # Errors
+/// When a part cannot start or a page does not come back whole.
+pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<PagesReport> {
+    let (dir, store, seller) = filled_store(shipments, seed).await?;
+    let key = keys::issue(
+        store.as_ref(),
+        Principal::Seller(seller.id.clone()),
+        hub::seeded_random(seed)(),
+    )
+    .await?;
+    let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(FixedClock(base)),
+        hub::seeded_random(seed),
+    );
+    let token =
+        tracklane_server::start_session(&state, Principal::Seller(seller.id.clone())).await?;
+    let running = hub::start(state, "127.0.0.1:0").await?;
+    let client = reqwest::Client::new();
+    let cookie = format!("tl_session={token}");
+    let time = |path: &'static str, json: bool| {
+        let (client, url, cookie, key) = (
+            client.clone(),
+            format!("{}{path}", running.url()),
+            cookie.clone(),
+            key.clone(),
+        );
+        async move {
+            let mut took = Vec::with_capacity(samples);
+            let mut bytes = 0;
+            for _ in 0..samples {
+                let started = Instant::now();
+                let request = if json {
+                    client.get(&url).bearer_auth(&key)
+                } else {
+                    client.get(&url).header("cookie", &cookie)
+                };
+                let response = request.send().await?;
+                ensure!(
+                    response.status().is_success(),
+                    "{url} answered {}",
+                    response.status()
+                );
+                let body = response.bytes().await?;
+                took.push(started.elapsed());
+                bytes = body.len();
+                ensure!(
+                    json || body.windows(10).any(|w| w == b"id=\"shipme"),
+                    "{url} is not the shipment list"
+                );
+            }
+            anyhow::Ok((took, bytes))
+        }
+    };
+    let (mut json, _) = time("/api/v1/shipments?limit=50", true).await?;
+    let (mut page, bytes) = time("/", false).await?;
+    let page_bytes = bytes;
+    let (mut missing, _) = time("/?missing=1", false).await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(PagesReport {
+        shipments,
+        samples,
+        page_median_ms: percentile_ms(&mut page, 0.5),
+        page_p95_ms: percentile_ms(&mut page, 0.95),
+        page_missing_median_ms: percentile_ms(&mut missing, 0.5),
+        page_missing_p95_ms: percentile_ms(&mut missing, 0.95),
+        json_median_ms: percentile_ms(&mut json, 0.5),
+        json_p95_ms: percentile_ms(&mut json, 0.95),
+        page_bytes,
+    })
+}
+
+/// Fills a store with `shipments` shipments (a third missing tracking) and times
+/// the seller's "missing tracking" page.
+///
+/// # Errors
+/// When a part cannot start.
+pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<ListReport> {
+    let (dir, store, seller) = filled_store(shipments, seed).await?;
+    let key = keys::issue(
+        store.as_ref(),
+        Principal::Seller(seller.id.clone()),
+        hub::seeded_random(seed)(),
+    )
+    .await?;
+    let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
     let state = AppState::new(
         store.clone(),
         Arc::new(FixedClock(base)),

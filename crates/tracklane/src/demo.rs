@@ -304,11 +304,28 @@ pub async fn run_carriers(
     }
 }
 
+/// A link that opens the console already signed in as the demo's first
+/// seller: the demo creates the session itself, so the browser it opens lands
+/// on a live shipment list rather than a sign-in form.
+///
+/// # Errors
+/// When the store cannot save the session.
+pub async fn signin_link(running: &Running, keys: &DemoKeys) -> anyhow::Result<String> {
+    let principal = match keys.sellers.first() {
+        Some((id, _)) => Principal::Seller(id.clone()),
+        None => Principal::Operator,
+    };
+    let token = tracklane_server::start_session(&running.state, principal)
+        .await
+        .context("creating the demo's browser session")?;
+    Ok(format!("{}/signin/link?token={token}", running.url()))
+}
+
 /// What `tracklane demo` prints once the hub is up.
-pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld) -> String {
+pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld, link: &str) -> String {
     let url = running.url();
     let mut out = format!(
-        "\ntracklane demo is running at {url}\n\n  {shipments} shipments, {carriers} carriers, {warehouses} warehouses; simulated carriers push milestones every second.\n\nKeys (send as `Authorization: Bearer <key>`):\n  operator  {op}\n",
+        "\ntracklane demo is running at {url}\n  console, signed in as the first seller: {link}\n  (or sign in at {url}/signin with any key below)\n\n  {shipments} shipments, {carriers} carriers, {warehouses} warehouses; simulated carriers push milestones every second.\n\nKeys (send as `Authorization: Bearer <key>`):\n  operator  {op}\n",
         shipments = world.shipments.len(),
         carriers = world.carriers.len(),
         warehouses = world.warehouses.len(),
@@ -348,7 +365,9 @@ pub async fn prepare(
     let store = hub::open_store(db)?;
     let world = tracklane_sim::demo_world(seed, now, shipments);
     let keys = seed_and_load(store.as_ref(), &world, seed, now).await?;
-    let state = AppState::new(store, clock, hub::seeded_random(seed));
+    // Ids follow the seed; session tokens must not.
+    let state =
+        AppState::new(store, clock, hub::seeded_random(seed)).with_secret_random(hub::os_random);
     Ok((state, world, keys))
 }
 

@@ -176,6 +176,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The start page (shipment progress) over a large store, against the JSON listing.
+    Pages {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1_000_000)]
+        shipments: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Tracking-number checks per second on one core.
     Ids {
         #[arg(long)]
@@ -228,7 +239,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { db, listen } => {
             let store = hub::open_store(&db)?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
-            let state = AppState::new(store.clone(), clock.clone(), hub::os_random);
+            let state = AppState::new(store.clone(), clock.clone(), hub::os_random)
+                .with_secret_random(hub::os_random);
             let running = hub::start(state, &listen).await?;
             tokio::spawn(engine_pass::run_forever(store, clock, ENGINE_PERIOD_SERVE));
             eprintln!("tracklane is serving {db} at {}", running.url());
@@ -256,8 +268,10 @@ async fn main() -> anyhow::Result<()> {
             let (state, world, demo_keys) =
                 demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
             let running = hub::start(state, &listen).await?;
+            let link = demo::signin_link(&running, &demo_keys).await?;
             let keys_json = serde_json::json!({
                 "url": running.url(),
+                "signinLink": link,
                 "operator": demo_keys.operator,
                 "sellers": demo_keys.sellers.iter().map(|(id, k)| serde_json::json!({"id": id, "key": k})).collect::<Vec<_>>(),
                 "carriers": demo_keys.carriers.iter().map(|(c, k)| serde_json::json!({"code": c, "key": k})).collect::<Vec<_>>(),
@@ -268,9 +282,9 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::to_string_pretty(&keys_json)?,
             )
             .context("writing tracklane-data/demo-keys.json")?;
-            println!("{}", demo::banner(&running, &demo_keys, &world));
+            println!("{}", demo::banner(&running, &demo_keys, &world, &link));
             if !no_open {
-                open_browser(&running.url());
+                open_browser(&link);
             }
             tokio::spawn(engine_pass::run_forever(
                 running.state.store.clone(),
@@ -342,6 +356,12 @@ async fn main() -> anyhow::Result<()> {
                 samples,
                 seed,
             } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
+            BenchCommand::Pages {
+                json,
+                shipments,
+                samples,
+                seed,
+            } => print_report(json, &bench::pages(shipments, samples, seed).await?)?,
             BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
             BenchCommand::Reroute {
                 json,

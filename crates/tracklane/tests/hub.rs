@@ -10,5 +10,6 @@ mod engine_passes;
 mod engine_results;
 mod idempotence;
 mod order_independence;
+mod pages;
 mod shipments;
 mod sp_api;

@@ -627,17 +627,13 @@ pub(crate) async fn list_carriers(
         .carriers()
         .await
         .map_err(|e| ApiError::store(lang, e))?;
-    let found: Vec<_> = carriers
-        .into_iter()
-        .filter(|c| capabilities.iter().all(|cap| c.has(*cap)))
-        .filter(|c| marketplace.is_none_or(|m| c.marketplaces.contains(&m)))
-        .filter(|c| mode.is_none_or(|m| c.modes.contains(&m)))
-        .filter(|c| {
-            needle.as_deref().is_none_or(|n| {
-                c.name.to_lowercase().contains(n) || c.code.as_str().to_lowercase().contains(n)
-            })
-        })
-        .collect();
+    let filter = CarrierFilter {
+        capabilities,
+        marketplace,
+        mode,
+        needle,
+    };
+    let found: Vec<_> = carriers.into_iter().filter(|c| filter.matches(c)).collect();
     Ok(Json(serde_json::json!({ "carriers": found })).into_response())
 }
 
@@ -696,4 +692,27 @@ pub(crate) async fn import_tracking(
             .collect(),
     };
     Ok((super::BATCH_STATUS, Json(view)).into_response())
+}
+
+/// A carrier-directory filter, shared by the API and the carriers page: every
+/// capability listed, the marketplace, the freight mode, and a lower-case
+/// needle in the name or code.
+#[derive(Default)]
+pub(crate) struct CarrierFilter {
+    pub capabilities: Vec<Capability>,
+    pub marketplace: Option<Marketplace>,
+    pub mode: Option<FreightMode>,
+    pub needle: Option<String>,
+}
+
+impl CarrierFilter {
+    /// Whether `c` passes every part of the filter.
+    pub(crate) fn matches(&self, c: &tracklane_core::Carrier) -> bool {
+        self.capabilities.iter().all(|cap| c.has(*cap))
+            && self.marketplace.is_none_or(|m| c.marketplaces.contains(&m))
+            && self.mode.is_none_or(|m| c.modes.contains(&m))
+            && self.needle.as_deref().is_none_or(|n| {
+                c.name.to_lowercase().contains(n) || c.code.as_str().to_lowercase().contains(n)
+            })
+    }
 }

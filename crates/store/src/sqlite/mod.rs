@@ -16,16 +16,17 @@ use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, params};
 use tracklane_core::projection::ShipmentFacts;
 use tracklane_core::{
-    Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, Warehouse, WarehouseCode,
+    Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, TrackingNumber, Warehouse,
+    WarehouseCode,
 };
 
 use self::rows::{to_json, unavailable};
 use self::writer::{Cache, Finish, Job, Writer};
 use crate::{
-    Assessment, Counts, ExceptionQuery, ItemOutcome, MilestoneDraft, Page, Principal, Reroute,
-    RerouteDecision, RerouteDraft, RerouteQuery, ShipmentDetail, ShipmentException, ShipmentKey,
-    ShipmentQuery, Store, StoreError, StoreResult, TrackingAssignment, WindowChange,
-    WindowChangeRequest,
+    Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
+    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
+    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
+    TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -437,6 +438,33 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_session(&self, session: Session) -> StoreResult<()> {
+        self.write(move |w| {
+            // Expired sessions go when a new one comes: sessions are few, and
+            // this keeps the table from growing without a sweeper.
+            w.conn
+                .prepare_cached("DELETE FROM session WHERE expires_at <= ?1")
+                .and_then(|mut s| s.execute([session.created_at.as_microsecond()]))
+                .map_err(unavailable("dropping expired sessions"))?;
+            w.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO session (token_hash, principal, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        session.token_hash,
+                        to_json(&session.principal).unwrap_or_default(),
+                        session.csrf,
+                        session.created_at.as_microsecond(),
+                        session.expires_at.as_microsecond()
+                    ])
+                })
+                .map_err(unavailable("storing a session"))?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn reroutes(&self, query: &RerouteQuery) -> StoreResult<Vec<Reroute>> {
         let query = query.clone();
         self.read(move |conn| engine::reroutes(conn, &query)).await
@@ -452,6 +480,34 @@ impl Store for SqliteStore {
         let actor = actor.clone();
         self.write(move |w| engine::decide_reroute(w, &actor, id, decision, now.as_microsecond()))
             .await
+    }
+
+    async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| read::session(conn, &token_hash, now.as_microsecond()))
+            .await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        let token_hash = token_hash.to_owned();
+        self.write(move |w| {
+            w.conn
+                .execute("DELETE FROM session WHERE token_hash = ?1", [token_hash])
+                .map_err(unavailable("deleting a session"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {
+        let number = number.to_string();
+        self.read(move |conn| read::find_tracking(conn, &number))
+            .await
+    }
+
+    async fn hub_stats(&self, viewer: &Principal) -> StoreResult<HubStats> {
+        let viewer = viewer.clone();
+        self.read(move |conn| read::hub_stats(conn, &viewer)).await
     }
 }
 
@@ -557,6 +613,13 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
                 other => unavailable("inserting a package")(other),
             })?;
         let package_seq = conn.last_insert_rowid();
+        for item in &package.items {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO shipment_sku (sku, shipment_seq) VALUES (?1, ?2)",
+            )
+            .and_then(|mut s| s.execute(params![item.sku, shipment_seq]))
+            .map_err(unavailable("indexing a SKU"))?;
+        }
         for leg in &package.legs {
             conn.prepare_cached(
                 "INSERT OR IGNORE INTO leg (package_seq, shipment_seq, carrier, tracking_number, mode, source, detected_by, added_at)

@@ -167,6 +167,20 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
             &mut clauses,
         );
     }
+    if let Some(mode) = query.freight_mode {
+        bind(
+            "freight_mode = ?",
+            Value::Integer(mode.number().into()),
+            &mut clauses,
+        );
+    }
+    if let Some(mode) = query.shipping_mode {
+        bind(
+            "shipping_mode = ?",
+            Value::Integer(mode.number().into()),
+            &mut clauses,
+        );
+    }
     if let Some(since) = query.updated_since {
         bind(
             "updated_at >= ?",
@@ -191,7 +205,8 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
         values.push(Value::Text(format!("%{}%", text.replace(['%', '_'], ""))));
         clauses.push(format!(
             "(id = ?{a} OR confirmation_id = ?{b} OR seq IN (SELECT shipment_seq FROM leg WHERE tracking_number = ?{c})
-              OR seq IN (SELECT shipment_seq FROM package WHERE box_id = ?{b}) OR name LIKE ?{d})",
+              OR seq IN (SELECT shipment_seq FROM package WHERE box_id = ?{b})
+              OR seq IN (SELECT shipment_seq FROM shipment_sku WHERE sku IN (?{a}, ?{b})) OR name LIKE ?{d})",
             a = n + 1,
             b = n + 2,
             c = n + 3,
@@ -202,11 +217,13 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
         values.push(Value::Integer(cursor.updated_at_us));
         values.push(Value::Integer(cursor.seq));
         clauses.push(format!(
-            "(updated_at, seq) < (?{}, ?{})",
+            "(updated_at, seq) {} (?{}, ?{})",
+            if query.oldest_first { ">" } else { "<" },
             values.len() - 1,
             values.len()
         ));
     }
+    let order = if query.oldest_first { "ASC" } else { "DESC" };
     let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
     let filter = if clauses.is_empty() {
         String::new()
@@ -214,7 +231,7 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
         format!("WHERE {}", clauses.join(" AND "))
     };
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM shipment {filter} ORDER BY updated_at DESC, seq DESC LIMIT {}",
+        "SELECT {SUMMARY_COLUMNS} FROM shipment {filter} ORDER BY updated_at {order}, seq {order} LIMIT {}",
         limit + 1
     );
     let mut statement = conn
@@ -503,4 +520,144 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
             })
         })
         .collect()
+}
+
+/// Every box carrying `number`.
+pub(crate) fn find_tracking(
+    conn: &Connection,
+    number: &str,
+) -> StoreResult<Vec<crate::TrackedBox>> {
+    let raw: Vec<(String, String)> = conn
+        .prepare_cached(
+            "SELECT DISTINCT shipment.id, package.box_id FROM leg
+             JOIN package ON package.seq = leg.package_seq
+             JOIN shipment ON shipment.seq = leg.shipment_seq
+             WHERE leg.tracking_number = ?1 ORDER BY package.seq",
+        )
+        .and_then(|mut st| {
+            st.query_map([number], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .map_err(unavailable("finding a tracking number"))?;
+    raw.into_iter()
+        .map(|(shipment_id, box_id)| {
+            Ok(crate::TrackedBox {
+                shipment_id,
+                box_id: parse_id(box_id, BoxId::parse)?,
+            })
+        })
+        .collect()
+}
+
+/// Folds every shipment row `viewer` may see into the hub's figures.
+pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<crate::HubStats> {
+    let (filter, value) = match viewer {
+        Principal::Operator => ("", None),
+        Principal::Seller(seller) => ("WHERE seller_id = ?1", Some(seller.to_string())),
+        Principal::Carrier(carrier) => (
+            "WHERE seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?1)",
+            Some(carrier.to_string()),
+        ),
+    };
+    let sql = format!(
+        "SELECT carriers, warehouse, marketplace, freight_mode, status, created_at, latest_code, latest_at,
+                window_start, window_end, missing_tracking, units_expected FROM shipment {filter}"
+    );
+    let e = || unavailable("measuring shipments");
+    let mut statement = conn.prepare_cached(&sql).map_err(e())?;
+    let mut rows = statement
+        .query(params_from_iter(value.into_iter().map(Value::Text)))
+        .map_err(e())?;
+    let mut builder = crate::stats::StatsBuilder::default();
+    let mut warehouses: HashMap<String, WarehouseCode> = HashMap::new();
+    let mut carrier_codes: HashMap<String, CarrierCode> = HashMap::new();
+    while let Some(r) = rows.next().map_err(e())? {
+        let raw = (|| -> rusqlite::Result<_> {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                [
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                ],
+                (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<i64>>(7)?),
+                (
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                ),
+                r.get::<_, bool>(10)?,
+                r.get::<_, i64>(11)?,
+            ))
+        })()
+        .map_err(e())?;
+        let (carriers, warehouse, codes, latest, window, missing, units) = raw;
+        let warehouse = match warehouses.get(&warehouse) {
+            Some(w) => w.clone(),
+            None => {
+                let code = parse_id(warehouse.clone(), WarehouseCode::parse)?;
+                warehouses.insert(warehouse, code.clone());
+                code
+            }
+        };
+        let mut codes_of = Vec::new();
+        for c in carriers.split_whitespace() {
+            match carrier_codes.get(c) {
+                Some(code) => codes_of.push(code.clone()),
+                None => {
+                    let code = parse_id(c.to_owned(), CarrierCode::parse)?;
+                    carrier_codes.insert(c.to_owned(), code.clone());
+                    codes_of.push(code);
+                }
+            }
+        }
+        let latest = match latest {
+            (Some(code), Some(at)) => Some((rows::code(code)?, rows::timestamp(at)?)),
+            _ => None,
+        };
+        builder.add(&crate::stats::ShipmentFact {
+            carriers: codes_of,
+            warehouse,
+            marketplace: rows::coded(codes[0], Marketplace::from_number, "marketplace")?,
+            freight_mode: rows::coded(codes[1], FreightMode::from_number, "freight mode")?,
+            status: rows::coded(codes[2], ShipmentStatus::from_number, "shipment status")?,
+            created_at: rows::timestamp(codes[3])?,
+            latest,
+            window: rows::window(window.0, window.1)?,
+            missing_tracking: missing,
+            units_expected: units as u32,
+        });
+    }
+    Ok(builder.finish())
+}
+
+/// The session a token hash names, if it is still valid at `now_us`.
+pub(crate) fn session(
+    conn: &Connection,
+    token_hash: &str,
+    now_us: i64,
+) -> StoreResult<Option<crate::Session>> {
+    let found: Option<(String, String, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT principal, csrf, created_at, expires_at FROM session WHERE token_hash = ?1 AND expires_at > ?2",
+        )
+        .and_then(|mut st| {
+            st.query_row(rusqlite::params![token_hash, now_us], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()
+        })
+        .map_err(unavailable("reading a session"))?;
+    found
+        .map(|(principal, csrf, created, expires)| {
+            Ok(crate::Session {
+                token_hash: token_hash.to_owned(),
+                principal: rows::from_json(&principal)?,
+                csrf,
+                created_at: rows::timestamp(created)?,
+                expires_at: rows::timestamp(expires)?,
+            })
+        })
+        .transpose()
 }

@@ -176,6 +176,27 @@ CREATE TABLE reroute (
 );
 CREATE INDEX reroute_by_shipment ON reroute (shipment_seq, seq);
 CREATE INDEX reroute_by_carrier ON reroute (carrier, status, seq);
+
+-- Web sessions: the cookie carries a random token; only its hash is stored,
+-- as for API keys. Each session has its own CSRF token for form posts.
+CREATE TABLE session (
+    token_hash TEXT PRIMARY KEY,
+    principal TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Which shipments hold a SKU, so the listing's free-text search can find a
+-- shipment by SKU through an index rather than by reading every package body.
+CREATE TABLE shipment_sku (
+    sku TEXT NOT NULL,
+    shipment_seq INTEGER NOT NULL,
+    PRIMARY KEY (sku, shipment_seq)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO shipment_sku (sku, shipment_seq)
+    SELECT json_extract(item.value, '$.sku'), package.shipment_seq
+    FROM package, json_each(package.body, '$.items') AS item;
 "#,
 ];
 

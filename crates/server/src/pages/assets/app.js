@@ -1,0 +1,62 @@
+// tracklane console: small progressive enhancements. Every page works without
+// this script; it only checks tracking numbers as they are typed and keeps the
+// shipment list fresh.
+"use strict";
+
+(function () {
+  const lang = document.documentElement.lang.startsWith("zh") ? "zh" : "en";
+
+  // Validate-as-you-type: inputs with data-check ask /check/tracking and show
+  // the verdict (with the fix for a wrong digit) in the element data-check names.
+  for (const input of document.querySelectorAll("input[data-check]")) {
+    const out = document.getElementById(input.dataset.check);
+    const carrierField = input.form && input.form.querySelector("[name=carrier]");
+    let timer = null;
+    let seq = 0;
+    const run = async () => {
+      const value = input.value.trim();
+      if (!out) return;
+      if (value.length < 4) { out.textContent = ""; out.className = "hint"; input.removeAttribute("aria-invalid"); return; }
+      const mine = ++seq;
+      const params = new URLSearchParams({ number: value, lang });
+      if (carrierField && carrierField.value) params.set("carrier", carrierField.value);
+      try {
+        const r = await fetch("/check/tracking?" + params, { headers: { accept: "application/json" } });
+        if (!r.ok || mine !== seq) return;
+        const v = await r.json();
+        out.textContent = v.message;
+        out.className = "hint " + (v.valid ? "ok" : "bad");
+        input.setAttribute("aria-invalid", v.valid ? "false" : "true");
+        if (v.suggestion) {
+          const b = document.createElement("button");
+          b.type = "button"; b.className = "link";
+          b.textContent = (lang === "zh" ? " 使用 " : " Use ") + v.suggestion;
+          b.addEventListener("click", () => { input.value = v.suggestion; run(); input.focus(); });
+          out.append(b);
+        }
+      } catch (_) { /* offline: the server checks again on submit */ }
+    };
+    input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 200); });
+    if (carrierField) carrierField.addEventListener("change", run);
+  }
+
+  // Live list: while the page is visible and nobody is typing in the filters,
+  // refetch this URL every few seconds and swap in the new rows.
+  const live = document.querySelector("[data-live]");
+  if (live) {
+    const status = document.getElementById("live-status");
+    setInterval(async () => {
+      if (document.hidden) return;
+      const active = document.activeElement;
+      if (active && active.closest("form")) return;
+      try {
+        const r = await fetch(location.href, { headers: { accept: "text/html" } });
+        if (!r.ok) return;
+        const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+        const fresh = doc.querySelector("[data-live]");
+        if (fresh) live.replaceChildren(...fresh.childNodes);
+        if (status) status.textContent = (lang === "zh" ? "已更新 " : "Updated ") + new Date().toLocaleTimeString();
+      } catch (_) { /* try again next tick */ }
+    }, Number(live.dataset.live) || 5000);
+  }
+})();

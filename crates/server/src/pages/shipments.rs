@@ -1,0 +1,421 @@
+//! Shipment progress (货件处理进度), the start page: every shipment the reader
+//! may see, newest update first, with filters kept in the URL and cursor
+//! pagination that costs the same on the millionth shipment as on the first.
+
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use maud::{Markup, html};
+use serde::Deserialize;
+use tracklane_core::{
+    CarrierCode, FreightMode, Marketplace, PackageStatus, ShipmentStatus, ShippingMode,
+    WarehouseCode,
+};
+use tracklane_store::{Cursor, PAGE_SIZE_MAX, Principal, ShipmentQuery, ShipmentSummary};
+
+use super::layout::{self, Nav};
+use super::{Ctx, PageError, PageResult, html as respond, i18n, percent, when};
+use crate::AppState;
+use crate::error::Lang;
+
+/// Rows per page unless the URL says otherwise.
+const PAGE_ROWS: usize = 50;
+/// How often the open list refreshes itself, in milliseconds (with the script).
+const LIVE_REFRESH_MS: u32 = 5_000;
+
+/// The filters as the URL carries them. Every field is text so that a bad
+/// value is reported rather than failing the whole page.
+#[derive(Deserialize, Default, Clone)]
+pub(crate) struct Filters {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    warehouse: String,
+    #[serde(default)]
+    carrier: String,
+    #[serde(default)]
+    marketplace: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    shipping: String,
+    #[serde(default)]
+    missing: String,
+    /// "Only with exceptions": kept in the URL, applied once the engine's
+    /// exceptions are in the store (see [`RowExtras`]).
+    #[serde(default)]
+    exceptions: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    sort: String,
+    #[serde(default)]
+    cursor: String,
+    #[serde(default)]
+    limit: String,
+}
+
+impl Filters {
+    fn is_on(v: &str) -> bool {
+        matches!(v, "1" | "true" | "on")
+    }
+
+    /// The store query, and the names of parameters that were ignored because
+    /// they did not parse.
+    pub(crate) fn query(&self, viewer: Principal) -> (ShipmentQuery, Vec<&'static str>) {
+        let mut q = ShipmentQuery::new(viewer);
+        let mut ignored = Vec::new();
+        let t = |s: &str| s.trim().to_owned();
+        macro_rules! parse {
+            ($field:ident, $name:literal, $parse:expr) => {
+                if !self.$field.trim().is_empty() {
+                    match $parse(self.$field.trim()) {
+                        Some(v) => Some(v),
+                        None => {
+                            ignored.push($name);
+                            None
+                        }
+                    }
+                } else {
+                    None
+                }
+            };
+        }
+        q.status = parse!(status, "status", ShipmentStatus::parse);
+        q.warehouse = parse!(warehouse, "warehouse", |s: &str| WarehouseCode::parse(s)
+            .ok());
+        q.carrier = parse!(carrier, "carrier", |s: &str| CarrierCode::parse(s).ok());
+        q.marketplace = parse!(marketplace, "marketplace", Marketplace::parse);
+        q.freight_mode = parse!(mode, "mode", FreightMode::parse);
+        q.shipping_mode = parse!(shipping, "shipping", ShippingMode::parse);
+        q.cursor = parse!(cursor, "cursor", Cursor::decode);
+        q.missing_tracking = Self::is_on(&self.missing);
+        q.oldest_first = self.sort == "oldest";
+        let text = t(&self.q);
+        q.text = (!text.is_empty()).then_some(text);
+        q.limit = self
+            .limit
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| (1..=PAGE_SIZE_MAX).contains(n))
+            .unwrap_or(PAGE_ROWS);
+        (q, ignored)
+    }
+
+    /// This filter set as a query string, with `cursor` replaced.
+    fn href(&self, cursor: Option<&str>) -> String {
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("status", &self.status),
+            ("warehouse", &self.warehouse),
+            ("carrier", &self.carrier),
+            ("marketplace", &self.marketplace),
+            ("mode", &self.mode),
+            ("shipping", &self.shipping),
+            ("missing", &self.missing),
+            ("exceptions", &self.exceptions),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("limit", &self.limit),
+        ];
+        if let Some(c) = cursor {
+            pairs.push(("cursor", c));
+        }
+        let query: Vec<String> = pairs
+            .into_iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", percent(v.trim())))
+            .collect();
+        if query.is_empty() {
+            "/".to_owned()
+        } else {
+            format!("/?{}", query.join("&"))
+        }
+    }
+
+    fn is_filtered(&self) -> bool {
+        self.href(None) != "/"
+    }
+}
+
+/// Per-row figures the engine will provide. `None` today: the column and the
+/// "only with exceptions" filter appear once they are filled.
+///
+/// Plug-in point: fill `open_exceptions` from the engine's open exceptions per
+/// shipment (a count stored on the shipment row keeps the listing one query),
+/// and `next_step` from the most urgent exception's action.
+#[derive(Default, Clone)]
+pub(crate) struct RowExtras {
+    pub open_exceptions: Option<u32>,
+    pub next_step: Option<(String, String)>,
+}
+
+/// The engine's per-row figures for `rows`. Returns empty extras until the
+/// engine is wired into the store.
+fn row_extras(rows: &[ShipmentSummary]) -> Vec<RowExtras> {
+    vec![RowExtras::default(); rows.len()]
+}
+
+/// The next thing a person does about a shipment, from what the listing shows.
+pub(crate) fn next_step(lang: Lang, s: &ShipmentSummary) -> &'static str {
+    let problem = s
+        .latest_milestone
+        .as_ref()
+        .map(|m| PackageStatus::of_code(m.code))
+        .is_some_and(|p| {
+            matches!(
+                p,
+                PackageStatus::Exception | PackageStatus::CustomsHold | PackageStatus::Lost
+            )
+        });
+    if problem {
+        return lang.t(
+            "Contact the carrier about the latest event",
+            "就最新异常联系承运商",
+        );
+    }
+    if s.missing_tracking && !matches!(s.status, ShipmentStatus::Cancelled | ShipmentStatus::Closed)
+    {
+        return lang.t("Add tracking IDs", "添加追踪编码");
+    }
+    match s.status {
+        ShipmentStatus::Working => lang.t("Book the carrier", "预约承运商"),
+        ShipmentStatus::ReadyToShip => lang.t("Hand over to the carrier", "等待承运商揽收"),
+        ShipmentStatus::Shipped | ShipmentStatus::InTransit => {
+            lang.t("Watch progress and the window", "关注运输进度与送达时段")
+        }
+        ShipmentStatus::Delivered | ShipmentStatus::CheckedIn => {
+            lang.t("Warehouse will start receiving", "等待仓库开始接收")
+        }
+        ShipmentStatus::Receiving => lang.t("Check received units", "核对已接收数量"),
+        ShipmentStatus::Closed => lang.t("Done", "已完成"),
+        ShipmentStatus::Cancelled => "—",
+    }
+}
+
+/// A status as a coloured badge.
+pub(crate) fn status_badge(lang: Lang, status: ShipmentStatus) -> Markup {
+    let class = match status {
+        ShipmentStatus::Delivered
+        | ShipmentStatus::CheckedIn
+        | ShipmentStatus::Receiving
+        | ShipmentStatus::Closed => "badge ok",
+        ShipmentStatus::Shipped | ShipmentStatus::InTransit => "badge info",
+        ShipmentStatus::Working | ShipmentStatus::ReadyToShip => "badge warn",
+        ShipmentStatus::Cancelled => "badge",
+    };
+    html! { span class=(class) { (i18n::shipment_status(lang, status)) } }
+}
+
+fn select(
+    lang: Lang,
+    id: &str,
+    label: (&str, &str),
+    current: &str,
+    options: impl IntoIterator<Item = (String, String)>,
+) -> Markup {
+    html! {
+        div {
+            label for=(id) { (lang.t(label.0, label.1)) }
+            select #(id) name=(id) {
+                option value="" { (lang.t("Any", "全部")) }
+                @for (value, text) in options {
+                    option value=(value) selected[value == current] { (text) }
+                }
+            }
+        }
+    }
+}
+
+/// `GET /`
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(filters): Query<Filters>,
+) -> PageResult {
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    let (query, ignored) = filters.query(session.principal.clone());
+    let err = |e| PageError::store(lang, e).into_response();
+    let page = state.store.list_shipments(&query).await.map_err(err)?;
+    let warehouses = state.store.warehouses().await.map_err(err)?;
+    let carriers = state.store.carriers().await.map_err(err)?;
+    let extras = row_extras(&page.shipments);
+    let show_exceptions = extras.iter().any(|e| e.open_exceptions.is_some());
+    let next = page.next.map(|c| filters.href(Some(&c.encode())));
+
+    let body = html! {
+        h1 { (lang.t("Shipment progress", "货件处理进度")) }
+        @if !ignored.is_empty() {
+            p.notice.warn role="status" {
+                (lang.t("Ignored filters that did not fit: ", "以下筛选条件格式不正确，已忽略："))
+                (ignored.join(", "))
+            }
+        }
+        form.filters.card method="get" action="/" role="search" aria-label=(lang.t("Filter shipments", "筛选货件")) {
+            div.wide {
+                label for="q" { (lang.t("Search", "搜索")) }
+                input #q type="search" name="q" value=(filters.q)
+                    placeholder=(lang.t("Shipment ID, name, tracking number or SKU", "货件编号、名称、追踪编码或 SKU"));
+            }
+            (select(lang, "status", ("Status", "状态"), &filters.status,
+                ShipmentStatus::ALL.iter().map(|s| (s.as_str().to_owned(), i18n::shipment_status(lang, *s).to_owned()))))
+            (select(lang, "warehouse", ("Warehouse", "目的仓库"), &filters.warehouse,
+                warehouses.iter().map(|w| (w.code.to_string(), format!("{} · {}", w.code, w.name)))))
+            (select(lang, "carrier", ("Carrier", "承运商"), &filters.carrier,
+                carriers.iter().map(|c| (c.code.to_string(), c.name.clone()))))
+            (select(lang, "marketplace", ("Marketplace", "站点"), &filters.marketplace,
+                Marketplace::ALL.iter().map(|m| (m.as_str().to_owned(), format!("{} {}", m.as_str(), i18n::marketplace(lang, *m))))))
+            (select(lang, "mode", ("Freight mode", "运输方式"), &filters.mode,
+                FreightMode::ALL.iter().map(|m| (m.as_str().to_owned(), i18n::freight_mode(lang, *m).to_owned()))))
+            (select(lang, "shipping", ("Shipping mode", "货件类型"), &filters.shipping,
+                ShippingMode::ALL.iter().map(|m| (m.as_str().to_owned(), i18n::shipping_mode(lang, *m).to_owned()))))
+            div {
+                label for="sort" { (lang.t("Sort", "排序")) }
+                select #sort name="sort" {
+                    option value="" { (lang.t("Newest update first", "最近更新在前")) }
+                    option value="oldest" selected[filters.sort == "oldest"] { (lang.t("Oldest update first", "最早更新在前")) }
+                }
+            }
+            div {
+                label.check for="missing" {
+                    input #missing type="checkbox" name="missing" value="1" checked[Filters::is_on(&filters.missing)];
+                    (lang.t("Only shipments missing tracking", "仅显示缺少追踪信息的货件"))
+                }
+                @if show_exceptions {
+                    label.check for="exceptions" {
+                        input #exceptions type="checkbox" name="exceptions" value="1" checked[Filters::is_on(&filters.exceptions)];
+                        (lang.t("Only with exceptions", "仅显示有异常的货件"))
+                    }
+                }
+            }
+            div.actions {
+                button type="submit" { (lang.t("Apply", "筛选")) }
+                @if filters.is_filtered() { a href="/" { (lang.t("Clear", "清除")) } }
+            }
+        }
+        p.live { span #live-status aria-live="polite" {} }
+        div data-live=(LIVE_REFRESH_MS) {
+            @if page.shipments.is_empty() {
+                p.notice #no-rows { (lang.t("No shipments match these filters.", "没有符合筛选条件的货件。")) }
+            } @else {
+                p.muted {
+                    @if query.oldest_first { (lang.t("Oldest update first. ", "按最早更新排序。")) }
+                    @else { (lang.t("Newest update first. ", "按最近更新排序。")) }
+                    (page.shipments.len()) (lang.t(" shipments on this page.", " 个货件（本页）。"))
+                }
+                table.rows #shipments aria-label=(lang.t("Shipments", "货件列表")) {
+                    thead { tr {
+                        th scope="col" { (lang.t("Shipment", "货件")) }
+                        th scope="col" { (lang.t("Created / updated", "创建 / 更新")) }
+                        th scope="col" { (lang.t("Destination and window", "目的仓库与送达时段")) }
+                        th scope="col" .num { (lang.t("SKUs", "SKU 数")) }
+                        th scope="col" .num { (lang.t("Units received / expected", "已接收 / 预计数量")) }
+                        th scope="col" { (lang.t("Status", "状态")) }
+                        th scope="col" { (lang.t("Carrier", "承运商")) }
+                        th scope="col" { (lang.t("Latest milestone", "最新节点")) }
+                        @if show_exceptions { th scope="col" .num { (lang.t("Open exceptions", "未处理异常")) } }
+                        th scope="col" { (lang.t("Next step", "下一步")) }
+                    } }
+                    tbody {
+                        @for (s, extra) in page.shipments.iter().zip(&extras) {
+                            (row(lang, s, extra, show_exceptions))
+                        }
+                    }
+                }
+            }
+            nav.pager aria-label=(lang.t("Pages", "分页")) {
+                @if query.cursor.is_some() { a href=(filters.href(None)) { (lang.t("« First page", "« 第一页")) } }
+                @if let Some(next) = &next { a #next-page href=(next) rel="next" { (lang.t("Next page »", "下一页 »")) } }
+            }
+        }
+    };
+    Ok(respond(layout::page(
+        &ctx,
+        lang.t("Shipment progress", "货件处理进度"),
+        Nav::Shipments,
+        body,
+    )))
+}
+
+fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras, show_exceptions: bool) -> Markup {
+    let href = format!("/shipments/{}", s.confirmation_id);
+    html! {
+        tr {
+            td data-label=(lang.t("Shipment", "货件")) {
+                a href=(href) { (s.name) }
+                span.sub.id { (s.confirmation_id) }
+            }
+            td data-label=(lang.t("Created / updated", "创建 / 更新")) {
+                (when(s.created_at)) span.sub { (when(s.updated_at)) }
+            }
+            td data-label=(lang.t("Destination", "目的仓库")) {
+                span.id { (s.warehouse) } " · " (s.marketplace.as_str())
+                span.sub {
+                    @if let Some((w, _)) = &s.delivery_window { (w.start_date) " – " (w.end_date) }
+                    @else { (lang.t("no window", "未设送达时段")) }
+                }
+            }
+            td.num data-label=(lang.t("SKUs", "SKU 数")) { (s.sku_count) }
+            td.num data-label=(lang.t("Units", "数量")) { (s.units_received) " / " (s.units_expected) }
+            td data-label=(lang.t("Status", "状态")) {
+                (status_badge(lang, s.status))
+                @if s.missing_tracking { " " span.badge.bad { (lang.t("missing tracking", "缺少追踪")) } }
+            }
+            td data-label=(lang.t("Carrier", "承运商")) {
+                @if s.carriers.is_empty() { span.muted { "—" } }
+                @for (i, c) in s.carriers.iter().enumerate() { @if i > 0 { ", " } (c) }
+            }
+            td data-label=(lang.t("Latest milestone", "最新节点")) {
+                @if let Some(m) = &s.latest_milestone {
+                    span title=(m.code.description()) { (i18n::milestone(lang, m.code)) } span.sub { (when(m.occurred_at)) }
+                } @else { span.muted { (lang.t("none yet", "暂无")) } }
+            }
+            @if show_exceptions {
+                td.num data-label=(lang.t("Open exceptions", "未处理异常")) { (extra.open_exceptions.unwrap_or(0)) }
+            }
+            td data-label=(lang.t("Next step", "下一步")) {
+                @if let Some((en, zh)) = &extra.next_step { (lang.t(en, zh)) }
+                @else { (next_step(lang, s)) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filters(query: &str) -> Filters {
+        serde_urlencoded_like(query)
+    }
+
+    // axum's Query uses serde_urlencoded; mirror it for the test through axum.
+    fn serde_urlencoded_like(query: &str) -> Filters {
+        let uri: axum::http::Uri = format!("/?{query}").parse().unwrap();
+        axum::extract::Query::<Filters>::try_from_uri(&uri)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn filters_become_a_store_query_and_back() {
+        let f = filters("status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest");
+        let (q, ignored) = f.query(Principal::Operator);
+        assert!(ignored.is_empty());
+        assert_eq!(q.status, Some(ShipmentStatus::InTransit));
+        assert_eq!(q.freight_mode, Some(FreightMode::Ocean));
+        assert!(q.missing_tracking && q.oldest_first);
+        assert_eq!(q.text.as_deref(), Some("lamp"));
+        assert_eq!(
+            f.href(Some("a.b")),
+            "/?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest&cursor=a.b"
+        );
+    }
+
+    #[test]
+    fn bad_filters_are_named_not_fatal() {
+        let (q, ignored) = filters("status=FLYING&marketplace=XX").query(Principal::Operator);
+        assert_eq!(ignored, vec!["status", "marketplace"]);
+        assert_eq!(q.status, None);
+    }
+}

@@ -1,0 +1,379 @@
+//! The web pages over real HTTP: signing in, sessions and CSRF, roles on every
+//! page, the start page's filters, the summary's forms, and the public
+//! tracking page. The browser walk itself is `tests/e2e` (headless Chromium);
+//! these check the server's side of it without a browser.
+
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+use crate::support::{TestHub, UPS, milestone, shipment};
+
+/// A browser-like client on a test hub: no redirects followed, cookies by hand.
+struct Browser<'a> {
+    hub: &'a TestHub,
+    client: reqwest::Client,
+    cookie: String,
+    lang: &'static str,
+}
+
+fn csrf_in(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token")
+        + 19;
+    html[at..].split('"').next().unwrap().to_owned()
+}
+
+impl<'a> Browser<'a> {
+    fn new(hub: &'a TestHub, lang: &'static str) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Self {
+            hub,
+            client,
+            cookie: String::new(),
+            lang,
+        }
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .get(self.hub.url(path))
+            .header(COOKIE, &self.cookie)
+            .header("accept-language", self.lang)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, r.text().await.unwrap(), headers)
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let r = self
+            .client
+            .post(self.hub.url(path))
+            .header(COOKIE, &self.cookie)
+            .header("accept-language", self.lang)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (r.status(), r.headers().clone());
+        (status, r.text().await.unwrap(), headers)
+    }
+
+    fn keep_cookies(&mut self, headers: &reqwest::header::HeaderMap) {
+        for c in headers.get_all(SET_COOKIE) {
+            let pair = c.to_str().unwrap().split(';').next().unwrap().to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
+            let mut kept: Vec<String> = self
+                .cookie
+                .split("; ")
+                .filter(|p| !p.is_empty() && !p.starts_with(&format!("{name}=")))
+                .map(str::to_owned)
+                .collect();
+            kept.push(pair);
+            self.cookie = kept.join("; ");
+        }
+    }
+
+    async fn sign_in(&mut self, key: &str) -> reqwest::header::HeaderMap {
+        let (_, html, headers) = self.get("/signin").await;
+        self.keep_cookies(&headers);
+        let csrf = csrf_in(&html);
+        let (status, _, headers) = self
+            .post("/signin", &[("key", key), ("csrf", &csrf), ("next", "/")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        self.keep_cookies(&headers);
+        headers
+    }
+}
+
+#[tokio::test]
+async fn signing_in_gives_an_http_only_lax_session_and_the_start_page() {
+    let hub = TestHub::start().await;
+    hub.create(shipment(1, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let mut browser = Browser::new(&hub, "en");
+
+    let (status, _, headers) = browser.get("/").await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "signed out, the start page sends to sign-in"
+    );
+    assert_eq!(headers[LOCATION], "/signin?next=/");
+
+    let headers = browser.sign_in(&hub.seller_a).await;
+    let session = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|c| c.to_str().unwrap())
+        .find(|c| c.starts_with("tl_session="))
+        .expect("a session cookie");
+    assert!(
+        session.contains("HttpOnly") && session.contains("SameSite=Lax"),
+        "{session}"
+    );
+
+    let (status, html, _) = browser.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Shipment progress") && html.contains("Spring restock 1"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_key_or_a_forged_form_is_refused() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(2, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let mut browser = Browser::new(&hub, "zh-CN");
+    let (_, html, headers) = browser.get("/signin").await;
+    browser.keep_cookies(&headers);
+    let (status, html, _) = browser
+        .post(
+            "/signin",
+            &[("key", "tls_wrong"), ("csrf", &csrf_in(&html))],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        html.contains("密钥无效"),
+        "the refusal is in Chinese: {html}"
+    );
+    let (status, _, _) = browser
+        .post("/signin", &[("key", &hub.seller_a), ("csrf", "forged")])
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the sign-in form is double-submit protected"
+    );
+
+    browser.sign_in(&hub.seller_a).await;
+    let path = format!("/shipments/{}/automation", s.confirmation_id);
+    let (status, _, _) = browser.post(&path, &[("csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let detail = hub
+        .store()
+        .shipment(&tracklane_store::ShipmentKey::new(s.id.as_str()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(detail.shipment.allows_window_automation, "nothing changed");
+}
+
+#[tokio::test]
+async fn every_page_respects_roles() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let summary = format!("/shipments/{}", s.confirmation_id);
+
+    let mut other_seller = Browser::new(&hub, "en");
+    other_seller.sign_in(&hub.seller_b).await;
+    assert_eq!(other_seller.get(&summary).await.0, StatusCode::NOT_FOUND);
+    assert!(!other_seller.get("/").await.1.contains("Spring restock 3"));
+    assert_eq!(
+        other_seller.get("/warehouses").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut carrier = Browser::new(&hub, "en");
+    carrier.sign_in(&hub.carrier_y).await;
+    assert_eq!(
+        carrier.get(&summary).await.0,
+        StatusCode::NOT_FOUND,
+        "a carrier sees only what it carries"
+    );
+
+    let mut operator = Browser::new(&hub, "en");
+    operator.sign_in(&hub.operator).await;
+    let (status, html, _) = operator.get(&summary).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("/automation\""),
+        "the operator reads; only the seller steers the window"
+    );
+    assert_eq!(operator.get("/warehouses").await.0, StatusCode::OK);
+    assert_eq!(operator.get("/insights").await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_seller_enters_tracking_and_steers_the_window() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(4, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let summary = format!("/shipments/{}", s.confirmation_id);
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let csrf = csrf_in(&browser.get(&summary).await.1);
+    let box_id = s.packages[0].box_id.as_str();
+
+    let wrong = "1Z999AA10123456785";
+    let (status, html, _) = browser
+        .post(
+            &format!("{summary}/tracking"),
+            &[
+                ("csrf", &csrf),
+                ("box", box_id),
+                ("carrier", "UPS"),
+                ("number", wrong),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("check digit") && html.contains(UPS[0]),
+        "explains the digit and the fix"
+    );
+
+    let (status, _, headers) = browser
+        .post(
+            &format!("{summary}/tracking"),
+            &[
+                ("csrf", &csrf),
+                ("box", box_id),
+                ("carrier", "UPS"),
+                ("number", UPS[0]),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        headers[LOCATION]
+            .to_str()
+            .unwrap()
+            .contains("saved=tracking")
+    );
+
+    let (status, _, _) = browser
+        .post(&format!("{summary}/automation"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = browser
+        .post(
+            &format!("{summary}/window"),
+            &[
+                ("csrf", &csrf),
+                ("day", "2026-03-25"),
+                ("reason", "vessel late"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let detail = hub
+        .store()
+        .shipment(&tracklane_store::ShipmentKey::new(s.id.as_str()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!detail.shipment.allows_window_automation);
+    let (window, _) = detail.shipment.delivery_window.unwrap();
+    assert_eq!(
+        window.start_date.to_string(),
+        "2026-03-22",
+        "the Sunday of that week"
+    );
+    assert_eq!(detail.window_history.last().unwrap().reason, "vessel late");
+    assert_eq!(
+        detail.shipment.packages[0].legs[0].tracking_number.as_str(),
+        UPS[0]
+    );
+}
+
+#[tokio::test]
+async fn the_start_page_filters_by_sku_and_missing_tracking() {
+    let hub = TestHub::start().await;
+    let tracked = hub
+        .create(shipment(5, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.create(shipment(6, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &tracked, &[UPS[1]]).await;
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+
+    let html = browser.get("/?q=SKU-6").await.1;
+    assert!(
+        html.contains("Spring restock 6") && !html.contains("Spring restock 5"),
+        "SKU search"
+    );
+    let html = browser.get(&format!("/?q={}", UPS[1])).await.1;
+    assert!(
+        html.contains("Spring restock 5") && !html.contains("Spring restock 6"),
+        "tracking-number search"
+    );
+    let html = browser.get("/?missing=1").await.1;
+    assert!(
+        html.contains("Spring restock 6") && !html.contains("Spring restock 5"),
+        "missing tracking"
+    );
+    let html = browser.get("/?status=FLYING").await.1;
+    assert!(
+        html.contains("Ignored filters") && html.contains("status"),
+        "a bad filter is named, not fatal"
+    );
+}
+
+#[tokio::test]
+async fn the_start_page_is_stable() {
+    let hub = TestHub::start().await;
+    hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let tracked = hub
+        .create(shipment(8, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &tracked, &[UPS[2]]).await;
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.seller_a).await;
+    let html = browser.get("/").await.1;
+    insta::assert_snapshot!("start_page_zh", html);
+}
+
+#[tokio::test]
+async fn the_public_tracking_page_shows_the_parcel_not_the_seller() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(9, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &s, &[UPS[3]]).await;
+    let (status, _) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.carrier_x,
+            "/api/v1/carrier/milestones",
+            serde_json::json!({ "milestones": [milestone(UPS[3], "PICKED_UP", "2026-03-09T08:00:00Z")] }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let buyer = Browser::new(&hub, "en");
+    let (status, html, _) = buyer.get(&format!("/track/{}", UPS[3])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("Carriers of every leg")
+            && html.contains("CARRIER_X Logistics")
+            && html.contains("Picked up"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("A1SELLERA") && !html.contains("Anko"),
+        "nothing about the seller"
+    );
+    let (status, html, _) = buyer.get("/track/1Z999AA10123456785").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains(UPS[0]), "a mistyped number gets its fix");
+}
