@@ -427,9 +427,17 @@ fn tracking_form(
         Principal::Carrier(c) => Some(c),
         _ => None,
     };
+    // The carrier the seller chose, else the one already carrying a box.
     let chosen = if form.carrier.is_empty() {
         s.selected_carrier
             .as_ref()
+            .or_else(|| {
+                s.packages
+                    .iter()
+                    .flat_map(|p| &p.legs)
+                    .map(|l| &l.carrier)
+                    .next()
+            })
             .map(|c| c.to_string())
             .unwrap_or_default()
     } else {
