@@ -122,6 +122,8 @@ pub struct ShipmentQuery {
     pub shipping_mode: Option<ShippingMode>,
     /// Only shipments with a box that has no tracking number.
     pub missing_tracking: bool,
+    /// Only shipments with an open exception.
+    pub with_exceptions: bool,
     /// Free text: shipment id, confirmation id, box id, tracking number, SKU, or
     /// part of the name.
     pub text: Option<String>,
@@ -151,6 +153,7 @@ impl ShipmentQuery {
             freight_mode: None,
             shipping_mode: None,
             missing_tracking: false,
+            with_exceptions: false,
             text: None,
             updated_since: None,
             cursor: None,
@@ -239,6 +242,8 @@ pub struct ShipmentSummary {
     pub created_at: Timestamp,
     /// When its projection last changed.
     pub updated_at: Timestamp,
+    /// Exceptions the engine holds open for it.
+    pub open_exceptions: u32,
     /// Internal sequence (for cursors).
     #[serde(skip)]
     pub seq: i64,

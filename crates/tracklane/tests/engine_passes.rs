@@ -153,6 +153,20 @@ async fn passes_estimate_move_windows_and_open_and_resolve_exceptions() {
         !open[0]["nextStep"].as_str().unwrap().is_ascii(),
         "next step in Chinese: {listed}"
     );
+    let (_, flagged) = hub
+        .get(&hub.seller_a, "/api/v1/shipments?withExceptions=true")
+        .await;
+    let flagged = flagged["shipments"].as_array().unwrap();
+    assert!(
+        flagged.iter().any(|s| s["shipmentId"] == held.as_str()),
+        "{flagged:?}"
+    );
+    assert!(
+        flagged
+            .iter()
+            .all(|s| s["openExceptions"].as_u64() > Some(0)),
+        "{flagged:?}"
+    );
     let (_, other) = hub.get(&hub.seller_b, "/api/v1/exceptions").await;
     assert_eq!(
         other["exceptions"],

@@ -33,6 +33,7 @@ pub(crate) struct ListParams {
     pub carrier: Option<String>,
     pub marketplace: Option<String>,
     pub missing_tracking: Option<String>,
+    pub with_exceptions: Option<String>,
     pub q: Option<String>,
     pub updated_since: Option<String>,
     pub cursor: Option<String>,
@@ -113,6 +114,20 @@ impl ListParams {
                 }
             };
         }
+        if let Some(s) = nonempty(&self.with_exceptions) {
+            q.with_exceptions = match s.as_str() {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                _ => {
+                    return Err(bad_param(
+                        "withExceptions",
+                        &s,
+                        "use true or false",
+                        "请使用 true 或 false",
+                    ));
+                }
+            };
+        }
         q.text = nonempty(&self.q);
         if let Some(s) = nonempty(&self.updated_since) {
             q.updated_since = Some(s.parse().map_err(|_| {
@@ -160,6 +175,7 @@ impl ListParams {
            ("carrier" = Option<String>, Query, description = "Carrier code"),
            ("marketplace" = Option<String>, Query, description = "US, UK, FR, DE, IT, ES, JP, CA"),
            ("missingTracking" = Option<bool>, Query, description = "Only shipments with a box lacking a tracking number"),
+           ("withExceptions" = Option<bool>, Query, description = "Only shipments with an open exception"),
            ("q" = Option<String>, Query, description = "Shipment id, confirmation id, box id, tracking number, or part of the name"),
            ("updatedSince" = Option<String>, Query, description = "RFC 3339 time"),
            ("cursor" = Option<String>, Query, description = "nextCursor of the previous page"),

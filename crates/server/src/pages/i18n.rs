@@ -186,3 +186,16 @@ pub(crate) fn window_source(lang: Lang, s: WindowSource) -> &'static str {
         WindowSource::Reroute => lang.t("set by a reroute", "改仓后设置"),
     }
 }
+
+/// An exception kind's name, from its wire name.
+pub(crate) fn exception_kind(lang: Lang, kind: &str) -> &'static str {
+    match kind {
+        "stale_tracking" => lang.t("Stale tracking", "追踪停滞"),
+        "delivery_failed" => lang.t("Delivery failed", "派送失败"),
+        "customs_hold" => lang.t("Customs hold", "海关扣留"),
+        "missing_tracking" => lang.t("Missing tracking", "缺少追踪编码"),
+        "window_at_risk" => lang.t("Window at risk", "可能错过送达时段"),
+        "probably_lost" => lang.t("Probably lost", "可能丢失"),
+        _ => lang.t("Exception", "异常"),
+    }
+}

@@ -89,6 +89,7 @@ impl Filters {
         q.shipping_mode = parse!(shipping, "shipping", ShippingMode::parse);
         q.cursor = parse!(cursor, "cursor", Cursor::decode);
         q.missing_tracking = Self::is_on(&self.missing);
+        q.with_exceptions = Self::is_on(&self.exceptions);
         q.oldest_first = self.sort == "oldest";
         let text = t(&self.q);
         q.text = (!text.is_empty()).then_some(text);
@@ -149,10 +150,15 @@ pub(crate) struct RowExtras {
     pub next_step: Option<(String, String)>,
 }
 
-/// The engine's per-row figures for `rows`. Returns empty extras until the
-/// engine is wired into the store.
+/// The engine's per-row figures for `rows`: the open exceptions counted on
+/// the shipment row by the last engine pass.
 fn row_extras(rows: &[ShipmentSummary]) -> Vec<RowExtras> {
-    vec![RowExtras::default(); rows.len()]
+    rows.iter()
+        .map(|s| RowExtras {
+            open_exceptions: Some(s.open_exceptions),
+            next_step: None,
+        })
+        .collect()
 }
 
 /// The next thing a person does about a shipment, from what the listing shows.

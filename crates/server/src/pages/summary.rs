@@ -65,9 +65,46 @@ pub(crate) struct RerouteView {
     pub reason: String,
 }
 
-/// The engine's figures for a shipment. Empty until the engine is wired.
-fn engine_view(_detail: &ShipmentDetail) -> EngineView {
-    EngineView::default()
+/// The engine's figures for a shipment, from what its last pass stored.
+fn engine_view(detail: &ShipmentDetail) -> EngineView {
+    let day = |t: jiff::Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
+    EngineView {
+        eta: detail.estimate.as_ref().map(|e| EtaView {
+            likely: day(e.p50),
+            earliest: day(e.p10),
+            latest: day(e.p90),
+        }),
+        exceptions: Some(
+            detail
+                .exceptions
+                .iter()
+                .filter(|e| e.resolved_at.is_none())
+                .map(|e| ExceptionView {
+                    kind: e.draft.kind.clone(),
+                    since: e.draft.since,
+                    what_to_do: (e.draft.next_step_en.clone(), e.draft.next_step_zh.clone()),
+                })
+                .collect(),
+        ),
+        reroutes: Some(
+            detail
+                .reroutes
+                .iter()
+                .map(|r| RerouteView {
+                    at: r.decided_at.unwrap_or(r.offered_at),
+                    from: r.draft.from.to_string(),
+                    to: r.draft.to.to_string(),
+                    reason: format!("{} · {}", r.status, r.draft.reason),
+                })
+                .collect(),
+        ),
+        appointment: detail
+            .reroutes
+            .iter()
+            .rev()
+            .find_map(|r| r.appointment)
+            .map(|d| d.to_string()),
+    }
 }
 
 /// What the tracking form shows after a refused entry.
@@ -256,7 +293,7 @@ fn summary(
             section aria-labelledby="h-exc" {
                 h2 #h-exc { (lang.t("Exceptions", "异常")) }
                 @if exceptions.is_empty() { p.muted { (lang.t("No open exceptions.", "没有未处理的异常。")) } }
-                ul { @for e in exceptions { li { strong { (e.kind) } " · " (when(e.since)) " — " (lang.t(&e.what_to_do.0, &e.what_to_do.1)) } } }
+                ul { @for e in exceptions { li { strong { (i18n::exception_kind(lang, &e.kind)) } " · " (when(e.since)) " — " (lang.t(&e.what_to_do.0, &e.what_to_do.1)) } } }
             }
         }
 

@@ -19,7 +19,7 @@ use crate::{
 
 const SUMMARY_COLUMNS: &str = "seq, id, confirmation_id, body, name, seller_id, warehouse, marketplace, shipping_mode, freight_mode,
     status, carriers, latest_code, latest_sub_code, latest_at, latest_fingerprint, missing_tracking, window_start, window_end,
-    window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at";
+    window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at, open_exceptions";
 
 fn parse_id<T>(
     text: String,
@@ -58,6 +58,7 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
                 get_i(23)?,
                 get_i(24)?,
                 get_i(25)?,
+                get_i(26)?,
             ],
         ))
     };
@@ -108,6 +109,7 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
         units_received: counts[3] as u32,
         created_at: rows::timestamp(counts[4])?,
         updated_at: rows::timestamp(counts[5])?,
+        open_exceptions: counts[6] as u32,
         seq,
     })
 }
@@ -134,6 +136,9 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
             Value::Text(carrier.to_string()),
             &mut clauses,
         ),
+    }
+    if query.with_exceptions {
+        clauses.push("open_exceptions > 0".into());
     }
     if query.missing_tracking {
         // Spelled as a literal so SQLite can use the partial index.
@@ -272,11 +277,11 @@ pub(crate) fn shipment_detail(
         .query_row([&key.0], |r| {
             Ok((
                 summary(r),
-                r.get::<_, Option<String>>(26)?,
-                r.get::<_, bool>(27)?,
+                r.get::<_, Option<String>>(27)?,
                 r.get::<_, bool>(28)?,
+                r.get::<_, bool>(29)?,
                 r.get::<_, String>(3)?,
-                (r.get::<_, Option<i64>>(29)?, r.get::<_, i64>(30)?),
+                (r.get::<_, Option<i64>>(30)?, r.get::<_, i64>(31)?),
             ))
         })
         .optional()
