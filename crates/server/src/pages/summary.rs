@@ -282,7 +282,7 @@ fn summary(
         section aria-labelledby="h-eta" {
             h2 #h-eta { (lang.t("Estimated arrival", "预计到达")) }
             @if let Some(eta) = &engine.eta {
-                p { strong { (eta.likely) } " (" (eta.earliest) " – " (eta.latest) ")" }
+                p #eta { strong { (eta.likely) } " (" (eta.earliest) " – " (eta.latest) ")" }
             } @else {
                 p.muted #eta-none { (lang.t("No estimate yet.", "暂无预计到达时间。")) }
             }
