@@ -554,7 +554,11 @@ pub fn reroute(shipments: usize, warehouses: usize, seed: u64) -> RerouteReport 
     let sites: Vec<(f64, f64, f64)> = (0..warehouses)
         .map(|j| {
             let congested = j % 5 == 0;
-            let wait = if congested { 5.0 + unit() * 6.0 } else { unit() * 2.0 };
+            let wait = if congested {
+                5.0 + unit() * 6.0
+            } else {
+                unit() * 2.0
+            };
             (unit() * 4000.0, unit() * 4000.0, wait)
         })
         .collect();
@@ -562,7 +566,13 @@ pub fn reroute(shipments: usize, warehouses: usize, seed: u64) -> RerouteReport 
     let free_sites = warehouses - congested.len();
     let slots_each = ((shipments / 2) / free_sites.max(1)).max(1) as u32;
     let slots: Vec<u32> = (0..warehouses)
-        .map(|j| if j % 5 == 0 { 0 } else { (f64::from(slots_each) * (0.5 + unit())) as u32 })
+        .map(|j| {
+            if j % 5 == 0 {
+                0
+            } else {
+                (f64::from(slots_each) * (0.5 + unit())) as u32
+            }
+        })
         .collect();
     let mut stay_cost = Vec::with_capacity(shipments);
     let mut move_cost = Vec::with_capacity(shipments * warehouses);

@@ -311,7 +311,11 @@ async fn main() -> anyhow::Result<()> {
             emit,
             json,
         } => {
-            let config = tracklane_sim::simulation::SimConfig { seed, shipments, days };
+            let config = tracklane_sim::simulation::SimConfig {
+                seed,
+                shipments,
+                days,
+            };
             let (report, timings) =
                 simulate::run(config, emit.as_deref(), replay::ReplayOptions::default()).await?;
             eprintln!(
@@ -324,7 +328,9 @@ async fn main() -> anyhow::Result<()> {
             let started = std::time::Instant::now();
             let report = replay::replay_file(
                 &file,
-                replay::ReplayOptions { with_shipments: json },
+                replay::ReplayOptions {
+                    with_shipments: json,
+                },
             )
             .await?;
             eprintln!("replay: {:.1} s", started.elapsed().as_secs_f64());

@@ -31,9 +31,9 @@ use anyhow::Context;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use tracklane_core::{
-    BoxId, CarrierCode, ConfirmationId, DeliveryWindow, InboundPlanId, Item,
-    MilestoneCode, Package, PackageTrack, Seller, Shipment, ShipmentId, ShipmentKind,
-    TrackingSource, Warehouse, WindowSource,
+    BoxId, CarrierCode, ConfirmationId, DeliveryWindow, InboundPlanId, Item, MilestoneCode,
+    Package, PackageTrack, Seller, Shipment, ShipmentId, ShipmentKind, TrackingSource, Warehouse,
+    WindowSource,
 };
 use tracklane_engine::exceptions::ExceptionKind;
 use tracklane_engine::kpi::{self, Episode, ExceptionScore, Interval, MeanAbs, Rate};
@@ -303,8 +303,16 @@ struct Replay {
 /// hundreds of thousands of small transactions and durability does not matter.
 fn scratch_store() -> anyhow::Result<(Arc<dyn Store>, std::path::PathBuf)> {
     let base = Path::new("/dev/shm");
-    let base = if base.is_dir() { base.to_owned() } else { std::env::temp_dir() };
-    let dir = base.join(format!("tracklane-replay-{}-{}", std::process::id(), scratch_counter()));
+    let base = if base.is_dir() {
+        base.to_owned()
+    } else {
+        std::env::temp_dir()
+    };
+    let dir = base.join(format!(
+        "tracklane-replay-{}-{}",
+        std::process::id(),
+        scratch_counter()
+    ));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let store = tracklane_store::sqlite::SqliteStore::open(&dir.join("replay.db"))
         .with_context(|| format!("opening a scratch store in {}", dir.display()))?;
@@ -395,7 +403,8 @@ impl Replay {
             "warehouse" => {
                 let w: Tagged<Warehouse> = serde_json::from_str(line)?;
                 self.store.put_warehouse(w.record.clone()).await?;
-                self.warehouse_index.insert(w.record.code.to_string(), self.warehouses.len());
+                self.warehouse_index
+                    .insert(w.record.code.to_string(), self.warehouses.len());
                 self.backlog.push(w.record.backlog_units);
                 self.warehouses.push(w.record);
             }
@@ -410,7 +419,9 @@ impl Replay {
             }
             "truth" => {
                 let t: TruthLine = serde_json::from_str(line)?;
-                let Some(&i) = self.by_id.get(&t.shipment_id) else { return Ok(false) };
+                let Some(&i) = self.by_id.get(&t.shipment_id) else {
+                    return Ok(false);
+                };
                 let ship = &mut self.ships[i as usize];
                 for e in t.exceptions {
                     if let Some(kind) = ExceptionKind::parse(&e.kind) {
@@ -436,23 +447,35 @@ impl Replay {
             "backlog" => {
                 let b: BacklogLine = serde_json::from_str(line)?;
                 self.event_time(b.at).await?;
-                let Some(&w) = self.warehouse_index.get(b.warehouse.as_str()) else { return Ok(false) };
-                self.store.set_backlog(&b.warehouse, b.backlog_units).await?;
+                let Some(&w) = self.warehouse_index.get(b.warehouse.as_str()) else {
+                    return Ok(false);
+                };
+                self.store
+                    .set_backlog(&b.warehouse, b.backlog_units)
+                    .await?;
                 self.backlog[w] = b.backlog_units;
             }
             "automation" => {
                 let a: AutomationLine = serde_json::from_str(line)?;
                 self.event_time(a.at).await?;
-                let Some(&i) = self.by_id.get(&a.shipment_id) else { return Ok(false) };
+                let Some(&i) = self.by_id.get(&a.shipment_id) else {
+                    return Ok(false);
+                };
                 let ship = &mut self.ships[i as usize];
-                self.store.set_window_automation(&ship.key, a.allowed, self.now).await?;
+                self.store
+                    .set_window_automation(&ship.key, a.allowed, self.now)
+                    .await?;
                 ship.snap.allows_window_automation = a.allowed;
             }
             "window" => {
                 let w: WindowLine = serde_json::from_str(line)?;
                 self.event_time(w.at).await?;
-                let Some(&i) = self.by_id.get(&w.shipment_id) else { return Ok(false) };
-                let Ok(window) = DeliveryWindow::new(w.start_date, w.end_date) else { return Ok(false) };
+                let Some(&i) = self.by_id.get(&w.shipment_id) else {
+                    return Ok(false);
+                };
+                let Ok(window) = DeliveryWindow::new(w.start_date, w.end_date) else {
+                    return Ok(false);
+                };
                 let ship = &mut self.ships[i as usize];
                 let change = self
                     .store
@@ -500,7 +523,10 @@ impl Replay {
     fn is_measured(&self, created_at: Timestamp) -> bool {
         let from = self.measure_from.unwrap_or_else(|| {
             self.first_event
-                .and_then(|t| t.checked_add(SignedDuration::from_hours(WARMUP_DAYS * 24)).ok())
+                .and_then(|t| {
+                    t.checked_add(SignedDuration::from_hours(WARMUP_DAYS * 24))
+                        .ok()
+                })
                 .unwrap_or(Timestamp::MAX)
         });
         created_at >= from
@@ -514,15 +540,23 @@ impl Replay {
         ) else {
             return Ok(false);
         };
-        let Some(&warehouse) = self.warehouse_index.get(s.warehouse.as_str()) else { return Ok(false) };
+        let Some(&warehouse) = self.warehouse_index.get(s.warehouse.as_str()) else {
+            return Ok(false);
+        };
         let mut packages = Vec::with_capacity(s.boxes.len());
         for b in &s.boxes {
-            let Ok(box_id) = BoxId::parse(&b.box_id) else { return Ok(false) };
+            let Ok(box_id) = BoxId::parse(&b.box_id) else {
+                return Ok(false);
+            };
             packages.push(Package {
                 box_id,
                 weight_grams: b.weight_grams,
                 dimensions_mm: [400, 300, 300],
-                items: vec![Item { sku: "SIM-SKU".into(), units_expected: b.units, units_received: 0 }],
+                items: vec![Item {
+                    sku: "SIM-SKU".into(),
+                    units_expected: b.units,
+                    units_received: 0,
+                }],
                 legs: Vec::new(),
                 track: PackageTrack::default(),
             });
@@ -547,7 +581,10 @@ impl Replay {
             packages,
         };
         self.store.create_shipment(shipment.clone()).await?;
-        let carrier = s.carrier.as_ref().and_then(|c| self.carriers.get(c.as_str()));
+        let carrier = s
+            .carrier
+            .as_ref()
+            .and_then(|c| self.carriers.get(c.as_str()));
         let mut snap = ShipmentSnapshot::from_shipment(&shipment, [], carrier, s.ship_date);
         snap.lane.service = s.service.clone();
         snap.has_tracking = false;
@@ -582,7 +619,9 @@ impl Replay {
     }
 
     async fn tracking(&mut self, t: TrackingLine) -> anyhow::Result<bool> {
-        let Some(&i) = self.by_id.get(&t.shipment_id) else { return Ok(false) };
+        let Some(&i) = self.by_id.get(&t.shipment_id) else {
+            return Ok(false);
+        };
         let items: Vec<TrackingItem> = t
             .items
             .iter()
@@ -626,9 +665,12 @@ impl Replay {
         body.push_str("{\"milestones\":");
         body.push_str(m.milestones.get());
         body.push('}');
-        let (drafts, report) =
-            tracklane_ingest::milestones::parse_batch(body.as_bytes(), Some(m.carrier.as_str()), self.now)
-                .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
+        let (drafts, report) = tracklane_ingest::milestones::parse_batch(
+            body.as_bytes(),
+            Some(m.carrier.as_str()),
+            self.now,
+        )
+        .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
         self.counts.rejected += report.rejected.len() as u64;
         if drafts.is_empty() {
             return Ok(());
@@ -646,7 +688,10 @@ impl Replay {
                 owner.insert(d.index, (ship, Scan::of(&d.milestone, self.now)));
             }
         }
-        let outcomes = self.store.append_milestones(&m.carrier, drafts, self.now).await?;
+        let outcomes = self
+            .store
+            .append_milestones(&m.carrier, drafts, self.now)
+            .await?;
         let mut touched: Vec<u32> = Vec::new();
         for outcome in outcomes {
             match outcome {
@@ -691,12 +736,21 @@ impl Replay {
         let reached = [
             ship.snap.picked_up_at().is_some(),
             ship.snap.scans.iter().any(|s| {
-                matches!(s.code, MilestoneCode::Departed | MilestoneCode::DepartedRailTerminal)
-                    && s.country_code.as_deref().is_some_and(|c| c != destination)
+                matches!(
+                    s.code,
+                    MilestoneCode::Departed | MilestoneCode::DepartedRailTerminal
+                ) && s.country_code.as_deref().is_some_and(|c| c != destination)
             }),
-            ship.snap.scans.iter().any(|s| s.country_code.as_deref() == Some(destination)),
+            ship.snap
+                .scans
+                .iter()
+                .any(|s| s.country_code.as_deref() == Some(destination)),
         ];
-        if reached.iter().zip(&ship.moments).any(|(r, m)| *r && m.is_none()) {
+        if reached
+            .iter()
+            .zip(&ship.moments)
+            .any(|(r, m)| *r && m.is_none())
+        {
             let eta = self.model.eta(&ship.snap, now);
             let fixed = self.model.static_eta(&ship.snap);
             if let (Some(eta), Some(fixed)) = (eta, fixed) {
@@ -715,10 +769,19 @@ impl Replay {
         let ship = &mut self.ships[index as usize];
         let eta = self.model.eta(&ship.snap, now);
         if let Some(e) = &eta
-            && ship.eta_history.last().is_none_or(|p| day_of(p.p50) != day_of(e.p50))
+            && ship
+                .eta_history
+                .last()
+                .is_none_or(|p| day_of(p.p50) != day_of(e.p50))
             && !ship.is_arrived
         {
-            ship.eta_history.push(EtaPoint { at: now, p10: e.p10, p50: e.p50, p90: e.p90, level: e.basis.level });
+            ship.eta_history.push(EtaPoint {
+                at: now,
+                p10: e.p10,
+                p50: e.p50,
+                p90: e.p90,
+                level: e.basis.level,
+            });
         }
         let found = tracklane_engine::detect(&ship.snap, &self.model, eta.as_ref(), now);
         let window_key = match ship.snap.window {
@@ -735,11 +798,18 @@ impl Replay {
             _ => None,
         };
         let key_of = |kind: ExceptionKind| {
-            if kind == ExceptionKind::WindowAtRisk { window_key.unwrap_or(0) } else { index }
+            if kind == ExceptionKind::WindowAtRisk {
+                window_key.unwrap_or(0)
+            } else {
+                index
+            }
         };
         let mut still = Vec::with_capacity(ship.open.len());
         for (kind, key, since, evidence) in ship.open.drain(..) {
-            if found.iter().any(|f| f.kind == kind && key_of(f.kind) == key) {
+            if found
+                .iter()
+                .any(|f| f.kind == kind && key_of(f.kind) == key)
+            {
                 still.push((kind, key, since, evidence));
             } else {
                 ship.closed.push((kind, key, since, now, evidence));
@@ -758,7 +828,9 @@ impl Replay {
     /// Receiving wait at arrival, with and without the shipment's reroute.
     fn arrival_wait(&mut self, index: u32) {
         let ship = &self.ships[index as usize];
-        let Some(arrived) = ship.snap.arrived_at() else { return };
+        let Some(arrived) = ship.snap.arrived_at() else {
+            return;
+        };
         let units = ship.snap.units;
         let wait_at = |w: usize, extra: u32| {
             let cap = f64::from(self.warehouses[w].receiving_capacity_units_per_day.max(1));
@@ -767,7 +839,9 @@ impl Replay {
         let off = wait_at(ship.warehouse, 0);
         let on = match &ship.reroute {
             Some(r) => {
-                let since = arrived.checked_sub(SignedDuration::from_hours(72)).unwrap_or(arrived);
+                let since = arrived
+                    .checked_sub(SignedDuration::from_hours(72))
+                    .unwrap_or(arrived);
                 let extra: u32 = self
                     .reroute_arrivals
                     .iter()
@@ -782,7 +856,9 @@ impl Replay {
         if let Some(to) = reroute_to {
             self.reroute_arrivals.push((arrived, to, units));
             // Keep only the last few days of arrivals.
-            let horizon = arrived.checked_sub(SignedDuration::from_hours(24 * 7)).unwrap_or(arrived);
+            let horizon = arrived
+                .checked_sub(SignedDuration::from_hours(24 * 7))
+                .unwrap_or(arrived);
             self.reroute_arrivals.retain(|(t, _, _)| *t >= horizon);
         }
         self.ships[index as usize].wait = Some((on, off));
@@ -859,7 +935,12 @@ impl Replay {
             if ship.reroute.is_some() {
                 continue;
             }
-            if reroute::is_candidate(&ship.snap, ship.last_eta.as_ref(), &loads[ship.warehouse], now) {
+            if reroute::is_candidate(
+                &ship.snap,
+                ship.last_eta.as_ref(),
+                &loads[ship.warehouse],
+                now,
+            ) {
                 candidates.push(RerouteCandidate {
                     shipment: ship.snap.id.clone(),
                     units: ship.snap.units,
@@ -877,11 +958,18 @@ impl Replay {
                 self.capacity_violations += 1;
             }
         }
-        let by_shipment: HashMap<&ShipmentId, u32> =
-            candidates.iter().zip(&owners).map(|(c, o)| (&c.shipment, *o)).collect();
+        let by_shipment: HashMap<&ShipmentId, u32> = candidates
+            .iter()
+            .zip(&owners)
+            .map(|(c, o)| (&c.shipment, *o))
+            .collect();
         for offer in &plan.offers {
-            let Some(&i) = by_shipment.get(&offer.shipment) else { continue };
-            let Some(&to_index) = self.warehouse_index.get(offer.to.as_str()) else { continue };
+            let Some(&i) = by_shipment.get(&offer.shipment) else {
+                continue;
+            };
+            let Some(&to_index) = self.warehouse_index.get(offer.to.as_str()) else {
+                continue;
+            };
             let ship = &mut self.ships[i as usize];
             let transfer_days = offer.extra_km / self.cost_model.truck_km_per_day;
             let eta_p50 = ship.last_eta.as_ref().map_or(now, |e| e.p50);
@@ -896,7 +984,11 @@ impl Replay {
                 transfer_days,
                 to_index,
             });
-            self.reroute_inflow.push((tracklane_engine::eta::add_hours(eta_p50, transfer_days * 24.0), to_index, offer.units));
+            self.reroute_inflow.push((
+                tracklane_engine::eta::add_hours(eta_p50, transfer_days * 24.0),
+                to_index,
+                offer.units,
+            ));
             self.reroutes += 1;
         }
     }
@@ -917,12 +1009,16 @@ impl Replay {
         let grace = SignedDuration::from_hours(TRUTH_GRACE_HOURS);
         for (index, ship) in self.ships.iter_mut().enumerate() {
             for (kind, key, since, evidence) in ship.open.drain(..) {
-                ship.closed.push((kind, key, since, Timestamp::MAX, evidence));
+                ship.closed
+                    .push((kind, key, since, Timestamp::MAX, evidence));
             }
             let is_measured = {
                 let from = self.measure_from.unwrap_or_else(|| {
                     self.first_event
-                        .and_then(|t| t.checked_add(SignedDuration::from_hours(WARMUP_DAYS * 24)).ok())
+                        .and_then(|t| {
+                            t.checked_add(SignedDuration::from_hours(WARMUP_DAYS * 24))
+                                .ok()
+                        })
                         .unwrap_or(Timestamp::MAX)
                 });
                 ship.created_at >= from
@@ -936,13 +1032,23 @@ impl Replay {
                 if *kind == ExceptionKind::WindowAtRisk && arrived.is_none() {
                     continue;
                 }
-                raised.push(Episode { shipment: *key, kind: *kind, interval: Interval { start: *since, end: *until } });
+                raised.push(Episode {
+                    shipment: *key,
+                    kind: *kind,
+                    interval: Interval {
+                        start: *since,
+                        end: *until,
+                    },
+                });
             }
             for (kind, start, stop) in &ship.truth {
                 truth.push(Episode {
                     shipment: index as u32,
                     kind: *kind,
-                    interval: Interval { start: *start, end: stop.unwrap_or(Timestamp::MAX) },
+                    interval: Interval {
+                        start: *start,
+                        end: stop.unwrap_or(Timestamp::MAX),
+                    },
                 });
             }
             if ship.automated_at_creation {
@@ -956,7 +1062,10 @@ impl Replay {
                     truth.push(Episode {
                         shipment: *key,
                         kind: ExceptionKind::WindowAtRisk,
-                        interval: Interval { start: Timestamp::MIN, end: Timestamp::MAX },
+                        interval: Interval {
+                            start: Timestamp::MIN,
+                            end: Timestamp::MAX,
+                        },
                     });
                 }
             }
@@ -994,8 +1103,17 @@ impl Replay {
             shipments: mae[k].count,
         };
         let wait = |on: f64, off: f64, n: u64| {
-            let (on, off) = if n == 0 { (0.0, 0.0) } else { (on / n as f64, off / n as f64) };
-            WaitDays { reroute_on: on, reroute_off: off, cut: if off > 0.0 { 1.0 - on / off } else { 0.0 }, shipments: n }
+            let (on, off) = if n == 0 {
+                (0.0, 0.0)
+            } else {
+                (on / n as f64, off / n as f64)
+            };
+            WaitDays {
+                reroute_on: on,
+                reroute_off: off,
+                cut: if off > 0.0 { 1.0 - on / off } else { 0.0 },
+                shipments: n,
+            }
         };
         let kpis = Kpis {
             dw_hit_rate_7d: hit.value(),
@@ -1006,7 +1124,11 @@ impl Replay {
             eta_mae_days_at_pickup: eta_error(0),
             eta_mae_days_at_departure: eta_error(1),
             eta_mae_days_at_arrival_in_country: eta_error(2),
-            window_changes_per_shipment: if changes.total == 0 { 0.0 } else { changes.hits as f64 / changes.total as f64 },
+            window_changes_per_shipment: if changes.total == 0 {
+                0.0
+            } else {
+                changes.hits as f64 / changes.total as f64
+            },
             wait_days_mean: wait(on, off, n),
             wait_days_mean_all_carriers: wait(on_all, off_all, n_all),
             reroutes: self.reroutes,

@@ -43,8 +43,8 @@ pub async fn run(
         None => (scratch_path(config.seed), true),
     };
     {
-        let file = std::fs::File::create(&path)
-            .with_context(|| format!("creating {}", path.display()))?;
+        let file =
+            std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
         write_simulation(&sim, &mut out).with_context(|| format!("writing {}", path.display()))?;
     }
@@ -61,6 +61,13 @@ pub async fn run(
 
 fn scratch_path(seed: u64) -> PathBuf {
     let base = Path::new("/dev/shm");
-    let base = if base.is_dir() { base.to_owned() } else { std::env::temp_dir() };
-    base.join(format!("tracklane-sim-{}-{seed}.ndjson", std::process::id()))
+    let base = if base.is_dir() {
+        base.to_owned()
+    } else {
+        std::env::temp_dir()
+    };
+    base.join(format!(
+        "tracklane-sim-{}-{seed}.ndjson",
+        std::process::id()
+    ))
 }

@@ -10,8 +10,8 @@
 use std::io::Write;
 
 use anyhow::Context;
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use tracklane_core::{
@@ -303,13 +303,31 @@ pub fn write_simulation(sim: &Simulation, out: &mut impl Write) -> anyhow::Resul
         },
     )?;
     for w in &sim.warehouses {
-        line(out, &Tagged { kind: "warehouse".into(), record: w })?;
+        line(
+            out,
+            &Tagged {
+                kind: "warehouse".into(),
+                record: w,
+            },
+        )?;
     }
     for c in &sim.carriers {
-        line(out, &Tagged { kind: "carrier".into(), record: c })?;
+        line(
+            out,
+            &Tagged {
+                kind: "carrier".into(),
+                record: c,
+            },
+        )?;
     }
     for s in &sim.sellers {
-        line(out, &Tagged { kind: "seller".into(), record: s })?;
+        line(
+            out,
+            &Tagged {
+                kind: "seller".into(),
+                record: s,
+            },
+        )?;
     }
     // Batches open in the current hour, per carrier: (shipment, event) pairs.
     let mut hour = i64::MIN;
@@ -332,7 +350,12 @@ pub fn write_simulation(sim: &Simulation, out: &mut impl Write) -> anyhow::Resul
             let items = batch
                 .iter()
                 .filter_map(|(shipment, kind)| {
-                    let SimEventKind::Milestone { step, box_index, event_id } = kind else {
+                    let SimEventKind::Milestone {
+                        step,
+                        box_index,
+                        event_id,
+                    } = kind
+                    else {
                         return None;
                     };
                     let s = &sim.shipments[*shipment as usize];
@@ -346,7 +369,9 @@ pub fn write_simulation(sim: &Simulation, out: &mut impl Write) -> anyhow::Resul
                             code: st.code.as_str(),
                             sub_code: st.sub_code.map(|c| c.as_str()),
                         },
-                        location: LocationOut { address: &sim.locations[st.location as usize] },
+                        location: LocationOut {
+                            address: &sim.locations[st.location as usize],
+                        },
                         occurred_at: st.occurred_at,
                         event_id: format!("{event_id:016X}"),
                     })
@@ -383,7 +408,9 @@ pub fn write_simulation(sim: &Simulation, out: &mut impl Write) -> anyhow::Resul
                 batches[s.carrier].push((event.shipment, event.kind));
                 continue;
             }
-            SimEventKind::Shipment => serde_json::to_writer(&mut bytes, &shipment_line(sim, event.shipment))?,
+            SimEventKind::Shipment => {
+                serde_json::to_writer(&mut bytes, &shipment_line(sim, event.shipment))?
+            }
             SimEventKind::Tracking => serde_json::to_writer(
                 &mut bytes,
                 &TrackingLine {
@@ -440,7 +467,11 @@ pub fn write_simulation(sim: &Simulation, out: &mut impl Write) -> anyhow::Resul
                     .truth
                     .episodes
                     .iter()
-                    .map(|e| TruthException { kind: e.kind.into(), start: e.start, end: e.end })
+                    .map(|e| TruthException {
+                        kind: e.kind.into(),
+                        start: e.start,
+                        end: e.end,
+                    })
                     .collect(),
             },
         )?;
@@ -496,7 +527,11 @@ fn shipment_line(sim: &Simulation, index: u32) -> ShipmentLine {
         boxes: s
             .boxes
             .iter()
-            .map(|b| BoxLine { box_id: b.box_id.to_string(), units: b.units, weight_grams: b.weight_grams })
+            .map(|b| BoxLine {
+                box_id: b.box_id.to_string(),
+                units: b.units,
+                weight_grams: b.weight_grams,
+            })
             .collect(),
         ship_date: Some(s.ship_date),
         delivery_window: Some(s.window),

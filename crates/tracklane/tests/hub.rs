@@ -9,4 +9,5 @@ mod batches;
 mod idempotence;
 mod order_independence;
 mod shipments;
+mod simulate;
 mod sp_api;
