@@ -28,6 +28,9 @@ use crate::snapshot::{Scan, ShipmentSnapshot};
 pub const BUCKET_SAMPLES_MAX: usize = 400;
 /// Journeys a bucket needs (after conditioning on elapsed time) before it is used.
 pub const BUCKET_SAMPLES_MIN: usize = 20;
+/// Fewer comparable journeys than this are not trusted at all: the estimate
+/// falls back to the nominal transit (or the overdue guess).
+pub const FALLBACK_SAMPLES_MIN: usize = 8;
 /// Quantile grid resolution: 0 %, 5 %, …, 100 %.
 const GRID_POINTS: usize = 21;
 const SECONDS_PER_HOUR: f64 = 3600.0;
@@ -448,7 +451,9 @@ impl EtaModel {
             if survivors.len() >= BUCKET_SAMPLES_MIN {
                 return self.with_samples(*level, code, since, survivors, now);
             }
-            if !survivors.is_empty() && fallback.is_none_or(|(_, f)| f.len() < survivors.len()) {
+            if survivors.len() >= FALLBACK_SAMPLES_MIN
+                && fallback.is_none_or(|(_, f)| f.len() < survivors.len())
+            {
                 fallback = Some((*level, survivors));
             }
         }
