@@ -5,7 +5,7 @@
 //!
 //! A prediction looks up the shipment's current stage in the most specific
 //! bucket that has enough history, backing off from carrier + lane to lane,
-//! corridor (origin → marketplace), marketplace + mode, and mode. It conditions
+//! destination (warehouse + mode), corridor (origin → marketplace), marketplace + mode, and mode. It conditions
 //! on the time already spent since that milestone: only journeys that were still
 //! under way after as long count (a survival estimate), so a shipment that sits
 //! silent sees its ETA slide out. The answer is a quantile grid, from which come
@@ -27,7 +27,10 @@ use crate::snapshot::{Scan, ShipmentSnapshot};
 /// Journeys kept per bucket (the most recent ones).
 pub const BUCKET_SAMPLES_MAX: usize = 400;
 /// Journeys a bucket needs (after conditioning on elapsed time) before it is used.
-pub const BUCKET_SAMPLES_MIN: usize = 25;
+pub const BUCKET_SAMPLES_MIN: usize = 20;
+/// Fewer comparable journeys than this are not trusted at all: the estimate
+/// falls back to the nominal transit (or the overdue guess).
+pub const FALLBACK_SAMPLES_MIN: usize = 8;
 /// Quantile grid resolution: 0 %, 5 %, …, 100 %.
 const GRID_POINTS: usize = 21;
 const SECONDS_PER_HOUR: f64 = 3600.0;
@@ -53,6 +56,9 @@ pub enum Level {
     CarrierLane,
     /// Same origin, warehouse, mode and service, any carrier.
     Lane,
+    /// Same warehouse, mode and service, any origin and carrier: the
+    /// destination port and last mile decide most of the remaining time.
+    Destination,
     /// Same origin and marketplace, mode and service.
     Corridor,
     /// Same marketplace, mode and service.
@@ -67,9 +73,10 @@ pub enum Level {
     Arrived,
 }
 
-const LEVELS: [Level; 5] = [
+const LEVELS: [Level; 6] = [
     Level::CarrierLane,
     Level::Lane,
+    Level::Destination,
     Level::Corridor,
     Level::MarketplaceMode,
     Level::Mode,
@@ -259,7 +266,7 @@ fn quantile(samples: &[f32], q: f64) -> f64 {
 
 /// The interned identities of a shipment at each back-off level.
 #[derive(Debug, Clone, Copy)]
-struct LaneIds([Option<u64>; 5]);
+struct LaneIds([Option<u64>; 6]);
 
 /// What the model has learned: remaining time and silence per stage and level.
 #[derive(Debug, Default, Clone)]
@@ -289,7 +296,7 @@ impl EtaModel {
         self.journeys
     }
 
-    fn lane_names(s: &ShipmentSnapshot) -> [String; 5] {
+    fn lane_names(s: &ShipmentSnapshot) -> [String; 6] {
         let l = &s.lane;
         let service = l.service.as_deref().unwrap_or("");
         let carrier = s.carrier.as_ref().map_or("", |c| c.as_str());
@@ -299,6 +306,7 @@ impl EtaModel {
                 l.origin, l.warehouse, l.mode
             ),
             format!("L|{}|{}|{}|{service}", l.origin, l.warehouse, l.mode),
+            format!("D|{}|{}|{service}", l.warehouse, l.mode),
             format!("R|{}|{}|{}|{service}", l.origin, l.marketplace, l.mode),
             format!("M|{}|{}|{service}", l.marketplace, l.mode),
             format!("F|{}", l.mode),
@@ -310,7 +318,7 @@ impl EtaModel {
         LaneIds(names.map(|n| self.names.get(&n).map(|&id| u64::from(id))))
     }
 
-    fn ids_mut(&mut self, s: &ShipmentSnapshot) -> [u64; 5] {
+    fn ids_mut(&mut self, s: &ShipmentSnapshot) -> [u64; 6] {
         let names = Self::lane_names(s);
         names.map(|n| {
             let next = self.names.len() as u32;
@@ -443,14 +451,16 @@ impl EtaModel {
             if survivors.len() >= BUCKET_SAMPLES_MIN {
                 return self.with_samples(*level, code, since, survivors, now);
             }
-            if !survivors.is_empty() && fallback.is_none_or(|(_, f)| f.len() < survivors.len()) {
+            if survivors.len() >= FALLBACK_SAMPLES_MIN
+                && fallback.is_none_or(|(_, f)| f.len() < survivors.len())
+            {
                 fallback = Some((*level, survivors));
             }
         }
         if let Some((level, survivors)) = fallback {
             return self.with_samples(level, code, since, survivors, now);
         }
-        let has_history = ids.0[4]
+        let has_history = ids.0[5]
             .and_then(|id| self.remaining.get(&Self::key(id, stage)))
             .is_some_and(|b| !b.sorted.is_empty());
         if has_history {
@@ -532,7 +542,7 @@ impl EtaModel {
         let start = snapshot
             .picked_up_at()
             .unwrap_or_else(|| snapshot.plan_start());
-        let id = self.ids(snapshot).0[4];
+        let id = self.ids(snapshot).0[5];
         let hours = id
             .and_then(|id| self.remaining.get(&Self::key(id, Stage::FromPickup)))
             .filter(|b| !b.sorted.is_empty())

@@ -71,16 +71,21 @@ pub struct Exception {
 }
 
 /// The silence quantile the stale check starts from.
-pub const STALE_QUANTILE: f64 = 0.95;
-/// How far past that quantile silence must go before it counts as stale.
-pub const STALE_FACTOR: f64 = 1.5;
+pub const STALE_QUANTILE: f64 = 0.90;
+/// Silence counts as stale beyond the quantile plus this many times its
+/// distance from the median: a robust fence (like Tukey's) that the few
+/// pathological silences in the history (dark feeds, missed scans) barely move.
+pub const STALE_SPREAD_FACTOR: f64 = 3.0;
 /// A floor under the learned stale limit, so that a stage that is always
 /// reported within minutes does not go stale within hours of a late report.
 pub const STALE_HOURS_MIN: f64 = 36.0;
 /// Silence this many times the stale limit makes the shipment probably lost.
 pub const LOST_FACTOR: f64 = 3.0;
 /// And at least this many days past the stale limit.
-pub const LOST_EXTRA_DAYS_MIN: f64 = 14.0;
+pub const LOST_EXTRA_DAYS_MIN: f64 = 21.0;
+/// A window is at risk when the ETA's median is after its end and at least this
+/// share of comparable journeys arrive after it.
+pub const AT_RISK_PROBABILITY_MIN: f64 = 0.65;
 /// Hours after the start of the ship date before missing tracking is flagged.
 pub const MISSING_TRACKING_GRACE_HOURS: f64 = 24.0;
 /// Without a ship date, days after creation before missing tracking is flagged.
@@ -108,7 +113,8 @@ pub fn is_delivery_failure(code: MilestoneCode) -> bool {
 /// The stale and lost limits, in hours, for a shipment's current stage.
 pub fn silence_limits_hours(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<(f64, f64)> {
     let limit = model.silence_hours(snapshot, STALE_QUANTILE)?;
-    let stale = (limit.hours * STALE_FACTOR).max(STALE_HOURS_MIN);
+    let spread = (limit.hours - limit.median_hours).max(0.0);
+    let stale = (limit.hours + STALE_SPREAD_FACTOR * spread).max(STALE_HOURS_MIN);
     let lost = (stale * LOST_FACTOR).max(stale + LOST_EXTRA_DAYS_MIN * 24.0);
     Some((stale, lost))
 }
@@ -269,6 +275,7 @@ pub fn detect(
     }
     if let (Some((window, _)), Some(eta)) = (snapshot.window, eta)
         && day_of(eta.p50) > window.end_date
+        && eta.probability_between(window_end(window), Timestamp::MAX) >= AT_RISK_PROBABILITY_MIN
     {
         let certain = day_of(eta.p10) > window.end_date;
         out.push(Exception {
@@ -294,6 +301,16 @@ pub fn detect(
         });
     }
     out
+}
+
+/// The instant a window ends: midnight (UTC) after its Saturday.
+fn window_end(window: tracklane_core::DeliveryWindow) -> Timestamp {
+    window
+        .end_date
+        .checked_add(jiff::Span::new().days(1))
+        .ok()
+        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+        .map_or(Timestamp::MAX, |z| z.timestamp())
 }
 
 #[cfg(test)]
@@ -344,9 +361,10 @@ mod tests {
     fn silence_is_judged_against_the_learned_gap() {
         let s = departed();
         check(&s, "2026-03-04T00:00:00Z", &[]);
-        // The 95th percentile is 3 days; 1.5 times that is 4.5 days.
-        check(&s, "2026-03-07T00:00:00Z", &[ExceptionKind::StaleTracking]);
-        check(&s, "2026-04-10T00:00:00Z", &[ExceptionKind::ProbablyLost]);
+        // Silences are 1 to 3 days: q90 3 days, median 2, so stale after 6 days.
+        check(&s, "2026-03-07T00:00:00Z", &[]);
+        check(&s, "2026-03-09T00:00:00Z", &[ExceptionKind::StaleTracking]);
+        check(&s, "2026-04-20T00:00:00Z", &[ExceptionKind::ProbablyLost]);
     }
 
     #[test]

@@ -170,8 +170,16 @@ pub fn decide_window(
     let Some(eta) = eta else {
         return WindowDecision::NotAutomated { why: "no ETA" };
     };
-    let (best, p_best) = best_week(eta, now, policy);
     let current = snapshot.window.map(|(w, _)| w);
+    // Automation acts on evidence: without enough comparable journeys it keeps
+    // the seller's window rather than follow a rule of thumb.
+    let is_evidence = eta.basis.journeys as usize >= crate::eta::BUCKET_SAMPLES_MIN;
+    if current.is_some() && !is_evidence {
+        return WindowDecision::Keep {
+            probability: current.map_or(0.0, |w| window_probability(eta, w)),
+        };
+    }
+    let (best, p_best) = best_week(eta, now, policy);
     let today = day_of(now);
     let p_current = current.map_or(0.0, |w| window_probability(eta, w));
     let is_over = current.is_some_and(|w| w.end_date < today);

@@ -266,6 +266,7 @@ fn level_name(level: tracklane_engine::Level) -> &'static str {
     match level {
         Level::CarrierLane => "same carrier and lane",
         Level::Lane => "same lane",
+        Level::Destination => "same warehouse and mode",
         Level::Corridor => "same corridor",
         Level::MarketplaceMode => "same marketplace and mode",
         Level::Mode => "same mode",

@@ -47,9 +47,10 @@ async fn journey(
 #[tokio::test]
 async fn passes_estimate_move_windows_and_open_and_resolve_exceptions() {
     let hub = TestHub::start().await;
-    // Twelve finished ocean journeys Shenzhen → TEB9 of about 30 days.
-    for n in 0..12u64 {
-        let start = now() - days(80) + days(n as i64);
+    // Twenty-four finished ocean journeys Shenzhen → TEB9 of about 30 days:
+    // automation acts only on an estimate resting on at least 20.
+    for n in 0..24u64 {
+        let start = now() - days(80) + SignedDuration::from_hours(12 * n as i64);
         journey(
             &hub,
             &hub.carrier_x,
@@ -102,7 +103,7 @@ async fn passes_estimate_move_windows_and_open_and_resolve_exceptions() {
 
     let mut engine = Engine::new();
     let report = engine.pass(hub.store(), now()).await.unwrap();
-    assert_eq!(report.journeys_learned, 12, "{report:?}");
+    assert_eq!(report.journeys_learned, 24, "{report:?}");
     assert_eq!(report.judged, 2, "{report:?}");
     assert_eq!(report.windows_moved, 1, "{report:?}");
 
@@ -218,8 +219,8 @@ async fn congestion_leads_to_an_offer_the_carrier_confirms() {
     abe8.latitude = 40.6;
     abe8.longitude = -75.5;
     hub.store().put_warehouse(abe8).await.unwrap();
-    for n in 0..12u64 {
-        let start = now() - days(80) + days(n as i64);
+    for n in 0..24u64 {
+        let start = now() - days(80) + SignedDuration::from_hours(12 * n as i64);
         journey(
             &hub,
             &hub.carrier_x,

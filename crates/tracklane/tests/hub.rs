@@ -12,4 +12,5 @@ mod idempotence;
 mod order_independence;
 mod pages;
 mod shipments;
+mod simulate;
 mod sp_api;
