@@ -166,9 +166,19 @@ fn milestone_view(m: &StoredMilestone) -> MilestoneView {
 pub(crate) async fn get_shipment_tracking(
     State(state): State<AppState>,
     lang: Lang,
+    headers: axum::http::HeaderMap,
     caller: Result<Caller, ApiError>,
     Query(params): Query<TrackParams>,
 ) -> Response {
+    // The public tracking page of this hub, as the caller reached it.
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or("localhost");
     let caller = match caller {
         Ok(c) => c,
         Err(e) => return sp_from(e),
@@ -243,7 +253,7 @@ pub(crate) async fn get_shipment_tracking(
         let mut detail_json = json!({
             "identifier": identifier,
             "milestoneHistory": history,
-            "trackingUrl": format!("http://tracklane.local/track/{number}"),
+            "trackingUrl": format!("http://{host}/track/{number}"),
         });
         // The engine's interval (p10 to p90) as SP-API's estimated delivery
         // window, until the package's tracking closes on delivery.

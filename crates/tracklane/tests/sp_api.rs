@@ -62,6 +62,11 @@ async fn tracking_reads_and_updates_through_the_sp_api_shapes() {
         detail["milestoneHistory"][0]["occurredAt"],
         "2026-03-02T08:00:00Z"
     );
+    assert_eq!(
+        detail["trackingUrl"].as_str(),
+        Some(format!("{}/track/{}", hub.url(""), UPS[0]).as_str()),
+        "the buyer's page on this hub"
+    );
 
     let base = format!(
         "/inbound/fba/2024-03-20/inboundPlans/{}/shipments/{}",
