@@ -12,12 +12,12 @@ use tracklane_core::{
     CarrierCode, DeliveryWindow, SellerId, ShipmentId, WarehouseCode, WindowSource,
 };
 
-use super::rows::{self, unavailable};
-use super::writer::{Writer, shipment_not_found};
+use super::rows::{self, Filter, unavailable};
+use super::writer::Writer;
 use crate::{
     Assessment, Estimate, ExceptionDraft, ExceptionQuery, PAGE_SIZE_MAX, Principal, Reroute,
     RerouteDecision, RerouteDraft, RerouteQuery, RerouteStatus, ShipmentException, ShipmentKey,
-    StoreError, StoreResult,
+    StoreError, StoreResult, WindowChangeRequest,
 };
 
 /// Writes one pass's assessments: replaces estimates, opens new exceptions,
@@ -110,13 +110,11 @@ pub(crate) fn put_assessments(
                     .map_err(unavailable("resolving an exception"))?;
             }
         }
-        if open.len() != a.exceptions.len()
-            || a.exceptions.iter().any(|d| !open.contains_key(&d.kind))
-        {
-            conn.prepare_cached("UPDATE shipment SET open_exceptions = ?2 WHERE seq = ?1")
-                .and_then(|mut s| s.execute(params![seq, a.exceptions.len() as i64]))
-                .map_err(unavailable("counting open exceptions"))?;
-        }
+        conn.prepare_cached(
+            "UPDATE shipment SET open_exceptions = ?2 WHERE seq = ?1 AND open_exceptions <> ?2",
+        )
+        .and_then(|mut s| s.execute(params![seq, a.exceptions.len() as i64]))
+        .map_err(unavailable("counting open exceptions"))?;
     }
     Ok(())
 }
@@ -209,52 +207,39 @@ pub(crate) fn exceptions(
     conn: &Connection,
     query: &ExceptionQuery,
 ) -> StoreResult<Vec<ShipmentException>> {
-    let mut sql = format!(
-        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq WHERE 1 = 1"
-    );
-    let mut values: Vec<Value> = Vec::new();
+    let mut filter = Filter::default();
     if !query.include_resolved {
-        sql.push_str(" AND e.resolved_at IS NULL");
+        filter.push("e.resolved_at IS NULL");
     }
     if let Some(seller) = &query.seller {
-        values.push(Value::Text(seller.as_str().into()));
-        sql.push_str(&format!(" AND s.seller_id = ?{}", values.len()));
+        filter.bind("s.seller_id = ?", Value::Text(seller.as_str().into()));
     }
     if let Some(shipment) = &query.shipment {
-        values.push(Value::Text(shipment.0.clone()));
-        let n = values.len();
-        sql.push_str(&format!(" AND (s.id = ?{n} OR s.confirmation_id = ?{n})"));
+        filter.bind(
+            "(s.id = ? OR s.confirmation_id = ?)",
+            Value::Text(shipment.0.clone()),
+        );
     }
     if let Some(carrier) = &query.carrier {
-        values.push(Value::Text(carrier.as_str().into()));
-        let n = values.len();
-        sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM leg l WHERE l.shipment_seq = s.seq AND l.carrier = ?{n})"
-        ));
+        filter.bind(
+            "EXISTS (SELECT 1 FROM leg l WHERE l.shipment_seq = s.seq AND l.carrier = ?)",
+            Value::Text(carrier.as_str().into()),
+        );
     }
     if let Some(kind) = &query.kind {
-        values.push(Value::Text(kind.clone()));
-        sql.push_str(&format!(" AND e.kind = ?{}", values.len()));
+        filter.bind("e.kind = ?", Value::Text(kind.clone()));
     }
     if let Some(severity) = &query.severity {
-        values.push(Value::Text(severity.clone()));
-        sql.push_str(&format!(" AND e.severity = ?{}", values.len()));
+        filter.bind("e.severity = ?", Value::Text(severity.clone()));
     }
-    sql.push_str(&format!(
-        " ORDER BY e.opened_at DESC, e.seq DESC LIMIT {}",
-        query.limit.clamp(1, PAGE_SIZE_MAX)
-    ));
-    let found: Vec<ExceptionRow> = conn
-        .prepare(&sql)
-        .and_then(|mut s| {
-            s.query_map(params_from_iter(values), exception_row)?
-                .collect()
-        })
-        .map_err(unavailable("listing exceptions"))?;
-    found
-        .into_iter()
-        .map(ExceptionRow::into_exception)
-        .collect()
+    select_exceptions(
+        conn,
+        filter,
+        &format!(
+            "ORDER BY e.opened_at DESC, e.seq DESC LIMIT {}",
+            query.limit.clamp(1, PAGE_SIZE_MAX)
+        ),
+    )
 }
 
 /// A shipment's exceptions, open first, then resolved, newest first.
@@ -262,14 +247,31 @@ pub(crate) fn shipment_exceptions(
     conn: &Connection,
     shipment_seq: i64,
 ) -> StoreResult<Vec<ShipmentException>> {
+    let mut filter = Filter::default();
+    filter.bind("e.shipment_seq = ?", Value::Integer(shipment_seq));
+    select_exceptions(
+        conn,
+        filter,
+        "ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC",
+    )
+}
+
+fn select_exceptions(
+    conn: &Connection,
+    filter: Filter,
+    order: &str,
+) -> StoreResult<Vec<ShipmentException>> {
     let sql = format!(
-        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq
-         WHERE e.shipment_seq = ?1 ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC"
+        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq {} {order}",
+        filter.sql()
     );
     let found: Vec<ExceptionRow> = conn
         .prepare_cached(&sql)
-        .and_then(|mut s| s.query_map([shipment_seq], exception_row)?.collect())
-        .map_err(unavailable("reading a shipment's exceptions"))?;
+        .and_then(|mut s| {
+            s.query_map(params_from_iter(filter.values()), exception_row)?
+                .collect()
+        })
+        .map_err(unavailable("reading exceptions"))?;
     found
         .into_iter()
         .map(ExceptionRow::into_exception)
@@ -445,50 +447,51 @@ fn into_reroute(row: RerouteRow) -> StoreResult<Reroute> {
 
 /// Reroutes matching `query`, newest first.
 pub(crate) fn reroutes(conn: &Connection, query: &RerouteQuery) -> StoreResult<Vec<Reroute>> {
-    let mut sql = format!(
-        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE 1 = 1"
-    );
-    let mut values: Vec<Value> = Vec::new();
+    let mut filter = Filter::default();
     if let Some(carrier) = &query.carrier {
-        values.push(Value::Text(carrier.as_str().into()));
-        sql.push_str(&format!(" AND r.carrier = ?{}", values.len()));
+        filter.bind("r.carrier = ?", Value::Text(carrier.as_str().into()));
     }
     if let Some(seller) = &query.seller {
-        values.push(Value::Text(seller.as_str().into()));
-        sql.push_str(&format!(" AND s.seller_id = ?{}", values.len()));
+        filter.bind("s.seller_id = ?", Value::Text(seller.as_str().into()));
     }
     if let Some(shipment) = &query.shipment {
-        values.push(Value::Text(shipment.0.clone()));
-        let n = values.len();
-        sql.push_str(&format!(" AND (s.id = ?{n} OR s.confirmation_id = ?{n})"));
+        filter.bind(
+            "(s.id = ? OR s.confirmation_id = ?)",
+            Value::Text(shipment.0.clone()),
+        );
     }
     if let Some(status) = query.status {
-        values.push(Value::Integer(i64::from(status.number())));
-        sql.push_str(&format!(" AND r.status = ?{}", values.len()));
+        filter.bind("r.status = ?", Value::Integer(i64::from(status.number())));
     }
-    sql.push_str(&format!(
-        " ORDER BY r.seq DESC LIMIT {}",
-        query.limit.clamp(1, PAGE_SIZE_MAX)
-    ));
-    let found: Vec<RerouteRow> = conn
-        .prepare(&sql)
-        .and_then(|mut s| {
-            s.query_map(params_from_iter(values), reroute_row)?
-                .collect()
-        })
-        .map_err(unavailable("listing reroutes"))?;
-    found.into_iter().map(into_reroute).collect()
+    select_reroutes(
+        conn,
+        filter,
+        &format!(
+            "ORDER BY r.seq DESC LIMIT {}",
+            query.limit.clamp(1, PAGE_SIZE_MAX)
+        ),
+    )
 }
 
 /// A shipment's reroutes, oldest first.
 pub(crate) fn shipment_reroutes(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Reroute>> {
+    let mut filter = Filter::default();
+    filter.bind("r.shipment_seq = ?", Value::Integer(shipment_seq));
+    select_reroutes(conn, filter, "ORDER BY r.seq")
+}
+
+fn select_reroutes(conn: &Connection, filter: Filter, order: &str) -> StoreResult<Vec<Reroute>> {
     let sql = format!(
-        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE r.shipment_seq = ?1 ORDER BY r.seq"
+        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq {} {order}",
+        filter.sql()
     );
     let found: Vec<RerouteRow> = conn
         .prepare_cached(&sql)
-        .and_then(|mut s| s.query_map([shipment_seq], reroute_row)?.collect())
-        .map_err(unavailable("reading a shipment's reroutes"))?;
+        .and_then(|mut s| {
+            s.query_map(params_from_iter(filter.values()), reroute_row)?
+                .collect()
+        })
+        .map_err(unavailable("reading reroutes"))?;
     found.into_iter().map(into_reroute).collect()
 }
 
@@ -502,19 +505,15 @@ pub(crate) fn decide_reroute(
     decision: RerouteDecision,
     now_us: i64,
 ) -> StoreResult<Reroute> {
-    let sql = format!(
-        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq WHERE r.seq = ?1"
-    );
-    let found = w
-        .conn
-        .prepare_cached(&sql)
-        .and_then(|mut s| s.query_row([id], reroute_row).optional())
-        .map_err(unavailable("reading a reroute offer"))?;
     let not_found = || StoreError::NotFound {
         what: "reroute offer",
         key: id.to_string(),
     };
-    let mut reroute = into_reroute(found.ok_or_else(not_found)?)?;
+    let mut filter = Filter::default();
+    filter.bind("r.seq = ?", Value::Integer(id));
+    let mut reroute = select_reroutes(&w.conn, filter, "")?
+        .pop()
+        .ok_or_else(not_found)?;
     let may_decide = match actor {
         Principal::Carrier(c) => *c == reroute.draft.carrier,
         Principal::Operator => true,
@@ -532,8 +531,8 @@ pub(crate) fn decide_reroute(
     let key = ShipmentKey::new(reroute.draft.shipment.as_str());
     let Some(seq) = w.shipment_seq(&key)? else {
         return Err(StoreError::Corrupt(format!(
-            "reroute {id} names {} which is not stored",
-            shipment_not_found(&key.0, "shipmentId").en
+            "reroute {id} names shipment {} which is not stored",
+            key.0
         )));
     };
     let (status, appointment) = match decision {
@@ -541,49 +540,25 @@ pub(crate) fn decide_reroute(
         RerouteDecision::Decline => (RerouteStatus::Declined, None),
     };
     if let Some(day) = appointment {
-        let (start, end): (Option<String>, Option<String>) = w
-            .conn
-            .query_row(
-                "SELECT window_start, window_end FROM shipment WHERE seq = ?1",
-                [seq],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(unavailable("reading a delivery window"))?;
-        let from = rows::window(start, end)?;
-        let to = DeliveryWindow::week_of(day);
         w.conn
             .execute(
-                "UPDATE shipment SET warehouse = ?2, window_start = ?3, window_end = ?4, window_source = ?5, updated_at = ?6 WHERE seq = ?1",
-                params![
-                    seq,
-                    reroute.draft.to.as_str(),
-                    to.start_date.to_string(),
-                    to.end_date.to_string(),
-                    WindowSource::Reroute.number(),
-                    now_us
-                ],
+                "UPDATE shipment SET warehouse = ?2 WHERE seq = ?1",
+                params![seq, reroute.draft.to.as_str()],
             )
             .map_err(unavailable("moving a shipment to its new warehouse"))?;
-        w.conn
-            .execute(
-                "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    seq,
-                    now_us,
-                    format!("carrier:{}", reroute.draft.carrier),
-                    from.map(|f| f.start_date.to_string()),
-                    from.map(|f| f.end_date.to_string()),
-                    to.start_date.to_string(),
-                    to.end_date.to_string(),
-                    WindowSource::Reroute.number(),
-                    format!(
-                        "rerouted from {} to {}, appointment {day}",
-                        reroute.draft.from, reroute.draft.to
-                    )
-                ],
-            )
-            .map_err(unavailable("auditing a reroute's window"))?;
+        w.change_window(
+            seq,
+            WindowChangeRequest {
+                window: DeliveryWindow::week_of(day),
+                source: WindowSource::Reroute,
+                actor: format!("carrier:{}", reroute.draft.carrier),
+                reason: format!(
+                    "rerouted from {} to {}, appointment {day}",
+                    reroute.draft.from, reroute.draft.to
+                ),
+                now: rows::timestamp(now_us)?,
+            },
+        )?;
     }
     w.conn
         .execute(

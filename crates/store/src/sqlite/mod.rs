@@ -327,39 +327,12 @@ impl Store for SqliteStore {
         let key = shipment.clone();
         self.write(move |w| {
             let Some(seq) = w.shipment_seq(&key)? else {
-                return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
+                return Err(StoreError::NotFound {
+                    what: "shipment",
+                    key: key.0.clone(),
+                });
             };
-            let (start, end): (Option<String>, Option<String>) = w
-                .conn
-                .query_row("SELECT window_start, window_end FROM shipment WHERE seq = ?1", [seq], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(unavailable("reading a delivery window"))?;
-            let from = rows::window(start, end)?;
-            let now_us = change.now.as_microsecond();
-            let to = change.window;
-            w.conn
-                .execute(
-                    "UPDATE shipment SET window_start = ?2, window_end = ?3, window_source = ?4, updated_at = ?5 WHERE seq = ?1",
-                    params![seq, to.start_date.to_string(), to.end_date.to_string(), change.source.number(), now_us],
-                )
-                .map_err(unavailable("setting a delivery window"))?;
-            w.conn
-                .execute(
-                    "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
-                        seq,
-                        now_us,
-                        change.actor,
-                        from.map(|f| f.start_date.to_string()),
-                        from.map(|f| f.end_date.to_string()),
-                        to.start_date.to_string(),
-                        to.end_date.to_string(),
-                        change.source.number(),
-                        change.reason
-                    ],
-                )
-                .map_err(unavailable("auditing a delivery window"))?;
-            Ok(WindowChange { at: change.now, actor: change.actor, from, to, source: change.source, reason: change.reason })
+            w.change_window(seq, change)
         })
         .await
     }

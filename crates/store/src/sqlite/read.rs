@@ -118,80 +118,48 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
 /// matches an index, so a page costs the same at the millionth shipment as at the
 /// first.
 pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page> {
-    let mut clauses: Vec<String> = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    let mut bind = |clause: &str, value: Value, clauses: &mut Vec<String>| {
-        values.push(value);
-        clauses.push(clause.replace('?', &format!("?{}", values.len())));
-    };
+    let mut filter = rows::Filter::default();
     match &query.viewer {
         Principal::Operator => {}
-        Principal::Seller(seller) => bind(
-            "seller_id = ?",
-            Value::Text(seller.to_string()),
-            &mut clauses,
-        ),
-        Principal::Carrier(carrier) => bind(
+        Principal::Seller(seller) => filter.bind("seller_id = ?", Value::Text(seller.to_string())),
+        Principal::Carrier(carrier) => filter.bind(
             "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
             Value::Text(carrier.to_string()),
-            &mut clauses,
         ),
     }
     if query.with_exceptions {
-        clauses.push("open_exceptions > 0".into());
+        filter.push("open_exceptions > 0");
     }
     if query.missing_tracking {
         // Spelled as a literal so SQLite can use the partial index.
-        clauses.push("missing_tracking = 1".into());
+        filter.push("missing_tracking = 1");
     }
     if let Some(status) = query.status {
-        bind(
-            "status = ?",
-            Value::Integer(status.number().into()),
-            &mut clauses,
-        );
+        filter.bind("status = ?", Value::Integer(status.number().into()));
     }
     if let Some(warehouse) = &query.warehouse {
-        bind(
-            "warehouse = ?",
-            Value::Text(warehouse.to_string()),
-            &mut clauses,
-        );
+        filter.bind("warehouse = ?", Value::Text(warehouse.to_string()));
     }
     if let Some(carrier) = &query.carrier {
-        bind(
+        filter.bind(
             "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
             Value::Text(carrier.to_string()),
-            &mut clauses,
         );
     }
     if let Some(marketplace) = query.marketplace {
-        bind(
+        filter.bind(
             "marketplace = ?",
             Value::Integer(marketplace.number().into()),
-            &mut clauses,
         );
     }
     if let Some(mode) = query.freight_mode {
-        bind(
-            "freight_mode = ?",
-            Value::Integer(mode.number().into()),
-            &mut clauses,
-        );
+        filter.bind("freight_mode = ?", Value::Integer(mode.number().into()));
     }
     if let Some(mode) = query.shipping_mode {
-        bind(
-            "shipping_mode = ?",
-            Value::Integer(mode.number().into()),
-            &mut clauses,
-        );
+        filter.bind("shipping_mode = ?", Value::Integer(mode.number().into()));
     }
     if let Some(since) = query.updated_since {
-        bind(
-            "updated_at >= ?",
-            Value::Integer(since.as_microsecond()),
-            &mut clauses,
-        );
+        filter.bind("updated_at >= ?", Value::Integer(since.as_microsecond()));
     }
     if let Some(text) = query
         .text
@@ -203,47 +171,43 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
             .map(String::from)
             .unwrap_or_default();
         let upper = text.to_uppercase();
-        let n = values.len();
-        values.push(Value::Text(text.to_owned()));
-        values.push(Value::Text(upper));
-        values.push(Value::Text(number));
-        values.push(Value::Text(format!("%{}%", text.replace(['%', '_'], ""))));
-        clauses.push(format!(
-            "(id = ?{a} OR confirmation_id = ?{b} OR seq IN (SELECT shipment_seq FROM leg WHERE tracking_number = ?{c})
-              OR seq IN (SELECT shipment_seq FROM package WHERE box_id = ?{b})
-              OR seq IN (SELECT shipment_seq FROM shipment_sku WHERE sku IN (?{a}, ?{b})) OR name LIKE ?{d})",
-            a = n + 1,
-            b = n + 2,
-            c = n + 3,
-            d = n + 4
-        ));
+        filter.bind_all(
+            "(id = ?1 OR confirmation_id = ?2 OR seq IN (SELECT shipment_seq FROM leg WHERE tracking_number = ?3)
+              OR seq IN (SELECT shipment_seq FROM package WHERE box_id = ?2)
+              OR seq IN (SELECT shipment_seq FROM shipment_sku WHERE sku IN (?1, ?2)) OR name LIKE ?4)",
+            vec![
+                Value::Text(text.to_owned()),
+                Value::Text(upper),
+                Value::Text(number),
+                Value::Text(format!("%{}%", text.replace(['%', '_'], ""))),
+            ],
+        );
     }
     if let Some(cursor) = query.cursor {
-        values.push(Value::Integer(cursor.updated_at_us));
-        values.push(Value::Integer(cursor.seq));
-        clauses.push(format!(
-            "(updated_at, seq) {} (?{}, ?{})",
-            if query.oldest_first { ">" } else { "<" },
-            values.len() - 1,
-            values.len()
-        ));
+        filter.bind_all(
+            if query.oldest_first {
+                "(updated_at, seq) > (?1, ?2)"
+            } else {
+                "(updated_at, seq) < (?1, ?2)"
+            },
+            vec![
+                Value::Integer(cursor.updated_at_us),
+                Value::Integer(cursor.seq),
+            ],
+        );
     }
     let order = if query.oldest_first { "ASC" } else { "DESC" };
     let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    };
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM shipment {filter} ORDER BY updated_at {order}, seq {order} LIMIT {}",
+        "SELECT {SUMMARY_COLUMNS} FROM shipment {} ORDER BY updated_at {order}, seq {order} LIMIT {}",
+        filter.sql(),
         limit + 1
     );
     let mut statement = conn
         .prepare_cached(&sql)
         .map_err(unavailable("listing shipments"))?;
     let mut rows = statement
-        .query(params_from_iter(values))
+        .query(params_from_iter(filter.values()))
         .map_err(unavailable("listing shipments"))?;
     let mut shipments = Vec::with_capacity(limit + 1);
     while let Some(row) = rows.next().map_err(unavailable("listing shipments"))? {

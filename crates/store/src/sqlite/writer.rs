@@ -22,6 +22,7 @@ use tracklane_core::{
 use super::rows::{self, unavailable};
 use crate::{
     ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult, TrackingAssignment,
+    WindowChange, WindowChangeRequest,
 };
 
 /// How many queued jobs one transaction takes at most.
@@ -417,6 +418,57 @@ impl Writer {
             detected,
             is_new: true,
         }))
+    }
+
+    /// Sets shipment `seq`'s delivery window and audits the change (DESIGN.md
+    /// invariant 4): the one path for sellers, carriers, automation and reroutes.
+    pub(crate) fn change_window(
+        &mut self,
+        seq: i64,
+        change: WindowChangeRequest,
+    ) -> StoreResult<WindowChange> {
+        let (start, end): (Option<String>, Option<String>) = self
+            .conn
+            .query_row(
+                "SELECT window_start, window_end FROM shipment WHERE seq = ?1",
+                [seq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map_err(unavailable("reading a delivery window"))?;
+        let from = super::rows::window(start, end)?;
+        let now_us = change.now.as_microsecond();
+        let to = change.window;
+        self.conn
+            .execute(
+                "UPDATE shipment SET window_start = ?2, window_end = ?3, window_source = ?4, updated_at = ?5 WHERE seq = ?1",
+                params![seq, to.start_date.to_string(), to.end_date.to_string(), change.source.number(), now_us],
+            )
+            .map_err(unavailable("setting a delivery window"))?;
+        self.conn
+            .execute(
+                "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    seq,
+                    now_us,
+                    change.actor,
+                    from.map(|f| f.start_date.to_string()),
+                    from.map(|f| f.end_date.to_string()),
+                    to.start_date.to_string(),
+                    to.end_date.to_string(),
+                    change.source.number(),
+                    change.reason
+                ],
+            )
+            .map_err(unavailable("auditing a delivery window"))?;
+        Ok(WindowChange {
+            at: change.now,
+            actor: change.actor,
+            from,
+            to,
+            source: change.source,
+            reason: change.reason,
+        })
     }
 
     fn first_box(&self, shipment_seq: i64) -> String {
