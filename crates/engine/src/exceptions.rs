@@ -45,6 +45,17 @@ pub enum Severity {
     High,
 }
 
+impl Severity {
+    /// The wire name, as serialised: `low`, `medium` or `high`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
 /// What to do about an exception, in both languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct NextStep {

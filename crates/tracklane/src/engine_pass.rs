@@ -116,7 +116,7 @@ impl Engine {
                 .into_iter()
                 .map(|e| ExceptionDraft {
                     kind: e.kind.as_str().to_owned(),
-                    severity: severity_name(e.severity).to_owned(),
+                    severity: e.severity.as_str().to_owned(),
                     since: e.since,
                     evidence: e.evidence,
                     next_step_en: e.next_step.en.to_owned(),
@@ -250,15 +250,6 @@ pub fn snapshot_of(
         .or(detail.shipment.selected_carrier.as_ref())
         .and_then(|c| carriers.get(c));
     ShipmentSnapshot::from_shipment(&detail.shipment, scans, carrier, None)
-}
-
-fn severity_name(severity: tracklane_engine::Severity) -> &'static str {
-    use tracklane_engine::Severity;
-    match severity {
-        Severity::Low => "low",
-        Severity::Medium => "medium",
-        Severity::High => "high",
-    }
 }
 
 fn level_name(level: tracklane_engine::Level) -> &'static str {

@@ -14,7 +14,7 @@ use tracklane_store::{
     RerouteStatus, ShipmentException, ShipmentKey, StoreError,
 };
 
-use super::{json_body, role_error};
+use super::{bad_param, json_body, role_error};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
@@ -39,15 +39,6 @@ struct ExceptionView<'a> {
     #[serde(flatten)]
     exception: &'a ShipmentException,
     next_step: &'a str,
-}
-
-fn invalid(field: &str, value: &str, en: &str, zh: &str) -> Problem {
-    Problem::new(
-        "query.invalid",
-        field,
-        format!("{field}={value} is not valid: {en}"),
-        format!("参数 {field}={value} 无效：{zh}"),
-    )
 }
 
 /// `GET /api/v1/exceptions`
@@ -83,7 +74,7 @@ pub(crate) async fn list_exceptions(
         if ExceptionKind::parse(kind).is_none() {
             return Err(ApiError::bad_request(
                 lang,
-                invalid(
+                bad_param(
                     "kind",
                     kind,
                     "use stale_tracking, delivery_failed, customs_hold, missing_tracking, window_at_risk or probably_lost",
@@ -97,7 +88,7 @@ pub(crate) async fn list_exceptions(
         if !matches!(severity, "low" | "medium" | "high") {
             return Err(ApiError::bad_request(
                 lang,
-                invalid(
+                bad_param(
                     "severity",
                     severity,
                     "use low, medium or high",
@@ -150,7 +141,7 @@ pub(crate) async fn list_reroutes(
         s => Some(RerouteStatus::parse(s).ok_or_else(|| {
             ApiError::bad_request(
                 lang,
-                invalid(
+                bad_param(
                     "status",
                     s,
                     "use OFFERED, CONFIRMED, DECLINED, WITHDRAWN or ALL",

@@ -62,6 +62,16 @@ pub(crate) async fn visible_shipment(
     }
 }
 
+/// A query parameter that does not parse, with the values that would.
+pub(crate) fn bad_param(name: &str, value: &str, fix_en: &str, fix_zh: &str) -> Problem {
+    Problem::new(
+        "query.invalid",
+        name,
+        format!("{name}={value} is not valid: {fix_en}"),
+        format!("参数 {name}={value} 无效：{fix_zh}"),
+    )
+}
+
 /// 403 unless the caller is the role the route is for.
 pub(crate) fn role_error(lang: Lang, role: &str) -> ApiError {
     ApiError::forbidden(

@@ -16,7 +16,7 @@ use tracklane_store::{Cursor, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQue
 
 use super::carrier::{TrackingUpload, WindowInput};
 use super::{
-    DetailView, PageView, SummaryView, WindowView, json_body, role_error, set_window,
+    DetailView, PageView, SummaryView, WindowView, bad_param, json_body, role_error, set_window,
     upload_tracking, visible_shipment,
 };
 use crate::AppState;
@@ -40,13 +40,18 @@ pub(crate) struct ListParams {
     pub limit: Option<String>,
 }
 
-fn bad_param(name: &str, value: &str, fix_en: &str, fix_zh: &str) -> Problem {
-    Problem::new(
-        "query.invalid",
-        name,
-        format!("{name}={value} is not valid: {fix_en}"),
-        format!("参数 {name}={value} 无效：{fix_zh}"),
-    )
+/// A `true` / `false` query parameter (`1` / `0` also accepted).
+fn flag(name: &str, value: &str) -> Result<bool, Problem> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(bad_param(
+            name,
+            value,
+            "use true or false",
+            "请使用 true 或 false",
+        )),
+    }
 }
 
 impl ListParams {
@@ -101,32 +106,10 @@ impl ListParams {
             })?);
         }
         if let Some(s) = nonempty(&self.missing_tracking) {
-            q.missing_tracking = match s.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => {
-                    return Err(bad_param(
-                        "missingTracking",
-                        &s,
-                        "use true or false",
-                        "请使用 true 或 false",
-                    ));
-                }
-            };
+            q.missing_tracking = flag("missingTracking", &s)?;
         }
         if let Some(s) = nonempty(&self.with_exceptions) {
-            q.with_exceptions = match s.as_str() {
-                "true" | "1" => true,
-                "false" | "0" => false,
-                _ => {
-                    return Err(bad_param(
-                        "withExceptions",
-                        &s,
-                        "use true or false",
-                        "请使用 true 或 false",
-                    ));
-                }
-            };
+            q.with_exceptions = flag("withExceptions", &s)?;
         }
         q.text = nonempty(&self.q);
         if let Some(s) = nonempty(&self.updated_since) {
