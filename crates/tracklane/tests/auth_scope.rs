@@ -170,6 +170,15 @@ async fn only_ship_track_carriers_push_tracking() {
     let s = hub
         .create(shipment(14, "A1SELLERA", Some("CARRIER_Z"), 1))
         .await;
+    // Read first, so the store's carrier cache must notice the change.
+    assert!(
+        hub.store()
+            .carriers()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.code.as_str() == "CARRIER_Z")
+    );
     hub.store()
         .put_carrier(carrier("CARRIER_Z", &[]))
         .await

@@ -34,11 +34,21 @@ const WRITE_QUEUE_DEPTH: usize = 256;
 /// Read connections kept open.
 const READERS_MAX: usize = 4;
 
+/// The carriers as last read, and how many carrier writes there have been, so
+/// that a read racing a write is not kept.
+#[derive(Default)]
+struct CarrierCache {
+    generation: u64,
+    carriers: Option<Vec<Carrier>>,
+}
+
 /// A store in one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
     jobs: tokio::sync::mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// The carriers, read once: every carrier push checks its capabilities.
+    carriers: Arc<Mutex<CarrierCache>>,
     path: Arc<std::path::PathBuf>,
 }
 
@@ -74,6 +84,7 @@ impl SqliteStore {
         Ok(Self {
             jobs: sender,
             readers: Arc::new(Mutex::new(Vec::new())),
+            carriers: Arc::new(Mutex::new(CarrierCache::default())),
             path: Arc::new(path.to_owned()),
         })
     }
@@ -223,12 +234,32 @@ impl Store for SqliteStore {
     }
 
     async fn put_carrier(&self, carrier: Carrier) -> StoreResult<()> {
-        self.put_body("carrier", carrier.code.to_string(), to_json(&carrier)?)
-            .await
+        let written = self
+            .put_body("carrier", carrier.code.to_string(), to_json(&carrier)?)
+            .await;
+        if let Ok(mut cache) = self.carriers.lock() {
+            cache.generation += 1;
+            cache.carriers = None;
+        }
+        written
     }
 
     async fn carriers(&self) -> StoreResult<Vec<Carrier>> {
-        self.bodies("carrier").await
+        let generation = match self.carriers.lock() {
+            Ok(cache) => match &cache.carriers {
+                Some(carriers) => return Ok(carriers.clone()),
+                None => cache.generation,
+            },
+            Err(_) => u64::MAX,
+        };
+        let carriers: Vec<Carrier> = self.bodies("carrier").await?;
+        // Kept only if no carrier was written while it was being read.
+        if let Ok(mut cache) = self.carriers.lock()
+            && cache.generation == generation
+        {
+            cache.carriers = Some(carriers.clone());
+        }
+        Ok(carriers)
     }
 
     async fn put_seller(&self, seller: Seller) -> StoreResult<()> {
