@@ -157,10 +157,6 @@ pub struct Reroute {
 pub struct RerouteQuery {
     /// Only offers to this carrier.
     pub carrier: Option<CarrierCode>,
-    /// Only this seller's shipments.
-    pub seller: Option<SellerId>,
-    /// Only this shipment.
-    pub shipment: Option<ShipmentKey>,
     /// Only in this state.
     pub status: Option<RerouteStatus>,
     /// At most this many (capped at [`crate::PAGE_SIZE_MAX`]).

@@ -156,7 +156,6 @@ pub(crate) async fn list_reroutes(
             carrier: Some(carrier.clone()),
             status,
             limit: PAGE_SIZE_MAX,
-            ..RerouteQuery::default()
         })
         .await
         .map_err(|e| ApiError::store(lang, e))?;

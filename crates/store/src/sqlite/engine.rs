@@ -451,15 +451,6 @@ pub(crate) fn reroutes(conn: &Connection, query: &RerouteQuery) -> StoreResult<V
     if let Some(carrier) = &query.carrier {
         filter.bind("r.carrier = ?", Value::Text(carrier.as_str().into()));
     }
-    if let Some(seller) = &query.seller {
-        filter.bind("s.seller_id = ?", Value::Text(seller.as_str().into()));
-    }
-    if let Some(shipment) = &query.shipment {
-        filter.bind(
-            "(s.id = ? OR s.confirmation_id = ?)",
-            Value::Text(shipment.0.clone()),
-        );
-    }
     if let Some(status) = query.status {
         filter.bind("r.status = ?", Value::Integer(i64::from(status.number())));
     }
