@@ -32,9 +32,8 @@ fn carrier_of(caller: &Caller, lang: Lang) -> Result<CarrierCode, ApiError> {
 #[derive(Serialize)]
 struct RejectedView {
     index: usize,
-    code: &'static str,
-    field: String,
-    message: String,
+    #[serde(flatten)]
+    problem: super::ProblemView,
 }
 
 #[derive(Serialize)]
@@ -80,9 +79,7 @@ pub(crate) async fn push_milestones(
             .into_iter()
             .map(|r| RejectedView {
                 index: r.index,
-                code: r.problem.code,
-                message: r.problem.message(lang.is_zh()).to_owned(),
-                field: r.problem.field,
+                problem: super::ProblemView::of(r.problem, lang),
             })
             .collect(),
     };

@@ -648,9 +648,8 @@ struct ImportView {
 #[derive(serde::Serialize)]
 struct RowRejectedView {
     line: usize,
-    code: &'static str,
-    field: String,
-    message: String,
+    #[serde(flatten)]
+    problem: super::ProblemView,
 }
 
 /// `POST /api/v1/tracking/import`
@@ -684,9 +683,7 @@ pub(crate) async fn import_tracking(
             .into_iter()
             .map(|r| RowRejectedView {
                 line: r.line,
-                code: r.problem.code,
-                message: r.problem.message(lang.is_zh()).to_owned(),
-                field: r.problem.field,
+                problem: super::ProblemView::of(r.problem, lang),
             })
             .collect(),
     };

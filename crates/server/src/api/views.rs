@@ -185,3 +185,22 @@ impl ItemResultView {
         }
     }
 }
+
+/// A rejected item's problem in the caller's language, placed beside its
+/// position in the batch (`index`) or the file (`line`).
+#[derive(Serialize)]
+pub(crate) struct ProblemView {
+    pub code: &'static str,
+    pub field: String,
+    pub message: String,
+}
+
+impl ProblemView {
+    pub(crate) fn of(problem: tracklane_core::Problem, lang: Lang) -> Self {
+        Self {
+            code: problem.code,
+            message: problem.message(lang.is_zh()).to_owned(),
+            field: problem.field,
+        }
+    }
+}
