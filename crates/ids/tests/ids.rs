@@ -426,7 +426,9 @@ fn every_candidate_explains_itself() {
     assert_eq!(
         whys,
         [
-            "91 to 95 + 18 to 24 digits; GS1 mod-10 check digit matches",
+            "91 to 95 + 18 to 24 digits; GS1 mod-10 check digit matches; channel 92 is a \
+             commercial mailer's label, so a consolidator (FedEx SmartPost, DHL eCommerce, \
+             UPS Mail Innovations) may have handed it to USPS",
             "92 + 20 digits; GS1 mod-10 check digit matches",
         ]
     );
