@@ -198,7 +198,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 60] = [
+pub(crate) static FORMATS: [Format; 61] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -714,6 +714,23 @@ pub(crate) static FORMATS: [Format; 60] = [
         ),
         Family::Sscc,
     )),
+    // FedEx Ground also tracks a shipper's SSCC printed without the (00)
+    // application identifier (jkeen/tracking_number_data's "FedEx Ground
+    // (SSCC-18)"). Nothing in the digits tells it from any other SSCC, so it
+    // comes after the generic reading, as the 20-digit pair does.
+    digits(in_family(
+        format(
+            DIGITS,
+            "FEDEX",
+            "FedEx Ground SSCC",
+            18,
+            18,
+            any,
+            check(GS1, 0),
+            "18 digits (SSCC without its 00)",
+        ),
+        Family::Sscc,
+    )),
     digits(in_family(
         format(
             b"0",
@@ -1174,6 +1191,11 @@ mod tests {
                 ("GLS", "GLS parcel number"),
                 ("SAIA", "Saia PRO"),
             ],
+        );
+        // GS1's SSCC example: any shipper's SSCC, or FedEx Ground's without its 00.
+        check(
+            "106141411234567897",
+            &[("SSCC", "SSCC-18"), ("FEDEX", "FedEx Ground SSCC")],
         );
         check("9400111202555842332669", &[("USPS", "USPS IMpb")]);
         check(

@@ -364,7 +364,7 @@ fn freight_identifiers() {
     );
     check(
         "106141411234567897",
-        r#"valid SSCC "SSCC-18" [SSCC "SSCC-18" +]"#,
+        r#"valid SSCC "SSCC-18" [SSCC "SSCC-18" +, FEDEX "FedEx Ground SSCC" +]"#,
     );
     check(
         "(00) 106141411234567897",
@@ -457,6 +457,12 @@ fn named_carrier_that_fits() {
         "9261299998820821171811",
         Some("FEDEX"),
         r#"valid FEDEX "FedEx SmartPost" [FEDEX "FedEx SmartPost" +, USPS "USPS IMpb" +]"#,
+    );
+    // FedEx Ground tracks a bare SSCC, so naming FedEx accepts one.
+    check_line(
+        "106141411234567897",
+        Some("FEDEX"),
+        r#"valid FEDEX "FedEx Ground SSCC" [FEDEX "FedEx Ground SSCC" +, SSCC "SSCC-18" +]"#,
     );
     check_line(
         "EE123456785CN",
