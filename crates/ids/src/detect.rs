@@ -747,6 +747,26 @@ mod tests {
     }
 
     #[test]
+    fn ups_waybill() {
+        // An example of jkeen/tracking_number_data's "UPS Waybill" definition.
+        check(
+            "K1506235620",
+            (true, Some("UPS"), Some("UPS waybill"), None, None),
+        );
+        // The same number with the 6 and 2 of its serial swapped.
+        check(
+            "K1502635620",
+            (
+                false,
+                Some("UPS"),
+                Some("UPS waybill"),
+                Some("tracking_number.check_digit"),
+                Some("K1506235620"),
+            ),
+        );
+    }
+
+    #[test]
     fn a_commercial_mailers_impb_says_who_else_may_have_it() {
         let why = |input: &str| check_for(input, None).candidates[0].why.clone();
         // Constructed in Publication 199's layouts: channel 92, service type,

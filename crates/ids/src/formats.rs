@@ -106,6 +106,9 @@ fn all_letters(s: &[u8]) -> bool {
 const DIGITS: &[u8] = b"0123456789";
 const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/// The letters a UPS waybill number may start with (see its table entry).
+const UPS_WAYBILL_LETTERS: &[u8] = b"AFHJKMQTVW";
+
 const fn check(scheme: Scheme, start: u8) -> Option<Check> {
     Some(Check {
         scheme,
@@ -198,7 +201,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 61] = [
+pub(crate) static FORMATS: [Format; 62] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -601,6 +604,23 @@ pub(crate) static FORMATS: [Format; 61] = [
             "DT + 12 digits",
         ),
         "DT",
+    ),
+    // UPS waybill: one letter, a 9-digit serial and a check digit, which is
+    // UPS's 1Z rule applied to the serial (every second digit doubled, the sum
+    // topped up to a multiple of ten): all five examples of
+    // jkeen/tracking_number_data's "UPS Waybill" definition satisfy it. UPS
+    // publishes no list of the letters; these are the ones public definitions
+    // use (UPS's tracking help shows T, jkeen's examples J, K and V, and
+    // mediocre/bloodhound accepts A, F, H, J, K, M, Q, T and W).
+    format(
+        UPS_WAYBILL_LETTERS,
+        "UPS",
+        "UPS waybill",
+        11,
+        11,
+        |s| UPS_WAYBILL_LETTERS.contains(&s[0]) && all_digits(&s[1..]),
+        check(Scheme::Ups, 1),
+        "A, F, H, J, K, M, Q, T, V or W + 10 digits",
     ),
     // ---- Digit runs with a check digit --------------------------------------
     digits(in_family(
@@ -1151,6 +1171,10 @@ mod tests {
         check("DT771613423732", &[("FEDEX", "FedEx door tag")]);
         check("3SABCD123456789", &[("POSTNL", "PostNL 3S")]);
         check("KYV009956937", &[("PUROLATOR", "Purolator")]);
+        check("K1506235620", &[("UPS", "UPS waybill")]);
+        check("T1506235620", &[("UPS", "UPS waybill")]);
+        // A letter no public definition uses for UPS waybills.
+        check("B1506235620", &[]);
     }
 
     #[test]

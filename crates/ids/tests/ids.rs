@@ -80,6 +80,15 @@ fn ups() {
         "1Z999AA10123456785",
         r#"invalid UPS "UPS 1Z" check_digit -> 1Z999AA10123456784 [UPS "UPS 1Z" !]"#,
     );
+    // Waybills: a letter, a 9-digit serial and the 1Z check rule over the serial.
+    check(
+        "J4603636537",
+        r#"valid UPS "UPS waybill" [UPS "UPS waybill" +]"#,
+    );
+    check(
+        "J4603636538",
+        r#"invalid UPS "UPS waybill" check_digit -> J4603636537 [UPS "UPS waybill" !]"#,
+    );
 }
 
 #[test]
