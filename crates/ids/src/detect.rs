@@ -766,6 +766,24 @@ mod tests {
         );
     }
 
+    /// The carriers of the candidates, best first.
+    fn carriers(input: &str) -> Vec<&'static str> {
+        check_for(input, None)
+            .candidates
+            .iter()
+            .map(|candidate| candidate.carrier)
+            .collect()
+    }
+
+    #[test]
+    fn the_narrower_of_two_verified_formats_ranks_first() {
+        // Constructed so that Purolator's Luhn digit and FedEx's mod-11 digit
+        // both match: Purolator's shape also fixes the first digit.
+        assert_eq!(carriers("012345670033"), ["PUROLATOR", "FEDEX", "GLS"]);
+        // FedEx's published example starts with 0 but fails Luhn: FedEx alone.
+        assert_eq!(carriers("012345678983"), ["FEDEX", "DHL_PARCEL", "GLS"]);
+    }
+
     #[test]
     fn a_commercial_mailers_impb_says_who_else_may_have_it() {
         let why = |input: &str| check_for(input, None).candidates[0].why.clone();

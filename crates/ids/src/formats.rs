@@ -3,8 +3,10 @@
 //! Each [`Format`] says which carrier issues it, how long it is, what its
 //! characters look like (`shape`), and where its check digit sits. The table
 //! order is the tie-break when several formats fit equally well, so more
-//! specific formats (a literal prefix, letters in fixed places) come first and
-//! bare digit runs last.
+//! specific formats (a literal prefix, letters in fixed places, a restricted
+//! first digit) come first and bare digit runs last. Two formats of the same
+//! length whose check digits both match are such a tie: the narrower shape
+//! explains the number better, and the other stays listed behind it.
 //!
 //! Shape functions are only called on normalised input that is already known
 //! to be `A–Z0–9` and within `len_min..=len_max`, so they can index freely.
@@ -799,16 +801,10 @@ pub(crate) static FORMATS: [Format; 62] = [
         ),
         Family::Impb,
     )),
-    digits(format(
-        DIGITS,
-        "FEDEX",
-        "FedEx Express",
-        12,
-        12,
-        any,
-        check(Scheme::FedEx, 0),
-        "12 digits",
-    )),
+    // Purolator before FedEx Express: both are 12 digits with a check digit,
+    // and about one number in ten passes both checks by chance. Purolator's
+    // also fixes the first digit, so when both match it is the more specific
+    // reading (see the module docs); FedEx stays listed right behind it.
     digits(format(
         b"012345",
         "PUROLATOR",
@@ -818,6 +814,16 @@ pub(crate) static FORMATS: [Format; 62] = [
         |s| s[0] <= b'5',
         check(Scheme::Luhn, 0),
         "12 digits starting 0 to 5",
+    )),
+    digits(format(
+        DIGITS,
+        "FEDEX",
+        "FedEx Express",
+        12,
+        12,
+        any,
+        check(Scheme::FedEx, 0),
+        "12 digits",
     )),
     // DHL Paket numbers are Deutsche Post Identcodes (2 + 3 + 6 digits + check digit).
     digits(format(
@@ -1210,6 +1216,18 @@ mod tests {
         check(
             "986578788855",
             &[
+                ("FEDEX", "FedEx Express"),
+                ("DHL_PARCEL", "DHL Paket"),
+                ("GLS", "GLS parcel number"),
+                ("SAIA", "Saia PRO"),
+            ],
+        );
+        // 12 digits starting 0 to 5: Purolator is the narrower shape, so it
+        // comes first (constructed so that both check digits match).
+        check(
+            "012345670033",
+            &[
+                ("PUROLATOR", "Purolator"),
                 ("FEDEX", "FedEx Express"),
                 ("DHL_PARCEL", "DHL Paket"),
                 ("GLS", "GLS parcel number"),

@@ -421,6 +421,12 @@ fn verified_formats_rank_above_shapes_and_failures() {
         "9261299998820821171811",
         r#"valid USPS "USPS IMpb" [USPS "USPS IMpb" +, FEDEX "FedEx SmartPost" +]"#,
     );
+    // 12 digits starting 0 to 5 whose Luhn and FedEx mod-11 digits both match
+    // (constructed): the narrower Purolator shape comes first, FedEx next.
+    check(
+        "012345670033",
+        r#"valid PUROLATOR "Purolator" [PUROLATOR "Purolator" +, FEDEX "FedEx Express" +, GLS "GLS parcel number" ~]"#,
+    );
     // S10-shaped Yanwen number: the verified S10 reading comes first.
     check(
         "YD123456785CN",

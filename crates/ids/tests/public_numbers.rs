@@ -6,12 +6,9 @@
 //!
 //! The issue asks for at least 99% correct valid/invalid decisions and at
 //! least 98% correct carriers (top-ranked candidate) on valid numbers. The
-//! decisions meet it (275/276, 99.6%); the carriers do not (184/193, 95.3%).
-//! The misses left:
+//! decisions meet it (275/276, 99.6%); the carriers do not (186/193, 96.4%).
+//! The seven misses left are numbers no published fact settles:
 //!
-//! - `287809468872` and `320610804900` (Purolator): 12 digits whose Luhn
-//!   (Purolator) and mod-11 (FedEx Express) check digits both match; FedEx
-//!   Express comes first in the table.
 //! - `9261292700768711948021` and `9261293148703201595357` (FedEx) and
 //!   `420944019261299999877816190127` (DHL eCommerce) are channel-92 IMpbs:
 //!   a commercial mailer's label that USPS delivers. The digits do not name
@@ -58,7 +55,7 @@ fn check(decision_ratio_min: f64, carrier_ratio_min: f64) {
 /// Today's figures, rounded down: decisions above the issue's 99%, carriers
 /// below its 98% (see the module docs for the misses left).
 const DECISION_RATIO_MIN: f64 = 0.996;
-const CARRIER_RATIO_MIN: f64 = 0.953;
+const CARRIER_RATIO_MIN: f64 = 0.963;
 
 #[test]
 fn public_numbers_do_not_regress() {
