@@ -329,6 +329,17 @@ mod tests {
     }
 
     #[test]
+    fn ups_waybills_use_the_1z_rule_on_their_serial() {
+        // The examples of jkeen/tracking_number_data's "UPS Waybill" definition.
+        check(Scheme::Ups, "K1506235620", 1..10, 10, true);
+        check(Scheme::Ups, "K2479825491", 1..10, 10, true);
+        check(Scheme::Ups, "J4603636537", 1..10, 10, true);
+        check(Scheme::Ups, "V0490119172", 1..10, 10, true);
+        check(Scheme::Ups, "V0431105627", 1..10, 10, true);
+        check(Scheme::Ups, "K1506235621", 1..10, 10, false);
+    }
+
+    #[test]
     fn ontrac_uses_the_ups_scheme_with_its_letter() {
         check(Scheme::Ups, "C11031500001879", 0..14, 14, true);
         check(Scheme::Ups, "D10011354453707", 0..14, 14, true);

@@ -443,12 +443,14 @@ fn candidate(number: &[u8], hit: Hit) -> Candidate {
         (Outcome::Failed { .. }, Some(scheme)) => scheme.fails_text(),
         _ => "; this format has no check digit",
     };
-    let mut why = String::with_capacity(format.description.len() + suffix.len() + 1);
+    let note = impb_note(number, hit);
+    let mut why = String::with_capacity(format.description.len() + suffix.len() + note.len() + 1);
     why.push_str(format.description);
     why.push_str(suffix);
     if let Outcome::Failed { expected } = hit.outcome {
         why.push(char::from(expected));
     }
+    why.push_str(note);
     let (carrier, country) = match (format.family, s10_country(number)) {
         (Family::S10, Some(code)) => (country::s10_operator(code, number[0]), Some(code)),
         _ => (format.carrier, None),
@@ -460,6 +462,35 @@ fn candidate(number: &[u8], hit: Hit) -> Candidate {
         check_digit_verified: hit.outcome == Outcome::Verified,
         country,
         fits: hit.fits(),
+    }
+}
+
+/// Why a USPS IMpb may have been handed over by someone else. Channel
+/// application identifiers 92 and 93 mark a commercial mailer's label (USPS
+/// Publication 199: 92 with a 9-digit Mailer ID, 93 with a 6-digit one), and
+/// parcel consolidators hand such parcels to USPS for the last mile. Nothing
+/// in the digits names the consolidator, so USPS, which tracks every IMpb,
+/// stays the reading and the note says who else may have the parcel.
+fn impb_note(number: &[u8], hit: Hit) -> &'static str {
+    let format = hit.format();
+    if format.family != Family::Impb || format.carrier != "USPS" {
+        return "";
+    }
+    // The check digit covers the IMpb from its channel on, after any 420 + ZIP.
+    let Some(check) = format.check else {
+        return "";
+    };
+    let start = usize::from(check.start);
+    match number.get(start..start + 2) {
+        Some(b"92") => {
+            "; channel 92 is a commercial mailer's label, so a consolidator \
+             (FedEx SmartPost, DHL eCommerce, UPS Mail Innovations) may have handed it to USPS"
+        }
+        Some(b"93") => {
+            "; channel 93 is a commercial mailer's label, so another company \
+             may have handed it to USPS"
+        }
+        _ => "",
     }
 }
 
@@ -713,6 +744,60 @@ mod tests {
         let verdict = check_for("CSQU3054338", None);
         assert_eq!(verdict.suggestion.as_deref(), Some("CSQU3054383"));
         assert_eq!(verdict.fix, Some(Fix::Transposition { position: 10 }));
+    }
+
+    #[test]
+    fn ups_waybill() {
+        // An example of jkeen/tracking_number_data's "UPS Waybill" definition.
+        check(
+            "K1506235620",
+            (true, Some("UPS"), Some("UPS waybill"), None, None),
+        );
+        // The same number with the 6 and 2 of its serial swapped.
+        check(
+            "K1502635620",
+            (
+                false,
+                Some("UPS"),
+                Some("UPS waybill"),
+                Some("tracking_number.check_digit"),
+                Some("K1506235620"),
+            ),
+        );
+    }
+
+    /// The carriers of the candidates, best first.
+    fn carriers(input: &str) -> Vec<&'static str> {
+        check_for(input, None)
+            .candidates
+            .iter()
+            .map(|candidate| candidate.carrier)
+            .collect()
+    }
+
+    #[test]
+    fn the_narrower_of_two_verified_formats_ranks_first() {
+        // Constructed so that Purolator's Luhn digit and FedEx's mod-11 digit
+        // both match: Purolator's shape also fixes the first digit.
+        assert_eq!(carriers("012345670033"), ["PUROLATOR", "FEDEX", "GLS"]);
+        // FedEx's published example starts with 0 but fails Luhn: FedEx alone.
+        assert_eq!(carriers("012345678983"), ["FEDEX", "DHL_PARCEL", "GLS"]);
+    }
+
+    #[test]
+    fn a_commercial_mailers_impb_says_who_else_may_have_it() {
+        let why = |input: &str| check_for(input, None).candidates[0].why.clone();
+        // Constructed in Publication 199's layouts: channel 92, service type,
+        // 9-digit Mailer ID, 7-digit serial; channel 93 with a 6-digit Mailer
+        // ID and a 10-digit serial; and the first behind 420 + ZIP.
+        let channel_92 = "channel 92 is a commercial mailer's label";
+        assert!(why("9205590000000100000018").contains(channel_92));
+        assert!(why("420221539205590000000100000018").contains(channel_92));
+        assert!(
+            why("9361212345600000000017").contains("channel 93 is a commercial mailer's label")
+        );
+        // Channel 94 is not a commercial mailer's channel: no note.
+        assert!(!why("9400111202555842332669").contains("channel"));
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! Each [`Format`] says which carrier issues it, how long it is, what its
 //! characters look like (`shape`), and where its check digit sits. The table
 //! order is the tie-break when several formats fit equally well, so more
-//! specific formats (a literal prefix, letters in fixed places) come first and
-//! bare digit runs last.
+//! specific formats (a literal prefix, letters in fixed places, a restricted
+//! first digit) come first and bare digit runs last. Two formats of the same
+//! length whose check digits both match are such a tie: the narrower shape
+//! explains the number better, and the other stays listed behind it.
 //!
 //! Shape functions are only called on normalised input that is already known
 //! to be `A–Z0–9` and within `len_min..=len_max`, so they can index freely.
@@ -106,6 +108,9 @@ fn all_letters(s: &[u8]) -> bool {
 const DIGITS: &[u8] = b"0123456789";
 const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+/// The letters a UPS waybill number may start with (see its table entry).
+const UPS_WAYBILL_LETTERS: &[u8] = b"AFHJKMQTVW";
+
 const fn check(scheme: Scheme, start: u8) -> Option<Check> {
     Some(Check {
         scheme,
@@ -198,7 +203,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 60] = [
+pub(crate) static FORMATS: [Format; 62] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -602,6 +607,23 @@ pub(crate) static FORMATS: [Format; 60] = [
         ),
         "DT",
     ),
+    // UPS waybill: one letter, a 9-digit serial and a check digit, which is
+    // UPS's 1Z rule applied to the serial (every second digit doubled, the sum
+    // topped up to a multiple of ten): all five examples of
+    // jkeen/tracking_number_data's "UPS Waybill" definition satisfy it. UPS
+    // publishes no list of the letters; these are the ones public definitions
+    // use (UPS's tracking help shows T, jkeen's examples J, K and V, and
+    // mediocre/bloodhound accepts A, F, H, J, K, M, Q, T and W).
+    format(
+        UPS_WAYBILL_LETTERS,
+        "UPS",
+        "UPS waybill",
+        11,
+        11,
+        |s| UPS_WAYBILL_LETTERS.contains(&s[0]) && all_digits(&s[1..]),
+        check(Scheme::Ups, 1),
+        "A, F, H, J, K, M, Q, T, V or W + 10 digits",
+    ),
     // ---- Digit runs with a check digit --------------------------------------
     digits(in_family(
         format(
@@ -714,6 +736,23 @@ pub(crate) static FORMATS: [Format; 60] = [
         ),
         Family::Sscc,
     )),
+    // FedEx Ground also tracks a shipper's SSCC printed without the (00)
+    // application identifier (jkeen/tracking_number_data's "FedEx Ground
+    // (SSCC-18)"). Nothing in the digits tells it from any other SSCC, so it
+    // comes after the generic reading, as the 20-digit pair does.
+    digits(in_family(
+        format(
+            DIGITS,
+            "FEDEX",
+            "FedEx Ground SSCC",
+            18,
+            18,
+            any,
+            check(GS1, 0),
+            "18 digits (SSCC without its 00)",
+        ),
+        Family::Sscc,
+    )),
     digits(in_family(
         format(
             b"0",
@@ -762,16 +801,10 @@ pub(crate) static FORMATS: [Format; 60] = [
         ),
         Family::Impb,
     )),
-    digits(format(
-        DIGITS,
-        "FEDEX",
-        "FedEx Express",
-        12,
-        12,
-        any,
-        check(Scheme::FedEx, 0),
-        "12 digits",
-    )),
+    // Purolator before FedEx Express: both are 12 digits with a check digit,
+    // and about one number in ten passes both checks by chance. Purolator's
+    // also fixes the first digit, so when both match it is the more specific
+    // reading (see the module docs); FedEx stays listed right behind it.
     digits(format(
         b"012345",
         "PUROLATOR",
@@ -781,6 +814,16 @@ pub(crate) static FORMATS: [Format; 60] = [
         |s| s[0] <= b'5',
         check(Scheme::Luhn, 0),
         "12 digits starting 0 to 5",
+    )),
+    digits(format(
+        DIGITS,
+        "FEDEX",
+        "FedEx Express",
+        12,
+        12,
+        any,
+        check(Scheme::FedEx, 0),
+        "12 digits",
     )),
     // DHL Paket numbers are Deutsche Post Identcodes (2 + 3 + 6 digits + check digit).
     digits(format(
@@ -1134,6 +1177,10 @@ mod tests {
         check("DT771613423732", &[("FEDEX", "FedEx door tag")]);
         check("3SABCD123456789", &[("POSTNL", "PostNL 3S")]);
         check("KYV009956937", &[("PUROLATOR", "Purolator")]);
+        check("K1506235620", &[("UPS", "UPS waybill")]);
+        check("T1506235620", &[("UPS", "UPS waybill")]);
+        // A letter no public definition uses for UPS waybills.
+        check("B1506235620", &[]);
     }
 
     #[test]
@@ -1174,6 +1221,23 @@ mod tests {
                 ("GLS", "GLS parcel number"),
                 ("SAIA", "Saia PRO"),
             ],
+        );
+        // 12 digits starting 0 to 5: Purolator is the narrower shape, so it
+        // comes first (constructed so that both check digits match).
+        check(
+            "012345670033",
+            &[
+                ("PUROLATOR", "Purolator"),
+                ("FEDEX", "FedEx Express"),
+                ("DHL_PARCEL", "DHL Paket"),
+                ("GLS", "GLS parcel number"),
+                ("SAIA", "Saia PRO"),
+            ],
+        );
+        // GS1's SSCC example: any shipper's SSCC, or FedEx Ground's without its 00.
+        check(
+            "106141411234567897",
+            &[("SSCC", "SSCC-18"), ("FEDEX", "FedEx Ground SSCC")],
         );
         check("9400111202555842332669", &[("USPS", "USPS IMpb")]);
         check(

@@ -26,8 +26,10 @@
 //! without check digit (a literal prefix such as `TBA`), which beats a
 //! format whose check digit failed, which beats a bare run of digits (a GLS
 //! or DPD number is just "11 or 12" or "14" digits). The table order breaks
-//! ties. A failed check digit therefore keeps a 12-digit FedEx typo invalid
-//! even though GLS numbers have no check digit.
+//! ties, the narrower shape first: a 12-digit number starting 0 to 5 whose
+//! Luhn and FedEx mod-11 digits both match is Purolator's before FedEx's,
+//! and both are listed. A failed check digit keeps a 12-digit FedEx typo
+//! invalid even though GLS numbers have no check digit.
 //!
 //! Code map:
 //! - `normalize`: separators, case, full-width characters.

@@ -80,6 +80,15 @@ fn ups() {
         "1Z999AA10123456785",
         r#"invalid UPS "UPS 1Z" check_digit -> 1Z999AA10123456784 [UPS "UPS 1Z" !]"#,
     );
+    // Waybills: a letter, a 9-digit serial and the 1Z check rule over the serial.
+    check(
+        "J4603636537",
+        r#"valid UPS "UPS waybill" [UPS "UPS waybill" +]"#,
+    );
+    check(
+        "J4603636538",
+        r#"invalid UPS "UPS waybill" check_digit -> J4603636537 [UPS "UPS waybill" !]"#,
+    );
 }
 
 #[test]
@@ -364,7 +373,7 @@ fn freight_identifiers() {
     );
     check(
         "106141411234567897",
-        r#"valid SSCC "SSCC-18" [SSCC "SSCC-18" +]"#,
+        r#"valid SSCC "SSCC-18" [SSCC "SSCC-18" +, FEDEX "FedEx Ground SSCC" +]"#,
     );
     check(
         "(00) 106141411234567897",
@@ -412,6 +421,12 @@ fn verified_formats_rank_above_shapes_and_failures() {
         "9261299998820821171811",
         r#"valid USPS "USPS IMpb" [USPS "USPS IMpb" +, FEDEX "FedEx SmartPost" +]"#,
     );
+    // 12 digits starting 0 to 5 whose Luhn and FedEx mod-11 digits both match
+    // (constructed): the narrower Purolator shape comes first, FedEx next.
+    check(
+        "012345670033",
+        r#"valid PUROLATOR "Purolator" [PUROLATOR "Purolator" +, FEDEX "FedEx Express" +, GLS "GLS parcel number" ~]"#,
+    );
     // S10-shaped Yanwen number: the verified S10 reading comes first.
     check(
         "YD123456785CN",
@@ -426,7 +441,9 @@ fn every_candidate_explains_itself() {
     assert_eq!(
         whys,
         [
-            "91 to 95 + 18 to 24 digits; GS1 mod-10 check digit matches",
+            "91 to 95 + 18 to 24 digits; GS1 mod-10 check digit matches; channel 92 is a \
+             commercial mailer's label, so a consolidator (FedEx SmartPost, DHL eCommerce, \
+             UPS Mail Innovations) may have handed it to USPS",
             "92 + 20 digits; GS1 mod-10 check digit matches",
         ]
     );
@@ -455,6 +472,12 @@ fn named_carrier_that_fits() {
         "9261299998820821171811",
         Some("FEDEX"),
         r#"valid FEDEX "FedEx SmartPost" [FEDEX "FedEx SmartPost" +, USPS "USPS IMpb" +]"#,
+    );
+    // FedEx Ground tracks a bare SSCC, so naming FedEx accepts one.
+    check_line(
+        "106141411234567897",
+        Some("FEDEX"),
+        r#"valid FEDEX "FedEx Ground SSCC" [FEDEX "FedEx Ground SSCC" +, SSCC "SSCC-18" +]"#,
     );
     check_line(
         "EE123456785CN",

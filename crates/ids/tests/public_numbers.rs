@@ -6,12 +6,31 @@
 //!
 //! The issue asks for at least 99% correct valid/invalid decisions and at
 //! least 98% correct carriers (top-ranked candidate) on valid numbers. The
-//! decisions meet it (274/276, 99.3%); the carriers do not yet (183/193,
-//! 94.8%). Most carrier misses are shapes two carriers share (a
-//! 22-digit "92" IMpb is USPS or FedEx SmartPost, "00" + 18 digits is any
-//! SSCC or FedEx Ground's), where the sources pick one and tracklane the
-//! other. The floors below are today's figures, so any regression fails; raise
-//! them as the library improves, and do not lower them to pass.
+//! decisions meet it (275/276, 99.6%); the carriers do not (186/193, 96.4%).
+//! The seven misses left are numbers no published fact settles:
+//!
+//! - `9261292700768711948021` and `9261293148703201595357` (FedEx) and
+//!   `420944019261299999877816190127` (DHL eCommerce) are channel-92 IMpbs:
+//!   a commercial mailer's label that USPS delivers. The digits do not name
+//!   the mailer. Bloodhound's own lists put Mailer ID 931487032 under FedEx
+//!   and under DHL, and Mailer ID 927005269 with service type 612 under USPS
+//!   and under DHL; jkeen/tracking_number_data 2.0 folded its FedEx SmartPost
+//!   and DHL eCommerce definitions into one USPS IMpb definition. tracklane
+//!   answers USPS, which tracks every IMpb, lists FedEx SmartPost where the
+//!   22-digit layout fits, and says a consolidator may have handed it over.
+//! - `02931503799192766595` (FedEx): a channel-91 number printed without its
+//!   91. Nothing published ties its service code 02 to FedEx, and
+//!   jkeen/tracking_number_data 2.0 reads channel 91 as legacy USPS.
+//! - `00 0123 4500 0000 0027`, twice (FedEx): an 18-digit SSCC. Any shipper's
+//!   SSCC looks the same, and the GS1 examples taken from zint expect the
+//!   generic SSCC, so SSCC stays first with FedEx Ground second.
+//! - `01 030E 0928 06 011E 001E` (Deutsche Post, a decision miss): its CRC-4
+//!   check character has no definition we could find (jkeen names the
+//!   algorithm but implements none), and the shape alone would also accept
+//!   the invalid row that differs only in that character.
+//!
+//! The floors below are today's figures rounded down, so any regression
+//! fails; raise them as the library improves, and do not lower them to pass.
 
 #[path = "public_numbers/score.rs"]
 mod score;
@@ -33,10 +52,10 @@ fn check(decision_ratio_min: f64, carrier_ratio_min: f64) {
     );
 }
 
-/// The issue's target for decisions, met; today's figure for carriers,
-/// rounded down (see the module docs for the issue's target).
-const DECISION_RATIO_MIN: f64 = 0.99;
-const CARRIER_RATIO_MIN: f64 = 0.948;
+/// Today's figures, rounded down: decisions above the issue's 99%, carriers
+/// below its 98% (see the module docs for the misses left).
+const DECISION_RATIO_MIN: f64 = 0.996;
+const CARRIER_RATIO_MIN: f64 = 0.963;
 
 #[test]
 fn public_numbers_do_not_regress() {
