@@ -16,7 +16,9 @@ use tracklane_store::{Store, StoreError};
 
 pub use import::{IMPORT_ROWS_MAX, ImportReport, RowRejection, import_tracking};
 pub use milestones::{BATCH_SIZE_MAX, BatchReport, Rejection, push_milestones};
-pub use tracking::{TrackingItem, assign_tracking, tracking_number};
+pub use tracking::{
+    Checked, TrackingItem, assign_tracking, check_tracking, in_batch_order, tracking_number,
+};
 
 /// Why a whole request was refused (as opposed to one item of it).
 #[derive(Debug, thiserror::Error)]

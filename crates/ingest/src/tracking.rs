@@ -89,6 +89,38 @@ pub async fn assign_tracking(
     source: TrackingSource,
     now: Timestamp,
 ) -> Result<Vec<ItemOutcome>, IngestError> {
+    let Checked {
+        mut outcomes,
+        valid,
+    } = check_tracking(store, actor, items, source).await?;
+    if !valid.is_empty() {
+        outcomes.extend(store.assign_tracking(actor, shipment, valid, now).await?);
+    }
+    Ok(in_batch_order(outcomes))
+}
+
+/// A tracking upload after validation: what may be attached, and the items
+/// already refused.
+#[derive(Debug)]
+pub struct Checked {
+    /// The refused items, with their problems.
+    pub outcomes: Vec<ItemOutcome>,
+    /// The items to attach, with their batch index.
+    pub valid: Vec<TrackingAssignment>,
+}
+
+/// The checks of [`assign_tracking`] without the write: the capability gate and
+/// every item's box id and number. For callers that queue the write themselves
+/// ([`Store::apply`]); merge the outcomes with [`in_batch_order`].
+///
+/// # Errors
+/// [`IngestError::CapabilityMissing`] when a carrier without `ship_track` uploads.
+pub async fn check_tracking(
+    store: &dyn Store,
+    actor: &Principal,
+    items: Vec<TrackingItem>,
+    source: TrackingSource,
+) -> Result<Checked, IngestError> {
     if let (TrackingSource::Carrier, Principal::Carrier(carrier)) = (source, actor) {
         crate::require_capability(store, carrier, Capability::ShipTrack).await?;
     }
@@ -133,15 +165,18 @@ pub async fn assign_tracking(
             Err(problem) => outcomes.push(ItemOutcome::Rejected { index, problem }),
         }
     }
-    if !valid.is_empty() {
-        outcomes.extend(store.assign_tracking(actor, shipment, valid, now).await?);
-    }
+    Ok(Checked { outcomes, valid })
+}
+
+/// Outcomes sorted back into the order the items were sent.
+#[must_use]
+pub fn in_batch_order(mut outcomes: Vec<ItemOutcome>) -> Vec<ItemOutcome> {
     outcomes.sort_by_key(|o| match o {
         ItemOutcome::Accepted { index, .. }
         | ItemOutcome::Duplicate { index }
         | ItemOutcome::Rejected { index, .. } => *index,
     });
-    Ok(outcomes)
+    outcomes
 }
 
 #[cfg(test)]

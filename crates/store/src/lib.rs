@@ -122,6 +122,60 @@ pub trait Store: Send + Sync + 'static {
         now: jiff::Timestamp,
     ) -> StoreResult<()>;
 
+    /// Applies `writes` in order, each as its own method would: one failing
+    /// undoes none of the others, and each result comes back in its place. A
+    /// backend may commit several in one transaction; a caller hears of none
+    /// until all are committed. For bulk writers (replay, imports) that would
+    /// otherwise wait for a commit per write.
+    async fn apply(&self, writes: Vec<Write>) -> Vec<StoreResult<Written>> {
+        let mut results = Vec::with_capacity(writes.len());
+        for write in writes {
+            results.push(match write {
+                Write::CreateShipment(shipment) => self
+                    .create_shipment(*shipment)
+                    .await
+                    .map(|()| Written::Done),
+                Write::AssignTracking {
+                    actor,
+                    shipment,
+                    assignments,
+                    now,
+                } => self
+                    .assign_tracking(&actor, &shipment, assignments, now)
+                    .await
+                    .map(Written::Items),
+                Write::AppendMilestones {
+                    carrier,
+                    drafts,
+                    now,
+                } => self
+                    .append_milestones(&carrier, drafts, now)
+                    .await
+                    .map(Written::Items),
+                Write::SetDeliveryWindow { shipment, change } => self
+                    .set_delivery_window(&shipment, change)
+                    .await
+                    .map(Written::Window),
+                Write::SetWindowAutomation {
+                    shipment,
+                    allowed,
+                    now,
+                } => self
+                    .set_window_automation(&shipment, allowed, now)
+                    .await
+                    .map(|()| Written::Done),
+                Write::SetBacklog {
+                    warehouse,
+                    backlog_units,
+                } => self
+                    .set_backlog(&warehouse, backlog_units)
+                    .await
+                    .map(|()| Written::Done),
+            });
+        }
+        results
+    }
+
     /// Counts of what is stored, for metrics and benchmarks.
     async fn counts(&self) -> StoreResult<Counts>;
 

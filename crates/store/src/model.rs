@@ -367,3 +367,65 @@ pub struct TrackedBox {
     /// The box.
     pub box_id: BoxId,
 }
+
+/// One write of a batch given to [`crate::Store::apply`]: the same write as the
+/// method of the same name, with the same checks.
+#[derive(Debug, Clone)]
+pub enum Write {
+    /// [`crate::Store::create_shipment`].
+    CreateShipment(Box<tracklane_core::Shipment>),
+    /// [`crate::Store::assign_tracking`].
+    AssignTracking {
+        /// Who attaches them.
+        actor: Principal,
+        /// The shipment.
+        shipment: ShipmentKey,
+        /// Validated numbers.
+        assignments: Vec<TrackingAssignment>,
+        /// The hub's clock.
+        now: jiff::Timestamp,
+    },
+    /// [`crate::Store::append_milestones`].
+    AppendMilestones {
+        /// The pushing carrier.
+        carrier: tracklane_core::CarrierCode,
+        /// Validated milestones.
+        drafts: Vec<MilestoneDraft>,
+        /// The hub's clock.
+        now: jiff::Timestamp,
+    },
+    /// [`crate::Store::set_delivery_window`].
+    SetDeliveryWindow {
+        /// The shipment.
+        shipment: ShipmentKey,
+        /// The new window and its audit.
+        change: WindowChangeRequest,
+    },
+    /// [`crate::Store::set_window_automation`].
+    SetWindowAutomation {
+        /// The shipment.
+        shipment: ShipmentKey,
+        /// Allowed or not.
+        allowed: bool,
+        /// The hub's clock.
+        now: jiff::Timestamp,
+    },
+    /// [`crate::Store::set_backlog`].
+    SetBacklog {
+        /// The warehouse.
+        warehouse: tracklane_core::WarehouseCode,
+        /// Units waiting to be received.
+        backlog_units: u32,
+    },
+}
+
+/// What one write of a batch did: the return value of the method it stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Written {
+    /// A write that returns nothing.
+    Done,
+    /// Per-item outcomes (tracking, milestones).
+    Items(Vec<ItemOutcome>),
+    /// The audited window change.
+    Window(WindowChange),
+}

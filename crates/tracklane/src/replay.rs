@@ -4,11 +4,16 @@
 //!
 //! - The clock is the stream's: each line's `at`. Nothing reads the wall clock.
 //! - Milestone lines go through `tracklane_ingest::milestones::parse_batch` (the
-//!   carrier API's parser and validation) and `Store::append_milestones`; only
+//!   carrier API's parser and validation) and the store's milestone append; only
 //!   items the store accepts reach the engine's snapshots. Tracking lines go
-//!   through `tracklane_ingest::assign_tracking`. Window changes, the seller's and
-//!   the automation's, go through `Store::set_delivery_window` and come back as
-//!   the store's audit records.
+//!   through `tracklane_ingest::check_tracking` and the store's tracking
+//!   assignment. Window changes, the seller's and the automation's, are the
+//!   store's audited window changes.
+//! - Writes are queued and handed to `Store::apply` a few hundred at a time, so
+//!   the store commits them in few transactions; their results are settled in
+//!   stream order, each with its own line's clock, and the queue is emptied
+//!   before every midnight pass. The engine therefore sees exactly what it would
+//!   if every write were awaited on its own.
 //! - Engine passes: after every accepted batch for the shipments it touched
 //!   (ETA at the KPI milestones, exceptions that milestones raise or clear), and
 //!   a full pass at every midnight UTC: DW Automation (windows are calendar
@@ -43,7 +48,8 @@ use tracklane_engine::{
 };
 use tracklane_ingest::TrackingItem;
 use tracklane_store::{
-    ItemOutcome, Principal, ShipmentKey, Store, WindowChange, WindowChangeRequest,
+    ItemOutcome, Principal, ShipmentKey, Store, StoreResult, WindowChange, WindowChangeRequest,
+    Write, Written,
 };
 
 use crate::stream::{
@@ -297,6 +303,47 @@ struct Replay {
     capacity_violations: u64,
     generator: Option<String>,
     seed: Option<u64>,
+    /// Writes not yet sent to the store, and what each one's result leads to.
+    queue: Vec<Write>,
+    then: Vec<(Timestamp, Then)>,
+    /// Writes handed to the store whose results are not settled yet.
+    in_flight: Option<InFlight>,
+}
+
+/// One [`Store::apply`] running on its own task, and what its results lead to.
+type InFlight = (
+    tokio::task::JoinHandle<Vec<StoreResult<Written>>>,
+    Vec<(Timestamp, Then)>,
+);
+
+/// Writes handed to the store in one [`Store::apply`]: the store commits them
+/// in a few transactions instead of one each.
+const QUEUE_MAX: usize = 256;
+
+/// What a queued write's result leads to, settled in stream order with the
+/// clock of the line that queued it, so the engine sees exactly what it would
+/// if every write were awaited on its own.
+enum Then {
+    /// Nothing to record (the shipment was registered when read).
+    Nothing,
+    /// Tracking numbers of a shipment, by item index; `refused` items failed validation.
+    Tracking {
+        ship: u32,
+        numbers: Vec<String>,
+        refused: u64,
+    },
+    /// A carrier's milestones: (batch index, shipment named, tracking number, scan).
+    Milestones {
+        items: Vec<(usize, Option<String>, String, Scan)>,
+    },
+    /// The seller's window.
+    SellerWindow { ship: u32, window: DeliveryWindow },
+    /// The automation's window: already applied to the snapshot; only the audit comes back.
+    AutomatedWindow { ship: u32 },
+    /// The seller's automation switch.
+    Automation { ship: u32, allowed: bool },
+    /// The operator's backlog reading.
+    Backlog { warehouse: usize, units: u32 },
 }
 
 /// A scratch SQLite store: on tmpfs where there is one, since replay commits
@@ -363,6 +410,9 @@ pub async fn replay_file(path: &Path, options: ReplayOptions) -> anyhow::Result<
         capacity_violations: 0,
         generator: None,
         seed: None,
+        queue: Vec::new(),
+        then: Vec::new(),
+        in_flight: None,
     };
     let result = replay.run(reader, path).await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -388,6 +438,100 @@ impl Replay {
         }
         let end = self.now;
         self.advance_to(next_midnight(end)).await?;
+        self.flush().await
+    }
+
+    /// Queues a write; sends the queue when it is full.
+    async fn queue(&mut self, write: Write, then: Then) -> anyhow::Result<()> {
+        self.queue.push(write);
+        self.then.push((self.now, then));
+        if self.queue.len() >= QUEUE_MAX {
+            self.send().await?;
+        }
+        Ok(())
+    }
+
+    /// Hands the queued writes to the store and settles the writes sent before
+    /// them, so that the engine works on one batch while the store commits the
+    /// next. A batch is sent only once the one before it is committed: the
+    /// store sees every write in stream order.
+    async fn send(&mut self) -> anyhow::Result<()> {
+        let previous = match self.in_flight.take() {
+            Some((task, thens)) => Some((task.await?, thens)),
+            None => None,
+        };
+        if !self.queue.is_empty() {
+            let writes = std::mem::take(&mut self.queue);
+            let store = self.store.clone();
+            let task = tokio::spawn(async move { store.apply(writes).await });
+            self.in_flight = Some((task, std::mem::take(&mut self.then)));
+        }
+        let Some((results, thens)) = previous else {
+            return Ok(());
+        };
+        let clock = self.now;
+        for ((at, then), result) in thens.into_iter().zip(results) {
+            self.now = at;
+            self.settle(then, result)?;
+        }
+        self.now = clock;
+        Ok(())
+    }
+
+    /// Sends every queued write and settles every result.
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        self.send().await?;
+        self.send().await
+    }
+
+    /// Records one write's result.
+    fn settle(&mut self, then: Then, result: StoreResult<Written>) -> anyhow::Result<()> {
+        match (then, result?) {
+            (
+                Then::Tracking {
+                    ship,
+                    numbers,
+                    refused,
+                },
+                Written::Items(outcomes),
+            ) => {
+                self.counts.rejected += refused;
+                for outcome in outcomes {
+                    match outcome {
+                        ItemOutcome::Accepted { index, .. } | ItemOutcome::Duplicate { index } => {
+                            self.counts.tracking_attached += 1;
+                            self.ships[ship as usize].snap.has_tracking = true;
+                            if let Some(number) = numbers.get(index) {
+                                self.by_tracking.insert(number.clone(), ship);
+                            }
+                        }
+                        ItemOutcome::Rejected { .. } => self.counts.rejected += 1,
+                    }
+                }
+            }
+            (Then::Milestones { items }, Written::Items(outcomes)) => {
+                self.settle_milestones(items, outcomes);
+            }
+            (Then::SellerWindow { ship, window }, Written::Window(change)) => {
+                let now = self.now;
+                let ship = &mut self.ships[ship as usize];
+                ship.window_history.push(change);
+                ship.snap.window = Some((window, WindowSource::Seller));
+                ship.changes.push((now, window));
+                ship.seller_changes.push((now, window));
+            }
+            (Then::AutomatedWindow { ship }, Written::Window(change)) => {
+                self.ships[ship as usize].window_history.push(change);
+            }
+            (Then::Automation { ship, allowed }, Written::Done) => {
+                self.ships[ship as usize].snap.allows_window_automation = allowed;
+            }
+            (Then::Backlog { warehouse, units }, Written::Done) => {
+                self.backlog[warehouse] = units;
+            }
+            (Then::Nothing, Written::Done) => {}
+            _ => anyhow::bail!("the store answered a write with another write's result"),
+        }
         Ok(())
     }
 
@@ -402,6 +546,7 @@ impl Replay {
             }
             "warehouse" => {
                 let w: Tagged<Warehouse> = serde_json::from_str(line)?;
+                self.flush().await?;
                 self.store.put_warehouse(w.record.clone()).await?;
                 self.warehouse_index
                     .insert(w.record.code.to_string(), self.warehouses.len());
@@ -410,11 +555,13 @@ impl Replay {
             }
             "carrier" => {
                 let c: Tagged<tracklane_core::Carrier> = serde_json::from_str(line)?;
+                self.flush().await?;
                 self.store.put_carrier(c.record.clone()).await?;
                 self.carriers.insert(c.record.code.to_string(), c.record);
             }
             "seller" => {
                 let s: Tagged<Seller> = serde_json::from_str(line)?;
+                self.flush().await?;
                 self.store.put_seller(s.record).await?;
             }
             "truth" => {
@@ -450,10 +597,18 @@ impl Replay {
                 let Some(&w) = self.warehouse_index.get(b.warehouse.as_str()) else {
                     return Ok(false);
                 };
-                self.store
-                    .set_backlog(&b.warehouse, b.backlog_units)
-                    .await?;
-                self.backlog[w] = b.backlog_units;
+                let units = b.backlog_units;
+                self.queue(
+                    Write::SetBacklog {
+                        warehouse: b.warehouse,
+                        backlog_units: units,
+                    },
+                    Then::Backlog {
+                        warehouse: w,
+                        units,
+                    },
+                )
+                .await?;
             }
             "automation" => {
                 let a: AutomationLine = serde_json::from_str(line)?;
@@ -461,11 +616,19 @@ impl Replay {
                 let Some(&i) = self.by_id.get(&a.shipment_id) else {
                     return Ok(false);
                 };
-                let ship = &mut self.ships[i as usize];
-                self.store
-                    .set_window_automation(&ship.key, a.allowed, self.now)
-                    .await?;
-                ship.snap.allows_window_automation = a.allowed;
+                let write = Write::SetWindowAutomation {
+                    shipment: self.ships[i as usize].key.clone(),
+                    allowed: a.allowed,
+                    now: self.now,
+                };
+                self.queue(
+                    write,
+                    Then::Automation {
+                        ship: i,
+                        allowed: a.allowed,
+                    },
+                )
+                .await?;
             }
             "window" => {
                 let w: WindowLine = serde_json::from_str(line)?;
@@ -476,24 +639,19 @@ impl Replay {
                 let Ok(window) = DeliveryWindow::new(w.start_date, w.end_date) else {
                     return Ok(false);
                 };
-                let ship = &mut self.ships[i as usize];
-                let change = self
-                    .store
-                    .set_delivery_window(
-                        &ship.key,
-                        WindowChangeRequest {
-                            window,
-                            source: WindowSource::Seller,
-                            actor: format!("seller:{}", ship.snap.seller),
-                            reason: "set by the seller".into(),
-                            now: self.now,
-                        },
-                    )
+                let ship = &self.ships[i as usize];
+                let write = Write::SetDeliveryWindow {
+                    shipment: ship.key.clone(),
+                    change: WindowChangeRequest {
+                        window,
+                        source: WindowSource::Seller,
+                        actor: format!("seller:{}", ship.snap.seller),
+                        reason: "set by the seller".into(),
+                        now: self.now,
+                    },
+                };
+                self.queue(write, Then::SellerWindow { ship: i, window })
                     .await?;
-                ship.window_history.push(change);
-                ship.snap.window = Some((window, WindowSource::Seller));
-                ship.changes.push((self.now, window));
-                ship.seller_changes.push((self.now, window));
             }
             _ => return Ok(false),
         }
@@ -513,6 +671,7 @@ impl Replay {
 
     async fn advance_to(&mut self, at: Timestamp) -> anyhow::Result<()> {
         while let Some(pass) = self.next_pass.filter(|p| *p <= at) {
+            self.flush().await?;
             self.now = self.now.max(pass);
             self.pass().await?;
             self.next_pass = Some(next_midnight(pass));
@@ -580,7 +739,6 @@ impl Replay {
             is_cancelled: false,
             packages,
         };
-        self.store.create_shipment(shipment.clone()).await?;
         let carrier = s
             .carrier
             .as_ref()
@@ -615,6 +773,8 @@ impl Replay {
             snap,
         });
         self.open_list.push(index);
+        self.queue(Write::CreateShipment(Box::new(shipment)), Then::Nothing)
+            .await?;
         Ok(true)
     }
 
@@ -634,29 +794,31 @@ impl Replay {
                 field: format!("items[{n}]"),
             })
             .collect();
-        let key = self.ships[i as usize].key.clone();
-        let outcomes = tracklane_ingest::assign_tracking(
+        let actor = Principal::Carrier(t.carrier.clone());
+        let checked = tracklane_ingest::check_tracking(
             self.store.as_ref(),
-            &Principal::Carrier(t.carrier.clone()),
-            &key,
+            &actor,
             items,
             TrackingSource::Carrier,
-            self.now,
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
-        for outcome in outcomes {
-            match outcome {
-                ItemOutcome::Accepted { index, .. } | ItemOutcome::Duplicate { index } => {
-                    self.counts.tracking_attached += 1;
-                    self.ships[i as usize].snap.has_tracking = true;
-                    if let Some(item) = t.items.get(index) {
-                        self.by_tracking.insert(item.tracking_number.clone(), i);
-                    }
-                }
-                ItemOutcome::Rejected { .. } => self.counts.rejected += 1,
-            }
-        }
+        let then = Then::Tracking {
+            ship: i,
+            numbers: t
+                .items
+                .into_iter()
+                .map(|item| item.tracking_number)
+                .collect(),
+            refused: checked.outcomes.len() as u64,
+        };
+        let write = Write::AssignTracking {
+            actor,
+            shipment: self.ships[i as usize].key.clone(),
+            assignments: checked.valid,
+            now: self.now,
+        };
+        self.queue(write, then).await?;
         Ok(true)
     }
 
@@ -675,23 +837,43 @@ impl Replay {
         if drafts.is_empty() {
             return Ok(());
         }
+        let items = drafts
+            .iter()
+            .map(|d| {
+                (
+                    d.index,
+                    d.shipment.as_ref().map(|k| k.0.clone()),
+                    d.tracking_number.as_str().to_owned(),
+                    Scan::of(&d.milestone, self.now),
+                )
+            })
+            .collect();
+        let write = Write::AppendMilestones {
+            carrier: m.carrier,
+            drafts,
+            now: self.now,
+        };
+        self.queue(write, Then::Milestones { items }).await
+    }
+
+    /// Feeds the scans the store accepted to their shipments' snapshots.
+    fn settle_milestones(
+        &mut self,
+        items: Vec<(usize, Option<String>, String, Scan)>,
+        outcomes: Vec<ItemOutcome>,
+    ) {
         // Which shipment each item is about, by batch index.
-        let mut owner: HashMap<usize, (u32, Scan)> = HashMap::with_capacity(drafts.len());
-        for d in &drafts {
-            let ship = d
-                .shipment
-                .as_ref()
-                .and_then(|k| self.by_id.get(&k.0))
-                .or_else(|| self.by_tracking.get(d.tracking_number.as_str()))
+        let mut owner: HashMap<usize, (u32, Scan)> = HashMap::with_capacity(items.len());
+        for (index, shipment, number, scan) in items {
+            let ship = shipment
+                .as_deref()
+                .and_then(|k| self.by_id.get(k))
+                .or_else(|| self.by_tracking.get(number.as_str()))
                 .copied();
             if let Some(ship) = ship {
-                owner.insert(d.index, (ship, Scan::of(&d.milestone, self.now)));
+                owner.insert(index, (ship, scan));
             }
         }
-        let outcomes = self
-            .store
-            .append_milestones(&m.carrier, drafts, self.now)
-            .await?;
         let mut touched: Vec<u32> = Vec::new();
         for outcome in outcomes {
             match outcome {
@@ -714,7 +896,6 @@ impl Replay {
         for ship in touched {
             self.after_scans(ship);
         }
-        Ok(())
     }
 
     /// What follows new scans of one shipment: ETA at the KPI milestones,
@@ -877,26 +1058,24 @@ impl Replay {
             if let WindowDecision::Move(mv) =
                 tracklane_engine::decide_window(&ship.snap, eta.as_ref(), now, &self.policy)
             {
-                let change = self
-                    .store
-                    .set_delivery_window(
-                        &ship.key,
-                        WindowChangeRequest {
-                            window: mv.to,
-                            source: mv.source,
-                            actor: mv.actor,
-                            reason: mv.reason,
-                            now,
-                        },
-                    )
-                    .await?;
-                ship.window_history.push(change);
+                self.queue.push(Write::SetDeliveryWindow {
+                    shipment: ship.key.clone(),
+                    change: WindowChangeRequest {
+                        window: mv.to,
+                        source: mv.source,
+                        actor: mv.actor,
+                        reason: mv.reason,
+                        now,
+                    },
+                });
+                self.then.push((now, Then::AutomatedWindow { ship: i }));
                 ship.snap.window = Some((mv.to, mv.source));
                 ship.changes.push((now, mv.to));
                 ship.automation_changes += 1;
             }
             self.evaluate(i, now);
         }
+        self.flush().await?;
         self.reroute_pass(&open, now);
         self.open_list = open;
         Ok(())

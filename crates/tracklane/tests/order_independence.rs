@@ -1,13 +1,18 @@
 //! Invariant 3: arrival order does not matter. The same facts, permuted,
-//! duplicated and cut into batches at random, give the same state.
+//! duplicated and cut into batches at random, give the same state, whether each
+//! batch is its own call or all go through one `Store::apply`.
 
 use std::sync::Arc;
 
 use jiff::{Span, Timestamp};
 use proptest::prelude::*;
 use tracklane_core::{BoxId, CarrierCode, Location, Milestone, MilestoneCode, TrackingNumber};
+use tracklane_core::{DeliveryWindow, WindowSource};
 use tracklane_store::sqlite::SqliteStore;
-use tracklane_store::{MilestoneDraft, Principal, ShipmentKey, Store, TrackingAssignment};
+use tracklane_store::{
+    MilestoneDraft, Principal, ShipmentKey, Store, StoreError, TrackingAssignment,
+    WindowChangeRequest, Write, Written,
+};
 
 use crate::support::{UPS, carrier, now, shipment};
 
@@ -66,13 +71,21 @@ fn facts(spec: &[(usize, usize, i64)]) -> Vec<MilestoneDraft> {
         .collect()
 }
 
-async fn apply(batches: Vec<Vec<MilestoneDraft>>) -> String {
+/// How the writes reach the store.
+#[derive(Clone, Copy)]
+enum Calls {
+    /// One method call per write, each awaited.
+    OneByOne,
+    /// Every write in one `Store::apply`.
+    Bundled,
+}
+
+async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join("p.db")).unwrap());
     let x = CarrierCode::parse("CARRIER_X").unwrap();
     store.put_carrier(carrier("CARRIER_X", &[])).await.unwrap();
     let s = shipment(99, "A1SELLERA", Some("CARRIER_X"), 3);
-    store.create_shipment(s.clone()).await.unwrap();
     let assignments = (0..3)
         .map(|i| TrackingAssignment {
             index: i,
@@ -83,17 +96,37 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>) -> String {
             carrier: x.clone(),
         })
         .collect();
-    store
-        .assign_tracking(
-            &Principal::Carrier(x.clone()),
-            &ShipmentKey::new(s.id.as_str()),
-            assignments,
-            now(),
-        )
-        .await
-        .unwrap();
-    for batch in batches {
-        store.append_milestones(&x, batch, now()).await.unwrap();
+    let key = ShipmentKey::new(s.id.as_str());
+    match calls {
+        Calls::OneByOne => {
+            store.create_shipment(s.clone()).await.unwrap();
+            store
+                .assign_tracking(&Principal::Carrier(x.clone()), &key, assignments, now())
+                .await
+                .unwrap();
+            for batch in batches {
+                store.append_milestones(&x, batch, now()).await.unwrap();
+            }
+        }
+        Calls::Bundled => {
+            let mut writes = vec![
+                Write::CreateShipment(Box::new(s.clone())),
+                Write::AssignTracking {
+                    actor: Principal::Carrier(x.clone()),
+                    shipment: key.clone(),
+                    assignments,
+                    now: now(),
+                },
+            ];
+            writes.extend(batches.into_iter().map(|drafts| Write::AppendMilestones {
+                carrier: x.clone(),
+                drafts,
+                now: now(),
+            }));
+            for result in store.apply(writes).await {
+                result.unwrap();
+            }
+        }
     }
     let detail = store
         .shipment(&ShipmentKey::new(s.id.as_str()))
@@ -115,7 +148,7 @@ proptest! {
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let drafts = facts(&spec);
-        let reference = runtime.block_on(apply(vec![drafts.clone()]));
+        let reference = runtime.block_on(apply(vec![drafts.clone()], Calls::OneByOne));
 
         let mut shuffled: Vec<MilestoneDraft> = drafts.iter().zip(&repeats).flat_map(|(d, again)| {
             if *again { vec![d.clone(), d.clone()] } else { vec![d.clone()] }
@@ -134,7 +167,61 @@ proptest! {
             let rest = shuffled.split_off(n.min(shuffled.len()));
             batches.push(std::mem::replace(&mut shuffled, rest));
         }
-        let permuted = runtime.block_on(apply(batches));
-        prop_assert_eq!(reference, permuted);
+        let permuted = runtime.block_on(apply(batches.clone(), Calls::OneByOne));
+        prop_assert_eq!(&reference, &permuted);
+        let bundled = runtime.block_on(apply(batches, Calls::Bundled));
+        prop_assert_eq!(reference, bundled);
     }
+}
+
+/// A write of a bundle that fails is refused alone: the writes before and after
+/// it are kept, and each result comes back in its place.
+#[tokio::test]
+async fn a_failing_write_in_a_bundle_loses_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+    let s = shipment(7, "A1SELLERA", Some("CARRIER_X"), 1);
+    let window = |week: i64| {
+        let start = jiff::civil::date(2026, 12, 6) + Span::new().weeks(week);
+        DeliveryWindow::new(start, start + Span::new().days(6)).unwrap()
+    };
+    let change = |week: i64| WindowChangeRequest {
+        window: window(week),
+        source: WindowSource::Seller,
+        actor: "seller:A1SELLERA".into(),
+        reason: "set by the seller".into(),
+        now: now(),
+    };
+    let results = store
+        .apply(vec![
+            Write::CreateShipment(Box::new(s.clone())),
+            Write::SetDeliveryWindow {
+                shipment: ShipmentKey::new("FBA15NOSUCH1"),
+                change: change(0),
+            },
+            Write::SetDeliveryWindow {
+                shipment: ShipmentKey::new(s.id.as_str()),
+                change: change(1),
+            },
+        ])
+        .await;
+    assert!(matches!(results[0], Ok(Written::Done)), "{results:?}");
+    assert!(
+        matches!(&results[1], Err(StoreError::NotFound { key, .. }) if key == "FBA15NOSUCH1"),
+        "{results:?}"
+    );
+    assert!(
+        matches!(&results[2], Ok(Written::Window(c)) if c.to == window(1)),
+        "{results:?}"
+    );
+    let detail = store
+        .shipment(&ShipmentKey::new(s.id.as_str()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        detail.shipment.delivery_window.map(|(w, _)| w),
+        Some(window(1))
+    );
+    assert_eq!(detail.window_history.len(), 1);
 }

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tracklane_core::projection::ShipmentFacts;
 use tracklane_core::{
     Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, TrackingNumber, Warehouse,
@@ -26,7 +26,7 @@ use crate::{
     Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
     Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
     ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
-    TrackingAssignment, WindowChange, WindowChangeRequest,
+    TrackingAssignment, WindowChange, WindowChangeRequest, Write, Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -40,6 +40,13 @@ const READERS_MAX: usize = 4;
 struct CarrierCache {
     generation: u64,
     carriers: Option<Vec<Carrier>>,
+}
+
+fn writer_gone() -> StoreError {
+    StoreError::Unavailable {
+        context: "the writer thread stopped".into(),
+        source: "channel closed".into(),
+    }
 }
 
 /// A store in one SQLite file.
@@ -94,6 +101,15 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
+        self.submit(f).await?.await.map_err(|_| writer_gone())?
+    }
+
+    /// Queues `f` for the writer thread and returns once it is queued: jobs run
+    /// in the order they were submitted, and the answer comes after the commit.
+    async fn submit<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |w: &mut Writer| {
             let result = f(w);
@@ -110,12 +126,8 @@ impl SqliteStore {
             });
             (ok, finish)
         });
-        let gone = || StoreError::Unavailable {
-            context: "the writer thread stopped".into(),
-            source: "channel closed".into(),
-        };
-        self.jobs.send(job).await.map_err(|_| gone())?;
-        answer.await.map_err(|_| gone())?
+        self.jobs.send(job).await.map_err(|_| writer_gone())?;
+        Ok(answer)
     }
 
     /// Runs `f` on a read connection on the blocking pool.
@@ -201,36 +213,8 @@ impl Store for SqliteStore {
 
     async fn set_backlog(&self, code: &WarehouseCode, backlog_units: u32) -> StoreResult<()> {
         let code = code.clone();
-        self.write(move |w| {
-            let body: Option<String> = w
-                .conn
-                .query_row(
-                    "SELECT body FROM warehouse WHERE code = ?1",
-                    [code.as_str()],
-                    |r| r.get(0),
-                )
-                .map_err(|_| StoreError::NotFound {
-                    what: "warehouse",
-                    key: code.to_string(),
-                })
-                .ok();
-            let Some(body) = body else {
-                return Err(StoreError::NotFound {
-                    what: "warehouse",
-                    key: code.to_string(),
-                });
-            };
-            let mut warehouse: Warehouse = rows::from_json(&body)?;
-            warehouse.backlog_units = backlog_units;
-            w.conn
-                .execute(
-                    "UPDATE warehouse SET body = ?2 WHERE code = ?1",
-                    params![code.as_str(), to_json(&warehouse)?],
-                )
-                .map_err(unavailable("setting a backlog"))?;
-            Ok(())
-        })
-        .await
+        self.write(move |w| set_backlog(w, &code, backlog_units))
+            .await
     }
 
     async fn put_carrier(&self, carrier: Carrier) -> StoreResult<()> {
@@ -313,30 +297,9 @@ impl Store for SqliteStore {
         assignments: Vec<TrackingAssignment>,
         now: Timestamp,
     ) -> StoreResult<Vec<ItemOutcome>> {
-        let key = shipment.clone();
-        let actor = actor.clone();
-        self.write(move |w| {
-            // A seller may only touch its own shipments; carriers attach by
-            // knowing the shipment, as FIST's auto-recognition does.
-            if let Principal::Seller(seller) = &actor {
-                let owner: Option<String> = w
-                    .conn
-                    .query_row(
-                        "SELECT seller_id FROM shipment WHERE id = ?1 OR confirmation_id = ?1",
-                        [&key.0],
-                        |r| r.get(0),
-                    )
-                    .ok();
-                if owner.as_deref() != Some(seller.as_str()) {
-                    return Err(StoreError::NotFound {
-                        what: "shipment",
-                        key: key.0.clone(),
-                    });
-                }
-            }
-            w.assign(&key, assignments, now.as_microsecond())
-        })
-        .await
+        let (key, actor) = (shipment.clone(), actor.clone());
+        self.write(move |w| assign_tracking(w, &actor, &key, assignments, now))
+            .await
     }
 
     async fn append_milestones(
@@ -356,16 +319,8 @@ impl Store for SqliteStore {
         change: WindowChangeRequest,
     ) -> StoreResult<WindowChange> {
         let key = shipment.clone();
-        self.write(move |w| {
-            let Some(seq) = w.shipment_seq(&key)? else {
-                return Err(StoreError::NotFound {
-                    what: "shipment",
-                    key: key.0.clone(),
-                });
-            };
-            w.change_window(seq, change)
-        })
-        .await
+        self.write(move |w| set_delivery_window(w, &key, change))
+            .await
     }
 
     async fn set_window_automation(
@@ -375,20 +330,25 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<()> {
         let key = shipment.clone();
-        self.write(move |w| {
-            let changed = w
-                .conn
-                .execute(
-                    "UPDATE shipment SET allows_window_automation = ?2, updated_at = ?3 WHERE id = ?1 OR confirmation_id = ?1",
-                    params![key.0, allowed, now.as_microsecond()],
-                )
-                .map_err(unavailable("setting window automation"))?;
-            if changed == 0 {
-                return Err(StoreError::NotFound { what: "shipment", key: key.0.clone() });
-            }
-            Ok(())
-        })
-        .await
+        self.write(move |w| set_window_automation(w, &key, allowed, now))
+            .await
+    }
+
+    async fn apply(&self, writes: Vec<Write>) -> Vec<StoreResult<Written>> {
+        // Queue every job first so that the writer can group them into few
+        // transactions, then collect the answers in order.
+        let mut answers = Vec::with_capacity(writes.len());
+        for write in writes {
+            answers.push(self.submit(move |w| apply_one(w, write)).await);
+        }
+        let mut results = Vec::with_capacity(answers.len());
+        for answer in answers {
+            results.push(match answer {
+                Ok(answer) => answer.await.unwrap_or_else(|_| Err(writer_gone())),
+                Err(e) => Err(e),
+            });
+        }
+        results
     }
 
     async fn counts(&self) -> StoreResult<Counts> {
@@ -643,6 +603,133 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
             })
             .map_err(unavailable("inserting a leg"))?;
         }
+    }
+    Ok(())
+}
+
+/// One write of [`Store::apply`] on the writer thread: what the method of the
+/// same name runs.
+fn apply_one(w: &mut Writer, write: Write) -> StoreResult<Written> {
+    match write {
+        Write::CreateShipment(shipment) => {
+            insert_shipment(&w.conn, &shipment).map(|()| Written::Done)
+        }
+        Write::AssignTracking {
+            actor,
+            shipment,
+            assignments,
+            now,
+        } => assign_tracking(w, &actor, &shipment, assignments, now).map(Written::Items),
+        Write::AppendMilestones {
+            carrier,
+            drafts,
+            now,
+        } => w
+            .append(&carrier, drafts, now.as_microsecond())
+            .map(Written::Items),
+        Write::SetDeliveryWindow { shipment, change } => {
+            set_delivery_window(w, &shipment, change).map(Written::Window)
+        }
+        Write::SetWindowAutomation {
+            shipment,
+            allowed,
+            now,
+        } => set_window_automation(w, &shipment, allowed, now).map(|()| Written::Done),
+        Write::SetBacklog {
+            warehouse,
+            backlog_units,
+        } => set_backlog(w, &warehouse, backlog_units).map(|()| Written::Done),
+    }
+}
+
+fn set_backlog(w: &mut Writer, code: &WarehouseCode, backlog_units: u32) -> StoreResult<()> {
+    let body: Option<String> = w
+        .conn
+        .query_row(
+            "SELECT body FROM warehouse WHERE code = ?1",
+            [code.as_str()],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(unavailable("reading a warehouse"))?;
+    let Some(body) = body else {
+        return Err(StoreError::NotFound {
+            what: "warehouse",
+            key: code.to_string(),
+        });
+    };
+    let mut warehouse: Warehouse = rows::from_json(&body)?;
+    warehouse.backlog_units = backlog_units;
+    w.conn
+        .execute(
+            "UPDATE warehouse SET body = ?2 WHERE code = ?1",
+            params![code.as_str(), to_json(&warehouse)?],
+        )
+        .map_err(unavailable("setting a backlog"))?;
+    Ok(())
+}
+
+fn assign_tracking(
+    w: &mut Writer,
+    actor: &Principal,
+    key: &ShipmentKey,
+    assignments: Vec<TrackingAssignment>,
+    now: Timestamp,
+) -> StoreResult<Vec<ItemOutcome>> {
+    // A seller may only touch its own shipments; carriers attach by knowing
+    // the shipment, as FIST's auto-recognition does.
+    if let Principal::Seller(seller) = actor {
+        let owner: Option<String> = w
+            .conn
+            .query_row(
+                "SELECT seller_id FROM shipment WHERE id = ?1 OR confirmation_id = ?1",
+                [&key.0],
+                |r| r.get(0),
+            )
+            .ok();
+        if owner.as_deref() != Some(seller.as_str()) {
+            return Err(StoreError::NotFound {
+                what: "shipment",
+                key: key.0.clone(),
+            });
+        }
+    }
+    w.assign(key, assignments, now.as_microsecond())
+}
+
+fn set_delivery_window(
+    w: &mut Writer,
+    key: &ShipmentKey,
+    change: WindowChangeRequest,
+) -> StoreResult<WindowChange> {
+    let Some(seq) = w.shipment_seq(key)? else {
+        return Err(StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        });
+    };
+    w.change_window(seq, change)
+}
+
+fn set_window_automation(
+    w: &mut Writer,
+    key: &ShipmentKey,
+    allowed: bool,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let changed = w
+        .conn
+        .execute(
+            "UPDATE shipment SET allows_window_automation = ?2, updated_at = ?3 \
+             WHERE id = ?1 OR confirmation_id = ?1",
+            params![key.0, allowed, now.as_microsecond()],
+        )
+        .map_err(unavailable("setting window automation"))?;
+    if changed == 0 {
+        return Err(StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        });
     }
     Ok(())
 }

@@ -26,7 +26,7 @@ use crate::{
 };
 
 /// How many queued jobs one transaction takes at most.
-pub(crate) const GROUP_JOBS_MAX: usize = 64;
+pub(crate) const GROUP_JOBS_MAX: usize = 256;
 /// How many packages the cache holds before it is dropped and refilled on demand.
 pub(crate) const PACKAGE_CACHE_MAX: usize = 2_000_000;
 
