@@ -3,9 +3,17 @@
 //! was scanned in the destination country), how long was left until the freight
 //! reached the warehouse, and how long the hub then heard nothing.
 //!
+//! A stage also counts how many other places the same milestone already
+//! happened at: a vessel departing its transshipment port, or a train reaching
+//! the third rail terminal of its journey, has far less left to go than at
+//! the first one, though code and country are the same.
+//!
 //! A prediction looks up the shipment's current stage in the most specific
 //! bucket that has enough history, backing off from carrier + lane to lane,
-//! destination (warehouse + mode), corridor (origin → marketplace), marketplace + mode, and mode. It conditions
+//! destination (warehouse + mode + service), warehouse (+ mode), corridor
+//! (origin → marketplace), marketplace + mode, and mode. The warehouse comes
+//! before the corridor because where the freight lands (which coast, which
+//! port) decides more of the remaining time than where it came from. It conditions
 //! on the time already spent since that milestone: only journeys that were still
 //! under way after as long count (a survival estimate), so a shipment that sits
 //! silent sees its ETA slide out. The answer is a quantile grid, from which come
@@ -59,6 +67,8 @@ pub enum Level {
     /// Same warehouse, mode and service, any origin and carrier: the
     /// destination port and last mile decide most of the remaining time.
     Destination,
+    /// Same warehouse and mode, any service, origin and carrier.
+    Warehouse,
     /// Same origin and marketplace, mode and service.
     Corridor,
     /// Same marketplace, mode and service.
@@ -73,18 +83,25 @@ pub enum Level {
     Arrived,
 }
 
-const LEVELS: [Level; 6] = [
+/// Back-off levels, most specific first.
+const LEVEL_COUNT: usize = 7;
+
+const LEVELS: [Level; LEVEL_COUNT] = [
     Level::CarrierLane,
     Level::Lane,
     Level::Destination,
+    Level::Warehouse,
     Level::Corridor,
     Level::MarketplaceMode,
     Level::Mode,
 ];
 
-/// A stage of a journey: no scan yet, or the latest milestone code and whether it
-/// was scanned in the destination country. Codes repeat (a vessel arrives at a
-/// transshipment port and at its destination); the country tells them apart.
+/// A stage of a journey: no scan yet, or the latest milestone code, whether it
+/// was scanned in the destination country, and at how many other places the
+/// same code (in or out of the destination country) was scanned before. Codes
+/// repeat (a vessel departs its port of loading and a transshipment port, a
+/// train reaches the border, the gauge change and its terminal): the country
+/// and the count tell them apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
     /// Booked, nothing scanned: measured from the planned start.
@@ -97,15 +114,41 @@ pub enum Stage {
         code: MilestoneCode,
         /// Whether it was scanned in the destination country.
         is_in_destination: bool,
+        /// Earlier places (city and country) with the same code and
+        /// `is_in_destination`, up to [`STAGE_REPEATS_MAX`].
+        repeat: u8,
     },
 }
 
+/// Repeats of a code beyond this many count as this many.
+pub const STAGE_REPEATS_MAX: u8 = 7;
+
 impl Stage {
-    /// The stage a scan marks for a shipment to `destination_country`.
-    pub fn of(scan: &Scan, destination_country: &str) -> Self {
+    /// The stage `scans[index]` marks (scans oldest first) for a shipment to
+    /// `destination_country`. The scans of a shipment's boxes repeat a
+    /// milestone at the same place; only another place counts as a repeat.
+    pub fn of(scans: &[Scan], index: usize, destination_country: &str) -> Self {
+        let is_in_destination =
+            |s: &Scan| s.country_code.as_deref() == Some(destination_country);
+        fn place(s: &Scan) -> (Option<&str>, Option<&str>) {
+            (s.country_code.as_deref(), s.city.as_deref())
+        }
+        let scan = &scans[index];
+        let here = is_in_destination(scan);
+        let mut places: Vec<(Option<&str>, Option<&str>)> = Vec::new();
+        for earlier in &scans[..index] {
+            if earlier.code == scan.code
+                && is_in_destination(earlier) == here
+                && place(earlier) != place(scan)
+                && !places.contains(&place(earlier))
+            {
+                places.push(place(earlier));
+            }
+        }
         Stage::At {
             code: scan.code,
-            is_in_destination: scan.country_code.as_deref() == Some(destination_country),
+            is_in_destination: here,
+            repeat: places.len().min(usize::from(STAGE_REPEATS_MAX)) as u8,
         }
     }
 
@@ -116,7 +159,12 @@ impl Stage {
             Stage::At {
                 code,
                 is_in_destination,
-            } => 2 + u64::from(code.number()) * 2 + u64::from(is_in_destination),
+                repeat,
+            } => {
+                2 + (u64::from(code.number()) * 2 + u64::from(is_in_destination))
+                    * (u64::from(STAGE_REPEATS_MAX) + 1)
+                    + u64::from(repeat)
+            }
         }
     }
 }
@@ -266,7 +314,7 @@ fn quantile(samples: &[f32], q: f64) -> f64 {
 
 /// The interned identities of a shipment at each back-off level.
 #[derive(Debug, Clone, Copy)]
-struct LaneIds([Option<u64>; 6]);
+struct LaneIds([Option<u64>; LEVEL_COUNT]);
 
 /// What the model has learned: remaining time and silence per stage and level.
 #[derive(Debug, Default, Clone)]
@@ -296,7 +344,7 @@ impl EtaModel {
         self.journeys
     }
 
-    fn lane_names(s: &ShipmentSnapshot) -> [String; 6] {
+    fn lane_names(s: &ShipmentSnapshot) -> [String; LEVEL_COUNT] {
         let l = &s.lane;
         let service = l.service.as_deref().unwrap_or("");
         let carrier = s.carrier.as_ref().map_or("", |c| c.as_str());
@@ -307,6 +355,7 @@ impl EtaModel {
             ),
             format!("L|{}|{}|{}|{service}", l.origin, l.warehouse, l.mode),
             format!("D|{}|{}|{service}", l.warehouse, l.mode),
+            format!("W|{}|{}", l.warehouse, l.mode),
             format!("R|{}|{}|{}|{service}", l.origin, l.marketplace, l.mode),
             format!("M|{}|{}|{service}", l.marketplace, l.mode),
             format!("F|{}", l.mode),
@@ -318,7 +367,7 @@ impl EtaModel {
         LaneIds(names.map(|n| self.names.get(&n).map(|&id| u64::from(id))))
     }
 
-    fn ids_mut(&mut self, s: &ShipmentSnapshot) -> [u64; 6] {
+    fn ids_mut(&mut self, s: &ShipmentSnapshot) -> [u64; LEVEL_COUNT] {
         let names = Self::lane_names(s);
         names.map(|n| {
             let next = self.names.len() as u32;
@@ -376,17 +425,13 @@ impl EtaModel {
         if let Some(pickup) = journey.picked_up_at() {
             record(self, Stage::FromPickup, pickup, None);
         }
-        for scan in &journey.scans {
+        for (index, scan) in journey.scans.iter().enumerate() {
             if scan.occurred_at > arrived {
                 break;
             }
+            let stage = Stage::of(&journey.scans, index, destination);
             let silence = heard_after(scan.occurred_at).map(|h| hours_between(scan.occurred_at, h));
-            record(
-                self,
-                Stage::of(scan, destination),
-                scan.occurred_at,
-                silence,
-            );
+            record(self, stage, scan.occurred_at, silence);
         }
         self.journeys += 1;
     }
@@ -402,7 +447,11 @@ impl EtaModel {
     pub fn stage_of(snapshot: &ShipmentSnapshot) -> (Stage, Timestamp) {
         match snapshot.latest() {
             Some(scan) => (
-                Stage::of(scan, snapshot.destination_country()),
+                Stage::of(
+                    &snapshot.scans,
+                    snapshot.scans.len() - 1,
+                    snapshot.destination_country(),
+                ),
                 scan.occurred_at,
             ),
             None => (Stage::Planned, snapshot.plan_start()),
@@ -460,7 +509,7 @@ impl EtaModel {
         if let Some((level, survivors)) = fallback {
             return self.with_samples(level, code, since, survivors, now);
         }
-        let has_history = ids.0[5]
+        let has_history = ids.0[LEVEL_COUNT - 1]
             .and_then(|id| self.remaining.get(&Self::key(id, stage)))
             .is_some_and(|b| !b.sorted.is_empty());
         if has_history {
@@ -542,7 +591,7 @@ impl EtaModel {
         let start = snapshot
             .picked_up_at()
             .unwrap_or_else(|| snapshot.plan_start());
-        let id = self.ids(snapshot).0[5];
+        let id = self.ids(snapshot).0[LEVEL_COUNT - 1];
         let hours = id
             .and_then(|id| self.remaining.get(&Self::key(id, Stage::FromPickup)))
             .filter(|b| !b.sorted.is_empty())
@@ -658,6 +707,45 @@ mod tests {
         check_eta(&model, &s, 62, 81.0);
         // 25 days after departure only the slow fifth is still at sea.
         check_eta(&model, &s, 61 + 25, 91.0);
+    }
+
+    fn scan_at(code: C, at: &str, country: &str, city: &str) -> Scan {
+        Scan {
+            city: Some(city.into()),
+            ..scan(code, at, country)
+        }
+    }
+
+    #[test]
+    fn a_milestone_repeated_at_another_place_is_a_later_stage() {
+        // Every journey departs Yantian on day 1, departs Busan (transshipment,
+        // also outside the destination) on day 11 and arrives on day 21; the
+        // second box of each is scanned a minute after the first.
+        let mut model = EtaModel::new();
+        for i in 0..60 {
+            let base = 1_767_225_600 + (i % 7) * 86_400;
+            let at = |d: i64, minutes: i64| {
+                Timestamp::from_second(base + d * 86_400 + minutes * 60)
+                    .expect("ts")
+                    .to_string()
+            };
+            let mut s = ocean_shipment(&at(-1, 0));
+            for minute in [0, 1] {
+                s.insert_scan(scan_at(C::Departed, &at(1, minute), "CN", "Yantian"));
+                s.insert_scan(scan_at(C::Departed, &at(11, minute), "KR", "Busan"));
+            }
+            s.insert_scan(scan_at(C::Delivered, &at(21, 0), "US", "Ontario"));
+            model.learn(&s);
+        }
+        model.refresh();
+        let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+        s.insert_scan(scan_at(C::Departed, "2026-03-03T00:00:00Z", "CN", "Yantian"));
+        s.insert_scan(scan_at(C::Departed, "2026-03-03T00:01:00Z", "CN", "Yantian"));
+        // Day 61 is 2026-03-03: ten days at sea to Busan, twenty to arrival.
+        check_eta(&model, &s, 61, 81.0);
+        s.insert_scan(scan_at(C::Departed, "2026-03-13T00:00:00Z", "KR", "Busan"));
+        // From Busan ten days are left, not the twenty left after Yantian.
+        check_eta(&model, &s, 71, 81.0);
     }
 
     #[test]

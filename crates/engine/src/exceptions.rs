@@ -96,7 +96,7 @@ pub const LOST_FACTOR: f64 = 3.0;
 pub const LOST_EXTRA_DAYS_MIN: f64 = 21.0;
 /// A window is at risk when the ETA's median is after its end and at least this
 /// share of comparable journeys arrive after it.
-pub const AT_RISK_PROBABILITY_MIN: f64 = 0.65;
+pub const AT_RISK_PROBABILITY_MIN: f64 = 0.70;
 /// Hours after the start of the ship date before missing tracking is flagged.
 pub const MISSING_TRACKING_GRACE_HOURS: f64 = 24.0;
 /// Without a ship date, days after creation before missing tracking is flagged.
@@ -248,7 +248,11 @@ pub fn detect(
         let (_, since) = EtaModel::stage_of(snapshot);
         let silent_hours = now.duration_since(since).as_secs_f64() / 3600.0;
         let stage = latest.map_or_else(|| "the ship date".to_owned(), |s| s.code.to_string());
-        if silent_hours >= lost_hours {
+        // Freight last seen out for delivery and then silent was, far more
+        // often than lost, delivered without a final scan: the carrier's proof
+        // of delivery settles it, so it stays stale rather than lost.
+        let is_out_for_delivery = latest.is_some_and(|s| s.code == MilestoneCode::OutForDelivery);
+        if silent_hours >= lost_hours && !is_out_for_delivery {
             out.push(Exception {
                 kind: ExceptionKind::ProbablyLost,
                 severity: Severity::High,
@@ -376,6 +380,45 @@ mod tests {
         check(&s, "2026-03-07T00:00:00Z", &[]);
         check(&s, "2026-03-09T00:00:00Z", &[ExceptionKind::StaleTracking]);
         check(&s, "2026-04-20T00:00:00Z", &[ExceptionKind::ProbablyLost]);
+    }
+
+    #[test]
+    fn silence_after_out_for_delivery_is_stale_not_lost() {
+        let mut m = EtaModel::new();
+        for i in 0..60 {
+            let base = 1_767_225_600 + i * 3600;
+            let at = |h: i64| {
+                Timestamp::from_second(base + h * 3600)
+                    .expect("ts")
+                    .to_string()
+            };
+            let mut s = ocean_shipment(&at(-24));
+            s.insert_scan(scan(C::Departed, &at(0), "CN"));
+            s.insert_scan(scan(C::OutForDelivery, &at(24), "US"));
+            s.insert_scan(scan(C::Delivered, &at(30 + i % 3), "US"));
+            m.learn(&s);
+        }
+        m.refresh();
+        let kinds = |s: &ShipmentSnapshot, now: &str| -> Vec<ExceptionKind> {
+            let now: Timestamp = now.parse().expect("ts");
+            detect(s, &m, m.eta(s, now).as_ref(), now)
+                .into_iter()
+                .map(|e| e.kind)
+                .collect()
+        };
+        let mut s = departed();
+        // Silent for weeks after departure: lost.
+        assert_eq!(
+            kinds(&s, "2026-04-20T00:00:00Z"),
+            [ExceptionKind::ProbablyLost]
+        );
+        // Silent for weeks after going out for delivery: delivered unscanned,
+        // most likely; stale until the carrier proves it.
+        s.insert_scan(scan(C::OutForDelivery, "2026-03-03T00:00:00Z", "US"));
+        assert_eq!(
+            kinds(&s, "2026-04-20T00:00:00Z"),
+            [ExceptionKind::StaleTracking]
+        );
     }
 
     #[test]

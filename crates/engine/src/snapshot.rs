@@ -46,6 +46,11 @@ pub struct Scan {
     pub received_at: Timestamp,
     /// ISO 3166 alpha-2 country of the scan's location, if the carrier sent one.
     pub country_code: Option<String>,
+    /// The city of the scan's location, if the carrier sent one: it tells a
+    /// transshipment port from the port of destination where code and country
+    /// are the same.
+    #[serde(default)]
+    pub city: Option<String>,
 }
 
 impl Scan {
@@ -57,6 +62,7 @@ impl Scan {
             occurred_at: milestone.occurred_at,
             received_at,
             country_code: milestone.location.country_code.clone(),
+            city: milestone.location.city.clone(),
         }
     }
 
@@ -269,6 +275,7 @@ pub(crate) mod tests {
             occurred_at: t,
             received_at: t,
             country_code: Some(country.into()),
+            city: None,
         }
     }
 

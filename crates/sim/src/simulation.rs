@@ -939,16 +939,20 @@ fn truth_episodes(
             });
         }
         // The hub's picture is stale while a fact more than STALE_TRUTH_HOURS
-        // old is still unknown to it and nothing later has happened.
-        let Some(next) = next else { continue };
+        // old is still unknown to it and nothing later has happened. The last
+        // fact counts too: a delivery the carrier never reports leaves the
+        // hub's picture stale for good.
         let from = (step.occurred_at.as_second() + STALE_TRUTH_HOURS * SECONDS_PER_HOUR)
             .max(tracking_known);
-        let to = received[k].min(next.as_second());
+        let to = match next {
+            Some(next) => received[k].min(next.as_second()),
+            None => received[k],
+        };
         if to > from {
             truth.episodes.push(TruthEpisode {
                 kind: "stale_tracking",
                 start: ts(from),
-                end: Some(ts(to)),
+                end: (to != i64::MAX).then(|| ts(to)),
             });
         }
     }
@@ -957,7 +961,7 @@ fn truth_episodes(
     let mut merged: Vec<TruthEpisode> = Vec::with_capacity(truth.episodes.len());
     for e in truth.episodes.drain(..) {
         match merged.last_mut() {
-            Some(last) if last.kind == e.kind && last.end.is_some_and(|end| end >= e.start) => {
+            Some(last) if last.kind == e.kind && last.end.is_none_or(|end| end >= e.start) => {
                 last.end = match (last.end, e.end) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     _ => None,
@@ -972,6 +976,43 @@ fn truth_episodes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_never_reported_leaves_tracking_stale() {
+        let step = |code, hours: i64| SimStep {
+            code,
+            sub_code: None,
+            location: 0,
+            occurred_at: ts(START_SECONDS + hours * SECONDS_PER_HOUR),
+        };
+        let steps = [
+            step(C::PickedUp, 0),
+            step(C::OutForDelivery, 10),
+            step(C::Delivered, 20),
+        ];
+        let heard = |hours: i64| START_SECONDS + hours * SECONDS_PER_HOUR;
+        let stale = |received: &[i64]| {
+            let mut truth = Truth::default();
+            truth_episodes(&steps, received, START_SECONDS, START_SECONDS, &mut truth);
+            truth
+                .episodes
+                .iter()
+                .filter(|e| e.kind == "stale_tracking")
+                .map(|e| (e.start, e.end))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(stale(&[heard(1), heard(11), heard(21)]), []);
+        // The delivery is never reported: stale from 48 h after it, for good.
+        assert_eq!(
+            stale(&[heard(1), heard(11), i64::MAX]),
+            [(ts(heard(20 + STALE_TRUTH_HOURS)), None)]
+        );
+        // Reported three days late: stale for the last day of those.
+        assert_eq!(
+            stale(&[heard(1), heard(11), heard(92)]),
+            [(ts(heard(68)), Some(ts(heard(92))))]
+        );
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_simulation() {

@@ -257,7 +257,8 @@ fn level_name(level: tracklane_engine::Level) -> &'static str {
     match level {
         Level::CarrierLane => "same carrier and lane",
         Level::Lane => "same lane",
-        Level::Destination => "same warehouse and mode",
+        Level::Destination => "same warehouse, mode and service",
+        Level::Warehouse => "same warehouse and mode",
         Level::Corridor => "same corridor",
         Level::MarketplaceMode => "same marketplace and mode",
         Level::Mode => "same mode",
