@@ -24,7 +24,7 @@
 //! [`BUCKET_SAMPLES_MAX`] journeys, so lanes that drift are followed.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -128,8 +128,7 @@ impl Stage {
     /// `destination_country`. The scans of a shipment's boxes repeat a
     /// milestone at the same place; only another place counts as a repeat.
     pub fn of(scans: &[Scan], index: usize, destination_country: &str) -> Self {
-        let is_in_destination =
-            |s: &Scan| s.country_code.as_deref() == Some(destination_country);
+        let is_in_destination = |s: &Scan| s.country_code.as_deref() == Some(destination_country);
         fn place(s: &Scan) -> (Option<&str>, Option<&str>) {
             (s.country_code.as_deref(), s.city.as_deref())
         }
@@ -319,7 +318,8 @@ struct LaneIds([Option<u64>; LEVEL_COUNT]);
 /// What the model has learned: remaining time and silence per stage and level.
 #[derive(Debug, Default, Clone)]
 pub struct EtaModel {
-    names: HashMap<String, u32>,
+    /// Lane keys (see `lane_keys`) to compact ids, in order of first sight.
+    names: KeyMap<u32>,
     remaining: KeyMap<Bucket>,
     silence: KeyMap<Bucket>,
     journeys: u64,
@@ -344,34 +344,42 @@ impl EtaModel {
         self.journeys
     }
 
-    fn lane_names(s: &ShipmentSnapshot) -> [String; LEVEL_COUNT] {
+    /// The shipment's lane at each back-off level, as a hash of the level's
+    /// parts. Every estimate looks its lane up, and hashing the parts in place
+    /// allocates nothing. Two names sharing a 64-bit hash would pool their
+    /// history; with thousands of names the odds are about one in 10¹².
+    fn lane_keys(s: &ShipmentSnapshot) -> [u64; LEVEL_COUNT] {
         let l = &s.lane;
         let service = l.service.as_deref().unwrap_or("");
         let carrier = s.carrier.as_ref().map_or("", |c| c.as_str());
+        let warehouse = l.warehouse.as_str();
+        let key = |level: u8, parts: &dyn Fn(&mut DefaultHasher)| {
+            let mut h = DefaultHasher::new();
+            level.hash(&mut h);
+            parts(&mut h);
+            h.finish()
+        };
         [
-            format!(
-                "C|{carrier}|{}|{}|{}|{service}",
-                l.origin, l.warehouse, l.mode
-            ),
-            format!("L|{}|{}|{}|{service}", l.origin, l.warehouse, l.mode),
-            format!("D|{}|{}|{service}", l.warehouse, l.mode),
-            format!("W|{}|{}", l.warehouse, l.mode),
-            format!("R|{}|{}|{}|{service}", l.origin, l.marketplace, l.mode),
-            format!("M|{}|{}|{service}", l.marketplace, l.mode),
-            format!("F|{}", l.mode),
+            key(0, &|h| {
+                (carrier, &l.origin, warehouse, l.mode, service).hash(h)
+            }),
+            key(1, &|h| (&l.origin, warehouse, l.mode, service).hash(h)),
+            key(2, &|h| (warehouse, l.mode, service).hash(h)),
+            key(3, &|h| (warehouse, l.mode).hash(h)),
+            key(4, &|h| (&l.origin, l.marketplace, l.mode, service).hash(h)),
+            key(5, &|h| (l.marketplace, l.mode, service).hash(h)),
+            key(6, &|h| l.mode.hash(h)),
         ]
     }
 
     fn ids(&self, s: &ShipmentSnapshot) -> LaneIds {
-        let names = Self::lane_names(s);
-        LaneIds(names.map(|n| self.names.get(&n).map(|&id| u64::from(id))))
+        LaneIds(Self::lane_keys(s).map(|k| self.names.get(&k).map(|&id| u64::from(id))))
     }
 
     fn ids_mut(&mut self, s: &ShipmentSnapshot) -> [u64; LEVEL_COUNT] {
-        let names = Self::lane_names(s);
-        names.map(|n| {
+        Self::lane_keys(s).map(|k| {
             let next = self.names.len() as u32;
-            u64::from(*self.names.entry(n).or_insert(next))
+            u64::from(*self.names.entry(k).or_insert(next))
         })
     }
 
@@ -739,8 +747,18 @@ mod tests {
         }
         model.refresh();
         let mut s = ocean_shipment("2026-03-01T00:00:00Z");
-        s.insert_scan(scan_at(C::Departed, "2026-03-03T00:00:00Z", "CN", "Yantian"));
-        s.insert_scan(scan_at(C::Departed, "2026-03-03T00:01:00Z", "CN", "Yantian"));
+        s.insert_scan(scan_at(
+            C::Departed,
+            "2026-03-03T00:00:00Z",
+            "CN",
+            "Yantian",
+        ));
+        s.insert_scan(scan_at(
+            C::Departed,
+            "2026-03-03T00:01:00Z",
+            "CN",
+            "Yantian",
+        ));
         // Day 61 is 2026-03-03: ten days at sea to Busan, twenty to arrival.
         check_eta(&model, &s, 61, 81.0);
         s.insert_scan(scan_at(C::Departed, "2026-03-13T00:00:00Z", "KR", "Busan"));

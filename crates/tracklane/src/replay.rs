@@ -927,14 +927,14 @@ impl Replay {
                 .iter()
                 .any(|s| s.country_code.as_deref() == Some(destination)),
         ];
+        let eta = self.model.eta(&ship.snap, now);
         if reached
             .iter()
             .zip(&ship.moments)
             .any(|(r, m)| *r && m.is_none())
         {
-            let eta = self.model.eta(&ship.snap, now);
             let fixed = self.model.static_eta(&ship.snap);
-            if let (Some(eta), Some(fixed)) = (eta, fixed) {
+            if let (Some(eta), Some(fixed)) = (&eta, fixed) {
                 for (r, m) in reached.iter().zip(ship.moments.iter_mut()) {
                     if *r && m.is_none() {
                         *m = Some((eta.p50, fixed));
@@ -942,13 +942,18 @@ impl Replay {
                 }
             }
         }
-        self.evaluate(index, now);
+        self.evaluate_with(index, now, eta);
     }
 
     /// Recomputes one shipment's ETA and exceptions at `now`, recording changes.
     fn evaluate(&mut self, index: u32, now: Timestamp) {
+        let eta = self.model.eta(&self.ships[index as usize].snap, now);
+        self.evaluate_with(index, now, eta);
+    }
+
+    /// [`Replay::evaluate`] with the ETA at `now` already computed.
+    fn evaluate_with(&mut self, index: u32, now: Timestamp, eta: Option<Eta>) {
         let ship = &mut self.ships[index as usize];
-        let eta = self.model.eta(&ship.snap, now);
         if let Some(e) = &eta
             && ship
                 .eta_history
@@ -1073,9 +1078,10 @@ impl Replay {
                 ship.changes.push((now, mv.to));
                 ship.automation_changes += 1;
             }
-            self.evaluate(i, now);
+            self.evaluate_with(i, now, eta);
         }
-        self.flush().await?;
+        // The automation's window writes go with the next bundle: only their
+        // audit records come back, and nothing reads those before the report.
         self.reroute_pass(&open, now);
         self.open_list = open;
         Ok(())
