@@ -141,6 +141,9 @@ pub struct IngestCounts {
     pub lines: u64,
     /// Lines skipped (unknown type or invalid record), each warned on stderr.
     pub skipped_lines: u64,
+    /// Event lines whose `at` is before an earlier line's: played at the
+    /// clock's time instead (the stream is out of order), each warned on stderr.
+    pub out_of_order_lines: u64,
     /// Milestones accepted.
     pub accepted: u64,
     /// Repeats of stored facts.
@@ -308,6 +311,9 @@ struct Replay {
     then: Vec<(Timestamp, Then)>,
     /// Writes handed to the store whose results are not settled yet.
     in_flight: Option<InFlight>,
+    /// The stream and the line being read (1-based), for warnings.
+    source: String,
+    line_number: usize,
 }
 
 /// One [`Store::apply`] running on its own task, and what its results lead to.
@@ -413,6 +419,8 @@ pub async fn replay_file(path: &Path, options: ReplayOptions) -> anyhow::Result<
         queue: Vec::new(),
         then: Vec::new(),
         in_flight: None,
+        source: path.display().to_string(),
+        line_number: 0,
     };
     let result = replay.run(reader, path).await;
     let _ = std::fs::remove_dir_all(&dir);
@@ -424,13 +432,28 @@ impl Replay {
     async fn run(&mut self, reader: impl BufRead, path: &Path) -> anyhow::Result<()> {
         for (number, line) in reader.lines().enumerate() {
             let line = line.with_context(|| format!("reading {}", path.display()))?;
+            // A byte-order mark some editors and runtimes write first.
+            let line = if number == 0 {
+                line.trim_start_matches('\u{feff}')
+            } else {
+                &line
+            };
             if line.trim().is_empty() {
                 continue;
             }
             self.counts.lines += 1;
+            self.line_number = number + 1;
             let context = || format!("{}:{}", path.display(), number + 1);
-            let kind: LineType = serde_json::from_str(&line).with_context(context)?;
-            let handled = self.line(kind.kind, &line).await.with_context(context)?;
+            let kind: LineType = serde_json::from_str(line).with_context(context)?;
+            let handled = match self.line(kind.kind, line).await {
+                Ok(handled) => handled,
+                // A record that does not parse as its type is skipped, not fatal.
+                Err(e) if e.is::<serde_json::Error>() => {
+                    eprintln!("{}: invalid `{}` line: {e}", context(), kind.kind);
+                    false
+                }
+                Err(e) => return Err(e.context(context())),
+            };
             if !handled {
                 self.counts.skipped_lines += 1;
                 eprintln!("{}: skipped a `{}` line", context(), kind.kind);
@@ -540,8 +563,15 @@ impl Replay {
         match kind {
             "header" => {
                 let h: Header = serde_json::from_str(line)?;
+                if !h.format.is_empty() && h.format != crate::stream::FORMAT {
+                    self.warn(&format!(
+                        "the header's format is `{}`, replay reads `{}`",
+                        h.format,
+                        crate::stream::FORMAT
+                    ));
+                }
                 self.measure_from = h.measure_from;
-                self.generator = Some(h.generator);
+                self.generator = h.generator;
                 self.seed = h.seed;
             }
             "warehouse" => {
@@ -570,10 +600,17 @@ impl Replay {
                     return Ok(false);
                 };
                 let ship = &mut self.ships[i as usize];
+                let mut ignored = Vec::new();
                 for e in t.exceptions {
-                    if let Some(kind) = ExceptionKind::parse(&e.kind) {
-                        ship.truth.push((kind, e.start, e.end));
+                    match ExceptionKind::parse(&e.kind) {
+                        Some(ExceptionKind::WindowAtRisk) | None => ignored.push(e.kind),
+                        Some(kind) => ship.truth.push((kind, e.start, e.end)),
                     }
+                }
+                if !ignored.is_empty() {
+                    self.warn(&format!(
+                        "truth exceptions of kind {ignored:?} ignored: not a truth kind (window_at_risk is derived by replay)"
+                    ));
                 }
             }
             "shipment" => {
@@ -589,7 +626,7 @@ impl Replay {
             "milestones" => {
                 let m: MilestonesLine = serde_json::from_str(line)?;
                 self.event_time(m.at).await?;
-                self.milestones(m).await?;
+                return self.milestones(m).await;
             }
             "backlog" => {
                 let b: BacklogLine = serde_json::from_str(line)?;
@@ -664,6 +701,13 @@ impl Replay {
             self.first_event = Some(at);
             self.next_pass = Some(next_midnight(at));
         }
+        if at < self.now {
+            self.counts.out_of_order_lines += 1;
+            self.warn(&format!(
+                "`at` {at} is before an earlier line's ({}): played at that time",
+                self.now
+            ));
+        }
         self.advance_to(at).await?;
         self.now = self.now.max(at);
         Ok(())
@@ -677,6 +721,11 @@ impl Replay {
             self.next_pass = Some(next_midnight(pass));
         }
         Ok(())
+    }
+
+    /// A warning about the line being read, on stderr.
+    fn warn(&self, message: &str) {
+        eprintln!("{}:{}: {message}", self.source, self.line_number);
     }
 
     fn is_measured(&self, created_at: Timestamp) -> bool {
@@ -700,8 +749,22 @@ impl Replay {
             return Ok(false);
         };
         let Some(&warehouse) = self.warehouse_index.get(s.warehouse.as_str()) else {
+            self.warn(&format!("warehouse {} has no warehouse line", s.warehouse));
             return Ok(false);
         };
+        if self.by_id.contains_key(&s.shipment_id) || self.by_id.contains_key(&s.confirmation_id) {
+            self.warn(&format!(
+                "shipment {} / {} already exists",
+                s.shipment_id, s.confirmation_id
+            ));
+            return Ok(false);
+        }
+        if let Some(w) = s.delivery_window
+            && let Err(problem) = DeliveryWindow::new(w.start_date, w.end_date)
+        {
+            self.warn(&format!("deliveryWindow: {}", problem.en));
+            return Ok(false);
+        }
         let mut packages = Vec::with_capacity(s.boxes.len());
         for b in &s.boxes {
             let Ok(box_id) = BoxId::parse(&b.box_id) else {
@@ -795,21 +858,37 @@ impl Replay {
             })
             .collect();
         let actor = Principal::Carrier(t.carrier.clone());
-        let checked = tracklane_ingest::check_tracking(
+        let checked = match tracklane_ingest::check_tracking(
             self.store.as_ref(),
             &actor,
             items,
             TrackingSource::Carrier,
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
+        {
+            Ok(checked) => checked,
+            // The API refuses the whole upload (403): every item is rejected.
+            Err(e @ tracklane_ingest::IngestError::CapabilityMissing { .. }) => {
+                self.counts.rejected += t.items.len() as u64;
+                self.warn(&format!(
+                    "{} tracking items rejected: {}",
+                    t.items.len(),
+                    e.problem().en
+                ));
+                return Ok(true);
+            }
+            Err(e) => anyhow::bail!("{}", e.problem().en),
+        };
+        // The numbers as the store keeps them (normalised), by item index.
+        let mut numbers = vec![String::new(); t.items.len()];
+        for a in &checked.valid {
+            if let Some(slot) = numbers.get_mut(a.index) {
+                *slot = a.tracking_number.as_str().to_owned();
+            }
+        }
         let then = Then::Tracking {
             ship: i,
-            numbers: t
-                .items
-                .into_iter()
-                .map(|item| item.tracking_number)
-                .collect(),
+            numbers,
             refused: checked.outcomes.len() as u64,
         };
         let write = Write::AssignTracking {
@@ -822,20 +901,40 @@ impl Replay {
         Ok(true)
     }
 
-    async fn milestones(&mut self, m: MilestonesLine<'_>) -> anyhow::Result<()> {
+    async fn milestones(&mut self, m: MilestonesLine<'_>) -> anyhow::Result<bool> {
         let mut body = String::with_capacity(m.milestones.get().len() + 16);
         body.push_str("{\"milestones\":");
         body.push_str(m.milestones.get());
         body.push('}');
-        let (drafts, report) = tracklane_ingest::milestones::parse_batch(
+        let (drafts, report) = match tracklane_ingest::milestones::parse_batch(
             body.as_bytes(),
             Some(m.carrier.as_str()),
             self.now,
-        )
-        .map_err(|e| anyhow::anyhow!("{}", e.problem().en))?;
+        ) {
+            Ok(parsed) => parsed,
+            // The API refuses the whole body (400, 413): the line is skipped.
+            Err(e) => {
+                self.warn(&format!("milestones refused: {}", e.problem().en));
+                return Ok(false);
+            }
+        };
+        if !self
+            .carriers
+            .get(m.carrier.as_str())
+            .is_some_and(|c| c.has(tracklane_core::Capability::ShipTrack))
+        {
+            // As `push_milestones`: a carrier without ship_track is refused (403).
+            let items = (drafts.len() + report.rejected.len()) as u64;
+            self.counts.rejected += items;
+            self.warn(&format!(
+                "{items} milestones rejected: carrier {} has no carrier line with the ship_track capability",
+                m.carrier
+            ));
+            return Ok(true);
+        }
         self.counts.rejected += report.rejected.len() as u64;
         if drafts.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         let items = drafts
             .iter()
@@ -853,7 +952,8 @@ impl Replay {
             drafts,
             now: self.now,
         };
-        self.queue(write, Then::Milestones { items }).await
+        self.queue(write, Then::Milestones { items }).await?;
+        Ok(true)
     }
 
     /// Feeds the scans the store accepted to their shipments' snapshots.
@@ -864,14 +964,15 @@ impl Replay {
     ) {
         // Which shipment each item is about, by batch index.
         let mut owner: HashMap<usize, (u32, Scan)> = HashMap::with_capacity(items.len());
+        let mut named: HashMap<usize, String> = HashMap::new();
         for (index, shipment, number, scan) in items {
-            let ship = shipment
-                .as_deref()
-                .and_then(|k| self.by_id.get(k))
-                .or_else(|| self.by_tracking.get(number.as_str()))
-                .copied();
+            let by_name = shipment.as_deref().and_then(|k| self.by_id.get(k)).copied();
+            let ship = by_name.or_else(|| self.by_tracking.get(number.as_str()).copied());
             if let Some(ship) = ship {
                 owner.insert(index, (ship, scan));
+            }
+            if by_name.is_some() {
+                named.insert(index, number);
             }
         }
         let mut touched: Vec<u32> = Vec::new();
@@ -879,6 +980,13 @@ impl Replay {
             match outcome {
                 ItemOutcome::Accepted { index, .. } => {
                     self.counts.accepted += 1;
+                    // An item naming its shipment attaches its number there
+                    // (auto-recognition): later items may give only the number.
+                    if let (Some(number), Some((ship, _))) =
+                        (named.remove(&index), owner.get(&index))
+                    {
+                        self.by_tracking.entry(number).or_insert(*ship);
+                    }
                     if let Some((ship, scan)) = owner.remove(&index) {
                         let s = &mut self.ships[ship as usize];
                         s.snap.has_tracking = true;

@@ -38,10 +38,12 @@ pub struct Header {
     /// `header`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// [`FORMAT`].
+    /// [`FORMAT`]; optional when reading.
+    #[serde(default)]
     pub format: String,
-    /// Who wrote the stream.
-    pub generator: String,
+    /// Who wrote the stream, if it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<String>,
     /// The generator's seed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
@@ -297,7 +299,7 @@ pub fn write_simulation(sim: &Simulation, out: &mut impl Write) -> anyhow::Resul
         &Header {
             kind: "header".into(),
             format: FORMAT.into(),
-            generator: "tracklane simulate".into(),
+            generator: Some("tracklane simulate".into()),
             seed: Some(sim.config.seed),
             measure_from: Some(sim.measure_from),
         },

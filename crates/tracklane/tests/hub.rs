@@ -4,6 +4,7 @@
 
 mod support;
 
+mod altgen;
 mod auth_scope;
 mod batches;
 mod engine_passes;
