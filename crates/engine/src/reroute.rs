@@ -13,11 +13,14 @@
 //! result is optimal; the tests check it against brute force and against a
 //! negative-cycle certificate ([`is_optimal`]).
 //!
-//! Capacity is counted in slots: a warehouse's remaining receiving units over
-//! [`RerouteCostModel::horizon_days`] divided by the largest candidate's units,
-//! rounded down. That is conservative (small shipments use a whole slot) but it
-//! can never overfill a warehouse, and it keeps the problem an exact assignment
-//! rather than a bin-packing one.
+//! Capacity is counted in slots, so that the problem stays an exact assignment
+//! rather than a bin-packing one. [`plan`] groups the candidates into size
+//! classes (each spans a factor of two in units) and solves them smallest
+//! first: a class's slots are the room the smaller classes left, over
+//! [`RerouteCostModel::horizon_days`], divided by the class's largest shipment.
+//! No warehouse can be overfilled, and a shipment wastes less than half of its
+//! slot, where one slot size for every candidate let a single large shipment
+//! shrink everyone's slots.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -403,65 +406,23 @@ pub fn plan(
         if group.is_empty() {
             continue;
         }
-        let slot_units = group.iter().map(|(c, _)| c.units).max().unwrap_or(1).max(1);
-        let slots: Vec<u32> = sites
-            .iter()
-            .map(|s| s.remaining_units(model.horizon_days) / slot_units)
-            .collect();
-        let place = |s: &WarehouseLoad| (s.latitude, s.longitude);
         let m = sites.len();
-        let mut stay_cost = Vec::with_capacity(group.len());
-        let mut move_cost = Vec::with_capacity(group.len() * m);
-        for (_, home) in &group {
-            let here = sites[*home];
-            stay_cost.push(to_cost(here.wait_days()));
-            for (j, site) in sites.iter().enumerate() {
-                if j == *home {
-                    move_cost.push(FORBIDDEN);
-                    continue;
-                }
-                let km = distance_km(place(here), place(site)) * model.road_factor;
-                let days = site.wait_days()
-                    + km / model.truck_km_per_day
-                    + km * model.days_per_extra_km
-                    + model.switch_days;
-                move_cost.push(to_cost(days));
-            }
-        }
-        let problem = Transport {
-            warehouse_slots: slots.clone(),
-            stay_cost,
-            move_cost,
-        };
-        let assignment = solve(&problem);
-        result.cost_days += assignment.cost as f64 / COST_UNITS_PER_DAY;
-        result.stay_cost_days += problem.stay_cost.iter().sum::<i64>() as f64 / COST_UNITS_PER_DAY;
+        let mut room: Vec<u32> = sites
+            .iter()
+            .map(|s| s.remaining_units(model.horizon_days))
+            .collect();
         let mut sent = vec![0u32; m];
-        for (index, choice) in assignment.choice.iter().enumerate() {
-            let Some(j) = choice else { continue };
-            let j = *j as usize;
-            let (candidate, home) = group[index];
-            let (here, there) = (sites[home], sites[j]);
-            let km = distance_km(place(here), place(there)) * model.road_factor;
-            let move_days = there.wait_days() + km / model.truck_km_per_day;
-            sent[j] += candidate.units;
-            result.offers.push(RerouteOffer {
-                shipment: candidate.shipment.clone(),
-                from: here.code.clone(),
-                to: there.code.clone(),
-                units: candidate.units,
-                stay_days: here.wait_days(),
-                move_days,
-                extra_km: km,
-                reason: format!(
-                    "{} expects a {:.1}-day receiving wait; {} expects {:.1} days including {:.0} km more by road",
-                    here.code,
-                    here.wait_days(),
-                    there.code,
-                    move_days,
-                    km
-                ),
-            });
+        // Size classes, smallest first: each spans a factor of two in units.
+        let mut classes: Vec<Vec<(&RerouteCandidate, usize)>> = Vec::new();
+        for &(candidate, home) in &group {
+            let class = size_class(candidate.units);
+            if classes.len() <= class {
+                classes.resize_with(class + 1, Vec::new);
+            }
+            classes[class].push((candidate, home));
+        }
+        for class in classes.iter().filter(|c| !c.is_empty()) {
+            plan_class(class, &sites, &mut room, &mut sent, model, &mut result);
         }
         for (j, units) in sent.iter().enumerate() {
             if *units > 0 {
@@ -474,6 +435,89 @@ pub fn plan(
         }
     }
     result
+}
+
+/// The size class of a shipment of `units`: class k holds 2^(k-1) < units ≤ 2^k.
+fn size_class(units: u32) -> usize {
+    units.max(1).next_power_of_two().trailing_zeros() as usize
+}
+
+/// Plans one size class of one marketplace: slots as large as the class's
+/// largest shipment, cut from the room the smaller classes left; what moves is
+/// taken off `room` and added to `sent`.
+fn plan_class(
+    group: &[(&RerouteCandidate, usize)],
+    sites: &[&WarehouseLoad],
+    room: &mut [u32],
+    sent: &mut [u32],
+    model: &RerouteCostModel,
+    result: &mut ReroutePlan,
+) {
+    let slot_units = group.iter().map(|(c, _)| c.units).max().unwrap_or(1).max(1);
+    let slots: Vec<u32> = room.iter().map(|r| r / slot_units).collect();
+    let place = |s: &WarehouseLoad| (s.latitude, s.longitude);
+    // The wait at a site grows with what smaller classes were already sent there.
+    let wait: Vec<f64> = sites
+        .iter()
+        .zip(&*sent)
+        .map(|(site, &units)| {
+            site.wait_days() + f64::from(units) / f64::from(site.capacity_units_per_day.max(1))
+        })
+        .collect();
+    let m = sites.len();
+    let mut stay_cost = Vec::with_capacity(group.len());
+    let mut move_cost = Vec::with_capacity(group.len() * m);
+    for (_, home) in group {
+        let here = sites[*home];
+        stay_cost.push(to_cost(here.wait_days()));
+        for (j, site) in sites.iter().enumerate() {
+            if j == *home {
+                move_cost.push(FORBIDDEN);
+                continue;
+            }
+            let km = distance_km(place(here), place(site)) * model.road_factor;
+            let days = wait[j]
+                + km / model.truck_km_per_day
+                + km * model.days_per_extra_km
+                + model.switch_days;
+            move_cost.push(to_cost(days));
+        }
+    }
+    let problem = Transport {
+        warehouse_slots: slots.clone(),
+        stay_cost,
+        move_cost,
+    };
+    let assignment = solve(&problem);
+    result.cost_days += assignment.cost as f64 / COST_UNITS_PER_DAY;
+    result.stay_cost_days += problem.stay_cost.iter().sum::<i64>() as f64 / COST_UNITS_PER_DAY;
+    for (index, choice) in assignment.choice.iter().enumerate() {
+        let Some(j) = choice else { continue };
+        let j = *j as usize;
+        let (candidate, home) = group[index];
+        let (here, there) = (sites[home], sites[j]);
+        let km = distance_km(place(here), place(there)) * model.road_factor;
+        let move_days = wait[j] + km / model.truck_km_per_day;
+        sent[j] += candidate.units;
+        room[j] -= candidate.units;
+        result.offers.push(RerouteOffer {
+            shipment: candidate.shipment.clone(),
+            from: here.code.clone(),
+            to: there.code.clone(),
+            units: candidate.units,
+            stay_days: here.wait_days(),
+            move_days,
+            extra_km: km,
+            reason: format!(
+                "{} expects a {:.1}-day receiving wait; {} expects {:.1} days including {:.0} km more by road",
+                here.code,
+                here.wait_days(),
+                there.code,
+                move_days,
+                km
+            ),
+        });
+    }
 }
 
 /// Days of expected receiving wait at the destination from which a shipment
@@ -623,9 +667,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn plan_moves_freight_away_from_a_congested_site() {
-        let load = |code: &str, lat: f64, lon: f64, backlog: u32| WarehouseLoad {
+    fn site(code: &str, lat: f64, lon: f64, backlog: u32) -> WarehouseLoad {
+        WarehouseLoad {
             code: WarehouseCode::parse(code).expect("code"),
             marketplace: Marketplace::Us,
             latitude: lat,
@@ -633,21 +676,42 @@ mod tests {
             capacity_units_per_day: 10_000,
             backlog_units: backlog,
             inbound_units: 0,
-        };
-        // ONT8 has 8 days of backlog; SBD1 next door has none; TEB9 is far.
-        let loads = vec![
-            load("ONT8", 33.88, -117.24, 80_000),
-            load("SBD1", 34.08, -117.25, 0),
-            load("TEB9", 39.78, -75.36, 0),
-        ];
-        let candidates: Vec<RerouteCandidate> = (0..40)
-            .map(|i| RerouteCandidate {
+        }
+    }
+
+    /// ONT8 has 8 days of backlog; SBD1 next door has none; TEB9 is far.
+    fn sites() -> Vec<WarehouseLoad> {
+        vec![
+            site("ONT8", 33.88, -117.24, 80_000),
+            site("SBD1", 34.08, -117.25, 0),
+            site("TEB9", 39.78, -75.36, 0),
+        ]
+    }
+
+    /// Candidates at ONT8 with these units.
+    fn at_ont8(units: &[u32]) -> Vec<RerouteCandidate> {
+        units
+            .iter()
+            .enumerate()
+            .map(|(i, &units)| RerouteCandidate {
                 shipment: ShipmentId::parse(&format!("sh00000000-0000-0000-0000-{i:012}"))
                     .expect("id"),
-                units: 1_000,
+                units,
                 warehouse: WarehouseCode::parse("ONT8").expect("code"),
             })
-            .collect();
+            .collect()
+    }
+
+    fn within_room(plan: &ReroutePlan) {
+        for (code, sent, room) in &plan.capacity {
+            assert!(sent <= room, "{code}: {sent} > {room}");
+        }
+    }
+
+    #[test]
+    fn plan_moves_freight_away_from_a_congested_site() {
+        let loads = sites();
+        let candidates = at_ont8(&[1_000; 40]);
         let plan = plan(&candidates, &loads, &RerouteCostModel::default());
         // SBD1 can take 3 days × 10 000 units = 30 slots of 1 000 units.
         let to_sbd1 = plan
@@ -656,9 +720,36 @@ mod tests {
             .filter(|o| o.to.as_str() == "SBD1")
             .count();
         assert_eq!(to_sbd1, 30, "{plan:?}");
-        for (code, sent, room) in &plan.capacity {
-            assert!(sent <= room, "{code}: {sent} > {room}");
-        }
+        within_room(&plan);
         assert!(plan.cost_days < plan.stay_cost_days);
+    }
+
+    #[test]
+    fn a_large_shipment_does_not_shrink_the_slots_of_small_ones() {
+        // SBD1 and TEB9 each have room for 30 000 units: the 40 000-unit
+        // shipment fits neither and stays, and all twenty small ones move.
+        let mut units = vec![1_000; 20];
+        units.push(40_000);
+        let plan = plan(&at_ont8(&units), &sites(), &RerouteCostModel::default());
+        assert_eq!(plan.offers.len(), 20, "{plan:?}");
+        assert!(plan.offers.iter().all(|o| o.units == 1_000));
+        within_room(&plan);
+    }
+
+    proptest! {
+        #[test]
+        fn plan_never_fills_a_site_beyond_its_room(
+            units in proptest::collection::vec(1u32..20_000, 1..60),
+            backlog in 0u32..40_000,
+        ) {
+            let mut loads = sites();
+            loads[1].backlog_units = backlog;
+            let plan = plan(&at_ont8(&units), &loads, &RerouteCostModel::default());
+            within_room(&plan);
+            let mut seen: Vec<&ShipmentId> = plan.offers.iter().map(|o| &o.shipment).collect();
+            seen.sort();
+            seen.dedup();
+            prop_assert_eq!(seen.len(), plan.offers.len());
+        }
     }
 }
