@@ -24,7 +24,7 @@
 //! [`BUCKET_SAMPLES_MAX`] journeys, so lanes that drift are followed.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -257,6 +257,27 @@ impl Hasher for KeyHasher {
     }
 }
 
+/// FNV-1a over a lane name's parts, finished by [`mix`]: lane keys are hashed
+/// on every estimate, and the names are short.
+struct LaneHasher(u64);
+
+impl Default for LaneHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for LaneHasher {
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
@@ -271,7 +292,9 @@ struct Bucket {
     ring: Vec<f32>,
     next: usize,
     sorted: Vec<f32>,
-    is_dirty: bool,
+    /// Samples pushed since the last refresh, and the ones they pushed out.
+    added: Vec<f32>,
+    removed: Vec<f32>,
 }
 
 impl Bucket {
@@ -279,19 +302,36 @@ impl Bucket {
         if self.ring.len() < BUCKET_SAMPLES_MAX {
             self.ring.push(hours);
         } else {
+            self.removed.push(self.ring[self.next]);
             self.ring[self.next] = hours;
             self.next = (self.next + 1) % BUCKET_SAMPLES_MAX;
         }
-        self.is_dirty = true;
+        self.added.push(hours);
     }
 
+    /// Brings `sorted` up to date: a few changes are placed by binary search,
+    /// many by sorting again.
     fn refresh(&mut self) {
-        if self.is_dirty {
+        if self.added.is_empty() {
+            return;
+        }
+        if self.added.len() * 16 > self.sorted.len() {
             self.sorted.clear();
             self.sorted.extend_from_slice(&self.ring);
             self.sorted.sort_by(f32::total_cmp);
-            self.is_dirty = false;
+        } else {
+            for gone in self.removed.drain(..) {
+                if let Ok(at) = self.sorted.binary_search_by(|x| x.total_cmp(&gone)) {
+                    self.sorted.remove(at);
+                }
+            }
+            for new in &self.added {
+                let at = self.sorted.partition_point(|x| x.total_cmp(new).is_lt());
+                self.sorted.insert(at, *new);
+            }
         }
+        self.added.clear();
+        self.removed.clear();
     }
 
     /// The samples greater than `elapsed_hours`.
@@ -353,8 +393,8 @@ impl EtaModel {
         let service = l.service.as_deref().unwrap_or("");
         let carrier = s.carrier.as_ref().map_or("", |c| c.as_str());
         let warehouse = l.warehouse.as_str();
-        let key = |level: u8, parts: &dyn Fn(&mut DefaultHasher)| {
-            let mut h = DefaultHasher::new();
+        let key = |level: u8, parts: &dyn Fn(&mut LaneHasher)| {
+            let mut h = LaneHasher::default();
             level.hash(&mut h);
             parts(&mut h);
             h.finish()
@@ -672,6 +712,29 @@ mod tests {
     use crate::snapshot::tests::{ocean_shipment, scan};
     use proptest::prelude::*;
     use tracklane_core::MilestoneCode as C;
+
+    proptest! {
+        /// However samples arrive between refreshes, the sorted copy is the
+        /// ring's samples in order, as a full sort would give.
+        #[test]
+        fn a_refreshed_bucket_is_its_ring_sorted(
+            rounds in proptest::collection::vec(
+                proptest::collection::vec(0u16..2_000, 0..120),
+                1..12,
+            ),
+        ) {
+            let mut bucket = Bucket::default();
+            for round in rounds {
+                for hours in round {
+                    bucket.push(f32::from(hours) / 4.0);
+                }
+                bucket.refresh();
+                let mut expected = bucket.ring.clone();
+                expected.sort_by(f32::total_cmp);
+                prop_assert_eq!(&bucket.sorted, &expected);
+            }
+        }
+    }
 
     /// A completed ocean journey: pickup on day `start`, departure a day later,
     /// arrival `transit_days` after departure.
