@@ -98,10 +98,10 @@ impl Writer {
                 continue;
             }
             for job in batch {
-                let _ = self.conn.execute_batch("SAVEPOINT job");
+                let _ = self.run_cached("SAVEPOINT job");
                 let (ok, finish) = job(&mut self);
                 if ok {
-                    let _ = self.conn.execute_batch("RELEASE job");
+                    let _ = self.run_cached("RELEASE job");
                 } else {
                     let _ = self.conn.execute_batch("ROLLBACK TO job; RELEASE job");
                     // The job may have changed the cache before failing.
@@ -118,6 +118,12 @@ impl Writer {
                 finish(committed.clone());
             }
         }
+    }
+
+    /// Runs a statement without parameters from the statement cache: the
+    /// savepoints around every job are not parsed again each time.
+    fn run_cached(&self, sql: &str) -> rusqlite::Result<usize> {
+        self.conn.prepare_cached(sql)?.execute([])
     }
 
     /// Loads a shipment and its packages into the cache, by internal sequence,
