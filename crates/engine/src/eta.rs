@@ -128,8 +128,7 @@ impl Stage {
     /// `destination_country`. The scans of a shipment's boxes repeat a
     /// milestone at the same place; only another place counts as a repeat.
     pub fn of(scans: &[Scan], index: usize, destination_country: &str) -> Self {
-        let is_in_destination =
-            |s: &Scan| s.country_code.as_deref() == Some(destination_country);
+        let is_in_destination = |s: &Scan| s.country_code.as_deref() == Some(destination_country);
         fn place(s: &Scan) -> (Option<&str>, Option<&str>) {
             (s.country_code.as_deref(), s.city.as_deref())
         }
@@ -739,8 +738,18 @@ mod tests {
         }
         model.refresh();
         let mut s = ocean_shipment("2026-03-01T00:00:00Z");
-        s.insert_scan(scan_at(C::Departed, "2026-03-03T00:00:00Z", "CN", "Yantian"));
-        s.insert_scan(scan_at(C::Departed, "2026-03-03T00:01:00Z", "CN", "Yantian"));
+        s.insert_scan(scan_at(
+            C::Departed,
+            "2026-03-03T00:00:00Z",
+            "CN",
+            "Yantian",
+        ));
+        s.insert_scan(scan_at(
+            C::Departed,
+            "2026-03-03T00:01:00Z",
+            "CN",
+            "Yantian",
+        ));
         // Day 61 is 2026-03-03: ten days at sea to Busan, twenty to arrival.
         check_eta(&model, &s, 61, 81.0);
         s.insert_scan(scan_at(C::Departed, "2026-03-13T00:00:00Z", "KR", "Busan"));
