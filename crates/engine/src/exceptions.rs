@@ -26,7 +26,8 @@ crate::kind_enum! {
         CustomsHold = "customs_hold",
         /// A box still has no tracking number after the ship date.
         MissingTracking = "missing_tracking",
-        /// The ETA's median falls after the delivery window's end.
+        /// The ETA's median falls after the delivery window's end, and most
+        /// comparable journeys arrive after it.
         WindowAtRisk = "window_at_risk",
         /// Reported lost, or silent far beyond anything on record.
         ProbablyLost = "probably_lost",
@@ -300,7 +301,13 @@ pub fn detect(
             });
         }
     }
+    // Like the window automation, the warning acts on evidence: an ETA that
+    // rests on no comparable journey (the nominal transit, or a guess once
+    // the shipment is later than all of them) does not put a window at risk.
+    let is_evidence =
+        eta.is_some_and(|e| !matches!(e.basis.level, Level::Nominal | Level::Extrapolated));
     if let (Some((window, _)), Some(eta)) = (snapshot.window, eta)
+        && is_evidence
         && day_of(eta.p50) > window.end_date
         && eta.probability_between(window_end(window), Timestamp::MAX) >= AT_RISK_PROBABILITY_MIN
     {
@@ -519,5 +526,8 @@ mod tests {
             WindowSource::Seller,
         ));
         check(&s, "2026-03-02T06:00:00Z", &[ExceptionKind::WindowAtRisk]);
+        // Later than every comparable journey (they all arrive 5 days after
+        // departure), the ETA is a guess: no window is put at risk on it.
+        check(&s, "2026-03-20T00:00:00Z", &[ExceptionKind::StaleTracking]);
     }
 }
