@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use tracklane_core::MilestoneCode;
 
-use crate::eta::{Eta, EtaModel, add_hours};
+use crate::eta::{Eta, EtaModel, Level, add_hours};
 use crate::snapshot::{ShipmentSnapshot, day_of};
 
 crate::kind_enum! {
@@ -26,7 +26,8 @@ crate::kind_enum! {
         CustomsHold = "customs_hold",
         /// A box still has no tracking number after the ship date.
         MissingTracking = "missing_tracking",
-        /// The ETA's median falls after the delivery window's end.
+        /// The ETA's median falls after the delivery window's end, and most
+        /// comparable journeys arrive after it.
         WindowAtRisk = "window_at_risk",
         /// Reported lost, or silent far beyond anything on record.
         ProbablyLost = "probably_lost",
@@ -90,7 +91,8 @@ pub const STALE_SPREAD_FACTOR: f64 = 3.0;
 /// A floor under the learned stale limit, so that a stage that is always
 /// reported within minutes does not go stale within hours of a late report.
 pub const STALE_HOURS_MIN: f64 = 36.0;
-/// Silence this many times the stale limit makes the shipment probably lost.
+/// Silence this many times the stale limit makes the shipment probably lost,
+/// once it is also later than every comparable journey's arrival.
 pub const LOST_FACTOR: f64 = 3.0;
 /// And at least this many days past the stale limit.
 pub const LOST_EXTRA_DAYS_MIN: f64 = 21.0;
@@ -248,17 +250,28 @@ pub fn detect(
         let (_, since) = EtaModel::stage_of(snapshot);
         let silent_hours = now.duration_since(since).as_secs_f64() / 3600.0;
         let stage = latest.map_or_else(|| "the ship date".to_owned(), |s| s.code.to_string());
-        // Freight last seen out for delivery and then silent was, far more
-        // often than lost, delivered without a final scan: the carrier's proof
-        // of delivery settles it, so it stays stale rather than lost.
-        let is_out_for_delivery = latest.is_some_and(|s| s.code == MilestoneCode::OutForDelivery);
-        if silent_hours >= lost_hours && !is_out_for_delivery {
+        // Freight last seen out for delivery, or booked in at the warehouse's
+        // dock, and then silent was, far more often than lost, delivered
+        // without a final scan: the carrier's proof of delivery settles it,
+        // so it stays stale rather than lost.
+        let is_at_hand_over = latest.is_some_and(|s| {
+            matches!(
+                s.code,
+                MilestoneCode::OutForDelivery | MilestoneCode::DeliveryAppointmentConfirmed
+            )
+        });
+        // A scan missed before a long leg leaves freight silent for the whole
+        // leg: it is lost only once it is also later than every comparable
+        // journey's arrival from the same stage (the ETA has run out of
+        // history and extrapolates).
+        let is_past_every_arrival = eta.is_none_or(|e| e.basis.level == Level::Extrapolated);
+        if silent_hours >= lost_hours && is_past_every_arrival && !is_at_hand_over {
             out.push(Exception {
                 kind: ExceptionKind::ProbablyLost,
                 severity: Severity::High,
                 since: add_hours(since, lost_hours),
                 evidence: format!(
-                    "no scan for {:.1} days since {stage}; shipments on this lane are lost after {:.1} days of silence at most",
+                    "no scan for {:.1} days since {stage}, beyond the {:.1} days after which silence on this lane means loss, and later than every comparable journey arrived",
                     silent_hours / 24.0,
                     lost_hours / 24.0
                 ),
@@ -288,7 +301,13 @@ pub fn detect(
             });
         }
     }
+    // Like the window automation, the warning acts on evidence: an ETA that
+    // rests on no comparable journey (the nominal transit, or a guess once
+    // the shipment is later than all of them) does not put a window at risk.
+    let is_evidence =
+        eta.is_some_and(|e| !matches!(e.basis.level, Level::Nominal | Level::Extrapolated));
     if let (Some((window, _)), Some(eta)) = (snapshot.window, eta)
+        && is_evidence
         && day_of(eta.p50) > window.end_date
         && eta.probability_between(window_end(window), Timestamp::MAX) >= AT_RISK_PROBABILITY_MIN
     {
@@ -422,6 +441,46 @@ mod tests {
     }
 
     #[test]
+    fn silence_is_lost_only_once_every_comparable_journey_had_arrived() {
+        // The next scan comes 1 to 3 days after departure, but arrival takes
+        // 60 days: a shipment whose next scans were missed is still on its way.
+        let mut m = EtaModel::new();
+        for i in 0..60 {
+            let base = 1_767_225_600 + i * 3600;
+            let at = |h: i64| {
+                Timestamp::from_second(base + h * 3600)
+                    .expect("ts")
+                    .to_string()
+            };
+            let mut s = ocean_shipment(&at(-24));
+            s.insert_scan(scan(C::Departed, &at(0), "CN"));
+            s.insert_scan(scan(C::Arrived, &at(24 + (i % 3) * 24), "US"));
+            s.insert_scan(scan(C::Delivered, &at(60 * 24), "US"));
+            m.learn(&s);
+        }
+        m.refresh();
+        let kinds = |s: &ShipmentSnapshot, now: &str| -> Vec<ExceptionKind> {
+            let now: Timestamp = now.parse().expect("ts");
+            detect(s, &m, m.eta(s, now).as_ref(), now)
+                .into_iter()
+                .map(|e| e.kind)
+                .collect()
+        };
+        let s = departed();
+        // 40 days silent: far past the lost limit for silence, but comparable
+        // journeys are still arriving.
+        assert_eq!(
+            kinds(&s, "2026-04-11T00:00:00Z"),
+            [ExceptionKind::StaleTracking]
+        );
+        // 70 days: later than every one of them.
+        assert_eq!(
+            kinds(&s, "2026-05-11T00:00:00Z"),
+            [ExceptionKind::ProbablyLost]
+        );
+    }
+
+    #[test]
     fn exceptions_resolve_when_the_cause_clears() {
         let mut s = departed();
         s.insert_scan(scan(
@@ -467,5 +526,8 @@ mod tests {
             WindowSource::Seller,
         ));
         check(&s, "2026-03-02T06:00:00Z", &[ExceptionKind::WindowAtRisk]);
+        // Later than every comparable journey (they all arrive 5 days after
+        // departure), the ETA is a guess: no window is put at risk on it.
+        check(&s, "2026-03-20T00:00:00Z", &[ExceptionKind::StaleTracking]);
     }
 }

@@ -7,7 +7,10 @@
 //! its window. Hysteresis keeps the window still: it moves only when the week in
 //! force has become unlikely ([`WindowPolicy::keep_probability_min`]) and another
 //! is clearly better ([`WindowPolicy::switch_margin`]), or when the week in force
-//! is already over. Every move carries the actor, the from/to weeks and a reason
+//! is already over. Far from arrival the bar is high: the ETA is wide and will
+//! sharpen, so a move now is likely to be followed by another. Once the median
+//! is within [`WindowPolicy::near_days`] the window is firmed up on smaller
+//! evidence, since that is the week the warehouse plans by. Every move carries the actor, the from/to weeks and a reason
 //! citing the ETA, for the store's audit entry.
 //!
 //! A carrier's own window update through the API passes the same gate:
@@ -29,6 +32,14 @@ pub struct WindowPolicy {
     pub keep_probability_min: f64,
     /// A new week must be this much more probable than the week in force.
     pub switch_margin: f64,
+    /// Once the ETA's median is at most this many days away, the window is
+    /// firmed up: the week the warehouse will plan by is decided now, and the
+    /// ETA is sharpest, so the automation moves on smaller evidence.
+    pub near_days: f64,
+    /// [`WindowPolicy::keep_probability_min`] once the arrival is near.
+    pub near_keep_probability_min: f64,
+    /// [`WindowPolicy::switch_margin`] once the arrival is near.
+    pub near_switch_margin: f64,
     /// Weeks further out than this many weeks from the p50 are not considered.
     pub weeks_searched_max: i64,
 }
@@ -36,8 +47,11 @@ pub struct WindowPolicy {
 impl Default for WindowPolicy {
     fn default() -> Self {
         Self {
-            keep_probability_min: 0.40,
-            switch_margin: 0.20,
+            keep_probability_min: 0.30,
+            switch_margin: 0.30,
+            near_days: 10.0,
+            near_keep_probability_min: 0.60,
+            near_switch_margin: 0.08,
             weeks_searched_max: 3,
         }
     }
@@ -188,7 +202,13 @@ pub fn decide_window(
         Some(w) if w == best => false,
         Some(_) if is_over => true,
         Some(_) => {
-            p_current < policy.keep_probability_min && p_best >= p_current + policy.switch_margin
+            let days_left = eta.p50.duration_since(now).as_secs_f64() / 86_400.0;
+            let (keep, margin) = if days_left <= policy.near_days {
+                (policy.near_keep_probability_min, policy.near_switch_margin)
+            } else {
+                (policy.keep_probability_min, policy.switch_margin)
+            };
+            p_current < keep && p_best >= p_current + margin
         }
     };
     if !should_move {
@@ -327,6 +347,35 @@ mod tests {
         // Arrivals split between two weeks: neither clearly better, so no flap.
         let a = DeliveryWindow::week_of(date(2026, 3, 20));
         check(&[16, 16, 16, 16, 23, 23, 23], Some(a), None);
+    }
+
+    #[test]
+    fn near_arrival_a_better_week_wins_on_a_smaller_margin() {
+        // 40 % of journeys arrive 6 days after departure (03-10, week of 03-08),
+        // 60 % after 12 days (03-16, week of 03-15).
+        let m = model(&[6, 6, 12, 12, 12]);
+        let earlier = DeliveryWindow::week_of(date(2026, 3, 10));
+        let later = DeliveryWindow::week_of(date(2026, 3, 16));
+        let s = departed(Some(earlier));
+        let decide = |now: &str, policy: &WindowPolicy| {
+            let now: Timestamp = now.parse().expect("ts");
+            decide_window(&s, m.eta(&s, now).as_ref(), now, policy)
+        };
+        let policy = WindowPolicy::default();
+        // Ten days before the median: 42 % against 58 % is worth a move.
+        match decide("2026-03-07T00:00:00Z", &policy) {
+            WindowDecision::Move(mv) => assert_eq!(mv.to, later, "{}", mv.reason),
+            other => panic!("expected a move, got {other:?}"),
+        }
+        // Far out, the same odds keep the window.
+        let far = WindowPolicy {
+            near_days: 0.0,
+            ..policy
+        };
+        assert!(matches!(
+            decide("2026-03-07T00:00:00Z", &far),
+            WindowDecision::Keep { .. }
+        ));
     }
 
     #[test]

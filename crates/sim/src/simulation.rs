@@ -72,8 +72,15 @@ const VESSEL_LATE_P: f64 = 0.40;
 const ROLLED_P: f64 = 0.10;
 /// Ocean: chance that a destination port is congested in a given week.
 const PORT_CONGESTION_WEEK_P: f64 = 0.25;
-/// Lag after which an unreported fact makes the hub's picture stale (truth).
-const STALE_TRUTH_HOURS: i64 = 48;
+/// The share of normal gaps between two true milestones of a stage that the
+/// truth's "normal" silence covers (see [`normal_gaps`]).
+const NORMAL_GAP_QUANTILE: f64 = 0.99;
+/// Reporting lag a normal feed stays within: the 98th percentile of
+/// [`report_lag_seconds`]. A stage's normal silence is its normal gap plus this.
+const NORMAL_REPORT_LAG_HOURS: i64 = 26;
+/// Gaps a stage needs before its own quantile is used; fewer back off to a
+/// broader stage (see [`GapKey`]).
+const NORMAL_GAP_SAMPLES_MIN: usize = 40;
 
 /// What to simulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -522,6 +529,7 @@ pub fn simulate(config: SimConfig) -> Simulation {
     let preroll = (config.shipments as f64 * PREROLL_SHARE).round() as usize;
     let total = preroll + config.shipments;
     let mut shipments = Vec::with_capacity(total);
+    let mut heard = Vec::with_capacity(total);
     for index in 0..total {
         let is_measured = index >= preroll;
         let (from, to, k, n) = if is_measured {
@@ -538,8 +546,15 @@ pub fn simulate(config: SimConfig) -> Simulation {
         let mut rng = stream_rng(config.seed, index as u64);
         let span = (to - from) as f64;
         let created = from + ((k as f64 + rng.random::<f64>()) / n.max(1) as f64 * span) as i64;
-        let shipment = shipment(&mut b, &mut rng, index as u32, created, is_measured);
+        let (shipment, known) = shipment(&mut b, &mut rng, index as u32, created, is_measured);
         shipments.push(shipment);
+        heard.push(known);
+    }
+    let normal = normal_gaps(&shipments, &heard);
+    for (s, h) in shipments.iter_mut().zip(&heard) {
+        let stale = stale_episodes(&s.steps, gap_lane(s), h, &normal);
+        s.truth.episodes.extend(stale);
+        merge_touching(&mut s.truth.episodes);
     }
     b.events.sort_by_key(|(at, seq, _)| (*at, *seq));
     Simulation {
@@ -602,13 +617,23 @@ fn congestion(b: &mut Builder, start: i64, end: i64) {
     }
 }
 
+/// What the hub came to know of a shipment's journey: when each step first
+/// reached it (`i64::MAX`: never), from when it knew a tracking number, and
+/// whether the shipment vanished (its gaps are not normal).
+struct Heard {
+    received: Vec<i64>,
+    tracking_known: i64,
+    plan_start: i64,
+    vanished: bool,
+}
+
 fn shipment(
     b: &mut Builder,
     rng: &mut ChaCha8Rng,
     index: u32,
     created: i64,
     is_measured: bool,
-) -> SimShipment {
+) -> (SimShipment, Heard) {
     let seller = {
         let weights: Vec<(usize, u32)> = BRANDS
             .iter()
@@ -831,17 +856,13 @@ fn shipment(
             }
         }
     }
-    // A vanished shipment: half the carriers report it lost weeks later.
+    // A vanished shipment: half the carriers report it lost weeks later. Its
+    // stale tracking follows from the silence like any other's.
     if let Some(k) = vanished_after {
         let last = steps[k].occurred_at.as_second();
         truth.episodes.push(TruthEpisode {
             kind: "probably_lost",
             start: ts(last),
-            end: None,
-        });
-        truth.episodes.push(TruthEpisode {
-            kind: "stale_tracking",
-            start: ts(last + STALE_TRUTH_HOURS * SECONDS_PER_HOUR),
             end: None,
         });
     }
@@ -862,7 +883,13 @@ fn shipment(
             },
         );
     }
-    truth_episodes(&steps, &received, plan_start, tracking_at, &mut truth);
+    let tracking_known = truth_episodes(&steps, &received, plan_start, tracking_at, &mut truth);
+    let heard = Heard {
+        received,
+        tracking_known,
+        plan_start,
+        vanished: vanished_after.is_some(),
+    };
     let name = format!(
         "{} → {} {} #{}",
         brand.name.split(' ').next().unwrap_or("Seller"),
@@ -870,7 +897,7 @@ fn shipment(
         mode,
         index
     );
-    SimShipment {
+    let shipment = SimShipment {
         id: ShipmentId::from_random(rng.random()),
         plan_id: InboundPlanId::from_random(rng.random()),
         confirmation_id,
@@ -890,18 +917,20 @@ fn shipment(
         is_measured,
         steps,
         truth,
-    }
+    };
+    (shipment, heard)
 }
 
-/// The ground-truth episodes of a journey, given when each step first reached
-/// the hub (`i64::MAX`: never).
+/// The ground-truth episodes of a journey other than stale tracking, given
+/// when each step first reached the hub (`i64::MAX`: never). Returns when the
+/// hub first knew a tracking number.
 fn truth_episodes(
     steps: &[SimStep],
     received: &[i64],
     plan_start: i64,
     tracking_at: i64,
     truth: &mut Truth,
-) {
+) -> i64 {
     let missing_from = plan_start + 24 * SECONDS_PER_HOUR;
     let first_heard = received.iter().copied().min().unwrap_or(i64::MAX);
     let tracking_known = tracking_at.min(first_heard);
@@ -938,28 +967,145 @@ fn truth_episodes(
                 end: None,
             });
         }
-        // The hub's picture is stale while a fact more than STALE_TRUTH_HOURS
-        // old is still unknown to it and nothing later has happened. The last
-        // fact counts too: a delivery the carrier never reports leaves the
-        // hub's picture stale for good.
-        let from = (step.occurred_at.as_second() + STALE_TRUTH_HOURS * SECONDS_PER_HOUR)
-            .max(tracking_known);
-        let to = match next {
-            Some(next) => received[k].min(next.as_second()),
-            None => received[k],
-        };
-        if to > from {
-            truth.episodes.push(TruthEpisode {
-                kind: "stale_tracking",
-                start: ts(from),
-                end: (to != i64::MAX).then(|| ts(to)),
-            });
+    }
+    tracking_known
+}
+
+/// Which stage a gap belongs to, most specific first: the lane's warehouse,
+/// mode and service with the milestone and its place; the mode and service
+/// with the milestone and place; the mode and milestone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum GapKey {
+    Lane(usize, FreightMode, &'static str, Option<MilestoneCode>, u16),
+    Service(FreightMode, &'static str, Option<MilestoneCode>, u16),
+    Mode(FreightMode, Option<MilestoneCode>),
+}
+
+/// A shipment's lane as the gap statistics see it: warehouse, mode, service.
+type GapLane = (usize, FreightMode, &'static str);
+
+fn gap_lane(s: &SimShipment) -> GapLane {
+    (s.warehouse, s.freight_mode, s.service)
+}
+
+fn gap_keys((warehouse, mode, service): GapLane, step: Option<&SimStep>) -> [GapKey; 3] {
+    let (code, place) = step.map_or((None, u16::MAX), |st| (Some(st.code), st.location));
+    [
+        GapKey::Lane(warehouse, mode, service, code, place),
+        GapKey::Service(mode, service, code, place),
+        GapKey::Mode(mode, code),
+    ]
+}
+
+/// How long each stage normally goes before its next true milestone, in
+/// seconds: the [`NORMAL_GAP_QUANTILE`] of the gaps of every journey that did
+/// not vanish, per [`GapKey`] with enough of them. The stage before the first
+/// milestone (`None`) is measured from the planned start.
+fn normal_gaps(
+    shipments: &[SimShipment],
+    heard: &[Heard],
+) -> std::collections::HashMap<GapKey, i64> {
+    let mut gaps: std::collections::HashMap<GapKey, Vec<i64>> = std::collections::HashMap::new();
+    for (s, h) in shipments.iter().zip(heard) {
+        if h.vanished {
+            continue;
+        }
+        let mut from = (None, h.plan_start);
+        for step in &s.steps {
+            let gap = step.occurred_at.as_second() - from.1;
+            for key in gap_keys(gap_lane(s), from.0) {
+                gaps.entry(key).or_default().push(gap);
+            }
+            from = (Some(step), step.occurred_at.as_second());
         }
     }
-    // Merge touching stale episodes.
-    truth.episodes.sort_by_key(|e| (e.kind, e.start));
-    let mut merged: Vec<TruthEpisode> = Vec::with_capacity(truth.episodes.len());
-    for e in truth.episodes.drain(..) {
+    gaps.into_iter()
+        .filter(|(_, g)| g.len() >= NORMAL_GAP_SAMPLES_MIN)
+        .map(|(key, mut g)| {
+            g.sort_unstable();
+            let i = ((g.len() - 1) as f64 * NORMAL_GAP_QUANTILE).round() as usize;
+            (key, g[i])
+        })
+        .collect()
+}
+
+/// Stale-tracking truth: the hub has heard nothing new for longer than the
+/// lane and mode normally go at the stage it last knew of. The silence runs
+/// from the latest true milestone the hub has been told of (or the planned
+/// start); "normally" is the stage's normal gap ([`normal_gaps`]) plus the
+/// lag a normal feed reports within ([`NORMAL_REPORT_LAG_HOURS`]). A
+/// customs hold or a failed delivery is its own exception, not stale
+/// tracking; a journey the hub knows has ended is not stale; one whose end
+/// it never hears of (a delivery never reported, a shipment that vanished)
+/// stays stale. Nothing counts before the hub knows a tracking number (that
+/// is missing tracking), nor within a normal report lag after it (a feed
+/// that starts with a late upload first replays what already happened).
+fn stale_episodes(
+    steps: &[SimStep],
+    lane: GapLane,
+    h: &Heard,
+    normal: &std::collections::HashMap<GapKey, i64>,
+) -> Vec<TruthEpisode> {
+    let allowance = NORMAL_REPORT_LAG_HOURS * SECONDS_PER_HOUR;
+    let normal_for = |step: Option<&SimStep>| {
+        gap_keys(lane, step)
+            .iter()
+            .find_map(|k| normal.get(k).copied())
+            .unwrap_or(7 * SECONDS_PER_DAY)
+            + allowance
+    };
+    // When the hub's knowledge advanced: (time, latest step known).
+    let mut learned: Vec<(i64, usize)> = h
+        .received
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| **r != i64::MAX)
+        .map(|(k, r)| (*r, k))
+        .collect();
+    learned.sort_unstable();
+    let mut out = Vec::new();
+    let mut latest: Option<usize> = None;
+    let mut since = h.tracking_known;
+    let mut changes = learned.into_iter().peekable();
+    loop {
+        // The knowledge in force from `since` until the next advance.
+        let until = changes.peek().map_or(i64::MAX, |c| c.0);
+        let step = latest.map(|k| &steps[k]);
+        let is_over =
+            step.is_some_and(|st| st.code.is_closing() || matches!(st.code, C::Lost | C::Returned));
+        let is_held = step.is_some_and(|st| {
+            st.code.is_customs_hold()
+                || matches!(st.code, C::DeliveryAttempted | C::RecipientRefusedDelivery)
+        });
+        if !is_over && !is_held {
+            let silent_from = step.map_or(h.plan_start, |st| st.occurred_at.as_second());
+            let start = (silent_from + normal_for(step))
+                .max(since)
+                .max(h.tracking_known + allowance);
+            if start < until {
+                out.push(TruthEpisode {
+                    kind: "stale_tracking",
+                    start: ts(start),
+                    end: (until != i64::MAX).then(|| ts(until)),
+                });
+            }
+        }
+        let Some((at, k)) = changes.next() else {
+            break;
+        };
+        since = at;
+        if latest.is_none_or(|l| k > l) {
+            latest = Some(k);
+        }
+    }
+    out
+}
+
+/// Sorts episodes and merges those of one kind that touch or overlap.
+fn merge_touching(episodes: &mut Vec<TruthEpisode>) {
+    episodes.sort_by_key(|e| (e.kind, e.start));
+    let mut merged: Vec<TruthEpisode> = Vec::with_capacity(episodes.len());
+    for e in episodes.drain(..) {
         match merged.last_mut() {
             Some(last) if last.kind == e.kind && last.end.is_none_or(|end| end >= e.start) => {
                 last.end = match (last.end, e.end) {
@@ -970,7 +1116,7 @@ fn truth_episodes(
             _ => merged.push(e),
         }
     }
-    truth.episodes = merged;
+    *episodes = merged;
 }
 
 #[cfg(test)]
@@ -978,7 +1124,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_delivery_never_reported_leaves_tracking_stale() {
+    fn stale_tracking_is_silence_beyond_the_stage_s_normal_gap() {
         let step = |code, hours: i64| SimStep {
             code,
             sub_code: None,
@@ -991,27 +1137,73 @@ mod tests {
             step(C::Delivered, 20),
         ];
         let heard = |hours: i64| START_SECONDS + hours * SECONDS_PER_HOUR;
-        let stale = |received: &[i64]| {
-            let mut truth = Truth::default();
-            truth_episodes(&steps, received, START_SECONDS, START_SECONDS, &mut truth);
-            truth
-                .episodes
+        let lane: GapLane = (0, FreightMode::Express, "EXPRESS");
+        // Each stage normally goes `gap_hours` before its next milestone.
+        let stale = |received: &[i64], gap_hours: i64| {
+            let normal = [None, Some(C::PickedUp), Some(C::OutForDelivery)]
+                .into_iter()
+                .map(|code| {
+                    (
+                        GapKey::Mode(FreightMode::Express, code),
+                        gap_hours * SECONDS_PER_HOUR,
+                    )
+                })
+                .collect();
+            let h = Heard {
+                received: received.to_vec(),
+                tracking_known: START_SECONDS,
+                plan_start: START_SECONDS,
+                vanished: false,
+            };
+            stale_episodes(&steps, lane, &h, &normal)
                 .iter()
-                .filter(|e| e.kind == "stale_tracking")
                 .map(|e| (e.start, e.end))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(stale(&[heard(1), heard(11), heard(21)]), []);
-        // The delivery is never reported: stale from 48 h after it, for good.
+        let allowance = NORMAL_REPORT_LAG_HOURS;
+        assert_eq!(stale(&[heard(1), heard(11), heard(21)], 10), []);
+        // The delivery is never reported: stale once the silence after going
+        // out for delivery passes its normal gap and lag, for good.
         assert_eq!(
-            stale(&[heard(1), heard(11), i64::MAX]),
-            [(ts(heard(20 + STALE_TRUTH_HOURS)), None)]
+            stale(&[heard(1), heard(11), i64::MAX], 10),
+            [(ts(heard(10 + 10 + allowance)), None)]
         );
-        // Reported three days late: stale for the last day of those.
+        // Reported three days late: stale until the report comes.
         assert_eq!(
-            stale(&[heard(1), heard(11), heard(92)]),
-            [(ts(heard(68)), Some(ts(heard(92))))]
+            stale(&[heard(1), heard(11), heard(92)], 10),
+            [(ts(heard(10 + 10 + allowance)), Some(ts(heard(92))))]
         );
+        // A single report two days late where the stage normally goes five
+        // days between scans is not stale tracking.
+        assert_eq!(stale(&[heard(1), heard(58), heard(59)], 120), []);
+        // Tracking known only at hour 60: the feed gets a normal lag to
+        // catch up before the silence counts.
+        let late = |received: &[i64], tracking: i64| {
+            let normal = [(GapKey::Mode(FreightMode::Express, None), 0)]
+                .into_iter()
+                .collect();
+            let h = Heard {
+                received: received.to_vec(),
+                tracking_known: heard(tracking),
+                plan_start: START_SECONDS,
+                vanished: false,
+            };
+            stale_episodes(&steps, lane, &h, &normal).len()
+        };
+        assert_eq!(late(&[heard(61), heard(61), heard(61)], 60), 0);
+        assert_eq!(
+            late(
+                &[
+                    heard(61 + allowance),
+                    heard(61 + allowance),
+                    heard(61 + allowance)
+                ],
+                60
+            ),
+            1
+        );
+        // Once the hub knows the journey ended, nothing is stale.
+        assert_eq!(stale(&[heard(1), i64::MAX, heard(21)], 10), []);
     }
 
     #[test]

@@ -106,6 +106,8 @@ pub struct Kpis {
     pub dw_hit_rate_7d_static: f64,
     /// Shipments behind the two figures above.
     pub dw_hit_shipments: u64,
+    /// `dw_hit_rate_7d` per freight mode: (mode, with automation, seller's windows only, shipments).
+    pub dw_hit_rate_7d_by_mode: Vec<(String, f64, f64, u64)>,
     /// Over every arrived shipment, as run (non-automated ones keep the seller's window).
     pub dw_hit_rate_7d_all: f64,
     /// Over every arrived shipment, seller windows only.
@@ -1291,6 +1293,8 @@ impl Replay {
         let mut hit_static = Rate::default();
         let mut hit_all = Rate::default();
         let mut hit_all_static = Rate::default();
+        let mut hit_by_mode: std::collections::BTreeMap<String, (Rate, Rate)> =
+            std::collections::BTreeMap::new();
         let mut mae = [MeanAbs::default(); 3];
         let mut mae_static = [MeanAbs::default(); 3];
         let mut changes = Rate::default();
@@ -1369,6 +1373,11 @@ impl Replay {
             if ship.automated_at_creation {
                 hit.add(with);
                 hit_static.add(without);
+                let by_mode = hit_by_mode
+                    .entry(ship.snap.lane.mode.to_string())
+                    .or_default();
+                by_mode.0.add(with);
+                by_mode.1.add(without);
             }
             for (k, moment) in ship.moments.iter().enumerate() {
                 if let Some((p50, fixed)) = moment {
@@ -1412,6 +1421,10 @@ impl Replay {
             dw_hit_rate_7d: hit.value(),
             dw_hit_rate_7d_static: hit_static.value(),
             dw_hit_shipments: hit.total,
+            dw_hit_rate_7d_by_mode: hit_by_mode
+                .into_iter()
+                .map(|(mode, (with, without))| (mode, with.value(), without.value(), with.total))
+                .collect(),
             dw_hit_rate_7d_all: hit_all.value(),
             dw_hit_rate_7d_all_static: hit_all_static.value(),
             eta_mae_days_at_pickup: eta_error(0),
