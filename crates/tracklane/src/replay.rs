@@ -40,7 +40,7 @@ use tracklane_core::{
     Package, PackageTrack, Seller, Shipment, ShipmentId, ShipmentKind, TrackingSource, Warehouse,
     WindowSource,
 };
-use tracklane_engine::exceptions::ExceptionKind;
+use tracklane_engine::exceptions::{Exception, ExceptionKind};
 use tracklane_engine::kpi::{self, Episode, ExceptionScore, Interval, MeanAbs, Rate};
 use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
 use tracklane_engine::{
@@ -378,6 +378,63 @@ fn scratch_counter() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What a midnight pass decides for one shipment: its ETA, the automation's
+/// decision, and its exceptions once that decision is applied.
+struct Judgement {
+    eta: Option<Eta>,
+    decision: WindowDecision,
+    found: Vec<Exception>,
+}
+
+/// Shipments judged in one piece of a parallel pass, at least.
+const JUDGE_CHUNK_MIN: usize = 512;
+
+/// Judges the shipments `open` of `ships` at `now`, on every core: judging
+/// reads only the model and each shipment's own snapshot, and the results come
+/// back in the order of `open`, so the pass applies them exactly as if they
+/// had been computed one by one.
+fn judge_all(
+    ships: &[Ship],
+    open: &[u32],
+    model: &EtaModel,
+    policy: &WindowPolicy,
+    now: Timestamp,
+) -> Vec<Judgement> {
+    let judge = |i: &u32| {
+        let snap = &ships[*i as usize].snap;
+        let eta = model.eta(snap, now);
+        let decision = tracklane_engine::decide_window(snap, eta.as_ref(), now, policy);
+        let found = match &decision {
+            WindowDecision::Move(mv) => {
+                let mut moved = snap.clone();
+                moved.window = Some((mv.to, mv.source));
+                tracklane_engine::detect(&moved, model, eta.as_ref(), now)
+            }
+            _ => tracklane_engine::detect(snap, model, eta.as_ref(), now),
+        };
+        Judgement {
+            eta,
+            decision,
+            found,
+        }
+    };
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let chunk = open.len().div_ceil(cores).max(JUDGE_CHUNK_MIN);
+    if open.len() <= chunk {
+        return open.iter().map(judge).collect();
+    }
+    std::thread::scope(|scope| {
+        let pieces: Vec<_> = open
+            .chunks(chunk)
+            .map(|piece| scope.spawn(move || piece.iter().map(judge).collect::<Vec<_>>()))
+            .collect();
+        pieces
+            .into_iter()
+            .flat_map(|piece| piece.join().expect("a judging thread panicked"))
+            .collect()
+    })
 }
 
 fn next_midnight(at: Timestamp) -> Timestamp {
@@ -1063,6 +1120,18 @@ impl Replay {
 
     /// [`Replay::evaluate`] with the ETA at `now` already computed.
     fn evaluate_with(&mut self, index: u32, now: Timestamp, eta: Option<Eta>) {
+        let found = tracklane_engine::detect(
+            &self.ships[index as usize].snap,
+            &self.model,
+            eta.as_ref(),
+            now,
+        );
+        self.record(index, now, eta, found);
+    }
+
+    /// Records one shipment's ETA and the exceptions found for it at `now`:
+    /// the ETA history, episodes opened, kept and closed.
+    fn record(&mut self, index: u32, now: Timestamp, eta: Option<Eta>, found: Vec<Exception>) {
         let ship = &mut self.ships[index as usize];
         if let Some(e) = &eta
             && ship
@@ -1079,7 +1148,6 @@ impl Replay {
                 level: e.basis.level,
             });
         }
-        let found = tracklane_engine::detect(&ship.snap, &self.model, eta.as_ref(), now);
         let window_key = match ship.snap.window {
             Some((w, _)) if !ship.is_arrived => {
                 match ship.windows_checked.iter().find(|(cw, _)| *cw == w) {
@@ -1167,12 +1235,15 @@ impl Replay {
         let now = self.now;
         let mut open = std::mem::take(&mut self.open_list);
         open.retain(|&i| !self.ships[i as usize].is_arrived);
-        for &i in &open {
+        let judgements = judge_all(&self.ships, &open, &self.model, &self.policy, now);
+        for (&i, judgement) in open.iter().zip(judgements) {
+            let Judgement {
+                eta,
+                decision,
+                found,
+            } = judgement;
             let ship = &mut self.ships[i as usize];
-            let eta = self.model.eta(&ship.snap, now);
-            if let WindowDecision::Move(mv) =
-                tracklane_engine::decide_window(&ship.snap, eta.as_ref(), now, &self.policy)
-            {
+            if let WindowDecision::Move(mv) = decision {
                 self.queue.push(Write::SetDeliveryWindow {
                     shipment: ship.key.clone(),
                     change: WindowChangeRequest {
@@ -1188,7 +1259,7 @@ impl Replay {
                 ship.changes.push((now, mv.to));
                 ship.automation_changes += 1;
             }
-            self.evaluate_with(i, now, eta);
+            self.record(i, now, eta, found);
         }
         // The automation's window writes go with the next bundle: only their
         // audit records come back, and nothing reads those before the report.
