@@ -354,8 +354,9 @@ mod tests {
     use jiff::civil::date;
     use tracklane_core::{DeliveryWindow, MilestoneCode as C, WindowSource};
 
-    /// A model where the hub hears the next scan 1 to 3 days after departure.
-    fn model() -> EtaModel {
+    /// A model that learned 60 journeys, an hour apart: journey `i` departs at
+    /// hour 0, and `later(i)` gives its next two scans' codes and hours.
+    fn learned(later: impl Fn(i64) -> [(MilestoneCode, i64); 2]) -> EtaModel {
         let mut m = EtaModel::new();
         for i in 0..60 {
             let base = 1_767_225_600 + i * 3600;
@@ -366,23 +367,31 @@ mod tests {
             };
             let mut s = ocean_shipment(&at(-24));
             s.insert_scan(scan(C::Departed, &at(0), "CN"));
-            s.insert_scan(scan(C::Arrived, &at(24 + (i % 3) * 24), "US"));
-            s.insert_scan(scan(C::Delivered, &at(120), "US"));
+            let [(code, hour), (last, last_hour)] = later(i);
+            s.insert_scan(scan(code, &at(hour), "US"));
+            s.insert_scan(scan(last, &at(last_hour), "US"));
             m.learn(&s);
         }
         m.refresh();
         m
     }
 
-    fn check(snapshot: &ShipmentSnapshot, now: &str, expected: &[ExceptionKind]) {
-        let m = model();
+    /// A model where the hub hears the next scan 1 to 3 days after departure.
+    fn model() -> EtaModel {
+        learned(|i| [(C::Arrived, 24 + (i % 3) * 24), (C::Delivered, 120)])
+    }
+
+    /// The kinds `detect` finds for `snapshot` at `now` with `m`.
+    fn kinds(m: &EtaModel, snapshot: &ShipmentSnapshot, now: &str) -> Vec<ExceptionKind> {
         let now: Timestamp = now.parse().expect("ts");
-        let eta = m.eta(snapshot, now);
-        let got: Vec<_> = detect(snapshot, &m, eta.as_ref(), now)
+        detect(snapshot, m, m.eta(snapshot, now).as_ref(), now)
             .into_iter()
             .map(|e| e.kind)
-            .collect();
-        assert_eq!(got, expected);
+            .collect()
+    }
+
+    fn check(snapshot: &ShipmentSnapshot, now: &str, expected: &[ExceptionKind]) {
+        assert_eq!(kinds(&model(), snapshot, now), expected);
     }
 
     fn departed() -> ShipmentSnapshot {
@@ -403,28 +412,8 @@ mod tests {
 
     #[test]
     fn silence_after_out_for_delivery_is_stale_not_lost() {
-        let mut m = EtaModel::new();
-        for i in 0..60 {
-            let base = 1_767_225_600 + i * 3600;
-            let at = |h: i64| {
-                Timestamp::from_second(base + h * 3600)
-                    .expect("ts")
-                    .to_string()
-            };
-            let mut s = ocean_shipment(&at(-24));
-            s.insert_scan(scan(C::Departed, &at(0), "CN"));
-            s.insert_scan(scan(C::OutForDelivery, &at(24), "US"));
-            s.insert_scan(scan(C::Delivered, &at(30 + i % 3), "US"));
-            m.learn(&s);
-        }
-        m.refresh();
-        let kinds = |s: &ShipmentSnapshot, now: &str| -> Vec<ExceptionKind> {
-            let now: Timestamp = now.parse().expect("ts");
-            detect(s, &m, m.eta(s, now).as_ref(), now)
-                .into_iter()
-                .map(|e| e.kind)
-                .collect()
-        };
+        let m = learned(|i| [(C::OutForDelivery, 24), (C::Delivered, 30 + i % 3)]);
+        let kinds = |s: &ShipmentSnapshot, now: &str| kinds(&m, s, now);
         let mut s = departed();
         // Silent for weeks after departure: lost.
         assert_eq!(
@@ -444,28 +433,8 @@ mod tests {
     fn silence_is_lost_only_once_every_comparable_journey_had_arrived() {
         // The next scan comes 1 to 3 days after departure, but arrival takes
         // 60 days: a shipment whose next scans were missed is still on its way.
-        let mut m = EtaModel::new();
-        for i in 0..60 {
-            let base = 1_767_225_600 + i * 3600;
-            let at = |h: i64| {
-                Timestamp::from_second(base + h * 3600)
-                    .expect("ts")
-                    .to_string()
-            };
-            let mut s = ocean_shipment(&at(-24));
-            s.insert_scan(scan(C::Departed, &at(0), "CN"));
-            s.insert_scan(scan(C::Arrived, &at(24 + (i % 3) * 24), "US"));
-            s.insert_scan(scan(C::Delivered, &at(60 * 24), "US"));
-            m.learn(&s);
-        }
-        m.refresh();
-        let kinds = |s: &ShipmentSnapshot, now: &str| -> Vec<ExceptionKind> {
-            let now: Timestamp = now.parse().expect("ts");
-            detect(s, &m, m.eta(s, now).as_ref(), now)
-                .into_iter()
-                .map(|e| e.kind)
-                .collect()
-        };
+        let m = learned(|i| [(C::Arrived, 24 + (i % 3) * 24), (C::Delivered, 60 * 24)]);
+        let kinds = |s: &ShipmentSnapshot, now: &str| kinds(&m, s, now);
         let s = departed();
         // 40 days silent: far past the lost limit for silence, but comparable
         // journeys are still arriving.
