@@ -386,25 +386,6 @@ type RerouteRow = (
     Option<String>,
 );
 
-fn reroute_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RerouteRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-        r.get(13)?,
-    ))
-}
-
 fn into_reroute(row: RerouteRow) -> StoreResult<Reroute> {
     let (
         seq,
@@ -479,8 +460,10 @@ fn select_reroutes(conn: &Connection, filter: Filter, order: &str) -> StoreResul
     let found: Vec<RerouteRow> = conn
         .prepare_cached(&sql)
         .and_then(|mut s| {
-            s.query_map(params_from_iter(filter.values()), reroute_row)?
-                .collect()
+            s.query_map(params_from_iter(filter.values()), |r| {
+                RerouteRow::try_from(r)
+            })?
+            .collect()
         })
         .map_err(unavailable("reading reroutes"))?;
     found.into_iter().map(into_reroute).collect()

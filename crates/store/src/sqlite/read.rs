@@ -339,16 +339,7 @@ fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
         .prepare_cached("SELECT carrier, tracking_number, mode, source, detected_by, added_at FROM leg WHERE package_seq = ?1 ORDER BY added_at")
         .map_err(unavailable("reading legs"))?;
     let raw: Vec<(String, String, i64, i64, i64, i64)> = statement
-        .query_map([package_seq], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
+        .query_map([package_seq], |r| r.try_into())
         .and_then(|rows| rows.collect())
         .map_err(unavailable("reading legs"))?;
     raw.into_iter()
@@ -462,18 +453,7 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
         String,
     );
     let raw: Vec<Raw> = statement
-        .query_map([shipment_seq], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })
+        .query_map([shipment_seq], |r| r.try_into())
         .and_then(|rows| rows.collect())
         .map_err(unavailable("reading window history"))?;
     raw.into_iter()
