@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys, replay, simulate};
 use tracklane_server::AppState;
 use tracklane_store::Principal;
@@ -166,27 +166,9 @@ enum BenchCommand {
         seed: u64,
     },
     /// The "missing tracking" listing page over a large store.
-    List {
-        #[arg(long)]
-        json: bool,
-        #[arg(long, default_value_t = 1_000_000)]
-        shipments: usize,
-        #[arg(long, default_value_t = 200)]
-        samples: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    List(LargeStore),
     /// The start page (shipment progress) over a large store, against the JSON listing.
-    Pages {
-        #[arg(long)]
-        json: bool,
-        #[arg(long, default_value_t = 1_000_000)]
-        shipments: usize,
-        #[arg(long, default_value_t = 200)]
-        samples: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
+    Pages(LargeStore),
     /// Tracking-number checks per second on one core.
     Ids {
         #[arg(long)]
@@ -205,6 +187,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// The options of a benchmark over a large generated store.
+#[derive(Args)]
+struct LargeStore {
+    #[arg(long)]
+    json: bool,
+    #[arg(long, default_value_t = 1_000_000)]
+    shipments: usize,
+    #[arg(long, default_value_t = 200)]
+    samples: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 fn print_report(json: bool, report: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -350,18 +345,12 @@ async fn main() -> anyhow::Result<()> {
                 batch,
                 seed,
             } => print_report(json, &bench::ingest(events, batch, seed).await?)?,
-            BenchCommand::List {
-                json,
-                shipments,
-                samples,
-                seed,
-            } => print_report(json, &bench::list(shipments, samples, seed).await?)?,
-            BenchCommand::Pages {
-                json,
-                shipments,
-                samples,
-                seed,
-            } => print_report(json, &bench::pages(shipments, samples, seed).await?)?,
+            BenchCommand::List(b) => {
+                print_report(b.json, &bench::list(b.shipments, b.samples, b.seed).await?)?
+            }
+            BenchCommand::Pages(b) => {
+                print_report(b.json, &bench::pages(b.shipments, b.samples, b.seed).await?)?
+            }
             BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
             BenchCommand::Reroute {
                 json,
