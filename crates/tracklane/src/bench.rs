@@ -422,13 +422,12 @@ pub struct PagesReport {
     pub page_bytes: usize,
 }
 
-/// Fills a store with `shipments` shipments and times the start page over
-/// HTTP, signed in as their seller, against the JSON listing of the same rows.
-///
-/// # Errors
-/// When a part cannot start or a page does not come back whole.
-pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<PagesReport> {
-    let (dir, store, seller) = filled_store(shipments, seed).await?;
+/// An API key for `seller` and the hub's state over `store`, on a fixed clock.
+async fn seller_hub(
+    store: &Arc<tracklane_store::sqlite::SqliteStore>,
+    seller: &Seller,
+    seed: u64,
+) -> anyhow::Result<(String, AppState)> {
     let key = keys::issue(
         store.as_ref(),
         Principal::Seller(seller.id.clone()),
@@ -441,6 +440,17 @@ pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Resul
         Arc::new(FixedClock(base)),
         hub::seeded_random(seed),
     );
+    Ok((key, state))
+}
+
+/// Fills a store with `shipments` shipments and times the start page over
+/// HTTP, signed in as their seller, against the JSON listing of the same rows.
+///
+/// # Errors
+/// When a part cannot start or a page does not come back whole.
+pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<PagesReport> {
+    let (dir, store, seller) = filled_store(shipments, seed).await?;
+    let (key, state) = seller_hub(&store, &seller, seed).await?;
     let token =
         tracklane_server::start_session(&state, Principal::Seller(seller.id.clone())).await?;
     let running = hub::start(state, "127.0.0.1:0").await?;
@@ -505,18 +515,7 @@ pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Resul
 /// When a part cannot start.
 pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<ListReport> {
     let (dir, store, seller) = filled_store(shipments, seed).await?;
-    let key = keys::issue(
-        store.as_ref(),
-        Principal::Seller(seller.id.clone()),
-        hub::seeded_random(seed)(),
-    )
-    .await?;
-    let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(FixedClock(base)),
-        hub::seeded_random(seed),
-    );
+    let (key, state) = seller_hub(&store, &seller, seed).await?;
     let running = hub::start(state, "127.0.0.1:0").await?;
     let url = format!(
         "{}/api/v1/shipments?missingTracking=true&limit=50",
