@@ -1371,7 +1371,7 @@ fn description(chinese: bool, code: MilestoneCode, location: &Location) -> Strin
 
 /// How long after the fact the carrier sends it, in seconds: usually minutes,
 /// often hours, sometimes a day or more (a batch upload the next morning).
-fn report_lag_seconds(rng: &mut ChaCha8Rng) -> i64 {
+pub(crate) fn report_lag_seconds(rng: &mut ChaCha8Rng) -> i64 {
     let roll = rng.random::<f64>();
     if roll < 0.60 {
         rng.random_range(60..30 * 60)

@@ -27,6 +27,7 @@ use tracklane_core::{
 
 use crate::script::{
     box_tracking_numbers, journey, log_normal, pick, pick_weighted, quoted_transit,
+    report_lag_seconds,
 };
 use crate::world::{
     BRANDS, carriers, carries_freight, is_mode_offered, origins, sellers, warehouses,
@@ -449,20 +450,6 @@ fn vary(
             }
         }
         FreightMode::Express => {}
-    }
-}
-
-/// How long after the fact a carrier sends it, in seconds.
-fn report_lag_seconds(rng: &mut ChaCha8Rng) -> i64 {
-    let roll = rng.random::<f64>();
-    if roll < 0.60 {
-        rng.random_range(60..30 * 60)
-    } else if roll < 0.90 {
-        rng.random_range(30 * 60..6 * 3600)
-    } else if roll < 0.98 {
-        rng.random_range(6 * 3600..26 * 3600)
-    } else {
-        rng.random_range(26 * 3600..72 * 3600)
     }
 }
 
