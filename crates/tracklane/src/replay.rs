@@ -776,7 +776,7 @@ impl Replay {
         while let Some(pass) = self.next_pass.filter(|p| *p <= at) {
             self.flush().await?;
             self.now = self.now.max(pass);
-            self.pass().await?;
+            self.pass();
             self.next_pass = Some(next_midnight(pass));
         }
         Ok(())
@@ -1229,7 +1229,7 @@ impl Replay {
     }
 
     /// The midnight pass: windows, exceptions, reroutes.
-    async fn pass(&mut self) -> anyhow::Result<()> {
+    fn pass(&mut self) {
         self.counts.engine_passes += 1;
         self.model.refresh();
         let now = self.now;
@@ -1265,7 +1265,6 @@ impl Replay {
         // audit records come back, and nothing reads those before the report.
         self.reroute_pass(&open, now);
         self.open_list = open;
-        Ok(())
     }
 
     fn reroute_pass(&mut self, open: &[u32], now: Timestamp) {
