@@ -4,6 +4,7 @@
 //! returns values or actions for the caller to apply in one store transaction.
 //!
 //! - [`snapshot`]: [`ShipmentSnapshot`], the engine's view of a shipment;
+//! - [`assess`]: one shipment's ETA, window decision and exceptions in a pass;
 //! - [`eta`]: [`EtaModel`], learned from completed journeys per carrier, lane,
 //!   mode and stage, giving an [`Eta`] with p10 / p50 / p90;
 //! - [`window`]: DW Automation with hysteresis ([`decide_window`]) and the gate
@@ -22,13 +23,14 @@
 //!
 //! // An engine pass over open shipments at `now` (the hub's clock):
 //! let snapshot = ShipmentSnapshot::from_shipment(&detail.shipment, scans, carrier, ship_date);
-//! let eta = model.eta(&snapshot, now);                 // ETA for the API and trackingEstimates
-//! match decide_window(&snapshot, eta.as_ref(), now, &WindowPolicy::default()) {
-//!     WindowDecision::Move(m) => store.set_delivery_window(key, WindowChangeRequest {
-//!         window: m.to, source: m.source, actor: m.actor, reason: m.reason, now }),
-//!     _ => {}
+//! let verdict = assess(&snapshot, &model, now, &WindowPolicy::default());
+//! // verdict.eta: for the API and trackingEstimates
+//! if let WindowDecision::Move(m) = verdict.decision {
+//!     store.set_delivery_window(key, WindowChangeRequest {
+//!         window: m.to, source: m.source, actor: m.actor, reason: m.reason, now });
 //! }
-//! let open = detect(&snapshot, &model, eta.as_ref(), now); // exceptions; absent = resolved
+//! // verdict.exceptions are open (absent = resolved); verdict.handled is a
+//! // window at risk the move dealt with: raised and resolved at once.
 //!
 //! // Smart Reroute, per pass, over the delayed shipments of smart_reroute carriers:
 //! let plan = reroute::plan(&candidates, &warehouse_loads, &RerouteCostModel::default());
@@ -37,6 +39,7 @@
 //! `scans` are [`Scan::of`] each stored milestone of every package with its
 //! `received_at`; `carrier` is the carrier record (for its capabilities).
 
+pub mod assess;
 pub mod eta;
 pub mod exceptions;
 pub mod kpi;
@@ -44,6 +47,7 @@ pub mod reroute;
 pub mod snapshot;
 pub mod window;
 
+pub use assess::{Verdict, assess};
 pub use eta::{Eta, EtaBasis, EtaModel, Level, Stage, nominal_transit_days};
 pub use exceptions::{Exception, ExceptionKind, NextStep, Severity, detect};
 pub use reroute::{RerouteCandidate, RerouteCostModel, RerouteOffer, ReroutePlan, WarehouseLoad};

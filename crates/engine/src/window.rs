@@ -281,7 +281,7 @@ pub fn may_carrier_set_window(snapshot: &ShipmentSnapshot) -> Result<(), Problem
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::eta::EtaModel;
     use crate::snapshot::tests::{ocean_shipment, scan};
@@ -290,7 +290,7 @@ mod tests {
     use tracklane_core::MilestoneCode as C;
 
     /// A model where ocean journeys take `transit` days after departure.
-    fn model(transits: &[i64]) -> EtaModel {
+    pub(crate) fn model(transits: &[i64]) -> EtaModel {
         let mut m = EtaModel::new();
         for (i, t) in transits.iter().cycle().take(200).enumerate() {
             let base = 1_767_225_600 + (i as i64 % 9) * 86_400;
@@ -308,7 +308,8 @@ mod tests {
         m
     }
 
-    fn departed(window: Option<DeliveryWindow>) -> ShipmentSnapshot {
+    /// An ocean shipment that departed on 2026-03-04, with `window`.
+    pub(crate) fn departed(window: Option<DeliveryWindow>) -> ShipmentSnapshot {
         let mut s = ocean_shipment("2026-03-01T00:00:00Z");
         s.insert_scan(scan(C::Departed, "2026-03-04T12:00:00Z", "CN"));
         s.window = window.map(|w| (w, WindowSource::Seller));

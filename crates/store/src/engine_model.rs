@@ -57,6 +57,10 @@ pub struct Assessment {
     pub estimate: Option<Estimate>,
     /// The exceptions open now.
     pub exceptions: Vec<ExceptionDraft>,
+    /// Exceptions raised and resolved within this pass: a window at risk that
+    /// DW Automation has just moved away from. Kept as history, never open;
+    /// one of a kind already open is resolved by the pass as usual instead.
+    pub handled: Vec<ExceptionDraft>,
 }
 
 /// A stored exception, open or resolved.

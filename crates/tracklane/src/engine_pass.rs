@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use tracklane_core::{Carrier, CarrierCode, ShipmentId, WarehouseCode};
 use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
 use tracklane_engine::{
-    EtaModel, Scan, ShipmentSnapshot, WindowDecision, WindowPolicy, decide_window, detect,
+    EtaModel, Exception, Scan, ShipmentSnapshot, Verdict, WindowDecision, WindowPolicy, assess,
 };
 use tracklane_server::Clock;
 use tracklane_store::{
@@ -93,10 +93,13 @@ impl Engine {
         let mut assessments = Vec::with_capacity(open.len());
         let mut etas = Vec::with_capacity(open.len());
         for snapshot in &mut open {
-            let eta = self.model.eta(snapshot, now);
-            if let WindowDecision::Move(m) =
-                decide_window(snapshot, eta.as_ref(), now, &self.policy)
-            {
+            let Verdict {
+                eta,
+                decision,
+                exceptions,
+                handled,
+            } = assess(snapshot, &self.model, now, &self.policy);
+            if let WindowDecision::Move(m) = decision {
                 store
                     .set_delivery_window(
                         &ShipmentKey::new(snapshot.id.as_str()),
@@ -112,17 +115,7 @@ impl Engine {
                 snapshot.window = Some((m.to, m.source));
                 report.windows_moved += 1;
             }
-            let exceptions: Vec<ExceptionDraft> = detect(snapshot, &self.model, eta.as_ref(), now)
-                .into_iter()
-                .map(|e| ExceptionDraft {
-                    kind: e.kind.as_str().to_owned(),
-                    severity: e.severity.as_str().to_owned(),
-                    since: e.since,
-                    evidence: e.evidence,
-                    next_step_en: e.next_step.en.to_owned(),
-                    next_step_zh: e.next_step.zh.to_owned(),
-                })
-                .collect();
+            let exceptions: Vec<ExceptionDraft> = exceptions.into_iter().map(draft).collect();
             report.open_exceptions += exceptions.len();
             report.estimated += usize::from(eta.is_some());
             assessments.push(Assessment {
@@ -142,6 +135,7 @@ impl Engine {
                     assessed_at: now,
                 }),
                 exceptions,
+                handled: handled.into_iter().map(draft).collect(),
             });
             etas.push(eta);
         }
@@ -289,5 +283,17 @@ pub async fn run_forever(store: Arc<dyn Store>, clock: Arc<dyn Clock>, period: D
                 tracing::warn!(error = %error, "engine pass failed; retrying at the next tick")
             }
         }
+    }
+}
+
+/// The store's form of an exception.
+fn draft(e: Exception) -> ExceptionDraft {
+    ExceptionDraft {
+        kind: e.kind.as_str().to_owned(),
+        severity: e.severity.as_str().to_owned(),
+        since: e.since,
+        evidence: e.evidence,
+        next_step_en: e.next_step.en.to_owned(),
+        next_step_zh: e.next_step.zh.to_owned(),
     }
 }

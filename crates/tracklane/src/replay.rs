@@ -44,7 +44,8 @@ use tracklane_engine::exceptions::{Exception, ExceptionKind};
 use tracklane_engine::kpi::{self, Episode, ExceptionScore, Interval, MeanAbs, Rate};
 use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
 use tracklane_engine::{
-    Eta, EtaModel, Lane, Level, Scan, ShipmentSnapshot, WindowDecision, WindowPolicy, day_of,
+    Eta, EtaModel, Lane, Level, Scan, ShipmentSnapshot, Verdict, WindowDecision, WindowPolicy,
+    day_of,
 };
 use tracklane_ingest::TrackingItem;
 use tracklane_store::{
@@ -281,6 +282,44 @@ struct Ship {
     truth: Vec<(ExceptionKind, Timestamp, Option<Timestamp>)>,
 }
 
+impl Ship {
+    /// The number window-at-risk episodes of window `w` are scored under:
+    /// each window that was in force is judged on its own.
+    fn window_key(&mut self, w: DeliveryWindow, next: &mut u32) -> u32 {
+        if let Some((_, key)) = self.windows_checked.iter().find(|(cw, _)| *cw == w) {
+            return *key;
+        }
+        *next += 1;
+        self.windows_checked.push((w, *next));
+        *next
+    }
+
+    /// Records `handled`, the risk to window `replaced` that the automation
+    /// has just moved away from: an episode open for it ends now, else one is
+    /// raised and resolved at once.
+    fn record_handled(
+        &mut self,
+        replaced: DeliveryWindow,
+        handled: Exception,
+        now: Timestamp,
+        next: &mut u32,
+    ) {
+        let key = self.window_key(replaced, next);
+        let open = self
+            .open
+            .iter()
+            .position(|(kind, k, _, _)| *kind == handled.kind && *k == key);
+        let (since, evidence) = match open {
+            Some(at) => {
+                let (_, _, since, evidence) = self.open.remove(at);
+                (since, evidence)
+            }
+            None => (now, handled.evidence),
+        };
+        self.closed.push((handled.kind, key, since, now, evidence));
+    }
+}
+
 struct Replay {
     store: Arc<dyn Store>,
     model: EtaModel,
@@ -380,14 +419,6 @@ fn scratch_counter() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// What a midnight pass decides for one shipment: its ETA, the automation's
-/// decision, and its exceptions once that decision is applied.
-struct Judgement {
-    eta: Option<Eta>,
-    decision: WindowDecision,
-    found: Vec<Exception>,
-}
-
 /// Shipments judged in one piece of a parallel pass, at least.
 const JUDGE_CHUNK_MIN: usize = 512;
 
@@ -401,25 +432,8 @@ fn judge_all(
     model: &EtaModel,
     policy: &WindowPolicy,
     now: Timestamp,
-) -> Vec<Judgement> {
-    let judge = |i: &u32| {
-        let snap = &ships[*i as usize].snap;
-        let eta = model.eta(snap, now);
-        let decision = tracklane_engine::decide_window(snap, eta.as_ref(), now, policy);
-        let found = match &decision {
-            WindowDecision::Move(mv) => {
-                let mut moved = snap.clone();
-                moved.window = Some((mv.to, mv.source));
-                tracklane_engine::detect(&moved, model, eta.as_ref(), now)
-            }
-            _ => tracklane_engine::detect(snap, model, eta.as_ref(), now),
-        };
-        Judgement {
-            eta,
-            decision,
-            found,
-        }
-    };
+) -> Vec<Verdict> {
+    let judge = |i: &u32| tracklane_engine::assess(&ships[*i as usize].snap, model, now, policy);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let chunk = open.len().div_ceil(cores).max(JUDGE_CHUNK_MIN);
     if open.len() <= chunk {
@@ -1149,16 +1163,7 @@ impl Replay {
             });
         }
         let window_key = match ship.snap.window {
-            Some((w, _)) if !ship.is_arrived => {
-                match ship.windows_checked.iter().find(|(cw, _)| *cw == w) {
-                    Some((_, key)) => Some(*key),
-                    None => {
-                        self.window_keys += 1;
-                        ship.windows_checked.push((w, self.window_keys));
-                        Some(self.window_keys)
-                    }
-                }
-            }
+            Some((w, _)) if !ship.is_arrived => Some(ship.window_key(w, &mut self.window_keys)),
             _ => None,
         };
         let key_of = |kind: ExceptionKind| {
@@ -1237,12 +1242,16 @@ impl Replay {
         open.retain(|&i| !self.ships[i as usize].is_arrived);
         let judgements = judge_all(&self.ships, &open, &self.model, &self.policy, now);
         for (&i, judgement) in open.iter().zip(judgements) {
-            let Judgement {
+            let Verdict {
                 eta,
                 decision,
-                found,
+                exceptions,
+                handled,
             } = judgement;
             let ship = &mut self.ships[i as usize];
+            if let (Some(handled), Some((replaced, _))) = (handled, ship.snap.window) {
+                ship.record_handled(replaced, handled, now, &mut self.window_keys);
+            }
             if let WindowDecision::Move(mv) = decision {
                 self.queue.push(Write::SetDeliveryWindow {
                     shipment: ship.key.clone(),
@@ -1259,7 +1268,7 @@ impl Replay {
                 ship.changes.push((now, mv.to));
                 ship.automation_changes += 1;
             }
-            self.record(i, now, eta, found);
+            self.record(i, now, eta, exceptions);
         }
         // The automation's window writes go with the next bundle: only their
         // audit records come back, and nothing reads those before the report.

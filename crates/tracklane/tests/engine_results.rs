@@ -35,6 +35,7 @@ async fn exceptions_open_refresh_and_resolve_with_the_verdicts() {
         shipment: s.id.clone(),
         estimate: None,
         exceptions,
+        handled: Vec::new(),
     };
     store
         .put_assessments(
@@ -107,6 +108,86 @@ async fn exceptions_open_refresh_and_resolve_with_the_verdicts() {
         .await
         .unwrap();
     assert!(other_seller.is_empty());
+}
+
+#[tokio::test]
+async fn a_risk_automation_handled_is_history_and_never_open() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(41, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let store = hub.store();
+    let verdict = |exceptions: Vec<ExceptionDraft>, handled: Vec<ExceptionDraft>| Assessment {
+        shipment: s.id.clone(),
+        estimate: None,
+        exceptions,
+        handled,
+    };
+    // The window was moved away from a risk nobody had flagged yet.
+    store
+        .put_assessments(
+            vec![verdict(
+                Vec::new(),
+                vec![draft("window_at_risk", "moved to the next week")],
+            )],
+            now(),
+        )
+        .await
+        .unwrap();
+    // Flagged on the new window, then moved away again: the open one is
+    // resolved as usual, with no second record of the same risk.
+    store
+        .put_assessments(
+            vec![verdict(
+                vec![draft("window_at_risk", "late again")],
+                Vec::new(),
+            )],
+            now() + 1.hour(),
+        )
+        .await
+        .unwrap();
+    store
+        .put_assessments(
+            vec![verdict(
+                Vec::new(),
+                vec![draft("window_at_risk", "moved once more")],
+            )],
+            now() + 2.hours(),
+        )
+        .await
+        .unwrap();
+    let detail = store
+        .shipment(&ShipmentKey::new(s.id.as_str()))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut history: Vec<(&str, bool, bool)> = detail
+        .exceptions
+        .iter()
+        .map(|e| {
+            (
+                e.draft.evidence.as_str(),
+                e.resolved_at.is_some(),
+                e.resolved_at == Some(e.opened_at),
+            )
+        })
+        .collect();
+    history.sort_unstable();
+    assert_eq!(
+        history,
+        vec![
+            ("late again", true, false),
+            ("moved to the next week", true, true)
+        ]
+    );
+    let open = store
+        .exceptions(&ExceptionQuery {
+            limit: 50,
+            ..ExceptionQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
 }
 
 #[tokio::test]

@@ -83,25 +83,14 @@ pub(crate) fn put_assessments(
                         ])
                     })
                     .map_err(unavailable("refreshing an exception"))?,
-                None => conn
-                    .prepare_cached(
-                        "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    )
-                    .and_then(|mut s| {
-                        s.execute(params![
-                            seq,
-                            d.kind,
-                            d.severity,
-                            d.since.as_microsecond(),
-                            d.evidence,
-                            d.next_step_en,
-                            d.next_step_zh,
-                            now_us
-                        ])
-                    })
-                    .map_err(unavailable("opening an exception"))?,
+                None => insert_exception(conn, seq, d, now_us, None)?,
             };
+        }
+        for d in &a.handled {
+            if open.contains_key(&d.kind) {
+                continue;
+            }
+            insert_exception(conn, seq, d, now_us, Some(now_us))?;
         }
         for (kind, exception_seq) in &open {
             if !a.exceptions.iter().any(|d| &d.kind == kind) {
@@ -117,6 +106,35 @@ pub(crate) fn put_assessments(
         .map_err(unavailable("counting open exceptions"))?;
     }
     Ok(())
+}
+
+/// Records a new exception of shipment `seq`, opened at `now_us` and, for one
+/// raised and resolved in the same pass, resolved at `resolved_us`.
+fn insert_exception(
+    conn: &Connection,
+    seq: i64,
+    d: &ExceptionDraft,
+    now_us: i64,
+    resolved_us: Option<i64>,
+) -> StoreResult<usize> {
+    conn.prepare_cached(
+        "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            seq,
+            d.kind,
+            d.severity,
+            d.since.as_microsecond(),
+            d.evidence,
+            d.next_step_en,
+            d.next_step_zh,
+            now_us,
+            resolved_us
+        ])
+    })
+    .map_err(unavailable("recording an exception"))
 }
 
 /// A shipment's estimate, if the engine has made one.
