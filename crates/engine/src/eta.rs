@@ -633,12 +633,6 @@ impl EtaModel {
     /// door-to-door transit of the mode over every journey seen, ignoring lane,
     /// carrier and progress. `None` for a shipment that ended without arriving.
     pub fn static_eta(&self, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
-        if snapshot.is_finished() && snapshot.arrived_at().is_none() {
-            return None;
-        }
-        let start = snapshot
-            .picked_up_at()
-            .unwrap_or_else(|| snapshot.plan_start());
         let id = self.ids(snapshot).0[LEVEL_COUNT - 1];
         let hours = id
             .and_then(|id| self.remaining.get(&Self::key(id, Stage::FromPickup)))
@@ -647,6 +641,27 @@ impl EtaModel {
                 || nominal_transit_days(snapshot.lane.mode) * HOURS_PER_DAY,
                 |b| quantile(&b.sorted, 0.5),
             );
+        Self::after_start(snapshot, hours)
+    }
+
+    /// The nominal baseline: pickup (or the planned start) plus the mode's
+    /// rule-of-thumb transit ([`nominal_transit_days`]), learning nothing.
+    pub fn nominal_eta(snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
+        Self::after_start(
+            snapshot,
+            nominal_transit_days(snapshot.lane.mode) * HOURS_PER_DAY,
+        )
+    }
+
+    /// `hours` after pickup (or the planned start); `None` for a shipment that
+    /// ended without arriving.
+    fn after_start(snapshot: &ShipmentSnapshot, hours: f64) -> Option<Timestamp> {
+        if snapshot.is_finished() && snapshot.arrived_at().is_none() {
+            return None;
+        }
+        let start = snapshot
+            .picked_up_at()
+            .unwrap_or_else(|| snapshot.plan_start());
         Timestamp::from_second(after_hours(start, hours)).ok()
     }
 

@@ -79,8 +79,12 @@ pub struct ReplayOptions {
 pub struct EtaError {
     /// The engine's p50.
     pub engine: f64,
-    /// The static baseline (pickup + median transit of the mode).
+    /// The static baseline (pickup + median transit of the mode, learned
+    /// from the same stream).
     pub static_baseline: f64,
+    /// The nominal baseline (pickup + the mode's rule-of-thumb transit:
+    /// express 5, air 9, rail 24, ocean 38 days).
+    pub nominal_baseline: f64,
     /// Shipments measured.
     pub shipments: u64,
 }
@@ -269,8 +273,9 @@ struct Ship {
     window_history: Vec<WindowChange>,
     eta_history: Vec<EtaPoint>,
     last_eta: Option<Eta>,
-    /// (engine p50, static) at pickup, departure, arrival in the destination country.
-    moments: [Option<(Timestamp, Timestamp)>; 3],
+    /// (engine p50, static, nominal) at pickup, departure, arrival in the
+    /// destination country.
+    moments: [Option<(Timestamp, Timestamp, Timestamp)>; 3],
     open: Vec<(ExceptionKind, u32, Timestamp, String)>,
     closed: Vec<(ExceptionKind, u32, Timestamp, Timestamp, String)>,
     windows_checked: Vec<(DeliveryWindow, u32)>,
@@ -1115,10 +1120,11 @@ impl Replay {
             .any(|(r, m)| *r && m.is_none())
         {
             let fixed = self.model.static_eta(&ship.snap);
-            if let (Some(eta), Some(fixed)) = (&eta, fixed) {
+            let nominal = EtaModel::nominal_eta(&ship.snap);
+            if let (Some(eta), Some(fixed), Some(nominal)) = (&eta, fixed, nominal) {
                 for (r, m) in reached.iter().zip(ship.moments.iter_mut()) {
                     if *r && m.is_none() {
-                        *m = Some((eta.p50, fixed));
+                        *m = Some((eta.p50, fixed, nominal));
                     }
                 }
             }
@@ -1376,6 +1382,7 @@ impl Replay {
             std::collections::BTreeMap::new();
         let mut mae = [MeanAbs::default(); 3];
         let mut mae_static = [MeanAbs::default(); 3];
+        let mut mae_nominal = [MeanAbs::default(); 3];
         let mut changes = Rate::default();
         let (mut on, mut off, mut n) = (0.0, 0.0, 0u64);
         let (mut on_all, mut off_all, mut n_all) = (0.0, 0.0, 0u64);
@@ -1459,9 +1466,10 @@ impl Replay {
                 by_mode.1.add(without);
             }
             for (k, moment) in ship.moments.iter().enumerate() {
-                if let Some((p50, fixed)) = moment {
+                if let Some((p50, fixed, nominal)) = moment {
                     mae[k].add_days(*p50, arrived);
                     mae_static[k].add_days(*fixed, arrived);
+                    mae_nominal[k].add_days(*nominal, arrived);
                 }
             }
             if let Some((w_on, w_off)) = ship.wait
@@ -1481,6 +1489,7 @@ impl Replay {
         let eta_error = |k: usize| EtaError {
             engine: mae[k].value(),
             static_baseline: mae_static[k].value(),
+            nominal_baseline: mae_nominal[k].value(),
             shipments: mae[k].count,
         };
         let wait = |on: f64, off: f64, n: u64| {

@@ -149,6 +149,7 @@ async fn a_stream_from_the_independent_generator_replays_cleanly() {
     ] {
         assert!(e.engine.is_finite() && e.engine >= 0.0, "{context}");
         assert!(e.static_baseline.is_finite() && e.static_baseline >= 0.0);
+        assert!(e.nominal_baseline.is_finite() && e.nominal_baseline >= 0.0);
         assert!(
             e.shipments as f64 >= 0.9 * measured.len() as f64,
             "{context}"
