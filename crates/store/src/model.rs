@@ -338,7 +338,8 @@ pub struct Counts {
     pub shipments: u64,
     /// Packages.
     pub packages: u64,
-    /// Milestones.
+    /// Milestones stored: one per fact and shipment, however many of its
+    /// boxes share the number (a PRO number covers every freight unit).
     pub milestones: u64,
 }
 

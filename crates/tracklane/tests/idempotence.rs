@@ -1,7 +1,10 @@
 //! Invariant 2: the same fact twice is stored once. And tracking closes at the
 //! warehouse: later facts are kept but change nothing.
 
-use crate::support::{TestHub, UPS, milestone, shipment};
+use tracklane_core::{DeliveryWindow, ShippingMode, WindowSource};
+use tracklane_store::{ShipmentKey, WindowChangeRequest};
+
+use crate::support::{TestHub, UPS, milestone, now, shipment};
 
 #[tokio::test]
 async fn the_same_batch_twice_is_stored_once() {
@@ -58,4 +61,62 @@ async fn tracking_closes_at_the_warehouse() {
     assert_eq!(package["trackingClosed"], true);
     assert_eq!(package["timeline"].as_array().unwrap().len(), 2);
     assert_eq!(package["timeline"][1]["afterClose"], true);
+}
+
+#[tokio::test]
+async fn a_freight_number_s_milestones_are_stored_once_for_every_box() {
+    let hub = TestHub::start().await;
+    let mut ltl = shipment(5, "A1SELLERA", Some("CARRIER_X"), 3);
+    ltl.shipping_mode = ShippingMode::Ltl;
+    let s = hub.create(ltl).await;
+    // Named by shipment and no box: the number covers every freight unit.
+    let batch: Vec<_> = [
+        ("PICKED_UP", "2026-03-01T08:00:00Z"),
+        ("DEPARTED", "2026-03-02T08:00:00Z"),
+    ]
+    .iter()
+    .map(|(code, at)| {
+        let mut m = milestone(UPS[0], code, at);
+        m["shipmentId"] = s.confirmation_id.as_str().into();
+        m
+    })
+    .collect();
+    let first = hub.push(&hub.carrier_x, batch.clone()).await;
+    assert_eq!(first["accepted"], 2, "{first}");
+    assert_eq!(hub.store().counts().await.unwrap().milestones, 2);
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{}", s.id))
+        .await;
+    for package in detail["packages"].as_array().unwrap() {
+        let codes: Vec<&str> = package["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["milestone"]["code"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(codes, ["PICKED_UP", "DEPARTED"], "{package}");
+    }
+    // A failed write makes the writer forget what it knew; what it learns
+    // again from the stored rows still knows every box has both facts.
+    let missing = hub
+        .store()
+        .set_delivery_window(
+            &ShipmentKey::new("FBA15NOSUCHONE"),
+            WindowChangeRequest {
+                window: DeliveryWindow::week_of(jiff::civil::date(2026, 3, 20)),
+                source: WindowSource::Seller,
+                actor: "seller:A1SELLERA".into(),
+                reason: "test".into(),
+                now: now(),
+            },
+        )
+        .await;
+    assert!(missing.is_err());
+    let again = hub.push(&hub.carrier_x, batch).await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(0), Some(2)),
+        "{again}"
+    );
+    assert_eq!(hub.store().counts().await.unwrap().milestones, 2);
 }

@@ -373,13 +373,14 @@ fn timelines(
         String,
         String,
         Option<String>,
+        Option<String>,
     );
     let raw: Vec<Raw> = rows::walk_chain(
         conn,
         head,
         count,
         "package_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at, received_at,
-         carrier, tracking_number, event_id",
+         carrier, tracking_number, event_id, also_packages",
         |r| {
             Ok((
                 r.get(0)?,
@@ -394,6 +395,7 @@ fn timelines(
                     r.get(11)?,
                     r.get(12)?,
                     r.get(13)?,
+                    r.get(14)?,
                 ),
             ))
         },
@@ -410,6 +412,7 @@ fn timelines(
         carrier,
         number,
         event_id,
+        also,
     ) in raw
     {
         let milestone = Milestone {
@@ -425,13 +428,16 @@ fn timelines(
             occurred_at: rows::timestamp(occurred)?,
             event_id,
         };
-        out.entry(package_seq).or_default().push(StoredMilestone {
+        let stored = StoredMilestone {
             milestone,
             carrier: parse_id(carrier, CarrierCode::parse)?,
             tracking_number: parse_id(number, TrackingNumber::parse)?,
             received_at: rows::timestamp(received)?,
             after_close: false,
-        });
+        };
+        for package_seq in rows::milestone_packages(package_seq, also.as_deref())? {
+            out.entry(package_seq).or_default().push(stored.clone());
+        }
     }
     Ok(out)
 }

@@ -157,6 +157,34 @@ impl Filter {
     }
 }
 
+/// The packages a milestone row applies to: its own and those of its
+/// `also_packages` column.
+pub(crate) fn milestone_packages(package_seq: i64, also: Option<&str>) -> StoreResult<Vec<i64>> {
+    let mut out = vec![package_seq];
+    for part in also.unwrap_or_default().split_ascii_whitespace() {
+        out.push(
+            part.parse().map_err(|_| {
+                StoreError::Corrupt(format!("package list {also:?} of a milestone"))
+            })?,
+        );
+    }
+    Ok(out)
+}
+
+/// The `also_packages` column for a milestone new to `packages` (first one
+/// aside): `None` when it is new to one package only.
+pub(crate) fn also_packages(packages: &[i64]) -> Option<String> {
+    let rest = packages.get(1..).filter(|r| !r.is_empty())?;
+    let mut out = String::with_capacity(rest.len() * 8);
+    for p in rest {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&p.to_string());
+    }
+    Some(out)
+}
+
 /// Walks a shipment's milestone chain from `head` back to its first milestone,
 /// mapping each row with `map`, whose first value must be the row's `prev_seq`.
 /// `count` is the shipment's milestone count: the walk is bounded by it, so a

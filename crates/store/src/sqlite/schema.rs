@@ -8,7 +8,9 @@
 //! and the shipment row holds the newest (`head_milestone`), so a shipment's
 //! history is a walk down that chain. Packages' tracking state and dedup
 //! fingerprints are folded from the chain when a shipment is loaded; per batch
-//! only the shipment rows, which the listing needs anyway, are rewritten.
+//! only the shipment rows, which the listing needs anyway, are rewritten. A
+//! milestone of a number several packages share is one row that names them all
+//! (`also_packages`), not one row per box.
 
 use rusqlite::Connection;
 
@@ -197,6 +199,12 @@ CREATE TABLE shipment_sku (
 INSERT OR IGNORE INTO shipment_sku (sku, shipment_seq)
     SELECT json_extract(item.value, '$.sku'), package.shipment_seq
     FROM package, json_each(package.body, '$.items') AS item;
+"#,
+    r#"
+-- A milestone of a number that several packages share (an LTL or FTL PRO
+-- number covers every box) is stored once: `package_seq` is the first package
+-- it is new to, `also_packages` the others, as space-separated sequences.
+ALTER TABLE milestone ADD COLUMN also_packages TEXT;
 "#,
 ];
 

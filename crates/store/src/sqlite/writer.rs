@@ -183,7 +183,7 @@ impl Writer {
             &self.conn,
             head,
             milestone_count,
-            "package_seq, code, sub_code, occurred_at, fingerprint",
+            "package_seq, code, sub_code, occurred_at, fingerprint, also_packages",
             |r| {
                 Ok((
                     r.get(0)?,
@@ -193,24 +193,27 @@ impl Writer {
                         r.get::<_, Option<i64>>(3)?,
                         r.get::<_, i64>(4)?,
                         r.get::<_, i64>(5)?,
+                        r.get::<_, Option<String>>(6)?,
                     ),
                 ))
             },
         )?;
-        for (package_seq, code, sub, occurred, fingerprint) in history {
+        for (package_seq, code, sub, occurred, fingerprint, also) in history {
             let milestone = LatestMilestone {
                 code: rows::code(code)?,
                 sub_code: rows::sub_code(sub)?,
                 occurred_at: rows::timestamp(occurred)?,
                 fingerprint: tracklane_core::Fingerprint(fingerprint as u64),
             };
-            let Some(entry) = self.cache.packages.get_mut(&package_seq) else {
-                return Err(StoreError::Corrupt(format!(
-                    "milestone of package {package_seq} in the chain of shipment {seq}"
-                )));
-            };
-            entry.fingerprints.push(fingerprint as u64);
-            entry.track.apply(milestone);
+            for package_seq in rows::milestone_packages(package_seq, also.as_deref())? {
+                let Some(entry) = self.cache.packages.get_mut(&package_seq) else {
+                    return Err(StoreError::Corrupt(format!(
+                        "milestone of package {package_seq} in the chain of shipment {seq}"
+                    )));
+                };
+                entry.fingerprints.push(fingerprint as u64);
+                entry.track.apply(milestone.clone());
+            }
         }
         self.cache.shipments.insert(
             seq,
@@ -571,27 +574,37 @@ impl Writer {
             };
             let m = &draft.milestone;
             let fingerprint = m.fingerprint();
-            let mut is_new = false;
+            // The packages this milestone is new to: one row names them all.
+            let mut fresh = Vec::with_capacity(packages.len());
             for package_seq in packages {
                 let Some(entry) = self.cache.packages.get(&package_seq) else {
                     return Err(StoreError::Corrupt(format!(
                         "package {package_seq} missing from the cache"
                     )));
                 };
-                if entry.fingerprints.contains(&fingerprint.0) {
-                    continue;
+                if !entry.fingerprints.contains(&fingerprint.0) {
+                    fresh.push((package_seq, entry.shipment_seq));
                 }
-                let shipment_seq = entry.shipment_seq;
+            }
+            let is_new = !fresh.is_empty();
+            // Packages sharing a number belong to one shipment (a number on
+            // another shipment's box is refused when attached).
+            for shipment_seq in unique_shipments(&fresh) {
+                let targets: Vec<i64> = fresh
+                    .iter()
+                    .filter(|(_, s)| *s == shipment_seq)
+                    .map(|(p, _)| *p)
+                    .collect();
                 let prev = self.cache.shipments.get(&shipment_seq).and_then(|e| e.head);
                 self.conn
                     .prepare_cached(
                         "INSERT INTO milestone (package_seq, prev_seq, code, sub_code, raw_code, description, city, region,
-                             country_code, occurred_at, received_at, carrier, tracking_number, event_id, fingerprint)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                             country_code, occurred_at, received_at, carrier, tracking_number, event_id, fingerprint, also_packages)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                     )
                     .and_then(|mut s| {
                         s.execute(params![
-                            package_seq,
+                            targets[0],
                             prev,
                             m.code.number(),
                             m.sub_code.map(|s| s.number()),
@@ -606,20 +619,22 @@ impl Writer {
                             draft.tracking_number.as_str(),
                             m.event_id,
                             fingerprint.0 as i64,
+                            rows::also_packages(&targets),
                         ])
                     })
                     .map_err(unavailable("appending a milestone"))?;
                 let seq = self.conn.last_insert_rowid();
-                if let Some(entry) = self.cache.packages.get_mut(&package_seq) {
-                    entry.fingerprints.push(fingerprint.0);
-                    entry.track.apply(LatestMilestone::of(m));
+                for package_seq in &targets {
+                    if let Some(entry) = self.cache.packages.get_mut(package_seq) {
+                        entry.fingerprints.push(fingerprint.0);
+                        entry.track.apply(LatestMilestone::of(m));
+                    }
                 }
                 if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
                     entry.head = Some(seq);
                     entry.milestone_count += 1;
                 }
-                self.mark_package(package_seq);
-                is_new = true;
+                self.mark_shipment(shipment_seq);
             }
             outcomes.push(if is_new {
                 ItemOutcome::Accepted {
@@ -758,6 +773,17 @@ impl Writer {
         }
         Ok(())
     }
+}
+
+/// The distinct shipments of `(package, shipment)` pairs, in first-seen order.
+fn unique_shipments(pairs: &[(i64, i64)]) -> Vec<i64> {
+    let mut out: Vec<i64> = Vec::with_capacity(1);
+    for (_, s) in pairs {
+        if !out.contains(s) {
+            out.push(*s);
+        }
+    }
+    out
 }
 
 pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
