@@ -39,6 +39,8 @@ pub const BUCKET_SAMPLES_MIN: usize = 20;
 /// Fewer comparable journeys than this are not trusted at all: the estimate
 /// falls back to the nominal transit (or the overdue guess).
 pub const FALLBACK_SAMPLES_MIN: usize = 8;
+/// Buckets a refresh sorts on one core, at least, before it uses more.
+const REFRESH_CHUNK_MIN: usize = 2_048;
 /// Quantile grid resolution: 0 %, 5 %, …, 100 %.
 const GRID_POINTS: usize = 21;
 const SECONDS_PER_HOUR: f64 = 3600.0;
@@ -485,10 +487,25 @@ impl EtaModel {
     }
 
     /// Sorts what was learned since the last refresh, so estimates see it.
+    /// Buckets are independent, so a large refresh is shared between cores.
     pub fn refresh(&mut self) {
-        for bucket in self.remaining.values_mut().chain(self.silence.values_mut()) {
-            bucket.refresh();
+        let mut waiting: Vec<&mut Bucket> = self
+            .remaining
+            .values_mut()
+            .chain(self.silence.values_mut())
+            .filter(|b| !b.added.is_empty())
+            .collect();
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let chunk = waiting.len().div_ceil(cores).max(REFRESH_CHUNK_MIN);
+        if waiting.len() <= chunk {
+            waiting.into_iter().for_each(Bucket::refresh);
+            return;
         }
+        std::thread::scope(|scope| {
+            for piece in waiting.chunks_mut(chunk) {
+                scope.spawn(move || piece.iter_mut().for_each(|b| b.refresh()));
+            }
+        });
     }
 
     /// The stage a shipment is in and when it began.

@@ -438,26 +438,33 @@ impl Writer {
     ) -> StoreResult<WindowChange> {
         let (start, end): (Option<String>, Option<String>) = self
             .conn
-            .query_row(
-                "SELECT window_start, window_end FROM shipment WHERE seq = ?1",
-                [seq],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT window_start, window_end FROM shipment WHERE seq = ?1")
+            .and_then(|mut s| s.query_row([seq], |r| Ok((r.get(0)?, r.get(1)?))))
             .map_err(unavailable("reading a delivery window"))?;
         let from = super::rows::window(start, end)?;
         let now_us = change.now.as_microsecond();
         let to = change.window;
         self.conn
-            .execute(
+            .prepare_cached(
                 "UPDATE shipment SET window_start = ?2, window_end = ?3, window_source = ?4, updated_at = ?5 WHERE seq = ?1",
-                params![seq, to.start_date.to_string(), to.end_date.to_string(), change.source.number(), now_us],
             )
+            .and_then(|mut s| {
+                s.execute(params![
+                    seq,
+                    to.start_date.to_string(),
+                    to.end_date.to_string(),
+                    change.source.number(),
+                    now_us
+                ])
+            })
             .map_err(unavailable("setting a delivery window"))?;
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
+            )
+            .and_then(|mut s| {
+                s.execute(params![
                     seq,
                     now_us,
                     change.actor,
@@ -467,8 +474,8 @@ impl Writer {
                     to.end_date.to_string(),
                     change.source.number(),
                     change.reason
-                ],
-            )
+                ])
+            })
             .map_err(unavailable("auditing a delivery window"))?;
         Ok(WindowChange {
             at: change.now,
