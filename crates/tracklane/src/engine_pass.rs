@@ -3,9 +3,10 @@
 //! its verdicts back — estimates, exceptions, automated delivery-window moves
 //! (audited, acting for the carrier) and Smart Reroute offers.
 //!
-//! A pass reads the whole store, which suits the embedded SQLite hub of up to a
-//! few hundred thousand shipments; the replay path (`tracklane replay`) keeps
-//! snapshots in memory instead.
+//! A pass reads every open shipment, and a finished one once more only: the
+//! pass that sees it finished learns from it and stores its last verdict
+//! (resolving what no longer holds), and later passes skip it. The replay path
+//! (`tracklane replay`) keeps snapshots in memory instead.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -27,13 +28,16 @@ use tracklane_store::{
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassReport {
+    /// Shipments read from the store: the open ones and those that finished
+    /// since the last pass.
+    pub read: usize,
     /// Shipments judged (open ones).
     pub judged: usize,
     /// Finished journeys the model has learned from so far.
     pub journeys_learned: u64,
     /// Shipments with an estimate.
     pub estimated: usize,
-    /// Open exceptions after the pass.
+    /// Exceptions open on the shipments read.
     pub open_exceptions: usize,
     /// Delivery windows moved by automation.
     pub windows_moved: usize,
@@ -46,7 +50,10 @@ pub struct PassReport {
 #[derive(Default)]
 pub struct Engine {
     model: EtaModel,
+    /// Finished shipments the model has learned from.
     learned: HashSet<ShipmentId>,
+    /// Finished shipments whose final verdict is stored.
+    settled: HashSet<ShipmentId>,
     policy: WindowPolicy,
     costs: RerouteCostModel,
 }
@@ -70,7 +77,13 @@ impl Engine {
             .map(|c| (c.code.clone(), c))
             .collect();
         let mut open = Vec::new();
+        let mut finished = Vec::new();
         for id in store.shipment_ids().await? {
+            // A finished shipment's last verdict is stored: nothing about it
+            // changes any more, so it is not read again.
+            if self.settled.contains(&id) {
+                continue;
+            }
             let Some(detail) = store.shipment(&ShipmentKey::new(id.as_str())).await? else {
                 continue;
             };
@@ -79,20 +92,25 @@ impl Engine {
                 if self.learned.insert(id) {
                     self.model.learn(&snapshot);
                 }
-            } else if !snapshot.is_cancelled {
+                finished.push(snapshot);
+            } else {
                 open.push(snapshot);
             }
         }
         self.model.refresh();
 
         let mut report = PassReport {
+            read: open.len() + finished.len(),
             judged: open.len(),
             journeys_learned: self.model.journeys(),
             ..PassReport::default()
         };
-        let mut assessments = Vec::with_capacity(open.len());
+        let mut assessments = Vec::with_capacity(open.len() + finished.len());
         let mut etas = Vec::with_capacity(open.len());
-        for snapshot in &mut open {
+        // Open shipments, then those that finished since the last pass: their
+        // verdict resolves what no longer holds (a lost one stays lost).
+        let open_count = open.len();
+        for (index, snapshot) in open.iter_mut().chain(finished.iter_mut()).enumerate() {
             let Verdict {
                 eta,
                 decision,
@@ -137,9 +155,13 @@ impl Engine {
                 exceptions,
                 handled: handled.into_iter().map(draft).collect(),
             });
-            etas.push(eta);
+            if index < open_count {
+                etas.push(eta);
+            }
         }
         store.put_assessments(assessments, now).await?;
+        self.settled
+            .extend(finished.iter().map(|snapshot| snapshot.id.clone()));
         report.reroutes_offered = self.offer_reroutes(store, &open, &etas, now).await?;
         Ok(report)
     }
@@ -270,8 +292,11 @@ pub async fn run_forever(store: Arc<dyn Store>, clock: Arc<dyn Clock>, period: D
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        let started = std::time::Instant::now();
         match engine.pass(store.as_ref(), clock.now()).await {
             Ok(report) => tracing::info!(
+                ms = started.elapsed().as_millis() as u64,
+                read = report.read,
                 judged = report.judged,
                 journeys = report.journeys_learned,
                 exceptions = report.open_exceptions,

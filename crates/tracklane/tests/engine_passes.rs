@@ -208,6 +208,61 @@ async fn passes_estimate_move_windows_and_open_and_resolve_exceptions() {
     assert!(hold["resolvedAt"].is_string(), "{hold}");
 }
 
+#[tokio::test]
+async fn a_finished_shipment_gets_a_last_verdict_and_is_not_read_again() {
+    let hub = TestHub::start().await;
+    let held = journey(
+        &hub,
+        &hub.carrier_y,
+        "CARRIER_Y",
+        300,
+        30,
+        None,
+        &[
+            ("PICKED_UP", now() - days(28)),
+            ("DEPARTED", now() - days(25)),
+            ("CUSTOMS_HOLD", now() - days(2)),
+        ],
+    )
+    .await;
+    let mut engine = Engine::new();
+    let report = engine.pass(hub.store(), now()).await.unwrap();
+    assert_eq!((report.read, report.judged), (1, 1), "{report:?}");
+    let open = |detail: &Value| {
+        detail["exceptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["resolvedAt"].is_null())
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let path = format!("/api/v1/shipments/{held}");
+    let (_, detail) = hub.get(&hub.seller_a, &path).await;
+    assert_eq!(open(&detail), ["customs_hold"], "{detail}");
+
+    // Delivered while still on hold as far as the hub knew: the pass that
+    // sees it finished learns from it and resolves what no longer holds.
+    let number = "CXH000000300";
+    hub.push(
+        &hub.carrier_y,
+        vec![milestone(number, "DELIVERED", &at(now() - days(1)))],
+    )
+    .await;
+    let report = engine.pass(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (report.read, report.judged, report.journeys_learned),
+        (1, 0, 1),
+        "{report:?}"
+    );
+    let (_, detail) = hub.get(&hub.seller_a, &path).await;
+    assert_eq!(open(&detail), Vec::<String>::new(), "{detail}");
+
+    // Nothing about it changes any more: later passes do not read it.
+    let report = engine.pass(hub.store(), now() + days(1)).await.unwrap();
+    assert_eq!((report.read, report.judged), (0, 0), "{report:?}");
+}
+
 /// Smart Reroute end to end: the operator reports congestion, a pass offers the
 /// delayed shipment of a smart_reroute carrier a nearby warehouse, only that
 /// carrier sees the offer, and its confirmation moves the shipment with a new
