@@ -33,6 +33,8 @@ pub struct PassReport {
     pub read: usize,
     /// Shipments judged (open ones).
     pub judged: usize,
+    /// Verdicts stored: those that differ from the one stored before.
+    pub written: usize,
     /// Finished journeys the model has learned from so far.
     pub journeys_learned: u64,
     /// Shipments with an estimate.
@@ -54,6 +56,8 @@ pub struct Engine {
     learned: HashSet<ShipmentId>,
     /// Finished shipments whose final verdict is stored.
     settled: HashSet<ShipmentId>,
+    /// The verdict last stored for each open shipment.
+    stored: HashMap<ShipmentId, Assessment>,
     policy: WindowPolicy,
     costs: RerouteCostModel,
 }
@@ -136,7 +140,7 @@ impl Engine {
             let exceptions: Vec<ExceptionDraft> = exceptions.into_iter().map(draft).collect();
             report.open_exceptions += exceptions.len();
             report.estimated += usize::from(eta.is_some());
-            assessments.push(Assessment {
+            let assessment = Assessment {
                 shipment: snapshot.id.clone(),
                 estimate: eta.as_ref().map(|e| Estimate {
                     p10: e.p10,
@@ -154,14 +158,28 @@ impl Engine {
                 }),
                 exceptions,
                 handled: handled.into_iter().map(draft).collect(),
-            });
+            };
+            // A verdict the store already holds is not written again.
+            if !self
+                .stored
+                .get(&snapshot.id)
+                .is_some_and(|last| is_same_verdict(&assessment, last))
+            {
+                assessments.push(assessment);
+            }
             if index < open_count {
                 etas.push(eta);
             }
         }
-        store.put_assessments(assessments, now).await?;
-        self.settled
-            .extend(finished.iter().map(|snapshot| snapshot.id.clone()));
+        report.written = assessments.len();
+        store.put_assessments(assessments.clone(), now).await?;
+        for a in assessments {
+            self.stored.insert(a.shipment.clone(), a);
+        }
+        for snapshot in &finished {
+            self.stored.remove(&snapshot.id);
+            self.settled.insert(snapshot.id.clone());
+        }
         report.reroutes_offered = self.offer_reroutes(store, &open, &etas, now).await?;
         Ok(report)
     }
@@ -298,6 +316,7 @@ pub async fn run_forever(store: Arc<dyn Store>, clock: Arc<dyn Clock>, period: D
                 ms = started.elapsed().as_millis() as u64,
                 read = report.read,
                 judged = report.judged,
+                written = report.written,
                 journeys = report.journeys_learned,
                 exceptions = report.open_exceptions,
                 windows_moved = report.windows_moved,
@@ -309,6 +328,23 @@ pub async fn run_forever(store: Arc<dyn Store>, clock: Arc<dyn Clock>, period: D
             }
         }
     }
+}
+
+/// Whether verdict `a` says what `b` said: the same estimate and the same
+/// exceptions, whenever each was made, and no risk handled just now.
+fn is_same_verdict(a: &Assessment, b: &Assessment) -> bool {
+    let estimate = |x: &Assessment| {
+        x.estimate
+            .as_ref()
+            .map(|e| (e.p10, e.p50, e.p90, e.basis.clone()))
+    };
+    let exceptions = |x: &Assessment| {
+        x.exceptions
+            .iter()
+            .map(|d| (d.kind.clone(), d.severity.clone(), d.evidence.clone()))
+            .collect::<Vec<_>>()
+    };
+    a.handled.is_empty() && estimate(a) == estimate(b) && exceptions(a) == exceptions(b)
 }
 
 /// The store's form of an exception.

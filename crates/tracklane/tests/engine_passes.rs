@@ -240,6 +240,9 @@ async fn a_finished_shipment_gets_a_last_verdict_and_is_not_read_again() {
     let path = format!("/api/v1/shipments/{held}");
     let (_, detail) = hub.get(&hub.seller_a, &path).await;
     assert_eq!(open(&detail), ["customs_hold"], "{detail}");
+    // Nothing new: the same verdict is not written again.
+    let report = engine.pass(hub.store(), now()).await.unwrap();
+    assert_eq!((report.judged, report.written), (1, 0), "{report:?}");
 
     // Delivered while still on hold as far as the hub knew: the pass that
     // sees it finished learns from it and resolves what no longer holds.
