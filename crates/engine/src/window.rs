@@ -10,7 +10,9 @@
 //! is already over. Far from arrival the bar is high: the ETA is wide and will
 //! sharpen, so a move now is likely to be followed by another. Once the median
 //! is within [`WindowPolicy::near_days`] the window is firmed up on smaller
-//! evidence, since that is the week the warehouse plans by. Every move carries the actor, the from/to weeks and a reason
+//! evidence, since that is the week the warehouse plans by; within
+//! [`WindowPolicy::imminent_days`] the warehouse has planned, and the window
+//! moves only when the ETA all but rules it out. Every move carries the actor, the from/to weeks and a reason
 //! citing the ETA, for the store's audit entry.
 //!
 //! A carrier's own window update through the API passes the same gate:
@@ -40,6 +42,15 @@ pub struct WindowPolicy {
     pub near_keep_probability_min: f64,
     /// [`WindowPolicy::switch_margin`] once the arrival is near.
     pub near_switch_margin: f64,
+    /// Once the ETA's median is at most this many days away, the warehouse has
+    /// planned by the window in force: it moves only when the ETA all but rules
+    /// it out. On the simulated lanes, half of the later moves made this close
+    /// to arrival turned out wrong.
+    pub imminent_days: f64,
+    /// [`WindowPolicy::keep_probability_min`] once the arrival is imminent.
+    pub imminent_keep_probability_min: f64,
+    /// [`WindowPolicy::switch_margin`] once the arrival is imminent.
+    pub imminent_switch_margin: f64,
     /// Weeks further out than this many weeks from the p50 are not considered.
     pub weeks_searched_max: i64,
 }
@@ -52,6 +63,9 @@ impl Default for WindowPolicy {
             near_days: 10.0,
             near_keep_probability_min: 0.60,
             near_switch_margin: 0.08,
+            imminent_days: 3.0,
+            imminent_keep_probability_min: 0.20,
+            imminent_switch_margin: 0.30,
             weeks_searched_max: 3,
         }
     }
@@ -203,7 +217,12 @@ pub fn decide_window(
         Some(_) if is_over => true,
         Some(_) => {
             let days_left = eta.p50.duration_since(now).as_secs_f64() / 86_400.0;
-            let (keep, margin) = if days_left <= policy.near_days {
+            let (keep, margin) = if days_left <= policy.imminent_days {
+                (
+                    policy.imminent_keep_probability_min,
+                    policy.imminent_switch_margin,
+                )
+            } else if days_left <= policy.near_days {
                 (policy.near_keep_probability_min, policy.near_switch_margin)
             } else {
                 (policy.keep_probability_min, policy.switch_margin)
@@ -377,6 +396,34 @@ pub(crate) mod tests {
             decide("2026-03-07T00:00:00Z", &far),
             WindowDecision::Keep { .. }
         ));
+    }
+
+    #[test]
+    fn days_before_arrival_the_window_in_force_stands_unless_ruled_out() {
+        // 40 % arrive 10 days after departure (Saturday 03-14, week of 03-08),
+        // 60 % after 11 (Sunday 03-15, week of 03-15).
+        let m = model(&[10, 10, 11, 11, 11]);
+        let earlier = DeliveryWindow::week_of(date(2026, 3, 10));
+        let s = departed(Some(earlier));
+        let now: Timestamp = "2026-03-13T00:00:00Z".parse().expect("ts");
+        let eta = m.eta(&s, now);
+        let decide = |policy: &WindowPolicy| decide_window(&s, eta.as_ref(), now, policy);
+        let policy = WindowPolicy::default();
+        assert!(
+            matches!(decide(&policy), WindowDecision::Keep { .. }),
+            "{:?}",
+            decide(&policy)
+        );
+        // The same odds a week out would move it.
+        let near = WindowPolicy {
+            imminent_days: 0.0,
+            ..policy
+        };
+        assert!(
+            matches!(decide(&near), WindowDecision::Move(_)),
+            "{:?}",
+            decide(&near)
+        );
     }
 
     #[test]
