@@ -54,19 +54,24 @@ mod tests {
     use jiff::civil::date;
     use tracklane_core::DeliveryWindow;
 
-    const NOW: &str = "2026-03-05T00:00:00Z";
-
     fn kinds(exceptions: &[Exception]) -> Vec<ExceptionKind> {
         exceptions.iter().map(|e| e.kind).collect()
     }
 
+    /// The verdict on 2026-03-05 for a shipment that departed the day before
+    /// on a lane of 19 to 21 days (arrival about 03-24), with the seller's
+    /// window the week of `window_day`, automated or not.
+    fn verdict(window_day: jiff::civil::Date, automated: bool) -> Verdict {
+        let mut s = departed(Some(DeliveryWindow::week_of(window_day)));
+        s.allows_window_automation = automated;
+        let now: Timestamp = "2026-03-05T00:00:00Z".parse().expect("ts");
+        assess(&s, &model(&[19, 20, 21]), now, &WindowPolicy::default())
+    }
+
     #[test]
     fn a_window_automation_moves_later_was_at_risk_and_is_handled() {
-        // Arrival about 2026-03-24; the seller's week of 03-08 is far too early.
-        let m = model(&[19, 20, 21]);
-        let early = DeliveryWindow::week_of(date(2026, 3, 10));
-        let now: Timestamp = NOW.parse().expect("ts");
-        let v = assess(&departed(Some(early)), &m, now, &WindowPolicy::default());
+        // The seller's week of 03-08 is far too early.
+        let v = verdict(date(2026, 3, 10), true);
         let WindowDecision::Move(mv) = &v.decision else {
             panic!("expected a move, got {:?}", v.decision);
         };
@@ -89,12 +94,7 @@ mod tests {
 
     #[test]
     fn without_automation_the_same_window_stays_at_risk() {
-        let m = model(&[19, 20, 21]);
-        let early = DeliveryWindow::week_of(date(2026, 3, 10));
-        let mut s = departed(Some(early));
-        s.allows_window_automation = false;
-        let now: Timestamp = NOW.parse().expect("ts");
-        let v = assess(&s, &m, now, &WindowPolicy::default());
+        let v = verdict(date(2026, 3, 10), false);
         assert!(matches!(v.decision, WindowDecision::NotAutomated { .. }));
         assert_eq!(kinds(&v.exceptions), [ExceptionKind::WindowAtRisk]);
         assert!(v.handled.is_none());
@@ -104,10 +104,7 @@ mod tests {
     fn a_move_to_an_earlier_week_handles_no_risk() {
         // The seller's week is two weeks late: moving it earlier is not a
         // late window dealt with.
-        let m = model(&[19, 20, 21]);
-        let late = DeliveryWindow::week_of(date(2026, 4, 7));
-        let now: Timestamp = NOW.parse().expect("ts");
-        let v = assess(&departed(Some(late)), &m, now, &WindowPolicy::default());
+        let v = verdict(date(2026, 4, 7), true);
         assert!(
             matches!(v.decision, WindowDecision::Move(_)),
             "{:?}",

@@ -3,15 +3,24 @@
 //! window (DESIGN.md invariant 4) while other carriers cannot decide it.
 
 use jiff::ToSpan;
-use tracklane_core::{CarrierCode, WarehouseCode, WindowSource};
+use tracklane_core::{CarrierCode, Shipment, WarehouseCode, WindowSource};
 use tracklane_store::{
     Assessment, ExceptionDraft, ExceptionQuery, Principal, RerouteDecision, RerouteDraft,
-    RerouteStatus, ShipmentKey, StoreError,
+    RerouteStatus, ShipmentDetail, ShipmentKey, Store, StoreError,
 };
 
 use tracklane_core::Marketplace;
 
 use crate::support::{TestHub, now, shipment, warehouse};
+
+/// What the store holds for shipment `s`.
+async fn detail_of(store: &dyn Store, s: &Shipment) -> ShipmentDetail {
+    store
+        .shipment(&ShipmentKey::new(s.id.as_str()))
+        .await
+        .unwrap()
+        .unwrap()
+}
 
 fn draft(kind: &str, evidence: &str) -> ExceptionDraft {
     ExceptionDraft {
@@ -85,11 +94,7 @@ async fn exceptions_open_refresh_and_resolve_with_the_verdicts() {
         )
         .await
         .unwrap();
-    let detail = store
-        .shipment(&ShipmentKey::new(s.id.as_str()))
-        .await
-        .unwrap()
-        .unwrap();
+    let detail = detail_of(store, &s).await;
     let states: Vec<(&str, bool)> = detail
         .exceptions
         .iter()
@@ -156,11 +161,7 @@ async fn a_risk_automation_handled_is_history_and_never_open() {
         )
         .await
         .unwrap();
-    let detail = store
-        .shipment(&ShipmentKey::new(s.id.as_str()))
-        .await
-        .unwrap()
-        .unwrap();
+    let detail = detail_of(store, &s).await;
     let mut history: Vec<(&str, bool, bool)> = detail
         .exceptions
         .iter()
@@ -243,11 +244,7 @@ async fn a_confirmed_reroute_moves_the_shipment_and_audits_the_window() {
         .await
         .unwrap();
     assert_eq!(decided.status, RerouteStatus::Confirmed);
-    let detail = store
-        .shipment(&ShipmentKey::new(s.id.as_str()))
-        .await
-        .unwrap()
-        .unwrap();
+    let detail = detail_of(store, &s).await;
     assert_eq!(detail.shipment.warehouse.as_str(), "ABE8");
     let window = detail.shipment.delivery_window.unwrap();
     assert_eq!(window.0.start_date.to_string(), "2026-03-15");
