@@ -6,7 +6,7 @@ use jiff::ToSpan;
 use tracklane_core::{CarrierCode, Shipment, WarehouseCode, WindowSource};
 use tracklane_store::{
     Assessment, ExceptionDraft, ExceptionQuery, Principal, RerouteDecision, RerouteDraft,
-    RerouteStatus, ShipmentDetail, ShipmentKey, Store, StoreError,
+    RerouteStatus, ShipmentDetail, ShipmentException, ShipmentKey, Store, StoreError,
 };
 
 use tracklane_core::Marketplace;
@@ -19,6 +19,17 @@ async fn detail_of(store: &dyn Store, s: &Shipment) -> ShipmentDetail {
         .shipment(&ShipmentKey::new(s.id.as_str()))
         .await
         .unwrap()
+        .unwrap()
+}
+
+/// The exceptions open on every shipment.
+async fn open_exceptions(store: &dyn Store) -> Vec<ShipmentException> {
+    store
+        .exceptions(&ExceptionQuery {
+            limit: 50,
+            ..ExceptionQuery::default()
+        })
+        .await
         .unwrap()
 }
 
@@ -64,13 +75,7 @@ async fn exceptions_open_refresh_and_resolve_with_the_verdicts() {
         )
         .await
         .unwrap();
-    let open = store
-        .exceptions(&ExceptionQuery {
-            limit: 50,
-            ..ExceptionQuery::default()
-        })
-        .await
-        .unwrap();
+    let open = open_exceptions(store).await;
     let seen: Vec<(&str, &str)> = open
         .iter()
         .map(|e| (e.draft.kind.as_str(), e.draft.evidence.as_str()))
@@ -181,13 +186,7 @@ async fn a_risk_automation_handled_is_history_and_never_open() {
             ("moved to the next week", true, true)
         ]
     );
-    let open = store
-        .exceptions(&ExceptionQuery {
-            limit: 50,
-            ..ExceptionQuery::default()
-        })
-        .await
-        .unwrap();
+    let open = open_exceptions(store).await;
     assert!(open.is_empty(), "{open:?}");
 }
 
