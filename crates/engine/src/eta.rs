@@ -36,6 +36,12 @@ use crate::snapshot::{Scan, ShipmentSnapshot};
 pub const BUCKET_SAMPLES_MAX: usize = 400;
 /// Journeys a bucket needs (after conditioning on elapsed time) before it is used.
 pub const BUCKET_SAMPLES_MIN: usize = 20;
+/// Silences a bucket needs before its limit is used: the stale check reads
+/// the 90th percentile and the distance to the median, and with 20 samples
+/// the 90th percentile is the second or third largest, so a short limit from
+/// a thin lane raised false alarms. On the simulated lanes, 50 cut those by
+/// about half while missing few more real silences.
+pub const SILENCE_SAMPLES_MIN: usize = 50;
 /// Fewer comparable journeys than this are not trusted at all: the estimate
 /// falls back to the nominal transit (or the overdue guess).
 pub const FALLBACK_SAMPLES_MIN: usize = 8;
@@ -684,8 +690,8 @@ impl EtaModel {
 
     /// How long the hub usually hears nothing after a shipment's current stage:
     /// the `q` quantile of past silences (from the milestone to the receipt of
-    /// any later one), from the most specific bucket with enough history. `None`
-    /// without history.
+    /// any later one), from the most specific bucket with [`SILENCE_SAMPLES_MIN`]
+    /// silences, else the most specific with any. `None` without history.
     pub fn silence_hours(&self, snapshot: &ShipmentSnapshot, q: f64) -> Option<SilenceLimit> {
         let (stage, since) = Self::stage_of(snapshot);
         let ids = self.ids(snapshot);
@@ -694,7 +700,7 @@ impl EtaModel {
             let Some(bucket) = id.and_then(|id| self.silence.get(&Self::key(id, stage))) else {
                 continue;
             };
-            if bucket.sorted.len() >= BUCKET_SAMPLES_MIN {
+            if bucket.sorted.len() >= SILENCE_SAMPLES_MIN {
                 return Some(SilenceLimit {
                     hours: quantile(&bucket.sorted, q),
                     median_hours: quantile(&bucket.sorted, 0.5),
