@@ -14,7 +14,7 @@ use tracklane_core::{DeliveryWindow, MilestoneCode};
 
 use crate::eta::{Eta, EtaModel, Level, add_hours};
 use crate::snapshot::{ShipmentSnapshot, day_of};
-use crate::window::WindowMove;
+use crate::window::{WindowMove, week_end};
 
 crate::kind_enum! {
     /// What kind of exception.
@@ -325,16 +325,20 @@ pub fn detect_under(
     out
 }
 
+/// Like the window automation, a window warning acts on evidence: an ETA that
+/// rests on no comparable journey (the nominal transit, or a guess once the
+/// shipment is later than all of them) puts no window at risk.
+fn rests_on_evidence(eta: &Eta) -> bool {
+    !matches!(eta.basis.level, Level::Nominal | Level::Extrapolated)
+}
+
 /// Whether `eta` puts `window` at risk: its median is after the window's end
 /// and at least [`AT_RISK_PROBABILITY_MIN`] of comparable journeys arrive
-/// after it. Like the window automation, the warning acts on evidence: an ETA
-/// that rests on no comparable journey (the nominal transit, or a guess once
-/// the shipment is later than all of them) does not put a window at risk.
+/// after it, on evidence ([`rests_on_evidence`]).
 fn window_at_risk(window: DeliveryWindow, eta: &Eta, now: Timestamp) -> Option<Exception> {
-    let is_evidence = !matches!(eta.basis.level, Level::Nominal | Level::Extrapolated);
-    if !is_evidence
+    if !rests_on_evidence(eta)
         || day_of(eta.p50) <= window.end_date
-        || eta.probability_between(window_end(window), Timestamp::MAX) < AT_RISK_PROBABILITY_MIN
+        || eta.probability_between(week_end(window), Timestamp::MAX) < AT_RISK_PROBABILITY_MIN
     {
         return None;
     }
@@ -362,8 +366,10 @@ fn window_at_risk(window: DeliveryWindow, eta: &Eta, now: Timestamp) -> Option<E
 /// the window moved. `None` for any other move.
 pub fn handled_by_move(mv: &WindowMove, eta: &Eta, now: Timestamp) -> Option<Exception> {
     let from = mv.from?;
-    let is_evidence = !matches!(eta.basis.level, Level::Nominal | Level::Extrapolated);
-    if !is_evidence || mv.to.start_date <= from.end_date || day_of(eta.p50) <= from.end_date {
+    if !rests_on_evidence(eta)
+        || mv.to.start_date <= from.end_date
+        || day_of(eta.p50) <= from.end_date
+    {
         return None;
     }
     Some(Exception {
@@ -392,16 +398,6 @@ fn eta_after_window(eta: &Eta, window: DeliveryWindow) -> String {
         window.start_date,
         window.end_date
     )
-}
-
-/// The instant a window ends: midnight (UTC) after its Saturday.
-fn window_end(window: tracklane_core::DeliveryWindow) -> Timestamp {
-    window
-        .end_date
-        .checked_add(jiff::Span::new().days(1))
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map_or(Timestamp::MAX, |z| z.timestamp())
 }
 
 #[cfg(test)]

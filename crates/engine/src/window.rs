@@ -111,7 +111,8 @@ fn week_start(window: DeliveryWindow) -> Timestamp {
     midnight(window.start_date)
 }
 
-fn week_end(window: DeliveryWindow) -> Timestamp {
+/// The instant `window` ends: midnight (UTC) after its Saturday.
+pub(crate) fn week_end(window: DeliveryWindow) -> Timestamp {
     midnight(
         window
             .end_date
