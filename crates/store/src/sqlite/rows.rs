@@ -175,14 +175,12 @@ pub(crate) fn milestone_packages(package_seq: i64, also: Option<&str>) -> StoreR
 /// aside): `None` when it is new to one package only.
 pub(crate) fn also_packages(packages: &[i64]) -> Option<String> {
     let rest = packages.get(1..).filter(|r| !r.is_empty())?;
-    let mut out = String::with_capacity(rest.len() * 8);
-    for p in rest {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&p.to_string());
-    }
-    Some(out)
+    Some(
+        rest.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// Walks a shipment's milestone chain from `head` back to its first milestone,

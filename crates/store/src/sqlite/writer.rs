@@ -595,13 +595,11 @@ impl Writer {
             }
             let is_new = !fresh.is_empty();
             // Packages sharing a number belong to one shipment (a number on
-            // another shipment's box is refused when attached).
-            for shipment_seq in unique_shipments(&fresh) {
-                let targets: Vec<i64> = fresh
-                    .iter()
-                    .filter(|(_, s)| *s == shipment_seq)
-                    .map(|(p, _)| *p)
-                    .collect();
+            // another shipment's box is refused when attached): one row each
+            // run of packages of one shipment.
+            for run in fresh.chunk_by(|a, b| a.1 == b.1) {
+                let shipment_seq = run[0].1;
+                let targets: Vec<i64> = run.iter().map(|(p, _)| *p).collect();
                 let prev = self.cache.shipments.get(&shipment_seq).and_then(|e| e.head);
                 self.conn
                     .prepare_cached(
@@ -780,17 +778,6 @@ impl Writer {
         }
         Ok(())
     }
-}
-
-/// The distinct shipments of `(package, shipment)` pairs, in first-seen order.
-fn unique_shipments(pairs: &[(i64, i64)]) -> Vec<i64> {
-    let mut out: Vec<i64> = Vec::with_capacity(1);
-    for (_, s) in pairs {
-        if !out.contains(s) {
-            out.push(*s);
-        }
-    }
-    out
 }
 
 pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
