@@ -136,6 +136,27 @@ pub fn silence_limits_hours(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Op
     Some((stale, lost))
 }
 
+/// Whether silence can make `snapshot` stale: it has tracking and its latest
+/// scan is not a hold or a failed delivery, which are their own exceptions.
+fn is_moving(snapshot: &ShipmentSnapshot) -> bool {
+    snapshot.has_tracking
+        && !snapshot
+            .latest()
+            .is_some_and(|s| is_delivery_failure(s.code) || s.code.is_customs_hold())
+}
+
+/// When `snapshot`'s tracking turns stale unless a scan comes first: the
+/// moment to look at it again. `None` when silence cannot make it stale (no
+/// tracking, held, failed, finished) or there is no history to judge by.
+pub fn stale_due(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
+    if snapshot.is_cancelled || snapshot.arrived_at().is_some() || !is_moving(snapshot) {
+        return None;
+    }
+    let (stale_hours, _) = silence_limits_hours(model, snapshot)?;
+    let (_, since) = EtaModel::stage_of(snapshot);
+    Some(add_hours(since, stale_hours))
+}
+
 /// The exceptions open for `snapshot` at `now`. `eta` is the shipment's current
 /// ETA (for the window check), `model` the learned history (for silence).
 pub fn detect(
@@ -260,9 +281,9 @@ pub fn detect_under(
             });
         }
     }
-    let is_moving = snapshot.has_tracking
-        && !latest.is_some_and(|s| is_delivery_failure(s.code) || s.code.is_customs_hold());
-    if is_moving && let Some((stale_hours, lost_hours)) = silence_limits_hours(model, snapshot) {
+    if is_moving(snapshot)
+        && let Some((stale_hours, lost_hours)) = silence_limits_hours(model, snapshot)
+    {
         let (_, since) = EtaModel::stage_of(snapshot);
         let silent_hours = now.duration_since(since).as_secs_f64() / 3600.0;
         let stage = latest.map_or_else(|| "the ship date".to_owned(), |s| s.code.to_string());
@@ -461,6 +482,30 @@ mod tests {
         check(&s, "2026-03-07T00:00:00Z", &[]);
         check(&s, "2026-03-09T00:00:00Z", &[ExceptionKind::StaleTracking]);
         check(&s, "2026-04-20T00:00:00Z", &[ExceptionKind::ProbablyLost]);
+    }
+
+    #[test]
+    fn stale_due_is_the_first_instant_silence_is_stale() {
+        let m = model();
+        let mut s = departed();
+        let due = stale_due(&m, &s).expect("moving, with history");
+        assert_eq!(
+            due,
+            "2026-03-08T00:00:00Z".parse::<Timestamp>().expect("ts")
+        );
+        let second = jiff::SignedDuration::from_secs(1);
+        let just_before = (due - second).to_string();
+        assert_eq!(kinds(&m, &s, &just_before), []);
+        assert_eq!(
+            kinds(&m, &s, &due.to_string()),
+            [ExceptionKind::StaleTracking]
+        );
+        // A hold is its own exception: silence does not make it stale.
+        s.insert_scan(scan(C::CustomsHold, "2026-03-03T00:00:00Z", "US"));
+        assert_eq!(stale_due(&m, &s), None);
+        // Neither does it once the journey has ended.
+        s.insert_scan(scan(C::Delivered, "2026-03-05T00:00:00Z", "US"));
+        assert_eq!(stale_due(&m, &s), None);
     }
 
     #[test]

@@ -19,7 +19,10 @@
 //!   a full pass at every midnight UTC: DW Automation (windows are calendar
 //!   weeks, so a daily decision loses nothing), time-driven exceptions (stale,
 //!   lost, missing tracking, window at risk) and Smart Reroute (the operator's
-//!   backlog readings are daily).
+//!   backlog readings are daily). A shipment is also looked at again the
+//!   moment its silence turns stale ([`tracklane_engine::exceptions::stale_due`]),
+//!   as a hub that passes all day would: a silence that begins and ends
+//!   between two midnights is still raised.
 //! - The ETA learns only from shipments that arrived earlier in the stream;
 //!   shipments created before the header's `measureFrom` (else the first
 //!   [`WARMUP_DAYS`]) are played but not measured.
@@ -27,7 +30,8 @@
 //!   automation), the mode's median transit (static ETA), and the receiving wait
 //!   each shipment would have had at its own warehouse (Smart Reroute off).
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
@@ -285,6 +289,9 @@ struct Ship {
     /// (wait with reroute on, off), at arrival.
     wait: Option<(f64, f64)>,
     truth: Vec<(ExceptionKind, Timestamp, Option<Timestamp>)>,
+    /// When its tracking turns stale unless a scan comes first: the replay
+    /// looks at it again then, as a hub that passes continuously would.
+    wake: Option<Timestamp>,
 }
 
 impl Ship {
@@ -338,6 +345,9 @@ struct Replay {
     by_id: HashMap<String, u32>,
     by_tracking: HashMap<String, u32>,
     open_list: Vec<u32>,
+    /// Shipments to look at again, by the time their tracking turns stale
+    /// (an entry whose time is no longer the shipment's `wake` is spent).
+    wakes: BinaryHeap<Reverse<(Timestamp, u32)>>,
     warehouses: Vec<Warehouse>,
     warehouse_index: HashMap<String, usize>,
     backlog: Vec<u32>,
@@ -482,6 +492,7 @@ pub async fn replay_file(path: &Path, options: ReplayOptions) -> anyhow::Result<
         by_id: HashMap::new(),
         by_tracking: HashMap::new(),
         open_list: Vec::new(),
+        wakes: BinaryHeap::new(),
         warehouses: Vec::new(),
         warehouse_index: HashMap::new(),
         backlog: Vec::new(),
@@ -572,6 +583,7 @@ impl Replay {
         };
         let clock = self.now;
         for ((at, then), result) in thens.into_iter().zip(results) {
+            self.wake_until(at);
             self.now = at;
             self.settle(then, result)?;
         }
@@ -794,11 +806,32 @@ impl Replay {
     async fn advance_to(&mut self, at: Timestamp) -> anyhow::Result<()> {
         while let Some(pass) = self.next_pass.filter(|p| *p <= at) {
             self.flush().await?;
+            self.wake_until(pass);
             self.now = self.now.max(pass);
             self.pass();
             self.next_pass = Some(next_midnight(pass));
         }
         Ok(())
+    }
+
+    /// Looks again at every shipment whose tracking turns stale before `at`,
+    /// each at that moment, in time order. Called before anything happening
+    /// at `at` is applied, so each look sees exactly what the hub knew then.
+    fn wake_until(&mut self, at: Timestamp) {
+        while let Some(&Reverse((due, index))) = self.wakes.peek() {
+            if due >= at {
+                break;
+            }
+            self.wakes.pop();
+            let ship = &self.ships[index as usize];
+            if ship.wake != Some(due) || ship.is_arrived {
+                continue;
+            }
+            let clock = self.now;
+            self.now = due;
+            self.evaluate(index, due);
+            self.now = clock;
+        }
     }
 
     /// A warning about the line being read, on stderr.
@@ -911,6 +944,7 @@ impl Replay {
             warehouse,
             wait: None,
             truth: Vec::new(),
+            wake: None,
             snap,
         });
         self.open_list.push(index);
@@ -1198,6 +1232,17 @@ impl Replay {
         }
         ship.open = still;
         ship.last_eta = eta;
+        let due = if ship.is_arrived {
+            None
+        } else {
+            tracklane_engine::exceptions::stale_due(&self.model, &ship.snap).filter(|d| *d > now)
+        };
+        if due != ship.wake {
+            ship.wake = due;
+            if let Some(due) = due {
+                self.wakes.push(Reverse((due, index)));
+            }
+        }
     }
 
     /// Receiving wait at arrival, with and without the shipment's reroute.

@@ -15,3 +15,4 @@ mod pages;
 mod shipments;
 mod simulate;
 mod sp_api;
+mod stale_looks;
