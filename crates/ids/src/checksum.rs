@@ -1,12 +1,14 @@
 //! Check-digit algorithms used by tracking numbers and freight identifiers.
 //!
-//! Every algorithm except ISO 7064 MOD 37,36 is *additive*: each payload
-//! character contributes a term that depends only on its position and value,
-//! the terms are summed modulo a small number, and the check character is a
-//! function of that sum. Keeping them in that shape lets the typo search in
-//! `detect` test a transposition in constant time (subtract two terms, add two
-//! terms) instead of recomputing the whole sum. MOD 37,36 is iterative, so the
-//! typo search recomputes it from scratch; only DPD's long barcode uses it.
+//! Every algorithm except ISO 7064 MOD 37,36 and CRC-4 is *additive*: each
+//! payload character contributes a term that depends only on its position and
+//! value, the terms are summed modulo a small number, and the check character
+//! is a function of that sum. Keeping them in that shape lets the typo search
+//! in `detect` test a transposition in constant time (subtract two terms, add
+//! two terms) instead of recomputing the whole sum. MOD 37,36 is iterative,
+//! so the typo search recomputes it from scratch; only DPD's long barcode uses
+//! it. CRC-4 sums bits without carry (XOR) rather than modulo a number, so it
+//! is recomputed too; only Deutsche Post's Frankier-IDs use it.
 
 /// A check-digit algorithm. The payload is the run of characters the check
 /// digit covers; it never includes the check digit itself.
@@ -45,6 +47,13 @@ pub(crate) enum Scheme {
     /// ISO 7064 MOD 37,36 hybrid system over 0–9 and A–Z (DPD barcodes); the
     /// check character may be a letter.
     Mod37_36,
+    /// CRC-4 over the ASCII codes of a hex payload (Deutsche Post
+    /// Frankier-IDs): polynomial x^4 + x + 1, register starting at 0, most
+    /// significant bit first, no final XOR. The check character is the 4-bit
+    /// remainder as one hex digit 0–9/A–F. Changing one character is always
+    /// caught except an 8 for an A or the reverse: their ASCII codes differ
+    /// by a multiple of the polynomial.
+    Crc4,
 }
 
 /// Powers of ten modulo 7; the cycle has length 6.
@@ -74,6 +83,40 @@ const fn iso6346_letter_values() -> [u32; 26] {
     values
 }
 
+/// CRC-4 remainders for one byte: entry `(crc << 4) ^ byte` is the register
+/// after feeding `byte` to a register holding `crc`.
+const CRC4_TABLE: [u8; 256] = crc4_table();
+
+const fn crc4_table() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut index = 0;
+    while index < 256 {
+        // Polynomial division of index · x^4 by x^4 + x + 1 (0x13), one bit at a time.
+        let mut remainder = (index as u16) << 4;
+        let mut bit = 11;
+        while bit >= 4 {
+            if remainder & (1 << bit) != 0 {
+                remainder ^= 0x13 << (bit - 4);
+            }
+            bit -= 1;
+        }
+        table[index] = remainder as u8;
+        index += 1;
+    }
+    table
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The value of `c` as an upper-case hex digit.
+fn hex(c: u8) -> Option<u32> {
+    match c {
+        b'0'..=b'9' => Some(u32::from(c - b'0')),
+        b'A'..=b'F' => Some(u32::from(c - b'A') + 10),
+        _ => None,
+    }
+}
+
 /// The value of `c` in 0–9/A–Z as a base-36 digit.
 fn base36(c: u8) -> Option<u32> {
     match c {
@@ -90,7 +133,15 @@ fn digit(c: u8) -> Option<u32> {
 impl Scheme {
     /// Whether the scheme is a sum of per-position terms (see the module docs).
     pub(crate) fn is_additive(self) -> bool {
-        !matches!(self, Scheme::Mod37_36)
+        !matches!(self, Scheme::Mod37_36 | Scheme::Crc4)
+    }
+
+    /// Whether the typo search tries a letter and a digit trading places.
+    /// Only for hex Frankier-IDs, where letters and digits follow each other
+    /// anywhere: leaving those swaps out there would let another swap pass
+    /// as the only fix. The other schemes try like-for-like swaps only.
+    pub(crate) fn swaps_letters_with_digits(self) -> bool {
+        matches!(self, Scheme::Crc4)
     }
 
     /// The modulus the terms are summed under.
@@ -100,6 +151,7 @@ impl Scheme {
             Scheme::FedEx | Scheme::S10 | Scheme::Iso6346 => 11,
             Scheme::Mod7 => 7,
             Scheme::Mod37_36 => 36,
+            Scheme::Crc4 => 16,
         }
     }
 
@@ -162,6 +214,7 @@ impl Scheme {
                 }
             }),
             Scheme::Mod37_36 => base36(c),
+            Scheme::Crc4 => hex(c),
         }
     }
 
@@ -179,7 +232,7 @@ impl Scheme {
                 other => other,
             },
             Scheme::Mod7 => sum,
-            Scheme::Mod37_36 => unreachable!("MOD 37,36 is not additive"),
+            Scheme::Mod37_36 | Scheme::Crc4 => unreachable!("not an additive scheme"),
         };
         // All the additive schemes produce a single decimal digit.
         debug_assert!(value < 10);
@@ -202,6 +255,7 @@ impl Scheme {
             Scheme::Luhn => additive(Scheme::Luhn, payload),
             Scheme::Identcode => additive(Scheme::Identcode, payload),
             Scheme::Mod37_36 => mod37_36(payload),
+            Scheme::Crc4 => crc4(payload),
         }
     }
 
@@ -218,6 +272,7 @@ impl Scheme {
             Scheme::Luhn => "; Luhn check digit matches",
             Scheme::Identcode => "; Identcode 4/9 check digit matches",
             Scheme::Mod37_36 => "; ISO 7064 MOD 37,36 check digit matches",
+            Scheme::Crc4 => "; CRC-4 check digit matches",
         }
     }
 
@@ -233,6 +288,7 @@ impl Scheme {
             Scheme::Luhn => "; Luhn check digit should be ",
             Scheme::Identcode => "; Identcode 4/9 check digit should be ",
             Scheme::Mod37_36 => "; ISO 7064 MOD 37,36 check digit should be ",
+            Scheme::Crc4 => "; CRC-4 check digit should be ",
         }
     }
 
@@ -248,6 +304,7 @@ impl Scheme {
             Scheme::Luhn => "Luhn",
             Scheme::Identcode => "Identcode 4/9",
             Scheme::Mod37_36 => "ISO 7064 MOD 37,36",
+            Scheme::Crc4 => "CRC-4",
         }
     }
 }
@@ -282,6 +339,17 @@ fn mod37_36(payload: &[u8]) -> Option<u8> {
     } else {
         b'A' + (check - 10) as u8
     })
+}
+
+/// CRC-4 (see [`Scheme::Crc4`]) of a payload of upper-case hex digits.
+fn crc4(payload: &[u8]) -> Option<u8> {
+    let mut crc = 0u8;
+    for &c in payload {
+        hex(c)?;
+        // `crc` is below 16, so the shift stays within the byte.
+        crc = CRC4_TABLE[usize::from((crc << 4) ^ c)];
+    }
+    Some(HEX_DIGITS[usize::from(crc)])
 }
 
 #[cfg(test)]
@@ -513,6 +581,66 @@ mod tests {
     }
 
     #[test]
+    fn crc4() {
+        // Two real Frankier-IDs (01 31F7 70C0 11 4017 0998, 42 305D A0F2 70 F07F 2E3C).
+        check(Scheme::Crc4, "0131F770C01140170998", 0..19, 19, true);
+        check(Scheme::Crc4, "42305DA0F270F07F2E3C", 0..19, 19, true);
+        // One character changed: in the payload, or the check character itself.
+        check(Scheme::Crc4, "0131F770C01140171998", 0..19, 19, false);
+        check(Scheme::Crc4, "0131F770C01140170999", 0..19, 19, false);
+        check(Scheme::Crc4, "42305DA0F270F07F2E3D", 0..19, 19, false);
+        check(Scheme::Crc4, "42305DB0F270F07F2E3C", 0..19, 19, false);
+        assert_eq!(Scheme::Crc4.expected(b"42305DB0F270F07F2E3"), Some(b'5'));
+        // jkeen/tracking_number_data's Deutsche Post example ends in E, not 4.
+        assert_eq!(Scheme::Crc4.expected(b"01030E092806011E001"), Some(b'4'));
+        assert_eq!(Scheme::Crc4.expected(b""), Some(b'0'));
+        // Only upper-case hex digits (normalisation upper-cases first).
+        assert_eq!(Scheme::Crc4.expected(b"0131f770c0114017099"), None);
+        assert_eq!(Scheme::Crc4.expected(b"0131G770C0114017099"), None);
+    }
+
+    /// CRC-4 one bit at a time from a register holding `crc`, straight from
+    /// the definition.
+    fn crc4_bitwise(mut crc: u8, payload: &[u8]) -> u8 {
+        for &byte in payload {
+            for bit in (0..8).rev() {
+                let feedback = (crc >> 3) ^ ((byte >> bit) & 1);
+                crc = (crc << 1) & 0xF;
+                if feedback != 0 {
+                    crc ^= 0x3;
+                }
+            }
+        }
+        crc
+    }
+
+    #[test]
+    fn crc4_table_follows_the_definition() {
+        for crc in 0..16u8 {
+            for byte in 0..=255u8 {
+                assert_eq!(
+                    CRC4_TABLE[usize::from((crc << 4) ^ byte)],
+                    crc4_bitwise(crc, &[byte]),
+                    "register {crc}, byte {byte}"
+                );
+            }
+        }
+        assert_eq!(crc4_bitwise(0, b"42305DA0F270F07F2E3"), 0xC);
+    }
+
+    #[test]
+    fn crc4_misses_only_8_for_a() {
+        // CRC-4 is linear, so a one-character change is missed exactly when
+        // the two characters alone have the same remainder, at any position.
+        for &a in HEX_DIGITS {
+            for &b in HEX_DIGITS {
+                let missed = a != b && Scheme::Crc4.expected(&[a]) == Scheme::Crc4.expected(&[b]);
+                assert_eq!(missed, matches!((a, b), (b'8', b'A') | (b'A', b'8')));
+            }
+        }
+    }
+
+    #[test]
     fn explanation_texts_use_the_scheme_name() {
         let schemes = [
             Scheme::Gs1 { bias: 0 },
@@ -524,6 +652,7 @@ mod tests {
             Scheme::Luhn,
             Scheme::Identcode,
             Scheme::Mod37_36,
+            Scheme::Crc4,
         ];
         for scheme in schemes {
             assert_eq!(

@@ -549,6 +549,7 @@ fn unique_transposition(number: &[u8], hit: Hit) -> Option<usize> {
         Scheme::Luhn => search(number, format, Scheme::Luhn),
         Scheme::Identcode => search(number, format, Scheme::Identcode),
         Scheme::Mod37_36 => search(number, format, Scheme::Mod37_36),
+        Scheme::Crc4 => search(number, format, Scheme::Crc4),
     }
 }
 
@@ -575,7 +576,9 @@ fn search(number: &[u8], format: &Format, scheme: Scheme) -> Option<usize> {
     let mut found = None;
     for i in start..at {
         let (a, b) = (number[i], number[i + 1]);
-        if a == b || a.is_ascii_digit() != b.is_ascii_digit() {
+        if a == b
+            || (a.is_ascii_digit() != b.is_ascii_digit() && !scheme.swaps_letters_with_digits())
+        {
             continue;
         }
         let swap_fixes = if !scheme.is_additive() {

@@ -107,6 +107,7 @@ fn all_letters(s: &[u8]) -> bool {
 
 const DIGITS: &[u8] = b"0123456789";
 const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const HEX: &[u8] = b"0123456789ABCDEF";
 
 /// The letters a UPS waybill number may start with (see its table entry).
 const UPS_WAYBILL_LETTERS: &[u8] = b"AFHJKMQTVW";
@@ -182,6 +183,11 @@ const fn named_only(mut f: Format) -> Format {
     f
 }
 
+/// Hex digits only, at least one of them a letter A–F (a Frankier-ID).
+fn is_lettered_hex(s: &[u8]) -> bool {
+    s.iter().all(|b| HEX.contains(b)) && s.iter().any(|b| (b'A'..=b'F').contains(b))
+}
+
 /// USPS IMpb tracking part: channel application identifier 91–95 first.
 fn is_impb_start(s: &[u8]) -> bool {
     s.len() >= 2 && s[0] == b'9' && (b'1'..=b'5').contains(&s[1])
@@ -203,7 +209,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 62] = [
+pub(crate) static FORMATS: [Format; 64] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -624,6 +630,21 @@ pub(crate) static FORMATS: [Format; 62] = [
         check(Scheme::Ups, 1),
         "A, F, H, J, K, M, Q, T, V or W + 10 digits",
     ),
+    // Deutsche Post Frankier-ID: the matrix code on Internetmarke, Warenpost
+    // and Prio/Einschreiben letters, 19 hex digits and a CRC-4 over their
+    // ASCII codes. All digits is left to the named-only entry below: 20 bare
+    // digits are far more likely a parcel number, and a Frankier-ID almost
+    // always has a letter.
+    format(
+        HEX,
+        "DEUTSCHE_POST",
+        "Deutsche Post Frankier-ID",
+        20,
+        20,
+        is_lettered_hex,
+        check(Scheme::Crc4, 0),
+        "20 hex digits (0–9, A–F)",
+    ),
     // ---- Digit runs with a check digit --------------------------------------
     digits(in_family(
         format(
@@ -952,6 +973,18 @@ pub(crate) static FORMATS: [Format; 62] = [
         None,
         "10 digits (PRO without its check digit)",
     ))),
+    // A Frankier-ID without letters: a USPS or SSCC number of 20 digits
+    // passes its CRC-4 one time in 16, so it only counts for Deutsche Post.
+    digits(named_only(format(
+        DIGITS,
+        "DEUTSCHE_POST",
+        "Deutsche Post Frankier-ID",
+        20,
+        20,
+        any,
+        check(Scheme::Crc4, 0),
+        "20 digits (Frankier-ID without letters)",
+    ))),
     // The remaining LTL carriers publish no check-digit rule we could confirm;
     // the lengths are deliberately broad (unsure).
     digits(named_only(format(
@@ -1179,6 +1212,12 @@ mod tests {
         check("KYV009956937", &[("PUROLATOR", "Purolator")]);
         check("K1506235620", &[("UPS", "UPS waybill")]);
         check("T1506235620", &[("UPS", "UPS waybill")]);
+        check(
+            "0131F770C01140170998",
+            &[("DEUTSCHE_POST", "Deutsche Post Frankier-ID")],
+        );
+        // A letter beyond F is not hex.
+        check("0131F770C01140170G98", &[]);
         // A letter no public definition uses for UPS waybills.
         check("B1506235620", &[]);
     }
@@ -1249,6 +1288,8 @@ mod tests {
             "4201002334249200190132607600833457",
             &[("USPS", "USPS IMpb")],
         );
+        // Named-only formats are listed here too: detection skips the
+        // all-digit Frankier-ID unless Deutsche Post is named.
         check(
             "00012345600012345678",
             &[
@@ -1256,6 +1297,7 @@ mod tests {
                 ("FEDEX", "FedEx Ground SSCC"),
                 ("USPS", "USPS IMpb"),
                 ("FEDEX", "FedEx SmartPost"),
+                ("DEUTSCHE_POST", "Deutsche Post Frankier-ID"),
             ],
         );
     }

@@ -3,10 +3,11 @@
 //! Sellers type or paste tracking numbers from labels, carrier e-mails and
 //! Chinese input methods. This crate normalises such input ([`normalize`]),
 //! matches it against the number formats of parcel carriers, postal
-//! operators (UPU S10) and freight identifiers (ISO 6346 containers, IATA air
-//! waybills, SSCC, FBA ids), and returns a [`Verdict`]: whether it is valid,
-//! the ranked [`Candidate`] formats with their evidence, and for a mistyped
-//! number the failing check digit and the most likely correction.
+//! operators (UPU S10, Deutsche Post Frankier-IDs) and freight identifiers
+//! (ISO 6346 containers, IATA air waybills, SSCC, FBA ids), and returns a
+//! [`Verdict`]: whether it is valid, the ranked [`Candidate`] formats with
+//! their evidence, and for a mistyped number the failing check digit and the
+//! most likely correction.
 //!
 //! The crate is pure: no I/O, no clock, no randomness, no dependency on
 //! other tracklane crates. It never panics on any input.
@@ -262,7 +263,7 @@ mod tests {
             );
             assert!(direct || postal, "{code} has no format");
         }
-        assert_eq!(formats().filter(|format| !format.is_detected).count(), 7);
+        assert_eq!(formats().filter(|format| !format.is_detected).count(), 8);
     }
 
     #[test]

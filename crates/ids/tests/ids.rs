@@ -233,6 +233,48 @@ fn dhl() {
 }
 
 #[test]
+fn deutsche_post_frankier_ids() {
+    // Internetmarke, Warenpost and Prio/Einschreiben letters: 20 hex digits,
+    // the last a CRC-4 over the ASCII codes of the others. Real numbers.
+    check(
+        "01 31F7 70C0 11 4017 0998",
+        r#"valid DEUTSCHE_POST "Deutsche Post Frankier-ID" [DEUTSCHE_POST "Deutsche Post Frankier-ID" +]"#,
+    );
+    check(
+        "42 305d a0f2 70 f07f 2e3c",
+        r#"valid DEUTSCHE_POST "Deutsche Post Frankier-ID" [DEUTSCHE_POST "Deutsche Post Frankier-ID" +]"#,
+    );
+    // jkeen/tracking_number_data lists this one as valid, but its CRC-4 calls
+    // for 4, not E; its invalid twin ends in F.
+    check(
+        "01 030E 0928 06 011E 001E",
+        r#"invalid DEUTSCHE_POST "Deutsche Post Frankier-ID" check_digit -> 01030E092806011E0014 [DEUTSCHE_POST "Deutsche Post Frankier-ID" !]"#,
+    );
+    check(
+        "01 030E 0928 06 011E 001F",
+        r#"invalid DEUTSCHE_POST "Deutsche Post Frankier-ID" check_digit -> 01030E092806011E0014 [DEUTSCHE_POST "Deutsche Post Frankier-ID" !]"#,
+    );
+    assert_eq!(
+        tracklane_ids::check("01030E092806011E001E").reason,
+        Some(Reason::CheckDigit {
+            position: 20,
+            expected: '4',
+            found: 'E'
+        })
+    );
+    check_line(
+        "0131F770C01140170998",
+        Some("DEUTSCHE_POST"),
+        r#"valid DEUTSCHE_POST "Deutsche Post Frankier-ID" [DEUTSCHE_POST "Deutsche Post Frankier-ID" +]"#,
+    );
+    check_line(
+        "0131F770C01140170998",
+        Some("UPS"),
+        r#"invalid DEUTSCHE_POST "Deutsche Post Frankier-ID" carrier_mismatch [DEUTSCHE_POST "Deutsche Post Frankier-ID" +]"#,
+    );
+}
+
+#[test]
 fn regional_and_last_mile_carriers() {
     check(
         "TBA123456789012",
@@ -431,6 +473,24 @@ fn verified_formats_rank_above_shapes_and_failures() {
     check(
         "YD123456785CN",
         r#"valid CHINA_POST "UPU S10" [CHINA_POST "UPU S10" + CN, YANWEN "Yanwen" ~]"#,
+    );
+}
+
+#[test]
+fn twenty_bare_digits_are_a_parcel_number_before_a_frankier_id() {
+    // 03071790000523483741 (USPS) with its check digit changed to 0, which
+    // happens to be the CRC-4 a Frankier-ID of these digits would need. A
+    // mistyped parcel number is far likelier than a Frankier-ID without a
+    // letter, so detection leaves the all-digit reading out.
+    check(
+        "03071790000523483740",
+        r#"invalid USPS "USPS 20-digit" check_digit -> 03071790000523483741 [USPS "USPS 20-digit" !, USPS "USPS IMpb" !, FEDEX "FedEx SmartPost" !]"#,
+    );
+    // Named, it is Deutsche Post's.
+    check_line(
+        "03071790000523483740",
+        Some("DEUTSCHE_POST"),
+        r#"valid DEUTSCHE_POST "Deutsche Post Frankier-ID" [DEUTSCHE_POST "Deutsche Post Frankier-ID" +]"#,
     );
 }
 
@@ -643,6 +703,16 @@ fn adjacent_transposition() {
     let verdict = tracklane_ids::check("SCQU3054383");
     assert_eq!(verdict.suggestion.as_deref(), Some("CSQU3054383"));
     assert_eq!(verdict.fix, Some(Fix::Transposition { position: 1 }));
+    // In a hex Frankier-ID a letter and a digit may trade places too:
+    // 0131F770C01140170998 with its 1 and F swapped, the only repairing swap.
+    let verdict = tracklane_ids::check("013F1770C01140170998");
+    assert_eq!(verdict.suggestion.as_deref(), Some("0131F770C01140170998"));
+    assert_eq!(verdict.fix, Some(Fix::Transposition { position: 4 }));
+    // With F and 7 swapped, swapping 0 and 1 at 14 and 15 repairs the CRC-4
+    // as well; two repairs, so the check digit it is.
+    let verdict = tracklane_ids::check("01317F70C01140170998");
+    assert_eq!(verdict.suggestion.as_deref(), Some("01317F70C0114017099D"));
+    assert_eq!(verdict.fix, Some(Fix::CheckDigit { position: 20 }));
 }
 
 // ---- Messages and JSON ------------------------------------------------------

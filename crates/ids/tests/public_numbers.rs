@@ -24,10 +24,12 @@
 //! - `00 0123 4500 0000 0027`, twice (FedEx): an 18-digit SSCC. Any shipper's
 //!   SSCC looks the same, and the GS1 examples taken from zint expect the
 //!   generic SSCC, so SSCC stays first with FedEx Ground second.
-//! - `01 030E 0928 06 011E 001E` (Deutsche Post, a decision miss): its CRC-4
-//!   check character has no definition we could find (jkeen names the
-//!   algorithm but implements none), and the shape alone would also accept
-//!   the invalid row that differs only in that character.
+//! - `01 030E 0928 06 011E 001E` (Deutsche Post, a decision miss): a
+//!   Frankier-ID whose check character should be 4, not E. The rule, a CRC-4
+//!   (x^4 + x + 1) over the ASCII codes of the first 19 characters, is the
+//!   one public descriptions of Deutsche Post's DV-Freimachung specification
+//!   give, and real letters' codes verify under it. The library reports the
+//!   failed check digit; the invalid row ending in F stays invalid.
 //!
 //! The floors below are today's figures rounded down, so any regression
 //! fails; raise them as the library improves, and do not lower them to pass.

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use tracklane_ids::{check, normalize};
+use tracklane_ids::{Reason, check, normalize};
 
 /// The data file, embedded so the figures do not depend on the working directory.
 pub const DATA: &str = include_str!("../data/public_numbers.tsv");
@@ -81,7 +81,8 @@ pub struct Miss {
     pub row: Row,
     /// What went wrong: "decision" or "carrier".
     pub kind: &'static str,
-    /// The verdict in one line: validity, carrier, service, reason code.
+    /// The verdict in one line: validity, carrier, service, reason code, and
+    /// for a failed check digit the one expected.
     pub said: String,
 }
 
@@ -169,13 +170,16 @@ pub fn score(rows: &[Row]) -> Report {
     let mut report = Report::default();
     for row in rows {
         let verdict = check(&row.number);
-        let said = format!(
+        let mut said = format!(
             "{} {} {:?} {}",
             if verdict.valid { "valid" } else { "invalid" },
             verdict.carrier.unwrap_or("-"),
             verdict.service.unwrap_or("-"),
             verdict.reason.as_ref().map_or("", |reason| reason.code()),
         );
+        if let Some(Reason::CheckDigit { expected, .. }) = verdict.reason {
+            said.push_str(&format!(" (expected {expected})"));
+        }
         let mut tally = Tally::default();
         let mut miss = None;
         if row.is_valid {
