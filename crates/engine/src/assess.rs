@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 
 use crate::eta::{Eta, EtaModel};
-use crate::exceptions::{Exception, detect_under, handled_by_move};
+use crate::exceptions::{Exception, detect_under, handled_by_move, stale_due};
 use crate::snapshot::ShipmentSnapshot;
 use crate::window::{WindowDecision, WindowPolicy, decide_window};
 
@@ -22,6 +22,9 @@ pub struct Verdict {
     /// The window at risk that the decision's move has just dealt with: to
     /// be recorded as raised and resolved now ([`handled_by_move`]).
     pub handled: Option<Exception>,
+    /// When its tracking turns stale unless a scan comes first: when to
+    /// look at it again ([`stale_due`]).
+    pub stale_due: Option<Timestamp>,
 }
 
 /// Judges `snapshot` at `now`.
@@ -43,6 +46,7 @@ pub fn assess(
         decision,
         exceptions,
         handled,
+        stale_due: stale_due(model, snapshot),
     }
 }
 

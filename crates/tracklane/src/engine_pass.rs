@@ -120,6 +120,7 @@ impl Engine {
                 decision,
                 exceptions,
                 handled,
+                ..
             } = assess(snapshot, &self.model, now, &self.policy);
             if let WindowDecision::Move(m) = decision {
                 store

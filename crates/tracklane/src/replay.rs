@@ -1174,18 +1174,23 @@ impl Replay {
 
     /// [`Replay::evaluate`] with the ETA at `now` already computed.
     fn evaluate_with(&mut self, index: u32, now: Timestamp, eta: Option<Eta>) {
-        let found = tracklane_engine::detect(
-            &self.ships[index as usize].snap,
-            &self.model,
-            eta.as_ref(),
-            now,
-        );
-        self.record(index, now, eta, found);
+        let snap = &self.ships[index as usize].snap;
+        let found = tracklane_engine::detect(snap, &self.model, eta.as_ref(), now);
+        let stale_due = tracklane_engine::exceptions::stale_due(&self.model, snap);
+        self.record(index, now, eta, found, stale_due);
     }
 
     /// Records one shipment's ETA and the exceptions found for it at `now`:
-    /// the ETA history, episodes opened, kept and closed.
-    fn record(&mut self, index: u32, now: Timestamp, eta: Option<Eta>, found: Vec<Exception>) {
+    /// the ETA history, episodes opened, kept and closed; and when to look
+    /// at it again (`stale_due`, see [`Ship::wake`]).
+    fn record(
+        &mut self,
+        index: u32,
+        now: Timestamp,
+        eta: Option<Eta>,
+        found: Vec<Exception>,
+        stale_due: Option<Timestamp>,
+    ) {
         let ship = &mut self.ships[index as usize];
         if let Some(e) = &eta
             && ship
@@ -1232,11 +1237,7 @@ impl Replay {
         }
         ship.open = still;
         ship.last_eta = eta;
-        let due = if ship.is_arrived {
-            None
-        } else {
-            tracklane_engine::exceptions::stale_due(&self.model, &ship.snap).filter(|d| *d > now)
-        };
+        let due = stale_due.filter(|d| *d > now && !ship.is_arrived);
         if due != ship.wake {
             ship.wake = due;
             if let Some(due) = due {
@@ -1298,6 +1299,7 @@ impl Replay {
                 decision,
                 exceptions,
                 handled,
+                stale_due,
             } = judgement;
             let ship = &mut self.ships[i as usize];
             if let (Some(handled), Some((replaced, _))) = (handled, ship.snap.window) {
@@ -1319,7 +1321,7 @@ impl Replay {
                 ship.changes.push((now, mv.to));
                 ship.automation_changes += 1;
             }
-            self.record(i, now, eta, exceptions);
+            self.record(i, now, eta, exceptions, stale_due);
         }
         // The automation's window writes go with the next bundle: only their
         // audit records come back, and nothing reads those before the report.

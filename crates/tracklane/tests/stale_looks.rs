@@ -59,7 +59,12 @@ async fn a_silence_between_two_midnights_is_raised_when_it_begins() {
         lines.push(scan(n, "DEPARTED", "CN", &format!("{next}T10:00:00Z")));
     }
     for n in 1..=4 {
-        lines.push(scan(n, "DELIVERED", "US", &format!("2026-01-0{}T12:00:00Z", n + 5)));
+        lines.push(scan(
+            n,
+            "DELIVERED",
+            "US",
+            &format!("2026-01-0{}T12:00:00Z", n + 5),
+        ));
     }
     // Picked up at 10:00 on the 12th: stale after the 36-hour floor, at 22:00
     // on the 13th; the next scan comes an hour later, before midnight.
@@ -84,7 +89,10 @@ async fn a_silence_between_two_midnights_is_raised_when_it_begins() {
     assert_eq!(report.ingest.rejected, 0, "{:?}", report.ingest);
     let histories = report.shipment_histories.expect("histories");
     let last = histories.last().expect("five shipments");
-    assert_eq!(last.arrived_at.map(|t| t.to_string()).as_deref(), Some("2026-01-15T12:00:00Z"));
+    assert_eq!(
+        last.arrived_at.map(|t| t.to_string()).as_deref(),
+        Some("2026-01-15T12:00:00Z")
+    );
     let stale: Vec<(String, Option<String>)> = last
         .exceptions
         .iter()
