@@ -292,6 +292,9 @@ struct Ship {
     /// When its tracking turns stale unless a scan comes first: the replay
     /// looks at it again then, as a hub that passes continuously would.
     wake: Option<Timestamp>,
+    /// The earliest time it has in [`Replay::wakes`]: never after `wake`,
+    /// so a later `wake` needs no new entry until that one comes up.
+    armed: Option<Timestamp>,
 }
 
 impl Ship {
@@ -346,7 +349,7 @@ struct Replay {
     by_tracking: HashMap<String, u32>,
     open_list: Vec<u32>,
     /// Shipments to look at again, by the time their tracking turns stale
-    /// (an entry whose time is no longer the shipment's `wake` is spent).
+    /// (an entry whose time is not the shipment's `armed` is spent).
     wakes: BinaryHeap<Reverse<(Timestamp, u32)>>,
     warehouses: Vec<Warehouse>,
     warehouse_index: HashMap<String, usize>,
@@ -823,9 +826,19 @@ impl Replay {
                 break;
             }
             self.wakes.pop();
-            let ship = &self.ships[index as usize];
-            if ship.wake != Some(due) || ship.is_arrived {
+            let ship = &mut self.ships[index as usize];
+            if ship.armed != Some(due) {
                 continue;
+            }
+            ship.armed = None;
+            match ship.wake {
+                Some(wake) if wake == due && !ship.is_arrived => {}
+                Some(wake) if wake > due => {
+                    ship.armed = Some(wake);
+                    self.wakes.push(Reverse((wake, index)));
+                    continue;
+                }
+                _ => continue,
             }
             let clock = self.now;
             self.now = due;
@@ -945,6 +958,7 @@ impl Replay {
             wait: None,
             truth: Vec::new(),
             wake: None,
+            armed: None,
             snap,
         });
         self.open_list.push(index);
@@ -1237,12 +1251,12 @@ impl Replay {
         }
         ship.open = still;
         ship.last_eta = eta;
-        let due = stale_due.filter(|d| *d > now && !ship.is_arrived);
-        if due != ship.wake {
-            ship.wake = due;
-            if let Some(due) = due {
-                self.wakes.push(Reverse((due, index)));
-            }
+        ship.wake = stale_due.filter(|d| *d > now && !ship.is_arrived);
+        if let Some(due) = ship.wake
+            && ship.armed.is_none_or(|armed| due < armed)
+        {
+            ship.armed = Some(due);
+            self.wakes.push(Reverse((due, index)));
         }
     }
 
