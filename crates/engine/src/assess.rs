@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 
 use crate::eta::{Eta, EtaModel};
-use crate::exceptions::{Exception, detect_under, handled_by_move, stale_due};
+use crate::exceptions::{Exception, detect_under, handled_by_move};
 use crate::snapshot::ShipmentSnapshot;
 use crate::window::{WindowDecision, WindowPolicy, decide_window};
 
@@ -23,7 +23,7 @@ pub struct Verdict {
     /// be recorded as raised and resolved now ([`handled_by_move`]).
     pub handled: Option<Exception>,
     /// When its tracking turns stale unless a scan comes first: when to
-    /// look at it again ([`stale_due`]).
+    /// look at it again ([`crate::exceptions::stale_due`]).
     pub stale_due: Option<Timestamp>,
 }
 
@@ -40,13 +40,13 @@ pub fn assess(
         (WindowDecision::Move(mv), Some(eta)) => (Some(mv.to), handled_by_move(mv, eta, now)),
         _ => (snapshot.window.map(|(w, _)| w), None),
     };
-    let exceptions = detect_under(snapshot, window, model, eta.as_ref(), now);
+    let (exceptions, stale_due) = detect_under(snapshot, window, model, eta.as_ref(), now);
     Verdict {
         eta,
         decision,
         exceptions,
         handled,
-        stale_due: stale_due(model, snapshot),
+        stale_due,
     }
 }
 

@@ -148,16 +148,22 @@ fn is_moving(snapshot: &ShipmentSnapshot) -> bool {
             .is_some_and(|s| is_delivery_failure(s.code) || s.code.is_customs_hold())
 }
 
-/// When `snapshot`'s tracking turns stale unless a scan comes first: the
-/// moment to look at it again. `None` when silence cannot make it stale (no
+/// What silence means for `snapshot`: the stale and lost limits in hours and
+/// when its current stage began. `None` when silence cannot make it stale (no
 /// tracking, held, failed, finished) or there is no history to judge by.
-pub fn stale_due(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
+fn silence_of(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<(f64, f64, Timestamp)> {
     if snapshot.is_cancelled || snapshot.arrived_at().is_some() || !is_moving(snapshot) {
         return None;
     }
-    let (stale_hours, _) = silence_limits_hours(model, snapshot)?;
+    let (stale_hours, lost_hours) = silence_limits_hours(model, snapshot)?;
     let (_, since) = EtaModel::stage_of(snapshot);
-    Some(add_hours(since, stale_hours))
+    Some((stale_hours, lost_hours, since))
+}
+
+/// When `snapshot`'s tracking turns stale unless a scan comes first: the
+/// moment to look at it again (see [`silence_of`] for `None`).
+pub fn stale_due(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
+    silence_of(model, snapshot).map(|(stale_hours, _, since)| add_hours(since, stale_hours))
 }
 
 /// The exceptions open for `snapshot` at `now`. `eta` is the shipment's current
@@ -168,22 +174,25 @@ pub fn detect(
     eta: Option<&Eta>,
     now: Timestamp,
 ) -> Vec<Exception> {
-    detect_under(snapshot, snapshot.window.map(|(w, _)| w), model, eta, now)
+    detect_under(snapshot, snapshot.window.map(|(w, _)| w), model, eta, now).0
 }
 
-/// [`detect`] with `window` in force instead of the snapshot's: the window a
-/// pass's automation has just moved to.
+/// [`detect`] with `window` in force instead of the snapshot's (the window a
+/// pass's automation has just moved to), and [`stale_due`], which needs the
+/// same learned silence.
 pub fn detect_under(
     snapshot: &ShipmentSnapshot,
     window: Option<DeliveryWindow>,
     model: &EtaModel,
     eta: Option<&Eta>,
     now: Timestamp,
-) -> Vec<Exception> {
+) -> (Vec<Exception>, Option<Timestamp>) {
     let mut out = Vec::new();
     if snapshot.is_cancelled || snapshot.arrived_at().is_some() {
-        return out;
+        return (out, None);
     }
+    let silence = silence_of(model, snapshot);
+    let stale_due = silence.map(|(stale_hours, _, since)| add_hours(since, stale_hours));
     let latest = snapshot.latest();
     if let Some(scan) = latest {
         use MilestoneCode as C;
@@ -202,7 +211,7 @@ pub fn detect_under(
                     "向承运商提出货物丢失索赔，并安排补货。",
                 ),
             });
-            return out;
+            return (out, stale_due);
         }
         if is_delivery_failure(scan.code) {
             let refused = !matches!(scan.code, C::DeliveryAttempted);
@@ -284,10 +293,7 @@ pub fn detect_under(
             });
         }
     }
-    if is_moving(snapshot)
-        && let Some((stale_hours, lost_hours)) = silence_limits_hours(model, snapshot)
-    {
-        let (_, since) = EtaModel::stage_of(snapshot);
+    if let Some((stale_hours, lost_hours, since)) = silence {
         let silent_hours = now.duration_since(since).as_secs_f64() / 3600.0;
         let stage = latest.map_or_else(|| "the ship date".to_owned(), |s| s.code.to_string());
         // Freight last seen out for delivery, or booked in at the warehouse's
@@ -346,7 +352,7 @@ pub fn detect_under(
     {
         out.push(at_risk);
     }
-    out
+    (out, stale_due)
 }
 
 /// Like the window automation, a window warning acts on evidence: an ETA that

@@ -121,6 +121,17 @@ impl IngestError {
     }
 }
 
+/// Deserialises JSON, naming the field at fault when it fails. Tracking the
+/// path costs on every value, so only a failed parse is read again to find
+/// it: the result, success or problem, is the tracked parse's.
+pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(json: &'de [u8]) -> Result<T, Problem> {
+    if let Ok(value) = serde_json::from_slice(json) {
+        return Ok(value);
+    }
+    let mut de = serde_json::Deserializer::from_slice(json);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| parse_problem(&e))
+}
+
 /// Turns a `serde_path_to_error` failure into a problem naming the field.
 pub(crate) fn parse_problem(error: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
     let path = error.path().to_string();

@@ -12,7 +12,7 @@ use tracklane_core::{
 };
 use tracklane_store::{ItemOutcome, MilestoneDraft, ShipmentKey, Store};
 
-use crate::{IngestError, missing, parse_problem, tracking_number};
+use crate::{IngestError, missing, parse_json, tracking_number};
 
 /// The most milestones one request may carry.
 pub const BATCH_SIZE_MAX: usize = 10_000;
@@ -145,9 +145,7 @@ pub fn parse_batch(
     pusher: Option<&str>,
     now: Timestamp,
 ) -> Result<(Vec<MilestoneDraft>, BatchReport), IngestError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed: Body<'_> = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| IngestError::Body(parse_problem(&e)))?;
+    let parsed: Body<'_> = parse_json(body).map_err(IngestError::Body)?;
     let Some(items) = parsed.milestones else {
         return Err(IngestError::Body(missing(
             "milestones",
@@ -180,9 +178,7 @@ fn parse_item(
     pusher: Option<&str>,
     now: Timestamp,
 ) -> Result<MilestoneDraft, Problem> {
-    let mut de = serde_json::Deserializer::from_str(raw.get());
-    let input: Input<'_> =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| parse_problem(&e))?;
+    let input: Input<'_> = parse_json(raw.get().as_bytes())?;
     let number = input
         .tracking_number
         .as_deref()

@@ -1189,8 +1189,14 @@ impl Replay {
     /// [`Replay::evaluate`] with the ETA at `now` already computed.
     fn evaluate_with(&mut self, index: u32, now: Timestamp, eta: Option<Eta>) {
         let snap = &self.ships[index as usize].snap;
-        let found = tracklane_engine::detect(snap, &self.model, eta.as_ref(), now);
-        let stale_due = tracklane_engine::exceptions::stale_due(&self.model, snap);
+        let window = snap.window.map(|(w, _)| w);
+        let (found, stale_due) = tracklane_engine::exceptions::detect_under(
+            snap,
+            window,
+            &self.model,
+            eta.as_ref(),
+            now,
+        );
         self.record(index, now, eta, found, stale_due);
     }
 
