@@ -148,22 +148,44 @@ fn is_moving(snapshot: &ShipmentSnapshot) -> bool {
             .is_some_and(|s| is_delivery_failure(s.code) || s.code.is_customs_hold())
 }
 
-/// What silence means for `snapshot`: the stale and lost limits in hours and
-/// when its current stage began. `None` when silence cannot make it stale (no
-/// tracking, held, failed, finished) or there is no history to judge by.
-fn silence_of(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<(f64, f64, Timestamp)> {
-    if snapshot.is_cancelled || snapshot.arrived_at().is_some() || !is_moving(snapshot) {
-        return None;
+/// What silence means for a shipment now.
+#[derive(Debug, Clone, Copy)]
+struct Silence {
+    /// Hours of silence after which tracking is stale.
+    stale_hours: f64,
+    /// Hours of silence after which the freight is probably lost.
+    lost_hours: f64,
+    /// When the current stage began.
+    since: Timestamp,
+}
+
+impl Silence {
+    /// `None` when silence cannot make `snapshot` stale (no tracking, held,
+    /// failed, finished) or there is no history to judge by.
+    fn of(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Silence> {
+        if snapshot.is_cancelled || snapshot.arrived_at().is_some() || !is_moving(snapshot) {
+            return None;
+        }
+        let (stale_hours, lost_hours) = silence_limits_hours(model, snapshot)?;
+        let (_, since) = EtaModel::stage_of(snapshot);
+        Some(Silence {
+            stale_hours,
+            lost_hours,
+            since,
+        })
     }
-    let (stale_hours, lost_hours) = silence_limits_hours(model, snapshot)?;
-    let (_, since) = EtaModel::stage_of(snapshot);
-    Some((stale_hours, lost_hours, since))
+
+    /// The instant tracking turns stale unless a scan comes first.
+    fn stale_at(self) -> Timestamp {
+        add_hours(self.since, self.stale_hours)
+    }
 }
 
 /// When `snapshot`'s tracking turns stale unless a scan comes first: the
-/// moment to look at it again (see [`silence_of`] for `None`).
+/// moment to look at it again. `None` when silence cannot make it stale (no
+/// tracking, held, failed, finished) or there is no history to judge by.
 pub fn stale_due(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
-    silence_of(model, snapshot).map(|(stale_hours, _, since)| add_hours(since, stale_hours))
+    Silence::of(model, snapshot).map(Silence::stale_at)
 }
 
 /// The exceptions open for `snapshot` at `now`. `eta` is the shipment's current
@@ -191,8 +213,8 @@ pub fn detect_under(
     if snapshot.is_cancelled || snapshot.arrived_at().is_some() {
         return (out, None);
     }
-    let silence = silence_of(model, snapshot);
-    let stale_due = silence.map(|(stale_hours, _, since)| add_hours(since, stale_hours));
+    let silence = Silence::of(model, snapshot);
+    let stale_due = silence.map(Silence::stale_at);
     let latest = snapshot.latest();
     if let Some(scan) = latest {
         use MilestoneCode as C;
@@ -293,7 +315,12 @@ pub fn detect_under(
             });
         }
     }
-    if let Some((stale_hours, lost_hours, since)) = silence {
+    if let Some(Silence {
+        stale_hours,
+        lost_hours,
+        since,
+    }) = silence
+    {
         let silent_hours = now.duration_since(since).as_secs_f64() / 3600.0;
         let stage = latest.map_or_else(|| "the ship date".to_owned(), |s| s.code.to_string());
         // Freight last seen out for delivery, or booked in at the warehouse's
