@@ -540,7 +540,7 @@ pub(crate) fn decide_reroute(
             .map_err(unavailable("moving a shipment to its new warehouse"))?;
         w.change_window(
             seq,
-            WindowChangeRequest {
+            &WindowChangeRequest {
                 window: DeliveryWindow::week_of(day),
                 source: WindowSource::Reroute,
                 actor: format!("carrier:{}", reroute.draft.carrier),

@@ -21,7 +21,7 @@ use tracklane_core::{
 };
 
 use self::rows::{to_json, unavailable};
-use self::writer::{Cache, Finish, Job, Writer};
+use self::writer::{Again, Cache, Job, Once, Writer};
 use crate::{
     Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
     Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
@@ -111,23 +111,22 @@ impl SqliteStore {
         f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |w: &mut Writer| {
-            let result = f(w);
-            let ok = result.is_ok();
-            let finish: Finish = Box::new(move |commit: Result<(), String>| {
-                let _ = reply.send(match (result, commit) {
-                    (Err(e), _) => Err(e),
-                    (Ok(v), Ok(())) => Ok(v),
-                    (Ok(_), Err(e)) => Err(StoreError::Unavailable {
-                        context: "committing".into(),
-                        source: e.into(),
-                    }),
-                });
-            });
-            (ok, finish)
-        });
-        self.jobs.send(job).await.map_err(|_| writer_gone())?;
+        self.enqueue(Box::new(Once::new(f, reply))).await?;
         Ok(answer)
+    }
+
+    /// [`SqliteStore::submit`] for a write that may run again (see [`Again`]).
+    async fn submit_again<T: Send + 'static>(
+        &self,
+        f: impl FnMut(&mut Writer) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.enqueue(Box::new(Again::new(f, reply))).await?;
+        Ok(answer)
+    }
+
+    async fn enqueue(&self, job: Job) -> StoreResult<()> {
+        self.jobs.send(job).await.map_err(|_| writer_gone())
     }
 
     /// Runs `f` on a read connection on the blocking pool.
@@ -298,7 +297,7 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<Vec<ItemOutcome>> {
         let (key, actor) = (shipment.clone(), actor.clone());
-        self.write(move |w| assign_tracking(w, &actor, &key, assignments, now))
+        self.write(move |w| assign_tracking(w, &actor, &key, &assignments, now))
             .await
     }
 
@@ -309,7 +308,7 @@ impl Store for SqliteStore {
         now: Timestamp,
     ) -> StoreResult<Vec<ItemOutcome>> {
         let carrier = carrier.clone();
-        self.write(move |w| w.append(&carrier, drafts, now.as_microsecond()))
+        self.write(move |w| w.append(&carrier, &drafts, now.as_microsecond()))
             .await
     }
 
@@ -319,7 +318,7 @@ impl Store for SqliteStore {
         change: WindowChangeRequest,
     ) -> StoreResult<WindowChange> {
         let key = shipment.clone();
-        self.write(move |w| set_delivery_window(w, &key, change))
+        self.write(move |w| set_delivery_window(w, &key, &change))
             .await
     }
 
@@ -339,7 +338,7 @@ impl Store for SqliteStore {
         // transactions, then collect the answers in order.
         let mut answers = Vec::with_capacity(writes.len());
         for write in writes {
-            answers.push(self.submit(move |w| apply_one(w, write)).await);
+            answers.push(self.submit_again(move |w| apply_one(w, &write)).await);
         }
         let mut results = Vec::with_capacity(answers.len());
         for answer in answers {
@@ -609,36 +608,36 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
 
 /// One write of [`Store::apply`] on the writer thread: what the method of the
 /// same name runs.
-fn apply_one(w: &mut Writer, write: Write) -> StoreResult<Written> {
+fn apply_one(w: &mut Writer, write: &Write) -> StoreResult<Written> {
     match write {
         Write::CreateShipment(shipment) => {
-            insert_shipment(&w.conn, &shipment).map(|()| Written::Done)
+            insert_shipment(&w.conn, shipment).map(|()| Written::Done)
         }
         Write::AssignTracking {
             actor,
             shipment,
             assignments,
             now,
-        } => assign_tracking(w, &actor, &shipment, assignments, now).map(Written::Items),
+        } => assign_tracking(w, actor, shipment, assignments, *now).map(Written::Items),
         Write::AppendMilestones {
             carrier,
             drafts,
             now,
         } => w
-            .append(&carrier, drafts, now.as_microsecond())
+            .append(carrier, drafts, now.as_microsecond())
             .map(Written::Items),
         Write::SetDeliveryWindow { shipment, change } => {
-            set_delivery_window(w, &shipment, change).map(Written::Window)
+            set_delivery_window(w, shipment, change).map(Written::Window)
         }
         Write::SetWindowAutomation {
             shipment,
             allowed,
             now,
-        } => set_window_automation(w, &shipment, allowed, now).map(|()| Written::Done),
+        } => set_window_automation(w, shipment, *allowed, *now).map(|()| Written::Done),
         Write::SetBacklog {
             warehouse,
             backlog_units,
-        } => set_backlog(w, &warehouse, backlog_units).map(|()| Written::Done),
+        } => set_backlog(w, warehouse, *backlog_units).map(|()| Written::Done),
     }
 }
 
@@ -673,7 +672,7 @@ fn assign_tracking(
     w: &mut Writer,
     actor: &Principal,
     key: &ShipmentKey,
-    assignments: Vec<TrackingAssignment>,
+    assignments: &[TrackingAssignment],
     now: Timestamp,
 ) -> StoreResult<Vec<ItemOutcome>> {
     // A seller may only touch its own shipments; carriers attach by knowing
@@ -700,7 +699,7 @@ fn assign_tracking(
 fn set_delivery_window(
     w: &mut Writer,
     key: &ShipmentKey,
-    change: WindowChangeRequest,
+    change: &WindowChangeRequest,
 ) -> StoreResult<WindowChange> {
     let Some(seq) = w.shipment_seq(key)? else {
         return Err(StoreError::NotFound {

@@ -1,7 +1,11 @@
 //! The single writer: one thread owns the SQLite write connection and runs every
 //! write as a job inside a transaction. Jobs that queue up while a commit is in
-//! flight are grouped into the next transaction (group commit), each inside its
-//! own savepoint, and each caller hears back only after the commit.
+//! flight are grouped into the next transaction (group commit), and each caller
+//! hears back only after the commit. A failed job must lose nothing else, so
+//! each job runs inside its own savepoint; but a savepoint copies every page a
+//! job touches, so a group of jobs that can run again ([`Task::can_rerun`],
+//! the bundles of [`crate::Store::apply`]) first runs without them, and only if
+//! one fails is the group rolled back and run again, one savepoint each.
 //!
 //! The writer keeps a cache of the projection it maintains (shipments with the
 //! head of their milestone chain and their packages, packages with their tracking
@@ -30,12 +34,107 @@ pub(crate) const GROUP_JOBS_MAX: usize = 256;
 /// How many packages the cache holds before it is dropped and refilled on demand.
 pub(crate) const PACKAGE_CACHE_MAX: usize = 2_000_000;
 
-/// A write to run inside the writer's transaction. It returns whether it
-/// succeeded (a failed job's savepoint is rolled back) and how to answer its
-/// caller once the commit's outcome is known.
-pub(crate) type Job = Box<dyn FnOnce(&mut Writer) -> (bool, Finish) + Send>;
-/// Answers a job's caller with the commit's outcome.
-pub(crate) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A write queued for the writer thread: it runs inside the writer's
+/// transaction and answers its caller once the commit's outcome is known.
+pub(crate) trait Task: Send {
+    /// Runs the write; false when it failed and its changes must be undone.
+    fn run(&mut self, w: &mut Writer) -> bool;
+    /// Whether the write may run again after its transaction is rolled back.
+    fn can_rerun(&self) -> bool;
+    /// Answers the caller with the write's result and the commit's outcome.
+    fn answer(self: Box<Self>, commit: Result<(), String>);
+}
+
+pub(crate) type Job = Box<dyn Task>;
+
+type Reply<T> = tokio::sync::oneshot::Sender<StoreResult<T>>;
+
+/// A write that runs once.
+pub(crate) struct Once<T, F> {
+    f: Option<F>,
+    result: Option<StoreResult<T>>,
+    reply: Reply<T>,
+}
+
+impl<T, F> Once<T, F> {
+    pub(crate) fn new(f: F, reply: Reply<T>) -> Self {
+        Once {
+            f: Some(f),
+            result: None,
+            reply,
+        }
+    }
+}
+
+impl<T: Send, F: FnOnce(&mut Writer) -> StoreResult<T> + Send> Task for Once<T, F> {
+    fn run(&mut self, w: &mut Writer) -> bool {
+        let result = match self.f.take() {
+            Some(f) => f(w),
+            None => Err(StoreError::Corrupt("a write was run twice".into())),
+        };
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn can_rerun(&self) -> bool {
+        false
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), String>) {
+        answer(self.reply, self.result, commit);
+    }
+}
+
+/// A write that may run again: it reads everything it writes from what it
+/// holds and from the database, so a second run after a rollback does the same.
+pub(crate) struct Again<T, F> {
+    f: F,
+    result: Option<StoreResult<T>>,
+    reply: Reply<T>,
+}
+
+impl<T, F> Again<T, F> {
+    pub(crate) fn new(f: F, reply: Reply<T>) -> Self {
+        Again {
+            f,
+            result: None,
+            reply,
+        }
+    }
+}
+
+impl<T: Send, F: FnMut(&mut Writer) -> StoreResult<T> + Send> Task for Again<T, F> {
+    fn run(&mut self, w: &mut Writer) -> bool {
+        let result = (self.f)(w);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn can_rerun(&self) -> bool {
+        true
+    }
+
+    fn answer(self: Box<Self>, commit: Result<(), String>) {
+        answer(self.reply, self.result, commit);
+    }
+}
+
+/// Sends a write's result, or the commit's failure, to its caller.
+fn answer<T>(reply: Reply<T>, result: Option<StoreResult<T>>, commit: Result<(), String>) {
+    let _ = reply.send(match (result, commit) {
+        (Some(Err(e)), _) => Err(e),
+        (Some(Ok(v)), Ok(())) => Ok(v),
+        (_, Err(e)) => Err(StoreError::Unavailable {
+            context: "committing".into(),
+            source: e.into(),
+        }),
+        (None, Ok(())) => Err(StoreError::Corrupt(
+            "a write was answered before it ran".into(),
+        )),
+    });
+}
 
 pub(crate) struct PackageEntry {
     pub shipment_seq: i64,
@@ -87,37 +186,53 @@ impl Writer {
             if self.cache.packages.len() > PACKAGE_CACHE_MAX {
                 self.cache = Cache::default();
             }
-            let mut finishers = Vec::with_capacity(batch.len());
-            let began = self.conn.execute_batch("BEGIN IMMEDIATE");
-            if let Err(e) = began {
-                for job in batch {
-                    let (_, finish) = job(&mut self);
-                    finish(Err(format!("cannot begin a transaction: {e}")));
-                }
-                self.cache = Cache::default();
-                continue;
-            }
+            let committed = self.run_group(&mut batch);
             for job in batch {
-                let _ = self.run_cached("SAVEPOINT job");
-                let (ok, finish) = job(&mut self);
-                if ok {
-                    let _ = self.run_cached("RELEASE job");
-                } else {
-                    let _ = self.conn.execute_batch("ROLLBACK TO job; RELEASE job");
-                    // The job may have changed the cache before failing.
-                    self.cache = Cache::default();
-                }
-                finishers.push(finish);
-            }
-            let committed = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-            if committed.is_err() {
-                let _ = self.conn.execute_batch("ROLLBACK");
-                self.cache = Cache::default();
-            }
-            for finish in finishers {
-                finish(committed.clone());
+                job.answer(committed.clone());
             }
         }
+    }
+
+    /// Runs a group of jobs in one transaction and commits it (see the
+    /// module docs for when savepoints are used).
+    fn run_group(&mut self, batch: &mut [Job]) -> Result<(), String> {
+        self.begin()?;
+        if batch.iter().all(|job| job.can_rerun()) {
+            if batch.iter_mut().all(|job| job.run(self)) {
+                return self.commit();
+            }
+            // One failed: undo the whole group, then run it the careful way.
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.cache = Cache::default();
+            self.begin()?;
+        }
+        for job in batch.iter_mut() {
+            let _ = self.run_cached("SAVEPOINT job");
+            if job.run(self) {
+                let _ = self.run_cached("RELEASE job");
+            } else {
+                let _ = self.conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                // The job may have changed the cache before failing.
+                self.cache = Cache::default();
+            }
+        }
+        self.commit()
+    }
+
+    fn begin(&mut self) -> Result<(), String> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| {
+            self.cache = Cache::default();
+            format!("cannot begin a transaction: {e}")
+        })
+    }
+
+    fn commit(&mut self) -> Result<(), String> {
+        let committed = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if committed.is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            self.cache = Cache::default();
+        }
+        committed
     }
 
     /// Runs a statement without parameters from the statement cache: the
@@ -434,7 +549,7 @@ impl Writer {
     pub(crate) fn change_window(
         &mut self,
         seq: i64,
-        change: WindowChangeRequest,
+        change: &WindowChangeRequest,
     ) -> StoreResult<WindowChange> {
         let (start, end): (Option<String>, Option<String>) = self
             .conn
@@ -479,11 +594,11 @@ impl Writer {
             .map_err(unavailable("auditing a delivery window"))?;
         Ok(WindowChange {
             at: change.now,
-            actor: change.actor,
+            actor: change.actor.clone(),
             from,
             to,
             source: change.source,
-            reason: change.reason,
+            reason: change.reason.clone(),
         })
     }
 
@@ -563,12 +678,12 @@ impl Writer {
     pub(crate) fn append(
         &mut self,
         carrier: &CarrierCode,
-        drafts: Vec<MilestoneDraft>,
+        drafts: &[MilestoneDraft],
         now_us: i64,
     ) -> StoreResult<Vec<ItemOutcome>> {
         let carrier = carrier.as_str();
         let mut outcomes = Vec::with_capacity(drafts.len());
-        for draft in &drafts {
+        for draft in drafts {
             let (packages, detected) = match self.resolve(carrier, draft, now_us)? {
                 Ok(found) => found,
                 Err(problem) => {
@@ -658,7 +773,7 @@ impl Writer {
     pub(crate) fn assign(
         &mut self,
         key: &ShipmentKey,
-        assignments: Vec<TrackingAssignment>,
+        assignments: &[TrackingAssignment],
         now_us: i64,
     ) -> StoreResult<Vec<ItemOutcome>> {
         let Some(shipment_seq) = self.shipment_seq(key)? else {
@@ -668,7 +783,7 @@ impl Writer {
             });
         };
         let mut outcomes = Vec::with_capacity(assignments.len());
-        for a in &assignments {
+        for a in assignments {
             let number = a.tracking_number.as_str();
             if self.is_other_carriers_number(a.carrier.as_str(), number)? {
                 outcomes.push(ItemOutcome::Rejected {
