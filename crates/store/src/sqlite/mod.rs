@@ -21,7 +21,7 @@ use tracklane_core::{
 };
 
 use self::rows::{to_json, unavailable};
-use self::writer::{Again, Cache, Job, Once, Writer};
+use self::writer::{Cache, Job, Queued, Writer, once};
 use crate::{
     Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
     Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
@@ -111,17 +111,17 @@ impl SqliteStore {
         f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.enqueue(Box::new(Once::new(f, reply))).await?;
+        self.enqueue(Box::new(once(f, reply))).await?;
         Ok(answer)
     }
 
-    /// [`SqliteStore::submit`] for a write that may run again (see [`Again`]).
+    /// [`SqliteStore::submit`] for a write that may run again ([`Queued::again`]).
     async fn submit_again<T: Send + 'static>(
         &self,
         f: impl FnMut(&mut Writer) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.enqueue(Box::new(Again::new(f, reply))).await?;
+        self.enqueue(Box::new(Queued::again(f, reply))).await?;
         Ok(answer)
     }
 

@@ -49,62 +49,45 @@ pub(crate) type Job = Box<dyn Task>;
 
 type Reply<T> = tokio::sync::oneshot::Sender<StoreResult<T>>;
 
-/// A write that runs once.
-pub(crate) struct Once<T, F> {
-    f: Option<F>,
+/// A queued write and where its answer goes.
+pub(crate) struct Queued<T, F> {
+    f: F,
+    can_rerun: bool,
     result: Option<StoreResult<T>>,
     reply: Reply<T>,
 }
 
-impl<T, F> Once<T, F> {
-    pub(crate) fn new(f: F, reply: Reply<T>) -> Self {
-        Once {
-            f: Some(f),
+impl<T, F: FnMut(&mut Writer) -> StoreResult<T>> Queued<T, F> {
+    /// A write that may run again: it reads everything it writes from what it
+    /// holds and from the database, so a run after a rollback does the same.
+    pub(crate) fn again(f: F, reply: Reply<T>) -> Self {
+        Queued {
+            f,
+            can_rerun: true,
             result: None,
             reply,
         }
     }
 }
 
-impl<T: Send, F: FnOnce(&mut Writer) -> StoreResult<T> + Send> Task for Once<T, F> {
-    fn run(&mut self, w: &mut Writer) -> bool {
-        let result = match self.f.take() {
+/// A write that runs once.
+pub(crate) fn once<T>(
+    f: impl FnOnce(&mut Writer) -> StoreResult<T>,
+    reply: Reply<T>,
+) -> Queued<T, impl FnMut(&mut Writer) -> StoreResult<T>> {
+    let mut f = Some(f);
+    Queued {
+        f: move |w: &mut Writer| match f.take() {
             Some(f) => f(w),
             None => Err(StoreError::Corrupt("a write was run twice".into())),
-        };
-        let ok = result.is_ok();
-        self.result = Some(result);
-        ok
-    }
-
-    fn can_rerun(&self) -> bool {
-        false
-    }
-
-    fn answer(self: Box<Self>, commit: Result<(), String>) {
-        answer(self.reply, self.result, commit);
+        },
+        can_rerun: false,
+        result: None,
+        reply,
     }
 }
 
-/// A write that may run again: it reads everything it writes from what it
-/// holds and from the database, so a second run after a rollback does the same.
-pub(crate) struct Again<T, F> {
-    f: F,
-    result: Option<StoreResult<T>>,
-    reply: Reply<T>,
-}
-
-impl<T, F> Again<T, F> {
-    pub(crate) fn new(f: F, reply: Reply<T>) -> Self {
-        Again {
-            f,
-            result: None,
-            reply,
-        }
-    }
-}
-
-impl<T: Send, F: FnMut(&mut Writer) -> StoreResult<T> + Send> Task for Again<T, F> {
+impl<T: Send, F: FnMut(&mut Writer) -> StoreResult<T> + Send> Task for Queued<T, F> {
     fn run(&mut self, w: &mut Writer) -> bool {
         let result = (self.f)(w);
         let ok = result.is_ok();
@@ -113,7 +96,7 @@ impl<T: Send, F: FnMut(&mut Writer) -> StoreResult<T> + Send> Task for Again<T, 
     }
 
     fn can_rerun(&self) -> bool {
-        true
+        self.can_rerun
     }
 
     fn answer(self: Box<Self>, commit: Result<(), String>) {
