@@ -152,6 +152,19 @@ pub fn parse_batch(
             r#"{"milestones":[{"trackingNumber":"…","status":{"code":"DEPARTED"},"occurredAt":"2026-03-01T08:00:00Z"}]}"#,
         )));
     };
+    parse_items(&items, pusher, now)
+}
+
+/// [`parse_batch`] for the items of a body already split out of it: the
+/// batch's size limit, then each item's checks.
+///
+/// # Errors
+/// [`IngestError::TooLarge`] past [`BATCH_SIZE_MAX`] items.
+pub fn parse_items(
+    items: &[&RawValue],
+    pusher: Option<&str>,
+    now: Timestamp,
+) -> Result<(Vec<MilestoneDraft>, BatchReport), IngestError> {
     if items.len() > BATCH_SIZE_MAX {
         return Err(IngestError::TooLarge {
             got: items.len(),
@@ -160,7 +173,7 @@ pub fn parse_batch(
     }
     let mut report = BatchReport::default();
     let mut drafts = Vec::with_capacity(items.len());
-    for (index, raw) in items.into_iter().enumerate() {
+    for (index, raw) in items.iter().enumerate() {
         match parse_item(index, raw, pusher, now) {
             Ok(draft) => drafts.push(draft),
             Err(problem) => report.rejected.push(Rejection {

@@ -3,7 +3,7 @@
 //! engine on that clock, and measures it.
 //!
 //! - The clock is the stream's: each line's `at`. Nothing reads the wall clock.
-//! - Milestone lines go through `tracklane_ingest::milestones::parse_batch` (the
+//! - Milestone lines go through `tracklane_ingest::milestones::parse_items` (the
 //!   carrier API's parser and validation) and the store's milestone append; only
 //!   items the store accepts reach the engine's snapshots. Tracking lines go
 //!   through `tracklane_ingest::check_tracking` and the store's tracking
@@ -1028,17 +1028,13 @@ impl Replay {
     }
 
     async fn milestones(&mut self, m: MilestonesLine<'_>) -> anyhow::Result<bool> {
-        let mut body = String::with_capacity(m.milestones.get().len() + 16);
-        body.push_str("{\"milestones\":");
-        body.push_str(m.milestones.get());
-        body.push('}');
-        let (drafts, report) = match tracklane_ingest::milestones::parse_batch(
-            body.as_bytes(),
+        let (drafts, report) = match tracklane_ingest::milestones::parse_items(
+            &m.milestones,
             Some(m.carrier.as_str()),
             self.now,
         ) {
             Ok(parsed) => parsed,
-            // The API refuses the whole body (400, 413): the line is skipped.
+            // The API refuses the whole body (413): the line is skipped.
             Err(e) => {
                 self.warn(&format!("milestones refused: {}", e.problem().en));
                 return Ok(false);

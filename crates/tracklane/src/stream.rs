@@ -166,7 +166,7 @@ pub struct MilestonesLine<'a> {
     pub carrier: CarrierCode,
     /// The items, exactly as `POST /api/v1/carrier/milestones` takes them.
     #[serde(borrow)]
-    pub milestones: &'a RawValue,
+    pub milestones: Vec<&'a RawValue>,
 }
 
 /// `{"type":"backlog", …}`: the operator reports a warehouse's backlog.
