@@ -10,8 +10,8 @@
 use crate::checksum::Scheme;
 use crate::country;
 use crate::formats::{
-    ACCEPTS, BY_FIRST, BY_LENGTH, FORMATS, FORMATS_MAX, Family, Format, LENGTH_MAX, LENGTH_MIN,
-    Tier, first_slot,
+    ACCEPTS, BY_FIRST, BY_LENGTH, FORMATS, FORMATS_MAX, Family, Format, FormatSet, LENGTH_MAX,
+    LENGTH_MIN, Tier, first_slot,
 };
 use crate::normalize::normalize_checked;
 use crate::verdict::{Candidate, Fix, Reason, Verdict};
@@ -141,7 +141,7 @@ fn match_all(number: &[u8], named: Option<&str>, hits: &mut Hits) {
                 }
             }
         };
-        // `index` < FORMATS_MAX = 64, so it fits in a u8.
+        // `index` < FORMATS_MAX = 128, so it fits in a u8.
         debug_assert!(index < FORMATS_MAX);
         hits.items[hits.len] = Hit {
             index: index as u8,
@@ -163,7 +163,7 @@ fn match_all(number: &[u8], named: Option<&str>, hits: &mut Hits) {
 
 /// The formats worth trying on `number`: those accepting its length and its
 /// first character, as a bit mask over table indexes.
-fn candidate_formats(number: &[u8]) -> u64 {
+fn candidate_formats(number: &[u8]) -> FormatSet {
     let by_length = BY_LENGTH.get(number.len()).copied().unwrap_or(0);
     let by_first = number
         .first()

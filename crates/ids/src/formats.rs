@@ -85,9 +85,12 @@ pub(crate) struct Format {
     pub description: &'static str,
 }
 
+/// A set of formats: bit `i` stands for `FORMATS[i]`.
+pub(crate) type FormatSet = u128;
+
 /// The most formats the table may hold: detection keeps per-length sets of
-/// formats in a `u64` bit mask.
-pub(crate) const FORMATS_MAX: usize = 64;
+/// formats in a [`FormatSet`].
+pub(crate) const FORMATS_MAX: usize = FormatSet::BITS as usize;
 
 /// The longest normalised number any format accepts.
 pub(crate) const LENGTH_MAX: usize = 40;
@@ -209,7 +212,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 64] = [
+pub(crate) static FORMATS: [Format; 66] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -281,6 +284,35 @@ pub(crate) static FORMATS: [Format; 64] = [
         |s| matches!(s[0], b'C' | b'D') && all_digits(&s[1..]),
         check(Scheme::Ups, 0),
         "C or D + 14 digits",
+    ),
+    // Spee-Dee Delivery (US Midwest): SP + 18 digits, no check digit published.
+    with_prefix(
+        format(
+            b"S",
+            "SPEEDEE",
+            "Spee-Dee Delivery",
+            20,
+            20,
+            |s| s.starts_with(b"SP") && all_digits(&s[2..]),
+            None,
+            "SP + 18 digits",
+        ),
+        "SP",
+    ),
+    // GOFO Express, a US last-mile network for cross-border parcels: GFUS +
+    // 14 digits, no check digit published.
+    with_prefix(
+        format(
+            b"G",
+            "GOFO",
+            "GOFO Express",
+            18,
+            18,
+            |s| s.starts_with(b"GFUS") && all_digits(&s[4..]),
+            None,
+            "GFUS + 14 digits",
+        ),
+        "GFUS",
     ),
     with_prefix(
         format(
@@ -1041,11 +1073,11 @@ pub(crate) static FORMATS: [Format; 64] = [
 
 /// For each length 0..=LENGTH_MAX, the formats that accept it, as a bit mask
 /// over table indexes. Built at compile time.
-pub(crate) static BY_LENGTH: [u64; LENGTH_MAX + 1] = by_length();
+pub(crate) static BY_LENGTH: [FormatSet; LENGTH_MAX + 1] = by_length();
 
-const fn by_length() -> [u64; LENGTH_MAX + 1] {
+const fn by_length() -> [FormatSet; LENGTH_MAX + 1] {
     assert!(FORMATS.len() <= FORMATS_MAX);
-    let mut masks = [0u64; LENGTH_MAX + 1];
+    let mut masks = [0; LENGTH_MAX + 1];
     let mut index = 0;
     while index < FORMATS.len() {
         let format = &FORMATS[index];
@@ -1063,7 +1095,7 @@ const fn by_length() -> [u64; LENGTH_MAX + 1] {
 
 /// For each possible first character (0–9 then A–Z), the formats whose
 /// numbers can start with it, as a bit mask over table indexes.
-pub(crate) static BY_FIRST: [u64; 36] = by_first();
+pub(crate) static BY_FIRST: [FormatSet; 36] = by_first();
 
 /// The index of `c` in `BY_FIRST`, if it is 0–9 or A–Z.
 pub(crate) fn first_slot(c: u8) -> Option<usize> {
@@ -1074,8 +1106,8 @@ pub(crate) fn first_slot(c: u8) -> Option<usize> {
     }
 }
 
-const fn by_first() -> [u64; 36] {
-    let mut masks = [0u64; 36];
+const fn by_first() -> [FormatSet; 36] {
+    let mut masks = [0; 36];
     let mut index = 0;
     while index < FORMATS.len() {
         let first = FORMATS[index].first;
@@ -1190,6 +1222,8 @@ mod tests {
         check("TBA123456789012", &[("AMZL", "Amazon Logistics")]);
         check("C11031500001879", &[("ONTRAC", "OnTrac")]);
         check("YT2229521272164446", &[("YUNEXPRESS", "YunExpress")]);
+        check("SP029692510000920746", &[("SPEEDEE", "Spee-Dee Delivery")]);
+        check("GFUS01011884214464", &[("GOFO", "GOFO Express")]);
         check("SF1234567890123", &[("SF", "SF Express")]);
         check("FBA15XYZ1234U000001", &[("FBA_BOX", "FBA box ID")]);
         check("FBA15XYZ1234", &[("FBA_SHIPMENT", "FBA shipment ID")]);

@@ -90,6 +90,8 @@ pub const CARRIERS: &[(&str, &str)] = &[
     ("SAIA", "Saia"),
     ("RL", "R+L Carriers"),
     ("FEDEX_FREIGHT", "FedEx Freight"),
+    ("SPEEDEE", "Spee-Dee Delivery"),
+    ("GOFO", "GOFO Express"),
     ("SF", "SF Express"),
     ("YUNEXPRESS", "YunExpress"),
     ("YANWEN", "Yanwen"),
