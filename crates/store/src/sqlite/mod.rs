@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tracklane_core::projection::ShipmentFacts;
 use tracklane_core::{
@@ -76,6 +77,13 @@ impl SqliteStore {
         conn.execute_batch(schema::CONNECTION_PRAGMAS)
             .map_err(unavailable("configuring the database"))?;
         schema::migrate(&mut conn).map_err(unavailable("migrating the database"))?;
+        // The writer's statements are prepared once and run with ever new
+        // parameters. Without the planner's stability guarantee, SQLite drops
+        // and re-plans a statement whose plan looked at a bound value (the
+        // package lookup of every shipment it loads did: about 70 000
+        // instructions each time).
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+            .map_err(unavailable("configuring the writer"))?;
         let (sender, receiver) = tokio::sync::mpsc::channel(WRITE_QUEUE_DEPTH);
         let writer = Writer {
             conn,
@@ -644,12 +652,8 @@ fn apply_one(w: &mut Writer, write: &Write) -> StoreResult<Written> {
 fn set_backlog(w: &mut Writer, code: &WarehouseCode, backlog_units: u32) -> StoreResult<()> {
     let body: Option<String> = w
         .conn
-        .query_row(
-            "SELECT body FROM warehouse WHERE code = ?1",
-            [code.as_str()],
-            |r| r.get(0),
-        )
-        .optional()
+        .prepare_cached("SELECT body FROM warehouse WHERE code = ?1")
+        .and_then(|mut s| s.query_row([code.as_str()], |r| r.get(0)).optional())
         .map_err(unavailable("reading a warehouse"))?;
     let Some(body) = body else {
         return Err(StoreError::NotFound {
@@ -659,11 +663,10 @@ fn set_backlog(w: &mut Writer, code: &WarehouseCode, backlog_units: u32) -> Stor
     };
     let mut warehouse: Warehouse = rows::from_json(&body)?;
     warehouse.backlog_units = backlog_units;
+    let body = to_json(&warehouse)?;
     w.conn
-        .execute(
-            "UPDATE warehouse SET body = ?2 WHERE code = ?1",
-            params![code.as_str(), to_json(&warehouse)?],
-        )
+        .prepare_cached("UPDATE warehouse SET body = ?2 WHERE code = ?1")
+        .and_then(|mut s| s.execute(params![code.as_str(), body]))
         .map_err(unavailable("setting a backlog"))?;
     Ok(())
 }
