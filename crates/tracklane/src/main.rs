@@ -9,6 +9,9 @@ use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys, replay, si
 use tracklane_server::AppState;
 use tracklane_store::Principal;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How often `serve` runs an engine pass (estimates, exceptions, window
 /// automation, reroute offers).
 const ENGINE_PERIOD_SERVE: std::time::Duration = std::time::Duration::from_secs(60);
