@@ -363,13 +363,44 @@ fn quantile(samples: &[f32], q: f64) -> f64 {
 #[derive(Debug, Clone, Copy)]
 struct LaneIds([Option<u64>; LEVEL_COUNT]);
 
+/// Buckets by key, and the keys of those that learned something since the
+/// last refresh: a refresh visits only those, not every bucket of every lane.
+#[derive(Debug, Default, Clone)]
+struct Buckets {
+    map: KeyMap<Bucket>,
+    waiting: Vec<u64>,
+}
+
+impl Buckets {
+    fn get(&self, key: &u64) -> Option<&Bucket> {
+        self.map.get(key)
+    }
+
+    fn push(&mut self, key: u64, hours: f32) {
+        let bucket = self.map.entry(key).or_default();
+        if bucket.added.is_empty() {
+            self.waiting.push(key);
+        }
+        bucket.push(hours);
+    }
+
+    /// Refreshes the waiting buckets one by one.
+    fn refresh_waiting(&mut self) {
+        for key in self.waiting.drain(..) {
+            if let Some(bucket) = self.map.get_mut(&key) {
+                bucket.refresh();
+            }
+        }
+    }
+}
+
 /// What the model has learned: remaining time and silence per stage and level.
 #[derive(Debug, Default, Clone)]
 pub struct EtaModel {
     /// Lane keys (see `lane_keys`) to compact ids, in order of first sight.
     names: KeyMap<u32>,
-    remaining: KeyMap<Bucket>,
-    silence: KeyMap<Bucket>,
+    remaining: Buckets,
+    silence: Buckets,
     journeys: u64,
 }
 
@@ -453,13 +484,9 @@ impl EtaModel {
             let remaining = hours_between(from, arrived).max(0.0) as f32;
             for id in ids {
                 let key = Self::key(id, stage);
-                model.remaining.entry(key).or_default().push(remaining);
+                model.remaining.push(key, remaining);
                 if let Some(h) = silence {
-                    model
-                        .silence
-                        .entry(key)
-                        .or_default()
-                        .push(h.max(0.0) as f32);
+                    model.silence.push(key, h.max(0.0) as f32);
                 }
             }
         };
@@ -495,18 +522,25 @@ impl EtaModel {
     /// Sorts what was learned since the last refresh, so estimates see it.
     /// Buckets are independent, so a large refresh is shared between cores.
     pub fn refresh(&mut self) {
-        let mut waiting: Vec<&mut Bucket> = self
-            .remaining
-            .values_mut()
-            .chain(self.silence.values_mut())
-            .filter(|b| !b.added.is_empty())
-            .collect();
+        let count = self.remaining.waiting.len() + self.silence.waiting.len();
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let chunk = waiting.len().div_ceil(cores).max(REFRESH_CHUNK_MIN);
-        if waiting.len() <= chunk {
-            waiting.into_iter().for_each(Bucket::refresh);
+        let chunk = count.div_ceil(cores).max(REFRESH_CHUNK_MIN);
+        if count <= chunk {
+            self.remaining.refresh_waiting();
+            self.silence.refresh_waiting();
             return;
         }
+        // Many at once (a hub loading its history): one walk over every
+        // bucket finds them, and the cores share the sorting.
+        self.remaining.waiting.clear();
+        self.silence.waiting.clear();
+        let mut waiting: Vec<&mut Bucket> = self
+            .remaining
+            .map
+            .values_mut()
+            .chain(self.silence.map.values_mut())
+            .filter(|b| !b.added.is_empty())
+            .collect();
         std::thread::scope(|scope| {
             for piece in waiting.chunks_mut(chunk) {
                 scope.spawn(move || piece.iter_mut().for_each(|b| b.refresh()));
