@@ -735,3 +735,37 @@ fn set_window_automation(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    use super::*;
+
+    /// The writer plans a statement once: binding other values must not make
+    /// SQLite throw the plan away and parse the statement again (it did for
+    /// the package lookup of every shipment the writer loaded).
+    #[tokio::test]
+    async fn the_writer_plans_each_statement_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plans.db")).unwrap();
+        let reprepared = store
+            .write(|w| {
+                let mut lookup = w
+                    .conn
+                    .prepare_cached(writer::PACKAGES_OF_SHIPMENT)
+                    .map_err(unavailable("preparing"))?;
+                for shipment_seq in 1..=3 {
+                    let rows: Vec<i64> = lookup
+                        .query_map([shipment_seq], |r| r.get(0))
+                        .and_then(|rows| rows.collect())
+                        .map_err(unavailable("looking up packages"))?;
+                    assert!(rows.is_empty());
+                }
+                Ok(lookup.get_status(StatementStatus::RePrepare))
+            })
+            .await
+            .unwrap();
+        assert_eq!(reprepared, 0, "the package lookup was planned again");
+    }
+}

@@ -150,6 +150,11 @@ pub(crate) struct Cache {
     pub dirty_shipments: Vec<i64>,
 }
 
+/// A shipment's packages, and whether each has a tracking number.
+pub(crate) const PACKAGES_OF_SHIPMENT: &str =
+    "SELECT seq, box_id, EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
+     FROM package WHERE shipment_seq = ?1 ORDER BY seq";
+
 pub(crate) struct Writer {
     pub conn: Connection,
     pub cache: Cache,
@@ -256,10 +261,7 @@ impl Writer {
         let (selected, mode, cancelled, expected, received, carriers, head, milestone_count) = row;
         let packages: Vec<(i64, String, bool)> = self
             .conn
-            .prepare_cached(
-                "SELECT seq, box_id, EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
-                 FROM package WHERE shipment_seq = ?1 ORDER BY seq",
-            )
+            .prepare_cached(PACKAGES_OF_SHIPMENT)
             .and_then(|mut s| {
                 s.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                     .collect()
