@@ -22,7 +22,7 @@ use tracklane_core::{
 };
 
 use self::rows::{to_json, unavailable};
-use self::writer::{Cache, Job, Queued, Writer, once};
+use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
     Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
     Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
@@ -109,32 +109,25 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
-        self.submit(f).await?.await.map_err(|_| writer_gone())?
+        self.submit(|reply| Box::new(once(f, reply)))
+            .await?
+            .await
+            .map_err(|_| writer_gone())?
     }
 
-    /// Queues `f` for the writer thread and returns once it is queued: jobs run
-    /// in the order they were submitted, and the answer comes after the commit.
-    async fn submit<T: Send + 'static>(
+    /// Queues the job `make` builds around its reply channel, and returns once
+    /// it is queued: jobs run in the order they were submitted, and the answer
+    /// comes after the commit.
+    async fn submit<T>(
         &self,
-        f: impl FnOnce(&mut Writer) -> StoreResult<T> + Send + 'static,
+        make: impl FnOnce(Reply<T>) -> Job,
     ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.enqueue(Box::new(once(f, reply))).await?;
+        self.jobs
+            .send(make(reply))
+            .await
+            .map_err(|_| writer_gone())?;
         Ok(answer)
-    }
-
-    /// [`SqliteStore::submit`] for a write that may run again ([`Queued::again`]).
-    async fn submit_again<T: Send + 'static>(
-        &self,
-        f: impl FnMut(&mut Writer) -> StoreResult<T> + Send + 'static,
-    ) -> StoreResult<tokio::sync::oneshot::Receiver<StoreResult<T>>> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.enqueue(Box::new(Queued::again(f, reply))).await?;
-        Ok(answer)
-    }
-
-    async fn enqueue(&self, job: Job) -> StoreResult<()> {
-        self.jobs.send(job).await.map_err(|_| writer_gone())
     }
 
     /// Runs `f` on a read connection on the blocking pool.
@@ -346,7 +339,11 @@ impl Store for SqliteStore {
         // transactions, then collect the answers in order.
         let mut answers = Vec::with_capacity(writes.len());
         for write in writes {
-            answers.push(self.submit_again(move |w| apply_one(w, &write)).await);
+            let job = move |w: &mut Writer| apply_one(w, &write);
+            answers.push(
+                self.submit(|reply| Box::new(Queued::again(job, reply)))
+                    .await,
+            );
         }
         let mut results = Vec::with_capacity(answers.len());
         for answer in answers {

@@ -47,7 +47,8 @@ pub(crate) trait Task: Send {
 
 pub(crate) type Job = Box<dyn Task>;
 
-type Reply<T> = tokio::sync::oneshot::Sender<StoreResult<T>>;
+/// Where a queued write's answer goes.
+pub(crate) type Reply<T> = tokio::sync::oneshot::Sender<StoreResult<T>>;
 
 /// A queued write and where its answer goes.
 pub(crate) struct Queued<T, F> {
