@@ -6,7 +6,9 @@
 //!
 //! Durations are log-normal around a median with a per-journey pace factor, so
 //! transit times are noisy and heavy-tailed, and late freight is common (about 40 %
-//! of ocean shipments miss their delivery window). Everything is drawn from the
+//! of ocean shipments miss their delivery window). Vessels are the exception:
+//! they keep a schedule, and a late one is late for a reason the simulation
+//! draws (see `simulation`). Everything is drawn from the
 //! caller's seeded RNG: the same seed gives the same journeys and feeds.
 
 use jiff::{SignedDuration, Timestamp};
@@ -26,6 +28,9 @@ pub type Step = (MilestoneCode, Option<SubCode>, Location, Timestamp);
 
 const SECONDS_PER_HOUR: f64 = 3600.0;
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Spread of a sailing's duration around its schedule (log-normal sigma): a
+/// day or less either way on the longest voyages.
+const SAILING_SIGMA: f64 = 0.02;
 
 // ---- Places ------------------------------------------------------------------
 
@@ -144,6 +149,12 @@ struct Destination {
     rail_terminal: Place,
     /// Ocean transshipment hub, when a vessel calls at one.
     transshipment: Place,
+}
+
+/// The scheduled days at sea, port to port, to the port serving `warehouse`.
+#[cfg(test)]
+pub(crate) fn scheduled_sea_days(warehouse: &Warehouse) -> f64 {
+    destination(warehouse).sea_days
 }
 
 fn destination(warehouse: &Warehouse) -> Destination {
@@ -371,6 +382,21 @@ impl Builder<'_, '_> {
             Some(rng) => log_normal(rng, median_hours * self.pace, sigma),
             None => median_hours,
         };
+        self.advance_hours(hours);
+    }
+
+    /// Sails for about `scheduled_hours`: a vessel keeps its own schedule
+    /// whatever the pace of the journey, and a late one is made late on
+    /// purpose (the simulation's vessel delays), not by noise here.
+    fn sail(&mut self, scheduled_hours: f64) {
+        let hours = match self.rng.as_mut() {
+            Some(rng) => log_normal(rng, scheduled_hours, SAILING_SIGMA),
+            None => scheduled_hours,
+        };
+        self.advance_hours(hours);
+    }
+
+    fn advance_hours(&mut self, hours: f64) {
         // Whole seconds, and at least one, so that occurred_at strictly advances.
         self.at_seconds += ((hours * SECONDS_PER_HOUR) as i64).max(1);
     }
@@ -582,7 +608,8 @@ fn ocean(
         0.25
     };
     if b.chance(transship_p) {
-        b.step(sea_hours * 0.3, 0.1, C::Arrived, dest.transshipment);
+        b.sail(sea_hours * 0.3);
+        b.push(C::Arrived, None, dest.transshipment.location());
         b.step(60.0, 0.6, C::Departed, dest.transshipment);
         sea_hours *= 0.7;
     }
@@ -593,11 +620,13 @@ fn ocean(
             SubCode::InternationalTransitDelay,
             SubCode::ScheduleAdjustment,
         ]);
-        b.step_with(sea_hours * 0.5, 0.1, C::Delayed, sub, dest.port);
+        b.sail(sea_hours * 0.5);
+        b.push(C::Delayed, Some(sub), dest.port.location());
         b.wait(96.0, 0.5);
         sea_hours *= 0.5;
     }
-    b.step(sea_hours, 0.12, C::Arrived, dest.port);
+    b.sail(sea_hours);
+    b.push(C::Arrived, None, dest.port.location());
     b.step(20.0, 0.5, C::Unloaded, dest.port);
     if let Ending::Stopped = import_customs(b, dest.port, 0.10, 0.04, 5.0) {
         return;
