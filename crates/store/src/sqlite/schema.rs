@@ -215,12 +215,13 @@ ALTER TABLE milestone ADD COLUMN also_packages TEXT;
 /// under 1 GiB, and the commit after it then walks the whole cache to drop
 /// pages past the end (at 100 000 simulated shipments a 512 MiB cache cost
 /// about a tenth of the run). The WAL is copied back into the database every
-/// 8 192 pages (32 MiB) rather than SQLite's default 1 000: the shipment rows
+/// 65 536 pages (256 MiB) rather than SQLite's default 1 000: the shipment rows
 /// and index pages a busy hub rewrites many times between two checkpoints are
-/// copied once.
+/// copied once (a 30 000-shipment replay ran in 0.93 of the time it took with
+/// 8 192). The price is a WAL file of up to that size next to the database.
 pub(crate) const CONNECTION_PRAGMAS: &str = "
 PRAGMA journal_mode = WAL;
-PRAGMA wal_autocheckpoint = 8192;
+PRAGMA wal_autocheckpoint = 65536;
 PRAGMA synchronous = FULL;
 PRAGMA foreign_keys = OFF;
 PRAGMA busy_timeout = 5000;
