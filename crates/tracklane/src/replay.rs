@@ -462,10 +462,11 @@ fn judge_all(
             .chunks(chunk)
             .map(|piece| scope.spawn(move || piece.iter().map(judge).collect::<Vec<_>>()))
             .collect();
-        pieces
-            .into_iter()
-            .flat_map(|piece| piece.join().expect("a judging thread panicked"))
-            .collect()
+        let mut verdicts = Vec::with_capacity(open.len());
+        for piece in pieces {
+            verdicts.extend(piece.join().expect("a judging thread panicked"));
+        }
+        verdicts
     })
 }
 
