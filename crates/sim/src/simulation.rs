@@ -1243,7 +1243,8 @@ mod tests {
             };
             let scheduled =
                 crate::script::scheduled_sea_days(&sim.warehouses[s.warehouse]) * scale * 86_400.0;
-            let sailed = (arrived.occurred_at.as_second() - departed.occurred_at.as_second()) as f64;
+            let sailed =
+                (arrived.occurred_at.as_second() - departed.occurred_at.as_second()) as f64;
             sailings += 1;
             if (sailed - scheduled).abs() <= 86_400.0 {
                 on_time += 1;
@@ -1251,7 +1252,10 @@ mod tests {
         }
         assert!(sailings > 300, "{sailings}");
         let share = f64::from(on_time) / f64::from(sailings);
-        assert!((0.5..0.7).contains(&share), "{on_time} of {sailings} on schedule");
+        assert!(
+            (0.5..0.7).contains(&share),
+            "{on_time} of {sailings} on schedule"
+        );
     }
 
     #[test]
