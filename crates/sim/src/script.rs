@@ -8,8 +8,8 @@
 //! transit times are noisy and heavy-tailed, and late freight is common (about 40 %
 //! of ocean shipments miss their delivery window). Vessels are the exception:
 //! they keep a schedule, and a late one is late for a reason the simulation
-//! draws (see `simulation`). Everything is drawn from the
-//! caller's seeded RNG: the same seed gives the same journeys and feeds.
+//! draws (see `simulation`). Everything is drawn from the caller's seeded RNG:
+//! the same seed gives the same journeys and feeds.
 
 use jiff::{SignedDuration, Timestamp};
 use rand::RngExt;
