@@ -124,7 +124,10 @@ impl IngestError {
 /// Deserialises JSON, naming the field at fault when it fails. Tracking the
 /// path costs on every value, so only a failed parse is read again to find
 /// it: the result, success or problem, is the tracked parse's.
-pub(crate) fn parse_json<'de, T: serde::Deserialize<'de>>(json: &'de [u8]) -> Result<T, Problem> {
+///
+/// # Errors
+/// A `json.invalid` problem naming the field and the fix, in en and zh-CN.
+pub fn parse_json<'de, T: serde::Deserialize<'de>>(json: &'de [u8]) -> Result<T, Problem> {
     if let Ok(value) = serde_json::from_slice(json) {
         return Ok(value);
     }

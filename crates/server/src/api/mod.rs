@@ -21,27 +21,7 @@ pub(crate) use views::*;
 
 /// Parses a JSON body, naming the field at fault when it does not fit.
 pub(crate) fn json_body<T: DeserializeOwned>(body: &Bytes, lang: Lang) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        let e = err.inner();
-        ApiError::bad_request(
-            lang,
-            Problem::new(
-                "json.invalid",
-                path.clone(),
-                format!(
-                    "{}: {e}; send the field as the API reference describes",
-                    if path.is_empty() { "body" } else { &path }
-                ),
-                format!(
-                    "{}：JSON 格式错误（{e}）；请按接口文档发送该字段",
-                    if path.is_empty() { "请求体" } else { &path }
-                ),
-            ),
-        )
-    })
+    tracklane_ingest::parse_json(body).map_err(|problem| ApiError::bad_request(lang, problem))
 }
 
 /// Loads a shipment the caller may see, or 404 either way.
