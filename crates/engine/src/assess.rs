@@ -23,7 +23,7 @@ pub struct Verdict {
     /// be recorded as raised and resolved now ([`handled_by_move`]).
     pub handled: Option<Exception>,
     /// When its tracking turns stale unless a scan comes first: when to
-    /// look at it again ([`crate::exceptions::stale_due`]).
+    /// look at it again ([`detect_under`]).
     pub stale_due: Option<Timestamp>,
 }
 

@@ -181,13 +181,6 @@ impl Silence {
     }
 }
 
-/// When `snapshot`'s tracking turns stale unless a scan comes first: the
-/// moment to look at it again. `None` when silence cannot make it stale (no
-/// tracking, held, failed, finished) or there is no history to judge by.
-pub fn stale_due(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Timestamp> {
-    Silence::of(model, snapshot).map(Silence::stale_at)
-}
-
 /// The exceptions open for `snapshot` at `now`. `eta` is the shipment's current
 /// ETA (for the window check), `model` the learned history (for silence).
 pub fn detect(
@@ -200,8 +193,10 @@ pub fn detect(
 }
 
 /// [`detect`] with `window` in force instead of the snapshot's (the window a
-/// pass's automation has just moved to), and [`stale_due`], which needs the
-/// same learned silence.
+/// pass's automation has just moved to), and when the tracking turns stale
+/// unless a scan comes first: the moment to look at it again. That instant is
+/// `None` when silence cannot make it stale (no tracking, held, failed,
+/// finished) or there is no history to judge by.
 pub fn detect_under(
     snapshot: &ShipmentSnapshot,
     window: Option<DeliveryWindow>,
@@ -518,6 +513,11 @@ mod tests {
         check(&s, "2026-03-07T00:00:00Z", &[]);
         check(&s, "2026-03-09T00:00:00Z", &[ExceptionKind::StaleTracking]);
         check(&s, "2026-04-20T00:00:00Z", &[ExceptionKind::ProbablyLost]);
+    }
+
+    /// The instant [`detect_under`] says tracking turns stale.
+    fn stale_due(m: &EtaModel, s: &ShipmentSnapshot) -> Option<Timestamp> {
+        Silence::of(m, s).map(Silence::stale_at)
     }
 
     #[test]
