@@ -101,23 +101,18 @@ impl<T: Send, F: FnMut(&mut Writer) -> StoreResult<T> + Send> Task for Queued<T,
     }
 
     fn answer(self: Box<Self>, commit: Result<(), String>) {
-        answer(self.reply, self.result, commit);
+        let _ = self.reply.send(match (self.result, commit) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), Ok(())) => Ok(v),
+            (_, Err(e)) => Err(StoreError::Unavailable {
+                context: "committing".into(),
+                source: e.into(),
+            }),
+            (None, Ok(())) => Err(StoreError::Corrupt(
+                "a write was answered before it ran".into(),
+            )),
+        });
     }
-}
-
-/// Sends a write's result, or the commit's failure, to its caller.
-fn answer<T>(reply: Reply<T>, result: Option<StoreResult<T>>, commit: Result<(), String>) {
-    let _ = reply.send(match (result, commit) {
-        (Some(Err(e)), _) => Err(e),
-        (Some(Ok(v)), Ok(())) => Ok(v),
-        (_, Err(e)) => Err(StoreError::Unavailable {
-            context: "committing".into(),
-            source: e.into(),
-        }),
-        (None, Ok(())) => Err(StoreError::Corrupt(
-            "a write was answered before it ran".into(),
-        )),
-    });
 }
 
 pub(crate) struct PackageEntry {
