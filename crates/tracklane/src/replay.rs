@@ -20,7 +20,8 @@
 //!   weeks, so a daily decision loses nothing), time-driven exceptions (stale,
 //!   lost, missing tracking, window at risk) and Smart Reroute (the operator's
 //!   backlog readings are daily). A shipment is also looked at again the
-//!   moment its silence turns stale ([`tracklane_engine::exceptions::stale_due`]),
+//!   moment its silence turns stale (the instant
+//!   [`tracklane_engine::exceptions::detect_under`] returns),
 //!   as a hub that passes all day would: a silence that begins and ends
 //!   between two midnights is still raised.
 //! - The ETA learns only from shipments that arrived earlier in the stream;
