@@ -78,6 +78,9 @@ enum Calls {
     OneByOne,
     /// Every write in one `Store::apply`.
     Bundled,
+    /// Every write in one `Store::apply`, with a write that fails halfway
+    /// through (the bundle is then run again, each write on its own).
+    BundledWithFailure,
 }
 
 async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
@@ -108,7 +111,7 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
                 store.append_milestones(&x, batch, now()).await.unwrap();
             }
         }
-        Calls::Bundled => {
+        Calls::Bundled | Calls::BundledWithFailure => {
             let mut writes = vec![
                 Write::CreateShipment(Box::new(s.clone())),
                 Write::AssignTracking {
@@ -123,8 +126,27 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
                 drafts,
                 now: now(),
             }));
-            for result in store.apply(writes).await {
-                result.unwrap();
+            let failing = matches!(calls, Calls::BundledWithFailure).then(|| {
+                let at = 2 + (writes.len() - 2) / 2;
+                let start = jiff::civil::date(2026, 12, 6);
+                writes.insert(
+                    at,
+                    Write::SetDeliveryWindow {
+                        shipment: ShipmentKey::new("FBA15NOSUCH1"),
+                        change: WindowChangeRequest {
+                            window: DeliveryWindow::new(start, start + Span::new().days(6))
+                                .unwrap(),
+                            source: WindowSource::Seller,
+                            actor: "seller:A1SELLERA".into(),
+                            reason: "set by the seller".into(),
+                            now: now(),
+                        },
+                    },
+                );
+                at
+            });
+            for (i, result) in store.apply(writes).await.into_iter().enumerate() {
+                assert_eq!(result.is_err(), Some(i) == failing, "write {i}: {result:?}");
             }
         }
     }
@@ -169,8 +191,10 @@ proptest! {
         }
         let permuted = runtime.block_on(apply(batches.clone(), Calls::OneByOne));
         prop_assert_eq!(&reference, &permuted);
-        let bundled = runtime.block_on(apply(batches, Calls::Bundled));
-        prop_assert_eq!(reference, bundled);
+        let bundled = runtime.block_on(apply(batches.clone(), Calls::Bundled));
+        prop_assert_eq!(&reference, &bundled);
+        let recovered = runtime.block_on(apply(batches, Calls::BundledWithFailure));
+        prop_assert_eq!(reference, recovered);
     }
 }
 

@@ -88,6 +88,7 @@ impl SqliteStore {
         let writer = Writer {
             conn,
             cache: Cache::default(),
+            defer_projections: false,
         };
         std::thread::Builder::new()
             .name("tracklane-sqlite-writer".into())

@@ -6,6 +6,8 @@
 //! job touches, so a group of jobs that can run again ([`Task::can_rerun`],
 //! the bundles of [`crate::Store::apply`]) first runs without them, and only if
 //! one fails is the group rolled back and run again, one savepoint each.
+//! Such a group also writes each changed shipment's projection row once, just
+//! before it commits, rather than after every job that changed it.
 //!
 //! The writer keeps a cache of the projection it maintains (shipments with the
 //! head of their milestone chain and their packages, packages with their tracking
@@ -132,7 +134,8 @@ pub(crate) struct ShipmentEntry {
     /// The newest milestone of the shipment: where its chain starts.
     pub head: Option<i64>,
     pub milestone_count: i64,
-    pub is_dirty: bool,
+    /// When its projection last changed, while that change is not written yet.
+    pub changed_at: Option<i64>,
 }
 
 #[derive(Default)]
@@ -154,6 +157,10 @@ pub(crate) const PACKAGES_OF_SHIPMENT: &str =
 pub(crate) struct Writer {
     pub conn: Connection,
     pub cache: Cache,
+    /// Whether the shipments' projections are written once, just before the
+    /// group commits, rather than at the end of every job (see
+    /// [`Writer::run_group`]).
+    pub defer_projections: bool,
 }
 
 impl Writer {
@@ -182,7 +189,12 @@ impl Writer {
     fn run_group(&mut self, batch: &mut [Job]) -> Result<(), String> {
         self.begin()?;
         if batch.iter().all(|job| job.can_rerun()) {
-            if batch.iter_mut().all(|job| job.run(self)) {
+            // A shipment several jobs touch has its projection row (and the
+            // indexes on `updated_at`) rewritten once, not once per job.
+            self.defer_projections = true;
+            let ran = batch.iter_mut().all(|job| job.run(self));
+            self.defer_projections = false;
+            if ran && self.write_projections().is_ok() {
                 return self.commit();
             }
             // One failed: undo the whole group, then run it the careful way.
@@ -325,7 +337,7 @@ impl Writer {
                 carriers: carriers.split_whitespace().map(str::to_owned).collect(),
                 head,
                 milestone_count,
-                is_dirty: false,
+                changed_at: None,
             },
         );
         Ok(())
@@ -363,18 +375,18 @@ impl Writer {
         Ok(packages)
     }
 
-    fn mark_package(&mut self, package_seq: i64) {
+    fn mark_package(&mut self, package_seq: i64, now_us: i64) {
         if let Some(entry) = self.cache.packages.get(&package_seq) {
             let shipment_seq = entry.shipment_seq;
-            self.mark_shipment(shipment_seq);
+            self.mark_shipment(shipment_seq, now_us);
         }
     }
 
-    fn mark_shipment(&mut self, shipment_seq: i64) {
+    /// Notes that the projection of `shipment_seq` changed at `now_us`.
+    fn mark_shipment(&mut self, shipment_seq: i64, now_us: i64) {
         if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq)
-            && !entry.is_dirty
+            && entry.changed_at.replace(now_us).is_none()
         {
-            entry.is_dirty = true;
             self.cache.dirty_shipments.push(shipment_seq);
         }
     }
@@ -498,14 +510,14 @@ impl Writer {
             if let Some(entry) = self.cache.packages.get_mut(package_seq) {
                 entry.has_tracking = true;
             }
-            self.mark_package(*package_seq);
+            self.mark_package(*package_seq, now_us);
         }
         if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq)
             && !entry.carriers.iter().any(|c| c == carrier)
         {
             entry.carriers.push(carrier.to_owned());
         }
-        self.mark_shipment(shipment_seq);
+        self.mark_shipment(shipment_seq, now_us);
         let known = self
             .cache
             .numbers
@@ -735,7 +747,7 @@ impl Writer {
                     entry.head = Some(seq);
                     entry.milestone_count += 1;
                 }
-                self.mark_shipment(shipment_seq);
+                self.mark_shipment(shipment_seq, now_us);
             }
             outcomes.push(if is_new {
                 ItemOutcome::Accepted {
@@ -746,7 +758,7 @@ impl Writer {
                 ItemOutcome::Duplicate { index: draft.index }
             });
         }
-        self.flush(now_us)?;
+        self.flush()?;
         Ok(outcomes)
     }
 
@@ -822,18 +834,28 @@ impl Writer {
                 }),
             }
         }
-        self.flush(now_us)?;
+        self.flush()?;
         Ok(outcomes)
     }
 
-    /// Writes the projection of every shipment the job changed.
-    fn flush(&mut self, now_us: i64) -> StoreResult<()> {
+    /// Writes the projection of every shipment the job changed, unless the
+    /// group writes them all before it commits.
+    fn flush(&mut self) -> StoreResult<()> {
+        if self.defer_projections {
+            return Ok(());
+        }
+        self.write_projections()
+    }
+
+    /// Writes the projection of every shipment changed since the last time.
+    fn write_projections(&mut self) -> StoreResult<()> {
         let dirty_shipments = std::mem::take(&mut self.cache.dirty_shipments);
         let mut update = self
             .conn
             .prepare_cached(
                 "UPDATE shipment SET status = ?2, latest_code = ?3, latest_sub_code = ?4, latest_at = ?5, latest_fingerprint = ?6,
-                     missing_tracking = ?7, carriers = ?8, head_milestone = ?9, milestone_count = ?10, updated_at = ?11
+                     missing_tracking = ?7, carriers = ?8, head_milestone = ?9, milestone_count = ?10,
+                     updated_at = max(updated_at, ?11)
                  WHERE seq = ?1",
             )
             .map_err(unavailable("updating shipments"))?;
@@ -841,7 +863,9 @@ impl Writer {
             let Some(s) = self.cache.shipments.get_mut(&seq) else {
                 continue;
             };
-            s.is_dirty = false;
+            let Some(changed_at) = s.changed_at.take() else {
+                continue;
+            };
             let packages: Vec<&PackageEntry> = s
                 .packages
                 .iter()
@@ -868,7 +892,7 @@ impl Writer {
                     s.carriers.join(" "),
                     s.head,
                     s.milestone_count,
-                    now_us,
+                    changed_at,
                 ])
                 .map_err(unavailable("updating shipments"))?;
         }
