@@ -377,8 +377,8 @@ async fn main() -> anyhow::Result<()> {
             let (report, timings) =
                 simulate::run(config, emit.as_deref(), replay::ReplayOptions::default()).await?;
             eprintln!(
-                "simulate: generate {:.1} s, write {:.1} s, replay {:.1} s",
-                timings.generate_seconds, timings.write_seconds, timings.replay_seconds
+                "simulate: generate {:.1} s, write and replay {:.1} s",
+                timings.generate_seconds, timings.replay_seconds
             );
             print_report(json, &report)?;
         }

@@ -483,6 +483,18 @@ fn next_midnight(at: Timestamp) -> Timestamp {
 pub async fn replay_file(path: &Path, options: ReplayOptions) -> anyhow::Result<ReplayReport> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    replay_reader(reader, &path.display().to_string(), options).await
+}
+
+/// Replays the stream `reader` gives, named `source` in warnings and errors.
+///
+/// # Errors
+/// When the stream cannot be read, a line is not JSON, or the store fails.
+pub async fn replay_reader(
+    reader: impl BufRead,
+    source: &str,
+    options: ReplayOptions,
+) -> anyhow::Result<ReplayReport> {
     let (store, dir) = scratch_store()?;
     let mut replay = Replay {
         store,
@@ -513,19 +525,19 @@ pub async fn replay_file(path: &Path, options: ReplayOptions) -> anyhow::Result<
         queue: Vec::new(),
         then: Vec::new(),
         in_flight: None,
-        source: path.display().to_string(),
+        source: source.to_owned(),
         line_number: 0,
     };
-    let result = replay.run(reader, path).await;
+    let result = replay.run(reader).await;
     let _ = std::fs::remove_dir_all(&dir);
     result?;
     Ok(replay.report(options))
 }
 
 impl Replay {
-    async fn run(&mut self, reader: impl BufRead, path: &Path) -> anyhow::Result<()> {
+    async fn run(&mut self, reader: impl BufRead) -> anyhow::Result<()> {
         for (number, line) in reader.lines().enumerate() {
-            let line = line.with_context(|| format!("reading {}", path.display()))?;
+            let line = line.with_context(|| format!("reading {}", self.source))?;
             // A byte-order mark some editors and runtimes write first.
             let line = if number == 0 {
                 line.trim_start_matches('\u{feff}')
@@ -537,20 +549,21 @@ impl Replay {
             }
             self.counts.lines += 1;
             self.line_number = number + 1;
-            let context = || format!("{}:{}", path.display(), number + 1);
-            let kind: LineType = serde_json::from_str(line).with_context(context)?;
+            let context = |source: &str| format!("{source}:{}", number + 1);
+            let kind: LineType =
+                serde_json::from_str(line).with_context(|| context(&self.source))?;
             let handled = match self.line(kind.kind, line).await {
                 Ok(handled) => handled,
                 // A record that does not parse as its type is skipped, not fatal.
                 Err(e) if e.is::<serde_json::Error>() => {
-                    eprintln!("{}: invalid `{}` line: {e}", context(), kind.kind);
+                    eprintln!("{}: invalid `{}` line: {e}", context(&self.source), kind.kind);
                     false
                 }
-                Err(e) => return Err(e.context(context())),
+                Err(e) => return Err(e.context(context(&self.source))),
             };
             if !handled {
                 self.counts.skipped_lines += 1;
-                eprintln!("{}: skipped a `{}` line", context(), kind.kind);
+                eprintln!("{}: skipped a `{}` line", context(&self.source), kind.kind);
             }
         }
         let end = self.now;
