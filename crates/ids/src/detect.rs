@@ -237,6 +237,10 @@ pub(crate) fn check_for(input: &str, carrier: Option<&str>) -> Verdict {
     // Only A–Z0–9 from here on, so bytes and characters coincide.
     let number = verdict.normalized.as_bytes();
     let length = number.len();
+    if is_placeholder(number) {
+        verdict.reason = Some(Reason::Placeholder);
+        return verdict;
+    }
 
     if is_unknown_name {
         // No format for this carrier: accept anything plausible, but still
@@ -284,6 +288,16 @@ pub(crate) fn check_for(input: &str, carrier: Option<&str>) -> Verdict {
         Some(named) => judge_named(&mut verdict, hits, named),
     }
     verdict
+}
+
+/// Characters a placeholder may keep before its zeros: a carrier prefix
+/// such as `96` or `1Z`.
+const PLACEHOLDER_PREFIX_MAX: usize = 2;
+
+/// Whether `number` is zeros after its first [`PLACEHOLDER_PREFIX_MAX`]
+/// characters, and long enough to be meant as a tracking number.
+fn is_placeholder(number: &[u8]) -> bool {
+    number.len() >= LENGTH_MIN && number[PLACEHOLDER_PREFIX_MAX..].iter().all(|&b| b == b'0')
 }
 
 fn judge_unnamed(verdict: &mut Verdict, hits: &[Hit]) {
@@ -654,6 +668,21 @@ mod tests {
         assert!(
             most <= HITS_MAX,
             "{most} formats share a length and first character"
+        );
+    }
+
+    #[test]
+    fn zeros_after_a_prefix_are_a_placeholder() {
+        let placeholder = (false, None, None, Some("tracking_number.placeholder"), None);
+        check("000000000000000", placeholder);
+        check("96 0000 0000 0000 0000 0000", placeholder);
+        check("1Z0000000000000000", placeholder);
+        let verdict = check_for("0000000000", Some("FEDEX"));
+        assert_eq!(verdict.reason, Some(Reason::Placeholder), "{verdict:#?}");
+        // One real digit past the prefix is enough to be judged as a number.
+        assert_ne!(
+            check_for("000000000000001", None).reason,
+            Some(Reason::Placeholder)
         );
     }
 

@@ -212,7 +212,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 66] = [
+pub(crate) static FORMATS: [Format; 67] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -753,6 +753,18 @@ pub(crate) static FORMATS: [Format; 66] = [
         check(Scheme::FedEx, 20),
         "34-digit barcode starting 100",
     )),
+    // Other 34-digit FedEx label barcodes starting 10 (Ground labels among
+    // them): the same layout, the tracking number in the last 14 digits.
+    digits(format(
+        b"1",
+        "FEDEX",
+        "FedEx 34-digit barcode",
+        34,
+        34,
+        |s| s.starts_with(b"10") && !s.starts_with(b"100"),
+        check(Scheme::FedEx, 20),
+        "34-digit barcode starting 10",
+    )),
     digits(format(
         b"9",
         "FEDEX",
@@ -1216,6 +1228,10 @@ mod tests {
     #[test]
     fn lettered_shapes() {
         check("1Z999AA10123456784", &[("UPS", "UPS 1Z")]);
+        check(
+            "1010095723370011139700578986681398",
+            &[("FEDEX", "FedEx 34-digit barcode")],
+        );
         check("RA123456785CN", &[("UPU", "UPU S10")]);
         check("RA123456785XX", &[]);
         check("CSQU3054383", &[("CONTAINER", "ISO 6346 container")]);

@@ -92,6 +92,10 @@ pub enum Reason {
     },
     /// The number fits no format we know.
     UnknownFormat,
+    /// Zeros after the first two characters: a placeholder typed or exported
+    /// in place of a number. Such a number passes most check digits (a
+    /// weighted sum of zeros is zero), so its shape alone would accept it.
+    Placeholder,
     /// The caller named a carrier the number does not fit.
     CarrierMismatch {
         /// The carrier code the caller named, upper-cased.
@@ -111,6 +115,7 @@ impl Reason {
             Reason::TooLong { .. } => "tracking_number.too_long",
             Reason::CheckDigit { .. } => "tracking_number.check_digit",
             Reason::UnknownFormat => "tracking_number.unknown_format",
+            Reason::Placeholder => "tracking_number.placeholder",
             Reason::CarrierMismatch { .. } => "tracking_number.carrier_mismatch",
         }
     }
@@ -150,6 +155,8 @@ impl Reason {
             ),
             (Reason::UnknownFormat, Lang::En) => "The tracking number matches no carrier format we know; check it against the label or choose the carrier explicitly.".to_owned(),
             (Reason::UnknownFormat, Lang::ZhCn) => "运单号不符合任何已知承运商的格式，请对照面单核对，或手动选择承运商。".to_owned(),
+            (Reason::Placeholder, Lang::En) => "The tracking number is only zeros after its first characters, a placeholder rather than a real number; enter the number printed on the shipping label.".to_owned(),
+            (Reason::Placeholder, Lang::ZhCn) => "运单号除开头外全是 0，是占位符而不是真实单号，请输入面单上印的运单号。".to_owned(),
             (Reason::CarrierMismatch { named, fits }, Lang::En) => {
                 let named = crate::carrier_name(named, Lang::En);
                 if fits.is_empty() {
@@ -360,6 +367,7 @@ mod tests {
                 found: '2',
             },
             Reason::UnknownFormat,
+            Reason::Placeholder,
             Reason::CarrierMismatch {
                 named: "UPS".to_owned(),
                 fits: Vec::new(),

@@ -556,7 +556,11 @@ impl Replay {
                 Ok(handled) => handled,
                 // A record that does not parse as its type is skipped, not fatal.
                 Err(e) if e.is::<serde_json::Error>() => {
-                    eprintln!("{}: invalid `{}` line: {e}", context(&self.source), kind.kind);
+                    eprintln!(
+                        "{}: invalid `{}` line: {e}",
+                        context(&self.source),
+                        kind.kind
+                    );
                     false
                 }
                 Err(e) => return Err(e.context(context(&self.source))),
