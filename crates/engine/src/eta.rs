@@ -13,7 +13,9 @@
 //! destination (warehouse + mode + service), warehouse (+ mode), corridor
 //! (origin → marketplace), marketplace + mode, and mode. The warehouse comes
 //! before the corridor because where the freight lands (which coast, which
-//! port) decides more of the remaining time than where it came from. It conditions
+//! port) decides more of the remaining time than where it came from. A bucket
+//! with little history is blended with the next broader one that has more
+//! ([`SHRINK_JOURNEYS`]). It conditions
 //! on the time already spent since that milestone: only journeys that were still
 //! under way after as long count (a survival estimate), so a shipment that sits
 //! silent sees its ETA slide out. The answer is a quantile grid, from which come
@@ -42,6 +44,13 @@ pub const BUCKET_SAMPLES_MIN: usize = 20;
 /// a thin lane raised false alarms. On the simulated lanes, 50 cut those by
 /// about half while missing few more real silences.
 pub const SILENCE_SAMPLES_MIN: usize = 50;
+/// How strongly a bucket's quantiles are pulled toward those of the next
+/// broader bucket with more history: a bucket of `n` journeys weighs
+/// `n / (n + SHRINK_JOURNEYS)`. A lane with 20 journeys has a noisy median;
+/// its broader level's is steady but blind to what is special about the
+/// lane, and the blend is better than either (on the simulated lanes, ETA
+/// error and window changes both fell; 10 and 100 did less well than 30).
+pub const SHRINK_JOURNEYS: f64 = 30.0;
 /// Fewer comparable journeys than this are not trusted at all: the estimate
 /// falls back to the nominal transit (or the overdue guess).
 pub const FALLBACK_SAMPLES_MIN: usize = 8;
@@ -596,14 +605,21 @@ impl EtaModel {
             _ => None,
         };
         let ids = self.ids(snapshot);
+        let survivors_at = |id: Option<u64>| {
+            id.and_then(|id| self.remaining.get(&Self::key(id, stage)))
+                .map(|bucket| bucket.survivors(elapsed))
+        };
         let mut fallback: Option<(Level, &[f32])> = None;
-        for (level, id) in LEVELS.iter().zip(ids.0) {
-            let Some(bucket) = id.and_then(|id| self.remaining.get(&Self::key(id, stage))) else {
+        for (i, (level, id)) in LEVELS.iter().zip(ids.0).enumerate() {
+            let Some(survivors) = survivors_at(id) else {
                 continue;
             };
-            let survivors = bucket.survivors(elapsed);
             if survivors.len() >= BUCKET_SAMPLES_MIN {
-                return self.with_samples(*level, code, since, survivors, now);
+                let broader = ids.0[i + 1..]
+                    .iter()
+                    .filter_map(|id| survivors_at(*id))
+                    .find(|broader| broader.len() > survivors.len());
+                return self.with_samples(*level, code, since, survivors, broader, now);
             }
             if survivors.len() >= FALLBACK_SAMPLES_MIN
                 && fallback.is_none_or(|(_, f)| f.len() < survivors.len())
@@ -612,7 +628,7 @@ impl EtaModel {
             }
         }
         if let Some((level, survivors)) = fallback {
-            return self.with_samples(level, code, since, survivors, now);
+            return self.with_samples(level, code, since, survivors, None, now);
         }
         let has_history = ids.0[LEVEL_COUNT - 1]
             .and_then(|id| self.remaining.get(&Self::key(id, stage)))
@@ -637,18 +653,29 @@ impl EtaModel {
         self.nominal(snapshot, code, since, now)
     }
 
+    /// The estimate from `survivors`, shrunk toward `broader` (see
+    /// [`SHRINK_JOURNEYS`]) when there is a broader level with more history.
     fn with_samples(
         &self,
         level: Level,
         stage: Option<MilestoneCode>,
         since: Timestamp,
         survivors: &[f32],
+        broader: Option<&[f32]>,
         now: Timestamp,
     ) -> Eta {
         let floor = now.as_second();
+        let n = survivors.len() as f64;
+        let weight = n / (n + SHRINK_JOURNEYS);
         let grid = std::array::from_fn(|i| {
             let q = i as f64 / (GRID_POINTS - 1) as f64;
-            after_hours(since, quantile(survivors, q)).max(floor)
+            let hours = match broader {
+                Some(broader) => {
+                    weight * quantile(survivors, q) + (1.0 - weight) * quantile(broader, q)
+                }
+                None => quantile(survivors, q),
+            };
+            after_hours(since, hours).max(floor)
         });
         let basis = EtaBasis {
             level,
@@ -850,6 +877,31 @@ mod tests {
         check_eta(&model, &s, 62, 81.0);
         // 25 days after departure only the slow fifth is still at sea.
         check_eta(&model, &s, 61 + 25, 91.0);
+    }
+
+    #[test]
+    fn a_thin_carrier_lane_is_pulled_toward_its_lane() {
+        let mut model = EtaModel::new();
+        // This carrier: 30 journeys of 20 days. The lane's other carrier: 270
+        // of 30 days, so the lane's median is 30.
+        for i in 0..300 {
+            let mut j = journey(i % 7, if i < 30 { 20 } else { 30 });
+            if i >= 30 {
+                j.carrier = Some(tracklane_core::CarrierCode::parse("OTHER_LINE").expect("a code"));
+            }
+            model.learn(&j);
+        }
+        model.refresh();
+        let mut s = ocean_shipment("2026-03-01T00:00:00Z");
+        s.insert_scan(scan(C::PickedUp, "2026-03-02T00:00:00Z", "CN"));
+        s.insert_scan(scan(C::Departed, "2026-03-03T00:00:00Z", "CN"));
+        let eta = model
+            .eta(&s, "2026-03-03T12:00:00Z".parse().expect("ts"))
+            .expect("an eta");
+        assert_eq!(eta.basis.level, Level::CarrierLane);
+        // Weight 30 / (30 + SHRINK_JOURNEYS) on the carrier's 20 days, the
+        // rest on the lane's 30: day 61 + 25.
+        check_eta(&model, &s, 62, 61.0 + 25.0);
     }
 
     fn scan_at(code: C, at: &str, country: &str, city: &str) -> Scan {
