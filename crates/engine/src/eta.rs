@@ -683,12 +683,12 @@ impl EtaModel {
         now: Timestamp,
     ) -> Eta {
         let floor = now.as_second();
-        let weight = broader.map_or(1.0, |broader| own_weight(survivors, broader));
+        let blend = broader.map(|broader| (own_weight(survivors, broader), broader));
         let grid = std::array::from_fn(|i| {
             let q = i as f64 / (GRID_POINTS - 1) as f64;
-            let hours = match broader {
-                Some(broader) => {
-                    weight * quantile(survivors, q) + (1.0 - weight) * quantile(broader, q)
+            let hours = match blend {
+                Some((own, broader)) => {
+                    own * quantile(survivors, q) + (1.0 - own) * quantile(broader, q)
                 }
                 None => quantile(survivors, q),
             };
