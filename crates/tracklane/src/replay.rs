@@ -536,8 +536,9 @@ pub async fn replay_reader(
 
 impl Replay {
     async fn run(&mut self, reader: impl BufRead) -> anyhow::Result<()> {
+        let source = self.source.clone();
         for (number, line) in reader.lines().enumerate() {
-            let line = line.with_context(|| format!("reading {}", self.source))?;
+            let line = line.with_context(|| format!("reading {source}"))?;
             // A byte-order mark some editors and runtimes write first.
             let line = if number == 0 {
                 line.trim_start_matches('\u{feff}')
@@ -549,25 +550,20 @@ impl Replay {
             }
             self.counts.lines += 1;
             self.line_number = number + 1;
-            let context = |source: &str| format!("{source}:{}", number + 1);
-            let kind: LineType =
-                serde_json::from_str(line).with_context(|| context(&self.source))?;
+            let context = || format!("{source}:{}", number + 1);
+            let kind: LineType = serde_json::from_str(line).with_context(context)?;
             let handled = match self.line(kind.kind, line).await {
                 Ok(handled) => handled,
                 // A record that does not parse as its type is skipped, not fatal.
                 Err(e) if e.is::<serde_json::Error>() => {
-                    eprintln!(
-                        "{}: invalid `{}` line: {e}",
-                        context(&self.source),
-                        kind.kind
-                    );
+                    eprintln!("{}: invalid `{}` line: {e}", context(), kind.kind);
                     false
                 }
-                Err(e) => return Err(e.context(context(&self.source))),
+                Err(e) => return Err(e.context(context())),
             };
             if !handled {
                 self.counts.skipped_lines += 1;
-                eprintln!("{}: skipped a `{}` line", context(&self.source), kind.kind);
+                eprintln!("{}: skipped a `{}` line", context(), kind.kind);
             }
         }
         let end = self.now;
