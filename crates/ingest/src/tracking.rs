@@ -209,6 +209,23 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_are_refused_even_for_carriers_without_a_format() {
+        check("0000000000", None, Err("tracking_number.placeholder"));
+        check(
+            "96 0000 0000 0000 0000 0000",
+            Some("FEDEX"),
+            Err("tracking_number.placeholder"),
+        );
+        check(
+            "SZ00000000",
+            Some("SZ_FASTLINK"),
+            Err("tracking_number.placeholder"),
+        );
+        let problem = tracking_number("0000000000", None, Some("SZ_FASTLINK"), "n").unwrap_err();
+        assert!(problem.zh.contains("占位符"), "{}", problem.zh);
+    }
+
+    #[test]
     fn forwarders_may_send_bare_digit_runs() {
         let pro = "4812345678";
         assert!(
