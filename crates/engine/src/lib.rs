@@ -43,6 +43,7 @@ pub mod assess;
 pub mod eta;
 pub mod exceptions;
 pub mod kpi;
+pub mod places;
 pub mod reroute;
 pub mod snapshot;
 pub mod window;

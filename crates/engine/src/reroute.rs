@@ -2,6 +2,10 @@
 //! marketplace, minimising expected days to receipt plus extra distance, never
 //! beyond any warehouse's remaining receiving capacity (DESIGN.md invariant 5).
 //!
+//! A move's extra distance is measured from where the freight is when its
+//! scans tell ([`freight_position`]: the gateway where it cleared import
+//! customs), else from the warehouse it was going to.
+//!
 //! The problem is a transportation problem: each shipment goes to exactly one
 //! option (stay, or one of the marketplace's warehouses), warehouses have slots.
 //! [`solve`] finds an optimal assignment by successive shortest paths with
@@ -29,6 +33,7 @@ use serde::Serialize;
 use tracklane_core::{Marketplace, MilestoneCode, ShipmentId, WarehouseCode};
 
 use crate::eta::Eta;
+use crate::places;
 use crate::snapshot::ShipmentSnapshot;
 
 /// The cost of an option that is not allowed.
@@ -279,7 +284,7 @@ impl WarehouseLoad {
 }
 
 /// A shipment the optimiser may move.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RerouteCandidate {
     /// The shipment.
@@ -288,6 +293,46 @@ pub struct RerouteCandidate {
     pub units: u32,
     /// The warehouse it is going to now.
     pub warehouse: WarehouseCode,
+    /// Where the freight is (latitude, longitude), when its scans tell (see
+    /// [`freight_position`]); else it is taken to be at its warehouse.
+    pub position: Option<(f64, f64)>,
+}
+
+impl RerouteCandidate {
+    /// The candidate `snapshot` makes.
+    pub fn of(snapshot: &ShipmentSnapshot) -> Self {
+        Self {
+            shipment: snapshot.id.clone(),
+            units: snapshot.units,
+            warehouse: snapshot.lane.warehouse.clone(),
+            position: freight_position(snapshot),
+        }
+    }
+}
+
+/// Where freight that has cleared import customs is: the place of its latest
+/// scan, when that scan is in the destination's customs territory, comes
+/// after a customs clearance there, and names a known gateway
+/// ([`crate::places`]). From there it goes on by land, so a move is measured
+/// from there: freight for Brampton that cleared in Vancouver is a few
+/// kilometres from Delta, not 3 400. Before clearance (at sea, in the air,
+/// passing through a transit airport) the position is unknown.
+pub fn freight_position(snapshot: &ShipmentSnapshot) -> Option<(f64, f64)> {
+    let destination = snapshot.destination_country();
+    let in_territory = |s: &crate::Scan| {
+        s.country_code
+            .as_deref()
+            .is_some_and(|c| places::is_same_customs_territory(c, destination))
+    };
+    let latest = snapshot.latest().filter(|s| in_territory(s))?;
+    let cleared = snapshot
+        .scans
+        .iter()
+        .any(|s| s.code == MilestoneCode::CustomsCleared && in_territory(s));
+    if !cleared {
+        return None;
+    }
+    places::locate(latest.city.as_deref()?, latest.country_code.as_deref()?)
 }
 
 /// The weights of the reroute objective.
@@ -437,6 +482,21 @@ pub fn plan(
     result
 }
 
+/// The road distance a move of `candidate` from `here` to `there` adds: from
+/// where the freight is, to `there` rather than to `here`, never below zero (a
+/// warehouse nearer the freight is no detour, but not a reason to move either).
+fn extra_km(
+    candidate: &RerouteCandidate,
+    here: &WarehouseLoad,
+    there: &WarehouseLoad,
+    model: &RerouteCostModel,
+) -> f64 {
+    let place = |s: &WarehouseLoad| (s.latitude, s.longitude);
+    let from = candidate.position.unwrap_or(place(here));
+    let detour = distance_km(from, place(there)) - distance_km(from, place(here));
+    detour.max(0.0) * model.road_factor
+}
+
 /// The size class of a shipment of `units`: class k holds 2^(k-1) < units ≤ 2^k.
 fn size_class(units: u32) -> usize {
     units.max(1).next_power_of_two().trailing_zeros() as usize
@@ -455,7 +515,6 @@ fn plan_class(
 ) {
     let slot_units = group.iter().map(|(c, _)| c.units).max().unwrap_or(1).max(1);
     let slots: Vec<u32> = room.iter().map(|r| r / slot_units).collect();
-    let place = |s: &WarehouseLoad| (s.latitude, s.longitude);
     // The wait at a site grows with what smaller classes were already sent there.
     let wait: Vec<f64> = sites
         .iter()
@@ -467,7 +526,7 @@ fn plan_class(
     let m = sites.len();
     let mut stay_cost = Vec::with_capacity(group.len());
     let mut move_cost = Vec::with_capacity(group.len() * m);
-    for (_, home) in group {
+    for (candidate, home) in group {
         let here = sites[*home];
         stay_cost.push(to_cost(here.wait_days()));
         for (j, site) in sites.iter().enumerate() {
@@ -475,7 +534,7 @@ fn plan_class(
                 move_cost.push(FORBIDDEN);
                 continue;
             }
-            let km = distance_km(place(here), place(site)) * model.road_factor;
+            let km = extra_km(candidate, here, site, model);
             let days = wait[j]
                 + km / model.truck_km_per_day
                 + km * model.days_per_extra_km
@@ -496,7 +555,7 @@ fn plan_class(
         let j = *j as usize;
         let (candidate, home) = group[index];
         let (here, there) = (sites[home], sites[j]);
-        let km = distance_km(place(here), place(there)) * model.road_factor;
+        let km = extra_km(candidate, here, there, model);
         let move_days = wait[j] + km / model.truck_km_per_day;
         sent[j] += candidate.units;
         room[j] -= candidate.units;
@@ -509,12 +568,17 @@ fn plan_class(
             move_days,
             extra_km: km,
             reason: format!(
-                "{} expects a {:.1}-day receiving wait; {} expects {:.1} days including {:.0} km more by road",
+                "{} expects a {:.1}-day receiving wait; {} expects {:.1} days including {:.0} km more by road{}",
                 here.code,
                 here.wait_days(),
                 there.code,
                 move_days,
-                km
+                km,
+                if candidate.position.is_some() {
+                    " from where the freight cleared customs"
+                } else {
+                    ""
+                }
             ),
         });
     }
@@ -698,6 +762,7 @@ mod tests {
                     .expect("id"),
                 units,
                 warehouse: WarehouseCode::parse("ONT8").expect("code"),
+                position: None,
             })
             .collect()
     }
@@ -733,6 +798,97 @@ mod tests {
         let plan = plan(&at_ont8(&units), &sites(), &RerouteCostModel::default());
         assert_eq!(plan.offers.len(), 20, "{plan:?}");
         assert!(plan.offers.iter().all(|o| o.units == 1_000));
+        within_room(&plan);
+    }
+
+    /// A scan at `city` in `country`.
+    fn scan_in(code: MilestoneCode, at: &str, city: &str, country: &str) -> crate::Scan {
+        crate::Scan {
+            city: Some(city.into()),
+            ..crate::snapshot::tests::scan(code, at, country)
+        }
+    }
+
+    #[test]
+    fn freight_is_placed_where_it_cleared_import_customs() {
+        use MilestoneCode as C;
+        let mut s = crate::snapshot::tests::ocean_shipment("2026-01-01T00:00:00Z");
+        s.insert_scan(scan_in(
+            C::Departed,
+            "2026-01-05T00:00:00Z",
+            "Shenzhen",
+            "CN",
+        ));
+        assert_eq!(freight_position(&s), None, "at sea");
+        s.insert_scan(scan_in(
+            C::Arrived,
+            "2026-01-20T00:00:00Z",
+            "Long Beach",
+            "US",
+        ));
+        assert_eq!(freight_position(&s), None, "landed, not cleared");
+        s.insert_scan(scan_in(
+            C::CustomsCleared,
+            "2026-01-22T00:00:00Z",
+            "Long Beach",
+            "US",
+        ));
+        assert_eq!(freight_position(&s), places::locate("Long Beach", "US"));
+        // On the road to a place the table does not know: unknown again.
+        s.insert_scan(scan_in(
+            C::ArrivedAtTerminal,
+            "2026-01-23T00:00:00Z",
+            "Mira Loma",
+            "US",
+        ));
+        assert_eq!(freight_position(&s), None);
+
+        // Freight for Germany may clear into the EU in Rotterdam.
+        let mut de = crate::snapshot::tests::ocean_shipment("2026-01-01T00:00:00Z");
+        de.lane.marketplace = Marketplace::De;
+        de.insert_scan(scan_in(
+            C::CustomsCleared,
+            "2026-01-22T00:00:00Z",
+            "Rotterdam",
+            "NL",
+        ));
+        assert_eq!(freight_position(&de), places::locate("Rotterdam", "NL"));
+        // A clearance outside the destination's territory places nothing.
+        let mut ca = crate::snapshot::tests::ocean_shipment("2026-01-01T00:00:00Z");
+        ca.lane.marketplace = Marketplace::Ca;
+        ca.insert_scan(scan_in(
+            C::CustomsCleared,
+            "2026-01-22T00:00:00Z",
+            "Seattle",
+            "US",
+        ));
+        assert_eq!(freight_position(&ca), None);
+    }
+
+    #[test]
+    fn a_move_is_measured_from_where_the_freight_is() {
+        // Brampton is congested; Delta, 3 400 km west, is free. Freight still
+        // thought to be at Brampton stays; freight that cleared in Vancouver,
+        // a few kilometres from Delta, moves there with no detour.
+        let canada = |code, lat, lon, backlog| WarehouseLoad {
+            marketplace: Marketplace::Ca,
+            ..site(code, lat, lon, backlog)
+        };
+        let loads = vec![
+            canada("YYZ4", 43.73, -79.76, 80_000),
+            canada("YVR2", 49.09, -123.03, 0),
+        ];
+        let mut candidates = at_ont8(&[1_000, 1_000]);
+        for c in &mut candidates {
+            c.warehouse = WarehouseCode::parse("YYZ4").expect("code");
+        }
+        candidates[1].position = places::locate("Vancouver", "CA");
+        let plan = plan(&candidates, &loads, &RerouteCostModel::default());
+        assert_eq!(plan.offers.len(), 1, "{plan:?}");
+        let offer = &plan.offers[0];
+        assert_eq!(offer.shipment, candidates[1].shipment);
+        assert_eq!(offer.to.as_str(), "YVR2");
+        assert_eq!(offer.extra_km, 0.0);
         within_room(&plan);
     }
 

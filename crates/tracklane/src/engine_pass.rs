@@ -231,11 +231,7 @@ impl Engine {
                 continue;
             };
             if reroute::is_candidate(snapshot, eta.as_ref(), home, now) {
-                candidates.push(RerouteCandidate {
-                    shipment: snapshot.id.clone(),
-                    units: snapshot.units,
-                    warehouse: snapshot.lane.warehouse.clone(),
-                });
+                candidates.push(RerouteCandidate::of(snapshot));
             }
         }
         let plan = reroute::plan(&candidates, &loads, &self.costs);

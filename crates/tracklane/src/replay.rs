@@ -1399,11 +1399,7 @@ impl Replay {
                 &loads[ship.warehouse],
                 now,
             ) {
-                candidates.push(RerouteCandidate {
-                    shipment: ship.snap.id.clone(),
-                    units: ship.snap.units,
-                    warehouse: ship.snap.lane.warehouse.clone(),
-                });
+                candidates.push(RerouteCandidate::of(&ship.snap));
                 owners.push(i);
             }
         }
