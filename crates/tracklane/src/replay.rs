@@ -413,7 +413,8 @@ enum Then {
 }
 
 /// A scratch SQLite store: on tmpfs where there is one, since replay commits
-/// hundreds of thousands of small transactions and durability does not matter.
+/// thousands of transactions, and with scratch durability (writes answered
+/// before their commit), since the file is thrown away.
 fn scratch_store() -> anyhow::Result<(Arc<dyn Store>, std::path::PathBuf)> {
     let base = Path::new("/dev/shm");
     let base = if base.is_dir() {
@@ -427,7 +428,7 @@ fn scratch_store() -> anyhow::Result<(Arc<dyn Store>, std::path::PathBuf)> {
         scratch_counter()
     ));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let store = tracklane_store::sqlite::SqliteStore::open(&dir.join("replay.db"))
+    let store = tracklane_store::sqlite::SqliteStore::open_scratch(&dir.join("replay.db"))
         .with_context(|| format!("opening a scratch store in {}", dir.display()))?;
     Ok((Arc::new(store), dir))
 }

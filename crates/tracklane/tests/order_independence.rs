@@ -81,11 +81,19 @@ enum Calls {
     /// Every write in one `Store::apply`, with a write that fails halfway
     /// through (the bundle is then run again, each write on its own).
     BundledWithFailure,
+    /// A scratch store, every write its own `Store::apply` with the failing
+    /// one halfway: the groups answered before it are not yet committed when
+    /// it fails, and must survive its rollback.
+    ScratchWithFailure,
 }
 
 async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("p.db")).unwrap());
+    let path = dir.path().join("p.db");
+    let store = Arc::new(match calls {
+        Calls::ScratchWithFailure => SqliteStore::open_scratch(&path).unwrap(),
+        _ => SqliteStore::open(&path).unwrap(),
+    });
     let x = CarrierCode::parse("CARRIER_X").unwrap();
     store.put_carrier(carrier("CARRIER_X", &[])).await.unwrap();
     let s = shipment(99, "A1SELLERA", Some("CARRIER_X"), 3);
@@ -111,7 +119,7 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
                 store.append_milestones(&x, batch, now()).await.unwrap();
             }
         }
-        Calls::Bundled | Calls::BundledWithFailure => {
+        Calls::Bundled | Calls::BundledWithFailure | Calls::ScratchWithFailure => {
             let mut writes = vec![
                 Write::CreateShipment(Box::new(s.clone())),
                 Write::AssignTracking {
@@ -126,7 +134,7 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
                 drafts,
                 now: now(),
             }));
-            let failing = matches!(calls, Calls::BundledWithFailure).then(|| {
+            let failing = (!matches!(calls, Calls::Bundled)).then(|| {
                 let at = 2 + (writes.len() - 2) / 2;
                 let start = jiff::civil::date(2026, 12, 6);
                 writes.insert(
@@ -145,7 +153,16 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
                 );
                 at
             });
-            for (i, result) in store.apply(writes).await.into_iter().enumerate() {
+            let results = if matches!(calls, Calls::ScratchWithFailure) {
+                let mut results = Vec::new();
+                for write in writes {
+                    results.extend(store.apply(vec![write]).await);
+                }
+                results
+            } else {
+                store.apply(writes).await
+            };
+            for (i, result) in results.into_iter().enumerate() {
                 assert_eq!(result.is_err(), Some(i) == failing, "write {i}: {result:?}");
             }
         }
@@ -193,8 +210,10 @@ proptest! {
         prop_assert_eq!(&reference, &permuted);
         let bundled = runtime.block_on(apply(batches.clone(), Calls::Bundled));
         prop_assert_eq!(&reference, &bundled);
-        let recovered = runtime.block_on(apply(batches, Calls::BundledWithFailure));
-        prop_assert_eq!(reference, recovered);
+        let recovered = runtime.block_on(apply(batches.clone(), Calls::BundledWithFailure));
+        prop_assert_eq!(&reference, &recovered);
+        let scratch = runtime.block_on(apply(batches, Calls::ScratchWithFailure));
+        prop_assert_eq!(reference, scratch);
     }
 }
 

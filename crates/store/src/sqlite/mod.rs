@@ -22,6 +22,7 @@ use tracklane_core::{
 };
 
 use self::rows::{to_json, unavailable};
+pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
     Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
@@ -58,6 +59,7 @@ pub struct SqliteStore {
     /// The carriers, read once: every carrier push checks its capabilities.
     carriers: Arc<Mutex<CarrierCache>>,
     path: Arc<std::path::PathBuf>,
+    durability: Durability,
 }
 
 impl SqliteStore {
@@ -67,6 +69,20 @@ impl SqliteStore {
     /// # Errors
     /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, Durability::Full)
+    }
+
+    /// Opens a scratch store at `path`, for a file that is thrown away after
+    /// use (a replay, a benchmark): writes are answered before they are
+    /// committed, and commits are not synced ([`Durability::Scratch`]).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the file cannot be opened or migrated.
+    pub fn open_scratch(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, Durability::Scratch)
+    }
+
+    fn open_with(path: &Path, durability: Durability) -> StoreResult<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable {
                 context: format!("creating {}", dir.display()),
@@ -76,6 +92,10 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(unavailable("opening the database"))?;
         conn.execute_batch(schema::CONNECTION_PRAGMAS)
             .map_err(unavailable("configuring the database"))?;
+        if durability == Durability::Scratch {
+            conn.execute_batch("PRAGMA synchronous = OFF")
+                .map_err(unavailable("configuring the database"))?;
+        }
         schema::migrate(&mut conn).map_err(unavailable("migrating the database"))?;
         // The writer's statements are prepared once and run with ever new
         // parameters. Without the planner's stability guarantee, SQLite drops
@@ -89,6 +109,9 @@ impl SqliteStore {
             conn,
             cache: Cache::default(),
             defer_projections: false,
+            durability,
+            uncommitted: Vec::new(),
+            broken: None,
         };
         std::thread::Builder::new()
             .name("tracklane-sqlite-writer".into())
@@ -102,6 +125,7 @@ impl SqliteStore {
             readers: Arc::new(Mutex::new(Vec::new())),
             carriers: Arc::new(Mutex::new(CarrierCache::default())),
             path: Arc::new(path.to_owned()),
+            durability,
         })
     }
 
@@ -131,11 +155,15 @@ impl SqliteStore {
         Ok(answer)
     }
 
-    /// Runs `f` on a read connection on the blocking pool.
+    /// Runs `f` on a read connection on the blocking pool. A scratch store
+    /// first commits the writes it has answered, so a read sees them.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
+        if self.durability == Durability::Scratch {
+            self.write(|_| Ok(())).await?;
+        }
         let readers = self.readers.clone();
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {

@@ -9,6 +9,14 @@
 //! Such a group also writes each changed shipment's projection row once, just
 //! before it commits, rather than after every job that changed it.
 //!
+//! A scratch store ([`Durability::Scratch`], for replays and benchmarks whose
+//! file is thrown away) answers a group of rerunnable jobs as soon as it has
+//! run, and commits once [`SCRATCH_JOBS_PER_COMMIT`] jobs wait, before any
+//! other job and before any read: each commit writes every page it changed to
+//! the WAL, and a page many groups change is written once rather than once per
+//! group. It keeps the answered jobs until their commit: if a later group
+//! fails, everything uncommitted is rolled back and they run again first.
+//!
 //! The writer keeps a cache of the projection it maintains (shipments with the
 //! head of their milestone chain and their packages, packages with their tracking
 //! state and fingerprints folded from the chain, tracking numbers with the
@@ -33,6 +41,10 @@ use crate::{
 
 /// How many queued jobs one transaction takes at most.
 pub(crate) const GROUP_JOBS_MAX: usize = 256;
+/// Jobs a scratch store answers before it commits them together: 32 groups of
+/// [`GROUP_JOBS_MAX`]. A group changes a few hundred pages; 32 of them stay
+/// well inside the page cache.
+pub(crate) const SCRATCH_JOBS_PER_COMMIT: usize = 32 * GROUP_JOBS_MAX;
 /// How many packages the cache holds before it is dropped and refilled on demand.
 pub(crate) const PACKAGE_CACHE_MAX: usize = 2_000_000;
 
@@ -43,8 +55,9 @@ pub(crate) trait Task: Send {
     fn run(&mut self, w: &mut Writer) -> bool;
     /// Whether the write may run again after its transaction is rolled back.
     fn can_rerun(&self) -> bool;
-    /// Answers the caller with the write's result and the commit's outcome.
-    fn answer(self: Box<Self>, commit: Result<(), String>);
+    /// Answers the caller with the write's result and the commit's outcome;
+    /// only the first answer is sent.
+    fn answer(&mut self, commit: Result<(), String>);
 }
 
 pub(crate) type Job = Box<dyn Task>;
@@ -57,7 +70,7 @@ pub(crate) struct Queued<T, F> {
     f: F,
     can_rerun: bool,
     result: Option<StoreResult<T>>,
-    reply: Reply<T>,
+    reply: Option<Reply<T>>,
 }
 
 impl<T, F: FnMut(&mut Writer) -> StoreResult<T>> Queued<T, F> {
@@ -68,7 +81,7 @@ impl<T, F: FnMut(&mut Writer) -> StoreResult<T>> Queued<T, F> {
             f,
             can_rerun: true,
             result: None,
-            reply,
+            reply: Some(reply),
         }
     }
 }
@@ -86,7 +99,7 @@ pub(crate) fn once<T>(
         },
         can_rerun: false,
         result: None,
-        reply,
+        reply: Some(reply),
     }
 }
 
@@ -102,8 +115,11 @@ impl<T: Send, F: FnMut(&mut Writer) -> StoreResult<T> + Send> Task for Queued<T,
         self.can_rerun
     }
 
-    fn answer(self: Box<Self>, commit: Result<(), String>) {
-        let _ = self.reply.send(match (self.result, commit) {
+    fn answer(&mut self, commit: Result<(), String>) {
+        let Some(reply) = self.reply.take() else {
+            return;
+        };
+        let _ = reply.send(match (self.result.take(), commit) {
             (Some(Err(e)), _) => Err(e),
             (Some(Ok(v)), Ok(())) => Ok(v),
             (_, Err(e)) => Err(StoreError::Unavailable {
@@ -154,6 +170,26 @@ pub(crate) const PACKAGES_OF_SHIPMENT: &str =
     "SELECT seq, box_id, EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
      FROM package WHERE shipment_seq = ?1 ORDER BY seq";
 
+/// What became of a group of jobs.
+enum Group {
+    /// Committed.
+    Committed,
+    /// Ran, not yet committed (a scratch store's group; see the module docs).
+    Ran,
+}
+
+/// When the writer's callers hear back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// After the commit of their write: a write a caller was told of survives
+    /// a crash (DESIGN.md invariant 1).
+    Full,
+    /// A scratch file that is thrown away after use: rerunnable writes are
+    /// answered before their commit (see the module docs), and nothing is
+    /// synced to disk.
+    Scratch,
+}
+
 pub(crate) struct Writer {
     pub conn: Connection,
     pub cache: Cache,
@@ -161,6 +197,13 @@ pub(crate) struct Writer {
     /// group commits, rather than at the end of every job (see
     /// [`Writer::run_group`]).
     pub defer_projections: bool,
+    pub durability: Durability,
+    /// Jobs answered but not yet committed (scratch stores only), kept to run
+    /// again if their transaction is rolled back.
+    pub uncommitted: Vec<Job>,
+    /// Why a commit of answered groups failed: every later job fails with it,
+    /// since callers were told of writes that are gone.
+    pub broken: Option<String>,
 }
 
 impl Writer {
@@ -177,30 +220,53 @@ impl Writer {
             if self.cache.packages.len() > PACKAGE_CACHE_MAX {
                 self.cache = Cache::default();
             }
-            let committed = self.run_group(&mut batch);
-            for job in batch {
+            let outcome = self.run_group(&mut batch);
+            let is_pending = matches!(outcome, Ok(Group::Ran));
+            let committed = outcome.map(|_| ());
+            for job in &mut batch {
                 job.answer(committed.clone());
             }
+            if is_pending {
+                self.uncommitted.append(&mut batch);
+            }
+        }
+        if !self.uncommitted.is_empty() {
+            let _ = self.commit();
         }
     }
 
     /// Runs a group of jobs in one transaction and commits it (see the
-    /// module docs for when savepoints are used).
-    fn run_group(&mut self, batch: &mut [Job]) -> Result<(), String> {
+    /// module docs for when savepoints are used, and when a scratch store
+    /// leaves the commit for later).
+    fn run_group(&mut self, batch: &mut [Job]) -> Result<Group, String> {
+        if let Some(broken) = &self.broken {
+            return Err(broken.clone());
+        }
         self.begin()?;
         if batch.iter().all(|job| job.can_rerun()) {
-            // A shipment several jobs touch has its projection row (and the
-            // indexes on `updated_at`) rewritten once, not once per job.
-            self.defer_projections = true;
-            let ran = batch.iter_mut().all(|job| job.run(self));
-            self.defer_projections = false;
-            if ran && self.write_projections().is_ok() {
-                return self.commit();
+            if self.run_fast(batch) {
+                let deferred = self.durability == Durability::Scratch
+                    && self.uncommitted.len() + batch.len() < SCRATCH_JOBS_PER_COMMIT;
+                if deferred {
+                    return Ok(Group::Ran);
+                }
+                return self.commit().map(|()| Group::Committed);
             }
-            // One failed: undo the whole group, then run it the careful way.
+            // One failed: undo the whole group (and the answered ones not yet
+            // committed, which run again), then run it the careful way.
             let _ = self.conn.execute_batch("ROLLBACK");
             self.cache = Cache::default();
             self.begin()?;
+            let mut earlier = std::mem::take(&mut self.uncommitted);
+            let ran_again = self.run_fast(&mut earlier);
+            self.uncommitted = earlier;
+            if !ran_again {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                self.uncommitted.clear();
+                let broken = "writes already answered failed when run again".to_string();
+                self.broken = Some(broken.clone());
+                return Err(broken);
+            }
         }
         for job in batch.iter_mut() {
             let _ = self.run_cached("SAVEPOINT job");
@@ -212,10 +278,24 @@ impl Writer {
                 self.cache = Cache::default();
             }
         }
-        self.commit()
+        self.commit().map(|()| Group::Committed)
+    }
+
+    /// Runs rerunnable jobs without savepoints; false when one failed (the
+    /// caller rolls back). A shipment several jobs touch has its projection
+    /// row (and the indexes on `updated_at`) rewritten once, not once per job.
+    fn run_fast(&mut self, jobs: &mut [Job]) -> bool {
+        self.defer_projections = true;
+        let ran = jobs.iter_mut().all(|job| job.run(self));
+        self.defer_projections = false;
+        ran && self.write_projections().is_ok()
     }
 
     fn begin(&mut self) -> Result<(), String> {
+        if !self.conn.is_autocommit() {
+            // Answered groups of a scratch store: this one joins them.
+            return Ok(());
+        }
         self.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| {
             self.cache = Cache::default();
             format!("cannot begin a transaction: {e}")
@@ -224,10 +304,14 @@ impl Writer {
 
     fn commit(&mut self) -> Result<(), String> {
         let committed = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-        if committed.is_err() {
+        if let Err(e) = &committed {
             let _ = self.conn.execute_batch("ROLLBACK");
             self.cache = Cache::default();
+            if !self.uncommitted.is_empty() {
+                self.broken = Some(format!("a commit of writes already answered failed: {e}"));
+            }
         }
+        self.uncommitted.clear();
         committed
     }
 
