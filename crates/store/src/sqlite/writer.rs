@@ -218,6 +218,10 @@ impl Writer {
                 }
             }
             if self.cache.packages.len() > PACKAGE_CACHE_MAX {
+                // The answered jobs' projections are in the cache.
+                if !self.uncommitted.is_empty() {
+                    let _ = self.commit();
+                }
                 self.cache = Cache::default();
             }
             let outcome = self.run_group(&mut batch);
@@ -248,9 +252,13 @@ impl Writer {
                 let deferred = self.durability == Durability::Scratch
                     && self.uncommitted.len() + batch.len() < SCRATCH_JOBS_PER_COMMIT;
                 if deferred {
+                    // Projections too wait for the commit: a shipment several
+                    // groups touch is written once.
                     return Ok(Group::Ran);
                 }
-                return self.commit().map(|()| Group::Committed);
+                if self.write_projections().is_ok() {
+                    return self.commit().map(|()| Group::Committed);
+                }
             }
             // One failed: undo the whole group (and the answered ones not yet
             // committed, which run again), then run it the careful way.
@@ -262,11 +270,15 @@ impl Writer {
             self.uncommitted = earlier;
             if !ran_again {
                 let _ = self.conn.execute_batch("ROLLBACK");
-                self.uncommitted.clear();
-                let broken = "writes already answered failed when run again".to_string();
-                self.broken = Some(broken.clone());
-                return Err(broken);
+                return Err(
+                    self.lose_answered("writes already answered failed when run again".into())
+                );
             }
+        }
+        // Projections the answered jobs left pending, outside any job's savepoint.
+        if let Err(e) = self.write_projections() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+            return Err(self.lose_answered(format!("updating shipments: {e}")));
         }
         for job in batch.iter_mut() {
             let _ = self.run_cached("SAVEPOINT job");
@@ -281,14 +293,26 @@ impl Writer {
         self.commit().map(|()| Group::Committed)
     }
 
-    /// Runs rerunnable jobs without savepoints; false when one failed (the
-    /// caller rolls back). A shipment several jobs touch has its projection
-    /// row (and the indexes on `updated_at`) rewritten once, not once per job.
+    /// Runs rerunnable jobs without savepoints and leaves their projections
+    /// to [`Writer::write_projections`]; false when one failed (the caller
+    /// rolls back). A shipment several jobs touch has its projection row (and
+    /// the indexes on `updated_at`) rewritten once, not once per job.
     fn run_fast(&mut self, jobs: &mut [Job]) -> bool {
         self.defer_projections = true;
         let ran = jobs.iter_mut().all(|job| job.run(self));
         self.defer_projections = false;
-        ran && self.write_projections().is_ok()
+        ran
+    }
+
+    /// After the transaction holding answered jobs was rolled back: every later
+    /// job fails with `why`, since callers were told of writes that are gone.
+    fn lose_answered(&mut self, why: String) -> String {
+        self.cache = Cache::default();
+        if !self.uncommitted.is_empty() {
+            self.uncommitted.clear();
+            self.broken = Some(why.clone());
+        }
+        why
     }
 
     fn begin(&mut self) -> Result<(), String> {
@@ -302,17 +326,18 @@ impl Writer {
         })
     }
 
+    /// Writes the pending projections and commits.
     fn commit(&mut self) -> Result<(), String> {
-        let committed = self.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
-        if let Err(e) = &committed {
+        let committed = self
+            .write_projections()
+            .map_err(|e| e.to_string())
+            .and_then(|()| self.conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+        if let Err(e) = committed {
             let _ = self.conn.execute_batch("ROLLBACK");
-            self.cache = Cache::default();
-            if !self.uncommitted.is_empty() {
-                self.broken = Some(format!("a commit of writes already answered failed: {e}"));
-            }
+            return Err(self.lose_answered(e));
         }
         self.uncommitted.clear();
-        committed
+        Ok(())
     }
 
     /// Runs a statement without parameters from the statement cache: the
