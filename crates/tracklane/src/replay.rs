@@ -10,7 +10,8 @@
 //!   assignment. Window changes, the seller's and the automation's, are the
 //!   store's audited window changes.
 //! - Writes are queued and handed to `Store::apply` a few hundred at a time, so
-//!   the store commits them in few transactions; their results are settled in
+//!   the store commits them in few transactions; a few batches are in flight
+//!   at once, applied one after the other; their results are settled in
 //!   stream order, each with its own line's clock, and the queue is emptied
 //!   before every midnight pass. The engine therefore sees exactly what it would
 //!   if every write were awaited on its own.
@@ -370,17 +371,41 @@ struct Replay {
     queue: Vec<Write>,
     then: Vec<(Timestamp, Then)>,
     /// Writes handed to the store whose results are not settled yet.
-    in_flight: Option<InFlight>,
+    in_flight: std::collections::VecDeque<InFlight>,
+    applier: tokio::sync::mpsc::UnboundedSender<Batch>,
     /// The stream and the line being read (1-based), for warnings.
     source: String,
     line_number: usize,
 }
 
-/// One [`Store::apply`] running on its own task, and what its results lead to.
+/// One [`Store::apply`] handed to the applier, and what its results lead to.
 type InFlight = (
-    tokio::task::JoinHandle<Vec<StoreResult<Written>>>,
+    tokio::sync::oneshot::Receiver<Vec<StoreResult<Written>>>,
     Vec<(Timestamp, Then)>,
 );
+
+/// A batch for the applier, and where its results go.
+type Batch = (
+    Vec<Write>,
+    tokio::sync::oneshot::Sender<Vec<StoreResult<Written>>>,
+);
+
+/// Batches handed to the store and not yet settled, at most: the store works
+/// through them in order while the engine settles the oldest, so a batch that
+/// takes the store longer than usual does not stall the replay.
+const IN_FLIGHT_MAX: usize = 4;
+
+/// Runs each batch `batches` yields through [`Store::apply`], one after the
+/// other, so that the store sees every write in stream order.
+fn spawn_applier(store: Arc<dyn Store>) -> tokio::sync::mpsc::UnboundedSender<Batch> {
+    let (sender, mut batches) = tokio::sync::mpsc::unbounded_channel::<Batch>();
+    tokio::spawn(async move {
+        while let Some((writes, results)) = batches.recv().await {
+            let _ = results.send(store.apply(writes).await);
+        }
+    });
+    sender
+}
 
 /// Writes handed to the store in one [`Store::apply`]: the store commits them
 /// in a few transactions instead of one each.
@@ -498,6 +523,7 @@ pub async fn replay_reader(
 ) -> anyhow::Result<ReplayReport> {
     let (store, dir) = scratch_store()?;
     let mut replay = Replay {
+        applier: spawn_applier(store.clone()),
         store,
         model: EtaModel::new(),
         policy: WindowPolicy::default(),
@@ -525,7 +551,7 @@ pub async fn replay_reader(
         seed: None,
         queue: Vec::new(),
         then: Vec::new(),
-        in_flight: None,
+        in_flight: std::collections::VecDeque::new(),
         source: source.to_owned(),
         line_number: 0,
     };
@@ -583,23 +609,34 @@ impl Replay {
     }
 
     /// Hands the queued writes to the store and settles the writes sent before
-    /// them, so that the engine works on one batch while the store commits the
-    /// next. A batch is sent only once the one before it is committed: the
-    /// store sees every write in stream order.
+    /// them beyond [`IN_FLIGHT_MAX`], so that the engine works on earlier
+    /// batches while the store commits later ones. The applier hands batches
+    /// to the store one after the other: the store sees every write in stream
+    /// order.
     async fn send(&mut self) -> anyhow::Result<()> {
-        let previous = match self.in_flight.take() {
-            Some((task, thens)) => Some((task.await?, thens)),
-            None => None,
-        };
         if !self.queue.is_empty() {
             let writes = std::mem::take(&mut self.queue);
-            let store = self.store.clone();
-            let task = tokio::spawn(async move { store.apply(writes).await });
-            self.in_flight = Some((task, std::mem::take(&mut self.then)));
+            let (sender, results) = tokio::sync::oneshot::channel();
+            self.applier
+                .send((writes, sender))
+                .map_err(|_| anyhow::anyhow!("the store's applier stopped"))?;
+            self.in_flight
+                .push_back((results, std::mem::take(&mut self.then)));
         }
-        let Some((results, thens)) = previous else {
+        while self.in_flight.len() > IN_FLIGHT_MAX {
+            self.settle_oldest().await?;
+        }
+        Ok(())
+    }
+
+    /// Waits for the oldest batch in flight and settles its results.
+    async fn settle_oldest(&mut self) -> anyhow::Result<()> {
+        let Some((results, thens)) = self.in_flight.pop_front() else {
             return Ok(());
         };
+        let results = results
+            .await
+            .map_err(|_| anyhow::anyhow!("the store's applier stopped"))?;
         let clock = self.now;
         for ((at, then), result) in thens.into_iter().zip(results) {
             self.wake_until(at);
@@ -613,7 +650,10 @@ impl Replay {
     /// Sends every queued write and settles every result.
     async fn flush(&mut self) -> anyhow::Result<()> {
         self.send().await?;
-        self.send().await
+        while !self.in_flight.is_empty() {
+            self.settle_oldest().await?;
+        }
+        Ok(())
     }
 
     /// Records one write's result.
