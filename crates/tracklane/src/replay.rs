@@ -372,6 +372,8 @@ struct Replay {
     then: Vec<(Timestamp, Then)>,
     /// Writes handed to the store whose results are not settled yet.
     in_flight: std::collections::VecDeque<InFlight>,
+    /// The midnight pass's verdicts, one piece a core, kept for their memory.
+    verdicts: Vec<Vec<Verdict>>,
     applier: tokio::sync::mpsc::UnboundedSender<Batch>,
     /// The stream and the line being read (1-based), for warnings.
     source: String,
@@ -468,33 +470,33 @@ fn scratch_counter() -> u64 {
 const JUDGE_CHUNK_MIN: usize = 512;
 
 /// Judges the shipments `open` of `ships` at `now`, on every core: judging
-/// reads only the model and each shipment's own snapshot, and the results come
-/// back in the order of `open`, so the pass applies them exactly as if they
-/// had been computed one by one.
+/// reads only the model and each shipment's own snapshot. The verdicts go into
+/// `pieces` (empty on entry), one piece a core, so that read in turn they are
+/// in the order of `open` and the pass applies them exactly as if they had
+/// been computed one by one. The pieces are kept from pass to pass: tens of
+/// megabytes of verdicts a pass, allocated afresh, cost more in page faults
+/// and copying than the judging of many shipments.
 fn judge_all(
     ships: &[Ship],
     open: &[u32],
     model: &EtaModel,
     policy: &WindowPolicy,
     now: Timestamp,
-) -> Vec<Verdict> {
+    pieces: &mut Vec<Vec<Verdict>>,
+) {
     let judge = |i: &u32| tracklane_engine::assess(&ships[*i as usize].snap, model, now, policy);
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let chunk = open.len().div_ceil(cores).max(JUDGE_CHUNK_MIN);
-    if open.len() <= chunk {
-        return open.iter().map(judge).collect();
+    pieces.resize_with(open.len().div_ceil(chunk).max(1), Vec::new);
+    if let [only] = pieces.as_mut_slice() {
+        only.extend(open.iter().map(judge));
+        return;
     }
     std::thread::scope(|scope| {
-        let pieces: Vec<_> = open
-            .chunks(chunk)
-            .map(|piece| scope.spawn(move || piece.iter().map(judge).collect::<Vec<_>>()))
-            .collect();
-        let mut verdicts = Vec::with_capacity(open.len());
-        for piece in pieces {
-            verdicts.extend(piece.join().expect("a judging thread panicked"));
+        for (piece, verdicts) in open.chunks(chunk).zip(pieces.iter_mut()) {
+            scope.spawn(move || verdicts.extend(piece.iter().map(judge)));
         }
-        verdicts
-    })
+    });
 }
 
 fn next_midnight(at: Timestamp) -> Timestamp {
@@ -552,6 +554,7 @@ pub async fn replay_reader(
         queue: Vec::new(),
         then: Vec::new(),
         in_flight: std::collections::VecDeque::new(),
+        verdicts: Vec::new(),
         source: source.to_owned(),
         line_number: 0,
     };
@@ -1364,7 +1367,16 @@ impl Replay {
         let now = self.now;
         let mut open = std::mem::take(&mut self.open_list);
         open.retain(|&i| !self.ships[i as usize].is_arrived);
-        let judgements = judge_all(&self.ships, &open, &self.model, &self.policy, now);
+        let mut pieces = std::mem::take(&mut self.verdicts);
+        judge_all(
+            &self.ships,
+            &open,
+            &self.model,
+            &self.policy,
+            now,
+            &mut pieces,
+        );
+        let judgements = pieces.iter_mut().flat_map(|piece| piece.drain(..));
         for (&i, judgement) in open.iter().zip(judgements) {
             let Verdict {
                 eta,
@@ -1395,6 +1407,7 @@ impl Replay {
             }
             self.record(i, now, eta, exceptions, stale_due);
         }
+        self.verdicts = pieces;
         // The automation's window writes go with the next bundle: only their
         // audit records come back, and nothing reads those before the report.
         self.reroute_pass(&open, now);
