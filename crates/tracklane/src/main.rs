@@ -10,7 +10,7 @@ use tracklane_server::AppState;
 use tracklane_store::Principal;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tracklane_alloc::Allocator = tracklane_alloc::Allocator {};
 
 /// How often `serve` runs an engine pass (estimates, exceptions, window
 /// automation, reroute offers).
@@ -225,15 +225,37 @@ fn parse_role(role: &str) -> anyhow::Result<Principal> {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+impl Command {
+    /// Whether the command runs a batch job to its end rather than serving:
+    /// it keeps the memory it frees (see `tracklane_alloc`).
+    fn is_batch(&self) -> bool {
+        matches!(
+            self,
+            Command::Simulate { .. } | Command::Replay { .. } | Command::Bench { .. }
+        )
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    if cli.command.is_batch() {
+        tracklane_alloc::keep_freed_memory();
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
+    match command {
         Command::Serve { db, listen } => {
             let store = hub::open_store(&db)?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
