@@ -843,25 +843,23 @@ mod tests {
         ));
         assert_eq!(freight_position(&s), None);
 
+        // A shipment to `marketplace` that cleared customs in `city`.
+        let cleared_in = |marketplace, city: &str, country: &str| {
+            let mut s = crate::snapshot::tests::ocean_shipment("2026-01-01T00:00:00Z");
+            s.lane.marketplace = marketplace;
+            s.insert_scan(scan_in(
+                C::CustomsCleared,
+                "2026-01-22T00:00:00Z",
+                city,
+                country,
+            ));
+            s
+        };
         // Freight for Germany may clear into the EU in Rotterdam.
-        let mut de = crate::snapshot::tests::ocean_shipment("2026-01-01T00:00:00Z");
-        de.lane.marketplace = Marketplace::De;
-        de.insert_scan(scan_in(
-            C::CustomsCleared,
-            "2026-01-22T00:00:00Z",
-            "Rotterdam",
-            "NL",
-        ));
+        let de = cleared_in(Marketplace::De, "Rotterdam", "NL");
         assert_eq!(freight_position(&de), places::locate("Rotterdam", "NL"));
         // A clearance outside the destination's territory places nothing.
-        let mut ca = crate::snapshot::tests::ocean_shipment("2026-01-01T00:00:00Z");
-        ca.lane.marketplace = Marketplace::Ca;
-        ca.insert_scan(scan_in(
-            C::CustomsCleared,
-            "2026-01-22T00:00:00Z",
-            "Seattle",
-            "US",
-        ));
+        let ca = cleared_in(Marketplace::Ca, "Seattle", "US");
         assert_eq!(freight_position(&ca), None);
     }
 
