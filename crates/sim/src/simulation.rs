@@ -556,7 +556,8 @@ pub fn simulate(config: SimConfig) -> Simulation {
         s.truth.episodes.extend(stale);
         merge_touching(&mut s.truth.episodes);
     }
-    b.events.sort_by_key(|(at, seq, _)| (*at, *seq));
+    // (time, sequence) is unique, so an unstable sort gives the one order.
+    b.events.sort_unstable_by_key(|(at, seq, _)| (*at, *seq));
     Simulation {
         config,
         start: ts(start),
