@@ -197,6 +197,7 @@ pub(crate) struct Writer {
     /// group commits, rather than at the end of every job (see
     /// [`Writer::run_group`]).
     pub defer_projections: bool,
+    /// Whether groups may be answered before their commit (scratch stores).
     pub durability: Durability,
     /// Jobs answered but not yet committed (scratch stores only), kept to run
     /// again if their transaction is rolled back.
@@ -256,6 +257,8 @@ impl Writer {
                     // groups touch is written once.
                     return Ok(Group::Ran);
                 }
+                // Written here rather than by `commit`, so that a failure
+                // still gets the careful run below.
                 if self.write_projections().is_ok() {
                     return self.commit().map(|()| Group::Committed);
                 }
