@@ -466,17 +466,37 @@ fn vary(
     }
 }
 
-struct Builder {
+/// What every shipment is drawn from: read-only while shipments are drafted,
+/// on as many threads as there are cores.
+struct World {
     config: SimConfig,
     warehouses: Vec<Warehouse>,
     carriers: Vec<Carrier>,
     origins: Vec<Address>,
+    end_seconds: i64,
+}
+
+/// One shipment drafted on its own. Its steps' `location` indexes `places`
+/// until [`Builder::add`] numbers the places across the simulation, and its
+/// events are in the order it emitted them until the builder sequences them.
+struct Draft {
+    shipment: SimShipment,
+    places: Vec<Location>,
+    events: Vec<(i64, SimEventKind)>,
+    heard: Heard,
+}
+
+/// The simulation as it is put together, one draft at a time in index order.
+/// Everything here depends on that order: place numbers, which tracking
+/// numbers are taken, and the sequence that breaks ties between events.
+struct Builder {
     locations: Vec<Location>,
     location_index: std::collections::HashMap<Location, u16>,
     tracking_numbers: std::collections::HashSet<String>,
     events: Vec<(i64, u64, SimEvent)>,
     sequence: u64,
-    end_seconds: i64,
+    shipments: Vec<SimShipment>,
+    heard: Vec<Heard>,
 }
 
 impl Builder {
@@ -491,9 +511,6 @@ impl Builder {
     }
 
     fn emit(&mut self, at_seconds: i64, shipment: u32, kind: SimEventKind) {
-        if at_seconds > self.end_seconds {
-            return;
-        }
         self.sequence += 1;
         self.events.push((
             at_seconds,
@@ -505,6 +522,56 @@ impl Builder {
             },
         ));
     }
+
+    /// Adds shipment `spec`, drafted without knowing which tracking numbers
+    /// earlier shipments took. If one of its numbers is taken it is drafted
+    /// again, now knowing, exactly as a one-by-one build would have drafted it.
+    fn add(&mut self, world: &World, spec: ShipmentSpec, mut draft: Draft) {
+        let is_taken = |n: &str| self.tracking_numbers.contains(n);
+        if draft
+            .shipment
+            .boxes
+            .iter()
+            .any(|b| is_taken(&b.tracking_number))
+        {
+            draft = shipment(world, spec, &is_taken);
+        }
+        for b in &draft.shipment.boxes {
+            if !self.tracking_numbers.contains(&b.tracking_number) {
+                self.tracking_numbers.insert(b.tracking_number.clone());
+            }
+        }
+        for (step, place) in draft.shipment.steps.iter_mut().zip(draft.places) {
+            step.location = self.location(place);
+        }
+        for (at, kind) in draft.events {
+            self.emit(at, spec.index, kind);
+        }
+        self.shipments.push(draft.shipment);
+        self.heard.push(draft.heard);
+    }
+}
+
+/// Which shipment to draft: its index, the period it is created in and its
+/// slot there, whether it is measured.
+#[derive(Debug, Clone, Copy)]
+struct ShipmentSpec {
+    index: u32,
+    from: i64,
+    span_seconds: i64,
+    slot: usize,
+    slots: usize,
+    is_measured: bool,
+}
+
+impl ShipmentSpec {
+    /// Creation times are spread evenly over the period with jitter, so
+    /// creation order is index order.
+    fn created(&self, jitter: f64) -> i64 {
+        self.from
+            + ((self.slot as f64 + jitter) / self.slots.max(1) as f64 * self.span_seconds as f64)
+                as i64
+    }
 }
 
 /// Runs the simulation `config` describes.
@@ -513,43 +580,76 @@ pub fn simulate(config: SimConfig) -> Simulation {
     let measure_from = start + PREROLL_DAYS * SECONDS_PER_DAY;
     let creation_end = measure_from + i64::from(config.days) * SECONDS_PER_DAY;
     let end = creation_end + TAIL_DAYS * SECONDS_PER_DAY;
-    let mut b = Builder {
+    let world = World {
         config,
         warehouses: warehouses(),
         carriers: carriers(),
         origins: origins(),
-        locations: Vec::new(),
-        location_index: std::collections::HashMap::new(),
-        tracking_numbers: std::collections::HashSet::new(),
-        events: Vec::with_capacity(config.shipments * 30),
-        sequence: 0,
         end_seconds: end,
     };
-    congestion(&mut b, start, end);
     let preroll = (config.shipments as f64 * PREROLL_SHARE).round() as usize;
     let total = preroll + config.shipments;
-    let mut shipments = Vec::with_capacity(total);
-    let mut heard = Vec::with_capacity(total);
-    for index in 0..total {
-        let is_measured = index >= preroll;
-        let (from, to, k, n) = if is_measured {
-            (
-                measure_from,
-                creation_end,
-                index - preroll,
-                config.shipments,
-            )
-        } else {
-            (start, measure_from, index, preroll)
-        };
-        // Spread evenly with jitter, so creation order is index order.
-        let mut rng = stream_rng(config.seed, index as u64);
-        let span = (to - from) as f64;
-        let created = from + ((k as f64 + rng.random::<f64>()) / n.max(1) as f64 * span) as i64;
-        let (shipment, known) = shipment(&mut b, &mut rng, index as u32, created, is_measured);
-        shipments.push(shipment);
-        heard.push(known);
+    let mut b = Builder {
+        locations: Vec::new(),
+        location_index: std::collections::HashMap::new(),
+        tracking_numbers: std::collections::HashSet::with_capacity(total * 2),
+        events: Vec::with_capacity(config.shipments * 30),
+        sequence: 0,
+        shipments: Vec::with_capacity(total),
+        heard: Vec::with_capacity(total),
+    };
+    congestion(&world, &mut b, start);
+    let specs: Vec<ShipmentSpec> = (0..total)
+        .map(|index| {
+            let is_measured = index >= preroll;
+            let (from, to, k, n) = if is_measured {
+                (
+                    measure_from,
+                    creation_end,
+                    index - preroll,
+                    config.shipments,
+                )
+            } else {
+                (start, measure_from, index, preroll)
+            };
+            ShipmentSpec {
+                index: index as u32,
+                from,
+                span_seconds: to - from,
+                slot: k,
+                slots: n,
+                is_measured,
+            }
+        })
+        .collect();
+    // Draft on every core, each thread a contiguous run; add in index order.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let run = specs.len().div_ceil(cores).max(1);
+    let drafts: Vec<Vec<Draft>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = specs
+            .chunks(run)
+            .map(|chunk| {
+                let world = &world;
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|&spec| shipment(world, spec, &|_| false))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|t| t.join().expect("a shipment draft panicked"))
+            .collect()
+    });
+    for (spec, draft) in specs.iter().zip(drafts.into_iter().flatten()) {
+        b.add(&world, *spec, draft);
     }
+    let (mut shipments, heard) = (
+        std::mem::take(&mut b.shipments),
+        std::mem::take(&mut b.heard),
+    );
     let normal = normal_gaps(&shipments, &heard);
     for (s, h) in shipments.iter_mut().zip(&heard) {
         let stale = stale_episodes(&s.steps, gap_lane(s), h, &normal);
@@ -563,8 +663,8 @@ pub fn simulate(config: SimConfig) -> Simulation {
         start: ts(start),
         measure_from: ts(measure_from),
         end: ts(end),
-        warehouses: b.warehouses,
-        carriers: b.carriers,
+        warehouses: world.warehouses,
+        carriers: world.carriers,
         sellers: sellers(),
         shipments,
         locations: b.locations,
@@ -575,11 +675,11 @@ pub fn simulate(config: SimConfig) -> Simulation {
 /// Daily backlog readings for every warehouse: a normal level of under two
 /// days of receiving, and congestion episodes of a week to three weeks that
 /// pile up five to eleven days of work.
-fn congestion(b: &mut Builder, start: i64, end: i64) {
-    let days = (end - start) / SECONDS_PER_DAY;
-    for w in 0..b.warehouses.len() {
-        let mut rng = stream_rng(b.config.seed, WAREHOUSE_STREAM_BASE + w as u64);
-        let capacity = f64::from(b.warehouses[w].receiving_capacity_units_per_day);
+fn congestion(world: &World, b: &mut Builder, start: i64) {
+    let days = (world.end_seconds - start) / SECONDS_PER_DAY;
+    for (w, warehouse) in world.warehouses.iter().enumerate() {
+        let mut rng = stream_rng(world.config.seed, WAREHOUSE_STREAM_BASE + w as u64);
+        let capacity = f64::from(warehouse.receiving_capacity_units_per_day);
         let base_days = rng.random_range(0.3..1.5);
         // Episodes: (first day, ramp days, plateau days, peak days of backlog).
         let mut episodes = Vec::new();
@@ -628,13 +728,21 @@ struct Heard {
     vanished: bool,
 }
 
-fn shipment(
-    b: &mut Builder,
-    rng: &mut ChaCha8Rng,
-    index: u32,
-    created: i64,
-    is_measured: bool,
-) -> (SimShipment, Heard) {
+/// Drafts one shipment from its own random stream. `is_taken` says which
+/// tracking numbers earlier shipments hold; a draw that hits one is drawn again.
+fn shipment(world: &World, spec: ShipmentSpec, is_taken: &dyn Fn(&str) -> bool) -> Draft {
+    let ShipmentSpec {
+        index, is_measured, ..
+    } = spec;
+    let rng = &mut stream_rng(world.config.seed, u64::from(index));
+    let created = spec.created(rng.random::<f64>());
+    let end_seconds = world.end_seconds;
+    let mut events: Vec<(i64, SimEventKind)> = Vec::with_capacity(48);
+    let mut emit = |at: i64, kind: SimEventKind| {
+        if at <= end_seconds {
+            events.push((at, kind));
+        }
+    };
     let seller = {
         let weights: Vec<(usize, u32)> = BRANDS
             .iter()
@@ -645,15 +753,16 @@ fn shipment(
     };
     let brand = &BRANDS[seller];
     let origin = if rng.random_bool(0.7) {
-        b.origins
+        world
+            .origins
             .iter()
             .position(|o| o.city == brand.home_city)
             .unwrap_or(0)
     } else {
-        rng.random_range(0..b.origins.len())
+        rng.random_range(0..world.origins.len())
     };
     let marketplace = *pick_weighted(rng, MARKETPLACE_WEIGHTS);
-    let sites: Vec<(usize, u32)> = b
+    let sites: Vec<(usize, u32)> = world
         .warehouses
         .iter()
         .enumerate()
@@ -666,7 +775,7 @@ fn shipment(
         mode = FreightMode::Ocean;
     }
     let shipping_mode = *pick_weighted(rng, shipping_mode_weights(mode));
-    let offering: Vec<usize> = b
+    let offering: Vec<usize> = world
         .carriers
         .iter()
         .enumerate()
@@ -680,12 +789,12 @@ fn shipment(
     let carrier = *pick(rng, &offering);
     let fast_sea =
         mode == FreightMode::Ocean && marketplace == Marketplace::Us && rng.random_bool(0.2);
-    let service = service(&b.carriers[carrier], mode, shipping_mode, fast_sea);
+    let service = service(&world.carriers[carrier], mode, shipping_mode, fast_sea);
 
     let confirmation_id = ConfirmationId::from_sequence(
         (u64::from(index)
             .wrapping_mul(2_654_435_761)
-            .wrapping_add(b.config.seed.wrapping_mul(7919)))
+            .wrapping_add(world.config.seed.wrapping_mul(7919)))
             % 36u64.pow(7),
     );
     let box_count = match shipping_mode {
@@ -694,15 +803,16 @@ fn shipment(
         ShippingMode::Ftl => rng.random_range(8..=14),
     };
     let numbers = loop {
-        let numbers =
-            box_tracking_numbers(rng, &b.carriers[carrier], shipping_mode, box_count as usize);
+        let numbers = box_tracking_numbers(
+            rng,
+            &world.carriers[carrier],
+            shipping_mode,
+            box_count as usize,
+        );
         let mut distinct: Vec<&String> = numbers.iter().collect();
         distinct.sort();
         distinct.dedup();
-        if distinct.iter().all(|n| !b.tracking_numbers.contains(*n)) {
-            for n in distinct {
-                b.tracking_numbers.insert(n.clone());
-            }
+        if !distinct.iter().any(|n| is_taken(n)) {
             break numbers;
         }
     };
@@ -737,8 +847,8 @@ fn shipment(
     if rng.random_bool(PICKUP_SLIP_P) {
         journey_start += rng.random_range(SECONDS_PER_DAY..4 * SECONDS_PER_DAY);
     }
-    let origin_address = b.origins[origin].clone();
-    let site = b.warehouses[warehouse].clone();
+    let origin_address = world.origins[origin].clone();
+    let site = world.warehouses[warehouse].clone();
     let mut raw = journey(
         rng,
         mode,
@@ -747,7 +857,7 @@ fn shipment(
         &site,
         ts(journey_start),
     );
-    vary(rng, b.config.seed, &mut raw, mode, service);
+    vary(rng, world.config.seed, &mut raw, mode, service);
 
     // The seller plans from the carrier's quote for the service.
     let quote = quoted_transit(mode, shipping_mode, &origin_address, &site).as_secs_f64();
@@ -768,13 +878,17 @@ fn shipment(
         raw.truncate(k + 1);
         vanished_after = Some(k);
     }
+    let mut places = Vec::with_capacity(raw.len());
     let steps: Vec<SimStep> = raw
         .into_iter()
-        .map(|(code, sub_code, location, occurred_at)| SimStep {
-            code,
-            sub_code,
-            location: b.location(location),
-            occurred_at,
+        .map(|(code, sub_code, location, occurred_at)| {
+            places.push(location);
+            SimStep {
+                code,
+                sub_code,
+                location: (places.len() - 1) as u16,
+                occurred_at,
+            }
         })
         .collect();
     truth.arrived_at = steps
@@ -782,13 +896,13 @@ fn shipment(
         .find(|s| s.code.is_closing())
         .map(|s| s.occurred_at);
 
-    b.emit(created, index, SimEventKind::Shipment);
+    emit(created, SimEventKind::Shipment);
     let tracking_at = if rng.random_bool(LATE_TRACKING_P) {
         plan_start + rng.random_range(36 * SECONDS_PER_HOUR..6 * SECONDS_PER_DAY)
     } else {
         created + rng.random_range(0..(plan_start - created).max(1))
     };
-    b.emit(tracking_at, index, SimEventKind::Tracking);
+    emit(tracking_at, SimEventKind::Tracking);
 
     // The feed: per box (freight shares one number: reported once).
     let blackout = rng.random_bool(BLACKOUT_P).then(|| {
@@ -831,10 +945,10 @@ fn shipment(
                 box_index: box_index as u16,
                 event_id: rng.random(),
             };
-            if at <= b.end_seconds {
+            if at <= end_seconds {
                 received[step_index] = received[step_index].min(at);
             }
-            b.emit(at, index, kind);
+            emit(at, kind);
             if rng.random_bool(DUPLICATE_P) {
                 let again = at + rng.random_range(5 * 60..8 * SECONDS_PER_HOUR);
                 let event_id = if rng.random_bool(0.5) {
@@ -845,9 +959,8 @@ fn shipment(
                         _ => 0,
                     }
                 };
-                b.emit(
+                emit(
                     again,
-                    index,
                     SimEventKind::Milestone {
                         step: step_index as u16,
                         box_index: box_index as u16,
@@ -875,10 +988,9 @@ fn shipment(
         let at = journey_start + (arrived.as_second() - journey_start) / 3;
         let guess =
             arrived.as_second() + rng.random_range(-3 * SECONDS_PER_DAY..4 * SECONDS_PER_DAY);
-        b.emit(at, index, SimEventKind::Automation { allowed: false });
-        b.emit(
+        emit(at, SimEventKind::Automation { allowed: false });
+        emit(
             at + 60,
-            index,
             SimEventKind::Window {
                 window: DeliveryWindow::week_of(utc_day(guess)),
             },
@@ -919,7 +1031,12 @@ fn shipment(
         steps,
         truth,
     };
-    (shipment, heard)
+    Draft {
+        shipment,
+        places,
+        events,
+        heard,
+    }
 }
 
 /// The ground-truth episodes of a journey other than stale tracking, given
@@ -982,6 +1099,10 @@ enum GapKey {
     Mode(FreightMode, Option<MilestoneCode>),
 }
 
+/// Per-stage figures. Keys are small and hashed millions of times, and never
+/// come from outside, so a fast unkeyed hash serves.
+type GapMap<V> = std::collections::HashMap<GapKey, V, foldhash::fast::FixedState>;
+
 /// A shipment's lane as the gap statistics see it: warehouse, mode, service.
 type GapLane = (usize, FreightMode, &'static str);
 
@@ -1002,11 +1123,8 @@ fn gap_keys((warehouse, mode, service): GapLane, step: Option<&SimStep>) -> [Gap
 /// seconds: the [`NORMAL_GAP_QUANTILE`] of the gaps of every journey that did
 /// not vanish, per [`GapKey`] with enough of them. The stage before the first
 /// milestone (`None`) is measured from the planned start.
-fn normal_gaps(
-    shipments: &[SimShipment],
-    heard: &[Heard],
-) -> std::collections::HashMap<GapKey, i64> {
-    let mut gaps: std::collections::HashMap<GapKey, Vec<i64>> = std::collections::HashMap::new();
+fn normal_gaps(shipments: &[SimShipment], heard: &[Heard]) -> GapMap<i64> {
+    let mut gaps: GapMap<Vec<i64>> = GapMap::default();
     for (s, h) in shipments.iter().zip(heard) {
         if h.vanished {
             continue;
@@ -1023,9 +1141,8 @@ fn normal_gaps(
     gaps.into_iter()
         .filter(|(_, g)| g.len() >= NORMAL_GAP_SAMPLES_MIN)
         .map(|(key, mut g)| {
-            g.sort_unstable();
             let i = ((g.len() - 1) as f64 * NORMAL_GAP_QUANTILE).round() as usize;
-            (key, g[i])
+            (key, *g.select_nth_unstable(i).1)
         })
         .collect()
 }
@@ -1045,7 +1162,7 @@ fn stale_episodes(
     steps: &[SimStep],
     lane: GapLane,
     h: &Heard,
-    normal: &std::collections::HashMap<GapKey, i64>,
+    normal: &GapMap<i64>,
 ) -> Vec<TruthEpisode> {
     let allowance = NORMAL_REPORT_LAG_HOURS * SECONDS_PER_HOUR;
     let normal_for = |step: Option<&SimStep>| {
@@ -1205,6 +1322,53 @@ mod tests {
         );
         // Once the hub knows the journey ended, nothing is stale.
         assert_eq!(stale(&[heard(1), i64::MAX, heard(21)], 10), []);
+    }
+
+    #[test]
+    fn a_draft_whose_tracking_number_is_taken_is_drafted_again() {
+        let config = SimConfig {
+            seed: 5,
+            shipments: 10,
+            days: 5,
+        };
+        let world = World {
+            config,
+            warehouses: warehouses(),
+            carriers: carriers(),
+            origins: origins(),
+            end_seconds: START_SECONDS + 200 * SECONDS_PER_DAY,
+        };
+        let spec = ShipmentSpec {
+            index: 7,
+            from: START_SECONDS,
+            span_seconds: SECONDS_PER_DAY,
+            slot: 0,
+            slots: 1,
+            is_measured: true,
+        };
+        let draft = shipment(&world, spec, &|_| false);
+        let held = draft.shipment.boxes[0].tracking_number.clone();
+        let mut b = Builder {
+            locations: Vec::new(),
+            location_index: std::collections::HashMap::new(),
+            tracking_numbers: std::collections::HashSet::from([held.clone()]),
+            events: Vec::new(),
+            sequence: 0,
+            shipments: Vec::new(),
+            heard: Vec::new(),
+        };
+        b.add(&world, spec, draft);
+        let added = &b.shipments[0];
+        assert!(added.boxes.iter().all(|x| x.tracking_number != held));
+        // Its places are numbered, and its events carry its index.
+        assert_eq!(b.locations.len(), {
+            let mut places: Vec<u16> = added.steps.iter().map(|st| st.location).collect();
+            places.sort_unstable();
+            places.dedup();
+            places.len()
+        });
+        assert!(b.events.iter().all(|(_, _, e)| e.shipment == 7));
+        assert!(b.tracking_numbers.len() > 1);
     }
 
     #[test]
