@@ -568,10 +568,15 @@ impl EtaModel {
             .chain(self.silence.map.values_mut())
             .filter(|b| !b.added.is_empty())
             .collect();
+        // The calling thread sorts the first piece itself (one thread
+        // fewer to start, each with an empty heap, every pass).
         std::thread::scope(|scope| {
-            for piece in waiting.chunks_mut(chunk) {
+            let mut pieces = waiting.chunks_mut(chunk);
+            let first = pieces.next();
+            for piece in pieces {
                 scope.spawn(move || piece.iter_mut().for_each(|b| b.refresh()));
             }
+            first.into_iter().flatten().for_each(|b| b.refresh());
         });
     }
 
