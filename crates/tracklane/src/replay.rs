@@ -337,6 +337,10 @@ impl Ship {
     }
 }
 
+/// Shipments by id, confirmation id or tracking number: looked up for every
+/// item read; the stream is the replay's own input, so a fast hash serves.
+type Names = HashMap<String, u32, foldhash::fast::FixedState>;
+
 struct Replay {
     store: Arc<dyn Store>,
     model: EtaModel,
@@ -347,8 +351,8 @@ struct Replay {
     measure_from: Option<Timestamp>,
     first_event: Option<Timestamp>,
     ships: Vec<Ship>,
-    by_id: HashMap<String, u32>,
-    by_tracking: HashMap<String, u32>,
+    by_id: Names,
+    by_tracking: Names,
     open_list: Vec<u32>,
     /// Shipments to look at again, by the time their tracking turns stale
     /// (an entry whose time is not the shipment's `armed` is spent).
@@ -543,8 +547,8 @@ pub async fn replay_reader(
         measure_from: None,
         first_event: None,
         ships: Vec::new(),
-        by_id: HashMap::new(),
-        by_tracking: HashMap::new(),
+        by_id: Names::default(),
+        by_tracking: Names::default(),
         open_list: Vec::new(),
         wakes: BinaryHeap::new(),
         warehouses: Vec::new(),
@@ -1151,17 +1155,19 @@ impl Replay {
         items: Vec<(usize, Option<String>, String, Scan)>,
         outcomes: Vec<ItemOutcome>,
     ) {
-        // Which shipment each item is about, by batch index.
-        let mut owner: HashMap<usize, (u32, Scan)> = HashMap::with_capacity(items.len());
-        let mut named: HashMap<usize, String> = HashMap::new();
+        // Which shipment each item is about, and the number of an item that
+        // names its shipment, by the item's index in its line.
+        let slots = items.iter().map(|i| i.0 + 1).max().unwrap_or(0);
+        let mut owner: Vec<Option<(u32, Scan)>> = vec![None; slots];
+        let mut named: Vec<Option<String>> = vec![None; slots];
         for (index, shipment, number, scan) in items {
             let by_name = shipment.as_deref().and_then(|k| self.by_id.get(k)).copied();
             let ship = by_name.or_else(|| self.by_tracking.get(number.as_str()).copied());
             if let Some(ship) = ship {
-                owner.insert(index, (ship, scan));
+                owner[index] = Some((ship, scan));
             }
             if by_name.is_some() {
-                named.insert(index, number);
+                named[index] = Some(number);
             }
         }
         let mut touched: Vec<u32> = Vec::new();
@@ -1171,12 +1177,14 @@ impl Replay {
                     self.counts.accepted += 1;
                     // An item naming its shipment attaches its number there
                     // (auto-recognition): later items may give only the number.
-                    if let (Some(number), Some((ship, _))) =
-                        (named.remove(&index), owner.get(&index))
-                    {
+                    let (Some(owner), Some(named)) = (owner.get_mut(index), named.get_mut(index))
+                    else {
+                        continue;
+                    };
+                    if let (Some(number), Some((ship, _))) = (named.take(), &owner) {
                         self.by_tracking.entry(number).or_insert(*ship);
                     }
-                    if let Some((ship, scan)) = owner.remove(&index) {
+                    if let Some((ship, scan)) = owner.take() {
                         let s = &mut self.ships[ship as usize];
                         s.snap.has_tracking = true;
                         s.snap.insert_scan(scan);

@@ -154,10 +154,14 @@ pub(crate) struct ShipmentEntry {
     pub changed_at: Option<i64>,
 }
 
+/// Rows by their `seq`. The keys are the store's own row numbers, looked up
+/// on every write, so a fast unkeyed hash serves.
+pub(crate) type BySeq<V> = HashMap<i64, V, foldhash::fast::FixedState>;
+
 #[derive(Default)]
 pub(crate) struct Cache {
-    pub packages: HashMap<i64, PackageEntry>,
-    pub shipments: HashMap<i64, ShipmentEntry>,
+    pub packages: BySeq<PackageEntry>,
+    pub shipments: BySeq<ShipmentEntry>,
     /// (carrier, tracking number) → packages.
     /// carrier → tracking number → packages. Nested so that a lookup by `&str`
     /// allocates nothing: this is on every milestone's path.
