@@ -670,6 +670,59 @@ pub struct RerouteReport {
     pub capacity_violations: usize,
 }
 
+/// What `tracklane bench simulate` measured.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub struct SimulateReport {
+    /// The seed.
+    pub seed: u64,
+    /// Shipments created in the measured period (the pre-roll adds 30 %).
+    pub shipments: usize,
+    /// Days in the measured period.
+    pub days: u32,
+    /// Stream lines replayed.
+    pub lines: u64,
+    /// Building the world and its events, in seconds.
+    pub generate_seconds: f64,
+    /// Writing the stream and replaying it through ingest, store and engine
+    /// (they overlap), in seconds.
+    pub replay_seconds: f64,
+    /// The whole run, in seconds.
+    pub total_seconds: f64,
+    /// The target, for the run it is set for (100 000 shipments over 90
+    /// days): 60 seconds. Absent for other sizes.
+    pub target_seconds: Option<f64>,
+    /// Whether the whole run was within the target, if there is one.
+    pub within_target: Option<bool>,
+}
+
+/// Times `tracklane simulate --seed SEED --shipments SHIPMENTS --days DAYS`
+/// as the command runs it: the world, the stream piped into the replay, the
+/// report (not printed).
+pub async fn simulate(seed: u64, shipments: usize, days: u32) -> anyhow::Result<SimulateReport> {
+    let started = Instant::now();
+    let config = tracklane_sim::simulation::SimConfig {
+        seed,
+        shipments,
+        days,
+    };
+    let (report, timings) =
+        crate::simulate::run(config, None, crate::replay::ReplayOptions::default()).await?;
+    let total_seconds = started.elapsed().as_secs_f64();
+    let target_seconds = (shipments == 100_000 && days == 90).then_some(60.0);
+    Ok(SimulateReport {
+        seed,
+        shipments,
+        days,
+        lines: report.ingest.lines,
+        generate_seconds: timings.generate_seconds,
+        replay_seconds: timings.replay_seconds,
+        total_seconds,
+        target_seconds,
+        within_target: target_seconds.map(|t| total_seconds <= t),
+    })
+}
+
 /// Times `tracklane_engine::reroute::solve` on `shipments` delayed shipments
 /// spread over the congested fifth of `warehouses` sites, with slots for about
 /// half of them elsewhere, costs as the planner builds them (wait + drive +

@@ -179,6 +179,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5_000_000)]
         checks: usize,
     },
+    /// `tracklane simulate` end to end: the world, the stream, the replay.
+    Simulate {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 100_000)]
+        shipments: usize,
+        #[arg(long, default_value_t = 90)]
+        days: u32,
+    },
     /// Smart Reroute's optimiser on delayed shipments × warehouses.
     Reroute {
         #[arg(long)]
@@ -377,6 +388,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 print_report(b.json, &bench::pages(b.shipments, b.samples, b.seed).await?)?
             }
             BenchCommand::Ids { json, checks } => print_report(json, &bench::ids(checks))?,
+            BenchCommand::Simulate {
+                json,
+                seed,
+                shipments,
+                days,
+            } => print_report(json, &bench::simulate(seed, shipments, days).await?)?,
             BenchCommand::Reroute {
                 json,
                 shipments,

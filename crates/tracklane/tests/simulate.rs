@@ -69,3 +69,18 @@ async fn a_small_world_replays_deterministically_and_meets_its_invariants() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulate_benchmark_times_a_whole_run_and_sets_the_target_only_for_its_size() {
+    let b = tracklane::bench::simulate(SEED, 300, 10)
+        .await
+        .unwrap_or_else(|e| panic!("seed {SEED}: {e:#}"));
+    assert!(b.lines > 300, "{b:?}");
+    assert!(b.generate_seconds > 0.0 && b.replay_seconds > 0.0, "{b:?}");
+    assert!(
+        b.generate_seconds + b.replay_seconds <= b.total_seconds,
+        "{b:?}"
+    );
+    // 60 s is the target for 100 000 shipments over 90 days, not for this.
+    assert_eq!((b.target_seconds, b.within_target), (None, None), "{b:?}");
+}
