@@ -27,7 +27,7 @@
 //! [`BUCKET_SAMPLES_MAX`] journeys, so lanes that drift are followed.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
@@ -254,53 +254,10 @@ impl Eta {
     }
 }
 
-/// A cheap, deterministic hasher for packed `u64` keys (the keys are already
-/// well mixed by [`mix`]).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = mix(n);
-    }
-}
-
-/// FNV-1a over a lane name's parts, finished by [`mix`]: lane keys are hashed
-/// on every estimate, and the names are short.
-struct LaneHasher(u64);
-
-impl Default for LaneHasher {
-    fn default() -> Self {
-        Self(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for LaneHasher {
-    fn finish(&self) -> u64 {
-        mix(self.0)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+/// Maps keyed by packed lane and stage numbers. The keys are the model's own,
+/// looked up on every estimate, so a fast unkeyed hash serves; its fixed seed
+/// keeps lane names' hashes the same from run to run.
+type KeyMap<V> = HashMap<u64, V, foldhash::fast::FixedState>;
 
 /// The most recent samples of one bucket, and a sorted copy for queries.
 #[derive(Debug, Default, Clone)]
@@ -459,8 +416,8 @@ impl EtaModel {
         let service = l.service.as_deref().unwrap_or("");
         let carrier = s.carrier.as_ref().map_or("", |c| c.as_str());
         let warehouse = l.warehouse.as_str();
-        let key = |level: u8, parts: &dyn Fn(&mut LaneHasher)| {
-            let mut h = LaneHasher::default();
+        let key = |level: u8, parts: &dyn Fn(&mut foldhash::fast::FoldHasher)| {
+            let mut h = foldhash::fast::FixedState::default().build_hasher();
             level.hash(&mut h);
             parts(&mut h);
             h.finish()
