@@ -1177,14 +1177,14 @@ impl Replay {
                     self.counts.accepted += 1;
                     // An item naming its shipment attaches its number there
                     // (auto-recognition): later items may give only the number.
-                    let (Some(owner), Some(named)) = (owner.get_mut(index), named.get_mut(index))
+                    let (Some(owned), Some(naming)) = (owner.get_mut(index), named.get_mut(index))
                     else {
                         continue;
                     };
-                    if let (Some(number), Some((ship, _))) = (named.take(), &owner) {
+                    if let (Some(number), Some((ship, _))) = (naming.take(), &owned) {
                         self.by_tracking.entry(number).or_insert(*ship);
                     }
-                    if let Some((ship, scan)) = owner.take() {
+                    if let Some((ship, scan)) = owned.take() {
                         let s = &mut self.ships[ship as usize];
                         s.snap.has_tracking = true;
                         s.snap.insert_scan(scan);
