@@ -646,10 +646,13 @@ pub fn simulate(config: SimConfig) -> Simulation {
     for (spec, draft) in specs.iter().zip(drafts.into_iter().flatten()) {
         b.add(&world, *spec, draft);
     }
-    let (mut shipments, heard) = (
-        std::mem::take(&mut b.shipments),
-        std::mem::take(&mut b.heard),
-    );
+    let Builder {
+        locations,
+        mut events,
+        mut shipments,
+        heard,
+        ..
+    } = b;
     let normal = normal_gaps(&shipments, &heard);
     for (s, h) in shipments.iter_mut().zip(&heard) {
         let stale = stale_episodes(&s.steps, gap_lane(s), h, &normal);
@@ -657,7 +660,7 @@ pub fn simulate(config: SimConfig) -> Simulation {
         merge_touching(&mut s.truth.episodes);
     }
     // (time, sequence) is unique, so an unstable sort gives the one order.
-    b.events.sort_unstable_by_key(|(at, seq, _)| (*at, *seq));
+    events.sort_unstable_by_key(|(at, seq, _)| (*at, *seq));
     Simulation {
         config,
         start: ts(start),
@@ -667,8 +670,8 @@ pub fn simulate(config: SimConfig) -> Simulation {
         carriers: world.carriers,
         sellers: sellers(),
         shipments,
-        locations: b.locations,
-        events: b.events.into_iter().map(|(_, _, e)| e).collect(),
+        locations,
+        events: events.into_iter().map(|(_, _, e)| e).collect(),
     }
 }
 
