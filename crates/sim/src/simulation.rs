@@ -48,6 +48,14 @@ pub const TAIL_DAYS: i64 = 110;
 const SECONDS_PER_DAY: i64 = 86_400;
 const SECONDS_PER_HOUR: i64 = 3_600;
 
+/// Measured shipments a day the listed warehouse sizes are plausible for. At
+/// about 2 000 units a shipment that is a quarter of all the sites' receiving;
+/// the rest is other sellers' freight, which the backlog readings stand for. A
+/// simulated hub busier than this gets proportionally bigger sites
+/// ([`sized_warehouses`]): at 100 000 shipments over 90 days the listed sites
+/// would otherwise receive almost nothing but the hub's own freight, leaving a
+/// reroute nowhere to go that the hub had not already filled.
+const SHIPMENTS_PER_DAY_AT_LISTED_SIZE: f64 = 250.0;
 /// Chance that a scan never reaches the hub.
 const MISSED_SCAN_P: f64 = 0.03;
 /// Chance that a scan is sent twice.
@@ -574,6 +582,24 @@ impl ShipmentSpec {
     }
 }
 
+/// The listed sites, grown for a simulation busier than
+/// [`SHIPMENTS_PER_DAY_AT_LISTED_SIZE`]: capacity and backlog scale by the
+/// same factor, so a backlog is as many days of work as before while the
+/// simulated freight stays a minor share of what the sites receive.
+fn sized_warehouses(config: SimConfig) -> Vec<Warehouse> {
+    let per_day = config.shipments as f64 / f64::from(config.days.max(1));
+    let scale = (per_day / SHIPMENTS_PER_DAY_AT_LISTED_SIZE).max(1.0);
+    let mut sites = warehouses();
+    if scale > 1.0 {
+        let grow = |units: u32| (f64::from(units) * scale).round() as u32;
+        for site in &mut sites {
+            site.receiving_capacity_units_per_day = grow(site.receiving_capacity_units_per_day);
+            site.backlog_units = grow(site.backlog_units);
+        }
+    }
+    sites
+}
+
 /// Runs the simulation `config` describes.
 pub fn simulate(config: SimConfig) -> Simulation {
     let start = START_SECONDS;
@@ -582,7 +608,7 @@ pub fn simulate(config: SimConfig) -> Simulation {
     let end = creation_end + TAIL_DAYS * SECONDS_PER_DAY;
     let world = World {
         config,
-        warehouses: warehouses(),
+        warehouses: sized_warehouses(config),
         carriers: carriers(),
         origins: origins(),
         end_seconds: end,
@@ -1388,6 +1414,31 @@ mod tests {
         assert_ne!(a.shipments[0].steps, c.shipments[0].steps);
     }
 
+    #[test]
+    fn a_busy_hub_gets_bigger_sites_with_the_same_days_of_backlog() {
+        let listed = warehouses();
+        let quiet = sized_warehouses(SimConfig {
+            seed: 1,
+            shipments: 2_000,
+            days: 90,
+        });
+        assert_eq!(quiet, listed);
+        let busy = sized_warehouses(SimConfig {
+            seed: 1,
+            shipments: 100_000,
+            days: 90,
+        });
+        let factor = 100_000.0 / 90.0 / SHIPMENTS_PER_DAY_AT_LISTED_SIZE;
+        for (big, small) in busy.iter().zip(&listed) {
+            let grown = f64::from(big.receiving_capacity_units_per_day)
+                / f64::from(small.receiving_capacity_units_per_day);
+            assert!((grown - factor).abs() < 1e-3, "{}: {grown}", big.code);
+            let days = |w: &Warehouse| {
+                f64::from(w.backlog_units) / f64::from(w.receiving_capacity_units_per_day)
+            };
+            assert!((days(big) - days(small)).abs() < 1e-3, "{}", big.code);
+        }
+    }
     /// Ocean schedule reliability, as published for the main trade lanes: the
     /// share of vessels arriving within a day of their scheduled arrival.
     #[test]
