@@ -216,12 +216,19 @@ struct LargeStore {
     seed: u64,
 }
 
+/// Writes `report` to stdout as it is serialised: a replay's report with every
+/// shipment's history runs to hundreds of megabytes, which are never held
+/// whole in memory.
 fn print_report(json: bool, report: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
-        println!("{}", serde_json::to_string(report)?);
+        serde_json::to_writer(&mut out, report)?;
     } else {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        serde_json::to_writer_pretty(&mut out, report)?;
     }
+    writeln!(out)?;
+    out.flush()?;
     Ok(())
 }
 
