@@ -50,28 +50,31 @@ async fn a_silence_between_two_midnights_is_raised_when_it_begins() {
                "website": "https://fastlink.example", "marketplaces": ["US"], "modes": ["EXPRESS"],
                "capabilities": ["ship_track"]}),
     ];
-    // Four journeys teach the lane: after pickup the next scan comes in a day.
-    for n in 1..=4 {
-        let day = format!("2026-01-0{n}");
-        lines.push(shipment(n, &format!("{day}T01:00:00Z"), &day));
-        lines.push(scan(n, "PICKED_UP", "CN", &format!("{day}T10:00:00Z")));
-        let next = format!("2026-01-0{}", n + 1);
-        lines.push(scan(n, "DEPARTED", "CN", &format!("{next}T10:00:00Z")));
-    }
-    for n in 1..=4 {
+    // Eight journeys, the fewest a silence limit rests on, teach the lane:
+    // after pickup the next scan comes in a day.
+    for n in 1..=8 {
+        let day = |d: u32| format!("2026-01-{d:02}");
+        lines.push(shipment(n, &format!("{}T01:00:00Z", day(n)), &day(n)));
+        lines.push(scan(n, "PICKED_UP", "CN", &format!("{}T10:00:00Z", day(n))));
+        lines.push(scan(
+            n,
+            "DEPARTED",
+            "CN",
+            &format!("{}T10:00:00Z", day(n + 1)),
+        ));
         lines.push(scan(
             n,
             "DELIVERED",
             "US",
-            &format!("2026-01-0{}T12:00:00Z", n + 5),
+            &format!("{}T12:00:00Z", day(n + 5)),
         ));
     }
-    // Picked up at 10:00 on the 12th: stale after the 36-hour floor, at 22:00
-    // on the 13th; the next scan comes an hour later, before midnight.
-    lines.push(shipment(5, "2026-01-12T01:00:00Z", "2026-01-12"));
-    lines.push(scan(5, "PICKED_UP", "CN", "2026-01-12T10:00:00Z"));
-    lines.push(scan(5, "DEPARTED", "CN", "2026-01-13T23:00:00Z"));
-    lines.push(scan(5, "DELIVERED", "US", "2026-01-15T12:00:00Z"));
+    // Picked up at 10:00 on the 16th: stale after the 36-hour floor, at 22:00
+    // on the 17th; the next scan comes an hour later, before midnight.
+    lines.push(shipment(9, "2026-01-16T01:00:00Z", "2026-01-16"));
+    lines.push(scan(9, "PICKED_UP", "CN", "2026-01-16T10:00:00Z"));
+    lines.push(scan(9, "DEPARTED", "CN", "2026-01-17T23:00:00Z"));
+    lines.push(scan(9, "DELIVERED", "US", "2026-01-19T12:00:00Z"));
     lines.sort_by_key(|l| l["at"].as_str().unwrap_or("").to_owned());
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -88,10 +91,10 @@ async fn a_silence_between_two_midnights_is_raised_when_it_begins() {
     .expect("replays");
     assert_eq!(report.ingest.rejected, 0, "{:?}", report.ingest);
     let histories = report.shipment_histories.expect("histories");
-    let last = histories.last().expect("five shipments");
+    let last = histories.last().expect("nine shipments");
     assert_eq!(
         last.arrived_at.map(|t| t.to_string()).as_deref(),
-        Some("2026-01-15T12:00:00Z")
+        Some("2026-01-19T12:00:00Z")
     );
     let stale: Vec<(String, Option<String>)> = last
         .exceptions
@@ -102,13 +105,13 @@ async fn a_silence_between_two_midnights_is_raised_when_it_begins() {
     assert_eq!(
         stale,
         [(
-            "2026-01-13T22:00:00Z".to_owned(),
-            Some("2026-01-13T23:00:00Z".to_owned())
+            "2026-01-17T22:00:00Z".to_owned(),
+            Some("2026-01-17T23:00:00Z".to_owned())
         )],
         "{:#?}",
         last.exceptions
     );
-    for teacher in &histories[..4] {
+    for teacher in &histories[..8] {
         assert!(
             teacher.exceptions.is_empty(),
             "{}: {:#?}",
