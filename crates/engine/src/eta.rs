@@ -875,7 +875,7 @@ mod tests {
         }
         model.refresh();
         assert_eq!(model.silence_hours(&departed(), 0.9), None);
-        model.learn(&journey(9, 20));
+        model.learn(&journey(FALLBACK_SAMPLES_MIN as i64, 20));
         model.refresh();
         let limit = model
             .silence_hours(&departed(), 0.9)

@@ -1439,6 +1439,7 @@ mod tests {
             assert!((days(big) - days(small)).abs() < 1e-3, "{}", big.code);
         }
     }
+
     /// Ocean schedule reliability, as published for the main trade lanes: the
     /// share of vessels arriving within a day of their scheduled arrival.
     #[test]

@@ -52,8 +52,8 @@ async fn a_silence_between_two_midnights_is_raised_when_it_begins() {
     ];
     // Eight journeys, the fewest a silence limit rests on, teach the lane:
     // after pickup the next scan comes in a day.
+    let day = |d: u32| format!("2026-01-{d:02}");
     for n in 1..=8 {
-        let day = |d: u32| format!("2026-01-{d:02}");
         lines.push(shipment(n, &format!("{}T01:00:00Z", day(n)), &day(n)));
         lines.push(scan(n, "PICKED_UP", "CN", &format!("{}T10:00:00Z", day(n))));
         lines.push(scan(
