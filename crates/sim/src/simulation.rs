@@ -508,6 +508,19 @@ struct Builder {
 }
 
 impl Builder {
+    /// An empty builder with room for `shipments` shipments and `events` events.
+    fn with_capacity(shipments: usize, events: usize) -> Self {
+        Self {
+            locations: Vec::new(),
+            location_index: std::collections::HashMap::new(),
+            tracking_numbers: std::collections::HashSet::with_capacity(shipments * 2),
+            events: Vec::with_capacity(events),
+            sequence: 0,
+            shipments: Vec::with_capacity(shipments),
+            heard: Vec::with_capacity(shipments),
+        }
+    }
+
     fn location(&mut self, location: Location) -> u16 {
         if let Some(&i) = self.location_index.get(&location) {
             return i;
@@ -615,15 +628,7 @@ pub fn simulate(config: SimConfig) -> Simulation {
     };
     let preroll = (config.shipments as f64 * PREROLL_SHARE).round() as usize;
     let total = preroll + config.shipments;
-    let mut b = Builder {
-        locations: Vec::new(),
-        location_index: std::collections::HashMap::new(),
-        tracking_numbers: std::collections::HashSet::with_capacity(total * 2),
-        events: Vec::with_capacity(config.shipments * 30),
-        sequence: 0,
-        shipments: Vec::with_capacity(total),
-        heard: Vec::with_capacity(total),
-    };
+    let mut b = Builder::with_capacity(total, config.shipments * 30);
     congestion(&world, &mut b, start);
     let specs: Vec<ShipmentSpec> = (0..total)
         .map(|index| {
@@ -1377,15 +1382,8 @@ mod tests {
         };
         let draft = shipment(&world, spec, &|_| false);
         let held = draft.shipment.boxes[0].tracking_number.clone();
-        let mut b = Builder {
-            locations: Vec::new(),
-            location_index: std::collections::HashMap::new(),
-            tracking_numbers: std::collections::HashSet::from([held.clone()]),
-            events: Vec::new(),
-            sequence: 0,
-            shipments: Vec::new(),
-            heard: Vec::new(),
-        };
+        let mut b = Builder::with_capacity(1, 0);
+        b.tracking_numbers.insert(held.clone());
         b.add(&world, spec, draft);
         let added = &b.shipments[0];
         assert!(added.boxes.iter().all(|x| x.tracking_number != held));
