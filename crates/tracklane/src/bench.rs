@@ -670,6 +670,11 @@ pub struct RerouteReport {
     pub capacity_violations: usize,
 }
 
+/// The run `simulate`'s speed target is set for: shipments, days.
+pub const SIMULATE_TARGET_SIZE: (usize, u32) = (100_000, 90);
+/// Its target, in seconds.
+pub const SIMULATE_TARGET_SECONDS: f64 = 60.0;
+
 /// What `tracklane bench simulate` measured.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -709,7 +714,8 @@ pub async fn simulate(seed: u64, shipments: usize, days: u32) -> anyhow::Result<
     let (report, timings) =
         crate::simulate::run(config, None, crate::replay::ReplayOptions::default()).await?;
     let total_seconds = started.elapsed().as_secs_f64();
-    let target_seconds = (shipments == 100_000 && days == 90).then_some(60.0);
+    let target_seconds =
+        ((shipments, days) == SIMULATE_TARGET_SIZE).then_some(SIMULATE_TARGET_SECONDS);
     Ok(SimulateReport {
         seed,
         shipments,

@@ -185,9 +185,9 @@ enum BenchCommand {
         json: bool,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        #[arg(long, default_value_t = 100_000)]
+        #[arg(long, default_value_t = bench::SIMULATE_TARGET_SIZE.0)]
         shipments: usize,
-        #[arg(long, default_value_t = 90)]
+        #[arg(long, default_value_t = bench::SIMULATE_TARGET_SIZE.1)]
         days: u32,
     },
     /// Smart Reroute's optimiser on delayed shipments × warehouses.
