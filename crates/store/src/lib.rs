@@ -54,8 +54,10 @@ pub enum StoreError {
 /// A result from a store.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The storage every part of tracklane goes through. One trait, several backends,
-/// one conformance suite (see `tests/`).
+/// The storage every part of tracklane goes through, whatever the backend.
+/// SQLite is the one built (see ARCHITECTURE.md, "Deliberately absent"); the
+/// hub's end-to-end tests in `crates/tracklane/tests` exercise it through
+/// this trait.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Adds or replaces a warehouse.
