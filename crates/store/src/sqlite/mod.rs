@@ -1,5 +1,6 @@
-//! The embedded SQLite backend: one writer thread (see [`writer`]) and a small
-//! pool of read connections. WAL lets readers run beside the writer.
+//! The embedded SQLite backend: one writer thread (see the `writer` module)
+//! and a small pool of read connections. WAL lets readers run beside the
+//! writer.
 
 pub mod bench;
 mod engine;
