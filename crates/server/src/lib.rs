@@ -21,6 +21,7 @@ mod openapi;
 #[allow(clippy::result_large_err)]
 mod pages;
 mod spapi;
+pub mod webhooks;
 
 use std::sync::{Arc, Mutex};
 
@@ -128,6 +129,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/shipments/{shipment_id}/delivery-window/automation", put(api::seller::put_automation))
         .route("/api/v1/tracking/import", post(api::seller::import_tracking))
         .route("/api/v1/carriers", get(api::seller::list_carriers))
+        .route("/api/v1/webhooks", get(api::webhooks::list_webhooks).post(api::webhooks::create_webhook))
+        .route("/api/v1/webhooks/{id}", axum::routing::delete(api::webhooks::delete_webhook))
+        .route("/api/v1/webhooks/{id}/deliveries", get(api::webhooks::list_deliveries))
         .route("/api/v1/warehouses", get(api::operator::list_warehouses))
         .route("/api/v1/warehouses/{code}", put(api::operator::put_warehouse))
         .route("/api/v1/warehouses/{code}/congestion", put(api::operator::put_congestion))

@@ -23,6 +23,10 @@ pub struct Metrics {
     pub milestones_rejected: AtomicU64,
     /// Carriers attached by auto-recognition.
     pub carriers_detected: AtomicU64,
+    /// Webhook deliveries the receiver took.
+    pub webhooks_delivered: AtomicU64,
+    /// Webhook delivery attempts that failed.
+    pub webhooks_failed: AtomicU64,
 }
 
 pub(crate) async fn count_requests(
@@ -76,6 +80,16 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
         "tracklane_carriers_detected_total",
         "Carriers attached to shipments by auto-recognition.",
         &m.carriers_detected,
+    );
+    counter(
+        "tracklane_webhooks_delivered_total",
+        "Webhook deliveries the receiver took (2xx).",
+        &m.webhooks_delivered,
+    );
+    counter(
+        "tracklane_webhook_attempts_failed_total",
+        "Webhook delivery attempts that failed.",
+        &m.webhooks_failed,
     );
     if let Ok(counts) = state.store.counts().await {
         for (name, value) in [

@@ -217,64 +217,15 @@ pub(crate) async fn get_shipment_tracking(
         let Ok(detail) = visible_shipment(&state, &caller, &summary.shipment_id, lang).await else {
             continue;
         };
-        let found = detail
-            .shipment
-            .packages
-            .iter()
-            .zip(&detail.timelines)
-            .find(|(p, _)| {
-                p.legs.iter().any(|l| {
-                    l.tracking_number == number
-                        && params
-                            .carrier_code
-                            .as_deref()
-                            .is_none_or(|c| c.eq_ignore_ascii_case(l.carrier.as_str()))
-                })
-            });
-        let Some((package, timeline)) = found else {
+        let Some(detail_json) = tracking_detail(
+            &detail,
+            &number,
+            params.carrier_code.as_deref(),
+            is_container,
+            &format!("http://{host}"),
+        ) else {
             continue;
         };
-        let carrier = package
-            .legs
-            .iter()
-            .find(|l| l.tracking_number == number)
-            .map(|l| l.carrier.to_string());
-        let history: Vec<MilestoneView> = timeline
-            .iter()
-            .rev()
-            .filter(|m| !m.after_close)
-            .map(milestone_view)
-            .collect();
-        let identifier = if is_container {
-            json!({ "containerNumber": number.as_str() })
-        } else {
-            json!({ "carrierTracking": { "trackingNumber": number.as_str(), "carrierCode": carrier } })
-        };
-        let mut detail_json = json!({
-            "identifier": identifier,
-            "milestoneHistory": history,
-            "trackingUrl": format!("http://{host}/track/{number}"),
-        });
-        // The engine's interval (p10 to p90) as SP-API's estimated delivery
-        // window, until the package's tracking closes on delivery.
-        if let Some(estimate) = detail
-            .estimate
-            .as_ref()
-            .filter(|_| !package.track.is_closed)
-        {
-            detail_json["trackingEstimates"] = json!([{
-                "type": "ESTIMATED_DELIVERY_DATE",
-                "estimatedInterval": {
-                    "startTime": estimate.p10.round(jiff::Unit::Second).unwrap_or(estimate.p10).to_string(),
-                    "endTime": estimate.p90.round(jiff::Unit::Second).unwrap_or(estimate.p90).to_string(),
-                },
-                "lastUpdatedTime": estimate.assessed_at.round(jiff::Unit::Second).unwrap_or(estimate.assessed_at).to_string(),
-            }]);
-        }
-        if let Some(latest) = timeline.iter().rev().find(|m| !m.after_close) {
-            detail_json["latestMilestone"] =
-                serde_json::to_value(milestone_view(latest)).unwrap_or(Value::Null);
-        }
         return (
             StatusCode::OK,
             [("x-amzn-RequestId", "tracklane")],
@@ -288,6 +239,74 @@ pub(crate) async fn get_shipment_tracking(
         format!("No shipment visible to this account has tracking number {number}."),
         "",
     )
+}
+
+/// The SP-API `trackingDetail` of tracking number `number` (of `carrier_code`,
+/// when given) in shipment `detail`, most recent milestone first, with the
+/// engine's estimate while the package is on its way; `None` when no box of
+/// the shipment carries it. `base_url` is the hub's address, for the public
+/// tracking page.
+pub(crate) fn tracking_detail(
+    detail: &ShipmentDetail,
+    number: &tracklane_core::TrackingNumber,
+    carrier_code: Option<&str>,
+    is_container: bool,
+    base_url: &str,
+) -> Option<Value> {
+    let found = detail
+        .shipment
+        .packages
+        .iter()
+        .zip(&detail.timelines)
+        .find(|(p, _)| {
+            p.legs.iter().any(|l| {
+                l.tracking_number == *number
+                    && carrier_code.is_none_or(|c| c.eq_ignore_ascii_case(l.carrier.as_str()))
+            })
+        });
+    let (package, timeline) = found?;
+    let carrier = package
+        .legs
+        .iter()
+        .find(|l| l.tracking_number == *number)
+        .map(|l| l.carrier.to_string());
+    let history: Vec<MilestoneView> = timeline
+        .iter()
+        .rev()
+        .filter(|m| !m.after_close)
+        .map(milestone_view)
+        .collect();
+    let identifier = if is_container {
+        json!({ "containerNumber": number.as_str() })
+    } else {
+        json!({ "carrierTracking": { "trackingNumber": number.as_str(), "carrierCode": carrier } })
+    };
+    let mut detail_json = json!({
+        "identifier": identifier,
+        "milestoneHistory": history,
+        "trackingUrl": format!("{base_url}/track/{number}"),
+    });
+    // The engine's interval (p10 to p90) as SP-API's estimated delivery
+    // window, until the package's tracking closes on delivery.
+    if let Some(estimate) = detail
+        .estimate
+        .as_ref()
+        .filter(|_| !package.track.is_closed)
+    {
+        detail_json["trackingEstimates"] = json!([{
+            "type": "ESTIMATED_DELIVERY_DATE",
+            "estimatedInterval": {
+                "startTime": estimate.p10.round(jiff::Unit::Second).unwrap_or(estimate.p10).to_string(),
+                "endTime": estimate.p90.round(jiff::Unit::Second).unwrap_or(estimate.p90).to_string(),
+            },
+            "lastUpdatedTime": estimate.assessed_at.round(jiff::Unit::Second).unwrap_or(estimate.assessed_at).to_string(),
+        }]);
+    }
+    if let Some(latest) = timeline.iter().rev().find(|m| !m.after_close) {
+        detail_json["latestMilestone"] =
+            serde_json::to_value(milestone_view(latest)).unwrap_or(Value::Null);
+    }
+    Some(detail_json)
 }
 
 /// Loads the shipment of an SP-API path, checking that the plan id matches.

@@ -11,12 +11,14 @@ mod engine_model;
 mod model;
 pub mod sqlite;
 pub mod stats;
+mod webhook;
 
 use async_trait::async_trait;
 
 pub use engine_model::*;
 pub use model::*;
 pub use stats::HubStats;
+pub use webhook::*;
 
 /// What can go wrong in a store, with the driver's error kept as the source.
 #[derive(Debug, thiserror::Error)]
@@ -234,4 +236,35 @@ pub trait Store: Send + Sync + 'static {
     /// milestones, window hits, and incoming volume per warehouse. Reads every
     /// visible shipment row once.
     async fn hub_stats(&self, viewer: &Principal) -> StoreResult<HubStats>;
+
+    /// Adds a webhook subscription. From the next write on, every change of a
+    /// shipment its owner may see leaves a delivery for it in the same
+    /// transaction as the change.
+    async fn put_webhook(&self, webhook: Webhook) -> StoreResult<()>;
+    /// The subscriptions of `owner`, oldest first.
+    async fn webhooks(&self, owner: &Principal) -> StoreResult<Vec<Webhook>>;
+    /// Removes subscription `id` of `owner` with its deliveries.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
+    async fn delete_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()>;
+    /// Pending deliveries due at `now`, the longest-waiting first, at most
+    /// `limit`, each with its subscription.
+    async fn due_deliveries(
+        &self,
+        now: jiff::Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(Webhook, Delivery)>>;
+    /// Records one attempt at delivery `id`.
+    async fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreResult<()>;
+    /// The newest deliveries of subscription `id` of `owner`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
+    async fn deliveries(
+        &self,
+        owner: &Principal,
+        id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>>;
 }

@@ -14,3 +14,4 @@ pub mod keys;
 pub mod replay;
 pub mod simulate;
 pub mod stream;
+pub mod webhooks;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys, replay, simulate};
+use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys, replay, simulate, webhooks};
 use tracklane_server::AppState;
 use tracklane_store::Principal;
 
@@ -39,6 +39,10 @@ enum Command {
         /// HOST:PORT to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// The address users and webhook receivers reach this hub at, for the
+        /// tracking links in notifications (default: http://LISTEN).
+        #[arg(long, env = "TRACKLANE_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Run a live hub with simulated carriers on a fresh SQLite file, and open it.
     Demo {
@@ -274,13 +278,21 @@ async fn run(command: Command) -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match command {
-        Command::Serve { db, listen } => {
+        Command::Serve {
+            db,
+            listen,
+            public_url,
+        } => {
             let store = hub::open_store(&db)?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
             let state = AppState::new(store.clone(), clock.clone(), hub::os_random)
                 .with_secret_random(hub::os_random);
             let running = hub::start(state, &listen).await?;
             tokio::spawn(engine_pass::run_forever(store, clock, ENGINE_PERIOD_SERVE));
+            tokio::spawn(webhooks::run_forever(
+                running.state.clone(),
+                webhooks::Sender::new(public_url.as_deref().unwrap_or(&running.url()))?,
+            ));
             eprintln!("tracklane is serving {db} at {}", running.url());
             tokio::signal::ctrl_c()
                 .await
@@ -328,6 +340,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 running.state.store.clone(),
                 clock.clone(),
                 ENGINE_PERIOD_DEMO,
+            ));
+            tokio::spawn(webhooks::run_forever(
+                running.state.clone(),
+                webhooks::Sender::new(&running.url())?,
             ));
             let world = Arc::new(world);
             tokio::spawn(demo::run_carriers(

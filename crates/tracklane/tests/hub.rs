@@ -16,3 +16,4 @@ mod shipments;
 mod simulate;
 mod sp_api;
 mod stale_looks;
+mod webhooks;

@@ -6,6 +6,7 @@ pub(crate) mod engine;
 pub(crate) mod operator;
 pub(crate) mod seller;
 mod views;
+pub(crate) mod webhooks;
 
 use axum::body::Bytes;
 use axum::http::StatusCode;

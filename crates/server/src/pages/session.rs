@@ -17,6 +17,7 @@ use tracklane_store::Session;
 
 use super::{Ctx, PageError, PageResult, cookie, html, layout};
 use crate::AppState;
+use crate::auth::hex;
 use crate::error::Lang;
 
 /// The session cookie's name.
@@ -29,10 +30,6 @@ const SIGNIN_CSRF_COOKIE: &str = "tl_signin";
 pub(crate) const SESSION_TTL_HOURS: i64 = 12;
 /// How long the language choice is remembered.
 const LANG_COOKIE_MAX_AGE_SECONDS: i64 = 365 * 24 * 3600;
-
-fn hex(bytes: [u8; 16]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// Compares two tokens in time independent of where they differ.
 pub(crate) fn same_token(a: &str, b: &str) -> bool {
@@ -77,7 +74,7 @@ pub(crate) async fn signin_form(
     ctx: Ctx,
     Query(params): Query<NextParam>,
 ) -> Response {
-    let token = hex(state.secret_bytes());
+    let token = hex(&state.secret_bytes());
     let next = safe_next(params.next.as_deref());
     let mut response = html(layout::signin(
         ctx.lang,
@@ -113,7 +110,7 @@ pub(crate) async fn signin(
     let lang = ctx.lang;
     let next = safe_next(input.next.as_deref());
     let again = |en: &str, zh: &str, status: StatusCode| {
-        let token = hex(state.secret_bytes());
+        let token = hex(&state.secret_bytes());
         let mut response = (
             status,
             html(layout::signin(
@@ -174,14 +171,14 @@ pub async fn start_session(
     state: &AppState,
     principal: tracklane_store::Principal,
 ) -> Result<String, tracklane_store::StoreError> {
-    let token = hex(state.secret_bytes());
+    let token = hex(&state.secret_bytes());
     let now = state.clock.now();
     state
         .store
         .put_session(Session {
             token_hash: crate::hash_key(&token),
             principal,
-            csrf: hex(state.secret_bytes()),
+            csrf: hex(&state.secret_bytes()),
             created_at: now,
             expires_at: now
                 .checked_add(SignedDuration::from_hours(SESSION_TTL_HOURS))

@@ -15,9 +15,9 @@ use tracklane_core::{
 use super::rows::{self, Filter, unavailable};
 use super::writer::Writer;
 use crate::{
-    Assessment, Estimate, ExceptionDraft, ExceptionQuery, PAGE_SIZE_MAX, Principal, Reroute,
-    RerouteDecision, RerouteDraft, RerouteQuery, RerouteStatus, ShipmentException, ShipmentKey,
-    StoreError, StoreResult, WindowChangeRequest,
+    Assessment, Estimate, EventKind, ExceptionDraft, ExceptionQuery, PAGE_SIZE_MAX, Principal,
+    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, RerouteStatus, ShipmentException,
+    ShipmentKey, StoreError, StoreResult, WindowChangeRequest,
 };
 
 /// Writes one pass's assessments: replaces estimates, opens new exceptions,
@@ -68,7 +68,8 @@ pub(crate) fn put_assessments(
             .map_err(unavailable("reading open exceptions"))?;
         for d in &a.exceptions {
             match open.get(&d.kind) {
-                Some(exception_seq) => conn
+                Some(exception_seq) => w
+                    .conn
                     .prepare_cached(
                         "UPDATE exception SET severity = ?2, since = ?3, evidence = ?4, next_step_en = ?5, next_step_zh = ?6 WHERE seq = ?1",
                     )
@@ -82,30 +83,98 @@ pub(crate) fn put_assessments(
                             d.next_step_zh
                         ])
                     })
+                    .map(drop)
                     .map_err(unavailable("refreshing an exception"))?,
-                None => insert_exception(conn, seq, d, now_us, None)?,
+                None => {
+                    insert_exception(&w.conn, seq, d, now_us, None)?;
+                    if w.wants(EventKind::ExceptionOpened)? {
+                        let payload = exception_event(&a.shipment, w.conn.last_insert_rowid(), d, now_us, None)?;
+                        w.emit(EventKind::ExceptionOpened, seq, "", None, &payload, now_us)?;
+                    }
+                }
             };
         }
         for d in &a.handled {
             if open.contains_key(&d.kind) {
                 continue;
             }
-            insert_exception(conn, seq, d, now_us, Some(now_us))?;
+            insert_exception(&w.conn, seq, d, now_us, Some(now_us))?;
         }
         for (kind, exception_seq) in &open {
             if !a.exceptions.iter().any(|d| &d.kind == kind) {
-                conn.prepare_cached("UPDATE exception SET resolved_at = ?2 WHERE seq = ?1")
+                w.conn
+                    .prepare_cached("UPDATE exception SET resolved_at = ?2 WHERE seq = ?1")
                     .and_then(|mut s| s.execute(params![exception_seq, now_us]))
                     .map_err(unavailable("resolving an exception"))?;
+                if w.wants(EventKind::ExceptionResolved)? {
+                    let payload = serde_json::json!({
+                        "id": exception_seq,
+                        "shipmentId": a.shipment,
+                        "kind": kind,
+                        "resolvedAt": rows::timestamp(now_us)?,
+                    });
+                    w.emit(
+                        EventKind::ExceptionResolved,
+                        seq,
+                        "",
+                        None,
+                        &payload,
+                        now_us,
+                    )?;
+                }
             }
         }
-        conn.prepare_cached(
-            "UPDATE shipment SET open_exceptions = ?2 WHERE seq = ?1 AND open_exceptions <> ?2",
-        )
-        .and_then(|mut s| s.execute(params![seq, a.exceptions.len() as i64]))
-        .map_err(unavailable("counting open exceptions"))?;
+        w.conn
+            .prepare_cached(
+                "UPDATE shipment SET open_exceptions = ?2 WHERE seq = ?1 AND open_exceptions <> ?2",
+            )
+            .and_then(|mut s| s.execute(params![seq, a.exceptions.len() as i64]))
+            .map_err(unavailable("counting open exceptions"))?;
     }
     Ok(())
+}
+
+/// An exception event's payload: the exception as `GET /api/v1/exceptions`
+/// lists it, without the shipment's name and seller.
+fn exception_event(
+    shipment: &ShipmentId,
+    id: i64,
+    d: &ExceptionDraft,
+    opened_us: i64,
+    resolved_us: Option<i64>,
+) -> StoreResult<serde_json::Value> {
+    let mut payload = rows::to_value(d)?;
+    payload["id"] = id.into();
+    payload["shipmentId"] = shipment.as_str().into();
+    payload["openedAt"] = rows::to_value(&rows::timestamp(opened_us)?)?;
+    payload["resolvedAt"] = match resolved_us {
+        Some(us) => rows::to_value(&rows::timestamp(us)?)?,
+        None => serde_json::Value::Null,
+    };
+    Ok(payload)
+}
+
+/// Tells the subscriptions of a reroute offer or decision: the carrier it is
+/// for, the seller and the operator.
+fn emit_reroute(
+    w: &mut Writer,
+    kind: EventKind,
+    shipment_seq: i64,
+    reroute: &Reroute,
+    now_us: i64,
+) -> StoreResult<()> {
+    if !w.wants(kind)? {
+        return Ok(());
+    }
+    let payload = rows::to_value(reroute)?;
+    w.emit(
+        kind,
+        shipment_seq,
+        "",
+        Some(reroute.draft.carrier.as_str()),
+        &payload,
+        now_us,
+    )
 }
 
 /// Records a new exception of shipment `seq`, opened at `now_us` and, for one
@@ -341,14 +410,16 @@ pub(crate) fn offer_reroutes(
                 ])
             })
             .map_err(unavailable("storing a reroute offer"))?;
-        stored.push(Reroute {
+        let reroute = Reroute {
             id: w.conn.last_insert_rowid(),
             draft,
             status: RerouteStatus::Offered,
             offered_at: rows::timestamp(now_us)?,
             decided_at: None,
             appointment: None,
-        });
+        };
+        emit_reroute(w, EventKind::RerouteOffered, seq, &reroute, now_us)?;
+        stored.push(reroute);
     }
     Ok(stored)
 }
@@ -380,6 +451,16 @@ pub(crate) fn withdraw_reroutes(
                 })
                 .map_err(unavailable("withdrawing a reroute offer"))?;
             withdrawn += 1;
+            if w.wants(EventKind::RerouteDecided)? {
+                let mut filter = Filter::default();
+                filter.bind("r.seq = ?", Value::Integer(seq));
+                if let Some(reroute) = select_reroutes(&w.conn, filter, "")?.pop() {
+                    let key = ShipmentKey::new(reroute.draft.shipment.as_str());
+                    if let Some(shipment_seq) = w.shipment_seq(&key)? {
+                        emit_reroute(w, EventKind::RerouteDecided, shipment_seq, &reroute, now_us)?;
+                    }
+                }
+            }
         }
     }
     Ok(withdrawn)
@@ -566,6 +647,7 @@ pub(crate) fn decide_reroute(
     reroute.status = status;
     reroute.decided_at = Some(rows::timestamp(now_us)?);
     reroute.appointment = appointment;
+    emit_reroute(w, EventKind::RerouteDecided, seq, &reroute, now_us)?;
     Ok(reroute)
 }
 

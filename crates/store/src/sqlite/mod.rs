@@ -7,6 +7,7 @@ mod engine;
 mod read;
 mod rows;
 mod schema;
+mod webhooks;
 mod writer;
 
 use std::path::Path;
@@ -26,10 +27,10 @@ use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
-    Assessment, Counts, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal,
-    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
+    Assessment, Attempt, Counts, Delivery, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft,
+    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
     ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
-    TrackingAssignment, WindowChange, WindowChangeRequest, Write, Written,
+    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -506,6 +507,48 @@ impl Store for SqliteStore {
     async fn hub_stats(&self, viewer: &Principal) -> StoreResult<HubStats> {
         let viewer = viewer.clone();
         self.read(move |conn| read::hub_stats(conn, &viewer)).await
+    }
+
+    async fn put_webhook(&self, webhook: Webhook) -> StoreResult<()> {
+        self.write(move |w| webhooks::put_webhook(w, &webhook))
+            .await
+    }
+
+    async fn webhooks(&self, owner: &Principal) -> StoreResult<Vec<Webhook>> {
+        let owner = owner.clone();
+        self.read(move |conn| webhooks::webhooks(conn, &owner))
+            .await
+    }
+
+    async fn delete_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.write(move |w| webhooks::delete_webhook(w, &owner, &id))
+            .await
+    }
+
+    async fn due_deliveries(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(Webhook, Delivery)>> {
+        self.read(move |conn| webhooks::due_deliveries(conn, now.as_microsecond(), limit))
+            .await
+    }
+
+    async fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreResult<()> {
+        self.write(move |w| webhooks::record_attempt(w, id, &attempt))
+            .await
+    }
+
+    async fn deliveries(
+        &self,
+        owner: &Principal,
+        id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.read(move |conn| webhooks::deliveries(conn, &owner, &id, limit))
+            .await
     }
 }
 

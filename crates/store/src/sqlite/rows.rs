@@ -32,6 +32,11 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
 }
 
+/// `value` as a JSON tree, for an event's payload.
+pub(crate) fn to_value<T: Serialize>(value: &T) -> StoreResult<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| StoreError::Corrupt(format!("cannot encode: {e}")))
+}
+
 pub(crate) fn from_json<T: for<'de> Deserialize<'de>>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("cannot decode `{text}`: {e}")))

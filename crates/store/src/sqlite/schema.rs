@@ -206,6 +206,42 @@ INSERT OR IGNORE INTO shipment_sku (sku, shipment_seq)
 -- it is new to, `also_packages` the others, as space-separated sequences.
 ALTER TABLE milestone ADD COLUMN also_packages TEXT;
 "#,
+    r#"
+-- Webhook subscriptions. `owner` is the principal as JSON, `events` the wire
+-- names of the kinds it wants, space-separated.
+CREATE TABLE webhook (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_by_owner ON webhook (owner, seq);
+
+-- The outbox: one row per event and subscription, written in the transaction
+-- of the change it tells of. `state` 0 pending, 1 delivered, 2 failed.
+CREATE TABLE webhook_delivery (
+    seq INTEGER PRIMARY KEY,
+    webhook_seq INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    shipment_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    payload TEXT,
+    created_at INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    last_status INTEGER,
+    last_error TEXT,
+    delivered_at INTEGER
+);
+CREATE INDEX webhook_delivery_due ON webhook_delivery (next_attempt_at) WHERE state = 0;
+CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery (webhook_seq, seq);
+CREATE INDEX webhook_delivery_unsent ON webhook_delivery (webhook_seq, subject) WHERE state = 0 AND attempts = 0;
+CREATE INDEX webhook_delivery_delivered ON webhook_delivery (delivered_at) WHERE state = 1;
+"#,
 ];
 
 /// Settings for every connection: WAL so readers never block the writer, full

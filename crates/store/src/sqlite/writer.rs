@@ -35,8 +35,8 @@ use tracklane_core::{
 
 use super::rows::{self, unavailable};
 use crate::{
-    ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult, TrackingAssignment,
-    WindowChange, WindowChangeRequest,
+    Delivery, EventKind, ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult,
+    TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 /// How many queued jobs one transaction takes at most.
@@ -167,6 +167,8 @@ pub(crate) struct Cache {
     /// allocates nothing: this is on every milestone's path.
     pub numbers: HashMap<String, HashMap<String, Vec<i64>>>,
     pub dirty_shipments: Vec<i64>,
+    /// Webhook subscriptions with their row numbers, once read.
+    pub webhooks: Option<Vec<(i64, crate::Webhook)>>,
 }
 
 /// A shipment's packages, and whether each has a tracking number.
@@ -355,7 +357,7 @@ impl Writer {
 
     /// Loads a shipment and its packages into the cache, by internal sequence,
     /// folding each package's tracking state from the shipment's milestone chain.
-    fn load_shipment(&mut self, seq: i64) -> StoreResult<()> {
+    pub(crate) fn load_shipment(&mut self, seq: i64) -> StoreResult<()> {
         if self.cache.shipments.contains_key(&seq) {
             return Ok(());
         }
@@ -701,14 +703,19 @@ impl Writer {
                 ])
             })
             .map_err(unavailable("auditing a delivery window"))?;
-        Ok(WindowChange {
+        let audited = WindowChange {
             at: change.now,
             actor: change.actor.clone(),
             from,
             to,
             source: change.source,
             reason: change.reason.clone(),
-        })
+        };
+        if self.wants(EventKind::WindowChanged)? {
+            let payload = rows::to_value(&audited)?;
+            self.emit(EventKind::WindowChanged, seq, "", None, &payload, now_us)?;
+        }
+        Ok(audited)
     }
 
     fn first_box(&self, shipment_seq: i64) -> String {
@@ -853,10 +860,11 @@ impl Writer {
                     })
                     .map_err(unavailable("appending a milestone"))?;
                 let seq = self.conn.last_insert_rowid();
+                let mut changed = false;
                 for package_seq in &targets {
                     if let Some(entry) = self.cache.packages.get_mut(package_seq) {
                         entry.fingerprints.push(fingerprint.0);
-                        entry.track.apply(LatestMilestone::of(m));
+                        changed |= entry.track.apply(LatestMilestone::of(m));
                     }
                 }
                 if let Some(entry) = self.cache.shipments.get_mut(&shipment_seq) {
@@ -864,6 +872,16 @@ impl Writer {
                     entry.milestone_count += 1;
                 }
                 self.mark_shipment(shipment_seq, now_us);
+                if changed {
+                    self.emit(
+                        EventKind::MilestoneChanged,
+                        shipment_seq,
+                        &Delivery::milestone_subject(carrier, draft.tracking_number.as_str()),
+                        Some(carrier),
+                        &serde_json::Value::Null,
+                        now_us,
+                    )?;
+                }
             }
             outcomes.push(if is_new {
                 ItemOutcome::Accepted {

@@ -1,0 +1,299 @@
+//! Webhook subscriptions: any key may subscribe to events about the shipments
+//! it may see, list and remove its subscriptions, and read what became of
+//! their recent deliveries.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tracklane_core::Problem;
+use tracklane_store::{EventKind, PAGE_SIZE_MAX, Webhook};
+
+use super::json_body;
+use crate::AppState;
+use crate::auth::{Caller, hex};
+use crate::error::{ApiError, Lang};
+
+/// Subscriptions one key may hold.
+pub const WEBHOOKS_PER_OWNER_MAX: usize = 20;
+/// Deliveries listed when no limit is given.
+const DELIVERIES_LIMIT_DEFAULT: usize = 50;
+/// The longest URL accepted.
+const URL_LEN_MAX: usize = 2048;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewWebhook {
+    url: String,
+    events: Option<Vec<String>>,
+}
+
+/// A subscription as the API shows it; the secret only when it is created.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WebhookView<'a> {
+    #[serde(flatten)]
+    webhook: &'a Webhook,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
+}
+
+fn invalid(field: &str, en: String, zh: String) -> Problem {
+    Problem::new("webhook.invalid", field, en, zh)
+}
+
+/// Checks a receiver URL: absolute http or https with a host.
+fn check_url(raw: &str) -> Result<String, Problem> {
+    let bad = || {
+        invalid(
+            "url",
+            format!(
+                "url `{raw}` is not an absolute http(s) URL: give one such as https://example.com/hooks/tracklane"
+            ),
+            format!(
+                "url `{raw}` 不是完整的 http(s) 地址：请填写如 https://example.com/hooks/tracklane 的地址"
+            ),
+        )
+    };
+    if raw.len() > URL_LEN_MAX {
+        return Err(invalid(
+            "url",
+            format!(
+                "url is {} characters long: give one of at most {URL_LEN_MAX}",
+                raw.len()
+            ),
+            format!("url 长度为 {} 个字符：最多 {URL_LEN_MAX} 个", raw.len()),
+        ));
+    }
+    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(bad());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "url",
+            "url carries a user name or password: remove them; deliveries are signed instead"
+                .into(),
+            "url 中包含用户名或密码：请删除；投递内容已有签名".into(),
+        ));
+    }
+    Ok(url.to_string())
+}
+
+/// Reads the event kinds asked for; every kind when none are named.
+fn check_events(events: Option<Vec<String>>) -> Result<Vec<EventKind>, Problem> {
+    let Some(names) = events else {
+        return Ok(EventKind::ALL.to_vec());
+    };
+    if names.is_empty() {
+        return Err(invalid(
+            "events",
+            "events is empty: leave it out to receive every kind, or name at least one".into(),
+            "events 为空：省略该字段即接收全部类型，或至少列出一种".into(),
+        ));
+    }
+    let known = || {
+        EventKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut kinds = Vec::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        let kind = EventKind::parse(name).ok_or_else(|| {
+            invalid(
+                &format!("events[{i}]"),
+                format!("event `{name}` is not one tracklane sends: use {}", known()),
+                format!("事件 `{name}` 不存在：可选 {}", known()),
+            )
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds.sort();
+    Ok(kinds)
+}
+
+/// `POST /api/v1/webhooks`
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks",
+    description = "Subscribe to events about the shipments this key may see: {url, events?}. `events` defaults to every kind: SHIPMENT_TRACKING_MILESTONE_CHANGED (SP-API notification shape), EXCEPTION_OPENED, EXCEPTION_RESOLVED, DELIVERY_WINDOW_CHANGED, REROUTE_OFFERED, REROUTE_DECIDED. The answer carries the signing secret, shown only this once; see docs/webhooks.md for the signature.",
+    responses((status = 201, description = "{id, url, events, createdAt, secret}"), (status = 400, description = "The URL or an event kind is not valid"), (status = 409, description = "This key already holds the most subscriptions allowed")))]
+pub(crate) async fn create_webhook(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let input: NewWebhook = json_body(&body, lang)?;
+    let url = check_url(&input.url).map_err(|p| ApiError::bad_request(lang, p))?;
+    let events = check_events(input.events).map_err(|p| ApiError::bad_request(lang, p))?;
+    let held = state
+        .store
+        .webhooks(&caller.0)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    if held.len() >= WEBHOOKS_PER_OWNER_MAX {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            Problem::new(
+                "webhook.too_many",
+                "url",
+                format!(
+                    "this key already holds {WEBHOOKS_PER_OWNER_MAX} subscriptions: delete one first"
+                ),
+                format!("此密钥已有 {WEBHOOKS_PER_OWNER_MAX} 个订阅：请先删除一个"),
+            ),
+            lang,
+        ));
+    }
+    let webhook = Webhook {
+        id: format!("wh_{}", hex(&state.random_bytes()[..8])),
+        owner: caller.0.clone(),
+        url,
+        events,
+        secret: format!(
+            "whsec_{}{}",
+            hex(&state.secret_bytes()),
+            hex(&state.secret_bytes())
+        ),
+        created_at: state.clock.now(),
+    };
+    state
+        .store
+        .put_webhook(webhook.clone())
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    let view = WebhookView {
+        webhook: &webhook,
+        secret: Some(&webhook.secret),
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /api/v1/webhooks`
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    description = "This key's subscriptions, oldest first (without their secrets).",
+    responses((status = 200, description = "{webhooks:[{id, url, events, createdAt}]}")))]
+pub(crate) async fn list_webhooks(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let held = state
+        .store
+        .webhooks(&caller.0)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    let views: Vec<WebhookView<'_>> = held
+        .iter()
+        .map(|webhook| WebhookView {
+            webhook,
+            secret: None,
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "webhooks": views })).into_response())
+}
+
+/// `DELETE /api/v1/webhooks/{id}`
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "Subscription id (wh_…)")),
+    description = "Remove one of this key's subscriptions with its pending deliveries.",
+    responses((status = 204, description = "Removed"), (status = 404, description = "This key has no such subscription")))]
+pub(crate) async fn delete_webhook(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state
+        .store
+        .delete_webhook(&caller.0, &id)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DeliveryParams {
+    limit: Option<usize>,
+}
+
+/// `GET /api/v1/webhooks/{id}/deliveries`
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
+    params(("id" = String, Path, description = "Subscription id (wh_…)"),
+           ("limit" = Option<usize>, Query, description = "At most this many (≤ 200; 50 by default)")),
+    description = "The subscription's newest deliveries: kind, shipment, state (PENDING, DELIVERED, FAILED), attempts, the last HTTP status and error, and when the next attempt is due. Delivered ones are kept for a week.",
+    responses((status = 200, description = "{deliveries:[…]}"), (status = 404, description = "This key has no such subscription")))]
+pub(crate) async fn list_deliveries(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<DeliveryParams>,
+) -> Result<Response, ApiError> {
+    let limit = params
+        .limit
+        .unwrap_or(DELIVERIES_LIMIT_DEFAULT)
+        .min(PAGE_SIZE_MAX);
+    let found = state
+        .store
+        .deliveries(&caller.0, &id, limit)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    Ok(Json(serde_json::json!({ "deliveries": found })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receiver_urls_must_be_absolute_http_with_a_host() {
+        assert_eq!(
+            check_url("https://example.com/hooks?x=1").unwrap(),
+            "https://example.com/hooks?x=1"
+        );
+        assert!(check_url("http://127.0.0.1:9000/h").is_ok());
+        for bad in [
+            "",
+            "example.com/hooks",
+            "ftp://example.com/",
+            "https://",
+            "https://u:p@example.com/",
+        ] {
+            let problem = check_url(bad).unwrap_err();
+            assert_eq!(problem.field, "url", "{bad}");
+        }
+    }
+
+    #[test]
+    fn event_kinds_are_checked_one_by_one_and_default_to_all() {
+        assert_eq!(check_events(None).unwrap(), EventKind::ALL);
+        assert_eq!(
+            check_events(Some(vec![
+                "REROUTE_OFFERED".into(),
+                "EXCEPTION_OPENED".into(),
+                "REROUTE_OFFERED".into()
+            ]))
+            .unwrap(),
+            vec![EventKind::ExceptionOpened, EventKind::RerouteOffered]
+        );
+        let problem = check_events(Some(vec![
+            "EXCEPTION_OPENED".into(),
+            "exception_opened".into(),
+        ]))
+        .unwrap_err();
+        assert_eq!(problem.field, "events[1]");
+        assert!(
+            problem.en.contains("SHIPMENT_TRACKING_MILESTONE_CHANGED"),
+            "{}",
+            problem.en
+        );
+        assert_eq!(check_events(Some(vec![])).unwrap_err().field, "events");
+    }
+}

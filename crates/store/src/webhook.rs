@@ -1,0 +1,133 @@
+//! Webhooks as the store keeps them: subscriptions, and the outbox of
+//! deliveries each change of a shipment leaves for the subscriptions that may
+//! see it.
+//!
+//! A delivery row is written in the same transaction as the change it tells
+//! of (a milestone, a window move, an exception, a reroute), so a change the
+//! hub committed is never lost to a crash between the commit and the post, and
+//! a rolled-back change is never announced. Sending, signing and retrying
+//! happen above the store.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Principal;
+
+tracklane_core::code_enum! {
+    /// What a webhook tells of.
+    EventKind {
+        MilestoneChanged = 0, "SHIPMENT_TRACKING_MILESTONE_CHANGED", "A tracking number's latest milestone changed (SP-API notification shape)";
+        ExceptionOpened = 1, "EXCEPTION_OPENED", "The engine raised an exception on a shipment";
+        ExceptionResolved = 2, "EXCEPTION_RESOLVED", "An exception's cause cleared";
+        WindowChanged = 3, "DELIVERY_WINDOW_CHANGED", "A shipment's delivery window changed (seller, carrier, automation or reroute)";
+        RerouteOffered = 4, "REROUTE_OFFERED", "Smart Reroute proposed moving a delayed shipment to another warehouse";
+        RerouteDecided = 5, "REROUTE_DECIDED", "A reroute offer was confirmed, declined or withdrawn";
+    }
+}
+
+/// A subscription: where to post which events, and the secret that signs them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    /// Its id (`wh_…`).
+    pub id: String,
+    /// Whose it is: it receives only events about shipments its owner may see.
+    #[serde(skip)]
+    pub owner: Principal,
+    /// Where deliveries are posted.
+    pub url: String,
+    /// The events it wants.
+    pub events: Vec<EventKind>,
+    /// The HMAC-SHA256 key of its signatures.
+    #[serde(skip)]
+    pub secret: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+impl Webhook {
+    /// Whether it wants events of `kind`.
+    pub fn wants(&self, kind: EventKind) -> bool {
+        self.events.contains(&kind)
+    }
+}
+
+tracklane_core::code_enum! {
+    /// Where a delivery stands.
+    DeliveryState {
+        Pending = 0, "PENDING", "Waiting for its first or next attempt";
+        Delivered = 1, "DELIVERED", "The receiver answered 2xx";
+        Failed = 2, "FAILED", "Every attempt failed; no more will be made";
+    }
+}
+
+/// One event on its way to one subscription.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Delivery {
+    /// Its number; with the webhook's id it is the notification id receivers
+    /// use to drop repeats.
+    pub id: i64,
+    /// The subscription.
+    pub webhook_id: String,
+    /// What it tells of.
+    pub kind: EventKind,
+    /// The shipment it is about.
+    pub shipment_id: String,
+    /// What it is about within the shipment: for a milestone change the
+    /// carrier and tracking number (`CARRIER NUMBER`), whose state is read
+    /// when the delivery is sent; empty otherwise.
+    pub subject: String,
+    /// The event as it happened (the window change, the exception, the
+    /// reroute), in the API's shapes; `null` for a milestone change.
+    pub payload: serde_json::Value,
+    /// When the change happened.
+    pub created_at: Timestamp,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: Option<Timestamp>,
+    /// The last attempt's HTTP status, if the receiver answered.
+    pub last_status: Option<u16>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was delivered.
+    pub delivered_at: Option<Timestamp>,
+}
+
+impl Delivery {
+    /// The subject of a milestone change of `number` of `carrier`.
+    pub fn milestone_subject(carrier: &str, number: &str) -> String {
+        format!("{carrier} {number}")
+    }
+
+    /// The carrier and tracking number a milestone change is about.
+    pub fn tracking(&self) -> Option<(&str, &str)> {
+        self.subject.split_once(' ')
+    }
+}
+
+/// What one attempt at a delivery came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// The receiver answered 2xx with `status`.
+    Delivered {
+        /// The HTTP status.
+        status: u16,
+        /// When.
+        at: Timestamp,
+    },
+    /// It failed; `retry_at` is when to try again, `None` to give up.
+    Failed {
+        /// The HTTP status, if the receiver answered.
+        status: Option<u16>,
+        /// Why, in words.
+        error: String,
+        /// When.
+        at: Timestamp,
+        /// The next attempt, or `None` when this was the last.
+        retry_at: Option<Timestamp>,
+    },
+}

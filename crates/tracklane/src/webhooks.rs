@@ -1,0 +1,245 @@
+//! Sending webhook deliveries: every second, the deliveries due are rendered,
+//! signed and posted, several at once, and each attempt is recorded. A
+//! delivery that fails is tried again after a growing pause
+//! ([`RETRY_AFTER`]), and given up after the last.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use anyhow::Context;
+use jiff::{SignedDuration, Timestamp};
+use tracklane_server::AppState;
+use tracklane_server::webhooks::{
+    DELIVERY_HEADER, EVENT_HEADER, RenderError, SIGNATURE_HEADER, notification_id, render, sign,
+};
+use tracklane_store::{Attempt, Delivery, StoreResult, Webhook};
+
+/// The pause after each failed attempt: 8 attempts over about 45 hours.
+pub const RETRY_AFTER: [SignedDuration; 7] = [
+    SignedDuration::from_mins(1),
+    SignedDuration::from_mins(5),
+    SignedDuration::from_mins(30),
+    SignedDuration::from_hours(2),
+    SignedDuration::from_hours(6),
+    SignedDuration::from_hours(12),
+    SignedDuration::from_hours(24),
+];
+/// How long a receiver has to answer.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries taken from the store per round, all sent at once.
+const DUE_PER_ROUND: usize = 32;
+/// How often the store is asked for deliveries due.
+pub const PERIOD: Duration = Duration::from_secs(1);
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Deliveries the receiver took (2xx).
+    pub delivered: usize,
+    /// Attempts that failed and will be tried again.
+    pub retrying: usize,
+    /// Deliveries given up.
+    pub given_up: usize,
+}
+
+/// Posts deliveries for a hub whose public address is `base_url`.
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    base_url: String,
+}
+
+impl Sender {
+    /// A sender; tracking links in milestone notifications point at `base_url`.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new(base_url: &str) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder()
+            .timeout(SEND_TIMEOUT)
+            // A redirect would send a signed body somewhere nobody subscribed.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("tracklane-webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("building the webhook HTTP client")?;
+        Ok(Self {
+            client,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// Sends every delivery due now, a round of at most [`DUE_PER_ROUND`] at a
+    /// time, until none is due.
+    ///
+    /// # Errors
+    /// When the store cannot be read or an attempt cannot be recorded.
+    pub async fn send_due(&self, state: &AppState) -> StoreResult<RoundReport> {
+        let mut total = RoundReport::default();
+        loop {
+            let due = state
+                .store
+                .due_deliveries(state.clock.now(), DUE_PER_ROUND)
+                .await?;
+            if due.is_empty() {
+                return Ok(total);
+            }
+            let mut sends = tokio::task::JoinSet::new();
+            for (webhook, delivery) in due {
+                let (sender, state) = (self.clone(), state.clone());
+                sends.spawn(async move {
+                    let attempt = sender.attempt(&state, &webhook, &delivery).await;
+                    (delivery.id, attempt)
+                });
+            }
+            while let Some(joined) = sends.join_next().await {
+                let Ok((id, attempt)) = joined else {
+                    continue;
+                };
+                let Some(attempt) = attempt else {
+                    continue;
+                };
+                match &attempt {
+                    Attempt::Delivered { .. } => {
+                        total.delivered += 1;
+                        state
+                            .metrics
+                            .webhooks_delivered
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                    Attempt::Failed { retry_at, .. } => {
+                        if retry_at.is_some() {
+                            total.retrying += 1;
+                        } else {
+                            total.given_up += 1;
+                        }
+                        state
+                            .metrics
+                            .webhooks_failed
+                            .fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                state.store.record_attempt(id, attempt).await?;
+            }
+        }
+    }
+
+    /// One attempt at `delivery`; `None` when it could not be rendered for a
+    /// passing reason (the store was busy), to be tried in the next round.
+    async fn attempt(
+        &self,
+        state: &AppState,
+        webhook: &Webhook,
+        delivery: &Delivery,
+    ) -> Option<Attempt> {
+        let now = state.clock.now();
+        let failed = |status: Option<u16>, error: String| Attempt::Failed {
+            status,
+            error,
+            at: now,
+            retry_at: retry_at(delivery.attempts, now),
+        };
+        let body = match render(state, webhook, delivery, &self.base_url, now).await {
+            Ok(body) => body,
+            Err(RenderError::Gone(why)) => {
+                return Some(Attempt::Failed {
+                    status: None,
+                    error: why,
+                    at: now,
+                    retry_at: None,
+                });
+            }
+            Err(RenderError::Store(e)) => {
+                tracing::warn!(error = %e, delivery = delivery.id, "webhook delivery not rendered");
+                return None;
+            }
+        };
+        let response = self
+            .client
+            .post(&webhook.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, sign(&webhook.secret, now, &body))
+            .header(EVENT_HEADER, delivery.kind.as_str())
+            .header(DELIVERY_HEADER, notification_id(webhook, delivery))
+            .body(body)
+            .send()
+            .await;
+        Some(match response {
+            Ok(r) if r.status().is_success() => Attempt::Delivered {
+                status: r.status().as_u16(),
+                at: now,
+            },
+            Ok(r) => failed(
+                Some(r.status().as_u16()),
+                format!("the receiver answered {}", r.status()),
+            ),
+            Err(e) => failed(None, describe(&e)),
+        })
+    }
+}
+
+/// When to try again after attempt number `attempts + 1` failed at `now`;
+/// `None` after the last.
+pub fn retry_at(attempts: u32, now: Timestamp) -> Option<Timestamp> {
+    let pause = RETRY_AFTER.get(usize::try_from(attempts).ok()?)?;
+    now.checked_add(*pause).ok()
+}
+
+/// A send error with its causes, for the deliveries listing.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        format!("no answer within {} s", SEND_TIMEOUT.as_secs())
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Sends due deliveries every [`PERIOD`] until the process ends.
+pub async fn run_forever(state: AppState, sender: Sender) {
+    let mut ticks = tokio::time::interval(PERIOD);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match sender.send_due(&state).await {
+            Ok(report) if report != RoundReport::default() => tracing::info!(
+                delivered = report.delivered,
+                retrying = report.retrying,
+                given_up = report.given_up,
+                "webhook deliveries"
+            ),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, "webhook deliveries failed; retrying at the next tick")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_grow_and_stop_after_the_eighth_attempt() {
+        let now: Timestamp = "2026-11-22T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            retry_at(0, now),
+            Some("2026-11-22T00:01:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            retry_at(6, now),
+            Some("2026-11-23T00:00:00Z".parse().unwrap())
+        );
+        assert_eq!(retry_at(7, now), None);
+        let total = RETRY_AFTER
+            .iter()
+            .fold(SignedDuration::ZERO, |sum, pause| sum + *pause);
+        assert_eq!(total.as_mins(), 45 * 60 - 24);
+    }
+}

@@ -1,0 +1,517 @@
+//! Webhooks end to end: subscriptions through the API, deliveries left in the
+//! store with each change, and the sender posting them signed to a real
+//! receiver on loopback, retrying on its schedule.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+use tracklane::hub::{self, FixedClock};
+use tracklane::webhooks::Sender;
+use tracklane_core::{CarrierCode, WarehouseCode};
+use tracklane_server::AppState;
+use tracklane_server::webhooks::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify};
+use tracklane_store::{Assessment, ExceptionDraft, RerouteDraft};
+
+use crate::support::{TestHub, UPS, milestone, now, shipment};
+
+/// One request a receiver got.
+#[derive(Clone, Debug)]
+struct Received {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Received {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+/// A receiver on loopback that answers with `statuses` in turn (the last one
+/// for ever after) and keeps what it got.
+struct Receiver {
+    url: String,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Receiver {
+    async fn start(statuses: &[u16]) -> Receiver {
+        let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let statuses = statuses.to_vec();
+        let kept = got.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+                let kept = kept.clone();
+                let statuses = statuses.clone();
+                async move {
+                    let mut got = kept.lock().unwrap();
+                    got.push(Received { headers, body });
+                    let status = statuses[(got.len() - 1).min(statuses.len() - 1)];
+                    StatusCode::from_u16(status).unwrap()
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, got }
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+}
+
+/// Subscribes `key` to `events` (all when `None`) at `url`; returns the id and secret.
+async fn subscribe(
+    hub: &TestHub,
+    key: &str,
+    url: &str,
+    events: Option<&[&str]>,
+) -> (String, String) {
+    let mut body = json!({ "url": url });
+    if let Some(events) = events {
+        body["events"] = json!(events);
+    }
+    let (status, created) = hub
+        .send(reqwest::Method::POST, key, "/api/v1/webhooks", body)
+        .await;
+    assert_eq!(status, 201, "{created}");
+    (
+        created["id"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The hub's state with its clock at `at`: the sender reads due times from it.
+fn at(hub: &TestHub, at: Timestamp) -> AppState {
+    AppState::new(
+        hub.running.state.store.clone(),
+        Arc::new(FixedClock(at)),
+        hub::seeded_random(1),
+    )
+}
+
+async fn deliveries(hub: &TestHub, key: &str, id: &str) -> Vec<Value> {
+    let (status, body) = hub
+        .get(key, &format!("/api/v1/webhooks/{id}/deliveries"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["deliveries"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_milestone_reaches_the_sellers_receiver_signed_in_the_sp_api_shape() {
+    let hub = TestHub::start().await;
+    let seller_a = Receiver::start(&[200]).await;
+    let seller_b = Receiver::start(&[200]).await;
+    let carrier_y = Receiver::start(&[200]).await;
+    let (a_id, a_secret) = subscribe(&hub, &hub.seller_a, &seller_a.url, None).await;
+    let (b_id, _) = subscribe(&hub, &hub.seller_b, &seller_b.url, None).await;
+    subscribe(&hub, &hub.carrier_y, &carrier_y.url, None).await;
+
+    let s = hub
+        .create(shipment(1, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &s, &[UPS[0]]).await;
+    // Two milestones in one batch: the receiver hears once, of the newest.
+    let pushed = hub
+        .push(
+            &hub.carrier_x,
+            vec![
+                milestone(UPS[0], "PICKED_UP", "2026-03-08T02:00:00Z"),
+                milestone(UPS[0], "DEPARTED", "2026-03-09T02:00:00Z"),
+            ],
+        )
+        .await;
+    assert_eq!(pushed["accepted"], 2, "{pushed}");
+
+    let sender = Sender::new(&hub.running.url()).unwrap();
+    let report = sender.send_due(&hub.running.state).await.unwrap();
+    assert_eq!(
+        (report.delivered, report.retrying, report.given_up),
+        (1, 0, 0)
+    );
+    assert!(
+        seller_b.got().is_empty(),
+        "seller B does not see seller A's shipment"
+    );
+    assert!(carrier_y.got().is_empty(), "carrier Y carries none of it");
+
+    let got = seller_a.got();
+    assert_eq!(got.len(), 1);
+    let request = &got[0];
+    assert!(verify(
+        &a_secret,
+        request.header(SIGNATURE_HEADER),
+        &request.body,
+        now(),
+        300
+    ));
+    assert!(!verify(
+        "whsec_wrong",
+        request.header(SIGNATURE_HEADER),
+        &request.body,
+        now(),
+        300
+    ));
+    assert_eq!(
+        request.header(EVENT_HEADER),
+        "SHIPMENT_TRACKING_MILESTONE_CHANGED"
+    );
+    let body = request.json();
+    assert_eq!(
+        body["notificationType"],
+        "SHIPMENT_TRACKING_MILESTONE_CHANGED"
+    );
+    assert_eq!(body["payloadVersion"], "2026-01-30");
+    assert_eq!(
+        body["notificationMetadata"]["subscriptionId"],
+        a_id.as_str()
+    );
+    assert_eq!(
+        body["notificationMetadata"]["notificationId"],
+        request.header(DELIVERY_HEADER)
+    );
+    let detail = &body["payload"]["shipmentTrackingMilestoneChangedNotification"]["trackingDetail"];
+    assert_eq!(
+        detail["identifier"]["carrierTracking"]["trackingNumber"],
+        UPS[0]
+    );
+    assert_eq!(
+        detail["identifier"]["carrierTracking"]["carrierCode"],
+        "CARRIER_X"
+    );
+    assert_eq!(detail["latestMilestone"]["status"]["code"], "DEPARTED");
+    let history: Vec<&str> = detail["milestoneHistory"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, ["DEPARTED", "PICKED_UP"]);
+
+    let listed = deliveries(&hub, &hub.seller_a, &a_id).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            &listed[0]["state"],
+            &listed[0]["attempts"],
+            &listed[0]["lastStatus"]
+        ),
+        (&json!("DELIVERED"), &json!(1), &json!(200))
+    );
+    assert!(deliveries(&hub, &hub.seller_b, &b_id).await.is_empty());
+    let (status, _) = hub
+        .get(
+            &hub.seller_b,
+            &format!("/api/v1/webhooks/{a_id}/deliveries"),
+        )
+        .await;
+    assert_eq!(status, 404, "one key cannot read another's subscription");
+
+    // Nothing is left to send, and a repeated push sends nothing new.
+    hub.push(
+        &hub.carrier_x,
+        vec![milestone(UPS[0], "DEPARTED", "2026-03-09T02:00:00Z")],
+    )
+    .await;
+    let again = sender.send_due(&hub.running.state).await.unwrap();
+    assert_eq!(again.delivered, 0);
+}
+
+#[tokio::test]
+async fn engine_events_reach_the_seller_and_reroute_offers_only_their_carrier() {
+    let hub = TestHub::start().await;
+    let seller = Receiver::start(&[200]).await;
+    let carrier_x = Receiver::start(&[200]).await;
+    let carrier_y = Receiver::start(&[200]).await;
+    subscribe(
+        &hub,
+        &hub.seller_a,
+        &seller.url,
+        Some(&["EXCEPTION_OPENED", "EXCEPTION_RESOLVED", "REROUTE_OFFERED"]),
+    )
+    .await;
+    subscribe(
+        &hub,
+        &hub.carrier_x,
+        &carrier_x.url,
+        Some(&["REROUTE_OFFERED"]),
+    )
+    .await;
+    subscribe(&hub, &hub.carrier_y, &carrier_y.url, None).await;
+    let s = hub
+        .create(shipment(2, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &s, &[UPS[1]]).await;
+    let store = hub.store();
+    let hold = ExceptionDraft {
+        kind: "customs_hold".into(),
+        severity: "high".into(),
+        since: now(),
+        evidence: "CUSTOMS_HOLD at Los Angeles".into(),
+        next_step_en: "Send the broker the invoice.".into(),
+        next_step_zh: "把发票发给报关行。".into(),
+    };
+    let verdict = |exceptions: Vec<ExceptionDraft>| Assessment {
+        shipment: s.id.clone(),
+        estimate: None,
+        exceptions,
+        handled: Vec::new(),
+    };
+    store
+        .put_assessments(vec![verdict(vec![hold.clone()])], now())
+        .await
+        .unwrap();
+    // The same verdict again refreshes the exception: no second event.
+    store
+        .put_assessments(vec![verdict(vec![hold])], now())
+        .await
+        .unwrap();
+    store
+        .put_assessments(vec![verdict(Vec::new())], now())
+        .await
+        .unwrap();
+    store
+        .offer_reroutes(
+            vec![RerouteDraft {
+                shipment: s.id.clone(),
+                carrier: CarrierCode::parse("CARRIER_X").unwrap(),
+                from: WarehouseCode::parse("TEB9").unwrap(),
+                to: WarehouseCode::parse("ABE8").unwrap(),
+                units: 24,
+                stay_days: 9.0,
+                move_days: 3.5,
+                extra_km: 120.0,
+                reason: "TEB9 has 9 days of backlog".into(),
+            }],
+            now(),
+        )
+        .await
+        .unwrap();
+
+    let report = Sender::new(&hub.running.url())
+        .unwrap()
+        .send_due(&hub.running.state)
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 4, "{report:?}");
+    let kinds: Vec<String> = seller
+        .got()
+        .iter()
+        .map(|r| r.header(EVENT_HEADER).to_owned())
+        .collect();
+    let mut sorted = kinds.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["EXCEPTION_OPENED", "EXCEPTION_RESOLVED", "REROUTE_OFFERED"]
+    );
+    let opened = seller
+        .got()
+        .into_iter()
+        .find(|r| r.header(EVENT_HEADER) == "EXCEPTION_OPENED")
+        .unwrap()
+        .json();
+    assert_eq!(opened["payload"]["exception"]["kind"], "customs_hold");
+    assert_eq!(opened["payload"]["exception"]["shipmentId"], s.id.as_str());
+    assert_eq!(
+        opened["payload"]["exception"]["nextStepZh"],
+        "把发票发给报关行。"
+    );
+    let offered = carrier_x.got();
+    assert_eq!(offered.len(), 1);
+    assert_eq!(offered[0].json()["payload"]["reroute"]["to"], "ABE8");
+    assert!(
+        carrier_y.got().is_empty(),
+        "another carrier's offer is not sent to Y"
+    );
+}
+
+#[tokio::test]
+async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up() {
+    let hub = TestHub::start().await;
+    let flaky = Receiver::start(&[500, 503, 200]).await;
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", listener.local_addr().unwrap())
+    };
+    let (flaky_id, _) = subscribe(
+        &hub,
+        &hub.operator,
+        &flaky.url,
+        Some(&["DELIVERY_WINDOW_CHANGED"]),
+    )
+    .await;
+    let (dead_id, _) = subscribe(
+        &hub,
+        &hub.operator,
+        &dead,
+        Some(&["DELIVERY_WINDOW_CHANGED"]),
+    )
+    .await;
+    let s = hub
+        .create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::PUT,
+            &hub.seller_a,
+            &format!("/api/v1/shipments/{}/delivery-window", s.id),
+            json!({ "startDate": "2026-03-22", "endDate": "2026-03-28" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let sender = Sender::new(&hub.running.url()).unwrap();
+    let minutes = |m: i64| now() + SignedDuration::from_mins(m);
+    let first = sender.send_due(&at(&hub, now())).await.unwrap();
+    assert_eq!((first.delivered, first.retrying), (0, 2));
+    // Nothing is due again until a minute has passed.
+    let early = sender.send_due(&at(&hub, minutes(0))).await.unwrap();
+    assert_eq!((early.delivered, early.retrying), (0, 0));
+    let second = sender.send_due(&at(&hub, minutes(1))).await.unwrap();
+    assert_eq!((second.delivered, second.retrying), (0, 2));
+    let third = sender.send_due(&at(&hub, minutes(6))).await.unwrap();
+    assert_eq!((third.delivered, third.retrying), (1, 1));
+
+    let got = flaky.got();
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter()
+            .all(|r| r.header(DELIVERY_HEADER) == got[0].header(DELIVERY_HEADER))
+    );
+    let body = got[2].json();
+    assert_eq!(body["payload"]["shipmentId"], s.id.as_str());
+    assert_eq!(
+        body["payload"]["deliveryWindowChange"]["to"]["startDate"],
+        "2026-03-22"
+    );
+    let listed = deliveries(&hub, &hub.operator, &flaky_id).await;
+    assert_eq!(
+        (
+            &listed[0]["state"],
+            &listed[0]["attempts"],
+            &listed[0]["lastStatus"]
+        ),
+        (&json!("DELIVERED"), &json!(3), &json!(200))
+    );
+
+    // The dead receiver: five more attempts, each when due, then no more.
+    let mut t = 6;
+    for pause in [30, 120, 360, 720, 1440] {
+        t += pause;
+        let round = sender.send_due(&at(&hub, minutes(t))).await.unwrap();
+        assert_eq!(round.delivered, 0);
+    }
+    let listed = deliveries(&hub, &hub.operator, &dead_id).await;
+    assert_eq!(
+        (&listed[0]["state"], &listed[0]["attempts"]),
+        (&json!("FAILED"), &json!(8)),
+        "{listed:?}"
+    );
+    assert!(
+        listed[0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("error sending request"),
+        "{listed:?}"
+    );
+    let later = sender
+        .send_due(&at(&hub, minutes(t + 10_000)))
+        .await
+        .unwrap();
+    assert_eq!((later.retrying, later.given_up), (0, 0));
+}
+
+#[tokio::test]
+async fn bad_subscriptions_name_the_field_in_both_languages_and_deletion_stops_deliveries() {
+    let hub = TestHub::start().await;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.seller_a,
+            "/api/v1/webhooks",
+            json!({ "url": "example.com/hook" }),
+        )
+        .await;
+    assert_eq!(
+        (status, body["errors"][0]["field"].as_str()),
+        (400, Some("url")),
+        "{body}"
+    );
+    let zh = hub
+        .client
+        .post(hub.url("/api/v1/webhooks"))
+        .bearer_auth(&hub.seller_a)
+        .header("accept-language", "zh-CN")
+        .json(&json!({ "url": "https://example.com/hook", "events": ["DELIVERED"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zh.status().as_u16(), 400);
+    let zh: Value = zh.json().await.unwrap();
+    assert_eq!(zh["errors"][0]["field"], "events[0]", "{zh}");
+    assert!(
+        zh["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("可选"),
+        "{zh}"
+    );
+
+    let receiver = Receiver::start(&[200]).await;
+    let (id, _) = subscribe(&hub, &hub.seller_a, &receiver.url, None).await;
+    let (_, listed) = hub.get(&hub.seller_a, "/api/v1/webhooks").await;
+    assert_eq!(listed["webhooks"][0]["id"], id.as_str());
+    assert!(
+        listed["webhooks"][0].get("secret").is_none(),
+        "the secret is shown only once"
+    );
+    let (status, _) = hub
+        .send(
+            reqwest::Method::DELETE,
+            &hub.seller_b,
+            &format!("/api/v1/webhooks/{id}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 404, "seller B cannot delete A's subscription");
+    let (status, _) = hub
+        .send(
+            reqwest::Method::DELETE,
+            &hub.seller_a,
+            &format!("/api/v1/webhooks/{id}"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let s = hub
+        .create(shipment(4, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &s, &[UPS[2]]).await;
+    hub.push(
+        &hub.carrier_x,
+        vec![milestone(UPS[2], "PICKED_UP", "2026-03-08T02:00:00Z")],
+    )
+    .await;
+    let report = Sender::new(&hub.running.url())
+        .unwrap()
+        .send_due(&hub.running.state)
+        .await
+        .unwrap();
+    assert_eq!(report.delivered, 0);
+    assert!(receiver.got().is_empty());
+}
