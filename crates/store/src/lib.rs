@@ -225,6 +225,16 @@ pub trait Store: Send + Sync + 'static {
     /// Ends a session (signing out); ending an unknown one is not an error.
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
+    /// Tracking numbers of `carrier` on shipments still on their way (not
+    /// delivered, received or cancelled), attached at or after `since`, the
+    /// oldest first, at most `limit`: the work list of a pull adapter.
+    async fn open_tracking(
+        &self,
+        carrier: &tracklane_core::CarrierCode,
+        since: jiff::Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<tracklane_core::TrackingNumber>>;
+
     /// Every box carrying `number`, for the public tracking page.
     async fn find_tracking(
         &self,

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use tracklane::{bench, demo, engine_pass, hub, idcheck, import, keys, replay, simulate, webhooks};
+use tracklane::{
+    bench, demo, engine_pass, hub, idcheck, import, keys, pull, replay, simulate, webhooks,
+};
 use tracklane_server::AppState;
 use tracklane_store::Principal;
 
@@ -43,6 +45,26 @@ enum Command {
         /// tracking links in notifications (default: http://LISTEN).
         #[arg(long, env = "TRACKLANE_PUBLIC_URL")]
         public_url: Option<String>,
+        /// A key for DHL's unified tracking API: the hub then polls the open
+        /// tracking numbers of --dhl-carriers there (see docs/pull-adapters.md).
+        #[arg(long, env = "TRACKLANE_DHL_API_KEY", hide_env_values = true)]
+        dhl_api_key: Option<String>,
+        /// Where DHL's API is.
+        #[arg(long, env = "TRACKLANE_DHL_BASE_URL", default_value = tracklane_adapters::dhl::DEFAULT_BASE_URL)]
+        dhl_base_url: String,
+        /// The hub's carrier codes whose numbers DHL's API answers for.
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "DHL,DHL_ECOMMERCE,DHL_PARCEL"
+        )]
+        dhl_carriers: Vec<String>,
+        /// Seconds between two requests to DHL (its rate limit).
+        #[arg(long, default_value_t = 5)]
+        dhl_gap_seconds: u64,
+        /// Minutes between two polling rounds.
+        #[arg(long, default_value_t = 60)]
+        poll_every_minutes: u64,
     },
     /// Run a live hub with simulated carriers on a fresh SQLite file, and open it.
     Demo {
@@ -282,6 +304,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             db,
             listen,
             public_url,
+            dhl_api_key,
+            dhl_base_url,
+            dhl_carriers,
+            dhl_gap_seconds,
+            poll_every_minutes,
         } => {
             let store = hub::open_store(&db)?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
@@ -293,6 +320,28 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 running.state.clone(),
                 webhooks::Sender::new(public_url.as_deref().unwrap_or(&running.url()))?,
             ));
+            if let Some(key) = dhl_api_key {
+                let carriers = dhl_carriers
+                    .iter()
+                    .map(|c| tracklane_core::CarrierCode::parse(c))
+                    .collect::<Result<Vec<_>, _>>()
+                    .context("--dhl-carriers")?;
+                let poller = pull::Poller::new(
+                    tracklane_adapters::dhl::Dhl::new(&dhl_base_url, &key)?,
+                    carriers,
+                    std::time::Duration::from_secs(dhl_gap_seconds),
+                );
+                tokio::spawn(pull::run_forever(
+                    running.state.store.clone(),
+                    running.state.clock.clone(),
+                    poller,
+                    std::time::Duration::from_secs(poll_every_minutes.max(1) * 60),
+                ));
+                eprintln!(
+                    "polling DHL at {dhl_base_url} for {}",
+                    dhl_carriers.join(", ")
+                );
+            }
             eprintln!("tracklane is serving {db} at {}", running.url());
             tokio::signal::ctrl_c()
                 .await

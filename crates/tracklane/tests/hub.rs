@@ -12,6 +12,7 @@ mod engine_results;
 mod idempotence;
 mod order_independence;
 mod pages;
+mod pull;
 mod shipments;
 mod simulate;
 mod sp_api;

@@ -498,6 +498,17 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn open_tracking(
+        &self,
+        carrier: &CarrierCode,
+        since: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<TrackingNumber>> {
+        let carrier = carrier.to_string();
+        self.read(move |conn| read::open_tracking(conn, &carrier, since.as_microsecond(), limit))
+            .await
+    }
+
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {
         let number = number.to_string();
         self.read(move |conn| read::find_tracking(conn, &number))

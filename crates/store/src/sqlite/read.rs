@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter, types::Value};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
     BoxId, CarrierCode, ConfirmationId, DetectedBy, FreightMode, Leg, LegMode, Location,
@@ -478,6 +478,37 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
 }
 
 /// Every box carrying `number`.
+pub(crate) fn open_tracking(
+    conn: &Connection,
+    carrier: &str,
+    since_us: i64,
+    limit: usize,
+) -> StoreResult<Vec<TrackingNumber>> {
+    let numbers: Vec<String> = conn
+        .prepare_cached(
+            "SELECT leg.tracking_number FROM leg JOIN shipment s ON s.seq = leg.shipment_seq
+             WHERE leg.carrier = ?1 AND leg.added_at >= ?2 AND s.is_cancelled = 0 AND s.status < ?3
+             GROUP BY leg.tracking_number ORDER BY min(leg.added_at), leg.tracking_number LIMIT ?4",
+        )
+        .and_then(|mut s| {
+            s.query_map(
+                params![
+                    carrier,
+                    since_us,
+                    ShipmentStatus::Delivered.number(),
+                    limit as i64
+                ],
+                |r| r.get(0),
+            )?
+            .collect()
+        })
+        .map_err(unavailable("listing open tracking numbers"))?;
+    numbers
+        .into_iter()
+        .map(|n| parse_id(n, TrackingNumber::normalize))
+        .collect()
+}
+
 pub(crate) fn find_tracking(
     conn: &Connection,
     number: &str,

@@ -1,0 +1,56 @@
+//! Pull adapters for carrier tracking APIs.
+//!
+//! Many carriers never push to a hub, but publish a tracking API. An adapter
+//! asks that API about one tracking number and answers with the events in
+//! tracklane's own carrier push format (the items of
+//! `POST /api/v1/carrier/milestones`), mapped to SP-API milestone codes. The
+//! hub then validates and stores them exactly as it would a push, so a
+//! carrier's wire format never gets past its adapter, and polling the same
+//! number again stores nothing twice.
+//!
+//! Every adapter takes its base URL from configuration: tests point it at a
+//! local server replaying recorded answers.
+
+pub mod dhl;
+
+use std::future::Future;
+
+/// One event in the carrier push format:
+/// `{"trackingNumber","status":{"code","rawCode","description"},"location":{"address":{…}},"occurredAt"}`.
+pub type PushItem = serde_json::Value;
+
+/// Why a carrier's API gave no events.
+#[derive(Debug, thiserror::Error)]
+pub enum PullError {
+    /// The API refused the credentials.
+    #[error("the carrier's API refused the key (HTTP {status}): check it")]
+    Unauthorized {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// The API asks to slow down.
+    #[error("the carrier's API is rate limiting (retry after {retry_after_seconds:?} s)")]
+    RateLimited {
+        /// Its `Retry-After`, when it gave one.
+        retry_after_seconds: Option<u64>,
+    },
+    /// Any other answer that is not a success.
+    #[error("the carrier's API answered HTTP {0}")]
+    Status(u16),
+    /// The API could not be reached.
+    #[error("the carrier's API could not be reached: {0}")]
+    Http(#[from] reqwest::Error),
+    /// The answer was not in the documented shape.
+    #[error("the carrier's API answered in an unexpected shape: {0}")]
+    Format(String),
+}
+
+/// A carrier tracking API.
+pub trait Adapter: Send + Sync + 'static {
+    /// The API's name, for logs.
+    fn name(&self) -> &'static str;
+
+    /// The events the carrier has for `number`, oldest first; none when it
+    /// does not know the number (yet).
+    fn track(&self, number: &str) -> impl Future<Output = Result<Vec<PushItem>, PullError>> + Send;
+}

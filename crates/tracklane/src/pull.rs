@@ -1,0 +1,149 @@
+//! Polling carriers that do not push: every so often, each open tracking
+//! number of the adapter's carriers is looked up in the carrier's API, and
+//! what comes back goes through the same validation and store path as a
+//! carrier's push. Repeated events are dropped by the store, so a poll that
+//! finds nothing new stores nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tracklane_adapters::{Adapter, PullError};
+use tracklane_core::CarrierCode;
+use tracklane_server::Clock;
+use tracklane_store::{ItemOutcome, Store};
+
+/// Numbers attached longer ago than this are no longer polled: a journey
+/// that has not ended by then will not end by polling.
+pub const OPEN_FOR: SignedDuration = SignedDuration::from_hours(120 * 24);
+/// Numbers looked up per carrier per round at most.
+pub const NUMBERS_PER_ROUND_MAX: usize = 5_000;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollReport {
+    /// Numbers looked up.
+    pub numbers: usize,
+    /// Events stored.
+    pub accepted: usize,
+    /// Events the hub already had.
+    pub duplicates: usize,
+    /// Events refused by validation (logged with their problem).
+    pub rejected: usize,
+    /// Lookups that failed.
+    pub failed: usize,
+    /// Whether the round stopped early: the API refused the key or asked to
+    /// slow down.
+    pub stopped: bool,
+}
+
+/// An adapter, the hub carriers it serves, and the pause between two requests.
+pub struct Poller<A> {
+    adapter: A,
+    carriers: Vec<CarrierCode>,
+    gap: Duration,
+}
+
+impl<A: Adapter> Poller<A> {
+    /// Polls `carriers`' numbers through `adapter`, waiting `gap` between
+    /// requests (the carrier's rate limit).
+    pub fn new(adapter: A, carriers: Vec<CarrierCode>, gap: Duration) -> Self {
+        Self {
+            adapter,
+            carriers,
+            gap,
+        }
+    }
+
+    /// Looks up every open number once.
+    ///
+    /// # Errors
+    /// When the store cannot list the numbers or store what came back.
+    pub async fn poll_once(&self, store: &dyn Store, now: Timestamp) -> anyhow::Result<PollReport> {
+        let mut report = PollReport::default();
+        let since = now.checked_sub(OPEN_FOR).unwrap_or(now);
+        for carrier in &self.carriers {
+            let numbers = store
+                .open_tracking(carrier, since, NUMBERS_PER_ROUND_MAX)
+                .await?;
+            for number in numbers {
+                if report.numbers > 0 && !self.gap.is_zero() {
+                    tokio::time::sleep(self.gap).await;
+                }
+                report.numbers += 1;
+                let items = match self.adapter.track(number.as_str()).await {
+                    Ok(items) => items,
+                    Err(e @ (PullError::Unauthorized { .. } | PullError::RateLimited { .. })) => {
+                        tracing::warn!(adapter = self.adapter.name(), error = %e, "polling stopped for this round");
+                        report.failed += 1;
+                        report.stopped = true;
+                        return Ok(report);
+                    }
+                    Err(e) => {
+                        tracing::warn!(adapter = self.adapter.name(), %number, error = %e, "lookup failed");
+                        report.failed += 1;
+                        continue;
+                    }
+                };
+                if items.is_empty() {
+                    continue;
+                }
+                let body = serde_json::to_vec(&serde_json::json!({ "milestones": items }))?;
+                let (drafts, parsed) =
+                    tracklane_ingest::milestones::parse_batch(&body, Some(carrier.as_str()), now)?;
+                for rejection in &parsed.rejected {
+                    tracing::warn!(
+                        adapter = self.adapter.name(),
+                        %number,
+                        field = %rejection.problem.field,
+                        problem = %rejection.problem.en,
+                        "event refused"
+                    );
+                }
+                report.rejected += parsed.rejected.len();
+                if drafts.is_empty() {
+                    continue;
+                }
+                for outcome in store.append_milestones(carrier, drafts, now).await? {
+                    match outcome {
+                        ItemOutcome::Accepted { .. } => report.accepted += 1,
+                        ItemOutcome::Duplicate { .. } => report.duplicates += 1,
+                        ItemOutcome::Rejected { problem, .. } => {
+                            tracing::warn!(adapter = self.adapter.name(), %number, problem = %problem.en, "event refused");
+                            report.rejected += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Polls every `every` until the process ends.
+pub async fn run_forever<A: Adapter>(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    poller: Poller<A>,
+    every: Duration,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match poller.poll_once(store.as_ref(), clock.now()).await {
+            Ok(report) => tracing::info!(
+                adapter = poller.adapter.name(),
+                numbers = report.numbers,
+                accepted = report.accepted,
+                duplicates = report.duplicates,
+                rejected = report.rejected,
+                failed = report.failed,
+                "poll"
+            ),
+            Err(error) => {
+                tracing::warn!(adapter = poller.adapter.name(), error = %error, "poll failed; retrying at the next round")
+            }
+        }
+    }
+}

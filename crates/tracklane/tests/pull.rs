@@ -1,0 +1,107 @@
+//! A carrier that does not push: the hub polls DHL's tracking API (a local
+//! server replaying recorded answers) for its open numbers and stores what
+//! comes back through the push path, once.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::Query;
+use axum::response::IntoResponse;
+use serde_json::json;
+use tracklane::pull::Poller;
+use tracklane_adapters::dhl::Dhl;
+use tracklane_core::CarrierCode;
+
+use crate::support::{TestHub, UPS, carrier, now, shipment};
+
+const TRANSIT: &str = include_str!("../../adapters/tests/data/dhl/transit.json");
+const DELIVERED: &str = include_str!("../../adapters/tests/data/dhl/delivered.json");
+
+/// DHL's API as a local server: the first answer is the recorded one in
+/// transit, later ones the recorded delivery. Keeps the numbers asked for.
+async fn dhl_replay() -> (String, Arc<Mutex<Vec<String>>>) {
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let kept = asked.clone();
+    let app = axum::Router::new().route(
+        "/track/shipments",
+        axum::routing::get(
+            move |Query(q): Query<std::collections::HashMap<String, String>>| {
+                let (kept, calls) = (kept.clone(), calls.clone());
+                async move {
+                    kept.lock()
+                        .unwrap()
+                        .push(q.get("trackingNumber").cloned().unwrap_or_default());
+                    let body = if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                        TRANSIT
+                    } else {
+                        DELIVERED
+                    };
+                    ([("content-type", "application/json")], body).into_response()
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, asked)
+}
+
+#[tokio::test]
+async fn open_dhl_numbers_are_polled_and_stored_once_until_delivered() {
+    let hub = TestHub::start().await;
+    hub.store().put_carrier(carrier("DHL", &[])).await.unwrap();
+    let s = hub.create(shipment(5, "A1SELLERA", Some("DHL"), 1)).await;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::PUT,
+            &hub.seller_a,
+            &format!("/api/v1/shipments/{}/tracking", s.id),
+            json!({ "carrierCode": "DHL", "boxes": [{ "boxId": s.packages[0].box_id.as_str(), "trackingNumber": "1234567891" }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Another carrier's number is not DHL's to answer for.
+    let other = hub
+        .create(shipment(6, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &other, &[UPS[0]]).await;
+
+    let (base, asked) = dhl_replay().await;
+    let poller = Poller::new(
+        Dhl::new(&base, "test-key").unwrap(),
+        vec![CarrierCode::parse("DHL").unwrap()],
+        Duration::ZERO,
+    );
+    let first = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (
+            first.numbers,
+            first.accepted,
+            first.duplicates,
+            first.rejected
+        ),
+        (1, 5, 0, 0),
+        "{first:?}"
+    );
+    let path = format!("/api/v1/shipments/{}", s.id);
+    let (_, detail) = hub.get(&hub.seller_a, &path).await;
+    assert_eq!(detail["status"], "IN_TRANSIT", "{detail}");
+
+    let second = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (second.accepted, second.duplicates),
+        (5, 5),
+        "the recorded history again is stored once: {second:?}"
+    );
+    let (_, detail) = hub.get(&hub.seller_a, &path).await;
+    assert_eq!(detail["status"], "DELIVERED", "{detail}");
+    let timeline = detail["packages"][0]["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 10, "{detail}");
+
+    let third = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(third.numbers, 0, "a delivered shipment is not polled");
+    assert_eq!(*asked.lock().unwrap(), ["1234567891", "1234567891"]);
+}
