@@ -9,7 +9,7 @@
 //! number again stores nothing twice.
 //!
 //! Every adapter takes its base URL from configuration: tests point it at a
-//! local server replaying recorded answers.
+//! local server answering in the carrier's documented shape.
 
 pub mod dhl;
 

@@ -1,5 +1,6 @@
 //! The DHL adapter against a local server that answers as DHL's unified
-//! tracking API does, from the recorded answers in `data/dhl/`.
+//! tracking API does, with the bodies in `data/dhl/` (written in the shape of
+//! DHL's published reference).
 
 use std::collections::HashMap;
 

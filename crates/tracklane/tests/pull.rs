@@ -1,5 +1,5 @@
 //! A carrier that does not push: the hub polls DHL's tracking API (a local
-//! server replaying recorded answers) for its open numbers and stores what
+//! server answering with the adapter's test bodies) for its open numbers and stores what
 //! comes back through the push path, once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
