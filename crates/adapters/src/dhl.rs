@@ -149,8 +149,10 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
             "status": { "code": code, "rawCode": status_code },
             "occurredAt": occurred_at.to_string(),
         });
-        if !text.is_empty() {
-            item["status"]["description"] = text.into();
+        // DHL's `status` often repeats the status code; its `description` is
+        // the scan's own words.
+        if let Some(words) = event.description.as_deref().or(event.status.as_deref()) {
+            item["status"]["description"] = words.into();
         }
         if let Some(address) = address {
             item["location"] = json!({ "address": {

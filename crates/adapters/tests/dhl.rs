@@ -72,6 +72,10 @@ async fn a_recorded_answer_becomes_push_items_oldest_first() {
     assert_eq!(first["occurredAt"], "2026-03-08T01:00:00Z");
     assert_eq!(first["status"]["rawCode"], "pre-transit");
     assert_eq!(
+        first["status"]["description"],
+        "Shipment information received"
+    );
+    assert_eq!(
         first["location"]["address"]["city"],
         "SHENZHEN - CHINA MAINLAND"
     );
