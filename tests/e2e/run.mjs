@@ -3,7 +3,8 @@
 // Starts `tracklane demo` on loopback with a fresh database, reads the keys it
 // writes, and walks what a seller does — sign in, filter "missing tracking",
 // open a shipment, add a tracking ID (a wrong one first), switch automation
-// off and set a window, search the carrier directory, switch language — then
+// off and set a window, search the carrier directory, subscribe a webhook and
+// see its secret once, switch language — then
 // what the operator and a buyer see (warehouses, insights, the public tracking
 // page). Every walk runs on a desktop and a phone-sized window, in English and
 // in Chinese, and writes a screenshot per step to target/e2e/.
@@ -39,13 +40,13 @@ const WORDS = {
     signin: "Sign in", progress: "Shipment progress", missing: "missing tracking", saved: "Tracking ID saved",
     automationOff: "Automatic window updates are off", windowSaved: "Delivery window saved", directory: "Carrier directory",
     legs: "Carriers of every leg", warehouses: "Warehouses", insights: "Insights", checkDigit: "check digit", other: "zh-CN",
-    otherHeading: "货件处理进度", unknownKey: "not known",
+    otherHeading: "货件处理进度", unknownKey: "not known", webhooks: "Webhooks", secretOnce: "shown only this once",
   },
   zh: {
     signin: "登录", progress: "货件处理进度", missing: "缺少追踪", saved: "追踪编码已保存",
     automationOff: "已关闭自动更新", windowSaved: "送达时段已保存", directory: "承运商目录",
     legs: "各段承运商", warehouses: "仓库", insights: "数据洞察", checkDigit: "校验码", other: "en",
-    otherHeading: "Shipment progress", unknownKey: "密钥无效",
+    otherHeading: "Shipment progress", unknownKey: "密钥无效", webhooks: "Webhook 通知", secretOnce: "仅显示这一次",
   },
 };
 
@@ -250,6 +251,25 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     await shot(page, `${tag}-09-carriers`);
   });
 
+  await step(`${tag}: subscribe a webhook and see its secret once`, async () => {
+    const url = "http://127.0.0.1:9/hook";
+    await page.goto(`${base}/webhooks`);
+    assert((await page.locator("h1").innerText()).includes(w.webhooks), "heading");
+    assert((await page.locator("header nav a[href='/webhooks']").getAttribute("aria-current")) === "page", "the navigation marks the page");
+    for (const box of await page.locator("#webhook-events input[type=checkbox]").all()) {
+      assert(await box.isChecked(), "every event kind is checked by default");
+    }
+    await page.locator("#webhook-url").fill(url);
+    await page.locator("#webhook-form button[type=submit]").click();
+    await page.locator("#webhook-secret").waitFor();
+    const secret = await page.locator("#webhook-secret").innerText();
+    assert(/^whsec_[0-9a-f]{64}$/.test(secret), `the secret is shown: ${secret}`);
+    assert((await page.locator("#webhook-created").innerText()).includes(w.secretOnce), "says it is shown only once");
+    assert((await page.locator("#webhooks").innerText()).includes(url), "the subscription is listed");
+    await page.locator("#webhook-created").scrollIntoViewIfNeeded();
+    await shot(page, `${tag}-10-webhook-secret`);
+  });
+
   await step(`${tag}: switch language, remembered across pages`, async () => {
     await page.goto(`${base}/`);
     await page.locator("[data-lang-switch]").click();
@@ -258,7 +278,7 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     assert((await page.locator("h1").innerText()).includes(w.otherHeading), "the heading is in the other language");
     await page.goto(`${base}/carriers`);
     assert((await page.locator("html").getAttribute("lang")) === w.other, "the choice is remembered");
-    await shot(page, `${tag}-10-language-switched`);
+    await shot(page, `${tag}-11-language-switched`);
   });
 
   await context.close();
@@ -272,7 +292,7 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     assert((await bp.locator("h1").innerText()).includes(number), "names the parcel");
     assert((await bp.locator("#h-legs").innerText()).includes(w.legs), "lists the carriers of every leg");
     assert((await bp.locator("#legs").innerText()).includes("UPS"), "UPS carries the leg");
-    await shot(bp, `${tag}-11-public-tracking`);
+    await shot(bp, `${tag}-12-public-tracking`);
     await bp.goto(`${base}/track/${wrongDigit(number)}`);
     assert((await bp.locator("#track-unknown").innerText()).includes(w.checkDigit), "an unknown wrong number is explained");
   });
@@ -291,7 +311,7 @@ async function operatorWalk(browser, base, keys, size, lang) {
     assert((await page.locator("h1").innerText()).includes(w.warehouses), "heading");
     assert((await page.locator("#warehouses tbody tr").count()) >= 10, "every warehouse");
     assert((await page.locator("#warehouses svg").count()) > 0, "incoming volume is drawn");
-    await shot(page, `${tag}-12-warehouses`);
+    await shot(page, `${tag}-13-warehouses`);
   });
   await step(`${tag}: insights are drawn as SVG`, async () => {
     await page.goto(`${base}/insights`);
@@ -299,7 +319,7 @@ async function operatorWalk(browser, base, keys, size, lang) {
     for (const id of ["#chart-ontime", "#chart-transit", "#chart-coverage", "#chart-window"]) {
       assert((await page.locator(id).count()) === 1, `${id} is drawn`);
     }
-    await shot(page, `${tag}-13-insights`);
+    await shot(page, `${tag}-14-insights`);
   });
   await context.close();
 }

@@ -1,10 +1,13 @@
 //! The web pages over real HTTP: signing in, sessions and CSRF, roles on every
-//! page, the start page's filters, the summary's forms, and the public
-//! tracking page. The browser walk itself is `tests/e2e` (headless Chromium);
+//! page, the start page's filters, the summary's forms, the webhooks page, and
+//! the public tracking page. The browser walk itself is `tests/e2e` (headless Chromium);
 //! these check the server's side of it without a browser.
 
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
+use tracklane::webhooks::Sender;
+use tracklane_core::SellerId;
+use tracklane_store::Principal;
 
 use crate::support::{TestHub, UPS, milestone, shipment};
 
@@ -293,6 +296,184 @@ async fn the_seller_enters_tracking_and_steers_the_window() {
         detail.shipment.packages[0].legs[0].tracking_number.as_str(),
         UPS[0]
     );
+}
+
+/// The secret the webhooks page shows after adding a subscription.
+fn secret_in(html: &str) -> String {
+    let at = html
+        .find("id=\"webhook-secret\">")
+        .expect("the secret is shown")
+        + 20;
+    html[at..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_webhook_added_through_the_form_shows_its_secret_once() {
+    let hub = TestHub::start().await;
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let (status, html, _) = browser.get("/webhooks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("No subscriptions yet") && html.contains("href=\"/webhooks\""),
+        "an empty list, and the page is in the navigation: {html}"
+    );
+    let csrf = csrf_in(&html);
+    // Nothing listens here: the delivery below fails and is retried.
+    let receiver = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hook", listener.local_addr().unwrap())
+    };
+
+    let (status, html, headers) = browser
+        .post(
+            "/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", &receiver),
+                ("events", "SHIPMENT_TRACKING_MILESTONE_CHANGED"),
+                ("events", "EXCEPTION_OPENED"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[CACHE_CONTROL], "no-store",
+        "the secret is not cached"
+    );
+    let secret = secret_in(&html);
+    assert!(
+        secret.starts_with("whsec_") && secret.len() == 6 + 64,
+        "{secret}"
+    );
+    assert!(
+        html.contains("shown only this once") && html.contains("x-tracklane-signature"),
+        "says the secret is shown once and what it verifies"
+    );
+    let held = hub
+        .store()
+        .webhooks(&Principal::Seller(SellerId::parse("A1SELLERA").unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    let webhook = &held[0];
+    assert_eq!(
+        (webhook.secret.as_str(), webhook.url.as_str()),
+        (secret.as_str(), receiver.as_str())
+    );
+    assert_eq!(
+        webhook
+            .events
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>(),
+        ["SHIPMENT_TRACKING_MILESTONE_CHANGED", "EXCEPTION_OPENED"]
+    );
+
+    let s = hub
+        .create(shipment(10, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &s, &[UPS[0]]).await;
+    hub.push(
+        &hub.carrier_x,
+        vec![milestone(UPS[0], "PICKED_UP", "2026-03-09T08:00:00Z")],
+    )
+    .await;
+    let report = Sender::new(&hub.running.url())
+        .unwrap()
+        .send_due(&hub.running.state)
+        .await
+        .unwrap();
+    assert_eq!(report.retrying, 1, "nothing listens at {receiver}");
+
+    let (status, html, _) = browser.get("/webhooks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&receiver) && html.contains(&webhook.id),
+        "listed: {html}"
+    );
+    assert!(
+        !html.contains("whsec_") && !html.contains("webhook-secret"),
+        "the secret is shown only once"
+    );
+    assert!(
+        html.contains("SHIPMENT_TRACKING_MILESTONE_CHANGED")
+            && html.contains(&format!("href=\"/shipments/{}\"", s.id))
+            && html.contains("Pending"),
+        "the delivery, its shipment and its state: {html}"
+    );
+    assert_eq!(
+        browser.get(&format!("/shipments/{}", s.id)).await.0,
+        StatusCode::OK,
+        "the shipment link opens its summary"
+    );
+
+    let delete = format!("/webhooks/{}/delete", webhook.id);
+    let (status, _, _) = browser.post(&delete, &[("csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, headers) = browser.post(&delete, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/webhooks?saved=deleted");
+    let html = browser.get("/webhooks?saved=deleted").await.1;
+    assert!(
+        html.contains("Subscription deleted") && html.contains("No subscriptions yet"),
+        "{html}"
+    );
+    let (status, _, _) = browser.post(&delete, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "already gone");
+}
+
+#[tokio::test]
+async fn a_refused_webhook_form_names_the_field_in_chinese_and_keeps_the_input() {
+    let hub = TestHub::start().await;
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.carrier_x).await;
+    let csrf = csrf_in(&browser.get("/webhooks").await.1);
+
+    let (status, html, _) = browser
+        .post(
+            "/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "example.com/hooks"),
+                ("events", "REROUTE_OFFERED"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("url `example.com/hooks` 不是完整的 http(s) 地址")
+            && html.contains("https://example.com/hooks/tracklane"),
+        "names the field and the fix in Chinese: {html}"
+    );
+    assert!(
+        html.contains("value=\"example.com/hooks\"")
+            && html.contains("value=\"REROUTE_OFFERED\" checked")
+            && !html.contains("value=\"EXCEPTION_OPENED\" checked"),
+        "keeps what was typed and checked"
+    );
+    assert!(!html.contains("webhook-secret"));
+
+    let (status, html, _) = browser
+        .post(
+            "/webhooks",
+            &[("csrf", &csrf), ("url", "https://example.com/hooks")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("事件类型：请至少勾选一种")
+            && html.contains("value=\"https://example.com/hooks\""),
+        "no event checked: {html}"
+    );
+    let held = hub
+        .store()
+        .webhooks(&Principal::Carrier(
+            tracklane_core::CarrierCode::parse("CARRIER_X").unwrap(),
+        ))
+        .await
+        .unwrap();
+    assert!(held.is_empty(), "nothing was added");
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ fn invalid(field: &str, en: String, zh: String) -> Problem {
 }
 
 /// Checks a receiver URL: absolute http or https with a host.
-fn check_url(raw: &str) -> Result<String, Problem> {
+pub(crate) fn check_url(raw: &str) -> Result<String, Problem> {
     let bad = || {
         invalid(
             "url",
@@ -83,7 +83,7 @@ fn check_url(raw: &str) -> Result<String, Problem> {
 }
 
 /// Reads the event kinds asked for; every kind when none are named.
-fn check_events(events: Option<Vec<String>>) -> Result<Vec<EventKind>, Problem> {
+pub(crate) fn check_events(events: Option<Vec<String>>) -> Result<Vec<EventKind>, Problem> {
     let Some(names) = events else {
         return Ok(EventKind::ALL.to_vec());
     };
@@ -118,6 +118,28 @@ fn check_events(events: Option<Vec<String>>) -> Result<Vec<EventKind>, Problem> 
     Ok(kinds)
 }
 
+/// A new subscription of `owner`: a random id and a secret from the
+/// unpredictable source, shown to the owner once.
+pub(crate) fn new_webhook(
+    state: &AppState,
+    owner: tracklane_store::Principal,
+    url: String,
+    events: Vec<EventKind>,
+) -> Webhook {
+    Webhook {
+        id: format!("wh_{}", hex(&state.random_bytes()[..8])),
+        owner,
+        url,
+        events,
+        secret: format!(
+            "whsec_{}{}",
+            hex(&state.secret_bytes()),
+            hex(&state.secret_bytes())
+        ),
+        created_at: state.clock.now(),
+    }
+}
+
 /// `POST /api/v1/webhooks`
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks",
     description = "Subscribe to events about the shipments this key may see: {url, events?}. `events` defaults to every kind: SHIPMENT_TRACKING_MILESTONE_CHANGED (SP-API notification shape), EXCEPTION_OPENED, EXCEPTION_RESOLVED, DELIVERY_WINDOW_CHANGED, REROUTE_OFFERED, REROUTE_DECIDED. The answer carries the signing secret, shown only this once; see docs/webhooks.md for the signature.",
@@ -150,18 +172,7 @@ pub(crate) async fn create_webhook(
             lang,
         ));
     }
-    let webhook = Webhook {
-        id: format!("wh_{}", hex(&state.random_bytes()[..8])),
-        owner: caller.0.clone(),
-        url,
-        events,
-        secret: format!(
-            "whsec_{}{}",
-            hex(&state.secret_bytes()),
-            hex(&state.secret_bytes())
-        ),
-        created_at: state.clock.now(),
-    };
+    let webhook = new_webhook(&state, caller.0.clone(), url, events);
     state
         .store
         .put_webhook(webhook.clone())

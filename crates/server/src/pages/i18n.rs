@@ -1,6 +1,7 @@
 //! The pages' words in English and Simplified Chinese: one `t(en, zh)` for
 //! sentences written where they are used, and labels for the domain's closed
-//! vocabularies (statuses, milestone codes, modes, marketplaces, capabilities).
+//! vocabularies (statuses, milestone codes, modes, marketplaces, capabilities,
+//! webhook events and delivery states).
 //! A milestone code without a Chinese label here shows the SP-API model's
 //! English description, so a new code is never blank.
 
@@ -8,6 +9,7 @@ use tracklane_core::{
     Capability, FreightMode, LegMode, Marketplace, MilestoneCode, PackageStatus, ShipmentStatus,
     ShippingMode, TrackingSource, WindowSource,
 };
+use tracklane_store::{DeliveryState, EventKind};
 
 use crate::error::Lang;
 
@@ -197,5 +199,26 @@ pub(crate) fn exception_kind(lang: Lang, kind: &str) -> &'static str {
         "window_at_risk" => lang.t("Window at risk", "可能错过送达时段"),
         "probably_lost" => lang.t("Probably lost", "可能丢失"),
         _ => lang.t("Exception", "异常"),
+    }
+}
+
+/// A webhook event kind, for people (its wire name is shown beside it).
+pub(crate) fn event_kind(lang: Lang, kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::MilestoneChanged => lang.t("A tracking milestone changed", "物流节点变化"),
+        EventKind::ExceptionOpened => lang.t("An exception was raised", "出现异常"),
+        EventKind::ExceptionResolved => lang.t("An exception was resolved", "异常已解除"),
+        EventKind::WindowChanged => lang.t("The delivery window changed", "送达时段变更"),
+        EventKind::RerouteOffered => lang.t("A reroute was offered", "建议改仓"),
+        EventKind::RerouteDecided => lang.t("A reroute was decided", "改仓已决定"),
+    }
+}
+
+/// Where a webhook delivery stands, for people.
+pub(crate) fn delivery_state(lang: Lang, state: DeliveryState) -> &'static str {
+    match state {
+        DeliveryState::Pending => lang.t("Pending", "待投递"),
+        DeliveryState::Delivered => lang.t("Delivered", "已投递"),
+        DeliveryState::Failed => lang.t("Failed", "投递失败"),
     }
 }

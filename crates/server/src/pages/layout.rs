@@ -15,6 +15,7 @@ pub(crate) enum Nav {
     Carriers,
     Warehouses,
     Insights,
+    Webhooks,
     Track,
 }
 
@@ -77,6 +78,7 @@ pub(crate) fn page(ctx: &Ctx, title: &str, active: Nav, body: Markup) -> Markup 
                                 (entry(Nav::Carriers, "/carriers", "Carriers", "承运商"))
                                 @if is_operator { (entry(Nav::Warehouses, "/warehouses", "Warehouses", "仓库")) }
                                 (entry(Nav::Insights, "/insights", "Insights", "数据洞察"))
+                                (entry(Nav::Webhooks, "/webhooks", "Webhooks", "Webhook 通知"))
                             }
                             (entry(Nav::Track, "/track", "Track a parcel", "包裹追踪"))
                         }

@@ -1,7 +1,7 @@
 //! The web console, served by the same binary as the APIs: the shipment
 //! progress start page, the shipment summary, the carrier directory,
-//! warehouses, insights, and the public tracking page, in English and
-//! Simplified Chinese.
+//! warehouses, insights, webhook subscriptions, and the public tracking page,
+//! in English and Simplified Chinese.
 //!
 //! Pages are rendered on the server with maud; forms work without JavaScript,
 //! and one small script (validate-as-you-type, live refresh) and one stylesheet
@@ -23,6 +23,7 @@ mod summary;
 mod svg;
 mod track;
 mod warehouses;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -53,6 +54,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/carriers", get(carriers::page))
         .route("/warehouses", get(warehouses::page))
         .route("/insights", get(insights::page))
+        .route("/webhooks", get(webhooks::page).post(webhooks::create))
+        .route("/webhooks/{id}/delete", post(webhooks::delete))
         .route("/track", get(track::search))
         .route("/track/{number}", get(track::page))
         .route("/check/tracking", get(track::check_number))

@@ -1,0 +1,495 @@
+//! Webhooks (Webhook 通知): the signed-in principal's subscriptions with what
+//! became of each one's newest deliveries, a form to add one (its signing
+//! secret is shown once, on the page that answers the form), and a button to
+//! delete one. It is the integration engineer's view of "what happened to my
+//! webhook"; the same subscriptions are served as JSON under `/api/v1/webhooks`,
+//! whose checks this page reuses.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use maud::{Markup, html};
+use serde::Deserialize;
+use tracklane_core::Problem;
+use tracklane_store::{Delivery, DeliveryState, EventKind, Session, StoreError, Webhook};
+
+use super::layout::{self, Nav};
+use super::session::check_csrf;
+use super::{Ctx, PageError, PageResult, html as respond, i18n, when};
+use crate::AppState;
+use crate::api::webhooks::{WEBHOOKS_PER_OWNER_MAX, check_events, check_url, new_webhook};
+use crate::error::Lang;
+
+/// Deliveries shown per subscription, newest first.
+const DELIVERIES_SHOWN: usize = 10;
+
+/// What the subscription form shows: what was typed and, after a refused
+/// post, why, next to the field at fault.
+struct FormState {
+    url: String,
+    /// The wire names of the checked event kinds.
+    events: Vec<String>,
+    url_error: Option<String>,
+    events_error: Option<String>,
+}
+
+impl Default for FormState {
+    /// An empty URL and every event kind checked.
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            events: EventKind::ALL
+                .iter()
+                .map(|k| k.as_str().to_owned())
+                .collect(),
+            url_error: None,
+            events_error: None,
+        }
+    }
+}
+
+impl FormState {
+    fn is_checked(&self, kind: EventKind) -> bool {
+        self.events.iter().any(|e| e == kind.as_str())
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct Flash {
+    #[serde(default)]
+    saved: String,
+}
+
+fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
+    Some(match saved {
+        "deleted" => lang.t(
+            "Subscription deleted, with its pending deliveries.",
+            "订阅已删除，其待投递的通知也已一并删除。",
+        ),
+        _ => return None,
+    })
+}
+
+/// `GET /webhooks`
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(flash): Query<Flash>,
+) -> PageResult {
+    let session = ctx.require()?;
+    render(
+        &state,
+        &ctx,
+        session,
+        &flash.saved,
+        None,
+        &FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Reads the page's data and renders it with `status`.
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    session: &Session,
+    saved: &str,
+    created: Option<&Webhook>,
+    form: &FormState,
+    status: StatusCode,
+) -> PageResult {
+    let lang = ctx.lang;
+    let err = |e| PageError::store(lang, e).into_response();
+    let owner = &session.principal;
+    let webhooks = state.store.webhooks(owner).await.map_err(err)?;
+    // At most WEBHOOKS_PER_OWNER_MAX subscriptions, so this is a bounded
+    // number of small reads.
+    let mut deliveries = Vec::with_capacity(webhooks.len());
+    for webhook in &webhooks {
+        let found = match state
+            .store
+            .deliveries(owner, &webhook.id, DELIVERIES_SHOWN)
+            .await
+        {
+            // Deleted by another tab between the two reads: nothing to show.
+            Err(StoreError::NotFound { .. }) => Vec::new(),
+            other => other.map_err(err)?,
+        };
+        deliveries.push(found);
+    }
+    let body = html! {
+        h1 { (lang.t("Webhooks", "Webhook 通知")) }
+        p.muted { (lang.t(
+            "tracklane posts events about the shipments you may see to your URL, each signed with the subscription's secret. Pending deliveries are retried for about 45 hours; delivered ones are listed for a week.",
+            "tracklane 会把您可查看货件的事件 POST 到您的地址，每次投递都用该订阅的密钥签名。未成功的投递会在约 45 小时内重试；已投递的记录保留一周。")) }
+        @if let Some(text) = flash_text(lang, saved) { p.notice.ok role="status" #flash { (text) } }
+        @if let Some(webhook) = created { (secret_once(lang, webhook)) }
+        (subscriptions(lang, session, &webhooks))
+        (new_subscription_form(lang, session, webhooks.len(), form))
+        (recent_deliveries(lang, &webhooks, &deliveries))
+    };
+    let mut response = (
+        status,
+        respond(layout::page(
+            ctx,
+            lang.t("Webhooks", "Webhook 通知"),
+            Nav::Webhooks,
+            body,
+        )),
+    )
+        .into_response();
+    if created.is_some() {
+        // The secret is on this page and nowhere else: keep it out of caches.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
+}
+
+fn secret_once(lang: Lang, webhook: &Webhook) -> Markup {
+    html! {
+        section.notice.ok #webhook-created role="status" aria-labelledby="h-secret" {
+            h2 #h-secret { (lang.t("Subscription added", "订阅已添加")) }
+            p { (lang.t("Deliveries to ", "投递地址 ")) span.id.wrap { (webhook.url) } (lang.t(" are signed with this secret:", " 的通知将使用以下密钥签名：")) }
+            p { code.id.secret #webhook-secret { (webhook.secret) } }
+            p { (lang.t(
+                "It is shown only this once: copy it now. Use it to verify the x-tracklane-signature header of each delivery, an HMAC-SHA256 over <t>.<body>; docs/webhooks.md gives the details.",
+                "密钥仅显示这一次，请立即复制。请用它校验每次投递的 x-tracklane-signature 请求头，即对 <t>.<body> 计算的 HMAC-SHA256；详见 docs/webhooks.md。")) }
+        }
+    }
+}
+
+fn subscriptions(lang: Lang, session: &Session, webhooks: &[Webhook]) -> Markup {
+    html! {
+        section aria-labelledby="h-subscriptions" {
+            h2 #h-subscriptions { (lang.t("Your subscriptions", "我的订阅")) }
+            @if webhooks.is_empty() {
+                p.muted #no-webhooks { (lang.t("No subscriptions yet. Add one below.", "暂无订阅，请在下方添加。")) }
+            } @else {
+                table.rows #webhooks {
+                    thead { tr {
+                        th scope="col" { (lang.t("URL", "接收地址 (URL)")) }
+                        th scope="col" { (lang.t("Events", "事件类型")) }
+                        th scope="col" { (lang.t("Created", "创建时间")) }
+                        th scope="col" { span.muted { (lang.t("Actions", "操作")) } }
+                    } }
+                    tbody {
+                        @for w in webhooks {
+                            tr #{ "webhook-" (w.id) } {
+                                // One element per cell: on a phone each cell of
+                                // `table.rows` is a label column and a value column.
+                                td data-label=(lang.t("URL", "接收地址")) {
+                                    div { span.id.wrap { (w.url) } span.sub.id { (w.id) } }
+                                }
+                                td data-label=(lang.t("Events", "事件类型")) {
+                                    div { @for kind in &w.events { span.id.wrap.sub title=(i18n::event_kind(lang, *kind)) { (kind.as_str()) } } }
+                                }
+                                td data-label=(lang.t("Created", "创建时间")) { (when(w.created_at)) }
+                                td data-label=(lang.t("Actions", "操作")) {
+                                    div.row-actions {
+                                        a href={ "#deliveries-" (w.id) } { (lang.t("Deliveries", "投递记录")) }
+                                        form method="post" action={ "/webhooks/" (w.id) "/delete" } {
+                                            input type="hidden" name="csrf" value=(session.csrf);
+                                            button.secondary type="submit" aria-label={ (lang.t("Delete the subscription to ", "删除订阅 ")) (w.url) } {
+                                                (lang.t("Delete", "删除"))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn new_subscription_form(lang: Lang, session: &Session, held: usize, form: &FormState) -> Markup {
+    html! {
+        section aria-labelledby="h-add" {
+            h2 #h-add { (lang.t("Add a subscription", "添加订阅")) }
+            form.card #webhook-form method="post" action="/webhooks" {
+                input type="hidden" name="csrf" value=(session.csrf);
+                label for="webhook-url" { (lang.t("URL", "接收地址 (URL)")) }
+                input #webhook-url type="url" name="url" required autocomplete="off" spellcheck="false" value=(form.url)
+                    placeholder="https://example.com/hooks/tracklane"
+                    aria-describedby="webhook-url-error" aria-invalid=[form.url_error.as_ref().map(|_| "true")];
+                p.hint.bad #webhook-url-error aria-live="polite" { @if let Some(e) = &form.url_error { (e) } }
+                fieldset #webhook-events style="border:none;padding:0;margin:0" aria-describedby="webhook-events-error" {
+                    legend { (lang.t("Events", "事件类型")) }
+                    @for kind in EventKind::ALL {
+                        label.check for={ "event-" (kind.as_str()) } {
+                            input #{ "event-" (kind.as_str()) } type="checkbox" name="events" value=(kind.as_str()) checked[form.is_checked(*kind)];
+                            span { (i18n::event_kind(lang, *kind)) span.sub.id.wrap { (kind.as_str()) } }
+                        }
+                    }
+                }
+                p.hint.bad #webhook-events-error aria-live="polite" { @if let Some(e) = &form.events_error { (e) } }
+                p.muted { (held) (lang.t(" of ", " / ")) (WEBHOOKS_PER_OWNER_MAX) (lang.t(" subscriptions used.", " 个订阅已使用。")) }
+                button type="submit" { (lang.t("Add subscription", "添加订阅")) }
+            }
+        }
+    }
+}
+
+fn recent_deliveries(lang: Lang, webhooks: &[Webhook], deliveries: &[Vec<Delivery>]) -> Markup {
+    html! {
+        @if !webhooks.is_empty() {
+            section aria-labelledby="h-deliveries" {
+                h2 #h-deliveries { (lang.t("Recent deliveries", "最近投递")) }
+                p.muted { (lang.t("The 10 newest per subscription.", "每个订阅显示最新 10 条。")) }
+                @for (w, found) in webhooks.iter().zip(deliveries) {
+                    h3 #{ "deliveries-" (w.id) } { span.id.wrap { (w.url) } " " span.id.muted { (w.id) } }
+                    @if found.is_empty() {
+                        p.muted { (lang.t("No deliveries yet: one appears when a shipment you may see changes.", "暂无投递：您可查看的货件发生变化时会出现记录。")) }
+                    } @else {
+                        (delivery_table(lang, found))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn delivery_table(lang: Lang, deliveries: &[Delivery]) -> Markup {
+    html! {
+        table.rows.deliveries {
+            thead { tr {
+                th scope="col" { (lang.t("When", "时间")) }
+                th scope="col" { (lang.t("Event", "事件")) }
+                th scope="col" { (lang.t("Shipment", "货件")) }
+                th scope="col" { (lang.t("State", "状态")) }
+                th scope="col" .num { (lang.t("Attempts", "尝试次数")) }
+                th scope="col" .num { (lang.t("Last HTTP status", "最近 HTTP 状态码")) }
+                th scope="col" { (lang.t("Last error", "最近错误")) }
+                th scope="col" { (lang.t("Next attempt", "下次尝试")) }
+            } }
+            tbody {
+                @for d in deliveries {
+                    tr {
+                        td data-label=(lang.t("When", "时间")) { (when(d.created_at)) }
+                        td data-label=(lang.t("Event", "事件")) {
+                            div { span.id.wrap { (d.kind.as_str()) } span.sub { (i18n::event_kind(lang, d.kind)) } }
+                        }
+                        // Every signed-in role may open a shipment summary,
+                        // and a delivery is only made for a shipment its
+                        // owner may see; the summary checks again.
+                        td data-label=(lang.t("Shipment", "货件")) { a.id href={ "/shipments/" (d.shipment_id) } { (d.shipment_id) } }
+                        td data-label=(lang.t("State", "状态")) { div { (state_badge(lang, d)) } }
+                        td.num data-label=(lang.t("Attempts", "尝试次数")) { (d.attempts) }
+                        td.num data-label=(lang.t("Last HTTP status", "最近 HTTP 状态码")) {
+                            @match d.last_status { Some(s) => (s), None => "—" }
+                        }
+                        td data-label=(lang.t("Last error", "最近错误")) {
+                            @match &d.last_error { Some(e) => { span.wrap { (e) } }, None => "—" }
+                        }
+                        td data-label=(lang.t("Next attempt", "下次尝试")) {
+                            @match d.next_attempt_at { Some(at) => (when(at)), None => "—" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn state_badge(lang: Lang, delivery: &Delivery) -> Markup {
+    let label = i18n::delivery_state(lang, delivery.state);
+    html! {
+        @match delivery.state {
+            DeliveryState::Delivered => span.badge.ok { (label) },
+            DeliveryState::Failed => span.badge.bad { (label) },
+            // A pending delivery that has failed before is being retried.
+            DeliveryState::Pending if delivery.attempts > 0 => span.badge.warn { (label) },
+            DeliveryState::Pending => span.badge.info { (label) },
+        }
+    }
+}
+
+/// The subscription form as posted. Its checkboxes repeat the `events` key,
+/// which a struct cannot take from a form body, so the pairs are read in turn.
+struct NewSubscription {
+    csrf: String,
+    url: String,
+    events: Vec<String>,
+}
+
+impl NewSubscription {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut input = Self {
+            csrf: String::new(),
+            url: String::new(),
+            events: Vec::new(),
+        };
+        for (key, value) in pairs {
+            match key.as_str() {
+                "csrf" => input.csrf = value,
+                "url" => input.url = value,
+                "events" => input.events.push(value),
+                _ => {}
+            }
+        }
+        input
+    }
+}
+
+/// `POST /webhooks`: adds a subscription and shows its secret once. A
+/// refused URL or event choice shows the form again with what was typed and
+/// the reason next to the field.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    let input = NewSubscription::from_pairs(pairs);
+    check_csrf(session, &input.csrf, lang)?;
+    let url = check_url(&input.url);
+    // An empty choice is a form's own mistake: the API reads a missing list
+    // as "every kind", which a form cannot send, so its fix is worded here.
+    let events = if input.events.is_empty() {
+        Err(Problem::new(
+            "webhook.invalid",
+            "events",
+            "Events: check at least one kind of event to receive.",
+            "事件类型：请至少勾选一种要接收的事件。",
+        ))
+    } else {
+        check_events(Some(input.events.clone()))
+    };
+    let (url, events) = match (url, events) {
+        (Ok(url), Ok(events)) => (url, events),
+        (url, events) => {
+            let message =
+                |r: Result<_, Problem>| r.err().map(|p| p.message(lang.is_zh()).to_owned());
+            let form = FormState {
+                url: input.url,
+                events: input.events,
+                url_error: message(url.map(|_| ())),
+                events_error: message(events.map(|_| ())),
+            };
+            return render(
+                &state,
+                &ctx,
+                session,
+                "",
+                None,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let held = state
+        .store
+        .webhooks(&session.principal)
+        .await
+        .map_err(|e| PageError::store(lang, e).into_response())?;
+    if held.len() >= WEBHOOKS_PER_OWNER_MAX {
+        let problem = Problem::new(
+            "webhook.too_many",
+            "url",
+            format!(
+                "You already have {WEBHOOKS_PER_OWNER_MAX} subscriptions: delete one before adding another."
+            ),
+            format!("您已有 {WEBHOOKS_PER_OWNER_MAX} 个订阅：请先删除一个再添加。"),
+        );
+        let form = FormState {
+            url: input.url,
+            events: input.events,
+            url_error: Some(problem.message(lang.is_zh()).to_owned()),
+            events_error: None,
+        };
+        return render(&state, &ctx, session, "", None, &form, StatusCode::CONFLICT).await;
+    }
+    let webhook = new_webhook(&state, session.principal.clone(), url, events);
+    state
+        .store
+        .put_webhook(webhook.clone())
+        .await
+        .map_err(|e| PageError::store(lang, e).into_response())?;
+    render(
+        &state,
+        &ctx,
+        session,
+        "",
+        Some(&webhook),
+        &FormState::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+/// `POST /webhooks/{id}/delete`
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<CsrfOnly>,
+) -> PageResult {
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    check_csrf(session, &input.csrf, lang)?;
+    match state.store.delete_webhook(&session.principal, &id).await {
+        Ok(()) => Ok(Redirect::to("/webhooks?saved=deleted").into_response()),
+        Err(StoreError::NotFound { .. }) => Err(PageError::new(
+            StatusCode::NOT_FOUND,
+            lang,
+            format!("You have no subscription {id}. It may have been deleted already: reload the webhooks page."),
+            format!("找不到您的订阅 {id}：它可能已被删除，请刷新 Webhook 通知页面。"),
+        )
+        .into_response()),
+        Err(e) => Err(PageError::store(lang, e).into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(pairs: &[(&str, &str)], expected: (&str, &str, &[&str])) {
+        let input = NewSubscription::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        );
+        assert_eq!(
+            (input.csrf.as_str(), input.url.as_str(), input.events),
+            (
+                expected.0,
+                expected.1,
+                expected.2.iter().map(|e| (*e).to_owned()).collect()
+            )
+        );
+    }
+
+    #[test]
+    fn the_form_keeps_every_checked_event_in_order() {
+        check(
+            &[
+                ("csrf", "c"),
+                ("url", "https://example.com/h"),
+                ("events", "REROUTE_OFFERED"),
+                ("events", "EXCEPTION_OPENED"),
+                ("other", "ignored"),
+            ],
+            (
+                "c",
+                "https://example.com/h",
+                &["REROUTE_OFFERED", "EXCEPTION_OPENED"],
+            ),
+        );
+        check(&[("url", "x")], ("", "x", &[]));
+    }
+}
