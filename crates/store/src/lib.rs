@@ -7,8 +7,10 @@
 //! validated domain values and get domain values back. Driver errors never leave
 //! this crate; they become [`StoreError`].
 
+mod codec;
 mod engine_model;
 mod model;
+mod rules;
 pub mod sqlite;
 pub mod stats;
 mod webhook;

@@ -131,3 +131,30 @@ pub enum Attempt {
         retry_at: Option<Timestamp>,
     },
 }
+
+/// The row numbers of the subscriptions in `hooks` that hear of an event of
+/// `kind` about a shipment of `seller_id` with legs of `leg_carriers`: those
+/// that want the kind and whose owner may see the shipment. A carrier's
+/// subscription hears only of `carrier`'s own milestones and offers when
+/// `carrier` is given, else of shipments it has a leg on.
+pub(crate) fn audience<S: AsRef<str>>(
+    hooks: &[(i64, Webhook)],
+    kind: EventKind,
+    seller_id: &str,
+    leg_carriers: &[S],
+    carrier: Option<&str>,
+) -> Vec<i64> {
+    hooks
+        .iter()
+        .filter(|(_, h)| h.wants(kind))
+        .filter(|(_, h)| match &h.owner {
+            Principal::Operator => true,
+            Principal::Seller(s) => s.as_str() == seller_id,
+            Principal::Carrier(c) => carrier.map_or_else(
+                || leg_carriers.iter().any(|l| l.as_ref() == c.as_str()),
+                |only| only == c.as_str(),
+            ),
+        })
+        .map(|(seq, _)| *seq)
+        .collect()
+}

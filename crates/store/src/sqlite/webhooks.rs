@@ -315,10 +315,9 @@ impl Writer {
             .is_some_and(|hooks| hooks.iter().any(|(_, h)| h.wants(kind))))
     }
 
-    /// Leaves a delivery of event `kind` about shipment `shipment_seq` for every
-    /// subscription that wants it and whose owner may see the shipment. A
-    /// carrier's subscription hears only of its own legs' milestones and its
-    /// own reroute offers: `carrier` names that carrier for those events.
+    /// Leaves a delivery of event `kind` about shipment `shipment_seq` for its
+    /// [`crate::webhook::audience`]: `carrier` names the carrier whose own
+    /// milestone or offer it is, for those events.
     ///
     /// A milestone change is coalesced: while a delivery for the same
     /// tracking number has not been tried yet, that one will carry the newest
@@ -347,22 +346,13 @@ impl Writer {
             .get(&shipment_seq)
             .map(|s| s.carriers.as_slice())
             .unwrap_or_default();
-        let audience: Vec<i64> = self
-            .cache
-            .webhooks
-            .iter()
-            .flatten()
-            .filter(|(_, h)| h.wants(kind))
-            .filter(|(_, h)| match &h.owner {
-                Principal::Operator => true,
-                Principal::Seller(s) => s.as_str() == seller_id,
-                Principal::Carrier(c) => carrier.map_or_else(
-                    || leg_carriers.iter().any(|l| l == c.as_str()),
-                    |only| only == c.as_str(),
-                ),
-            })
-            .map(|(seq, _)| *seq)
-            .collect();
+        let audience = crate::webhook::audience(
+            self.cache.webhooks.as_deref().unwrap_or_default(),
+            kind,
+            &seller_id,
+            leg_carriers,
+            carrier,
+        );
         let payload = match payload {
             Value::Null => None,
             v => Some(to_json(v)?),

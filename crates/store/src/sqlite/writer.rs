@@ -28,12 +28,10 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
-use tracklane_core::{
-    CarrierCode, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
-    TrackingSource,
-};
+use tracklane_core::{CarrierCode, LegMode, PackageTrack, Problem, ShippingMode, TrackingSource};
 
 use super::rows::{self, unavailable};
+use crate::rules;
 use crate::{
     Delivery, EventKind, ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult,
     TrackingAssignment, WindowChange, WindowChangeRequest,
@@ -529,58 +527,21 @@ impl Writer {
                 "shipment {shipment_seq} vanished from the cache"
             )));
         };
-        let targets: Vec<i64> = match box_id {
-            Some(box_id) => {
-                let found = shipment.packages.iter().copied().find(|p| {
-                    self.cache
-                        .packages
-                        .get(p)
-                        .is_some_and(|e| e.box_id == box_id)
-                });
-                match found {
-                    Some(p) => vec![p],
-                    None => {
-                        return Ok(Err(Problem::new(
-                            "box_id.not_in_shipment",
-                            "boxId",
-                            format!(
-                                "box {box_id} is not part of this shipment: use one of its box ids, such as {}",
-                                self.first_box(shipment_seq)
-                            ),
-                            format!(
-                                "箱子 {box_id} 不属于此货件：请使用该货件的箱号，例如 {}",
-                                self.first_box(shipment_seq)
-                            ),
-                        )));
-                    }
-                }
-            }
-            None if shipment.shipping_mode.is_freight() || shipment.packages.len() == 1 => {
-                shipment.packages.clone()
-            }
-            None => {
-                return Ok(Err(Problem::new(
-                    "box_id.required",
-                    "boxId",
-                    format!(
-                        "this small-parcel shipment has {} boxes, each with its own tracking number: give the boxId, such as {}",
-                        shipment.packages.len(),
-                        self.first_box(shipment_seq)
-                    ),
-                    format!(
-                        "此小包裹货件有 {} 个箱子，每箱一个追踪编码：请提供 boxId，例如 {}",
-                        shipment.packages.len(),
-                        self.first_box(shipment_seq)
-                    ),
-                )));
-            }
+        let shape = rules::Shape {
+            shipping_mode: shipment.shipping_mode,
+            selected_carrier: shipment.selected_carrier.as_deref(),
+            boxes: shipment
+                .packages
+                .iter()
+                .filter_map(|p| self.cache.packages.get(p).map(|e| (*p, e.box_id.as_str())))
+                .collect(),
         };
-        let detected = shipment.selected_carrier.as_deref() != Some(carrier);
-        let detected_by = match source {
-            TrackingSource::Carrier if detected => DetectedBy::CarrierPush,
-            TrackingSource::Carrier => DetectedBy::Selected,
-            _ => DetectedBy::Seller,
+        let targets = match shape.targets(box_id) {
+            Ok(targets) => targets,
+            Err(problem) => return Ok(Err(problem)),
         };
+        let (detected, detected_by) = shape.detection(carrier, source);
+        let mode = mode.unwrap_or_else(|| shape.default_leg_mode());
         // The same number on the same boxes again changes nothing: a resent
         // upload is a duplicate, not a new fact, and must not move `updatedAt`.
         let is_known = self
@@ -596,11 +557,6 @@ impl Writer {
                 is_new: false,
             }));
         }
-        let mode = mode.unwrap_or(match shipment.shipping_mode {
-            ShippingMode::SmallParcel => LegMode::SmallParcel,
-            ShippingMode::Ltl => LegMode::Ltl,
-            ShippingMode::Ftl => LegMode::Ftl,
-        });
         {
             let mut insert = self
                 .conn
@@ -718,16 +674,6 @@ impl Writer {
         Ok(audited)
     }
 
-    fn first_box(&self, shipment_seq: i64) -> String {
-        self.cache
-            .shipments
-            .get(&shipment_seq)
-            .and_then(|s| s.packages.first())
-            .and_then(|p| self.cache.packages.get(p))
-            .map(|p| p.box_id.clone())
-            .unwrap_or_default()
-    }
-
     /// Whether any carrier other than `carrier` has a leg with `number`.
     fn is_other_carriers_number(&self, carrier: &str, number: &str) -> StoreResult<bool> {
         self.conn
@@ -753,30 +699,12 @@ impl Writer {
         }
         let Some(key) = &draft.shipment else {
             if self.is_other_carriers_number(carrier, number)? {
-                return Ok(Err(Problem::new(
-                    "tracking_number.not_yours",
-                    "trackingNumber",
-                    format!(
-                        "tracking number {number} belongs to a package another carrier carries: push milestones only for packages you carry"
-                    ),
-                    format!(
-                        "追踪编码 {number} 属于其他承运商承运的包裹：只能推送您承运的包裹的节点"
-                    ),
-                )));
+                return Ok(Err(rules::not_yours(number)));
             }
-            return Ok(Err(Problem::new(
-                "tracking_number.unknown",
-                "trackingNumber",
-                format!(
-                    "tracking number {number} is not attached to any shipment yet: include shipmentId and boxId so the hub can attach it, or upload it first with PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking"
-                ),
-                format!(
-                    "追踪编码 {number} 尚未关联任何货件：请同时提供 shipmentId 和 boxId 以便自动关联，或先通过 PUT /api/v1/carrier/shipments/{{shipmentId}}/tracking 上传"
-                ),
-            )));
+            return Ok(Err(rules::unknown_number(number)));
         };
         let Some(shipment_seq) = self.shipment_seq(key)? else {
-            return Ok(Err(shipment_not_found(&key.0, "shipmentId")));
+            return Ok(Err(rules::shipment_not_found(&key.0, "shipmentId")));
         };
         self.attach(
             shipment_seq,
@@ -915,12 +843,7 @@ impl Writer {
             if self.is_other_carriers_number(a.carrier.as_str(), number)? {
                 outcomes.push(ItemOutcome::Rejected {
                     index: a.index,
-                    problem: Problem::new(
-                        "tracking_number.in_use",
-                        "trackingId",
-                        format!("tracking number {number} is already used by another carrier's package: check the number"),
-                        format!("追踪编码 {number} 已被其他承运商的包裹使用：请核对编码"),
-                    ),
+                    problem: rules::in_use_by_other_carrier(number),
                 });
                 continue;
             }
@@ -933,12 +856,7 @@ impl Writer {
             }) {
                 outcomes.push(ItemOutcome::Rejected {
                     index: a.index,
-                    problem: Problem::new(
-                        "tracking_number.in_use",
-                        "trackingId",
-                        format!("tracking number {number} is already attached to another shipment: each box needs its own number"),
-                        format!("追踪编码 {number} 已关联到其他货件：每个箱子需要自己的追踪编码"),
-                    ),
+                    problem: rules::in_use_by_other_shipment(number),
                 });
                 continue;
             }
@@ -1005,15 +923,8 @@ impl Writer {
                 .iter()
                 .filter_map(|p| self.cache.packages.get(p))
                 .collect();
-            let status = ShipmentStatus::derive(
-                s.facts,
-                packages.iter().map(|p| p.track.status(p.has_tracking)),
-            );
-            let latest = packages
-                .iter()
-                .filter_map(|p| p.track.latest.as_ref())
-                .max_by_key(|l| (l.occurred_at, l.fingerprint));
-            let missing = !s.facts.is_cancelled && packages.iter().any(|p| !p.has_tracking);
+            let (status, latest, missing) =
+                rules::projection(s.facts, packages.iter().map(|p| (&p.track, p.has_tracking)));
             update
                 .execute(params![
                     seq,
@@ -1032,17 +943,6 @@ impl Writer {
         }
         Ok(())
     }
-}
-
-pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
-    Problem::new(
-        "shipment.not_found",
-        field,
-        format!(
-            "no shipment has the id {key}: use the shipmentId (sh…) or the confirmation id printed on the labels (FBA…)"
-        ),
-        format!("找不到货件 {key}：请使用 shipmentId（sh 开头）或标签上的货件编号（FBA 开头）"),
-    )
 }
 
 /// What attaching a tracking number did.
