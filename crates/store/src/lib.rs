@@ -10,6 +10,8 @@
 mod codec;
 mod engine_model;
 mod model;
+pub mod postgres;
+mod read_rows;
 mod rules;
 pub mod sqlite;
 pub mod stats;
@@ -54,6 +56,13 @@ pub enum StoreError {
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
+
+/// The statement behind [`Store::lease`], in SQL both backends speak (`?n`
+/// parameters; PostgreSQL's `$n` by replacing `?`): a new lease, a renewal
+/// by its holder, or a takeover of one that has run out.
+pub(crate) const LEASE_UPSERT: &str = "INSERT INTO lease (name, holder, until) VALUES (?1, ?2, ?4)
+     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+     WHERE lease.holder = excluded.holder OR lease.until <= ?3";
 
 /// A result from a store.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -249,6 +258,19 @@ pub trait Store: Send + Sync + 'static {
     /// visible shipment row once.
     async fn hub_stats(&self, viewer: &Principal) -> StoreResult<HubStats>;
 
+    /// Takes or renews lease `name` for `holder` until `until`, unless another
+    /// holder's lease runs past `now`; returns whether `holder` holds it.
+    /// Background work that must run in one process at a time (engine passes,
+    /// polling a carrier) takes a lease before each round, so processes
+    /// sharing a store take turns instead of doing it twice.
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: jiff::Timestamp,
+        until: jiff::Timestamp,
+    ) -> StoreResult<bool>;
+
     /// Adds a webhook subscription. From the next write on, every change of a
     /// shipment its owner may see leaves a delivery for it in the same
     /// transaction as the change.
@@ -261,7 +283,9 @@ pub trait Store: Send + Sync + 'static {
     /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
     async fn delete_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()>;
     /// Pending deliveries due at `now`, the longest-waiting first, at most
-    /// `limit`, each with its subscription.
+    /// `limit`, each with its subscription. A backend that several processes
+    /// share hands each delivery to one of them for a while, so two do not
+    /// post it at once.
     async fn due_deliveries(
         &self,
         now: jiff::Timestamp,

@@ -330,6 +330,20 @@ pub struct WindowChange {
     pub reason: String,
 }
 
+impl WindowChange {
+    /// The audit entry of `request`, which replaced window `from`.
+    pub fn of(request: &WindowChangeRequest, from: Option<DeliveryWindow>) -> Self {
+        Self {
+            at: request.now,
+            actor: request.actor.clone(),
+            from,
+            to: request.window,
+            source: request.source,
+            reason: request.reason.clone(),
+        }
+    }
+}
+
 /// How much is stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -3,9 +3,17 @@
 //! carrier was detected, and the problems that refuse an item. Backends load
 //! the state these need, ask here, and write what comes back.
 
+use jiff::Timestamp;
+use jiff::civil::Date;
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
-    DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode, TrackingSource,
+    DeliveryWindow, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
+    TrackingSource, WindowSource,
+};
+
+use crate::{
+    Principal, Reroute, RerouteDecision, RerouteStatus, StoreError, StoreResult,
+    WindowChangeRequest,
 };
 
 /// What attaching a number needs to know of its shipment.
@@ -160,4 +168,103 @@ pub(crate) fn projection<'a>(
         .max_by_key(|l| (l.occurred_at, l.fingerprint));
     let missing = !facts.is_cancelled && packages.into_iter().any(|(_, has)| !has);
     (status, latest, missing)
+}
+
+/// Whether `actor` may decide reroute offer `reroute` (number `id`) now: the
+/// carrier it is offered to, or the operator, while it is still waiting.
+///
+/// # Errors
+/// [`StoreError::NotFound`] for anyone else (the offer is not theirs to see),
+/// [`StoreError::Conflict`] for an offer already decided.
+pub(crate) fn may_decide(actor: &Principal, id: i64, reroute: &Reroute) -> StoreResult<()> {
+    let allowed = match actor {
+        Principal::Carrier(c) => *c == reroute.draft.carrier,
+        Principal::Operator => true,
+        Principal::Seller(_) => false,
+    };
+    if !allowed {
+        return Err(StoreError::NotFound {
+            what: "reroute offer",
+            key: id.to_string(),
+        });
+    }
+    if reroute.status != RerouteStatus::Offered {
+        return Err(StoreError::Conflict {
+            what: "reroute offer already decided",
+            key: format!("{id} ({})", reroute.status),
+        });
+    }
+    Ok(())
+}
+
+/// What a decision makes of an offer: its new status, and the appointment day
+/// of a confirmation.
+pub(crate) fn decided(decision: RerouteDecision) -> (RerouteStatus, Option<Date>) {
+    match decision {
+        RerouteDecision::Confirm { appointment } => (RerouteStatus::Confirmed, Some(appointment)),
+        RerouteDecision::Decline => (RerouteStatus::Declined, None),
+    }
+}
+
+/// The audited window change of a confirmed reroute: the appointment's week,
+/// set by the carrier.
+pub(crate) fn reroute_window(reroute: &Reroute, day: Date, now: Timestamp) -> WindowChangeRequest {
+    WindowChangeRequest {
+        window: DeliveryWindow::week_of(day),
+        source: WindowSource::Reroute,
+        actor: format!("carrier:{}", reroute.draft.carrier),
+        reason: format!(
+            "rerouted from {} to {}, appointment {day}",
+            reroute.draft.from, reroute.draft.to
+        ),
+        now,
+    }
+}
+
+/// What a new shipment's row holds beside its own fields: the JSON body, its
+/// facts, its projection over the packages as given, and the carriers of the
+/// legs it already has (sorted; later carriers are added as they attach).
+pub(crate) struct NewShipment<'a> {
+    pub body: crate::codec::ShipmentBody,
+    pub facts: ShipmentFacts,
+    pub status: ShipmentStatus,
+    pub latest: Option<&'a LatestMilestone>,
+    pub missing_tracking: bool,
+    pub carriers: String,
+}
+
+impl<'a> NewShipment<'a> {
+    pub(crate) fn of(shipment: &'a tracklane_core::Shipment) -> Self {
+        let facts = ShipmentFacts {
+            is_cancelled: shipment.is_cancelled,
+            units_expected: shipment.units_expected(),
+            units_received: shipment.units_received(),
+        };
+        let (status, latest, missing_tracking) = projection(
+            facts,
+            shipment
+                .packages
+                .iter()
+                .map(|p| (&p.track, p.has_tracking())),
+        );
+        let mut carriers: Vec<&str> = shipment
+            .packages
+            .iter()
+            .flat_map(|p| p.legs.iter().map(|l| l.carrier.as_str()))
+            .collect();
+        carriers.sort_unstable();
+        carriers.dedup();
+        Self {
+            body: crate::codec::ShipmentBody {
+                inbound_plan_id: shipment.inbound_plan_id.clone(),
+                kind: shipment.kind,
+                source_address: shipment.source_address.clone(),
+            },
+            facts,
+            status,
+            latest,
+            missing_tracking,
+            carriers: carriers.join(" "),
+        }
+    }
 }

@@ -109,6 +109,9 @@ impl Delivery {
     }
 }
 
+/// How long a delivered row is kept for the deliveries listing.
+pub(crate) const DELIVERED_KEPT_US: i64 = 7 * 24 * 3_600 * 1_000_000;
+
 /// What one attempt at a delivery came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Attempt {
@@ -157,4 +160,25 @@ pub(crate) fn audience<S: AsRef<str>>(
         })
         .map(|(seq, _)| *seq)
         .collect()
+}
+
+/// An exception event's payload: the exception as `GET /api/v1/exceptions`
+/// lists it, without the shipment's name and seller.
+pub(crate) fn exception_payload(
+    shipment: &tracklane_core::ShipmentId,
+    id: i64,
+    d: &crate::ExceptionDraft,
+    opened_us: i64,
+    resolved_us: Option<i64>,
+) -> crate::StoreResult<serde_json::Value> {
+    use crate::codec::{timestamp, to_value};
+    let mut payload = to_value(d)?;
+    payload["id"] = id.into();
+    payload["shipmentId"] = shipment.as_str().into();
+    payload["openedAt"] = to_value(&timestamp(opened_us)?)?;
+    payload["resolvedAt"] = match resolved_us {
+        Some(us) => to_value(&timestamp(us)?)?,
+        None => serde_json::Value::Null,
+    };
+    Ok(payload)
 }

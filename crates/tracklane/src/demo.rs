@@ -362,7 +362,7 @@ pub async fn prepare(
     now: Timestamp,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<(AppState, DemoWorld, DemoKeys)> {
-    let store = hub::open_store(db)?;
+    let store = hub::open_store(db).await?;
     let world = tracklane_sim::demo_world(seed, now, shipments);
     let keys = seed_and_load(store.as_ref(), &world, seed, now).await?;
     // Ids follow the seed; session tokens must not.

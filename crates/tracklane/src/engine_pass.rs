@@ -301,12 +301,24 @@ fn level_name(level: tracklane_engine::Level) -> &'static str {
 
 /// Runs a pass every `period` of real time until the process ends, logging
 /// each pass and any failure (a failed pass is retried at the next tick).
-pub async fn run_forever(store: Arc<dyn Store>, clock: Arc<dyn Clock>, period: Duration) {
+///
+/// Each pass first takes the `engine` lease as `holder`: of several processes
+/// on one store, one runs the passes at a time (the others take over when
+/// its lease runs out).
+pub async fn run_forever(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    period: Duration,
+    holder: String,
+) {
     let mut engine = Engine::new();
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        if !crate::hub::hold_lease(store.as_ref(), "engine", &holder, clock.now(), period).await {
+            continue;
+        }
         let started = std::time::Instant::now();
         match engine.pass(store.as_ref(), clock.now()).await {
             Ok(report) => tracing::info!(

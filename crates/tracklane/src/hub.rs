@@ -10,25 +10,63 @@ use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
 use tracklane_server::{AppState, Clock};
 use tracklane_store::Store;
+use tracklane_store::postgres::PgStore;
 use tracklane_store::sqlite::SqliteStore;
 
 /// The default database when `--db` is not given.
 pub const DEFAULT_DB: &str = "sqlite://tracklane-data/tracklane.db";
 
-/// Opens the store a `--db` URL names.
+/// Opens the store a `--db` URL names: `sqlite://PATH`, or
+/// `postgres://user:password@host:port/db` (also `postgresql://`).
 ///
 /// # Errors
-/// When the URL is not `sqlite://PATH`, or the file cannot be opened.
-pub fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+/// When the URL is neither, or the store cannot be opened.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let store = SqliteStore::open(&PathBuf::from(path))
             .with_context(|| format!("opening the SQLite store at {path}"))?;
         return Ok(Arc::new(store));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("the PostgreSQL backend is not built yet: use --db sqlite://PATH");
+        let store = PgStore::connect(url)
+            .await
+            .context("connecting to PostgreSQL")?;
+        return Ok(Arc::new(store));
     }
     bail!("--db takes sqlite://PATH or postgres://…, not `{url}`")
+}
+
+/// Takes or renews lease `name` for `holder`, for three `period`s from `now`
+/// (see [`Store::lease`]); `false`, logged, when another process holds it or
+/// the store cannot say.
+pub async fn hold_lease(
+    store: &dyn Store,
+    name: &str,
+    holder: &str,
+    now: Timestamp,
+    period: std::time::Duration,
+) -> bool {
+    let until = SignedDuration::try_from(period * 3)
+        .ok()
+        .and_then(|d| now.checked_add(d).ok())
+        .unwrap_or(now);
+    match store.lease(name, holder, now, until).await {
+        Ok(held) => {
+            if !held {
+                tracing::debug!(lease = name, "another process holds the lease");
+            }
+            held
+        }
+        Err(error) => {
+            tracing::warn!(lease = name, error = %error, "could not take the lease");
+            false
+        }
+    }
+}
+
+/// A name for this process among those sharing a store, for leases.
+pub fn process_name() -> String {
+    os_random().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The wall clock.

@@ -310,12 +310,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             dhl_gap_seconds,
             poll_every_minutes,
         } => {
-            let store = hub::open_store(&db)?;
+            let store = hub::open_store(&db).await?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
             let state = AppState::new(store.clone(), clock.clone(), hub::os_random)
                 .with_secret_random(hub::os_random);
             let running = hub::start(state, &listen).await?;
-            tokio::spawn(engine_pass::run_forever(store, clock, ENGINE_PERIOD_SERVE));
+            let holder = hub::process_name();
+            tokio::spawn(engine_pass::run_forever(
+                store,
+                clock,
+                ENGINE_PERIOD_SERVE,
+                holder.clone(),
+            ));
             tokio::spawn(webhooks::run_forever(
                 running.state.clone(),
                 webhooks::Sender::new(public_url.as_deref().unwrap_or(&running.url()))?,
@@ -336,6 +342,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     running.state.clock.clone(),
                     poller,
                     std::time::Duration::from_secs(poll_every_minutes.max(1) * 60),
+                    holder,
                 ));
                 eprintln!(
                     "polling DHL at {dhl_base_url} for {}",
@@ -389,6 +396,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 running.state.store.clone(),
                 clock.clone(),
                 ENGINE_PERIOD_DEMO,
+                hub::process_name(),
             ));
             tokio::spawn(webhooks::run_forever(
                 running.state.clone(),
@@ -442,7 +450,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Key {
             command: KeyCommand::New { db, role },
         } => {
-            let store = hub::open_store(&db)?;
+            let store = hub::open_store(&db).await?;
             let key = keys::issue(store.as_ref(), parse_role(&role)?, hub::os_random()).await?;
             println!("{key}");
         }

@@ -120,17 +120,24 @@ impl<A: Adapter> Poller<A> {
     }
 }
 
-/// Polls every `every` until the process ends.
+/// Polls every `every` until the process ends, each round under the
+/// `pull:NAME` lease as `holder`, so that of several processes on one store
+/// one polls at a time.
 pub async fn run_forever<A: Adapter>(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     poller: Poller<A>,
     every: Duration,
+    holder: String,
 ) {
+    let lease = format!("pull:{}", poller.adapter.name());
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        if !crate::hub::hold_lease(store.as_ref(), &lease, &holder, clock.now(), every).await {
+            continue;
+        }
         match poller.poll_once(store.as_ref(), clock.now()).await {
             Ok(report) => tracing::info!(
                 adapter = poller.adapter.name(),

@@ -4,8 +4,7 @@
 
 use crate::support::{TestHub, UPS, milestone, shipment};
 use serde_json::json;
-use tracklane_store::sqlite::SqliteStore;
-use tracklane_store::{ShipmentKey, Store};
+use tracklane_store::ShipmentKey;
 
 #[tokio::test]
 async fn bad_items_are_rejected_by_index_and_valid_ones_kept() {
@@ -121,9 +120,9 @@ async fn an_accepted_milestone_is_committed_before_the_response() {
         )
         .await;
     assert_eq!(report["accepted"], 1);
-    // A second, independent connection to the file sees it at once: the writer
-    // committed before answering.
-    let other = SqliteStore::open(&hub.db).unwrap();
+    // A second, independent connection sees it at once: the store committed
+    // before answering.
+    let other = hub.db.open().await;
     let detail = other
         .shipment(&ShipmentKey::new(s.id.as_str()))
         .await

@@ -377,3 +377,52 @@ async fn congestion_leads_to_an_offer_the_carrier_confirms() {
     assert_eq!(detail["deliveryWindow"]["source"], "REROUTE");
     assert_eq!(detail["deliveryWindow"]["startDate"], "2026-03-08");
 }
+
+/// Of two processes on one store, one holds the engine lease at a time; the
+/// other takes over once it runs out, and the first cannot renew it then.
+#[tokio::test]
+async fn one_process_at_a_time_holds_a_lease() {
+    let hub = TestHub::start().await;
+    let store = hub.store();
+    let minutes = |m: i64| now() + SignedDuration::from_mins(m);
+    assert!(store.lease("engine", "a", now(), minutes(3)).await.unwrap());
+    assert!(
+        !store
+            .lease("engine", "b", minutes(1), minutes(4))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease("engine", "a", minutes(2), minutes(5))
+            .await
+            .unwrap(),
+        "renewed"
+    );
+    assert!(
+        !store
+            .lease("engine", "b", minutes(4), minutes(7))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease("engine", "b", minutes(5), minutes(8))
+            .await
+            .unwrap(),
+        "taken over"
+    );
+    assert!(
+        !store
+            .lease("engine", "a", minutes(6), minutes(9))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .lease("pull:DHL", "a", minutes(6), minutes(9))
+            .await
+            .unwrap(),
+        "leases are by name"
+    );
+}

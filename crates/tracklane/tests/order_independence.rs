@@ -14,7 +14,7 @@ use tracklane_store::{
     WindowChangeRequest, Write, Written,
 };
 
-use crate::support::{UPS, carrier, now, shipment};
+use crate::support::{TestDb, UPS, carrier, now, shipment};
 
 /// The state the projection and timeline show, without the receipt times that
 /// differ by arrival.
@@ -89,11 +89,13 @@ enum Calls {
 
 async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("p.db");
-    let store = Arc::new(match calls {
-        Calls::ScratchWithFailure => SqliteStore::open_scratch(&path).unwrap(),
-        _ => SqliteStore::open(&path).unwrap(),
-    });
+    // A scratch store is SQLite's alone; the rest run on the backend under test.
+    let store: Arc<dyn Store> = match calls {
+        Calls::ScratchWithFailure => {
+            Arc::new(SqliteStore::open_scratch(&dir.path().join("p.db")).unwrap())
+        }
+        _ => TestDb::fresh(dir.path()).await.open().await,
+    };
     let x = CarrierCode::parse("CARRIER_X").unwrap();
     store.put_carrier(carrier("CARRIER_X", &[])).await.unwrap();
     let s = shipment(99, "A1SELLERA", Some("CARRIER_X"), 3);
@@ -222,7 +224,7 @@ proptest! {
 #[tokio::test]
 async fn a_failing_write_in_a_bundle_loses_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("a.db")).unwrap();
+    let store = TestDb::fresh(dir.path()).await.open().await;
     let s = shipment(7, "A1SELLERA", Some("CARRIER_X"), 1);
     let window = |week: i64| {
         let start = jiff::civil::date(2026, 12, 6) + Span::new().weeks(week);

@@ -5,19 +5,17 @@
 
 use std::collections::HashMap;
 
-use jiff::civil::Date;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
-use tracklane_core::{
-    CarrierCode, DeliveryWindow, SellerId, ShipmentId, WarehouseCode, WindowSource,
-};
+use tracklane_core::ShipmentId;
 
 use super::rows::{self, Filter, unavailable};
 use super::writer::Writer;
+use crate::read_rows::{EXCEPTION_COLUMNS, ExceptionRow, REROUTE_COLUMNS, RerouteRow};
 use crate::{
     Assessment, Estimate, EventKind, ExceptionDraft, ExceptionQuery, PAGE_SIZE_MAX, Principal,
     Reroute, RerouteDecision, RerouteDraft, RerouteQuery, RerouteStatus, ShipmentException,
-    ShipmentKey, StoreError, StoreResult, WindowChangeRequest,
+    ShipmentKey, StoreError, StoreResult,
 };
 
 /// Writes one pass's assessments: replaces estimates, opens new exceptions,
@@ -88,7 +86,7 @@ pub(crate) fn put_assessments(
                 None => {
                     insert_exception(&w.conn, seq, d, now_us, None)?;
                     if w.wants(EventKind::ExceptionOpened)? {
-                        let payload = exception_event(&a.shipment, w.conn.last_insert_rowid(), d, now_us, None)?;
+                        let payload = crate::webhook::exception_payload(&a.shipment, w.conn.last_insert_rowid(), d, now_us, None)?;
                         w.emit(EventKind::ExceptionOpened, seq, "", None, &payload, now_us)?;
                     }
                 }
@@ -132,26 +130,6 @@ pub(crate) fn put_assessments(
             .map_err(unavailable("counting open exceptions"))?;
     }
     Ok(())
-}
-
-/// An exception event's payload: the exception as `GET /api/v1/exceptions`
-/// lists it, without the shipment's name and seller.
-fn exception_event(
-    shipment: &ShipmentId,
-    id: i64,
-    d: &ExceptionDraft,
-    opened_us: i64,
-    resolved_us: Option<i64>,
-) -> StoreResult<serde_json::Value> {
-    let mut payload = rows::to_value(d)?;
-    payload["id"] = id.into();
-    payload["shipmentId"] = shipment.as_str().into();
-    payload["openedAt"] = rows::to_value(&rows::timestamp(opened_us)?)?;
-    payload["resolvedAt"] = match resolved_us {
-        Some(us) => rows::to_value(&rows::timestamp(us)?)?,
-        None => serde_json::Value::Null,
-    };
-    Ok(payload)
 }
 
 /// Tells the subscriptions of a reroute offer or decision: the carrier it is
@@ -231,8 +209,6 @@ pub(crate) fn estimate(conn: &Connection, shipment_seq: i64) -> StoreResult<Opti
     .transpose()
 }
 
-const EXCEPTION_COLUMNS: &str = "e.seq, s.id, s.name, s.seller_id, e.kind, e.severity, e.since, e.evidence, e.next_step_en, e.next_step_zh, e.opened_at, e.resolved_at";
-
 fn exception_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExceptionRow> {
     Ok(ExceptionRow {
         seq: r.get(0)?,
@@ -248,45 +224,6 @@ fn exception_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExceptionRow> {
         opened_at: r.get(10)?,
         resolved_at: r.get(11)?,
     })
-}
-
-struct ExceptionRow {
-    seq: i64,
-    shipment_id: String,
-    shipment_name: String,
-    seller_id: String,
-    kind: String,
-    severity: String,
-    since: i64,
-    evidence: String,
-    next_step_en: String,
-    next_step_zh: String,
-    opened_at: i64,
-    resolved_at: Option<i64>,
-}
-
-impl ExceptionRow {
-    fn into_exception(self) -> StoreResult<ShipmentException> {
-        Ok(ShipmentException {
-            id: self.seq,
-            shipment_id: ShipmentId::parse(&self.shipment_id).map_err(|e| {
-                StoreError::Corrupt(format!("shipment id {}: {e}", self.shipment_id))
-            })?,
-            shipment_name: self.shipment_name,
-            seller_id: SellerId::parse(&self.seller_id)
-                .map_err(|e| StoreError::Corrupt(format!("seller id {}: {e}", self.seller_id)))?,
-            draft: ExceptionDraft {
-                kind: self.kind,
-                severity: self.severity,
-                since: rows::timestamp(self.since)?,
-                evidence: self.evidence,
-                next_step_en: self.next_step_en,
-                next_step_zh: self.next_step_zh,
-            },
-            opened_at: rows::timestamp(self.opened_at)?,
-            resolved_at: self.resolved_at.map(rows::timestamp).transpose()?,
-        })
-    }
 }
 
 /// Exceptions matching `query`, newest first.
@@ -466,62 +403,22 @@ pub(crate) fn withdraw_reroutes(
     Ok(withdrawn)
 }
 
-const REROUTE_COLUMNS: &str = "r.seq, s.id, r.carrier, r.from_warehouse, r.to_warehouse, r.units, r.stay_days, r.move_days, r.extra_km, r.reason, r.status, r.offered_at, r.decided_at, r.appointment";
-
-type RerouteRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    u32,
-    f64,
-    f64,
-    f64,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    Option<String>,
-);
-
-fn into_reroute(row: RerouteRow) -> StoreResult<Reroute> {
-    let (
-        seq,
-        id,
-        carrier,
-        from,
-        to,
-        units,
-        stay,
-        moved,
-        km,
-        reason,
-        status,
-        offered,
-        decided,
-        appointment,
-    ) = row;
-    let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("{what} {value}"));
-    Ok(Reroute {
-        id: seq,
-        draft: RerouteDraft {
-            shipment: ShipmentId::parse(&id).map_err(|_| corrupt("shipment id", &id))?,
-            carrier: CarrierCode::parse(&carrier).map_err(|_| corrupt("carrier", &carrier))?,
-            from: WarehouseCode::parse(&from).map_err(|_| corrupt("warehouse", &from))?,
-            to: WarehouseCode::parse(&to).map_err(|_| corrupt("warehouse", &to))?,
-            units,
-            stay_days: stay,
-            move_days: moved,
-            extra_km: km,
-            reason,
-        },
-        status: rows::coded(status, RerouteStatus::from_number, "reroute status")?,
-        offered_at: rows::timestamp(offered)?,
-        decided_at: decided.map(rows::timestamp).transpose()?,
-        appointment: appointment
-            .map(|d| d.parse::<Date>().map_err(|_| corrupt("appointment", &d)))
-            .transpose()?,
+fn reroute_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RerouteRow> {
+    Ok(RerouteRow {
+        seq: r.get(0)?,
+        shipment_id: r.get(1)?,
+        carrier: r.get(2)?,
+        from: r.get(3)?,
+        to: r.get(4)?,
+        units: r.get(5)?,
+        stay_days: r.get(6)?,
+        move_days: r.get(7)?,
+        extra_km: r.get(8)?,
+        reason: r.get(9)?,
+        status: r.get(10)?,
+        offered_at: r.get(11)?,
+        decided_at: r.get(12)?,
+        appointment: r.get(13)?,
     })
 }
 
@@ -559,13 +456,11 @@ fn select_reroutes(conn: &Connection, filter: Filter, order: &str) -> StoreResul
     let found: Vec<RerouteRow> = conn
         .prepare_cached(&sql)
         .and_then(|mut s| {
-            s.query_map(params_from_iter(filter.values()), |r| {
-                RerouteRow::try_from(r)
-            })?
-            .collect()
+            s.query_map(params_from_iter(filter.values()), reroute_row)?
+                .collect()
         })
         .map_err(unavailable("reading reroutes"))?;
-    found.into_iter().map(into_reroute).collect()
+    found.into_iter().map(RerouteRow::into_reroute).collect()
 }
 
 /// Applies a carrier's decision on offer `id`. A confirmation moves the shipment
@@ -587,20 +482,7 @@ pub(crate) fn decide_reroute(
     let mut reroute = select_reroutes(&w.conn, filter, "")?
         .pop()
         .ok_or_else(not_found)?;
-    let may_decide = match actor {
-        Principal::Carrier(c) => *c == reroute.draft.carrier,
-        Principal::Operator => true,
-        Principal::Seller(_) => false,
-    };
-    if !may_decide {
-        return Err(not_found());
-    }
-    if reroute.status != RerouteStatus::Offered {
-        return Err(StoreError::Conflict {
-            what: "reroute offer already decided",
-            key: format!("{id} ({})", reroute.status),
-        });
-    }
+    crate::rules::may_decide(actor, id, &reroute)?;
     let key = ShipmentKey::new(reroute.draft.shipment.as_str());
     let Some(seq) = w.shipment_seq(&key)? else {
         return Err(StoreError::Corrupt(format!(
@@ -608,10 +490,7 @@ pub(crate) fn decide_reroute(
             key.0
         )));
     };
-    let (status, appointment) = match decision {
-        RerouteDecision::Confirm { appointment } => (RerouteStatus::Confirmed, Some(appointment)),
-        RerouteDecision::Decline => (RerouteStatus::Declined, None),
-    };
+    let (status, appointment) = crate::rules::decided(decision);
     if let Some(day) = appointment {
         w.conn
             .execute(
@@ -621,16 +500,7 @@ pub(crate) fn decide_reroute(
             .map_err(unavailable("moving a shipment to its new warehouse"))?;
         w.change_window(
             seq,
-            &WindowChangeRequest {
-                window: DeliveryWindow::week_of(day),
-                source: WindowSource::Reroute,
-                actor: format!("carrier:{}", reroute.draft.carrier),
-                reason: format!(
-                    "rerouted from {} to {}, appointment {day}",
-                    reroute.draft.from, reroute.draft.to
-                ),
-                now: rows::timestamp(now_us)?,
-            },
+            &crate::rules::reroute_window(&reroute, day, rows::timestamp(now_us)?),
         )?;
     }
     w.conn

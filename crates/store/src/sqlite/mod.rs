@@ -17,10 +17,8 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use tracklane_core::projection::ShipmentFacts;
 use tracklane_core::{
-    Carrier, CarrierCode, Seller, Shipment, ShipmentStatus, TrackingNumber, Warehouse,
-    WarehouseCode,
+    Carrier, CarrierCode, Seller, Shipment, TrackingNumber, Warehouse, WarehouseCode,
 };
 
 use self::rows::{to_json, unavailable};
@@ -520,6 +518,35 @@ impl Store for SqliteStore {
         self.read(move |conn| read::hub_stats(conn, &viewer)).await
     }
 
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> StoreResult<bool> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |w| {
+            w.conn
+                .prepare_cached(crate::LEASE_UPSERT)
+                .and_then(|mut s| {
+                    s.execute(params![
+                        name,
+                        holder,
+                        now.as_microsecond(),
+                        until.as_microsecond()
+                    ])
+                })
+                .map_err(unavailable("taking a lease"))?;
+            w.conn
+                .prepare_cached("SELECT holder FROM lease WHERE name = ?1")
+                .and_then(|mut s| s.query_row([&name], |r| r.get::<_, String>(0)))
+                .map(|held_by| held_by == holder)
+                .map_err(unavailable("reading a lease"))
+        })
+        .await
+    }
+
     async fn put_webhook(&self, webhook: Webhook) -> StoreResult<()> {
         self.write(move |w| webhooks::put_webhook(w, &webhook))
             .await
@@ -580,30 +607,8 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
             key: shipment.confirmation_id.to_string(),
         });
     }
-    let body = to_json(&rows::ShipmentBody {
-        inbound_plan_id: shipment.inbound_plan_id.clone(),
-        kind: shipment.kind,
-        source_address: shipment.source_address.clone(),
-    })?;
-    let facts = ShipmentFacts {
-        is_cancelled: shipment.is_cancelled,
-        units_expected: shipment.units_expected(),
-        units_received: shipment.units_received(),
-    };
-    let status = ShipmentStatus::derive(
-        facts,
-        shipment
-            .packages
-            .iter()
-            .map(|p| p.track.status(p.has_tracking())),
-    );
-    let mut carriers: Vec<&str> = shipment
-        .packages
-        .iter()
-        .flat_map(|p| p.legs.iter().map(|l| l.carrier.as_str()))
-        .collect();
-    carriers.sort_unstable();
-    carriers.dedup();
+    let new = crate::rules::NewShipment::of(shipment);
+    let body = to_json(&new.body)?;
     let (window, source) = match &shipment.delivery_window {
         Some((w, s)) => (Some(*w), Some(s.number())),
         None => (None, None),
@@ -633,13 +638,13 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
             shipment.is_cancelled,
             created_us,
             body,
-            status.number(),
-            shipment.is_missing_tracking(),
-            carriers.join(" "),
+            new.status.number(),
+            new.missing_tracking,
+            new.carriers,
             shipment.sku_count() as i64,
             shipment.packages.len() as i64,
-            facts.units_expected,
-            facts.units_received,
+            new.facts.units_expected,
+            new.facts.units_received,
             created_us,
         ])
     })

@@ -4,54 +4,37 @@
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
-use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
-use tracklane_core::{
-    BoxId, CarrierCode, ConfirmationId, DetectedBy, FreightMode, Leg, LegMode, Location,
-    Marketplace, Milestone, Package, PackageTrack, SellerId, Shipment, ShipmentId, ShipmentStatus,
-    ShippingMode, TrackingNumber, TrackingSource, WarehouseCode, WindowSource,
-};
+use tracklane_core::{BoxId, Leg, ShipmentStatus, TrackingNumber};
 
 use super::rows::{self, unavailable};
+use crate::read_rows::{
+    DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS, SUMMARY_COLUMNS,
+    StatsRow, SummaryRow, WindowChangeRow, parse_id,
+};
 use crate::{
     Cursor, PAGE_SIZE_MAX, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery,
-    ShipmentSummary, StoreError, StoreResult, StoredMilestone, WindowChange,
+    ShipmentSummary, StoreResult, StoredMilestone, WindowChange,
 };
 
-const SUMMARY_COLUMNS: &str = "seq, id, confirmation_id, body, name, seller_id, warehouse, marketplace, shipping_mode, freight_mode,
-    status, carriers, latest_code, latest_sub_code, latest_at, latest_fingerprint, missing_tracking, window_start, window_end,
-    window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at, open_exceptions";
-
-fn parse_id<T>(
-    text: String,
-    parse: fn(&str) -> Result<T, tracklane_core::id::IdError>,
-) -> StoreResult<T> {
-    parse(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
-    let e = unavailable("reading a shipment row");
     let get_i = |i: usize| r.get::<_, i64>(i);
     let get_o = |i: usize| r.get::<_, Option<i64>>(i);
     let get_s = |i: usize| r.get::<_, String>(i);
-    let inner = || -> rusqlite::Result<_> {
-        Ok((
-            get_i(0)?,
-            get_s(1)?,
-            get_s(2)?,
-            get_s(3)?,
-            get_s(4)?,
-            get_s(5)?,
-            get_s(6)?,
-            [get_i(7)?, get_i(8)?, get_i(9)?, get_i(10)?],
-            get_s(11)?,
-            [get_o(12)?, get_o(13)?, get_o(14)?, get_o(15)?],
-            get_i(16)? != 0,
-            (
-                r.get::<_, Option<String>>(17)?,
-                r.get::<_, Option<String>>(18)?,
-                get_o(19)?,
-            ),
-            [
+    let row = (|| -> rusqlite::Result<_> {
+        Ok(SummaryRow {
+            seq: get_i(0)?,
+            id: get_s(1)?,
+            confirmation: get_s(2)?,
+            body: get_s(3)?,
+            name: get_s(4)?,
+            seller: get_s(5)?,
+            warehouse: get_s(6)?,
+            codes: [get_i(7)?, get_i(8)?, get_i(9)?, get_i(10)?],
+            carriers: get_s(11)?,
+            latest: [get_o(12)?, get_o(13)?, get_o(14)?, get_o(15)?],
+            missing: get_i(16)? != 0,
+            window: (r.get(17)?, r.get(18)?, get_o(19)?),
+            counts: [
                 get_i(20)?,
                 get_i(21)?,
                 get_i(22)?,
@@ -60,58 +43,10 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
                 get_i(25)?,
                 get_i(26)?,
             ],
-        ))
-    };
-    let (
-        seq,
-        id,
-        confirmation,
-        body,
-        name,
-        seller,
-        warehouse,
-        codes,
-        carriers,
-        latest,
-        missing,
-        window,
-        counts,
-    ) = inner().map_err(e)?;
-    let body: rows::ShipmentBody = rows::from_json(&body)?;
-    let window = match (rows::window(window.0, window.1)?, window.2) {
-        (Some(w), Some(s)) => Some((
-            w,
-            rows::coded(s, WindowSource::from_number, "window source")?,
-        )),
-        _ => None,
-    };
-    Ok(ShipmentSummary {
-        shipment_id: id,
-        confirmation_id: confirmation,
-        inbound_plan_id: body.inbound_plan_id.to_string(),
-        name,
-        seller_id: parse_id(seller, SellerId::parse)?,
-        warehouse: parse_id(warehouse, WarehouseCode::parse)?,
-        marketplace: rows::coded(codes[0], Marketplace::from_number, "marketplace")?,
-        shipping_mode: rows::coded(codes[1], ShippingMode::from_number, "shipping mode")?,
-        freight_mode: rows::coded(codes[2], FreightMode::from_number, "freight mode")?,
-        status: rows::coded(codes[3], ShipmentStatus::from_number, "shipment status")?,
-        carriers: carriers
-            .split_whitespace()
-            .map(|c| parse_id(c.to_owned(), CarrierCode::parse))
-            .collect::<StoreResult<_>>()?,
-        latest_milestone: rows::latest(latest[0], latest[1], latest[2], latest[3])?,
-        missing_tracking: missing,
-        delivery_window: window,
-        sku_count: counts[0] as u32,
-        box_count: counts[1] as u32,
-        units_expected: counts[2] as u32,
-        units_received: counts[3] as u32,
-        created_at: rows::timestamp(counts[4])?,
-        updated_at: rows::timestamp(counts[5])?,
-        open_exceptions: counts[6] as u32,
-        seq,
-    })
+        })
+    })()
+    .map_err(unavailable("reading a shipment row"))?;
+    row.into_summary()
 }
 
 /// One page of the listing. The filters become one SQL query whose ORDER BY
@@ -254,8 +189,6 @@ pub(crate) fn shipment_detail(
         return Ok(None);
     };
     let summary = summary?;
-    let body: rows::ShipmentBody = rows::from_json(&body)?;
-
     let package_rows: Vec<(i64, String, String)> = conn
         .prepare_cached(
             "SELECT seq, box_id, body FROM package WHERE shipment_seq = ?1 ORDER BY seq",
@@ -267,71 +200,28 @@ pub(crate) fn shipment_detail(
         .map_err(unavailable("reading packages"))?;
     let mut by_package = timelines(conn, head, count)?;
     let mut packages = Vec::with_capacity(package_rows.len());
-    let mut timelines = Vec::with_capacity(package_rows.len());
     for (seq, box_id, body) in package_rows {
-        let package_body: rows::PackageBody = rows::from_json(&body)?;
-        let mut history = by_package.remove(&seq).unwrap_or_default();
-        let mut track = PackageTrack::default();
-        for m in &history {
-            track.apply(LatestMilestone::of(&m.milestone));
-        }
-        history.sort_by_key(|m| (m.milestone.occurred_at, m.milestone.fingerprint()));
-        let closing = track
-            .latest
-            .as_ref()
-            .filter(|_| track.is_closed)
-            .map(|c| (c.occurred_at, c.fingerprint));
-        for m in &mut history {
-            m.after_close =
-                closing.is_some_and(|c| (m.milestone.occurred_at, m.milestone.fingerprint()) > c);
-        }
-        timelines.push(history);
-        packages.push(Package {
-            box_id: parse_id(box_id, BoxId::parse)?,
-            weight_grams: package_body.weight_grams,
-            dimensions_mm: package_body.dimensions_mm,
-            items: package_body.items,
+        packages.push(PackageParts {
+            box_id,
+            body,
             legs: legs(conn, seq)?,
-            track,
+            history: by_package.remove(&seq).unwrap_or_default(),
         });
     }
-    let facts = ShipmentFacts {
-        is_cancelled: cancelled,
-        units_expected: summary.units_expected,
-        units_received: summary.units_received,
-    };
-    debug_assert_eq!(facts.is_cancelled, cancelled);
-    let shipment = Shipment {
-        id: parse_id(summary.shipment_id.clone(), ShipmentId::parse)?,
-        inbound_plan_id: body.inbound_plan_id,
-        confirmation_id: parse_id(summary.confirmation_id.clone(), ConfirmationId::parse)?,
-        seller: summary.seller_id.clone(),
-        name: summary.name.clone(),
-        kind: body.kind,
-        source_address: body.source_address,
-        warehouse: summary.warehouse.clone(),
-        marketplace: summary.marketplace,
-        shipping_mode: summary.shipping_mode,
-        freight_mode: summary.freight_mode,
-        selected_carrier: selected
-            .map(|c| parse_id(c, CarrierCode::parse))
-            .transpose()?,
-        delivery_window: summary.delivery_window,
-        allows_window_automation: automation,
-        created_at: summary.created_at,
-        is_cancelled: cancelled,
-        packages,
-    };
-    Ok(Some(ShipmentDetail {
-        shipment,
-        status: summary.status,
-        updated_at: summary.updated_at,
-        timelines,
+    DetailParts {
         window_history: window_history(conn, summary.seq)?,
         estimate: super::engine::estimate(conn, summary.seq)?,
         exceptions: super::engine::shipment_exceptions(conn, summary.seq)?,
         reroutes: super::engine::shipment_reroutes(conn, summary.seq)?,
-    }))
+        summary,
+        body,
+        selected_carrier: selected,
+        allows_window_automation: automation,
+        is_cancelled: cancelled,
+        packages,
+    }
+    .into_detail()
+    .map(Some)
 }
 
 fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
@@ -343,16 +233,19 @@ fn legs(conn: &Connection, package_seq: i64) -> StoreResult<Vec<Leg>> {
         .and_then(|rows| rows.collect())
         .map_err(unavailable("reading legs"))?;
     raw.into_iter()
-        .map(|(carrier, number, mode, source, detected, added)| {
-            Ok(Leg {
-                carrier: parse_id(carrier, CarrierCode::parse)?,
-                tracking_number: parse_id(number, TrackingNumber::parse)?,
-                mode: rows::coded(mode, LegMode::from_number, "leg mode")?,
-                source: rows::coded(source, TrackingSource::from_number, "tracking source")?,
-                detected_by: rows::coded(detected, DetectedBy::from_number, "detected by")?,
-                added_at: rows::timestamp(added)?,
-            })
-        })
+        .map(
+            |(carrier, tracking_number, mode, source, detected_by, added_at)| {
+                LegRow {
+                    carrier,
+                    tracking_number,
+                    mode,
+                    source,
+                    detected_by,
+                    added_at,
+                }
+                .into_leg()
+            },
+        )
         .collect()
 }
 
@@ -404,37 +297,32 @@ fn timelines(
     for (
         package_seq,
         code,
-        sub,
+        sub_code,
         raw_code,
         description,
         [city, region, country_code],
-        [occurred, received],
+        [occurred_at, received_at],
         carrier,
-        number,
+        tracking_number,
         event_id,
         also,
     ) in raw
     {
-        let milestone = Milestone {
-            code: rows::code(code)?,
-            sub_code: rows::sub_code(sub)?,
+        let stored = MilestoneRow {
+            code,
+            sub_code,
             raw_code,
             description,
-            location: Location {
-                city,
-                region,
-                country_code,
-            },
-            occurred_at: rows::timestamp(occurred)?,
+            city,
+            region,
+            country_code,
+            occurred_at,
+            received_at,
+            carrier,
+            tracking_number,
             event_id,
-        };
-        let stored = StoredMilestone {
-            milestone,
-            carrier: parse_id(carrier, CarrierCode::parse)?,
-            tracking_number: parse_id(number, TrackingNumber::parse)?,
-            received_at: rows::timestamp(received)?,
-            after_close: false,
-        };
+        }
+        .into_stored()?;
         for package_seq in rows::milestone_packages(package_seq, also.as_deref())? {
             out.entry(package_seq).or_default().push(stored.clone());
         }
@@ -464,20 +352,21 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
         .map_err(unavailable("reading window history"))?;
     raw.into_iter()
         .map(|(at, actor, fs, fe, ts, te, source, reason)| {
-            Ok(WindowChange {
-                at: rows::timestamp(at)?,
+            WindowChangeRow {
+                at,
                 actor,
-                from: rows::window(fs, fe)?,
-                to: rows::window(Some(ts), Some(te))?
-                    .ok_or_else(|| StoreError::Corrupt("window change without a window".into()))?,
-                source: rows::coded(source, WindowSource::from_number, "window source")?,
+                from: (fs, fe),
+                to: (ts, te),
+                source,
                 reason,
-            })
+            }
+            .into_change()
         })
         .collect()
 }
 
-/// Every box carrying `number`.
+/// Tracking numbers of `carrier` on shipments still on their way: see
+/// [`crate::Store::open_tracking`].
 pub(crate) fn open_tracking(
     conn: &Connection,
     carrier: &str,
@@ -509,6 +398,7 @@ pub(crate) fn open_tracking(
         .collect()
 }
 
+/// Every box carrying `number`.
 pub(crate) fn find_tracking(
     conn: &Connection,
     number: &str,
@@ -545,75 +435,28 @@ pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<cr
             Some(carrier.to_string()),
         ),
     };
-    let sql = format!(
-        "SELECT carriers, warehouse, marketplace, freight_mode, status, created_at, latest_code, latest_at,
-                window_start, window_end, missing_tracking, units_expected FROM shipment {filter}"
-    );
+    let sql = format!("SELECT {STATS_COLUMNS} FROM shipment {filter}");
     let e = || unavailable("measuring shipments");
     let mut statement = conn.prepare_cached(&sql).map_err(e())?;
     let mut rows = statement
         .query(params_from_iter(value.into_iter().map(Value::Text)))
         .map_err(e())?;
     let mut builder = crate::stats::StatsBuilder::default();
-    let mut warehouses: HashMap<String, WarehouseCode> = HashMap::new();
-    let mut carrier_codes: HashMap<String, CarrierCode> = HashMap::new();
+    let mut reader = FactReader::default();
     while let Some(r) = rows.next().map_err(e())? {
-        let raw = (|| -> rusqlite::Result<_> {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                [
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                ],
-                (r.get::<_, Option<i64>>(6)?, r.get::<_, Option<i64>>(7)?),
-                (
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                ),
-                r.get::<_, bool>(10)?,
-                r.get::<_, i64>(11)?,
-            ))
+        let row = (|| -> rusqlite::Result<_> {
+            Ok(StatsRow {
+                carriers: r.get(0)?,
+                warehouse: r.get(1)?,
+                codes: [r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                latest: (r.get(6)?, r.get(7)?),
+                window: (r.get(8)?, r.get(9)?),
+                missing: r.get(10)?,
+                units: r.get(11)?,
+            })
         })()
         .map_err(e())?;
-        let (carriers, warehouse, codes, latest, window, missing, units) = raw;
-        let warehouse = match warehouses.get(&warehouse) {
-            Some(w) => w.clone(),
-            None => {
-                let code = parse_id(warehouse.clone(), WarehouseCode::parse)?;
-                warehouses.insert(warehouse, code.clone());
-                code
-            }
-        };
-        let mut codes_of = Vec::new();
-        for c in carriers.split_whitespace() {
-            match carrier_codes.get(c) {
-                Some(code) => codes_of.push(code.clone()),
-                None => {
-                    let code = parse_id(c.to_owned(), CarrierCode::parse)?;
-                    carrier_codes.insert(c.to_owned(), code.clone());
-                    codes_of.push(code);
-                }
-            }
-        }
-        let latest = match latest {
-            (Some(code), Some(at)) => Some((rows::code(code)?, rows::timestamp(at)?)),
-            _ => None,
-        };
-        builder.add(&crate::stats::ShipmentFact {
-            carriers: codes_of,
-            warehouse,
-            marketplace: rows::coded(codes[0], Marketplace::from_number, "marketplace")?,
-            freight_mode: rows::coded(codes[1], FreightMode::from_number, "freight mode")?,
-            status: rows::coded(codes[2], ShipmentStatus::from_number, "shipment status")?,
-            created_at: rows::timestamp(codes[3])?,
-            latest,
-            window: rows::window(window.0, window.1)?,
-            missing_tracking: missing,
-            units_expected: units as u32,
-        });
+        builder.add(&reader.fact(row)?);
     }
     Ok(builder.finish())
 }

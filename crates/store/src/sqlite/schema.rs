@@ -242,6 +242,15 @@ CREATE INDEX webhook_delivery_by_webhook ON webhook_delivery (webhook_seq, seq);
 CREATE INDEX webhook_delivery_unsent ON webhook_delivery (webhook_seq, subject) WHERE state = 0 AND attempts = 0;
 CREATE INDEX webhook_delivery_delivered ON webhook_delivery (delivered_at) WHERE state = 1;
 "#,
+    r#"
+-- Leases on background work (engine passes, polling), for processes that
+-- share the file: see Store::lease.
+CREATE TABLE lease (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// Settings for every connection: WAL so readers never block the writer, full

@@ -7,48 +7,23 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use super::rows::{self, from_json, to_json, unavailable};
+use super::rows::{to_json, unavailable};
 use super::writer::Writer;
+use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
 use crate::{
     Attempt, Delivery, DeliveryState, EventKind, Principal, StoreError, StoreResult, Webhook,
 };
 
-const WEBHOOK_COLUMNS: &str = "w.seq, w.id, w.owner, w.url, w.events, w.secret, w.created_at";
-
-type WebhookRow = (i64, String, String, String, String, String, i64);
-
 fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-    ))
-}
-
-fn into_webhook(row: WebhookRow) -> StoreResult<(i64, Webhook)> {
-    let (seq, id, owner, url, events, secret, created) = row;
-    let events = events
-        .split_ascii_whitespace()
-        .map(|e| {
-            EventKind::parse(e)
-                .ok_or_else(|| StoreError::Corrupt(format!("event kind `{e}` of webhook {id}")))
-        })
-        .collect::<StoreResult<_>>()?;
-    Ok((
-        seq,
-        Webhook {
-            id,
-            owner: from_json(&owner)?,
-            url,
-            events,
-            secret,
-            created_at: rows::timestamp(created)?,
-        },
-    ))
+    Ok(WebhookRow {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        owner: r.get(2)?,
+        url: r.get(3)?,
+        events: r.get(4)?,
+        secret: r.get(5)?,
+        created_at: r.get(6)?,
+    })
 }
 
 fn select_webhooks(
@@ -61,7 +36,7 @@ fn select_webhooks(
         .prepare_cached(&sql)
         .and_then(|mut s| s.query_map(values, webhook_row)?.collect())
         .map_err(unavailable("reading webhooks"))?;
-    found.into_iter().map(into_webhook).collect()
+    found.into_iter().map(WebhookRow::into_webhook).collect()
 }
 
 /// The subscriptions of `owner`.
@@ -124,76 +99,21 @@ pub(crate) fn delete_webhook(w: &mut Writer, owner: &Principal, id: &str) -> Sto
     Ok(())
 }
 
-const DELIVERY_COLUMNS: &str = "d.seq, w.id, d.kind, d.shipment_id, d.subject, d.payload, d.created_at, d.state, d.attempts, d.next_attempt_at, d.last_status, d.last_error, d.delivered_at";
-
-type DeliveryRow = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    i64,
-    i64,
-    u32,
-    Option<i64>,
-    Option<u16>,
-    Option<String>,
-    Option<i64>,
-);
-
 fn delivery_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<DeliveryRow> {
-    Ok((
-        r.get(at)?,
-        r.get(at + 1)?,
-        r.get(at + 2)?,
-        r.get(at + 3)?,
-        r.get(at + 4)?,
-        r.get(at + 5)?,
-        r.get(at + 6)?,
-        r.get(at + 7)?,
-        r.get(at + 8)?,
-        r.get(at + 9)?,
-        r.get(at + 10)?,
-        r.get(at + 11)?,
-        r.get(at + 12)?,
-    ))
-}
-
-fn into_delivery(row: DeliveryRow) -> StoreResult<Delivery> {
-    let (
-        seq,
-        webhook_id,
-        kind,
-        shipment_id,
-        subject,
-        payload,
-        created,
-        state,
-        attempts,
-        next,
-        status,
-        error,
-        delivered,
-    ) = row;
-    Ok(Delivery {
-        id: seq,
-        webhook_id,
-        kind: rows::coded(kind, EventKind::from_number, "event kind")?,
-        shipment_id,
-        subject,
-        payload: payload
-            .as_deref()
-            .map(from_json)
-            .transpose()?
-            .unwrap_or(Value::Null),
-        created_at: rows::timestamp(created)?,
-        state: rows::coded(state, DeliveryState::from_number, "delivery state")?,
-        attempts,
-        next_attempt_at: next.map(rows::timestamp).transpose()?,
-        last_status: status,
-        last_error: error,
-        delivered_at: delivered.map(rows::timestamp).transpose()?,
+    Ok(DeliveryRow {
+        seq: r.get(at)?,
+        webhook_id: r.get(at + 1)?,
+        kind: r.get(at + 2)?,
+        shipment_id: r.get(at + 3)?,
+        subject: r.get(at + 4)?,
+        payload: r.get(at + 5)?,
+        created_at: r.get(at + 6)?,
+        state: r.get(at + 7)?,
+        attempts: r.get(at + 8)?,
+        next_attempt_at: r.get(at + 9)?,
+        last_status: r.get(at + 10)?,
+        last_error: r.get(at + 11)?,
+        delivered_at: r.get(at + 12)?,
     })
 }
 
@@ -219,7 +139,7 @@ pub(crate) fn due_deliveries(
         .map_err(unavailable("reading due deliveries"))?;
     found
         .into_iter()
-        .map(|(w, d)| Ok((into_webhook(w)?.1, into_delivery(d)?)))
+        .map(|(w, d)| Ok((w.into_webhook()?.1, d.into_delivery()?)))
         .collect()
 }
 
@@ -242,11 +162,8 @@ pub(crate) fn deliveries(
                 .collect()
         })
         .map_err(unavailable("reading deliveries"))?;
-    found.into_iter().map(into_delivery).collect()
+    found.into_iter().map(DeliveryRow::into_delivery).collect()
 }
-
-/// How long a delivered row is kept for the deliveries listing.
-const DELIVERED_KEPT_US: i64 = 7 * 24 * 3_600 * 1_000_000;
 
 pub(crate) fn record_attempt(w: &mut Writer, id: i64, attempt: &Attempt) -> StoreResult<()> {
     let changed = match attempt {
@@ -293,7 +210,7 @@ pub(crate) fn record_attempt(w: &mut Writer, id: i64, attempt: &Attempt) -> Stor
             .and_then(|mut s| {
                 s.execute(params![
                     DeliveryState::Delivered.number(),
-                    at.as_microsecond() - DELIVERED_KEPT_US
+                    at.as_microsecond() - crate::webhook::DELIVERED_KEPT_US
                 ])
             })
             .map_err(unavailable("dropping old deliveries"))?;

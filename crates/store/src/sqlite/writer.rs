@@ -659,14 +659,7 @@ impl Writer {
                 ])
             })
             .map_err(unavailable("auditing a delivery window"))?;
-        let audited = WindowChange {
-            at: change.now,
-            actor: change.actor.clone(),
-            from,
-            to,
-            source: change.source,
-            reason: change.reason.clone(),
-        };
+        let audited = WindowChange::of(change, from);
         if self.wants(EventKind::WindowChanged)? {
             let payload = rows::to_value(&audited)?;
             self.emit(EventKind::WindowChanged, seq, "", None, &payload, now_us)?;

@@ -13,6 +13,7 @@ use tracklane_core::{
     ShippingMode, Warehouse, WarehouseCode,
 };
 use tracklane_server::AppState;
+use tracklane_store::postgres::PgStore;
 use tracklane_store::sqlite::SqliteStore;
 use tracklane_store::{Principal, Store};
 
@@ -21,11 +22,75 @@ pub fn now() -> Timestamp {
     "2026-03-10T00:00:00Z".parse().unwrap()
 }
 
+/// The PostgreSQL server tests run against instead of SQLite, when set:
+/// `postgres://user:password@host:port/db`. Each test then gets a database of
+/// its own on that server.
+pub const POSTGRES_ENV: &str = "TRACKLANE_TEST_POSTGRES";
+
+/// Where a test's store lives.
+#[derive(Debug, Clone)]
+pub enum TestDb {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, by URL.
+    Postgres(String),
+}
+
+impl TestDb {
+    /// A fresh store: a file in `dir`, or a new database on the server
+    /// [`POSTGRES_ENV`] names.
+    pub async fn fresh(dir: &std::path::Path) -> TestDb {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(server) if !server.is_empty() => {
+                TestDb::Postgres(fresh_postgres_database(&server).await)
+            }
+            _ => TestDb::Sqlite(dir.join("test.db")),
+        }
+    }
+
+    /// Opens another store on the same data: a second, independent connection.
+    pub async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            TestDb::Sqlite(path) => Arc::new(SqliteStore::open(path).unwrap()),
+            TestDb::Postgres(url) => Arc::new(PgStore::connect(url).await.unwrap()),
+        }
+    }
+}
+
+/// Creates an empty database on `server` and returns its URL.
+async fn fresh_postgres_database(server: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
+        .await
+        .expect("the test PostgreSQL server answers");
+    tokio::spawn(connection);
+    let name = format!(
+        "tracklane_test_{}_{}_{}",
+        std::process::id(),
+        now_nanos(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+#[allow(clippy::disallowed_methods)] // A unique name, not a time the hub reads.
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}
+
 /// A running hub with a known world.
 pub struct TestHub {
     pub running: Running,
     pub client: reqwest::Client,
-    pub db: PathBuf,
+    pub db: TestDb,
     _dir: tempfile::TempDir,
     pub seller_a: String,
     pub seller_b: String,
@@ -121,8 +186,8 @@ impl TestHub {
     /// and Z (ship_track), and a warehouse TEB9.
     pub async fn start() -> TestHub {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("test.db");
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&db).unwrap());
+        let db = TestDb::fresh(dir.path()).await;
+        let store = db.open().await;
         store
             .put_warehouse(warehouse("TEB9", Marketplace::Us))
             .await

@@ -1,0 +1,548 @@
+//! Reads in PostgreSQL: the shipment listing and detail, tracking lookups and
+//! the hub's figures. Rows become domain values through [`crate::read_rows`],
+//! as in SQLite.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
+
+use super::pg;
+use crate::codec;
+use crate::read_rows::{
+    DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow, PackageParts,
+    REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMNS, StatsRow, SummaryRow,
+    WindowChangeRow, parse_id,
+};
+use crate::{
+    Cursor, Estimate, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute, ShipmentDetail,
+    ShipmentException, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreResult, StoredMilestone,
+    TrackedBox,
+};
+
+/// A parameter of a query.
+pub(crate) type Param = Box<dyn ToSql + Sync + Send>;
+
+/// The `WHERE` part of a query built clause by clause, each `?` of a clause
+/// numbered as the next `$n`.
+#[derive(Default)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    values: Vec<Param>,
+}
+
+impl Filter {
+    /// Adds `clause`, every `?` of which stands for `value`.
+    pub(crate) fn bind(&mut self, clause: &str, value: impl ToSql + Sync + Send + 'static) {
+        self.values.push(Box::new(value));
+        self.clauses
+            .push(clause.replace('?', &format!("${}", self.values.len())));
+    }
+
+    /// Adds `clause`, whose `?1`, `?2`, … stand for `values` in order.
+    pub(crate) fn bind_all(&mut self, clause: &str, values: Vec<Param>) {
+        let base = self.values.len();
+        let mut numbered = clause.to_owned();
+        // Highest first, so that ?1 does not rewrite the start of ?10.
+        for n in (1..=values.len()).rev() {
+            numbered = numbered.replace(&format!("?{n}"), &format!("${}", base + n));
+        }
+        self.values.extend(values);
+        self.clauses.push(numbered);
+    }
+
+    /// Adds a clause without parameters.
+    pub(crate) fn push(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
+    /// `WHERE a AND b …`, or nothing.
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The parameters, in order.
+    pub(crate) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.values
+            .iter()
+            .map(|v| v.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+fn code(r: &Row, i: usize) -> i64 {
+    i64::from(r.get::<_, i32>(i))
+}
+
+fn code_opt(r: &Row, i: usize) -> Option<i64> {
+    r.get::<_, Option<i32>>(i).map(i64::from)
+}
+
+fn summary(r: &Row) -> StoreResult<ShipmentSummary> {
+    SummaryRow {
+        seq: r.get(0),
+        id: r.get(1),
+        confirmation: r.get(2),
+        body: r.get(3),
+        name: r.get(4),
+        seller: r.get(5),
+        warehouse: r.get(6),
+        codes: [code(r, 7), code(r, 8), code(r, 9), code(r, 10)],
+        carriers: r.get(11),
+        latest: [code_opt(r, 12), code_opt(r, 13), r.get(14), r.get(15)],
+        missing: r.get(16),
+        window: (r.get(17), r.get(18), code_opt(r, 19)),
+        counts: [
+            r.get(20),
+            r.get(21),
+            r.get(22),
+            r.get(23),
+            r.get(24),
+            r.get(25),
+            r.get(26),
+        ],
+    }
+    .into_summary()
+}
+
+/// An exception row of [`EXCEPTION_COLUMNS`].
+pub(crate) fn exception(r: &Row) -> StoreResult<ShipmentException> {
+    ExceptionRow {
+        seq: r.get(0),
+        shipment_id: r.get(1),
+        shipment_name: r.get(2),
+        seller_id: r.get(3),
+        kind: r.get(4),
+        severity: r.get(5),
+        since: r.get(6),
+        evidence: r.get(7),
+        next_step_en: r.get(8),
+        next_step_zh: r.get(9),
+        opened_at: r.get(10),
+        resolved_at: r.get(11),
+    }
+    .into_exception()
+}
+
+/// A reroute row of [`REROUTE_COLUMNS`].
+pub(crate) fn reroute(r: &Row) -> StoreResult<Reroute> {
+    let units: i64 = r.get(5);
+    RerouteRow {
+        seq: r.get(0),
+        shipment_id: r.get(1),
+        carrier: r.get(2),
+        from: r.get(3),
+        to: r.get(4),
+        units: u32::try_from(units)
+            .map_err(|_| crate::StoreError::Corrupt(format!("reroute units {units}")))?,
+        stay_days: r.get(6),
+        move_days: r.get(7),
+        extra_km: r.get(8),
+        reason: r.get(9),
+        status: code(r, 10),
+        offered_at: r.get(11),
+        decided_at: r.get(12),
+        appointment: r.get(13),
+    }
+    .into_reroute()
+}
+
+/// One page of the listing, in the same order and with the same filters as
+/// SQLite's.
+pub(crate) async fn list(
+    client: &tokio_postgres::Client,
+    query: &ShipmentQuery,
+) -> StoreResult<Page> {
+    let mut filter = Filter::default();
+    match &query.viewer {
+        Principal::Operator => {}
+        Principal::Seller(seller) => filter.bind("seller_id = ?", seller.to_string()),
+        Principal::Carrier(carrier) => filter.bind(
+            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
+            carrier.to_string(),
+        ),
+    }
+    if query.with_exceptions {
+        filter.push("open_exceptions > 0");
+    }
+    if query.missing_tracking {
+        filter.push("missing_tracking");
+    }
+    if let Some(status) = query.status {
+        filter.bind("status = ?", i32::from(status.number()));
+    }
+    if let Some(warehouse) = &query.warehouse {
+        filter.bind("warehouse = ?", warehouse.to_string());
+    }
+    if let Some(carrier) = &query.carrier {
+        filter.bind(
+            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
+            carrier.to_string(),
+        );
+    }
+    if let Some(marketplace) = query.marketplace {
+        filter.bind("marketplace = ?", i32::from(marketplace.number()));
+    }
+    if let Some(mode) = query.freight_mode {
+        filter.bind("freight_mode = ?", i32::from(mode.number()));
+    }
+    if let Some(mode) = query.shipping_mode {
+        filter.bind("shipping_mode = ?", i32::from(mode.number()));
+    }
+    if let Some(since) = query.updated_since {
+        filter.bind("updated_at >= ?", since.as_microsecond());
+    }
+    if let Some(text) = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let number = TrackingNumber::normalize(text)
+            .map(String::from)
+            .unwrap_or_default();
+        // SQLite's LIKE ignores ASCII case; ILIKE does here.
+        filter.bind_all(
+            "(id = ?1 OR confirmation_id = ?2 OR seq IN (SELECT shipment_seq FROM leg WHERE tracking_number = ?3)
+              OR seq IN (SELECT shipment_seq FROM package WHERE box_id = ?2)
+              OR seq IN (SELECT shipment_seq FROM shipment_sku WHERE sku IN (?1, ?2)) OR name ILIKE ?4)",
+            vec![
+                Box::new(text.to_owned()),
+                Box::new(text.to_uppercase()),
+                Box::new(number),
+                Box::new(format!("%{}%", text.replace(['%', '_', '\\'], ""))),
+            ],
+        );
+    }
+    if let Some(cursor) = query.cursor {
+        filter.bind_all(
+            if query.oldest_first {
+                "(updated_at, seq) > (?1, ?2)"
+            } else {
+                "(updated_at, seq) < (?1, ?2)"
+            },
+            vec![Box::new(cursor.updated_at_us), Box::new(cursor.seq)],
+        );
+    }
+    let order = if query.oldest_first { "ASC" } else { "DESC" };
+    let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM shipment {} ORDER BY updated_at {order}, seq {order} LIMIT {}",
+        filter.sql(),
+        limit + 1
+    );
+    let rows = client
+        .query(&sql, &filter.params())
+        .await
+        .map_err(pg("listing shipments"))?;
+    let mut shipments = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
+    let next = if shipments.len() > limit {
+        shipments.truncate(limit);
+        shipments.last().map(|s| Cursor {
+            updated_at_us: s.updated_at.as_microsecond(),
+            seq: s.seq,
+        })
+    } else {
+        None
+    };
+    Ok(Page { shipments, next })
+}
+
+/// The detail of one shipment, or `None`.
+pub(crate) async fn shipment_detail(
+    client: &tokio_postgres::Client,
+    key: &ShipmentKey,
+) -> StoreResult<Option<ShipmentDetail>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
+         FROM shipment WHERE id = $1 OR confirmation_id = $1"
+    );
+    let Some(row) = client
+        .query_opt(&sql, &[&key.0])
+        .await
+        .map_err(pg("reading a shipment"))?
+    else {
+        return Ok(None);
+    };
+    let summary = summary(&row)?;
+    let seq = summary.seq;
+    let mut legs = legs(client, seq).await?;
+    let mut histories = milestones(client, seq).await?;
+    let packages = client
+        .query(
+            "SELECT seq, box_id, body FROM package WHERE shipment_seq = $1 ORDER BY seq",
+            &[&seq],
+        )
+        .await
+        .map_err(pg("reading packages"))?
+        .iter()
+        .map(|r| {
+            let package_seq: i64 = r.get(0);
+            PackageParts {
+                box_id: r.get(1),
+                body: r.get(2),
+                legs: legs.remove(&package_seq).unwrap_or_default(),
+                history: histories.remove(&package_seq).unwrap_or_default(),
+            }
+        })
+        .collect();
+    DetailParts {
+        body: row.get(3),
+        selected_carrier: row.get(27),
+        allows_window_automation: row.get(28),
+        is_cancelled: row.get(29),
+        packages,
+        window_history: window_history(client, seq).await?,
+        estimate: estimate(client, seq).await?,
+        exceptions: shipment_exceptions(client, seq).await?,
+        reroutes: shipment_reroutes(client, seq).await?,
+        summary,
+    }
+    .into_detail()
+    .map(Some)
+}
+
+/// A shipment's legs, by package, oldest first.
+async fn legs(
+    client: &tokio_postgres::Client,
+    shipment_seq: i64,
+) -> StoreResult<HashMap<i64, Vec<tracklane_core::Leg>>> {
+    let rows = client
+        .query(
+            "SELECT package_seq, carrier, tracking_number, mode, source, detected_by, added_at
+             FROM leg WHERE shipment_seq = $1 ORDER BY added_at, tracking_number, carrier",
+            &[&shipment_seq],
+        )
+        .await
+        .map_err(pg("reading legs"))?;
+    let mut out: HashMap<i64, Vec<tracklane_core::Leg>> = HashMap::new();
+    for r in &rows {
+        let leg = LegRow {
+            carrier: r.get(1),
+            tracking_number: r.get(2),
+            mode: code(r, 3),
+            source: code(r, 4),
+            detected_by: code(r, 5),
+            added_at: r.get(6),
+        }
+        .into_leg()?;
+        out.entry(r.get(0)).or_default().push(leg);
+    }
+    Ok(out)
+}
+
+/// A shipment's milestones, by package.
+async fn milestones(
+    client: &tokio_postgres::Client,
+    shipment_seq: i64,
+) -> StoreResult<HashMap<i64, Vec<StoredMilestone>>> {
+    let rows = client
+        .query(
+            "SELECT package_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at,
+                    received_at, carrier, tracking_number, event_id
+             FROM milestone WHERE shipment_seq = $1 ORDER BY seq",
+            &[&shipment_seq],
+        )
+        .await
+        .map_err(pg("reading milestones"))?;
+    let mut out: HashMap<i64, Vec<StoredMilestone>> = HashMap::new();
+    for r in &rows {
+        let stored = MilestoneRow {
+            code: code(r, 1),
+            sub_code: code_opt(r, 2),
+            raw_code: r.get(3),
+            description: r.get(4),
+            city: r.get(5),
+            region: r.get(6),
+            country_code: r.get(7),
+            occurred_at: r.get(8),
+            received_at: r.get(9),
+            carrier: r.get(10),
+            tracking_number: r.get(11),
+            event_id: r.get(12),
+        }
+        .into_stored()?;
+        out.entry(r.get(0)).or_default().push(stored);
+    }
+    Ok(out)
+}
+
+async fn window_history(
+    client: &tokio_postgres::Client,
+    shipment_seq: i64,
+) -> StoreResult<Vec<crate::WindowChange>> {
+    client
+        .query(
+            "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason
+             FROM window_change WHERE shipment_seq = $1 ORDER BY seq",
+            &[&shipment_seq],
+        )
+        .await
+        .map_err(pg("reading window history"))?
+        .iter()
+        .map(|r| {
+            WindowChangeRow {
+                at: r.get(0),
+                actor: r.get(1),
+                from: (r.get(2), r.get(3)),
+                to: (r.get(4), r.get(5)),
+                source: code(r, 6),
+                reason: r.get(7),
+            }
+            .into_change()
+        })
+        .collect()
+}
+
+async fn estimate(
+    client: &tokio_postgres::Client,
+    shipment_seq: i64,
+) -> StoreResult<Option<Estimate>> {
+    let row = client
+        .query_opt(
+            "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = $1",
+            &[&shipment_seq],
+        )
+        .await
+        .map_err(pg("reading an estimate"))?;
+    row.map(|r| {
+        Ok(Estimate {
+            p10: codec::timestamp(r.get(0))?,
+            p50: codec::timestamp(r.get(1))?,
+            p90: codec::timestamp(r.get(2))?,
+            basis: r.get(3),
+            assessed_at: codec::timestamp(r.get(4))?,
+        })
+    })
+    .transpose()
+}
+
+/// A shipment's exceptions, open first, then resolved, newest first.
+async fn shipment_exceptions(
+    client: &tokio_postgres::Client,
+    shipment_seq: i64,
+) -> StoreResult<Vec<ShipmentException>> {
+    let sql = format!(
+        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq
+         WHERE e.shipment_seq = $1 ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC"
+    );
+    client
+        .query(&sql, &[&shipment_seq])
+        .await
+        .map_err(pg("reading exceptions"))?
+        .iter()
+        .map(exception)
+        .collect()
+}
+
+/// A shipment's reroutes, oldest first.
+async fn shipment_reroutes(
+    client: &tokio_postgres::Client,
+    shipment_seq: i64,
+) -> StoreResult<Vec<Reroute>> {
+    let sql = format!(
+        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq
+         WHERE r.shipment_seq = $1 ORDER BY r.seq"
+    );
+    client
+        .query(&sql, &[&shipment_seq])
+        .await
+        .map_err(pg("reading reroutes"))?
+        .iter()
+        .map(reroute)
+        .collect()
+}
+
+/// Tracking numbers of `carrier` on shipments still on their way: see
+/// [`crate::Store::open_tracking`].
+pub(crate) async fn open_tracking(
+    client: &tokio_postgres::Client,
+    carrier: &CarrierCode,
+    since: Timestamp,
+    limit: usize,
+) -> StoreResult<Vec<TrackingNumber>> {
+    client
+        .query(
+            "SELECT leg.tracking_number FROM leg JOIN shipment s ON s.seq = leg.shipment_seq
+             WHERE leg.carrier = $1 AND leg.added_at >= $2 AND NOT s.is_cancelled AND s.status < $3
+             GROUP BY leg.tracking_number ORDER BY min(leg.added_at), leg.tracking_number LIMIT $4",
+            &[
+                &carrier.as_str(),
+                &since.as_microsecond(),
+                &i32::from(ShipmentStatus::Delivered.number()),
+                &(limit as i64),
+            ],
+        )
+        .await
+        .map_err(pg("listing open tracking numbers"))?
+        .iter()
+        .map(|r| parse_id(r.get(0), TrackingNumber::normalize))
+        .collect()
+}
+
+/// Every box carrying `number`.
+pub(crate) async fn find_tracking(
+    client: &tokio_postgres::Client,
+    number: &TrackingNumber,
+) -> StoreResult<Vec<TrackedBox>> {
+    client
+        .query(
+            "SELECT shipment.id, package.box_id, min(package.seq) FROM leg
+             JOIN package ON package.seq = leg.package_seq
+             JOIN shipment ON shipment.seq = leg.shipment_seq
+             WHERE leg.tracking_number = $1
+             GROUP BY shipment.id, package.box_id ORDER BY min(package.seq)",
+            &[&number.as_str()],
+        )
+        .await
+        .map_err(pg("finding a tracking number"))?
+        .iter()
+        .map(|r| {
+            Ok(TrackedBox {
+                shipment_id: r.get(0),
+                box_id: parse_id(r.get(1), BoxId::parse)?,
+            })
+        })
+        .collect()
+}
+
+/// Folds every shipment row `viewer` may see into the hub's figures.
+pub(crate) async fn hub_stats(
+    client: &tokio_postgres::Client,
+    viewer: &Principal,
+) -> StoreResult<HubStats> {
+    let mut filter = Filter::default();
+    match viewer {
+        Principal::Operator => {}
+        Principal::Seller(seller) => filter.bind("seller_id = ?", seller.to_string()),
+        Principal::Carrier(carrier) => filter.bind(
+            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
+            carrier.to_string(),
+        ),
+    }
+    let sql = format!("SELECT {STATS_COLUMNS} FROM shipment {}", filter.sql());
+    let rows = client
+        .query(&sql, &filter.params())
+        .await
+        .map_err(pg("measuring shipments"))?;
+    let mut builder = crate::stats::StatsBuilder::default();
+    let mut reader = FactReader::default();
+    for r in &rows {
+        builder.add(&reader.fact(StatsRow {
+            carriers: r.get(0),
+            warehouse: r.get(1),
+            codes: [code(r, 2), code(r, 3), code(r, 4), r.get(5)],
+            latest: (code_opt(r, 6), r.get(7)),
+            window: (r.get(8), r.get(9)),
+            missing: r.get(10),
+            units: r.get(11),
+        })?);
+    }
+    Ok(builder.finish())
+}
