@@ -5,7 +5,6 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
-use tracklane::webhooks::Sender;
 use tracklane_core::SellerId;
 use tracklane_store::Principal;
 
@@ -370,20 +369,8 @@ async fn a_webhook_added_through_the_form_shows_its_secret_once() {
         ["SHIPMENT_TRACKING_MILESTONE_CHANGED", "EXCEPTION_OPENED"]
     );
 
-    let s = hub
-        .create(shipment(10, "A1SELLERA", Some("CARRIER_X"), 1))
-        .await;
-    hub.upload(&hub.carrier_x, &s, &[UPS[0]]).await;
-    hub.push(
-        &hub.carrier_x,
-        vec![milestone(UPS[0], "PICKED_UP", "2026-03-09T08:00:00Z")],
-    )
-    .await;
-    let report = Sender::new(&hub.running.url())
-        .unwrap()
-        .send_due(&hub.running.state)
-        .await
-        .unwrap();
+    let s = hub.picked_up(10, UPS[0]).await;
+    let report = hub.send_webhooks().await;
     assert_eq!(report.retrying, 1, "nothing listens at {receiver}");
 
     let (status, html, _) = browser.get("/webhooks").await;

@@ -302,11 +302,7 @@ async fn engine_events_reach_the_seller_and_reroute_offers_only_their_carrier() 
         .await
         .unwrap();
 
-    let report = Sender::new(&hub.running.url())
-        .unwrap()
-        .send_due(&hub.running.state)
-        .await
-        .unwrap();
+    let report = hub.send_webhooks().await;
     assert_eq!(report.delivered, 4, "{report:?}");
     let kinds: Vec<String> = seller
         .got()
@@ -498,20 +494,8 @@ async fn bad_subscriptions_name_the_field_in_both_languages_and_deletion_stops_d
         )
         .await;
     assert_eq!(status, 204);
-    let s = hub
-        .create(shipment(4, "A1SELLERA", Some("CARRIER_X"), 1))
-        .await;
-    hub.upload(&hub.carrier_x, &s, &[UPS[2]]).await;
-    hub.push(
-        &hub.carrier_x,
-        vec![milestone(UPS[2], "PICKED_UP", "2026-03-08T02:00:00Z")],
-    )
-    .await;
-    let report = Sender::new(&hub.running.url())
-        .unwrap()
-        .send_due(&hub.running.state)
-        .await
-        .unwrap();
+    hub.picked_up(4, UPS[2]).await;
+    let report = hub.send_webhooks().await;
     assert_eq!(report.delivered, 0);
     assert!(receiver.got().is_empty());
 }

@@ -345,6 +345,32 @@ impl TestHub {
     }
 }
 
+impl TestHub {
+    /// A one-box shipment `n` of seller A on carrier X, with `number`
+    /// attached and picked up: a change webhooks tell of.
+    pub async fn picked_up(&self, n: u64, number: &str) -> Shipment {
+        let s = self
+            .create(shipment(n, "A1SELLERA", Some("CARRIER_X"), 1))
+            .await;
+        self.upload(&self.carrier_x, &s, &[number]).await;
+        self.push(
+            &self.carrier_x,
+            vec![milestone(number, "PICKED_UP", "2026-03-08T02:00:00Z")],
+        )
+        .await;
+        s
+    }
+
+    /// Sends the webhook deliveries due at the hub's time, as `serve` does.
+    pub async fn send_webhooks(&self) -> tracklane::webhooks::RoundReport {
+        tracklane::webhooks::Sender::new(&self.running.url())
+            .unwrap()
+            .send_due(&self.running.state)
+            .await
+            .unwrap()
+    }
+}
+
 /// A milestone item as carriers push it.
 pub fn milestone(number: &str, code: &str, at: &str) -> Value {
     json!({
