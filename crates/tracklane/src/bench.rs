@@ -67,6 +67,8 @@ const PLACES: [(&str, &str, &str); 10] = [
 /// The result of `bench ingest`.
 #[derive(Debug, Serialize)]
 pub struct IngestReport {
+    /// The hub's store: `sqlite` or `postgres`.
+    pub backend: &'static str,
     /// Milestones sent.
     pub events: usize,
     /// Milestones per request.
@@ -164,8 +166,24 @@ fn bench_carrier() -> Carrier {
 ///
 /// # Errors
 /// When a part cannot start, or the hub does not accept every milestone.
-pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<IngestReport> {
-    let (dir, store, carrier, seller) = bench_store().await?;
+pub async fn ingest(
+    events: usize,
+    batch: usize,
+    seed: u64,
+    db: Option<&str>,
+) -> anyhow::Result<IngestReport> {
+    let (dir, sqlite, carrier, seller) = bench_store().await?;
+    // The hub runs on the SQLite file, or on the (empty) PostgreSQL database
+    // `db` names; the raw baseline is SQLite's either way.
+    let store: Arc<dyn Store> = match db {
+        Some(url) => {
+            let store = Arc::new(tracklane_store::postgres::PgStore::connect(url).await?);
+            store.put_carrier(carrier.clone()).await?;
+            store.put_seller(seller.clone()).await?;
+            store
+        }
+        None => sqlite,
+    };
     let key = keys::issue(
         store.as_ref(),
         Principal::Carrier(carrier.code.clone()),
@@ -325,6 +343,7 @@ pub async fn ingest(events: usize, batch: usize, seed: u64) -> anyhow::Result<In
     let raw_events_per_sec = events as f64 / raw_seconds;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(IngestReport {
+        backend: if db.is_some() { "postgres" } else { "sqlite" },
         events,
         batch,
         events_per_sec,

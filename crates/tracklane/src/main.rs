@@ -193,6 +193,10 @@ enum BenchCommand {
         batch: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Run the hub on this empty PostgreSQL database (`postgres://…`)
+        /// instead of a SQLite file.
+        #[arg(long)]
+        db: Option<String>,
     },
     /// The "missing tracking" listing page over a large store.
     List(LargeStore),
@@ -460,7 +464,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 events,
                 batch,
                 seed,
-            } => print_report(json, &bench::ingest(events, batch, seed).await?)?,
+                db,
+            } => print_report(
+                json,
+                &bench::ingest(events, batch, seed, db.as_deref()).await?,
+            )?,
             BenchCommand::List(b) => {
                 print_report(b.json, &bench::list(b.shipments, b.samples, b.seed).await?)?
             }

@@ -13,12 +13,12 @@
 //! turns ([`lock_attaching`]). A repeated fact is dropped by the milestone
 //! table's unique `(package_seq, fingerprint)`, with no read first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tokio_postgres::{Row, Statement};
+use tokio_postgres::Row;
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
     CarrierCode, Fingerprint, LegMode, Package, PackageTrack, Problem, Shipment, ShippingMode,
@@ -287,25 +287,35 @@ pub(crate) async fn append_milestones(
         lock_attaching(t).await?;
     }
     let mut batch = Batch::start(t, carrier, drafts, now).await?;
-    let mut outcomes = Vec::with_capacity(drafts.len());
+    // Resolve every item first (in order: one may attach a number a later
+    // one uses), then store all their rows in one statement, then fold each
+    // item in order: one round trip for the batch instead of one per item.
+    let mut resolved = Vec::with_capacity(drafts.len());
     for draft in drafts {
+        resolved.push(batch.resolve(t, draft).await?);
+    }
+    let mut fresh = batch.insert_all(t, drafts, &resolved).await?;
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    for (draft, found) in drafts.iter().zip(resolved) {
         let index = draft.index;
-        let (packages, detected) = match batch.resolve(t, draft).await? {
-            Ok(found) => found,
-            Err(problem) => {
-                outcomes.push(ItemOutcome::Rejected { index, problem });
-                continue;
+        outcomes.push(match found {
+            Err(problem) => ItemOutcome::Rejected { index, problem },
+            Ok((packages, detected)) => {
+                if batch.append(t, draft, &packages, &mut fresh).await? {
+                    ItemOutcome::Accepted { index, detected }
+                } else {
+                    ItemOutcome::Duplicate { index }
+                }
             }
-        };
-        outcomes.push(if batch.append(t, draft, &packages).await? {
-            ItemOutcome::Accepted { index, detected }
-        } else {
-            ItemOutcome::Duplicate { index }
         });
     }
     batch.touched.write_back(t).await?;
     Ok(outcomes)
 }
+
+/// A resolved item: its (package, shipment) pairs and whether its carrier was
+/// detected, or why it is refused.
+type Resolved = Result<(Vec<(i64, i64)>, bool), Problem>;
 
 /// The advisory lock of writes that may attach a tracking number.
 const ATTACH_LOCK: i64 = 0x7472_6163_6b61_7474; // "trackatt"
@@ -346,16 +356,19 @@ async fn may_attach(t: &mut Tx<'_>, carrier: &str, drafts: &[MilestoneDraft]) ->
     Ok(row.get(0))
 }
 
-/// Stores one milestone for the packages given: a row each, unless the
-/// package has that fact already. Returns the packages that got a row.
-const INSERT_MILESTONE: &str = "
+/// Stores the milestones of a batch: a row for each item and package, unless
+/// the package has that fact already (from before, or from an earlier item of
+/// the batch: rows go in in item order). Returns the (package, fingerprint)
+/// pairs that got a row.
+const INSERT_MILESTONES: &str = "
     INSERT INTO milestone (package_seq, shipment_seq, code, sub_code, raw_code, description, city,
         region, country_code, occurred_at, received_at, carrier, tracking_number, event_id, fingerprint)
-    SELECT p, s, $3::INTEGER, $4::INTEGER, $5::TEXT, $6::TEXT, $7::TEXT, $8::TEXT, $9::TEXT,
-        $10::BIGINT, $11::BIGINT, $12::TEXT, $13::TEXT, $14::TEXT, $15::BIGINT
-    FROM unnest($1::BIGINT[], $2::BIGINT[]) AS target (p, s)
+    SELECT p, s, c, sc, rc, d, ci, re, co, o, $11, $12, n, e, f
+    FROM unnest($1::BIGINT[], $2::BIGINT[], $3::INTEGER[], $4::INTEGER[], $5::TEXT[], $6::TEXT[],
+        $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::BIGINT[], $13::TEXT[], $14::TEXT[], $15::BIGINT[])
+        AS m (p, s, c, sc, rc, d, ci, re, co, o, n, e, f)
     ON CONFLICT (package_seq, fingerprint) DO NOTHING
-    RETURNING package_seq";
+    RETURNING package_seq, fingerprint";
 
 /// A batch of one carrier's milestones on its way in.
 struct Batch<'a> {
@@ -366,9 +379,6 @@ struct Batch<'a> {
     /// The packages each of its numbers is on for `carrier`, as (package,
     /// shipment) pairs grouped by shipment; a number it attaches is added.
     known: HashMap<String, Vec<(i64, i64)>>,
-    /// [`INSERT_MILESTONE`], prepared once: a statement sent as text is
-    /// prepared on every call, which doubles the round trips.
-    insert: Statement,
 }
 
 impl<'a> Batch<'a> {
@@ -419,27 +429,18 @@ impl<'a> Batch<'a> {
                 .or_default()
                 .push((row.get(1), row.get(2)));
         }
-        let insert =
-            t.tx.prepare(INSERT_MILESTONE)
-                .await
-                .map_err(pg("preparing to append milestones"))?;
         Ok(Self {
             carrier,
             now_us: now.as_microsecond(),
             touched,
             known,
-            insert,
         })
     }
 
     /// Resolves one draft to the packages it is about, as (package,
     /// shipment) pairs, and whether its carrier was detected: attaches the
     /// number when the carrier named the shipment (auto-recognition).
-    async fn resolve(
-        &mut self,
-        t: &mut Tx<'_>,
-        draft: &MilestoneDraft,
-    ) -> StoreResult<Result<(Vec<(i64, i64)>, bool), Problem>> {
+    async fn resolve(&mut self, t: &mut Tx<'_>, draft: &MilestoneDraft) -> StoreResult<Resolved> {
         let (carrier, number) = (self.carrier, draft.tracking_number.as_str());
         if let Some(known) = self.known.get(number) {
             return Ok(Ok((known.clone(), false)));
@@ -474,24 +475,26 @@ impl<'a> Batch<'a> {
         Ok(Ok((packages, attached.detected)))
     }
 
-    /// Stores `draft`'s milestone for each of `packages` (package,
-    /// shipment) that does not have it yet and folds it into their tracks;
-    /// tells webhooks when a package's latest milestone changed. Returns
-    /// whether any package got it.
+    /// Folds `draft`'s milestone into the tracks of those of `packages`
+    /// (package, shipment) that got its row, taking each from `fresh`, so a
+    /// later item with the same fact is a duplicate; tells webhooks when a
+    /// package's latest milestone changed. Returns whether any package got it.
     async fn append(
         &mut self,
         t: &mut Tx<'_>,
         draft: &MilestoneDraft,
         packages: &[(i64, i64)],
+        fresh: &mut HashSet<(i64, i64)>,
     ) -> StoreResult<bool> {
         // `packages` comes grouped by shipment.
         let mut shipment_seqs: Vec<i64> = packages.iter().map(|(_, s)| *s).collect();
         shipment_seqs.dedup();
-        // Locked before the insert (in `start`, but a number may have
-        // gained a shipment since): the tracks read then hold every fact
-        // stored before this one, and none stored after.
-        self.touched.lock(t, &shipment_seqs).await?;
-        let fresh = self.insert(t, draft, packages).await?;
+        let fingerprint = draft.milestone.fingerprint().0 as i64;
+        let fresh: Vec<i64> = packages
+            .iter()
+            .filter(|(p, _)| fresh.remove(&(*p, fingerprint)))
+            .map(|(p, _)| *p)
+            .collect();
         let milestone = LatestMilestone::of(&draft.milestone);
         for shipment_seq in shipment_seqs {
             let shipment = self.touched.get(t, shipment_seq).await?;
@@ -530,41 +533,99 @@ impl<'a> Batch<'a> {
         Ok(!fresh.is_empty())
     }
 
-    /// Inserts `draft`'s milestone for each of `packages` (package,
-    /// shipment); returns the packages that did not have it yet.
-    async fn insert(
-        &self,
+    /// Stores the rows of every resolved item in one statement, after
+    /// locking every shipment they touch (in `start`, but a number may have
+    /// gained a shipment since), so that the tracks read hold every fact
+    /// stored before these and none after. Returns the (package, stored
+    /// fingerprint) pairs that got a row.
+    async fn insert_all(
+        &mut self,
         t: &mut Tx<'_>,
-        draft: &MilestoneDraft,
-        packages: &[(i64, i64)],
-    ) -> StoreResult<Vec<i64>> {
-        let m = &draft.milestone;
-        let (package_seqs, shipment_seqs): (Vec<i64>, Vec<i64>) = packages.iter().copied().unzip();
-        let rows =
+        drafts: &[MilestoneDraft],
+        resolved: &[Resolved],
+    ) -> StoreResult<HashSet<(i64, i64)>> {
+        let mut shipment_seqs: Vec<i64> = resolved
+            .iter()
+            .flatten()
+            .flat_map(|(packages, _)| packages.iter().map(|(_, s)| *s))
+            .collect();
+        shipment_seqs.sort_unstable();
+        shipment_seqs.dedup();
+        self.touched.lock(t, &shipment_seqs).await?;
+        let mut rows = MilestoneColumns::default();
+        for (draft, found) in drafts.iter().zip(resolved) {
+            if let Ok((packages, _)) = found {
+                for (package, shipment) in packages {
+                    rows.push(*package, *shipment, draft);
+                }
+            }
+        }
+        if rows.package.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let stored =
             t.tx.query(
-                &self.insert,
+                INSERT_MILESTONES,
                 &[
-                    &package_seqs,
-                    &shipment_seqs,
-                    &i32::from(m.code.number()),
-                    &m.sub_code.map(|s| i32::from(s.number())),
-                    &m.raw_code,
-                    &m.description,
-                    &m.location.city,
-                    &m.location.region,
-                    &m.location.country_code,
-                    &m.occurred_at.as_microsecond(),
+                    &rows.package,
+                    &rows.shipment,
+                    &rows.code,
+                    &rows.sub_code,
+                    &rows.raw_code,
+                    &rows.description,
+                    &rows.city,
+                    &rows.region,
+                    &rows.country_code,
+                    &rows.occurred_at,
                     &self.now_us,
                     &self.carrier,
-                    &draft.tracking_number.as_str(),
-                    &m.event_id,
-                    // Stored as the signed twin of the u64 fingerprint.
-                    &(m.fingerprint().0 as i64),
+                    &rows.tracking_number,
+                    &rows.event_id,
+                    &rows.fingerprint,
                 ],
             )
             .await
-            .map_err(pg("appending a milestone"))?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+            .map_err(pg("appending milestones"))?;
+        Ok(stored.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+/// The columns of a batch's milestone rows, one array each, for `unnest`.
+#[derive(Default)]
+struct MilestoneColumns<'a> {
+    package: Vec<i64>,
+    shipment: Vec<i64>,
+    code: Vec<i32>,
+    sub_code: Vec<Option<i32>>,
+    raw_code: Vec<Option<&'a str>>,
+    description: Vec<Option<&'a str>>,
+    city: Vec<Option<&'a str>>,
+    region: Vec<Option<&'a str>>,
+    country_code: Vec<Option<&'a str>>,
+    occurred_at: Vec<i64>,
+    tracking_number: Vec<&'a str>,
+    event_id: Vec<Option<&'a str>>,
+    fingerprint: Vec<i64>,
+}
+
+impl<'a> MilestoneColumns<'a> {
+    fn push(&mut self, package: i64, shipment: i64, draft: &'a MilestoneDraft) {
+        let m = &draft.milestone;
+        self.package.push(package);
+        self.shipment.push(shipment);
+        self.code.push(i32::from(m.code.number()));
+        self.sub_code
+            .push(m.sub_code.map(|s| i32::from(s.number())));
+        self.raw_code.push(m.raw_code.as_deref());
+        self.description.push(m.description.as_deref());
+        self.city.push(m.location.city.as_deref());
+        self.region.push(m.location.region.as_deref());
+        self.country_code.push(m.location.country_code.as_deref());
+        self.occurred_at.push(m.occurred_at.as_microsecond());
+        self.tracking_number.push(draft.tracking_number.as_str());
+        self.event_id.push(m.event_id.as_deref());
+        // Stored as the signed twin of the u64 fingerprint.
+        self.fingerprint.push(m.fingerprint().0 as i64);
     }
 }
 
@@ -805,21 +866,32 @@ impl Touched {
             .await
             .map_err(pg("storing packages' tracks"))?;
         }
-        let changed: Vec<(i64, &LockedShipment, i64)> = self
-            .0
-            .iter()
-            .filter_map(|(seq, s)| s.changed_at.map(|at| (*seq, s, at)))
-            .collect();
-        if changed.is_empty() {
+        let mut rows = ProjectionColumns::default();
+        for (seq, shipment) in &self.0 {
+            if let Some(changed_at) = shipment.changed_at {
+                rows.push(*seq, shipment, changed_at);
+            }
+        }
+        if rows.seq.is_empty() {
             return Ok(());
         }
-        let update =
-            t.tx.prepare(UPDATE_PROJECTION)
-                .await
-                .map_err(pg("preparing to update shipments"))?;
-        for (seq, shipment, changed_at) in changed {
-            write_projection(t, &update, seq, shipment, changed_at).await?;
-        }
+        t.tx.execute(
+            UPDATE_PROJECTIONS,
+            &[
+                &rows.seq,
+                &rows.status,
+                &rows.latest_code,
+                &rows.latest_sub_code,
+                &rows.latest_at,
+                &rows.latest_fingerprint,
+                &rows.missing_tracking,
+                &rows.carriers,
+                &rows.new_milestones,
+                &rows.changed_at,
+            ],
+        )
+        .await
+        .map_err(pg("updating shipments' projections"))?;
         Ok(())
     }
 }
@@ -853,44 +925,51 @@ fn locked_shipment(row: &Row) -> StoreResult<LockedShipment> {
 
 /// Rewrites a shipment's projection columns; `updated_at` moves to the
 /// time of the change unless it is later already.
-const UPDATE_PROJECTION: &str = "
-    UPDATE shipment SET status = $2, latest_code = $3, latest_sub_code = $4, latest_at = $5,
-        latest_fingerprint = $6, missing_tracking = $7, carriers = $8,
-        milestone_count = milestone_count + $9, updated_at = GREATEST(updated_at, $10)
-    WHERE seq = $1";
+/// Rewrites the projection columns of the shipments changed, one array per
+/// column, for `unnest`.
+const UPDATE_PROJECTIONS: &str = "
+    UPDATE shipment SET status = p.status, latest_code = p.code, latest_sub_code = p.sub_code,
+        latest_at = p.at, latest_fingerprint = p.fingerprint, missing_tracking = p.missing,
+        carriers = p.carriers, milestone_count = milestone_count + p.added,
+        updated_at = GREATEST(updated_at, p.changed_at)
+    FROM unnest($1::BIGINT[], $2::INTEGER[], $3::INTEGER[], $4::INTEGER[], $5::BIGINT[], $6::BIGINT[],
+        $7::BOOLEAN[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[])
+        AS p (seq, status, code, sub_code, at, fingerprint, missing, carriers, added, changed_at)
+    WHERE shipment.seq = p.seq";
 
-/// Rewrites the projection columns of shipment `seq` from its packages'
-/// tracks, with `update` ([`UPDATE_PROJECTION`], prepared).
-async fn write_projection(
-    t: &mut Tx<'_>,
-    update: &Statement,
-    seq: i64,
-    shipment: &LockedShipment,
-    changed_at: i64,
-) -> StoreResult<()> {
-    let (status, latest, missing_tracking) = rules::projection(
-        shipment.facts,
-        shipment.packages.iter().map(|p| (&p.track, p.has_tracking)),
-    );
-    let (latest_code, latest_sub_code, latest_at, latest_fingerprint) = latest_columns(latest);
-    t.tx.execute(
-        update,
-        &[
-            &seq,
-            &i32::from(status.number()),
-            &latest_code,
-            &latest_sub_code,
-            &latest_at,
-            &latest_fingerprint,
-            &missing_tracking,
-            &shipment.carriers.join(" "),
-            &shipment.new_milestones,
-            &changed_at,
-        ],
-    )
-    .await
-    .map_err(pg("updating a shipment's projection"))?;
-    Ok(())
+/// The projection columns of changed shipments, from their packages' tracks.
+#[derive(Default)]
+struct ProjectionColumns {
+    seq: Vec<i64>,
+    status: Vec<i32>,
+    latest_code: Vec<Option<i32>>,
+    latest_sub_code: Vec<Option<i32>>,
+    latest_at: Vec<Option<i64>>,
+    latest_fingerprint: Vec<Option<i64>>,
+    missing_tracking: Vec<bool>,
+    carriers: Vec<String>,
+    new_milestones: Vec<i64>,
+    changed_at: Vec<i64>,
+}
+
+impl ProjectionColumns {
+    fn push(&mut self, seq: i64, shipment: &LockedShipment, changed_at: i64) {
+        let (status, latest, missing_tracking) = rules::projection(
+            shipment.facts,
+            shipment.packages.iter().map(|p| (&p.track, p.has_tracking)),
+        );
+        let (code, sub_code, at, fingerprint) = latest_columns(latest);
+        self.seq.push(seq);
+        self.status.push(i32::from(status.number()));
+        self.latest_code.push(code);
+        self.latest_sub_code.push(sub_code);
+        self.latest_at.push(at);
+        self.latest_fingerprint.push(fingerprint);
+        self.missing_tracking.push(missing_tracking);
+        self.carriers.push(shipment.carriers.join(" "));
+        self.new_milestones.push(shipment.new_milestones);
+        self.changed_at.push(changed_at);
+    }
 }
 
 /// The stored forms of a shipment's latest milestone: code, sub-code, time
