@@ -109,8 +109,31 @@ impl Delivery {
     }
 }
 
-/// How long a delivered row is kept for the deliveries listing.
-pub(crate) const DELIVERED_KEPT_US: i64 = 7 * 24 * 3_600 * 1_000_000;
+/// How long a finished delivery is kept for the deliveries listing.
+const FINISHED_KEPT_US: i64 = 7 * 24 * 3_600 * 1_000_000;
+/// How long after its creation a failed delivery's last attempt can come
+/// (the sender's retries span under two days).
+const ATTEMPTS_SPAN_US: i64 = 2 * 24 * 3_600 * 1_000_000;
+
+/// The statements that drop finished deliveries once kept long enough, each
+/// with its cutoff as `?1`, for times `at`: delivered ones a week after
+/// delivery, failed ones a week after their last attempt. The states are
+/// spelled as literals so that each can use its partial index.
+pub(crate) fn prune_finished(at: Timestamp) -> [(&'static str, i64); 2] {
+    debug_assert_eq!(DeliveryState::Delivered.number(), 1);
+    debug_assert_eq!(DeliveryState::Failed.number(), 2);
+    let at = at.as_microsecond();
+    [
+        (
+            "DELETE FROM webhook_delivery WHERE state = 1 AND delivered_at < ?1",
+            at - FINISHED_KEPT_US,
+        ),
+        (
+            "DELETE FROM webhook_delivery WHERE state = 2 AND created_at < ?1",
+            at - FINISHED_KEPT_US - ATTEMPTS_SPAN_US,
+        ),
+    ]
+}
 
 /// What one attempt at a delivery came to.
 #[derive(Debug, Clone, PartialEq, Eq)]

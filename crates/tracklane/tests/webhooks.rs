@@ -499,3 +499,54 @@ async fn bad_subscriptions_name_the_field_in_both_languages_and_deletion_stops_d
     assert_eq!(report.delivered, 0);
     assert!(receiver.got().is_empty());
 }
+
+/// A finished delivery stays in the listing for a week: a delivered one a
+/// week after delivery, a failed one a week after its last attempt.
+#[tokio::test]
+async fn finished_deliveries_are_kept_for_a_week() {
+    let hub = TestHub::start().await;
+    let receiver = Receiver::start(&[200]).await;
+    let (id, _) = subscribe(&hub, &hub.seller_a, &receiver.url, None).await;
+    let store = hub.store();
+    let days = |d: i64| now() + SignedDuration::from_hours(24 * d);
+    hub.picked_up(5, UPS[0]).await;
+    hub.picked_up(6, UPS[1]).await;
+    hub.picked_up(7, UPS[2]).await;
+    let due = store.due_deliveries(now(), 10).await.unwrap();
+    assert_eq!(due.len(), 3);
+    let delivered = |at| tracklane_store::Attempt::Delivered { status: 200, at };
+    let given_up = |at| tracklane_store::Attempt::Failed {
+        status: Some(500),
+        error: "the receiver answered 500".into(),
+        at,
+        retry_at: None,
+    };
+    store
+        .record_attempt(due[0].1.id, delivered(now()))
+        .await
+        .unwrap();
+    store
+        .record_attempt(due[1].1.id, given_up(days(2)))
+        .await
+        .unwrap();
+    assert_eq!(deliveries(&hub, &hub.seller_a, &id).await.len(), 3);
+    // Eight days on, the delivered one is dropped; the failed one is not yet.
+    store
+        .record_attempt(due[2].1.id, delivered(days(8)))
+        .await
+        .unwrap();
+    let states: Vec<String> = deliveries(&hub, &hub.seller_a, &id)
+        .await
+        .iter()
+        .map(|d| d["state"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(states, ["DELIVERED", "FAILED"]);
+    // Ten days on, the failed one goes too.
+    hub.picked_up(8, UPS[3]).await;
+    let last = store.due_deliveries(days(10), 10).await.unwrap();
+    store
+        .record_attempt(last[0].1.id, delivered(days(10)))
+        .await
+        .unwrap();
+    assert_eq!(deliveries(&hub, &hub.seller_a, &id).await.len(), 2);
+}

@@ -238,7 +238,7 @@ pub(crate) struct DeliveryParams {
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "Subscription id (wh_…)"),
            ("limit" = Option<usize>, Query, description = "At most this many (≤ 200; 50 by default)")),
-    description = "The subscription's newest deliveries: kind, shipment, state (PENDING, DELIVERED, FAILED), attempts, the last HTTP status and error, and when the next attempt is due. Delivered ones are kept for a week.",
+    description = "The subscription's newest deliveries: kind, shipment, state (PENDING, DELIVERED, FAILED), attempts, the last HTTP status and error, and when the next attempt is due. Finished ones are kept for a week.",
     responses((status = 200, description = "{deliveries:[…]}"), (status = 404, description = "This key has no such subscription")))]
 pub(crate) async fn list_deliveries(
     State(state): State<AppState>,

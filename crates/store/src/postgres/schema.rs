@@ -11,7 +11,8 @@
 //! (`track`, JSON) so that a write touches only the packages it changes.
 
 /// Migrations, oldest first. Never edit one that has shipped; append a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE warehouse (code TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE carrier (code TEXT PRIMARY KEY, body TEXT NOT NULL);
 CREATE TABLE seller (id TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -207,7 +208,13 @@ CREATE TABLE lease (
     holder TEXT NOT NULL,
     until BIGINT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Finished deliveries are dropped a week after they finish, by these.
+CREATE INDEX webhook_delivery_delivered ON webhook_delivery (delivered_at) WHERE state = 1;
+CREATE INDEX webhook_delivery_failed ON webhook_delivery (created_at) WHERE state = 2;
+"#,
+];
 
 /// The advisory lock key migrations run under.
 pub(crate) const MIGRATION_LOCK: i64 = 0x7472_6163_6b6c_616e; // "tracklan"

@@ -229,17 +229,11 @@ pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -
             key: id.to_string(),
         });
     }
-    if let Attempt::Delivered { at, .. } = attempt {
-        // Delivered rows are history: a week of them is kept for the listing.
-        t.tx.execute(
-            "DELETE FROM webhook_delivery WHERE state = $1 AND delivered_at < $2",
-            &[
-                &i32::from(DeliveryState::Delivered.number()),
-                &(at.as_microsecond() - crate::webhook::DELIVERED_KEPT_US),
-            ],
-        )
-        .await
-        .map_err(pg("dropping old deliveries"))?;
+    let (Attempt::Delivered { at, .. } | Attempt::Failed { at, .. }) = attempt;
+    for (sql, cutoff) in crate::webhook::prune_finished(*at) {
+        t.tx.execute(&sql.replace("?1", "$1"), &[&cutoff])
+            .await
+            .map_err(pg("dropping old deliveries"))?;
     }
     Ok(())
 }

@@ -251,6 +251,10 @@ CREATE TABLE lease (
     until INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Failed deliveries are dropped a week after their last attempt, by this.
+CREATE INDEX webhook_delivery_failed ON webhook_delivery (created_at) WHERE state = 2;
+"#,
 ];
 
 /// Settings for every connection: WAL so readers never block the writer, full

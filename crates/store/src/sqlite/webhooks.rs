@@ -203,16 +203,11 @@ pub(crate) fn record_attempt(w: &mut Writer, id: i64, attempt: &Attempt) -> Stor
             key: id.to_string(),
         });
     }
-    if let Attempt::Delivered { at, .. } = attempt {
-        // Delivered rows are history: a week of them is kept for the listing.
+    let (Attempt::Delivered { at, .. } | Attempt::Failed { at, .. }) = attempt;
+    for (sql, cutoff) in crate::webhook::prune_finished(*at) {
         w.conn
-            .prepare_cached("DELETE FROM webhook_delivery WHERE state = ?1 AND delivered_at < ?2")
-            .and_then(|mut s| {
-                s.execute(params![
-                    DeliveryState::Delivered.number(),
-                    at.as_microsecond() - crate::webhook::DELIVERED_KEPT_US
-                ])
-            })
+            .prepare_cached(sql)
+            .and_then(|mut s| s.execute([cutoff]))
             .map_err(unavailable("dropping old deliveries"))?;
     }
     Ok(())
