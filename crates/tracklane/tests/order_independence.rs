@@ -14,7 +14,7 @@ use tracklane_store::{
     WindowChangeRequest, Write, Written,
 };
 
-use crate::support::{TestDb, UPS, carrier, now, shipment};
+use crate::support::{TestDb, UPS, carrier, now, on_postgres, shipment};
 
 /// The state the projection and timeline show, without the receipt times that
 /// differ by arrival.
@@ -85,16 +85,21 @@ enum Calls {
     /// one halfway: the groups answered before it are not yet committed when
     /// it fails, and must survive its rollback.
     ScratchWithFailure,
+    /// Two processes on one PostgreSQL database (two stores, two pools),
+    /// appending alternate batches at the same time. SQLite has one writing
+    /// process, so this runs only on PostgreSQL.
+    TwoProcesses,
 }
 
 async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
     let dir = tempfile::tempdir().unwrap();
     // A scratch store is SQLite's alone; the rest run on the backend under test.
+    let db = TestDb::fresh(dir.path()).await;
     let store: Arc<dyn Store> = match calls {
         Calls::ScratchWithFailure => {
             Arc::new(SqliteStore::open_scratch(&dir.path().join("p.db")).unwrap())
         }
-        _ => TestDb::fresh(dir.path()).await.open().await,
+        _ => db.open().await,
     };
     let x = CarrierCode::parse("CARRIER_X").unwrap();
     store.put_carrier(carrier("CARRIER_X", &[])).await.unwrap();
@@ -120,6 +125,27 @@ async fn apply(batches: Vec<Vec<MilestoneDraft>>, calls: Calls) -> String {
             for batch in batches {
                 store.append_milestones(&x, batch, now()).await.unwrap();
             }
+        }
+        Calls::TwoProcesses => {
+            store.create_shipment(s.clone()).await.unwrap();
+            store
+                .assign_tracking(&Principal::Carrier(x.clone()), &key, assignments, now())
+                .await
+                .unwrap();
+            let other = db.open().await;
+            let (mine, theirs): (Vec<_>, Vec<_>) = batches
+                .into_iter()
+                .enumerate()
+                .partition(|(i, _)| i % 2 == 0);
+            let append = |store: Arc<dyn Store>, batches: Vec<(usize, Vec<MilestoneDraft>)>| {
+                let x = x.clone();
+                async move {
+                    for (_, batch) in batches {
+                        store.append_milestones(&x, batch, now()).await.unwrap();
+                    }
+                }
+            };
+            tokio::join!(append(store.clone(), mine), append(other, theirs));
         }
         Calls::Bundled | Calls::BundledWithFailure | Calls::ScratchWithFailure => {
             let mut writes = vec![
@@ -214,8 +240,12 @@ proptest! {
         prop_assert_eq!(&reference, &bundled);
         let recovered = runtime.block_on(apply(batches.clone(), Calls::BundledWithFailure));
         prop_assert_eq!(&reference, &recovered);
-        let scratch = runtime.block_on(apply(batches, Calls::ScratchWithFailure));
-        prop_assert_eq!(reference, scratch);
+        let scratch = runtime.block_on(apply(batches.clone(), Calls::ScratchWithFailure));
+        prop_assert_eq!(&reference, &scratch);
+        if on_postgres() {
+            let two = runtime.block_on(apply(batches, Calls::TwoProcesses));
+            prop_assert_eq!(reference, two);
+        }
     }
 }
 

@@ -27,6 +27,11 @@ pub fn now() -> Timestamp {
 /// its own on that server.
 pub const POSTGRES_ENV: &str = "TRACKLANE_TEST_POSTGRES";
 
+/// Whether the tests run on PostgreSQL (see [`POSTGRES_ENV`]).
+pub fn on_postgres() -> bool {
+    std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty())
+}
+
 /// Where a test's store lives.
 #[derive(Debug, Clone)]
 pub enum TestDb {
@@ -41,9 +46,7 @@ impl TestDb {
     /// [`POSTGRES_ENV`] names.
     pub async fn fresh(dir: &std::path::Path) -> TestDb {
         match std::env::var(POSTGRES_ENV) {
-            Ok(server) if !server.is_empty() => {
-                TestDb::Postgres(fresh_postgres_database(&server).await)
-            }
+            Ok(server) if on_postgres() => TestDb::Postgres(fresh_postgres_database(&server).await),
             _ => TestDb::Sqlite(dir.join("test.db")),
         }
     }
