@@ -3,15 +3,15 @@
 //! window (DESIGN.md invariant 4) while other carriers cannot decide it.
 
 use jiff::ToSpan;
-use tracklane_core::{CarrierCode, Shipment, WarehouseCode, WindowSource};
+use tracklane_core::{CarrierCode, Shipment, WindowSource};
 use tracklane_store::{
-    Assessment, ExceptionDraft, ExceptionQuery, Principal, RerouteDecision, RerouteDraft,
-    RerouteStatus, ShipmentDetail, ShipmentException, ShipmentKey, Store, StoreError,
+    Assessment, ExceptionDraft, ExceptionQuery, Principal, RerouteDecision, RerouteStatus,
+    ShipmentDetail, ShipmentException, ShipmentKey, Store, StoreError,
 };
 
 use tracklane_core::Marketplace;
 
-use crate::support::{TestHub, now, shipment, warehouse};
+use crate::support::{TestHub, now, reroute_offer, shipment, warehouse};
 
 /// What the store holds for shipment `s`.
 async fn detail_of(store: &dyn Store, s: &Shipment) -> ShipmentDetail {
@@ -201,17 +201,7 @@ async fn a_confirmed_reroute_moves_the_shipment_and_audits_the_window() {
     let s = hub
         .create(shipment(41, "A1SELLERA", Some("CARRIER_X"), 1))
         .await;
-    let offer = RerouteDraft {
-        shipment: s.id.clone(),
-        carrier: CarrierCode::parse("CARRIER_X").unwrap(),
-        from: WarehouseCode::parse("TEB9").unwrap(),
-        to: WarehouseCode::parse("ABE8").unwrap(),
-        units: 24,
-        stay_days: 9.0,
-        move_days: 3.5,
-        extra_km: 120.0,
-        reason: "TEB9 backlog 9 days".into(),
-    };
+    let offer = reroute_offer(&s);
     let stored = store
         .offer_reroutes(vec![offer.clone()], now())
         .await

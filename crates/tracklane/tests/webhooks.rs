@@ -10,12 +10,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use tracklane::hub::{self, FixedClock};
 use tracklane::webhooks::Sender;
-use tracklane_core::{CarrierCode, WarehouseCode};
 use tracklane_server::AppState;
 use tracklane_server::webhooks::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify};
-use tracklane_store::{Assessment, ExceptionDraft, RerouteDraft};
+use tracklane_store::{Assessment, ExceptionDraft};
 
-use crate::support::{TestHub, UPS, milestone, now, shipment};
+use crate::support::{TestHub, UPS, milestone, now, reroute_offer, shipment};
 
 /// One request a receiver got.
 #[derive(Clone, Debug)]
@@ -285,20 +284,7 @@ async fn engine_events_reach_the_seller_and_reroute_offers_only_their_carrier() 
         .await
         .unwrap();
     store
-        .offer_reroutes(
-            vec![RerouteDraft {
-                shipment: s.id.clone(),
-                carrier: CarrierCode::parse("CARRIER_X").unwrap(),
-                from: WarehouseCode::parse("TEB9").unwrap(),
-                to: WarehouseCode::parse("ABE8").unwrap(),
-                units: 24,
-                stay_days: 9.0,
-                move_days: 3.5,
-                extra_km: 120.0,
-                reason: "TEB9 has 9 days of backlog".into(),
-            }],
-            now(),
-        )
+        .offer_reroutes(vec![reroute_offer(&s)], now())
         .await
         .unwrap();
 

@@ -374,6 +374,21 @@ impl TestHub {
     }
 }
 
+/// Smart Reroute's offer to carrier X to move shipment `s` from TEB9 to ABE8.
+pub fn reroute_offer(s: &Shipment) -> tracklane_store::RerouteDraft {
+    tracklane_store::RerouteDraft {
+        shipment: s.id.clone(),
+        carrier: CarrierCode::parse("CARRIER_X").unwrap(),
+        from: WarehouseCode::parse("TEB9").unwrap(),
+        to: WarehouseCode::parse("ABE8").unwrap(),
+        units: 24,
+        stay_days: 9.0,
+        move_days: 3.5,
+        extra_km: 120.0,
+        reason: "TEB9 has 9 days of backlog".into(),
+    }
+}
+
 /// A milestone item as carriers push it.
 pub fn milestone(number: &str, code: &str, at: &str) -> Value {
     json!({
