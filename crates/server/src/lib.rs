@@ -129,6 +129,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/shipments/{shipment_id}/delivery-window/automation", put(api::seller::put_automation))
         .route("/api/v1/tracking/import", post(api::seller::import_tracking))
         .route("/api/v1/carriers", get(api::seller::list_carriers))
+        .route("/api/v1/carriers/{code}", put(api::operator::put_carrier))
         .route("/api/v1/webhooks", get(api::webhooks::list_webhooks).post(api::webhooks::create_webhook))
         .route("/api/v1/webhooks/{id}", axum::routing::delete(api::webhooks::delete_webhook))
         .route("/api/v1/webhooks/{id}/deliveries", get(api::webhooks::list_deliveries))

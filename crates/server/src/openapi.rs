@@ -41,6 +41,7 @@ impl Modify for Security {
         api::seller::import_tracking,
         api::seller::list_carriers,
         api::operator::list_warehouses,
+        api::operator::put_carrier,
         api::operator::put_warehouse,
         api::operator::put_congestion,
         api::webhooks::create_webhook,

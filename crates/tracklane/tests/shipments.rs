@@ -216,3 +216,78 @@ async fn openapi_describes_every_route() {
         "{metrics}"
     );
 }
+
+/// The operator registers a carrier; its key can then push. Other keys may
+/// not, and a bad field is named.
+#[tokio::test]
+async fn the_operator_registers_a_carrier_that_can_then_push() {
+    let hub = TestHub::start().await;
+    let body = json!({
+        "code": "SZ_FASTLINK",
+        "name": "Shenzhen Fastlink",
+        "website": "https://fastlink.example",
+        "marketplaces": ["US", "DE"],
+        "modes": ["OCEAN", "AIR"],
+        "capabilities": ["ship_track", "dw_automation"]
+    });
+    let path = "/api/v1/carriers/SZ_FASTLINK";
+    let (status, _) = hub
+        .send(reqwest::Method::PUT, &hub.seller_a, path, body.clone())
+        .await;
+    assert_eq!(status, 403, "only the operator edits the directory");
+    let mut bad = body.clone();
+    bad["website"] = json!("fastlink");
+    let (status, refused) = hub
+        .send(reqwest::Method::PUT, &hub.operator, path, bad)
+        .await;
+    assert_eq!(
+        (status, refused["errors"][0]["field"].as_str()),
+        (400, Some("website")),
+        "{refused}"
+    );
+    let mut bad = body.clone();
+    bad["capabilities"] = json!(["ship_track", "teleport"]);
+    let (status, refused) = hub
+        .send(reqwest::Method::PUT, &hub.operator, path, bad)
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("capabilities"),
+        "{refused}"
+    );
+    let (status, _) = hub
+        .send(reqwest::Method::PUT, &hub.operator, path, body)
+        .await;
+    assert_eq!(status, 204);
+    let (_, listed) = hub
+        .get(
+            &hub.seller_a,
+            "/api/v1/carriers?capability=dw_automation&q=fastlink",
+        )
+        .await;
+    assert_eq!(listed["carriers"][0]["code"], "SZ_FASTLINK", "{listed}");
+
+    let key = tracklane::keys::issue(
+        hub.store(),
+        tracklane_store::Principal::Carrier(
+            tracklane_core::CarrierCode::parse("SZ_FASTLINK").unwrap(),
+        ),
+        [9; 16],
+    )
+    .await
+    .unwrap();
+    let s = hub
+        .create(shipment(12, "A1SELLERA", Some("SZ_FASTLINK"), 1))
+        .await;
+    hub.upload(&key, &s, &[UPS[0]]).await;
+    let pushed = hub
+        .push(
+            &key,
+            vec![milestone(UPS[0], "PICKED_UP", "2026-03-08T02:00:00Z")],
+        )
+        .await;
+    assert_eq!(pushed["accepted"], 1, "{pushed}");
+}

@@ -1,4 +1,5 @@
-//! The operator API: warehouses, their receiving capacity and their congestion.
+//! The operator API: the carrier directory, warehouses, their receiving
+//! capacity and their congestion.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -6,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use tracklane_core::{Problem, Warehouse, WarehouseCode};
+use tracklane_core::{Carrier, Problem, Warehouse, WarehouseCode};
 use tracklane_store::Principal;
 
 use super::{json_body, role_error};
@@ -67,6 +68,77 @@ pub(crate) async fn put_warehouse(
     state
         .store
         .put_warehouse(warehouse)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `PUT /api/v1/carriers/{code}`
+#[utoipa::path(put, path = "/api/v1/carriers/{code}", tag = "operator",
+    params(("code" = String, Path, description = "Carrier code, such as SZ_FASTLINK")),
+    description = "Add or replace a carrier of the directory (operator keys only): {code, name, website, marketplaces, modes, capabilities}. Capabilities are ship_track (may push tracking), dw_automation (may keep delivery windows current) and smart_reroute (receives reroute offers). A carrier must be here before its key can push.",
+    responses((status = 204, description = "Saved"), (status = 400, description = "A field is not valid"), (status = 403, description = "Not an operator key")))]
+pub(crate) async fn put_carrier(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if caller.0 != Principal::Operator {
+        return Err(role_error(lang, "operator"));
+    }
+    let carrier: Carrier = json_body(&body, lang)?;
+    if carrier.code.as_str() != code {
+        return Err(ApiError::bad_request(
+            lang,
+            Problem::new(
+                "carrier.code_mismatch",
+                "code",
+                format!(
+                    "the body's code {} differs from the path's {code}: make them the same",
+                    carrier.code
+                ),
+                format!(
+                    "请求体中的承运商代码 {} 与路径中的 {code} 不一致：请保持一致",
+                    carrier.code
+                ),
+            ),
+        ));
+    }
+    if carrier.name.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            lang,
+            Problem::new(
+                "carrier.name",
+                "name",
+                "name is empty: give the name sellers know the carrier by",
+                "name 为空：请填写卖家熟知的承运商名称",
+            ),
+        ));
+    }
+    let website_ok = url::Url::parse(&carrier.website)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if !website_ok {
+        return Err(ApiError::bad_request(
+            lang,
+            Problem::new(
+                "carrier.website",
+                "website",
+                format!(
+                    "website `{}` is not an absolute http(s) URL: give one such as https://www.example.com",
+                    carrier.website
+                ),
+                format!(
+                    "website `{}` 不是完整的 http(s) 地址：请填写如 https://www.example.com 的地址",
+                    carrier.website
+                ),
+            ),
+        ));
+    }
+    state
+        .store
+        .put_carrier(carrier)
         .await
         .map_err(|e| ApiError::store(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
