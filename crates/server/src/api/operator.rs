@@ -32,6 +32,22 @@ pub(crate) async fn list_warehouses(
     Ok(Json(serde_json::json!({ "warehouses": warehouses })).into_response())
 }
 
+/// Refuses a body whose code is not the path's: the path names what is written.
+fn same_code(problem: &'static str, body: &str, path: &str, lang: Lang) -> Result<(), ApiError> {
+    if body == path {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        lang,
+        Problem::new(
+            problem,
+            "code",
+            format!("the body's code {body} differs from the path's {path}: make them the same"),
+            format!("请求体中的代码 {body} 与路径中的 {path} 不一致：请保持一致"),
+        ),
+    ))
+}
+
 /// `PUT /api/v1/warehouses/{code}`
 #[utoipa::path(put, path = "/api/v1/warehouses/{code}", tag = "operator",
     params(("code" = String, Path, description = "Warehouse code, such as TEB9")),
@@ -48,23 +64,12 @@ pub(crate) async fn put_warehouse(
         return Err(role_error(lang, "operator"));
     }
     let warehouse: Warehouse = json_body(&body, lang)?;
-    if warehouse.code.as_str() != code {
-        return Err(ApiError::bad_request(
-            lang,
-            Problem::new(
-                "warehouse.code_mismatch",
-                "code",
-                format!(
-                    "the body's code {} differs from the path's {code}: make them the same",
-                    warehouse.code
-                ),
-                format!(
-                    "请求体中的仓库代码 {} 与路径中的 {code} 不一致：请保持一致",
-                    warehouse.code
-                ),
-            ),
-        ));
-    }
+    same_code(
+        "warehouse.code_mismatch",
+        warehouse.code.as_str(),
+        &code,
+        lang,
+    )?;
     state
         .store
         .put_warehouse(warehouse)
@@ -89,23 +94,7 @@ pub(crate) async fn put_carrier(
         return Err(role_error(lang, "operator"));
     }
     let carrier: Carrier = json_body(&body, lang)?;
-    if carrier.code.as_str() != code {
-        return Err(ApiError::bad_request(
-            lang,
-            Problem::new(
-                "carrier.code_mismatch",
-                "code",
-                format!(
-                    "the body's code {} differs from the path's {code}: make them the same",
-                    carrier.code
-                ),
-                format!(
-                    "请求体中的承运商代码 {} 与路径中的 {code} 不一致：请保持一致",
-                    carrier.code
-                ),
-            ),
-        ));
-    }
+    same_code("carrier.code_mismatch", carrier.code.as_str(), &code, lang)?;
     if carrier.name.trim().is_empty() {
         return Err(ApiError::bad_request(
             lang,
