@@ -9,6 +9,7 @@
 
 mod codec;
 mod engine_model;
+mod filter;
 mod model;
 pub mod postgres;
 mod read_rows;

@@ -251,22 +251,22 @@ pub(crate) async fn exceptions(
         filter.push("e.resolved_at IS NULL");
     }
     if let Some(seller) = &query.seller {
-        filter.bind("s.seller_id = ?", seller.as_str().to_owned());
+        filter.bind_param("s.seller_id = ?", seller.as_str().to_owned());
     }
     if let Some(shipment) = &query.shipment {
-        filter.bind("(s.id = ? OR s.confirmation_id = ?)", shipment.0.clone());
+        filter.bind_param("(s.id = ? OR s.confirmation_id = ?)", shipment.0.clone());
     }
     if let Some(carrier) = &query.carrier {
-        filter.bind(
+        filter.bind_param(
             "EXISTS (SELECT 1 FROM leg l WHERE l.shipment_seq = s.seq AND l.carrier = ?)",
             carrier.as_str().to_owned(),
         );
     }
     if let Some(kind) = &query.kind {
-        filter.bind("e.kind = ?", kind.clone());
+        filter.bind_param("e.kind = ?", kind.clone());
     }
     if let Some(severity) = &query.severity {
-        filter.bind("e.severity = ?", severity.clone());
+        filter.bind_param("e.severity = ?", severity.clone());
     }
     let order = format!(
         "ORDER BY e.opened_at DESC, e.seq DESC LIMIT {}",
@@ -417,10 +417,10 @@ pub(crate) async fn reroutes(
 ) -> StoreResult<Vec<Reroute>> {
     let mut filter = Filter::default();
     if let Some(carrier) = &query.carrier {
-        filter.bind("r.carrier = ?", carrier.as_str().to_owned());
+        filter.bind_param("r.carrier = ?", carrier.as_str().to_owned());
     }
     if let Some(status) = query.status {
-        filter.bind("r.status = ?", status_number(status));
+        filter.bind_param("r.status = ?", status_number(status));
     }
     let order = format!(
         "ORDER BY r.seq DESC LIMIT {}",

@@ -25,51 +25,24 @@ use crate::{
 /// A parameter of a query.
 pub(crate) type Param = Box<dyn ToSql + Sync + Send>;
 
-/// The `WHERE` part of a query built clause by clause, each `?` of a clause
-/// numbered as the next `$n`.
-#[derive(Default)]
-pub(crate) struct Filter {
-    clauses: Vec<String>,
-    values: Vec<Param>,
+/// A query's `WHERE` part with PostgreSQL's `$n` placeholders.
+pub(crate) type Filter = crate::filter::Filter<Param>;
+
+impl Default for Filter {
+    fn default() -> Self {
+        Self::new('$')
+    }
 }
 
 impl Filter {
     /// Adds `clause`, every `?` of which stands for `value`.
-    pub(crate) fn bind(&mut self, clause: &str, value: impl ToSql + Sync + Send + 'static) {
-        self.values.push(Box::new(value));
-        self.clauses
-            .push(clause.replace('?', &format!("${}", self.values.len())));
+    pub(crate) fn bind_param(&mut self, clause: &str, value: impl ToSql + Sync + Send + 'static) {
+        self.bind(clause, Box::new(value));
     }
 
-    /// Adds `clause`, whose `?1`, `?2`, … stand for `values` in order.
-    pub(crate) fn bind_all(&mut self, clause: &str, values: Vec<Param>) {
-        let base = self.values.len();
-        let mut numbered = clause.to_owned();
-        // Highest first, so that ?1 does not rewrite the start of ?10.
-        for n in (1..=values.len()).rev() {
-            numbered = numbered.replace(&format!("?{n}"), &format!("${}", base + n));
-        }
-        self.values.extend(values);
-        self.clauses.push(numbered);
-    }
-
-    /// Adds a clause without parameters.
-    pub(crate) fn push(&mut self, clause: impl Into<String>) {
-        self.clauses.push(clause.into());
-    }
-
-    /// `WHERE a AND b …`, or nothing.
-    pub(crate) fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
-        }
-    }
-
-    /// The parameters, in order.
+    /// The parameters, in order, as the driver takes them.
     pub(crate) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
-        self.values
+        self.values()
             .iter()
             .map(|v| v.as_ref() as &(dyn ToSql + Sync))
             .collect()
@@ -162,8 +135,8 @@ pub(crate) async fn list(
     let mut filter = Filter::default();
     match &query.viewer {
         Principal::Operator => {}
-        Principal::Seller(seller) => filter.bind("seller_id = ?", seller.to_string()),
-        Principal::Carrier(carrier) => filter.bind(
+        Principal::Seller(seller) => filter.bind_param("seller_id = ?", seller.to_string()),
+        Principal::Carrier(carrier) => filter.bind_param(
             "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
             carrier.to_string(),
         ),
@@ -175,28 +148,28 @@ pub(crate) async fn list(
         filter.push("missing_tracking");
     }
     if let Some(status) = query.status {
-        filter.bind("status = ?", i32::from(status.number()));
+        filter.bind_param("status = ?", i32::from(status.number()));
     }
     if let Some(warehouse) = &query.warehouse {
-        filter.bind("warehouse = ?", warehouse.to_string());
+        filter.bind_param("warehouse = ?", warehouse.to_string());
     }
     if let Some(carrier) = &query.carrier {
-        filter.bind(
+        filter.bind_param(
             "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
             carrier.to_string(),
         );
     }
     if let Some(marketplace) = query.marketplace {
-        filter.bind("marketplace = ?", i32::from(marketplace.number()));
+        filter.bind_param("marketplace = ?", i32::from(marketplace.number()));
     }
     if let Some(mode) = query.freight_mode {
-        filter.bind("freight_mode = ?", i32::from(mode.number()));
+        filter.bind_param("freight_mode = ?", i32::from(mode.number()));
     }
     if let Some(mode) = query.shipping_mode {
-        filter.bind("shipping_mode = ?", i32::from(mode.number()));
+        filter.bind_param("shipping_mode = ?", i32::from(mode.number()));
     }
     if let Some(since) = query.updated_since {
-        filter.bind("updated_at >= ?", since.as_microsecond());
+        filter.bind_param("updated_at >= ?", since.as_microsecond());
     }
     if let Some(text) = query
         .text
@@ -520,8 +493,8 @@ pub(crate) async fn hub_stats(
     let mut filter = Filter::default();
     match viewer {
         Principal::Operator => {}
-        Principal::Seller(seller) => filter.bind("seller_id = ?", seller.to_string()),
-        Principal::Carrier(carrier) => filter.bind(
+        Principal::Seller(seller) => filter.bind_param("seller_id = ?", seller.to_string()),
+        Principal::Carrier(carrier) => filter.bind_param(
             "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
             carrier.to_string(),
         ),

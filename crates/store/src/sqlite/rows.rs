@@ -5,58 +5,12 @@
 pub(crate) use crate::codec::*;
 use crate::{StoreError, StoreResult};
 
-/// The `WHERE` part of a listing query, built clause by clause with numbered
-/// parameters so that the statement text stays the same for the same filters
-/// (and `prepare_cached` can reuse it).
-#[derive(Default)]
-pub(crate) struct Filter {
-    clauses: Vec<String>,
-    values: Vec<rusqlite::types::Value>,
-}
+/// A listing's `WHERE` part with SQLite's `?n` placeholders.
+pub(crate) type Filter = crate::filter::Filter<rusqlite::types::Value>;
 
-impl Filter {
-    /// Adds `clause`, every `?` of which stands for `value`.
-    pub(crate) fn bind(&mut self, clause: &str, value: rusqlite::types::Value) {
-        self.values.push(value);
-        self.clauses
-            .push(clause.replace('?', &format!("?{}", self.values.len())));
-    }
-
-    /// Adds `clause`, whose `?1`, `?2`, … stand for `values` in order.
-    pub(crate) fn bind_all(&mut self, clause: &str, values: Vec<rusqlite::types::Value>) {
-        let base = self.values.len();
-        let mut numbered = String::with_capacity(clause.len() + 8);
-        let mut rest = clause;
-        while let Some(at) = rest.find('?') {
-            numbered.push_str(&rest[..=at]);
-            rest = &rest[at + 1..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            let n: usize = rest[..digits].parse().unwrap_or(0);
-            numbered.push_str(&(base + n).to_string());
-            rest = &rest[digits..];
-        }
-        numbered.push_str(rest);
-        self.values.extend(values);
-        self.clauses.push(numbered);
-    }
-
-    /// Adds a clause without parameters.
-    pub(crate) fn push(&mut self, clause: impl Into<String>) {
-        self.clauses.push(clause.into());
-    }
-
-    /// `WHERE a AND b …`, or nothing.
-    pub(crate) fn sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
-        }
-    }
-
-    /// The parameters, in order.
-    pub(crate) fn values(self) -> Vec<rusqlite::types::Value> {
-        self.values
+impl Default for Filter {
+    fn default() -> Self {
+        Self::new('?')
     }
 }
 
@@ -123,34 +77,5 @@ pub(crate) fn unavailable(context: &str) -> impl FnOnce(rusqlite::Error) -> Stor
     move |e| StoreError::Unavailable {
         context: context.to_owned(),
         source: Box::new(e),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use rusqlite::types::Value;
-
-    use super::Filter;
-
-    #[test]
-    fn filters_number_their_parameters_in_order() {
-        let mut filter = Filter::default();
-        for n in 0..9 {
-            filter.bind("x = ?", Value::Integer(n));
-        }
-        filter.bind_all(
-            "(a = ?1 OR b = ?2 OR c = ?1)",
-            vec![Value::Integer(10), Value::Integer(11)],
-        );
-        filter.push("d = 1");
-        assert!(
-            filter
-                .sql()
-                .ends_with("x = ?9 AND (a = ?10 OR b = ?11 OR c = ?10) AND d = 1"),
-            "{}",
-            filter.sql()
-        );
-        assert_eq!(filter.values().len(), 11);
-        assert_eq!(Filter::default().sql(), "");
     }
 }

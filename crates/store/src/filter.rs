@@ -1,0 +1,95 @@
+//! The `WHERE` part of a query, built clause by clause, for both backends.
+//! Each `?` of a clause becomes the next numbered placeholder in the
+//! backend's spelling (`?n` for SQLite, `$n` for PostgreSQL). The statement
+//! text is then the same for the same filters, so it can be prepared once.
+
+/// Clauses joined by `AND`, with their parameters of type `V` in order.
+pub(crate) struct Filter<V> {
+    /// What starts a numbered placeholder: `?` or `$`.
+    sigil: char,
+    clauses: Vec<String>,
+    values: Vec<V>,
+}
+
+impl<V> Filter<V> {
+    /// An empty filter whose placeholders start with `sigil`.
+    pub(crate) fn new(sigil: char) -> Self {
+        Self {
+            sigil,
+            clauses: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Adds `clause`, every `?` of which stands for `value`.
+    pub(crate) fn bind(&mut self, clause: &str, value: V) {
+        self.values.push(value);
+        self.clauses
+            .push(clause.replace('?', &format!("{}{}", self.sigil, self.values.len())));
+    }
+
+    /// Adds `clause`, whose `?1`, `?2`, … stand for `values` in order.
+    pub(crate) fn bind_all(&mut self, clause: &str, values: Vec<V>) {
+        let base = self.values.len();
+        let mut numbered = String::with_capacity(clause.len() + 8);
+        let mut rest = clause;
+        while let Some(at) = rest.find('?') {
+            numbered.push_str(&rest[..at]);
+            numbered.push(self.sigil);
+            rest = &rest[at + 1..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let n: usize = rest[..digits].parse().unwrap_or(0);
+            numbered.push_str(&(base + n).to_string());
+            rest = &rest[digits..];
+        }
+        numbered.push_str(rest);
+        self.values.extend(values);
+        self.clauses.push(numbered);
+    }
+
+    /// Adds a clause without parameters.
+    pub(crate) fn push(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
+    /// `WHERE a AND b …`, or nothing.
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    /// The parameters, in order.
+    pub(crate) fn values(&self) -> &[V] {
+        &self.values
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Filter;
+
+    #[test]
+    fn filters_number_their_parameters_in_order_in_each_spelling() {
+        for sigil in ['?', '$'] {
+            let mut filter = Filter::new(sigil);
+            for n in 0..9 {
+                filter.bind("x = ?", n);
+            }
+            filter.bind_all("(a = ?1 OR b = ?2 OR c = ?1)", vec![10, 11]);
+            filter.push("d = 1");
+            let s = sigil;
+            assert!(
+                filter.sql().ends_with(&format!(
+                    "x = {s}9 AND (a = {s}10 OR b = {s}11 OR c = {s}10) AND d = 1"
+                )),
+                "{}",
+                filter.sql()
+            );
+            assert_eq!(filter.values().len(), 11);
+            assert_eq!(Filter::<i32>::new(sigil).sql(), "");
+        }
+    }
+}
