@@ -53,6 +53,31 @@ pub(crate) fn bad_param(name: &str, value: &str, fix_en: &str, fix_zh: &str) -> 
     )
 }
 
+/// `raw` as an absolute http(s) URL with a host, or the problem naming
+/// `field` (code `code`) with `example` as the fix.
+pub(crate) fn http_url(
+    code: &'static str,
+    field: &str,
+    raw: &str,
+    example: &str,
+) -> Result<url::Url, Problem> {
+    url::Url::parse(raw.trim())
+        .ok()
+        .filter(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+        })
+        .ok_or_else(|| {
+            Problem::new(
+                code,
+                field,
+                format!(
+                    "{field} `{raw}` is not an absolute http(s) URL: give one such as {example}"
+                ),
+                format!("{field} `{raw}` 不是完整的 http(s) 地址：请填写如 {example} 的地址"),
+            )
+        })
+}
+
 /// 403 unless the caller is the role the route is for.
 pub(crate) fn role_error(lang: Lang, role: &str) -> ApiError {
     ApiError::forbidden(

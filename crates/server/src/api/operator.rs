@@ -106,25 +106,13 @@ pub(crate) async fn put_carrier(
             ),
         ));
     }
-    let website_ok = url::Url::parse(&carrier.website)
-        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-    if !website_ok {
-        return Err(ApiError::bad_request(
-            lang,
-            Problem::new(
-                "carrier.website",
-                "website",
-                format!(
-                    "website `{}` is not an absolute http(s) URL: give one such as https://www.example.com",
-                    carrier.website
-                ),
-                format!(
-                    "website `{}` 不是完整的 http(s) 地址：请填写如 https://www.example.com 的地址",
-                    carrier.website
-                ),
-            ),
-        ));
-    }
+    super::http_url(
+        "carrier.website",
+        "website",
+        &carrier.website,
+        "https://www.example.com",
+    )
+    .map_err(|p| ApiError::bad_request(lang, p))?;
     state
         .store
         .put_carrier(carrier)

@@ -46,17 +46,6 @@ fn invalid(field: &str, en: String, zh: String) -> Problem {
 
 /// Checks a receiver URL: absolute http or https with a host.
 pub(crate) fn check_url(raw: &str) -> Result<String, Problem> {
-    let bad = || {
-        invalid(
-            "url",
-            format!(
-                "url `{raw}` is not an absolute http(s) URL: give one such as https://example.com/hooks/tracklane"
-            ),
-            format!(
-                "url `{raw}` 不是完整的 http(s) 地址：请填写如 https://example.com/hooks/tracklane 的地址"
-            ),
-        )
-    };
     if raw.len() > URL_LEN_MAX {
         return Err(invalid(
             "url",
@@ -67,10 +56,12 @@ pub(crate) fn check_url(raw: &str) -> Result<String, Problem> {
             format!("url 长度为 {} 个字符：最多 {URL_LEN_MAX} 个", raw.len()),
         ));
     }
-    let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(bad());
-    }
+    let url = super::http_url(
+        "webhook.invalid",
+        "url",
+        raw,
+        "https://example.com/hooks/tracklane",
+    )?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
             "url",
