@@ -30,13 +30,18 @@ pub struct Dhl {
 }
 
 impl Dhl {
-    /// A client for the API at `base_url` (normally [`DEFAULT_BASE_URL`]) with `api_key`.
+    /// A client for the API at `base_url` (normally [`DEFAULT_BASE_URL`]) with
+    /// `api_key`, built from `http` (which says whom HTTPS trusts).
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn new(base_url: &str, api_key: &str) -> Result<Self, PullError> {
+    pub fn new(
+        http: reqwest::ClientBuilder,
+        base_url: &str,
+        api_key: &str,
+    ) -> Result<Self, PullError> {
         Ok(Self {
-            http: reqwest::Client::builder()
+            http: http
                 .timeout(TIMEOUT)
                 .user_agent(concat!("tracklane/", env!("CARGO_PKG_VERSION")))
                 .build()?,

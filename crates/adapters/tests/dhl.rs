@@ -43,7 +43,7 @@ async fn dhl(key: &str) -> Dhl {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    Dhl::new(&base, key).unwrap()
+    Dhl::new(reqwest::Client::builder(), &base, key).unwrap()
 }
 
 fn codes(items: &[serde_json::Value]) -> Vec<&str> {

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tracklane::{
-    bench, demo, engine_pass, hub, idcheck, import, keys, pull, replay, simulate, webhooks,
+    bench, demo, engine_pass, hub, idcheck, import, keys, outbound, pull, replay, simulate,
+    webhooks,
 };
 use tracklane_server::AppState;
 use tracklane_store::Principal;
@@ -65,6 +66,10 @@ enum Command {
         /// Minutes between two polling rounds.
         #[arg(long, default_value_t = 60)]
         poll_every_minutes: u64,
+        /// A PEM file of certificate authorities to trust for outbound HTTPS
+        /// (webhook receivers, carrier APIs) besides the system's and Mozilla's.
+        #[arg(long, env = "TRACKLANE_CA_FILE")]
+        ca_file: Option<std::path::PathBuf>,
     },
     /// Run a live hub with simulated carriers on a fresh SQLite file, and open it.
     Demo {
@@ -313,7 +318,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             dhl_carriers,
             dhl_gap_seconds,
             poll_every_minutes,
+            ca_file,
         } => {
+            let trust = match ca_file {
+                Some(path) => outbound::Trust::with_pem_file(&path)?,
+                None => outbound::Trust::default(),
+            };
             let store = hub::open_store(&db).await?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
             let state = AppState::new(store.clone(), clock.clone(), hub::os_random)
@@ -328,7 +338,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             ));
             tokio::spawn(webhooks::run_forever(
                 running.state.clone(),
-                webhooks::Sender::new(public_url.as_deref().unwrap_or(&running.url()))?,
+                webhooks::Sender::new(
+                    trust.client(),
+                    public_url.as_deref().unwrap_or(&running.url()),
+                )?,
             ));
             if let Some(key) = dhl_api_key {
                 let carriers = dhl_carriers
@@ -337,7 +350,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     .collect::<Result<Vec<_>, _>>()
                     .context("--dhl-carriers")?;
                 let poller = pull::Poller::new(
-                    tracklane_adapters::dhl::Dhl::new(&dhl_base_url, &key)?,
+                    tracklane_adapters::dhl::Dhl::new(trust.client(), &dhl_base_url, &key)?,
                     carriers,
                     std::time::Duration::from_secs(dhl_gap_seconds),
                 );
@@ -404,7 +417,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             ));
             tokio::spawn(webhooks::run_forever(
                 running.state.clone(),
-                webhooks::Sender::new(&running.url())?,
+                webhooks::Sender::new(outbound::Trust::default().client(), &running.url())?,
             ));
             let world = Arc::new(world);
             tokio::spawn(demo::run_carriers(

@@ -50,12 +50,13 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// A sender; tracking links in milestone notifications point at `base_url`.
+    /// A sender whose HTTP client is built from `http` (which says whom HTTPS
+    /// trusts); tracking links in milestone notifications point at `base_url`.
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn new(base_url: &str) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+    pub fn new(http: reqwest::ClientBuilder, base_url: &str) -> anyhow::Result<Self> {
+        let client = http
             .timeout(SEND_TIMEOUT)
             // A redirect would send a signed body somewhere nobody subscribed.
             .redirect(reqwest::redirect::Policy::none())

@@ -71,7 +71,7 @@ async fn open_dhl_numbers_are_polled_and_stored_once_until_delivered() {
 
     let (base, asked) = dhl_replay().await;
     let poller = Poller::new(
-        Dhl::new(&base, "test-key").unwrap(),
+        Dhl::new(reqwest::Client::builder(), &base, "test-key").unwrap(),
         vec![CarrierCode::parse("DHL").unwrap()],
         Duration::ZERO,
     );

@@ -9,11 +9,13 @@ use axum::http::{HeaderMap, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use tracklane::hub::{self, FixedClock};
+use tracklane::outbound::Trust;
 use tracklane::webhooks::Sender;
 use tracklane_server::AppState;
 use tracklane_server::webhooks::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify};
 use tracklane_store::{Assessment, ExceptionDraft};
 
+use crate::support::tls::{TestCa, TlsListener};
 use crate::support::{TestHub, UPS, milestone, now, reroute_offer, shipment};
 
 /// One request a receiver got.
@@ -45,6 +47,25 @@ struct Receiver {
 
 impl Receiver {
     async fn start(statuses: &[u16]) -> Receiver {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let (app, got) = Receiver::app(statuses);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, got }
+    }
+
+    /// A receiver over HTTPS at `https://localhost:…`, with a certificate from `ca`.
+    async fn start_tls(statuses: &[u16], ca: &TestCa) -> Receiver {
+        let listener = TlsListener::bind(ca.server(&["localhost"])).await;
+        let port = axum::serve::Listener::local_addr(&listener).unwrap().port();
+        let url = format!("https://localhost:{port}/hook");
+        let (app, got) = Receiver::app(statuses);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Receiver { url, got }
+    }
+
+    /// The receiving app and what it keeps.
+    fn app(statuses: &[u16]) -> (axum::Router, Arc<Mutex<Vec<Received>>>) {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let statuses = statuses.to_vec();
         let kept = got.clone();
@@ -61,10 +82,7 @@ impl Receiver {
                 }
             }),
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, got }
+        (app, got)
     }
 
     fn got(&self) -> Vec<Received> {
@@ -136,7 +154,7 @@ async fn a_milestone_reaches_the_sellers_receiver_signed_in_the_sp_api_shape() {
         .await;
     assert_eq!(pushed["accepted"], 2, "{pushed}");
 
-    let sender = Sender::new(&hub.running.url()).unwrap();
+    let sender = Sender::new(reqwest::Client::builder(), &hub.running.url()).unwrap();
     let report = sender.send_due(&hub.running.state).await.unwrap();
     assert_eq!(
         (report.delivered, report.retrying, report.given_up),
@@ -357,7 +375,7 @@ async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up() {
         .await;
     assert_eq!(status, 200, "{body}");
 
-    let sender = Sender::new(&hub.running.url()).unwrap();
+    let sender = Sender::new(reqwest::Client::builder(), &hub.running.url()).unwrap();
     let minutes = |m: i64| now() + SignedDuration::from_mins(m);
     let first = sender.send_due(&at(&hub, now())).await.unwrap();
     assert_eq!((first.delivered, first.retrying), (0, 2));
@@ -535,4 +553,53 @@ async fn finished_deliveries_are_kept_for_a_week() {
         .await
         .unwrap();
     assert_eq!(deliveries(&hub, &hub.seller_a, &id).await.len(), 2);
+}
+
+#[tokio::test]
+async fn https_receivers_are_reached_when_their_authority_is_trusted_and_only_then() {
+    let hub = TestHub::start().await;
+    let ca = TestCa::new();
+    let receiver = Receiver::start_tls(&[200], &ca).await;
+    let (id, secret) = subscribe(&hub, &hub.seller_a, &receiver.url, None).await;
+    hub.picked_up(1, UPS[0]).await;
+
+    // The system's and Mozilla's roots do not know this authority: the
+    // certificate is refused and the delivery waits for its retry.
+    let untrusting = Sender::new(Trust::default().client(), &hub.running.url()).unwrap();
+    let report = untrusting.send_due(&hub.running.state).await.unwrap();
+    assert_eq!((report.delivered, report.retrying), (0, 1));
+    assert!(receiver.got().is_empty());
+    let listed = deliveries(&hub, &hub.seller_a, &id).await;
+    let error = listed[0]["lastError"].as_str().unwrap();
+    assert!(error.contains("invalid peer certificate: UnknownIssuer"), "{error}");
+
+    // The operator's --ca-file adds it.
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    let trusting = Sender::new(
+        Trust::with_pem_file(&ca_file).unwrap().client(),
+        &hub.running.url(),
+    )
+    .unwrap();
+    let report = trusting
+        .send_due(&at(&hub, now() + SignedDuration::from_mins(2)))
+        .await
+        .unwrap();
+    assert_eq!((report.delivered, report.retrying), (1, 0));
+    let got = receiver.got();
+    assert_eq!(got.len(), 1);
+    assert!(verify(
+        &secret,
+        got[0].header(SIGNATURE_HEADER),
+        &got[0].body,
+        now() + SignedDuration::from_mins(2),
+        300
+    ));
+
+    // A file with no certificate in it is refused at start, naming the option.
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let refused = Trust::with_pem_file(&empty).err().unwrap().to_string();
+    assert!(refused.contains("--ca-file"), "{refused}");
 }

@@ -1,5 +1,7 @@
 //! A small world and a running hub for tests.
 
+pub mod tls;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -366,7 +368,7 @@ impl TestHub {
 
     /// Sends the webhook deliveries due at the hub's time, as `serve` does.
     pub async fn send_webhooks(&self) -> tracklane::webhooks::RoundReport {
-        tracklane::webhooks::Sender::new(&self.running.url())
+        tracklane::webhooks::Sender::new(reqwest::Client::builder(), &self.running.url())
             .unwrap()
             .send_due(&self.running.state)
             .await
