@@ -31,6 +31,12 @@ pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
         let store = PgStore::connect(url)
             .await
             .context("connecting to PostgreSQL")?;
+        match store.tls_version().await? {
+            Some(version) => tracing::info!("connected to PostgreSQL over {version}"),
+            None => tracing::info!(
+                "connected to PostgreSQL without TLS (add ?sslmode=verify-full to the URL to encrypt)"
+            ),
+        }
         return Ok(Arc::new(store));
     }
     bail!("--db takes sqlite://PATH or postgres://…, not `{url}`")

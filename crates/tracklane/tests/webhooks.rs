@@ -571,7 +571,10 @@ async fn https_receivers_are_reached_when_their_authority_is_trusted_and_only_th
     assert!(receiver.got().is_empty());
     let listed = deliveries(&hub, &hub.seller_a, &id).await;
     let error = listed[0]["lastError"].as_str().unwrap();
-    assert!(error.contains("invalid peer certificate: UnknownIssuer"), "{error}");
+    assert!(
+        error.contains("invalid peer certificate: UnknownIssuer"),
+        "{error}"
+    );
 
     // The operator's --ca-file adds it.
     let dir = tempfile::tempdir().unwrap();

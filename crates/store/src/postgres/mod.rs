@@ -11,6 +11,7 @@
 mod engine;
 mod read;
 mod schema;
+mod tls;
 mod webhooks;
 mod write;
 
@@ -87,22 +88,22 @@ pub struct PgStore {
 }
 
 impl PgStore {
-    /// Connects to the database `url` names (`postgres://user:password@host:port/db`)
-    /// and applies migrations. TLS is not spoken: use it on a private network.
+    /// Connects to the database `url` names (`postgres://user:password@host:port/db`,
+    /// with `?sslmode=verify-full[&sslrootcert=PEM]` for TLS: see [`tls`]) and
+    /// applies migrations.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the URL does not parse or the database
     /// cannot be reached or migrated.
     pub async fn connect(url: &str) -> StoreResult<Self> {
-        let config: tokio_postgres::Config =
-            url.parse().map_err(pg("reading the PostgreSQL URL"))?;
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let (config, tls) = tls::read(url)?;
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match tls {
+            Some(tls) => Manager::from_config(config, tls, manager_config),
+            None => Manager::from_config(config, tokio_postgres::NoTls, manager_config),
+        };
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE_MAX)
             .build()
@@ -116,6 +117,24 @@ impl PgStore {
             .await
             .map_err(pg("migrating the database"))?;
         Ok(store)
+    }
+
+    /// The TLS version of a connection to the server (`TLSv1.3`), or `None`
+    /// when the URL does not ask for TLS.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the server cannot be reached.
+    pub async fn tls_version(&self) -> StoreResult<Option<String>> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
+            .await
+            .map_err(pg("asking how the connection is secured"))?;
+        Ok(row.get(0))
     }
 
     async fn client(&self) -> StoreResult<deadpool_postgres::Object> {

@@ -25,8 +25,9 @@ pub fn now() -> Timestamp {
 }
 
 /// The PostgreSQL server tests run against instead of SQLite, when set:
-/// `postgres://user:password@host:port/db`. Each test then gets a database of
-/// its own on that server.
+/// `postgres://user:password@host:port/db[?sslmode=…&sslrootcert=…]`. Each
+/// test then gets a database of its own on that server, reached with the same
+/// parameters.
 pub const POSTGRES_ENV: &str = "TRACKLANE_TEST_POSTGRES";
 
 /// Whether the tests run on PostgreSQL (see [`POSTGRES_ENV`]).
@@ -62,10 +63,12 @@ impl TestDb {
     }
 }
 
-/// Creates an empty database on `server` and returns its URL.
+/// Creates an empty database on `server` and returns its URL. The database is
+/// made over a plain connection: the store under test is what speaks TLS.
 async fn fresh_postgres_database(server: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
+    let (server, query) = server.split_once('?').unwrap_or((server, ""));
     let (client, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls)
         .await
         .expect("the test PostgreSQL server answers");
@@ -81,7 +84,11 @@ async fn fresh_postgres_database(server: &str) -> String {
         .await
         .unwrap();
     let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
-    format!("{base}/{name}")
+    if query.is_empty() {
+        format!("{base}/{name}")
+    } else {
+        format!("{base}/{name}?{query}")
+    }
 }
 
 #[allow(clippy::disallowed_methods)] // A unique name, not a time the hub reads.
