@@ -62,7 +62,7 @@ pub(crate) async fn put_assessments(
                 resolve_exception(t, seq, &a.shipment, kind, exception_seq, now_us).await?;
             }
         }
-        t.tx.execute(
+        t.execute(
             "UPDATE shipment SET open_exceptions = $2 WHERE seq = $1 AND open_exceptions <> $2",
             &[&seq, &(a.exceptions.len() as i64)],
         )
@@ -75,7 +75,7 @@ pub(crate) async fn put_assessments(
 /// The row number of shipment `key` (id or confirmation id), locked for the
 /// rest of the transaction.
 async fn lock_shipment(t: &Tx<'_>, key: &str) -> StoreResult<i64> {
-    t.tx.query_opt(
+    t.query_opt(
         "SELECT seq FROM shipment WHERE id = $1 OR confirmation_id = $1 FOR UPDATE",
         &[&key],
     )
@@ -133,7 +133,7 @@ async fn open_exceptions(t: &Tx<'_>, seq: i64) -> StoreResult<BTreeMap<String, i
 
 /// Updates open exception `exception_seq` with what the pass sees now.
 async fn refresh_exception(t: &Tx<'_>, exception_seq: i64, d: &ExceptionDraft) -> StoreResult<()> {
-    t.tx.execute(
+    t.execute(
         "UPDATE exception SET severity = $2, since = $3, evidence = $4, next_step_en = $5, next_step_zh = $6 WHERE seq = $1",
         &[
             &exception_seq,
@@ -191,7 +191,7 @@ async fn resolve_exception(
     exception_seq: i64,
     now_us: i64,
 ) -> StoreResult<()> {
-    t.tx.execute(
+    t.execute(
         "UPDATE exception SET resolved_at = $2 WHERE seq = $1",
         &[&exception_seq, &now_us],
     )
@@ -312,8 +312,8 @@ pub(crate) async fn offer_reroutes(
     let mut stored = Vec::new();
     for draft in offers {
         let seq = lock_shipment(t, draft.shipment.as_str()).await?;
-        let waiting =
-            t.tx.query_opt(
+        let waiting = t
+            .query_opt(
                 "SELECT 1 FROM reroute WHERE shipment_seq = $1 AND status = $2",
                 &[&seq, &status_number(RerouteStatus::Offered)],
             )
@@ -375,8 +375,8 @@ async fn withdraw_reroutes(t: &mut Tx<'_>, keep: &[String], now_us: i64) -> Stor
          WHERE s.seq = r.shipment_seq AND r.status = $1 AND s.id <> ALL($4)
          RETURNING {REROUTE_COLUMNS}, r.shipment_seq"
     );
-    let rows =
-        t.tx.query(
+    let rows = t
+        .query(
             &sql,
             &[
                 &status_number(RerouteStatus::Offered),
@@ -466,7 +466,7 @@ pub(crate) async fn decide_reroute(
     if let Some(day) = appointment {
         move_shipment(t, seq, &reroute, day, now).await?;
     }
-    t.tx.execute(
+    t.execute(
         "UPDATE reroute SET status = $2, decided_at = $3, appointment = $4 WHERE seq = $1",
         &[
             &id,
@@ -495,11 +495,11 @@ async fn lock_reroute(t: &Tx<'_>, actor: &Principal, id: i64) -> StoreResult<(i6
         "SELECT {REROUTE_COLUMNS}, r.shipment_seq FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq
          WHERE r.seq = $1 FOR UPDATE OF r"
     );
-    let row =
-        t.tx.query_opt(&sql, &[&id])
-            .await
-            .map_err(pg("reading a reroute offer"))?
-            .ok_or_else(not_found)?;
+    let row = t
+        .query_opt(&sql, &[&id])
+        .await
+        .map_err(pg("reading a reroute offer"))?
+        .ok_or_else(not_found)?;
     let (seq, reroute) = reroute_with_shipment(&row)?;
     crate::rules::may_decide(actor, id, &reroute)?;
     Ok((seq, reroute))
@@ -514,7 +514,7 @@ async fn move_shipment(
     day: Date,
     now: Timestamp,
 ) -> StoreResult<()> {
-    t.tx.execute(
+    t.execute(
         "UPDATE shipment SET warehouse = $2 WHERE seq = $1",
         &[&seq, &reroute.draft.to.as_str()],
     )

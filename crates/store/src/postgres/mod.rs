@@ -19,6 +19,8 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use jiff::Timestamp;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Error as PgError, Row};
 use tracklane_core::{
     Carrier, CarrierCode, Seller, Shipment, ShipmentId, TrackingNumber, Warehouse, WarehouseCode,
 };
@@ -47,15 +49,22 @@ pub(crate) fn is_unique_violation(e: &tokio_postgres::Error) -> bool {
     e.code() == Some(&SqlState::UNIQUE_VIOLATION)
 }
 
+/// A statement's parameters.
+type Params<'p> = [&'p (dyn ToSql + Sync)];
+
 /// A write's transaction, with the webhook subscriptions once read in it.
+///
+/// Its statements are prepared once per pooled connection and kept
+/// (deadpool's statement cache): a write then costs one round trip per
+/// statement instead of two, the parse and plan being done already. Every
+/// statement run through it is a fixed text, so the cache stays small.
 pub(crate) struct Tx<'a> {
-    pub tx: tokio_postgres::Transaction<'a>,
+    pub tx: deadpool_postgres::Transaction<'a>,
     pub webhooks: Option<Vec<(i64, Webhook)>>,
 }
 
 impl<'a> Tx<'a> {
     async fn begin(client: &'a mut deadpool_postgres::Object) -> StoreResult<Self> {
-        let client: &mut tokio_postgres::Client = client;
         let tx = client
             .transaction()
             .await
@@ -65,6 +74,30 @@ impl<'a> Tx<'a> {
 
     async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await.map_err(pg("committing"))
+    }
+
+    /// The rows of `sql`.
+    pub async fn query(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>, PgError> {
+        let statement = self.tx.prepare_cached(sql).await?;
+        self.tx.query(&statement, params).await
+    }
+
+    /// The one row of `sql`.
+    pub async fn query_one(&self, sql: &str, params: &Params<'_>) -> Result<Row, PgError> {
+        let statement = self.tx.prepare_cached(sql).await?;
+        self.tx.query_one(&statement, params).await
+    }
+
+    /// The row of `sql`, if any.
+    pub async fn query_opt(&self, sql: &str, params: &Params<'_>) -> Result<Option<Row>, PgError> {
+        let statement = self.tx.prepare_cached(sql).await?;
+        self.tx.query_opt(&statement, params).await
+    }
+
+    /// Runs `sql`; the number of rows it changed.
+    pub async fn execute(&self, sql: &str, params: &Params<'_>) -> Result<u64, PgError> {
+        let statement = self.tx.prepare_cached(sql).await?;
+        self.tx.execute(&statement, params).await
     }
 }
 
@@ -199,8 +232,8 @@ impl Store for PgStore {
     async fn set_backlog(&self, code: &WarehouseCode, backlog_units: u32) -> StoreResult<()> {
         let code = code.to_string();
         in_tx!(self, |t| async {
-            let row =
-                t.tx.query_opt(
+            let row = t
+                .query_opt(
                     "SELECT body FROM warehouse WHERE code = $1 FOR UPDATE",
                     &[&code],
                 )
@@ -212,7 +245,7 @@ impl Store for PgStore {
                 })?;
             let mut warehouse: Warehouse = from_json(row.get(0))?;
             warehouse.backlog_units = backlog_units;
-            t.tx.execute(
+            t.execute(
                 "UPDATE warehouse SET body = $2 WHERE code = $1",
                 &[&code, &to_json(&warehouse)?],
             )
@@ -394,13 +427,13 @@ impl Store for PgStore {
     async fn put_session(&self, session: Session) -> StoreResult<()> {
         in_tx!(self, |t| async {
             // Expired sessions go when a new one comes, as in SQLite.
-            t.tx.execute(
+            t.execute(
                 "DELETE FROM session WHERE expires_at <= $1",
                 &[&session.created_at.as_microsecond()],
             )
             .await
             .map_err(pg("dropping expired sessions"))?;
-            t.tx.execute(
+            t.execute(
                 "INSERT INTO session (token_hash, principal, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
                  ON CONFLICT (token_hash) DO UPDATE SET principal = EXCLUDED.principal, csrf = EXCLUDED.csrf,
                      created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at",

@@ -105,14 +105,14 @@ pub(crate) async fn put_webhook(t: &mut Tx<'_>, webhook: &Webhook) -> StoreResul
 }
 
 pub(crate) async fn delete_webhook(t: &mut Tx<'_>, owner: &Principal, id: &str) -> StoreResult<()> {
-    let seq = owned_seq(&t.tx, owner, id).await?;
-    t.tx.execute(
+    let seq = owned_seq(&*t.tx, owner, id).await?;
+    t.execute(
         "DELETE FROM webhook_delivery WHERE webhook_seq = $1",
         &[&seq],
     )
     .await
     .map_err(pg("deleting a webhook"))?;
-    t.tx.execute("DELETE FROM webhook WHERE seq = $1", &[&seq])
+    t.execute("DELETE FROM webhook WHERE seq = $1", &[&seq])
         .await
         .map_err(pg("deleting a webhook"))?;
     Ok(())
@@ -147,10 +147,10 @@ pub(crate) async fn due_deliveries(
          FROM claimed d JOIN webhook w ON w.seq = d.webhook_seq
          ORDER BY d.seq"
     );
-    let rows =
-        t.tx.query(&sql, &[&now_us, &(limit as i64), &(now_us + CLAIM_US)])
-            .await
-            .map_err(pg("claiming due deliveries"))?;
+    let rows = t
+        .query(&sql, &[&now_us, &(limit as i64), &(now_us + CLAIM_US)])
+        .await
+        .map_err(pg("claiming due deliveries"))?;
     rows.iter()
         .map(|r| {
             let mut delivery = delivery(r, 7)?;
@@ -207,7 +207,7 @@ pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -
             } else {
                 DeliveryState::Failed
             };
-            t.tx.execute(
+            t.execute(
                 "UPDATE webhook_delivery SET state = $2, attempts = attempts + 1, next_attempt_at = $3,
                      last_status = $4, last_error = $5
                  WHERE seq = $1",
@@ -231,7 +231,7 @@ pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -
     }
     let (Attempt::Delivered { at, .. } | Attempt::Failed { at, .. }) = attempt;
     for (sql, cutoff) in crate::webhook::prune_finished(*at) {
-        t.tx.execute(&sql.replace("?1", "$1"), &[&cutoff])
+        t.execute(&sql.replace("?1", "$1"), &[&cutoff])
             .await
             .map_err(pg("dropping old deliveries"))?;
     }
@@ -307,7 +307,7 @@ impl Tx<'_> {
                     continue;
                 }
             }
-            self.tx
+            self
                 .execute(
                     "INSERT INTO webhook_delivery (webhook_seq, kind, shipment_id, subject, payload, created_at, state, attempts, next_attempt_at)
                      VALUES ($1, $2, $3, $4, $5, $6, 0, 0, $6)",

@@ -34,8 +34,8 @@ use crate::{
 };
 
 pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult<()> {
-    let existing =
-        t.tx.query_opt(
+    let existing = t
+        .query_opt(
             "SELECT 1 FROM shipment WHERE id = $1 OR confirmation_id = $2",
             &[&shipment.id.as_str(), &shipment.confirmation_id.as_str()],
         )
@@ -53,7 +53,7 @@ pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> Stor
         .iter()
         .flat_map(|p| p.items.iter().map(|i| i.sku.as_str()))
         .collect();
-    t.tx.execute(
+    t.execute(
         "INSERT INTO shipment_sku (sku, shipment_seq)
          SELECT DISTINCT sku, $2::BIGINT FROM unnest($1::TEXT[]) AS sku
          ON CONFLICT DO NOTHING",
@@ -170,7 +170,7 @@ async fn insert_package(t: &mut Tx<'_>, shipment_seq: i64, package: &Package) ->
         ))?;
     let package_seq: i64 = row.get(0);
     for leg in &package.legs {
-        t.tx.execute(
+        t.execute(
             "INSERT INTO leg (package_seq, shipment_seq, carrier, tracking_number, mode, source, detected_by, added_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT DO NOTHING",
@@ -202,8 +202,8 @@ pub(crate) async fn assign_tracking(
         what: "shipment",
         key: key.0.clone(),
     };
-    let row =
-        t.tx.query_opt(
+    let row = t
+        .query_opt(
             "SELECT seq, seller_id FROM shipment WHERE id = $1 OR confirmation_id = $1 LIMIT 1",
             &[&key.0],
         )
@@ -327,7 +327,7 @@ const ATTACH_LOCK: i64 = 0x7472_6163_6b61_7474; // "trackatt"
 /// before any shipment is locked, so it never closes a cycle of waits.
 /// Appends to numbers already attached, the bulk of writes, never take it.
 async fn lock_attaching(t: &mut Tx<'_>) -> StoreResult<()> {
-    t.tx.execute("SELECT pg_advisory_xact_lock($1)", &[&ATTACH_LOCK])
+    t.execute("SELECT pg_advisory_xact_lock($1)", &[&ATTACH_LOCK])
         .await
         .map_err(pg("waiting for other writers attaching tracking numbers"))?;
     Ok(())
@@ -345,8 +345,8 @@ async fn may_attach(t: &mut Tx<'_>, carrier: &str, drafts: &[MilestoneDraft]) ->
     if numbers.is_empty() {
         return Ok(false);
     }
-    let row =
-        t.tx.query_one(
+    let row = t
+        .query_one(
             "SELECT EXISTS (SELECT 1 FROM unnest($2::TEXT[]) AS n
                  WHERE NOT EXISTS (SELECT 1 FROM leg WHERE carrier = $1 AND tracking_number = n))",
             &[&carrier, &numbers],
@@ -399,8 +399,8 @@ impl<'a> Batch<'a> {
             .iter()
             .filter_map(|d| d.shipment.as_ref().map(|k| k.0.as_str()))
             .collect();
-        let seqs: Vec<i64> =
-            t.tx.query(
+        let seqs: Vec<i64> = t
+            .query(
                 "SELECT shipment_seq FROM leg WHERE carrier = $1 AND tracking_number = ANY($2)
                  UNION
                  SELECT seq FROM shipment WHERE id = ANY($3) OR confirmation_id = ANY($3)",
@@ -413,8 +413,8 @@ impl<'a> Batch<'a> {
             .collect();
         let mut touched = Touched::default();
         touched.lock(t, &seqs).await?;
-        let rows =
-            t.tx.query(
+        let rows = t
+            .query(
                 "SELECT tracking_number, package_seq, shipment_seq FROM leg
                  WHERE carrier = $1 AND tracking_number = ANY($2)
                  ORDER BY shipment_seq, package_seq",
@@ -563,8 +563,8 @@ impl<'a> Batch<'a> {
         if rows.package.is_empty() {
             return Ok(HashSet::new());
         }
-        let stored =
-            t.tx.query(
+        let stored = t
+            .query(
                 INSERT_MILESTONES,
                 &[
                     &rows.package,
@@ -686,7 +686,7 @@ async fn attach(
             is_new: false,
         }));
     }
-    t.tx.execute(
+    t.execute(
         "INSERT INTO leg (package_seq, shipment_seq, carrier, tracking_number, mode, source, detected_by, added_at)
          SELECT p, $2::BIGINT, $3::TEXT, $4::TEXT, $5::INTEGER, $6::INTEGER, $7::INTEGER, $8::BIGINT
          FROM unnest($1::BIGINT[]) AS p
@@ -720,8 +720,8 @@ async fn attach(
 
 /// The `seq` of the shipment `key` names.
 async fn shipment_seq(t: &mut Tx<'_>, key: &ShipmentKey) -> StoreResult<Option<i64>> {
-    let row =
-        t.tx.query_opt(
+    let row = t
+        .query_opt(
             "SELECT seq FROM shipment WHERE id = $1 OR confirmation_id = $1 LIMIT 1",
             &[&key.0],
         )
@@ -733,8 +733,8 @@ async fn shipment_seq(t: &mut Tx<'_>, key: &ShipmentKey) -> StoreResult<Option<i
 /// The packages carrying `number` for `carrier`, as (package, shipment)
 /// pairs grouped by shipment.
 async fn packages_for(t: &mut Tx<'_>, carrier: &str, number: &str) -> StoreResult<Vec<(i64, i64)>> {
-    let rows =
-        t.tx.query(
+    let rows = t
+        .query(
             "SELECT package_seq, shipment_seq FROM leg WHERE tracking_number = $1 AND carrier = $2
              ORDER BY shipment_seq, package_seq",
             &[&number, &carrier],
@@ -750,8 +750,8 @@ async fn is_other_carriers_number(
     carrier: &str,
     number: &str,
 ) -> StoreResult<bool> {
-    let row =
-        t.tx.query_opt(
+    let row = t
+        .query_opt(
             "SELECT 1 FROM leg WHERE tracking_number = $1 AND carrier <> $2 LIMIT 1",
             &[&number, &carrier],
         )
@@ -814,8 +814,8 @@ impl Touched {
         for row in &rows {
             self.0.insert(row.get(0), locked_shipment(row)?);
         }
-        let packages =
-            t.tx.query(
+        let packages = t
+            .query(
                 "SELECT shipment_seq, seq, box_id, track,
                      EXISTS (SELECT 1 FROM leg WHERE leg.package_seq = package.seq)
                  FROM package WHERE shipment_seq = ANY($1) ORDER BY seq",
@@ -857,7 +857,7 @@ impl Touched {
             }
         }
         if !package_seqs.is_empty() {
-            t.tx.execute(
+            t.execute(
                 "UPDATE package SET track = changed.track
                  FROM unnest($1::BIGINT[], $2::TEXT[]) AS changed (seq, track)
                  WHERE package.seq = changed.seq",
@@ -875,7 +875,7 @@ impl Touched {
         if rows.seq.is_empty() {
             return Ok(());
         }
-        t.tx.execute(
+        t.execute(
             UPDATE_PROJECTIONS,
             &[
                 &rows.seq,
@@ -1038,8 +1038,8 @@ pub(crate) async fn change_window(
     change: &WindowChangeRequest,
 ) -> StoreResult<WindowChange> {
     // Locked, so that the audit's `from` is the window this change replaces.
-    let row =
-        t.tx.query_opt(
+    let row = t
+        .query_opt(
             "SELECT window_start, window_end FROM shipment WHERE seq = $1 FOR UPDATE",
             &[&seq],
         )
@@ -1054,14 +1054,14 @@ pub(crate) async fn change_window(
     let (to_start, to_end) = (to.start_date.to_string(), to.end_date.to_string());
     let source = i32::from(change.source.number());
     let now_us = change.now.as_microsecond();
-    t.tx.execute(
+    t.execute(
         "UPDATE shipment SET window_start = $2, window_end = $3, window_source = $4, updated_at = $5
          WHERE seq = $1",
         &[&seq, &to_start, &to_end, &source, &now_us],
     )
     .await
     .map_err(pg("setting a delivery window"))?;
-    t.tx.execute(
+    t.execute(
         "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
@@ -1093,8 +1093,8 @@ pub(crate) async fn set_window_automation(
     allowed: bool,
     now: Timestamp,
 ) -> StoreResult<()> {
-    let changed =
-        t.tx.execute(
+    let changed = t
+        .execute(
             "UPDATE shipment SET allows_window_automation = $2, updated_at = $3
              WHERE id = $1 OR confirmation_id = $1",
             &[&key.0, &allowed, &now.as_microsecond()],
