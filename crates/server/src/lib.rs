@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/webhooks", get(api::webhooks::list_webhooks).post(api::webhooks::create_webhook))
         .route("/api/v1/webhooks/{id}", axum::routing::delete(api::webhooks::delete_webhook))
         .route("/api/v1/webhooks/{id}/deliveries", get(api::webhooks::list_deliveries))
+        .route("/api/v1/webhooks/{id}/enable", axum::routing::post(api::webhooks::enable_webhook))
         .route("/api/v1/warehouses", get(api::operator::list_warehouses))
         .route("/api/v1/warehouses/{code}", put(api::operator::put_warehouse))
         .route("/api/v1/warehouses/{code}/congestion", put(api::operator::put_congestion))

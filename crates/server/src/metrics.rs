@@ -27,6 +27,8 @@ pub struct Metrics {
     pub webhooks_delivered: AtomicU64,
     /// Webhook delivery attempts that failed.
     pub webhooks_failed: AtomicU64,
+    /// Webhook subscriptions switched off because their receiver kept failing.
+    pub webhooks_switched_off: AtomicU64,
 }
 
 pub(crate) async fn count_requests(
@@ -90,6 +92,11 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
         "tracklane_webhook_attempts_failed_total",
         "Webhook delivery attempts that failed.",
         &m.webhooks_failed,
+    );
+    counter(
+        "tracklane_webhooks_switched_off_total",
+        "Webhook subscriptions switched off because their receiver failed every attempt of a delivery.",
+        &m.webhooks_switched_off,
     );
     if let Ok(counts) = state.store.counts().await {
         for (name, value) in [

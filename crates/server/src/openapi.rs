@@ -48,6 +48,7 @@ impl Modify for Security {
         api::webhooks::list_webhooks,
         api::webhooks::delete_webhook,
         api::webhooks::list_deliveries,
+        api::webhooks::enable_webhook,
         spapi::token,
         spapi::get_shipment_tracking,
         spapi::get_shipment,

@@ -283,6 +283,23 @@ pub trait Store: Send + Sync + 'static {
     /// # Errors
     /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
     async fn delete_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()>;
+    /// Switches subscription `id` off at `at` for `reason`, unless it is off
+    /// already or one of its deliveries was delivered at or after `since`:
+    /// it is then left no deliveries, and its pending ones fail. Returns
+    /// whether it was switched off.
+    async fn switch_off_webhook(
+        &self,
+        id: &str,
+        since: jiff::Timestamp,
+        at: jiff::Timestamp,
+        reason: &str,
+    ) -> StoreResult<bool>;
+    /// Switches subscription `id` of `owner` back on: changes from then on
+    /// leave deliveries for it again.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
+    async fn switch_on_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()>;
     /// Pending deliveries due at `now`, the longest-waiting first, at most
     /// `limit`, each with its subscription. A backend that several processes
     /// share hands each delivery to one of them for a while, so two do not

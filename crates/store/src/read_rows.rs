@@ -451,8 +451,7 @@ impl RerouteRow {
 }
 
 /// The columns of [`WebhookRow`], over `webhook w`.
-pub(crate) const WEBHOOK_COLUMNS: &str =
-    "w.seq, w.id, w.owner, w.url, w.events, w.secret, w.created_at";
+pub(crate) const WEBHOOK_COLUMNS: &str = "w.seq, w.id, w.owner, w.url, w.events, w.secret, w.created_at, w.disabled_at, w.disabled_reason";
 
 /// One subscription row of [`WEBHOOK_COLUMNS`].
 pub(crate) struct WebhookRow {
@@ -463,6 +462,8 @@ pub(crate) struct WebhookRow {
     pub events: String,
     pub secret: String,
     pub created_at: i64,
+    pub disabled_at: Option<i64>,
+    pub disabled_reason: Option<String>,
 }
 
 impl WebhookRow {
@@ -485,6 +486,8 @@ impl WebhookRow {
                 events,
                 secret: self.secret,
                 created_at: codec::timestamp(self.created_at)?,
+                disabled_at: self.disabled_at.map(codec::timestamp).transpose()?,
+                disabled_reason: self.disabled_reason,
                 id: self.id,
             },
         ))

@@ -43,14 +43,35 @@ pub struct Webhook {
     pub secret: String,
     /// When it was created.
     pub created_at: Timestamp,
+    /// When it was switched off because its receiver kept failing; `None`
+    /// while it is on. A switched-off subscription is left no deliveries.
+    pub disabled_at: Option<Timestamp>,
+    /// Why it was switched off.
+    pub disabled_reason: Option<String>,
 }
 
 impl Webhook {
-    /// Whether it wants events of `kind`.
+    /// Whether it wants events of `kind`: it asked for them and is on.
     pub fn wants(&self, kind: EventKind) -> bool {
-        self.events.contains(&kind)
+        self.disabled_at.is_none() && self.events.contains(&kind)
     }
 }
+
+/// Switches subscription `?1` off at `?2` for reason `?3`, unless it is off
+/// already or one of its deliveries was delivered at or after `?4`.
+pub(crate) const SWITCH_OFF: &str = "UPDATE webhook SET disabled_at = ?2, disabled_reason = ?3
+     WHERE id = ?1 AND disabled_at IS NULL AND NOT EXISTS (
+         SELECT 1 FROM webhook_delivery d
+         WHERE d.webhook_seq = webhook.seq AND d.state = 1 AND d.delivered_at >= ?4)";
+/// Fails the pending deliveries of subscription `?1`, with error `?2`.
+pub(crate) const FAIL_PENDING: &str =
+    "UPDATE webhook_delivery SET state = 2, next_attempt_at = NULL, last_error = ?2
+     WHERE state = 0 AND webhook_seq = (SELECT seq FROM webhook WHERE id = ?1)";
+/// Switches subscription (row) `?1` back on.
+pub(crate) const SWITCH_ON: &str =
+    "UPDATE webhook SET disabled_at = NULL, disabled_reason = NULL WHERE seq = ?1";
+/// The error a pending delivery fails with when its subscription is switched off.
+pub(crate) const SWITCHED_OFF_ERROR: &str = "the subscription was switched off";
 
 tracklane_core::code_enum! {
     /// Where a delivery stands.

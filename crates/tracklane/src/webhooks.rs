@@ -1,7 +1,10 @@
 //! Sending webhook deliveries: every second, the deliveries due are rendered,
 //! signed and posted, several at once, and each attempt is recorded. A
 //! delivery that fails is tried again after a growing pause
-//! ([`RETRY_AFTER`]), and given up after the last.
+//! ([`RETRY_AFTER`]), and given up after the last. A delivery given up that
+//! way, with nothing delivered to its subscription since it was made, switches
+//! the subscription off: its receiver has failed for about 45 hours, and the
+//! owner switches it back on when it is mended.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -40,6 +43,8 @@ pub struct RoundReport {
     pub retrying: usize,
     /// Deliveries given up.
     pub given_up: usize,
+    /// Subscriptions switched off.
+    pub switched_off: usize,
 }
 
 /// Posts deliveries for a hub whose public address is `base_url`.
@@ -85,15 +90,16 @@ impl Sender {
                 return Ok(total);
             }
             let mut sends = tokio::task::JoinSet::new();
+            let mut switch_offs = Vec::new();
             for (webhook, delivery) in due {
                 let (sender, state) = (self.clone(), state.clone());
                 sends.spawn(async move {
                     let attempt = sender.attempt(&state, &webhook, &delivery).await;
-                    (delivery.id, attempt)
+                    (webhook, delivery, attempt)
                 });
             }
             while let Some(joined) = sends.join_next().await {
-                let Ok((id, attempt)) = joined else {
+                let Ok((webhook, delivery, attempt)) = joined else {
                     continue;
                 };
                 let Some(attempt) = attempt else {
@@ -119,7 +125,26 @@ impl Sender {
                             .fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                state.store.record_attempt(id, attempt).await?;
+                if let Some((at, reason)) = switch_off_reason(&delivery, &attempt) {
+                    switch_offs.push((webhook, delivery.created_at, at, reason));
+                }
+                state.store.record_attempt(delivery.id, attempt).await?;
+            }
+            // After the round's attempts are recorded, so that a delivery
+            // of the same subscription retried in this round fails too.
+            for (webhook, since, at, reason) in switch_offs {
+                if state
+                    .store
+                    .switch_off_webhook(&webhook.id, since, at, &reason)
+                    .await?
+                {
+                    total.switched_off += 1;
+                    state
+                        .metrics
+                        .webhooks_switched_off
+                        .fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(webhook = %webhook.id, url = %webhook.url, %reason, "webhook switched off");
+                }
             }
         }
     }
@@ -176,6 +201,31 @@ impl Sender {
             Err(e) => failed(None, describe(&e)),
         })
     }
+}
+
+/// When and why to switch a subscription off after `attempt` at `delivery`:
+/// when it was the last of the schedule and failed. (A delivery given up at
+/// once, its shipment gone, says nothing about the receiver.)
+fn switch_off_reason(delivery: &Delivery, attempt: &Attempt) -> Option<(Timestamp, String)> {
+    let Attempt::Failed {
+        error,
+        at,
+        retry_at: None,
+        ..
+    } = attempt
+    else {
+        return None;
+    };
+    let made = delivery.attempts as usize + 1;
+    (made > RETRY_AFTER.len()).then(|| {
+        (
+            *at,
+            format!(
+                "all {made} attempts at a delivery made {} failed; the last: {error}",
+                delivery.created_at
+            ),
+        )
+    })
 }
 
 /// When to try again after attempt number `attempts + 1` failed at `now`;

@@ -8,7 +8,7 @@ use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use tracklane_core::SellerId;
 use tracklane_store::Principal;
 
-use crate::support::{TestHub, UPS, milestone, shipment};
+use crate::support::{TestHub, UPS, milestone, now, shipment};
 
 /// A browser-like client on a test hub: no redirects followed, cookies by hand.
 struct Browser<'a> {
@@ -408,6 +408,61 @@ async fn a_webhook_added_through_the_form_shows_its_secret_once() {
     );
     let (status, _, _) = browser.post(&delete, &[("csrf", &csrf)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "already gone");
+}
+
+#[tokio::test]
+async fn a_switched_off_webhook_says_why_and_is_switched_back_on_from_the_page() {
+    let hub = TestHub::start().await;
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.seller_a).await;
+    let csrf = csrf_in(&browser.get("/webhooks").await.1);
+    let (status, _, _) = browser
+        .post(
+            "/webhooks",
+            &[
+                ("csrf", &csrf),
+                ("url", "https://hooks.example.com/tracklane"),
+                ("events", "EXCEPTION_OPENED"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let owner = Principal::Seller(SellerId::parse("A1SELLERA").unwrap());
+    let id = hub.store().webhooks(&owner).await.unwrap()[0].id.clone();
+    let reason = "all 8 attempts at a delivery made 2026-03-08T00:00:00Z failed; the last: the receiver answered 502 Bad Gateway";
+    assert!(
+        hub.store()
+            .switch_off_webhook(&id, now(), now(), reason)
+            .await
+            .unwrap()
+    );
+
+    let html = browser.get("/webhooks").await.1;
+    assert!(
+        html.contains("已停用") && html.contains("502 Bad Gateway"),
+        "the state and the reason: {html}"
+    );
+    let enable = format!("/webhooks/{id}/enable");
+    assert!(html.contains(&format!("action=\"{enable}\"")), "{html}");
+    let (status, _, _) = browser.post(&enable, &[("csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, headers) = browser.post(&enable, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/webhooks?saved=enabled");
+    let html = browser.get("/webhooks?saved=enabled").await.1;
+    assert!(
+        html.contains("订阅已重新启用") && !html.contains("switched-off"),
+        "{html}"
+    );
+    assert!(
+        hub.store().webhooks(&owner).await.unwrap()[0]
+            .disabled_at
+            .is_none()
+    );
+    let (status, _, _) = browser
+        .post("/webhooks/wh_0000000000000000/enable", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

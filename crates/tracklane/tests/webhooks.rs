@@ -341,7 +341,7 @@ async fn engine_events_reach_the_seller_and_reroute_offers_only_their_carrier() 
 }
 
 #[tokio::test]
-async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up() {
+async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up_and_switched_off() {
     let hub = TestHub::start().await;
     let flaky = Receiver::start(&[500, 503, 200]).await;
     let dead = {
@@ -365,15 +365,21 @@ async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up() {
     let s = hub
         .create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 1))
         .await;
-    let (status, body) = hub
-        .send(
-            reqwest::Method::PUT,
-            &hub.seller_a,
-            &format!("/api/v1/shipments/{}/delivery-window", s.id),
-            json!({ "startDate": "2026-03-22", "endDate": "2026-03-28" }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let move_window = |start: &'static str, end: &'static str| {
+        let (hub, id) = (&hub, s.id.clone());
+        async move {
+            let (status, body) = hub
+                .send(
+                    reqwest::Method::PUT,
+                    &hub.seller_a,
+                    &format!("/api/v1/shipments/{id}/delivery-window"),
+                    json!({ "startDate": start, "endDate": end }),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+    };
+    move_window("2026-03-22", "2026-03-28").await;
 
     let sender = Sender::new(reqwest::Client::builder(), &hub.running.url()).unwrap();
     let minutes = |m: i64| now() + SignedDuration::from_mins(m);
@@ -410,30 +416,88 @@ async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up() {
     );
 
     // The dead receiver: five more attempts, each when due, then no more.
+    // Before the last, a second change leaves each subscription another.
     let mut t = 6;
     for pause in [30, 120, 360, 720, 1440] {
+        if pause == 1440 {
+            move_window("2026-03-29", "2026-04-04").await;
+        }
         t += pause;
         let round = sender.send_due(&at(&hub, minutes(t))).await.unwrap();
-        assert_eq!(round.delivered, 0);
+        assert_eq!(round.delivered, usize::from(pause == 1440));
+        assert_eq!(round.switched_off, usize::from(pause == 1440));
     }
+    // Given up after 8 attempts with nothing delivered since: the
+    // subscription is switched off, and its other pending delivery fails.
     let listed = deliveries(&hub, &hub.operator, &dead_id).await;
     assert_eq!(
-        (&listed[0]["state"], &listed[0]["attempts"]),
+        (&listed[1]["state"], &listed[1]["attempts"]),
         (&json!("FAILED"), &json!(8)),
         "{listed:?}"
     );
     assert!(
-        listed[0]["lastError"]
+        listed[1]["lastError"]
             .as_str()
             .unwrap()
             .contains("error sending request"),
         "{listed:?}"
     );
+    assert_eq!(
+        (&listed[0]["state"], &listed[0]["lastError"]),
+        (
+            &json!("FAILED"),
+            &json!("the subscription was switched off")
+        ),
+        "{listed:?}"
+    );
+    let (status, body) = hub.get(&hub.operator, "/api/v1/webhooks").await;
+    assert_eq!(status, 200, "{body}");
+    let listed = body["webhooks"].as_array().unwrap();
+    let dead_view = listed.iter().find(|w| w["id"] == dead_id.as_str()).unwrap();
+    assert!(dead_view["disabledAt"].is_string(), "{dead_view}");
+    let reason = dead_view["disabledReason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("all 8 attempts") && reason.contains("error sending request"),
+        "{reason}"
+    );
+    let flaky_view = listed
+        .iter()
+        .find(|w| w["id"] == flaky_id.as_str())
+        .unwrap();
+    assert!(flaky_view["disabledAt"].is_null(), "{flaky_view}");
+
+    // Switched off, it is left nothing; the other still hears.
+    move_window("2026-04-05", "2026-04-11").await;
+    assert_eq!(deliveries(&hub, &hub.operator, &dead_id).await.len(), 2);
     let later = sender
         .send_due(&at(&hub, minutes(t + 10_000)))
         .await
         .unwrap();
-    assert_eq!((later.retrying, later.given_up), (0, 0));
+    assert_eq!((later.delivered, later.retrying, later.given_up), (1, 0, 0));
+
+    // Its owner switches it back on: the next change is queued for it.
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.operator,
+            &format!("/api/v1/webhooks/{dead_id}/enable"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["disabledAt"].is_null(), "{body}");
+    move_window("2026-03-22", "2026-03-28").await;
+    let listed = deliveries(&hub, &hub.operator, &dead_id).await;
+    assert_eq!((listed.len(), &listed[0]["state"]), (3, &json!("PENDING")));
+    let (status, _) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.seller_a,
+            &format!("/api/v1/webhooks/{dead_id}/enable"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404, "another key's subscription is not found");
 }
 
 #[tokio::test]

@@ -128,6 +128,8 @@ pub(crate) fn new_webhook(
             hex(&state.secret_bytes())
         ),
         created_at: state.clock.now(),
+        disabled_at: None,
+        disabled_reason: None,
     }
 }
 
@@ -217,6 +219,38 @@ pub(crate) async fn delete_webhook(
         .await
         .map_err(|e| ApiError::store(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/webhooks/{id}/enable`
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/enable", tag = "webhooks",
+    params(("id" = String, Path, description = "Subscription id (wh_…)")),
+    description = "Switch a subscription back on after the hub switched it off (its receiver failed every attempt for about 45 hours; `disabledAt` and `disabledReason` say when and why). Changes from then on are delivered again; deliveries that failed meanwhile are not resent.",
+    responses((status = 200, description = "The subscription, on"), (status = 404, description = "This key has no such subscription")))]
+pub(crate) async fn enable_webhook(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store_error = |e| ApiError::store(lang, e);
+    state
+        .store
+        .switch_on_webhook(&caller.0, &id)
+        .await
+        .map_err(store_error)?;
+    let webhooks = state.store.webhooks(&caller.0).await.map_err(store_error)?;
+    let Some(webhook) = webhooks.iter().find(|w| w.id == id) else {
+        // Deleted between the two calls.
+        return Err(store_error(tracklane_store::StoreError::NotFound {
+            what: "webhook",
+            key: id,
+        }));
+    };
+    Ok(Json(WebhookView {
+        webhook,
+        secret: None,
+    })
+    .into_response())
 }
 
 #[derive(Deserialize)]

@@ -56,6 +56,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/insights", get(insights::page))
         .route("/webhooks", get(webhooks::page).post(webhooks::create))
         .route("/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
         .route("/track", get(track::search))
         .route("/track/{number}", get(track::page))
         .route("/check/tracking", get(track::check_number))

@@ -67,6 +67,10 @@ fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
             "Subscription deleted, with its pending deliveries.",
             "订阅已删除，其待投递的通知也已一并删除。",
         ),
+        "enabled" => lang.t(
+            "Subscription switched back on: changes from now on are delivered again.",
+            "订阅已重新启用：此后的变化将再次投递。",
+        ),
         _ => return None,
     })
 }
@@ -122,8 +126,8 @@ async fn render(
     let body = html! {
         h1 { (lang.t("Webhooks", "Webhook 通知")) }
         p.muted { (lang.t(
-            "tracklane posts events about the shipments you may see to your URL, each signed with the subscription's secret. Pending deliveries are retried for about 45 hours; delivered ones are listed for a week.",
-            "tracklane 会把您可查看货件的事件 POST 到您的地址，每次投递都用该订阅的密钥签名。未成功的投递会在约 45 小时内重试；已投递的记录保留一周。")) }
+            "tracklane posts events about the shipments you may see to your URL, each signed with the subscription's secret. Pending deliveries are retried for about 45 hours; delivered ones are listed for a week. A subscription whose receiver fails every attempt for those 45 hours is switched off until you switch it back on.",
+            "tracklane 会把您可查看货件的事件 POST 到您的地址，每次投递都用该订阅的密钥签名。未成功的投递会在约 45 小时内重试；已投递的记录保留一周。若接收端在这 45 小时内每次都失败，订阅将被停用，直到您重新启用。")) }
         @if let Some(text) = flash_text(lang, saved) { p.notice.ok role="status" #flash { (text) } }
         @if let Some(webhook) = created { (secret_once(lang, webhook)) }
         (subscriptions(lang, session, &webhooks))
@@ -187,9 +191,25 @@ fn subscriptions(lang: Lang, session: &Session, webhooks: &[Webhook]) -> Markup 
                                 td data-label=(lang.t("Events", "事件类型")) {
                                     div { @for kind in &w.events { span.id.wrap.sub title=(i18n::event_kind(lang, *kind)) { (kind.as_str()) } } }
                                 }
-                                td data-label=(lang.t("Created", "创建时间")) { (when(w.created_at)) }
+                                td data-label=(lang.t("Created", "创建时间")) {
+                                    div {
+                                        (when(w.created_at))
+                                        @if let Some(at) = w.disabled_at {
+                                            span.badge.bad.switched-off { (lang.t("Switched off", "已停用")) }
+                                            span.sub.wrap { (when(at)) ": " (w.disabled_reason.as_deref().unwrap_or_default()) }
+                                        }
+                                    }
+                                }
                                 td data-label=(lang.t("Actions", "操作")) {
                                     div.row-actions {
+                                        @if w.disabled_at.is_some() {
+                                            form method="post" action={ "/webhooks/" (w.id) "/enable" } {
+                                                input type="hidden" name="csrf" value=(session.csrf);
+                                                button type="submit" aria-label={ (lang.t("Switch back on the subscription to ", "重新启用订阅 ")) (w.url) } {
+                                                    (lang.t("Switch on", "重新启用"))
+                                                }
+                                            }
+                                        }
                                         a href={ "#deliveries-" (w.id) } { (lang.t("Deliveries", "投递记录")) }
                                         form method="post" action={ "/webhooks/" (w.id) "/delete" } {
                                             input type="hidden" name="csrf" value=(session.csrf);
@@ -442,15 +462,37 @@ pub(crate) async fn delete(
     check_csrf(session, &input.csrf, lang)?;
     match state.store.delete_webhook(&session.principal, &id).await {
         Ok(()) => Ok(Redirect::to("/webhooks?saved=deleted").into_response()),
-        Err(StoreError::NotFound { .. }) => Err(PageError::new(
-            StatusCode::NOT_FOUND,
-            lang,
-            format!("You have no subscription {id}. It may have been deleted already: reload the webhooks page."),
-            format!("找不到您的订阅 {id}：它可能已被删除，请刷新 Webhook 通知页面。"),
-        )
-        .into_response()),
+        Err(StoreError::NotFound { .. }) => Err(not_yours(lang, &id)),
         Err(e) => Err(PageError::store(lang, e).into_response()),
     }
+}
+
+/// `POST /webhooks/{id}/enable`
+pub(crate) async fn enable(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<CsrfOnly>,
+) -> PageResult {
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    check_csrf(session, &input.csrf, lang)?;
+    match state.store.switch_on_webhook(&session.principal, &id).await {
+        Ok(()) => Ok(Redirect::to("/webhooks?saved=enabled").into_response()),
+        Err(StoreError::NotFound { .. }) => Err(not_yours(lang, &id)),
+        Err(e) => Err(PageError::store(lang, e).into_response()),
+    }
+}
+
+/// The page for a subscription id the signed-in principal does not hold.
+fn not_yours(lang: Lang, id: &str) -> axum::response::Response {
+    PageError::new(
+        StatusCode::NOT_FOUND,
+        lang,
+        format!("You have no subscription {id}. It may have been deleted already: reload the webhooks page."),
+        format!("找不到您的订阅 {id}：它可能已被删除，请刷新 Webhook 通知页面。"),
+    )
+    .into_response()
 }
 
 #[cfg(test)]

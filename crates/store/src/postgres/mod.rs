@@ -544,6 +544,23 @@ impl Store for PgStore {
         in_tx!(self, |t| webhooks::delete_webhook(t, owner, id))
     }
 
+    async fn switch_off_webhook(
+        &self,
+        id: &str,
+        since: Timestamp,
+        at: Timestamp,
+        reason: &str,
+    ) -> StoreResult<bool> {
+        let (since_us, at_us) = (since.as_microsecond(), at.as_microsecond());
+        in_tx!(self, |t| webhooks::switch_off_webhook(
+            t, id, since_us, at_us, reason
+        ))
+    }
+
+    async fn switch_on_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()> {
+        in_tx!(self, |t| webhooks::switch_on_webhook(t, owner, id))
+    }
+
     async fn due_deliveries(
         &self,
         now: Timestamp,

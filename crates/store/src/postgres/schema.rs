@@ -214,6 +214,11 @@ CREATE TABLE lease (
 CREATE INDEX webhook_delivery_delivered ON webhook_delivery (delivered_at) WHERE state = 1;
 CREATE INDEX webhook_delivery_failed ON webhook_delivery (created_at) WHERE state = 2;
 "#,
+    r#"
+-- A subscription whose receiver kept failing is switched off.
+ALTER TABLE webhook ADD COLUMN disabled_at BIGINT;
+ALTER TABLE webhook ADD COLUMN disabled_reason TEXT;
+"#,
 ];
 
 /// The advisory lock key migrations run under.

@@ -22,8 +22,17 @@ fn webhook(r: &Row) -> StoreResult<(i64, Webhook)> {
         events: r.get(4),
         secret: r.get(5),
         created_at: r.get(6),
+        disabled_at: r.get(7),
+        disabled_reason: r.get(8),
     }
     .into_webhook()
+}
+
+/// `sql`, shared with SQLite, with its `?n` placeholders spelled `$n`.
+fn dollars(sql: &str) -> String {
+    (1..=9).fold(sql.to_owned(), |s, n| {
+        s.replace(&format!("?{n}"), &format!("${n}"))
+    })
 }
 
 fn delivery(r: &Row, at: usize) -> StoreResult<Delivery> {
@@ -80,7 +89,6 @@ async fn owned_seq(
 pub(crate) async fn put_webhook(t: &mut Tx<'_>, webhook: &Webhook) -> StoreResult<()> {
     let events: Vec<&str> = webhook.events.iter().map(|e| e.as_str()).collect();
     let inserted = t
-        .tx
         .execute(
             "INSERT INTO webhook (id, owner, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO NOTHING",
@@ -136,7 +144,9 @@ pub(crate) async fn due_deliveries(
     let sql = format!(
         "WITH due AS (
              SELECT seq FROM webhook_delivery
-             WHERE state = 0 AND next_attempt_at <= $1
+             WHERE state = 0 AND next_attempt_at <= $1 AND NOT EXISTS (
+                 SELECT 1 FROM webhook w
+                 WHERE w.seq = webhook_delivery.webhook_seq AND w.disabled_at IS NOT NULL)
              ORDER BY next_attempt_at, seq LIMIT $2
              FOR UPDATE SKIP LOCKED
          ), claimed AS (
@@ -153,7 +163,7 @@ pub(crate) async fn due_deliveries(
         .map_err(pg("claiming due deliveries"))?;
     rows.iter()
         .map(|r| {
-            let mut delivery = delivery(r, 7)?;
+            let mut delivery = delivery(r, 9)?;
             // The caller sees when it was due, not the claim.
             delivery.next_attempt_at = Some(now);
             Ok((webhook(r)?.1, delivery))
@@ -180,10 +190,47 @@ pub(crate) async fn deliveries(
     rows.iter().map(|r| delivery(r, 0)).collect()
 }
 
+pub(crate) async fn switch_off_webhook(
+    t: &mut Tx<'_>,
+    id: &str,
+    since_us: i64,
+    at_us: i64,
+    reason: &str,
+) -> StoreResult<bool> {
+    let switched = t
+        .execute(
+            &dollars(crate::webhook::SWITCH_OFF),
+            &[&id, &at_us, &reason, &since_us],
+        )
+        .await
+        .map_err(pg("switching a webhook off"))?;
+    if switched == 0 {
+        return Ok(false);
+    }
+    t.execute(
+        &dollars(crate::webhook::FAIL_PENDING),
+        &[&id, &crate::webhook::SWITCHED_OFF_ERROR],
+    )
+    .await
+    .map_err(pg("failing a switched-off webhook's deliveries"))?;
+    Ok(true)
+}
+
+pub(crate) async fn switch_on_webhook(
+    t: &mut Tx<'_>,
+    owner: &Principal,
+    id: &str,
+) -> StoreResult<()> {
+    let seq = owned_seq(&*t.tx, owner, id).await?;
+    t.execute(&dollars(crate::webhook::SWITCH_ON), &[&seq])
+        .await
+        .map_err(pg("switching a webhook on"))?;
+    Ok(())
+}
+
 pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -> StoreResult<()> {
     let changed = match attempt {
         Attempt::Delivered { status, at } => t
-            .tx
             .execute(
                 "UPDATE webhook_delivery SET state = $2, attempts = attempts + 1, next_attempt_at = NULL,
                      last_status = $3, last_error = NULL, delivered_at = $4
@@ -231,7 +278,7 @@ pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -
     }
     let (Attempt::Delivered { at, .. } | Attempt::Failed { at, .. }) = attempt;
     for (sql, cutoff) in crate::webhook::prune_finished(*at) {
-        t.execute(&sql.replace("?1", "$1"), &[&cutoff])
+        t.execute(&dollars(sql), &[&cutoff])
             .await
             .map_err(pg("dropping old deliveries"))?;
     }

@@ -564,6 +564,25 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn switch_off_webhook(
+        &self,
+        id: &str,
+        since: Timestamp,
+        at: Timestamp,
+        reason: &str,
+    ) -> StoreResult<bool> {
+        let (id, reason) = (id.to_owned(), reason.to_owned());
+        let (since_us, at_us) = (since.as_microsecond(), at.as_microsecond());
+        self.write(move |w| webhooks::switch_off_webhook(w, &id, since_us, at_us, &reason))
+            .await
+    }
+
+    async fn switch_on_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.write(move |w| webhooks::switch_on_webhook(w, &owner, &id))
+            .await
+    }
+
     async fn due_deliveries(
         &self,
         now: Timestamp,

@@ -255,6 +255,11 @@ CREATE TABLE lease (
 -- Failed deliveries are dropped a week after their last attempt, by this.
 CREATE INDEX webhook_delivery_failed ON webhook_delivery (created_at) WHERE state = 2;
 "#,
+    r#"
+-- A subscription whose receiver kept failing is switched off.
+ALTER TABLE webhook ADD COLUMN disabled_at INTEGER;
+ALTER TABLE webhook ADD COLUMN disabled_reason TEXT;
+"#,
 ];
 
 /// Settings for every connection: WAL so readers never block the writer, full

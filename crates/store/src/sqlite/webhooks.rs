@@ -23,6 +23,8 @@ fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookRow> {
         events: r.get(4)?,
         secret: r.get(5)?,
         created_at: r.get(6)?,
+        disabled_at: r.get(7)?,
+        disabled_reason: r.get(8)?,
     })
 }
 
@@ -99,6 +101,42 @@ pub(crate) fn delete_webhook(w: &mut Writer, owner: &Principal, id: &str) -> Sto
     Ok(())
 }
 
+pub(crate) fn switch_off_webhook(
+    w: &mut Writer,
+    id: &str,
+    since_us: i64,
+    at_us: i64,
+    reason: &str,
+) -> StoreResult<bool> {
+    let switched = w
+        .conn
+        .execute(
+            crate::webhook::SWITCH_OFF,
+            params![id, at_us, reason, since_us],
+        )
+        .map_err(unavailable("switching a webhook off"))?;
+    if switched == 0 {
+        return Ok(false);
+    }
+    w.conn
+        .execute(
+            crate::webhook::FAIL_PENDING,
+            params![id, crate::webhook::SWITCHED_OFF_ERROR],
+        )
+        .map_err(unavailable("failing a switched-off webhook's deliveries"))?;
+    w.cache.webhooks = None;
+    Ok(true)
+}
+
+pub(crate) fn switch_on_webhook(w: &mut Writer, owner: &Principal, id: &str) -> StoreResult<()> {
+    let seq = owned_seq(&w.conn, owner, id)?;
+    w.conn
+        .execute(crate::webhook::SWITCH_ON, [seq])
+        .map_err(unavailable("switching a webhook on"))?;
+    w.cache.webhooks = None;
+    Ok(())
+}
+
 fn delivery_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<DeliveryRow> {
     Ok(DeliveryRow {
         seq: r.get(at)?,
@@ -125,14 +163,14 @@ pub(crate) fn due_deliveries(
     let sql = format!(
         "SELECT {WEBHOOK_COLUMNS}, {DELIVERY_COLUMNS}
          FROM webhook_delivery d JOIN webhook w ON w.seq = d.webhook_seq
-         WHERE d.state = 0 AND d.next_attempt_at <= ?1
+         WHERE d.state = 0 AND d.next_attempt_at <= ?1 AND w.disabled_at IS NULL
          ORDER BY d.next_attempt_at, d.seq LIMIT ?2"
     );
     let found: Vec<(WebhookRow, DeliveryRow)> = conn
         .prepare_cached(&sql)
         .and_then(|mut s| {
             s.query_map(params![now_us, limit as i64], |r| {
-                Ok((webhook_row(r)?, delivery_row(r, 7)?))
+                Ok((webhook_row(r)?, delivery_row(r, 9)?))
             })?
             .collect()
         })
