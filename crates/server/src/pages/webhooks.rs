@@ -450,6 +450,13 @@ pub(crate) struct CsrfOnly {
     csrf: String,
 }
 
+/// What a subscription's button does.
+#[derive(Clone, Copy)]
+enum Change {
+    Delete,
+    SwitchOn,
+}
+
 /// `POST /webhooks/{id}/delete`
 pub(crate) async fn delete(
     State(state): State<AppState>,
@@ -457,14 +464,7 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
     Form(input): Form<CsrfOnly>,
 ) -> PageResult {
-    let session = ctx.require()?;
-    let lang = ctx.lang;
-    check_csrf(session, &input.csrf, lang)?;
-    match state.store.delete_webhook(&session.principal, &id).await {
-        Ok(()) => Ok(Redirect::to("/webhooks?saved=deleted").into_response()),
-        Err(StoreError::NotFound { .. }) => Err(not_yours(lang, &id)),
-        Err(e) => Err(PageError::store(lang, e).into_response()),
-    }
+    change(&state, &ctx, &id, &input, Change::Delete).await
 }
 
 /// `POST /webhooks/{id}/enable`
@@ -474,12 +474,34 @@ pub(crate) async fn enable(
     Path(id): Path<String>,
     Form(input): Form<CsrfOnly>,
 ) -> PageResult {
+    change(&state, &ctx, &id, &input, Change::SwitchOn).await
+}
+
+/// Checks the form, makes `change` to subscription `id`, and goes back to
+/// the page with a notice of it.
+async fn change(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    input: &CsrfOnly,
+    change: Change,
+) -> PageResult {
     let session = ctx.require()?;
     let lang = ctx.lang;
     check_csrf(session, &input.csrf, lang)?;
-    match state.store.switch_on_webhook(&session.principal, &id).await {
-        Ok(()) => Ok(Redirect::to("/webhooks?saved=enabled").into_response()),
-        Err(StoreError::NotFound { .. }) => Err(not_yours(lang, &id)),
+    let (done, back) = match change {
+        Change::Delete => (
+            state.store.delete_webhook(&session.principal, id).await,
+            "/webhooks?saved=deleted",
+        ),
+        Change::SwitchOn => (
+            state.store.switch_on_webhook(&session.principal, id).await,
+            "/webhooks?saved=enabled",
+        ),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(back).into_response()),
+        Err(StoreError::NotFound { .. }) => Err(not_yours(lang, id)),
         Err(e) => Err(PageError::store(lang, e).into_response()),
     }
 }
