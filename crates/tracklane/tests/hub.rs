@@ -12,7 +12,7 @@ mod engine_results;
 mod idempotence;
 mod order_independence;
 mod pages;
-mod postgres_tls;
+mod postgres;
 mod pull;
 mod shipments;
 mod simulate;

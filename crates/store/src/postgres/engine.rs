@@ -92,7 +92,6 @@ async fn lock_shipment(t: &Tx<'_>, key: &str) -> StoreResult<i64> {
 async fn put_estimate(t: &Tx<'_>, seq: i64, a: &Assessment) -> StoreResult<()> {
     match &a.estimate {
         Some(e) => t
-            .tx
             .execute(
                 "INSERT INTO estimate (shipment_seq, p10, p50, p90, basis, assessed_at) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (shipment_seq) DO UPDATE SET p10 = EXCLUDED.p10, p50 = EXCLUDED.p50, p90 = EXCLUDED.p90,
@@ -109,7 +108,6 @@ async fn put_estimate(t: &Tx<'_>, seq: i64, a: &Assessment) -> StoreResult<()> {
             .await
             .map_err(pg("storing an estimate"))?,
         None => t
-            .tx
             .execute("DELETE FROM estimate WHERE shipment_seq = $1", &[&seq])
             .await
             .map_err(pg("clearing an estimate"))?,
@@ -121,7 +119,6 @@ async fn put_estimate(t: &Tx<'_>, seq: i64, a: &Assessment) -> StoreResult<()> {
 /// that resolutions (and their events) come in the same order on every run.
 async fn open_exceptions(t: &Tx<'_>, seq: i64) -> StoreResult<BTreeMap<String, i64>> {
     let rows = t
-        .tx
         .query(
             "SELECT kind, seq FROM exception WHERE shipment_seq = $1 AND resolved_at IS NULL ORDER BY seq",
             &[&seq],
@@ -160,7 +157,6 @@ async fn insert_exception(
     resolved_us: Option<i64>,
 ) -> StoreResult<i64> {
     let row = t
-        .tx
         .query_one(
             "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at, resolved_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
@@ -300,7 +296,7 @@ async fn select_exceptions(
 /// [`StoreError::NotFound`] when an offer names a shipment not stored.
 pub(crate) async fn offer_reroutes(
     t: &mut Tx<'_>,
-    offers: Vec<RerouteDraft>,
+    offers: &[RerouteDraft],
     now: Timestamp,
 ) -> StoreResult<Vec<Reroute>> {
     let now_us = now.as_microsecond();
@@ -322,7 +318,7 @@ pub(crate) async fn offer_reroutes(
         if waiting.is_some() {
             continue;
         }
-        let reroute = insert_reroute(t, seq, draft, now_us).await?;
+        let reroute = insert_reroute(t, seq, draft.clone(), now_us).await?;
         emit_reroute(t, EventKind::RerouteOffered, seq, &reroute, now_us).await?;
         stored.push(reroute);
     }
@@ -337,7 +333,6 @@ async fn insert_reroute(
     now_us: i64,
 ) -> StoreResult<Reroute> {
     let row = t
-        .tx
         .query_one(
             "INSERT INTO reroute (shipment_seq, carrier, from_warehouse, to_warehouse, units, stay_days, move_days, extra_km, reason, status, offered_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",

@@ -101,16 +101,50 @@ impl<'a> Tx<'a> {
     }
 }
 
+/// How many times a write is run when PostgreSQL keeps aborting it to break
+/// a deadlock, before its caller is told.
+const TX_ATTEMPTS: u32 = 3;
+
+/// Whether `e` is PostgreSQL aborting a transaction so that another can go
+/// on (a deadlock, or a serialization failure): running it again cures it.
+pub(crate) fn is_transient(e: &StoreError) -> bool {
+    let StoreError::Unavailable { source, .. } = e else {
+        return false;
+    };
+    source
+        .downcast_ref::<tokio_postgres::Error>()
+        .and_then(tokio_postgres::Error::code)
+        .is_some_and(|code| {
+            *code == SqlState::T_R_DEADLOCK_DETECTED || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        })
+}
+
 /// Runs `$body` (an expression using `$t: &mut Tx`) in a transaction of
-/// `$store` and commits it.
+/// `$store` and commits it. A transaction PostgreSQL aborted to break a
+/// deadlock is run again from the start, up to [`TX_ATTEMPTS`] times: a
+/// write's effects are all in its transaction, so nothing of the aborted
+/// run remains.
 macro_rules! in_tx {
     ($store:expr, |$t:ident| $body:expr) => {{
-        let mut client = $store.client().await?;
-        let mut tx = Tx::begin(&mut client).await?;
-        let $t = &mut tx;
-        let value = $body.await?;
-        tx.commit().await?;
-        Ok(value)
+        let mut attempt = 1;
+        loop {
+            let run: StoreResult<_> = async {
+                let mut client = $store.client().await?;
+                let mut tx = Tx::begin(&mut client).await?;
+                let $t = &mut tx;
+                let value = $body.await?;
+                tx.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match run {
+                Err(e) if attempt < TX_ATTEMPTS && is_transient(&e) => {
+                    tracing::info!(attempt, error = %e, "PostgreSQL aborted a write to break a deadlock; running it again");
+                    attempt += 1;
+                }
+                done => break done,
+            }
+        }
     }};
 }
 
@@ -404,7 +438,7 @@ impl Store for PgStore {
         offers: Vec<RerouteDraft>,
         now: Timestamp,
     ) -> StoreResult<Vec<Reroute>> {
-        in_tx!(self, |t| engine::offer_reroutes(t, offers, now))
+        in_tx!(self, |t| engine::offer_reroutes(t, &offers, now))
     }
 
     async fn reroutes(&self, query: &RerouteQuery) -> StoreResult<Vec<Reroute>> {

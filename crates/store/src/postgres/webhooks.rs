@@ -292,7 +292,6 @@ impl Tx<'_> {
         if self.webhooks.is_none() {
             let sql = format!("SELECT {WEBHOOK_COLUMNS} FROM webhook w ORDER BY w.seq");
             let rows = self
-                .tx
                 .query(&sql, &[])
                 .await
                 .map_err(pg("reading webhooks"))?;
@@ -317,7 +316,6 @@ impl Tx<'_> {
             return Ok(());
         }
         let row = self
-            .tx
             .query_one(
                 "SELECT id, seller_id, ARRAY(SELECT DISTINCT carrier FROM leg WHERE shipment_seq = $1)
                  FROM shipment WHERE seq = $1",
@@ -342,7 +340,6 @@ impl Tx<'_> {
         for webhook_seq in audience {
             if kind == EventKind::MilestoneChanged {
                 let queued = self
-                    .tx
                     .query_opt(
                         "SELECT 1 FROM webhook_delivery
                          WHERE webhook_seq = $1 AND subject = $2 AND kind = $3 AND state = 0 AND attempts = 0",

@@ -97,7 +97,6 @@ async fn insert_shipment_row(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult
     let window_source = shipment.delivery_window.map(|(_, s)| i32::from(s.number()));
     let created_us = shipment.created_at.as_microsecond();
     let row = t
-        .tx
         .query_one(
             "INSERT INTO shipment (id, confirmation_id, seller_id, name, warehouse, marketplace, shipping_mode,
                  freight_mode, selected_carrier, window_start, window_end, window_source,
@@ -150,7 +149,6 @@ async fn insert_package(t: &mut Tx<'_>, shipment_seq: i64, package: &Package) ->
         items: package.items.clone(),
     })?;
     let row = t
-        .tx
         .query_one(
             "INSERT INTO package (shipment_seq, box_id, body, track) VALUES ($1, $2, $3, $4) RETURNING seq",
             &[
@@ -803,7 +801,6 @@ impl Touched {
             return Ok(());
         }
         let rows = t
-            .tx
             .query(
                 "SELECT seq, selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers
                  FROM shipment WHERE seq = ANY($1) ORDER BY seq FOR UPDATE",
