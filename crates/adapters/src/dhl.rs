@@ -70,18 +70,7 @@ impl Adapter for Dhl {
             200..=299 => {}
             // DHL answers 404 for a number it has no events for yet.
             404 => return Ok(Vec::new()),
-            401 | 403 => return Err(PullError::Unauthorized { status }),
-            429 => {
-                let retry_after_seconds = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok());
-                return Err(PullError::RateLimited {
-                    retry_after_seconds,
-                });
-            }
-            _ => return Err(PullError::Status(status)),
+            _ => return Err(crate::refusal(&response)),
         }
         let body = response.bytes().await?;
         events(number, &body)

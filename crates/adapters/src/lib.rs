@@ -12,6 +12,7 @@
 //! local server answering in the carrier's documented shape.
 
 pub mod dhl;
+pub mod ups;
 
 use std::future::Future;
 
@@ -43,6 +44,22 @@ pub enum PullError {
     /// The answer was not in the documented shape.
     #[error("the carrier's API answered in an unexpected shape: {0}")]
     Format(String),
+}
+
+/// The error for an answer that is not a success.
+pub(crate) fn refusal(response: &reqwest::Response) -> PullError {
+    let status = response.status().as_u16();
+    match status {
+        401 | 403 => PullError::Unauthorized { status },
+        429 => PullError::RateLimited {
+            retry_after_seconds: response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok()),
+        },
+        _ => PullError::Status(status),
+    }
 }
 
 /// A carrier tracking API.

@@ -46,26 +46,9 @@ enum Command {
         /// tracking links in notifications (default: http://LISTEN).
         #[arg(long, env = "TRACKLANE_PUBLIC_URL")]
         public_url: Option<String>,
-        /// A key for DHL's unified tracking API: the hub then polls the open
-        /// tracking numbers of --dhl-carriers there (see docs/pull-adapters.md).
-        #[arg(long, env = "TRACKLANE_DHL_API_KEY", hide_env_values = true)]
-        dhl_api_key: Option<String>,
-        /// Where DHL's API is.
-        #[arg(long, env = "TRACKLANE_DHL_BASE_URL", default_value = tracklane_adapters::dhl::DEFAULT_BASE_URL)]
-        dhl_base_url: String,
-        /// The hub's carrier codes whose numbers DHL's API answers for.
-        #[arg(
-            long,
-            value_delimiter = ',',
-            default_value = "DHL,DHL_ECOMMERCE,DHL_PARCEL"
-        )]
-        dhl_carriers: Vec<String>,
-        /// Seconds between two requests to DHL (its rate limit).
-        #[arg(long, default_value_t = 5)]
-        dhl_gap_seconds: u64,
-        /// Minutes between two polling rounds.
-        #[arg(long, default_value_t = 60)]
-        poll_every_minutes: u64,
+        /// Polling carriers' tracking APIs.
+        #[command(flatten)]
+        poll: Box<PollArgs>,
         /// A PEM file of certificate authorities to trust for outbound HTTPS
         /// (webhook receivers, carrier APIs) besides the system's and Mozilla's.
         #[arg(long, env = "TRACKLANE_CA_FILE")]
@@ -238,6 +221,49 @@ enum BenchCommand {
     },
 }
 
+/// Polling the tracking APIs of carriers that do not push
+/// (docs/pull-adapters.md).
+#[derive(Args)]
+struct PollArgs {
+    /// A key for DHL's unified tracking API: the hub then polls the open
+    /// tracking numbers of --dhl-carriers there (see docs/pull-adapters.md).
+    #[arg(long, env = "TRACKLANE_DHL_API_KEY", hide_env_values = true)]
+    dhl_api_key: Option<String>,
+    /// Where DHL's API is.
+    #[arg(long, env = "TRACKLANE_DHL_BASE_URL", default_value = tracklane_adapters::dhl::DEFAULT_BASE_URL)]
+    dhl_base_url: String,
+    /// The hub's carrier codes whose numbers DHL's API answers for.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "DHL,DHL_ECOMMERCE,DHL_PARCEL"
+    )]
+    dhl_carriers: Vec<String>,
+    /// Seconds between two requests to DHL (its rate limit).
+    #[arg(long, default_value_t = 5)]
+    dhl_gap_seconds: u64,
+    /// The client id of an app on developer.ups.com: with
+    /// --ups-client-secret, the hub polls the open tracking numbers of
+    /// --ups-carriers through UPS's Tracking API.
+    #[arg(long, env = "TRACKLANE_UPS_CLIENT_ID")]
+    ups_client_id: Option<String>,
+    /// The app's client secret.
+    #[arg(long, env = "TRACKLANE_UPS_CLIENT_SECRET", hide_env_values = true)]
+    ups_client_secret: Option<String>,
+    /// Where UPS's API is.
+    #[arg(long, env = "TRACKLANE_UPS_BASE_URL", default_value = tracklane_adapters::ups::DEFAULT_BASE_URL)]
+    ups_base_url: String,
+    /// The hub's carrier codes whose numbers UPS's API answers for.
+    #[arg(long, value_delimiter = ',', default_value = "UPS")]
+    ups_carriers: Vec<String>,
+    /// Seconds between two requests to UPS.
+    #[arg(long, default_value_t = 1)]
+    ups_gap_seconds: u64,
+    /// Minutes between two polling rounds.
+    #[arg(long, default_value_t = 60)]
+    poll_every_minutes: u64,
+}
+
 /// The options of a benchmark over a large generated store.
 #[derive(Args)]
 struct LargeStore {
@@ -313,11 +339,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             db,
             listen,
             public_url,
-            dhl_api_key,
-            dhl_base_url,
-            dhl_carriers,
-            dhl_gap_seconds,
-            poll_every_minutes,
+            poll,
             ca_file,
         } => {
             let trust = match ca_file {
@@ -343,28 +365,33 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     public_url.as_deref().unwrap_or(&running.url()),
                 )?,
             ));
-            if let Some(key) = dhl_api_key {
-                let carriers = dhl_carriers
-                    .iter()
-                    .map(|c| tracklane_core::CarrierCode::parse(c))
-                    .collect::<Result<Vec<_>, _>>()
-                    .context("--dhl-carriers")?;
-                let poller = pull::Poller::new(
-                    tracklane_adapters::dhl::Dhl::new(trust.client(), &dhl_base_url, &key)?,
-                    carriers,
-                    std::time::Duration::from_secs(dhl_gap_seconds),
-                );
-                tokio::spawn(pull::run_forever(
-                    running.state.store.clone(),
-                    running.state.clock.clone(),
-                    poller,
-                    std::time::Duration::from_secs(poll_every_minutes.max(1) * 60),
-                    holder,
-                ));
-                eprintln!(
-                    "polling DHL at {dhl_base_url} for {}",
-                    dhl_carriers.join(", ")
-                );
+            let polling = pull::Polling {
+                state: &running.state,
+                every: std::time::Duration::from_secs(poll.poll_every_minutes.max(1) * 60),
+                holder: &holder,
+            };
+            if let Some(key) = &poll.dhl_api_key {
+                polling.start(
+                    tracklane_adapters::dhl::Dhl::new(trust.client(), &poll.dhl_base_url, key)?,
+                    ("--dhl-carriers", &poll.dhl_carriers),
+                    poll.dhl_gap_seconds,
+                )?;
+            }
+            match (&poll.ups_client_id, &poll.ups_client_secret) {
+                (Some(id), Some(secret)) => polling.start(
+                    tracklane_adapters::ups::Ups::new(
+                        trust.client(),
+                        &poll.ups_base_url,
+                        id,
+                        secret,
+                    )?,
+                    ("--ups-carriers", &poll.ups_carriers),
+                    poll.ups_gap_seconds,
+                )?,
+                (None, None) => {}
+                _ => anyhow::bail!(
+                    "UPS polling needs both --ups-client-id and --ups-client-secret (or TRACKLANE_UPS_CLIENT_ID and TRACKLANE_UPS_CLIENT_SECRET)"
+                ),
             }
             eprintln!("tracklane is serving {db} at {}", running.url());
             tokio::signal::ctrl_c()

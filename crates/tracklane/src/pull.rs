@@ -120,6 +120,48 @@ impl<A: Adapter> Poller<A> {
     }
 }
 
+/// Where and how often a serving hub polls.
+pub struct Polling<'a> {
+    /// The hub.
+    pub state: &'a tracklane_server::AppState,
+    /// The pause between two rounds.
+    pub every: Duration,
+    /// This process, for the lease (see [`run_forever`]).
+    pub holder: &'a str,
+}
+
+impl Polling<'_> {
+    /// Starts polling the numbers of the carriers named by `carriers` (the
+    /// option that named them, and its values) through `adapter` in the
+    /// background, `gap_seconds` apart.
+    ///
+    /// # Errors
+    /// When a value is not a carrier code.
+    pub fn start<A: Adapter>(
+        &self,
+        adapter: A,
+        carriers: (&str, &[String]),
+        gap_seconds: u64,
+    ) -> anyhow::Result<()> {
+        let (option, codes) = carriers;
+        let parsed = codes
+            .iter()
+            .map(|c| CarrierCode::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| anyhow::anyhow!("{option}: {e}"))?;
+        eprintln!("polling {} for {}", adapter.name(), codes.join(", "));
+        let poller = Poller::new(adapter, parsed, Duration::from_secs(gap_seconds));
+        tokio::spawn(run_forever(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            poller,
+            self.every,
+            self.holder.to_owned(),
+        ));
+        Ok(())
+    }
+}
+
 /// Polls every `every` until the process ends, each round under the
 /// `pull:NAME` lease as `holder`, so that of several processes on one store
 /// one polls at a time.
