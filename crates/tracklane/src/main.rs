@@ -342,6 +342,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
             poll,
             ca_file,
         } => {
+            let ups = match (&poll.ups_client_id, &poll.ups_client_secret) {
+                (Some(id), Some(secret)) => Some((id, secret)),
+                (None, None) => None,
+                _ => anyhow::bail!(
+                    "UPS polling needs both --ups-client-id and --ups-client-secret (or TRACKLANE_UPS_CLIENT_ID and TRACKLANE_UPS_CLIENT_SECRET)"
+                ),
+            };
             let trust = match ca_file {
                 Some(path) => outbound::Trust::with_pem_file(&path)?,
                 None => outbound::Trust::default(),
@@ -377,8 +384,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     poll.dhl_gap_seconds,
                 )?;
             }
-            match (&poll.ups_client_id, &poll.ups_client_secret) {
-                (Some(id), Some(secret)) => polling.start(
+            if let Some((id, secret)) = ups {
+                polling.start(
                     tracklane_adapters::ups::Ups::new(
                         trust.client(),
                         &poll.ups_base_url,
@@ -387,11 +394,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     )?,
                     ("--ups-carriers", &poll.ups_carriers),
                     poll.ups_gap_seconds,
-                )?,
-                (None, None) => {}
-                _ => anyhow::bail!(
-                    "UPS polling needs both --ups-client-id and --ups-client-secret (or TRACKLANE_UPS_CLIENT_ID and TRACKLANE_UPS_CLIENT_SECRET)"
-                ),
+                )?;
             }
             eprintln!("tracklane is serving {db} at {}", running.url());
             tokio::signal::ctrl_c()
