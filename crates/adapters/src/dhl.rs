@@ -15,7 +15,7 @@ use jiff::civil::DateTime;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::{Adapter, PullError, PushItem};
+use crate::{Adapter, PullError, PushEvent, PushItem, WordTable, by_words};
 
 /// DHL's production endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api-eu.dhl.com";
@@ -138,23 +138,20 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
             ))
         })?;
         let address = event.location.as_ref().and_then(|l| l.address.as_ref());
-        let mut item = json!({
-            "trackingNumber": number,
-            "status": { "code": code, "rawCode": status_code },
-            "occurredAt": occurred_at.to_string(),
-        });
-        // DHL's `status` often repeats the status code; its `description` is
-        // the scan's own words.
-        if let Some(words) = event.description.as_deref().or(event.status.as_deref()) {
-            item["status"]["description"] = words.into();
-        }
-        if let Some(address) = address {
-            item["location"] = json!({ "address": {
-                "city": address.address_locality,
-                "countryCode": address.country_code,
-            }});
-        }
-        items.push(item);
+        items.push(
+            PushEvent {
+                number,
+                code,
+                raw_code: status_code,
+                // DHL's `status` often repeats the status code; its
+                // `description` is the scan's own words.
+                description: event.description.as_deref().or(event.status.as_deref()),
+                occurred_at,
+                address: address
+                    .map(|a| json!({ "city": a.address_locality, "countryCode": a.country_code })),
+            }
+            .into_item(),
+        );
     }
     items.sort_by(|a, b| a["occurredAt"].as_str().cmp(&b["occurredAt"].as_str()));
     Ok(items)
@@ -174,7 +171,7 @@ fn parse_time(text: &str) -> Option<Timestamp> {
 /// Words in DHL's text, first match wins, and the SP-API code they mean.
 /// Checked before the status code, since `transit` covers everything from the
 /// pickup to the last depot.
-const BY_WORDS: &[(&[&str], &str)] = &[
+const BY_WORDS: &WordTable = &[
     (&["refused"], "RECIPIENT_REFUSED_DELIVERY"),
     (
         &["returned to shipper", "return to sender", "being returned"],
@@ -263,11 +260,7 @@ pub fn milestone_code(status_code: &str, text: &str) -> Option<&'static str> {
         return Some("DELIVERED");
     }
     let text = text.to_lowercase();
-    let by_words = BY_WORDS
-        .iter()
-        .find(|(words, _)| words.iter().any(|w| text.contains(w)))
-        .map(|(_, code)| *code);
-    match by_words {
+    match by_words(BY_WORDS, &text) {
         Some("CUSTOMS") => Some(customs_code(&text)),
         Some(code) => Some(code),
         None => match status_code {

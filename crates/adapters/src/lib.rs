@@ -62,6 +62,53 @@ pub(crate) fn refusal(response: &reqwest::Response) -> PullError {
     }
 }
 
+/// Words a carrier's text may hold, row by row, with the SP-API code they mean.
+pub(crate) type WordTable = [(&'static [&'static str], &'static str)];
+
+/// The code of the first row of `table` with one of its words in `text`
+/// (lower case).
+pub(crate) fn by_words(table: &WordTable, text: &str) -> Option<&'static str> {
+    table
+        .iter()
+        .find(|(words, _)| words.iter().any(|w| text.contains(w)))
+        .map(|(_, code)| *code)
+}
+
+/// One carrier event, to be sent on as a [`PushItem`].
+pub(crate) struct PushEvent<'a> {
+    /// The tracking number it is about.
+    pub number: &'a str,
+    /// The SP-API milestone code.
+    pub code: &'static str,
+    /// The carrier's own code for it.
+    pub raw_code: &'a str,
+    /// The carrier's words.
+    pub description: Option<&'a str>,
+    /// When it happened.
+    pub occurred_at: jiff::Timestamp,
+    /// Where: the push format's `location.address` (`city`, `region`,
+    /// `countryCode`).
+    pub address: Option<serde_json::Value>,
+}
+
+impl PushEvent<'_> {
+    /// The event in the push format.
+    pub(crate) fn into_item(self) -> PushItem {
+        let mut item = serde_json::json!({
+            "trackingNumber": self.number,
+            "status": { "code": self.code, "rawCode": self.raw_code },
+            "occurredAt": self.occurred_at.to_string(),
+        });
+        if let Some(words) = self.description {
+            item["status"]["description"] = words.into();
+        }
+        if let Some(address) = self.address {
+            item["location"] = serde_json::json!({ "address": address });
+        }
+        item
+    }
+}
+
 /// A carrier tracking API.
 pub trait Adapter: Send + Sync + 'static {
     /// The API's name, for logs.

@@ -20,9 +20,8 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
 use serde::Deserialize;
-use serde_json::json;
 
-use crate::{Adapter, PullError, PushItem};
+use crate::{Adapter, PullError, PushEvent, PushItem, WordTable, by_words};
 
 /// UPS's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://onlinetools.ups.com";
@@ -339,19 +338,19 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .unwrap_or(kind);
-        let mut item = json!({
-            "trackingNumber": number,
-            "status": { "code": code, "rawCode": raw_code },
-            "occurredAt": occurred_at.to_string(),
-        });
-        if let Some(description) = description {
-            item["status"]["description"] = description.into();
+        let item = PushEvent {
+            number,
+            code,
+            raw_code,
+            description,
+            occurred_at,
+            address: activity
+                .location
+                .as_ref()
+                .and_then(|l| l.address.as_ref())
+                .and_then(push_address),
         }
-        if let Some(address) = activity.location.as_ref().and_then(|l| l.address.as_ref())
-            && let Some(address) = push_address(address)
-        {
-            item["location"] = json!({ "address": address });
-        }
+        .into_item();
         dated.push((occurred_at, item));
     }
     // UPS lists the newest first; reversed, a stable sort keeps activities
@@ -464,7 +463,7 @@ fn parse_offset(text: &str) -> Option<Offset> {
 /// Words in UPS's text, first match wins, and the SP-API code they mean.
 /// Read for the types that cover many steps (`I`, `X`, and types without a
 /// meaning of their own); the most telling words come first.
-const BY_WORDS: &[(&[&str], &str)] = &[
+const BY_WORDS: &WordTable = &[
     (&["refused"], "RECIPIENT_REFUSED_DELIVERY"),
     (
         &["will be returned", "returning to", "being returned"],
@@ -562,13 +561,10 @@ pub fn milestone_code(status_type: &str, description: &str) -> Option<&'static s
     let text = description.to_lowercase();
     let is_exception = status_type.trim().eq_ignore_ascii_case("X");
     let by_words = || {
-        BY_WORDS
-            .iter()
-            .find(|(words, _)| words.iter().any(|w| text.contains(w)))
-            .map(|(_, code)| match *code {
-                "CUSTOMS" => customs_code(&text, is_exception),
-                code => code,
-            })
+        by_words(BY_WORDS, &text).map(|code| match code {
+            "CUSTOMS" => customs_code(&text, is_exception),
+            code => code,
+        })
     };
     match status_type.trim().to_ascii_uppercase().as_str() {
         "M" => Some("BOOKING_RECEIVED"),
@@ -612,6 +608,8 @@ fn customs_code(text: &str, is_exception: bool) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     fn check(status_type: &str, description: &str, expected: Option<&str>) {
