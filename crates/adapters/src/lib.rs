@@ -12,6 +12,8 @@
 //! local server answering in the carrier's documented shape.
 
 pub mod dhl;
+pub mod fedex;
+mod oauth;
 pub mod ups;
 
 use std::future::Future;

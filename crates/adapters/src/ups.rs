@@ -13,26 +13,20 @@
 //! so the words it reads are stable.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
 use jiff::tz::Offset;
 use serde::Deserialize;
 
+use crate::oauth::KeptToken;
 use crate::{Adapter, PullError, PushEvent, PushItem, WordTable, by_words};
 
 /// UPS's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://onlinetools.ups.com";
 /// How long UPS has to answer.
 const TIMEOUT: Duration = Duration::from_secs(20);
-/// How long before UPS's stated expiry a token is renewed, so that a request
-/// never leaves with a token about to lapse on the way.
-const TOKEN_RENEWAL_MARGIN: Duration = Duration::from_secs(60);
-/// The longest a token is kept, whatever UPS says (its tokens last four
-/// hours): a lifetime past this is a mistake, not a promise.
-const TOKEN_LIFETIME_MAX: Duration = Duration::from_secs(24 * 3600);
 /// Who is asking, in the `transactionSrc` header UPS requires.
 const TRANSACTION_SOURCE: &str = "tracklane";
 
@@ -46,18 +40,10 @@ pub struct Ups {
     base_url: String,
     client_id: String,
     client_secret: String,
-    /// The bearer token last fetched. Never locked across an await: two
-    /// requests that find it stale at once both fetch one, and the later
-    /// is kept.
-    token: Mutex<Option<Token>>,
+    /// The bearer token, kept between numbers.
+    token: KeptToken,
     /// Tells this client's `transId`s from those of an earlier run.
     trans_id_prefix: String,
-}
-
-/// A bearer token and when to stop using it.
-struct Token {
-    bearer: String,
-    renew_at: Instant,
 }
 
 impl Ups {
@@ -81,68 +67,21 @@ impl Ups {
             base_url: base_url.trim_end_matches('/').to_owned(),
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
-            token: Mutex::new(None),
+            token: KeptToken::new(),
             trans_id_prefix: trans_id_prefix(),
         })
     }
 
     /// The token to send: the kept one while it is fresh, else a new one.
     async fn token(&self) -> Result<String, PullError> {
-        if let Some(token) = self.kept_token().as_ref()
-            && Instant::now() < token.renew_at
-        {
-            return Ok(token.bearer.clone());
-        }
-        let asked_at = Instant::now();
-        let response = self
-            .http
-            .post(format!("{}/security/v1/oauth/token", self.base_url))
-            .basic_auth(&self.client_id, Some(&self.client_secret))
-            .form(&[("grant_type", "client_credentials")])
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await?;
-        if !response.status().is_success() {
-            return Err(crate::refusal(&response));
-        }
-        let body = response.bytes().await?;
-        let answer: TokenAnswer = serde_json::from_slice(&body)
-            .map_err(|e| PullError::Format(format!("token answer: {e}")))?;
-        let lifetime = match answer.expires_in {
-            // Without a stated lifetime the token serves this request only.
-            None => Duration::ZERO,
-            Some(Seconds::Number(seconds)) => Duration::from_secs(seconds),
-            Some(Seconds::Text(text)) => {
-                Duration::from_secs(text.trim().parse().map_err(|_| {
-                    PullError::Format(format!("token expires_in `{text}` is not seconds"))
-                })?)
-            }
-        };
-        // Timed from the request, not the answer: UPS's clock started first.
-        let renew_at = asked_at
-            + lifetime
-                .min(TOKEN_LIFETIME_MAX)
-                .saturating_sub(TOKEN_RENEWAL_MARGIN);
-        *self.kept_token() = Some(Token {
-            bearer: answer.access_token.clone(),
-            renew_at,
-        });
-        Ok(answer.access_token)
-    }
-
-    /// Drops `bearer` if it is still the kept token, so the next request
-    /// fetches another.
-    fn forget(&self, bearer: &str) {
-        let mut kept = self.kept_token();
-        if kept.as_ref().is_some_and(|t| t.bearer == bearer) {
-            *kept = None;
-        }
-    }
-
-    fn kept_token(&self) -> MutexGuard<'_, Option<Token>> {
-        // A panic elsewhere cannot leave a half-written token: the value is
-        // replaced whole.
-        self.token.lock().unwrap_or_else(PoisonError::into_inner)
+        self.token
+            .bearer(|| {
+                self.http
+                    .post(format!("{}/security/v1/oauth/token", self.base_url))
+                    .basic_auth(&self.client_id, Some(&self.client_secret))
+                    .form(&[("grant_type", "client_credentials")])
+            })
+            .await
     }
 
     /// One call of the Track API for `number` with `bearer`.
@@ -176,7 +115,7 @@ impl Adapter for Ups {
         if response.status() == reqwest::StatusCode::UNAUTHORIZED {
             // The token lapsed or was revoked before its time: once more with
             // a new one. A second refusal is the credentials' fault.
-            self.forget(&bearer);
+            self.token.forget(&bearer);
             let bearer = self.token().await?;
             response = self.details(number, &bearer).await?;
         }
@@ -217,20 +156,6 @@ fn path_segment(number: &str) -> String {
         }
     }
     out
-}
-
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: String,
-    expires_in: Option<Seconds>,
-}
-
-/// UPS sends `expires_in` as a string of digits; a number is read too.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Seconds {
-    Number(u64),
-    Text(String),
 }
 
 #[derive(Deserialize)]

@@ -221,6 +221,21 @@ enum BenchCommand {
     },
 }
 
+/// A carrier API's two credentials, when both are given; an error naming
+/// the missing one when only one is.
+fn both<'a>(
+    api: &str,
+    first: (&'a Option<String>, &str),
+    second: (&'a Option<String>, &str),
+) -> anyhow::Result<Option<(&'a String, &'a String)>> {
+    match (first.0, second.0) {
+        (Some(a), Some(b)) => Ok(Some((a, b))),
+        (None, None) => Ok(None),
+        (Some(_), None) => anyhow::bail!("{api} polling needs {} as well as {}", second.1, first.1),
+        (None, Some(_)) => anyhow::bail!("{api} polling needs {} as well as {}", first.1, second.1),
+    }
+}
+
 /// Polling the tracking APIs of carriers that do not push
 /// (docs/pull-adapters.md).
 #[derive(Args)]
@@ -259,6 +274,23 @@ struct PollArgs {
     /// Seconds between two requests to UPS.
     #[arg(long, default_value_t = 1)]
     ups_gap_seconds: u64,
+    /// The API key of a project on developer.fedex.com: with
+    /// --fedex-secret-key, the hub polls the open tracking numbers of
+    /// --fedex-carriers through FedEx's Track API.
+    #[arg(long, env = "TRACKLANE_FEDEX_API_KEY", hide_env_values = true)]
+    fedex_api_key: Option<String>,
+    /// The project's secret key.
+    #[arg(long, env = "TRACKLANE_FEDEX_SECRET_KEY", hide_env_values = true)]
+    fedex_secret_key: Option<String>,
+    /// Where FedEx's API is.
+    #[arg(long, env = "TRACKLANE_FEDEX_BASE_URL", default_value = tracklane_adapters::fedex::DEFAULT_BASE_URL)]
+    fedex_base_url: String,
+    /// The hub's carrier codes whose numbers FedEx's API answers for.
+    #[arg(long, value_delimiter = ',', default_value = "FEDEX")]
+    fedex_carriers: Vec<String>,
+    /// Seconds between two requests to FedEx.
+    #[arg(long, default_value_t = 1)]
+    fedex_gap_seconds: u64,
     /// Minutes between two polling rounds.
     #[arg(long, default_value_t = 60)]
     poll_every_minutes: u64,
@@ -342,13 +374,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             poll,
             ca_file,
         } => {
-            let ups = match (&poll.ups_client_id, &poll.ups_client_secret) {
-                (Some(id), Some(secret)) => Some((id, secret)),
-                (None, None) => None,
-                _ => anyhow::bail!(
-                    "UPS polling needs both --ups-client-id and --ups-client-secret (or TRACKLANE_UPS_CLIENT_ID and TRACKLANE_UPS_CLIENT_SECRET)"
-                ),
-            };
+            let ups = both(
+                "UPS",
+                (&poll.ups_client_id, "--ups-client-id"),
+                (&poll.ups_client_secret, "--ups-client-secret"),
+            )?;
+            let fedex = both(
+                "FedEx",
+                (&poll.fedex_api_key, "--fedex-api-key"),
+                (&poll.fedex_secret_key, "--fedex-secret-key"),
+            )?;
             let trust = match ca_file {
                 Some(path) => outbound::Trust::with_pem_file(&path)?,
                 None => outbound::Trust::default(),
@@ -382,6 +417,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     tracklane_adapters::dhl::Dhl::new(trust.client(), &poll.dhl_base_url, key)?,
                     ("--dhl-carriers", &poll.dhl_carriers),
                     poll.dhl_gap_seconds,
+                )?;
+            }
+            if let Some((key, secret)) = fedex {
+                polling.start(
+                    tracklane_adapters::fedex::Fedex::new(
+                        trust.client(),
+                        &poll.fedex_base_url,
+                        key,
+                        secret,
+                    )?,
+                    ("--fedex-carriers", &poll.fedex_carriers),
+                    poll.fedex_gap_seconds,
                 )?;
             }
             if let Some((id, secret)) = ups {

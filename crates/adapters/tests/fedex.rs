@@ -1,0 +1,317 @@
+//! The FedEx adapter against a local server that answers as FedEx's OAuth and
+//! Track APIs do, with the bodies in `data/fedex/` (written in the shape of
+//! FedEx's published Track API specification).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tracklane_adapters::fedex::Fedex;
+use tracklane_adapters::{Adapter, PullError};
+
+const CLIENT_ID: &str = "l7tracklane-test-client";
+/// With characters the form body must encode.
+const CLIENT_SECRET: &str = "s3cret+/with=signs&more";
+
+const DELIVERED: &str = include_str!("data/fedex/delivered.json");
+const RETURNED: &str = include_str!("data/fedex/returned.json");
+const NOT_FOUND: &str = include_str!("data/fedex/not-found.json");
+const REFUSED: &str = include_str!("data/fedex/refused.json");
+
+/// International Priority from Shenzhen to Chicago, held in customs at
+/// Memphis on the way.
+const DELIVERED_NUMBER: &str = "775512340016";
+/// Three failed deliveries in Naperville, then on its way back.
+const RETURNED_NUMBER: &str = "775512340032";
+/// A number FedEx has no record of.
+const UNKNOWN_NUMBER: &str = "775512340024";
+/// The Track API answers 429 for this one.
+const BUSY_NUMBER: &str = "775512340040";
+/// The Track API refuses every token for this one.
+const FORBIDDEN_NUMBER: &str = "775512340059";
+
+/// What the local FedEx has seen and issued.
+#[derive(Default)]
+struct LocalFedex {
+    token_requests: AtomicUsize,
+    track_requests: AtomicUsize,
+    /// Tokens the Track API accepts.
+    valid: Mutex<Vec<String>>,
+}
+
+impl LocalFedex {
+    /// Every token issued so far lapses.
+    fn expire_tokens(&self) {
+        self.valid.lock().unwrap().clear();
+    }
+
+    fn token_requests(&self) -> usize {
+        self.token_requests.load(Ordering::SeqCst)
+    }
+
+    fn track_requests(&self) -> usize {
+        self.track_requests.load(Ordering::SeqCst)
+    }
+}
+
+fn json_body(status: StatusCode, body: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        body.to_owned(),
+    )
+        .into_response()
+}
+
+/// A form body's fields, decoded as a query string is (the encoding is the
+/// same).
+fn form_fields(body: &str) -> Option<HashMap<String, String>> {
+    let uri: Uri = format!("/?{body}").parse().ok()?;
+    Query::<HashMap<String, String>>::try_from_uri(&uri)
+        .ok()
+        .map(|q| q.0)
+}
+
+async fn token(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: String) -> Response {
+    let n = fedex.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
+    let is_form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let Some(fields) = form_fields(&body).filter(|_| is_form) else {
+        return json_body(StatusCode::BAD_REQUEST, "{}");
+    };
+    let field = |name: &str| fields.get(name).map(String::as_str);
+    if field("grant_type") != Some("client_credentials") {
+        return json_body(StatusCode::BAD_REQUEST, "{}");
+    }
+    if field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
+        return json_body(StatusCode::UNAUTHORIZED, REFUSED);
+    }
+    let access_token = format!("token-{n}");
+    fedex.valid.lock().unwrap().push(access_token.clone());
+    let answer = json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": 3599,
+        "scope": "CXS",
+    });
+    json_body(StatusCode::OK, &answer.to_string())
+}
+
+async fn track(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: String) -> Response {
+    fedex.track_requests.fetch_add(1, Ordering::SeqCst);
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let bearer = header("authorization").and_then(|v| v.strip_prefix("Bearer "));
+    let is_valid = bearer.is_some_and(|b| fedex.valid.lock().unwrap().iter().any(|v| v == b));
+    if !is_valid {
+        return json_body(StatusCode::UNAUTHORIZED, REFUSED);
+    }
+    if header("x-locale") != Some("en_US")
+        || !header("content-type").is_some_and(|v| v.starts_with("application/json"))
+    {
+        return json_body(StatusCode::BAD_REQUEST, "{\"missing\":\"headers\"}");
+    }
+    let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let tracking_info = request["trackingInfo"].as_array();
+    let number = match tracking_info.map(Vec::as_slice) {
+        Some([only]) if request["includeDetailedScans"] == true => {
+            only["trackingNumberInfo"]["trackingNumber"].as_str()
+        }
+        _ => None,
+    };
+    match number {
+        Some(FORBIDDEN_NUMBER) => json_body(StatusCode::UNAUTHORIZED, REFUSED),
+        Some(DELIVERED_NUMBER) => json_body(StatusCode::OK, DELIVERED),
+        Some(RETURNED_NUMBER) => json_body(StatusCode::OK, RETURNED),
+        Some(UNKNOWN_NUMBER) => json_body(StatusCode::OK, NOT_FOUND),
+        Some(BUSY_NUMBER) => {
+            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "{}").into_response()
+        }
+        _ => json_body(StatusCode::BAD_REQUEST, "{\"bad\":\"body\"}"),
+    }
+}
+
+/// A local FedEx and an adapter pointed at it with `secret`.
+async fn fedex(secret: &str) -> (Fedex, Arc<LocalFedex>) {
+    let state = Arc::new(LocalFedex::default());
+    let app = axum::Router::new()
+        .route("/oauth/token", axum::routing::post(token))
+        .route("/track/v1/trackingnumbers", axum::routing::post(track))
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let adapter = Fedex::new(reqwest::Client::builder(), &base, CLIENT_ID, secret).unwrap();
+    (adapter, state)
+}
+
+fn codes(items: &[serde_json::Value]) -> Vec<&str> {
+    items
+        .iter()
+        .map(|i| i["status"]["code"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_delivered_international_parcel_becomes_push_items_oldest_first() {
+    let (fedex, _) = fedex(CLIENT_SECRET).await;
+    assert_eq!(fedex.name(), "FedEx tracking");
+    let items = fedex.track(DELIVERED_NUMBER).await.unwrap();
+    assert_eq!(
+        codes(&items),
+        [
+            "BOOKING_RECEIVED",
+            "PICKED_UP",
+            "ARRIVED_AT_TERMINAL",
+            "DEPARTED_TERMINAL",
+            "ARRIVED_AT_TERMINAL",
+            "DEPARTED_TERMINAL",
+            "ARRIVED_AT_TERMINAL",
+            "DEPARTED_TERMINAL",
+            "ARRIVED_AT_TERMINAL",
+            "CUSTOMS_DELAY",
+            "CUSTOMS_CLEARED",
+            "DEPARTED_TERMINAL",
+            "ARRIVED_AT_TERMINAL",
+            "OUT_FOR_DELIVERY",
+            "DELIVERED",
+        ]
+    );
+    let first = &items[0];
+    assert_eq!(first["trackingNumber"], DELIVERED_NUMBER);
+    assert_eq!(first["occurredAt"], "2026-03-02T01:12:40Z");
+    assert_eq!(first["status"]["rawCode"], "OC");
+    assert_eq!(
+        first["status"]["description"],
+        "Shipment information sent to FedEx"
+    );
+    assert_eq!(
+        first["location"],
+        json!({ "address": { "countryCode": "CN" } })
+    );
+
+    // Left Guangzhou at 06:45 local (+08:00), the evening before in UTC, and
+    // reached Anchorage at 22:45 local (-09:00) on what is there still the
+    // day before.
+    assert_eq!(items[5]["occurredAt"], "2026-03-02T22:45:00Z");
+    assert_eq!(
+        items[5]["location"],
+        json!({ "address": { "city": "GUANGZHOU", "countryCode": "CN" } })
+    );
+    assert_eq!(items[6]["occurredAt"], "2026-03-03T07:45:00Z");
+    assert_eq!(items[6]["location"]["address"]["region"], "AK");
+
+    let held = &items[9];
+    assert_eq!(held["status"]["rawCode"], "CD");
+    assert_eq!(
+        held["status"]["description"],
+        "Clearance delay - Import; Package available for clearance"
+    );
+    assert_eq!(items[10]["status"]["rawCode"], "IT");
+
+    let delivered = &items[14];
+    assert_eq!(delivered["occurredAt"], "2026-03-04T19:47:00Z");
+    assert_eq!(delivered["status"]["rawCode"], "DL");
+    assert_eq!(delivered["status"]["description"], "Delivered");
+    assert_eq!(
+        delivered["location"],
+        json!({ "address": { "city": "CHICAGO", "region": "IL", "countryCode": "US" } })
+    );
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_told_apart_until_the_parcel_goes_back() {
+    let (fedex, _) = fedex(CLIENT_SECRET).await;
+    let items = fedex.track(RETURNED_NUMBER).await.unwrap();
+    assert_eq!(
+        codes(&items),
+        [
+            "BOOKING_RECEIVED",
+            "PICKED_UP",
+            "DEPARTED_TERMINAL",
+            "ARRIVED_AT_TERMINAL",
+            "OUT_FOR_DELIVERY",
+            "DELIVERY_ATTEMPTED",
+            "INCORRECT_ADDRESS",
+            "RECIPIENT_REFUSED_DELIVERY",
+            "UNDELIVERABLE",
+        ]
+    );
+    assert_eq!(
+        items[5]["status"]["description"],
+        "Delivery exception; Customer not available or business closed"
+    );
+    assert_eq!(items[8]["status"]["rawCode"], "RS");
+}
+
+#[tokio::test]
+async fn unknown_numbers_refused_secrets_and_rate_limits_are_told_apart() {
+    let (fedex, _) = fedex(CLIENT_SECRET).await;
+    assert!(fedex.track(UNKNOWN_NUMBER).await.unwrap().is_empty());
+    match fedex.track(BUSY_NUMBER).await {
+        Err(PullError::RateLimited {
+            retry_after_seconds,
+        }) => assert_eq!(retry_after_seconds, Some(30)),
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+    // A request FedEx cannot read is neither "unknown" nor the key's fault.
+    assert!(matches!(
+        fedex.track("not a number FedEx takes").await,
+        Err(PullError::Status(400))
+    ));
+
+    let (wrong, server) = self::fedex("not-the-secret").await;
+    assert!(matches!(
+        wrong.track(DELIVERED_NUMBER).await,
+        Err(PullError::Unauthorized { status: 401 })
+    ));
+    // A refused secret never reached the Track API.
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.track_requests(), 0);
+}
+
+#[tokio::test]
+async fn the_token_is_kept_across_numbers_and_fetched_again_when_refused() {
+    let (fedex, server) = fedex(CLIENT_SECRET).await;
+    for number in [DELIVERED_NUMBER, RETURNED_NUMBER, UNKNOWN_NUMBER] {
+        fedex.track(number).await.unwrap();
+    }
+    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.track_requests(), 3);
+
+    // FedEx expires the token early: the 401 costs one more token and the
+    // number is asked for again.
+    server.expire_tokens();
+    assert_eq!(fedex.track(DELIVERED_NUMBER).await.unwrap().len(), 15);
+    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.track_requests(), 5);
+    fedex.track(RETURNED_NUMBER).await.unwrap();
+    assert_eq!(server.token_requests(), 2);
+
+    // A Track API that refuses even a new token is not asked a third time.
+    assert!(matches!(
+        fedex.track(FORBIDDEN_NUMBER).await,
+        Err(PullError::Unauthorized { status: 401 })
+    ));
+    assert_eq!(server.token_requests(), 3);
+    assert_eq!(server.track_requests(), 8);
+}
+
+#[test]
+fn a_recorded_body_in_another_shape_is_a_format_error() {
+    let unreadable = DELIVERED.replace("\"2026-03-04T13:47:00-06:00\"", "\"after lunch\"");
+    assert_ne!(unreadable, DELIVERED);
+    assert!(matches!(
+        tracklane_adapters::fedex::events(DELIVERED_NUMBER, unreadable.as_bytes()),
+        Err(PullError::Format(_))
+    ));
+    assert!(matches!(
+        tracklane_adapters::fedex::events(DELIVERED_NUMBER, REFUSED.as_bytes()),
+        Err(PullError::Format(_))
+    ));
+}
