@@ -321,8 +321,87 @@ pub async fn signin_link(running: &Running, keys: &DemoKeys) -> anyhow::Result<S
     Ok(format!("{}/signin/link?token={token}", running.url()))
 }
 
+/// Tolerance of the inbox's signature check, in the demo clock's seconds.
+const INBOX_TOLERANCE_SECONDS: i64 = 300;
+
+/// Starts a webhook receiver inside the demo and subscribes the first seller
+/// to it through the API, so the webhooks page shows signed deliveries
+/// arriving as the simulated carriers push. The receiver checks each
+/// signature against the subscription's secret, on `clock` (the hub's), and
+/// answers 204, or 401 to a body that is not signed by it. Returns its URL;
+/// `None` when the world has no seller.
+///
+/// # Errors
+/// When the receiver cannot listen or the hub refuses the subscription.
+pub async fn subscribe_inbox(
+    running: &Running,
+    keys: &DemoKeys,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Option<String>> {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, StatusCode};
+    use tracklane_server::webhooks::{SIGNATURE_HEADER, verify};
+
+    let Some((_, key)) = keys.sellers.first() else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("starting the demo's webhook receiver")?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    let secret: Arc<std::sync::OnceLock<String>> = Arc::default();
+    let known = secret.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let (known, clock) = (known.clone(), clock.clone());
+            async move {
+                let signature = headers
+                    .get(SIGNATURE_HEADER)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                match known.get() {
+                    Some(secret)
+                        if verify(
+                            secret,
+                            signature,
+                            &body,
+                            clock.now(),
+                            INBOX_TOLERANCE_SECONDS,
+                        ) =>
+                    {
+                        StatusCode::NO_CONTENT
+                    }
+                    _ => StatusCode::UNAUTHORIZED,
+                }
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/webhooks", running.url()))
+        .bearer_auth(key)
+        .json(&json!({ "url": url }))
+        .send()
+        .await
+        .context("subscribing the demo's webhook receiver")?;
+    let status = response.status();
+    let created: Value = response.json().await?;
+    let Some(given) = created["secret"].as_str().filter(|_| status.is_success()) else {
+        anyhow::bail!("the hub refused the demo's webhook subscription ({status}): {created}");
+    };
+    let _ = secret.set(given.to_owned());
+    Ok(Some(url))
+}
+
 /// What `tracklane demo` prints once the hub is up.
-pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld, link: &str) -> String {
+pub fn banner(
+    running: &Running,
+    keys: &DemoKeys,
+    world: &DemoWorld,
+    link: &str,
+    inbox: Option<&str>,
+) -> String {
     let url = running.url();
     let mut out = format!(
         "\ntracklane demo is running at {url}\n  console, signed in as the first seller: {link}\n  (or sign in at {url}/signin with any key below)\n\n  {shipments} shipments, {carriers} carriers, {warehouses} warehouses; simulated carriers push milestones every second.\n\nKeys (send as `Authorization: Bearer <key>`):\n  operator  {op}\n",
@@ -341,6 +420,11 @@ pub fn banner(running: &Running, keys: &DemoKeys, world: &DemoWorld, link: &str)
         out.push_str(&format!(
             "  … and {} more carrier keys in tracklane-data/demo-keys.json\n",
             keys.carriers.len() - 3
+        ));
+    }
+    if let Some(inbox) = inbox {
+        out.push_str(&format!(
+            "\nWebhooks: the first seller is subscribed to {inbox}, a receiver inside the demo\n  that checks every signature; watch the deliveries at {url}/webhooks\n"
         ));
     }
     if let Some((_, seller_key)) = keys.sellers.first() {

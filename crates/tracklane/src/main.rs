@@ -469,6 +469,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
             let running = hub::start(state, &listen).await?;
             let link = demo::signin_link(&running, &demo_keys).await?;
+            let inbox = demo::subscribe_inbox(&running, &demo_keys, clock.clone()).await?;
             let keys_json = serde_json::json!({
                 "url": running.url(),
                 "signinLink": link,
@@ -482,7 +483,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 serde_json::to_string_pretty(&keys_json)?,
             )
             .context("writing tracklane-data/demo-keys.json")?;
-            println!("{}", demo::banner(&running, &demo_keys, &world, &link));
+            println!(
+                "{}",
+                demo::banner(&running, &demo_keys, &world, &link, inbox.as_deref())
+            );
             if !no_open {
                 open_browser(&link);
             }
