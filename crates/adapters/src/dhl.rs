@@ -10,12 +10,10 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
-use jiff::civil::DateTime;
 use serde::Deserialize;
-use serde_json::json;
 
-use crate::{Adapter, PullError, PushEvent, PushItem, WordTable, by_words};
+use crate::read::{WordTable, by_words, customs_step, parse_time, place};
+use crate::{Adapter, PullError, PushEvent, PushItem};
 
 /// DHL's production endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api-eu.dhl.com";
@@ -147,25 +145,19 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
                 // `description` is the scan's own words.
                 description: event.description.as_deref().or(event.status.as_deref()),
                 occurred_at,
-                address: address
-                    .map(|a| json!({ "city": a.address_locality, "countryCode": a.country_code })),
+                address: address.and_then(|a| {
+                    place(
+                        a.address_locality.as_deref(),
+                        None,
+                        a.country_code.as_deref(),
+                    )
+                }),
             }
             .into_item(),
         );
     }
     items.sort_by(|a, b| a["occurredAt"].as_str().cmp(&b["occurredAt"].as_str()));
     Ok(items)
-}
-
-/// An event time: RFC 3339, or a local date and time without an offset
-/// (some DHL services send those), read as UTC.
-fn parse_time(text: &str) -> Option<Timestamp> {
-    text.parse::<Timestamp>().ok().or_else(|| {
-        text.parse::<DateTime>()
-            .ok()
-            .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| z.timestamp())
-    })
 }
 
 /// Words in DHL's text, first match wins, and the SP-API code they mean.
@@ -261,7 +253,7 @@ pub fn milestone_code(status_code: &str, text: &str) -> Option<&'static str> {
     }
     let text = text.to_lowercase();
     match by_words(BY_WORDS, &text) {
-        Some("CUSTOMS") => Some(customs_code(&text)),
+        Some("CUSTOMS") => Some(customs_step(&text, "CUSTOMS_PROCESSING")),
         Some(code) => Some(code),
         None => match status_code {
             "pre-transit" => Some("BOOKING_RECEIVED"),
@@ -269,25 +261,6 @@ pub fn milestone_code(status_code: &str, text: &str) -> Option<&'static str> {
             "failure" => Some("DELAYED"),
             _ => None,
         },
-    }
-}
-
-/// Which customs step a text about customs tells of.
-fn customs_code(text: &str) -> &'static str {
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    if has(&["payment", "duties", "duty", "taxes", "tax "]) {
-        "CUSTOMS_PAYMENT_REQUIRED"
-    } else if has(&[
-        "cleared",
-        "released",
-        "clearance complete",
-        "processing complete",
-    ]) {
-        "CUSTOMS_CLEARED"
-    } else if has(&["held", "hold", "delay", "further information", "awaiting"]) {
-        "CUSTOMS_HOLD"
-    } else {
-        "CUSTOMS_PROCESSING"
     }
 }
 
@@ -311,10 +284,10 @@ mod tests {
                 "ARRIVED_AT_TERMINAL",
             ),
             ("transit", "Customs status updated", "CUSTOMS_PROCESSING"),
-            ("failure", "Clearance delay - Import", "CUSTOMS_HOLD"),
+            ("failure", "Clearance delay - Import", "CUSTOMS_DELAY"),
             (
                 "failure",
-                "Customs clearance delay: awaiting further information",
+                "Customs clearance: awaiting further information",
                 "CUSTOMS_HOLD",
             ),
             (
@@ -371,36 +344,16 @@ mod tests {
 
     #[test]
     fn every_code_the_adapter_emits_is_an_sp_api_milestone_code() {
-        let mut codes: Vec<&str> = BY_WORDS
-            .iter()
-            .map(|(_, c)| *c)
-            .filter(|c| *c != "CUSTOMS")
-            .collect();
-        codes.extend([
-            "DELIVERED",
-            "CUSTOMS_PAYMENT_REQUIRED",
-            "CUSTOMS_CLEARED",
-            "CUSTOMS_HOLD",
-            "CUSTOMS_PROCESSING",
-        ]);
-        for code in codes {
-            assert!(
-                tracklane_core::MilestoneCode::parse(code).is_some(),
-                "{code} is not in the SP-API model"
-            );
-        }
-    }
-
-    #[test]
-    fn times_with_and_without_an_offset_are_read() {
-        assert_eq!(
-            parse_time("2026-03-09T08:15:00+08:00"),
-            Some("2026-03-09T00:15:00Z".parse().unwrap())
+        crate::read::assert_only_sp_api_codes(
+            &["pre-transit", "transit", "delivered", "failure", "unknown"],
+            BY_WORDS,
+            milestone_code,
+            &[
+                "DELIVERED",
+                "CUSTOMS_PAYMENT_REQUIRED",
+                "CUSTOMS_DELAY",
+                "CUSTOMS_HOLD",
+            ],
         );
-        assert_eq!(
-            parse_time("2026-03-09T08:15:00"),
-            Some("2026-03-09T08:15:00Z".parse().unwrap())
-        );
-        assert_eq!(parse_time("yesterday"), None);
     }
 }

@@ -16,12 +16,12 @@
 use std::time::Duration;
 
 use jiff::Timestamp;
-use jiff::civil::DateTime;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::oauth::KeptToken;
-use crate::{Adapter, PullError, PushEvent, PushItem, WordTable, by_words};
+use crate::read::{WordTable, by_words, customs_step, given, parse_time, place};
+use crate::{Adapter, PullError, PushEvent, PushItem};
 
 /// FedEx's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://apis.fedex.com";
@@ -249,43 +249,13 @@ fn shipment_events(
     Ok(dated)
 }
 
-/// The text of a field, trimmed; `None` when it is missing or blank (FedEx
-/// sends `""` for fields that do not apply).
-fn given(field: &Option<String>) -> Option<&str> {
-    field.as_deref().map(str::trim).filter(|t| !t.is_empty())
-}
-
-/// The push format's `location.address` (`city`, `region`, `countryCode`)
-/// from a scan location; `None` when it names no place. A country that is
-/// not two capital letters is left out rather than have the hub refuse the
-/// event for it.
+/// The push format's place of a scan location.
 fn push_address(address: &Address) -> Option<serde_json::Value> {
-    let country_code = given(&address.country_code)
-        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()));
-    let mut out = serde_json::Map::new();
-    for (key, value) in [
-        ("city", given(&address.city)),
-        ("region", given(&address.state_or_province_code)),
-        ("countryCode", country_code),
-    ] {
-        if let Some(value) = value {
-            out.insert(key.to_owned(), value.into());
-        }
-    }
-    (!out.is_empty()).then_some(serde_json::Value::Object(out))
-}
-
-/// A scan time: ISO 8601 with the scan's UTC offset, as FedEx documents it,
-/// or a local date and time without one (which FedEx sometimes sends), read
-/// as UTC. A date alone says too little to order scans by.
-fn parse_time(text: &str) -> Option<Timestamp> {
-    text.parse::<Timestamp>().ok().or_else(|| {
-        text.contains('T')
-            .then(|| text.parse::<DateTime>().ok())
-            .flatten()
-            .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| z.timestamp())
-    })
+    place(
+        given(&address.city),
+        given(&address.state_or_province_code),
+        given(&address.country_code),
+    )
 }
 
 /// Words in FedEx's text, first match wins, and the SP-API code they mean.
@@ -415,7 +385,7 @@ pub fn milestone_code(event_type: &str, description: &str) -> Option<&'static st
     let text = description.to_lowercase();
     let read = |customs_otherwise: &'static str| {
         by_words(BY_WORDS, &text).map(|code| match code {
-            "CUSTOMS" => customs_code(&text, customs_otherwise),
+            "CUSTOMS" => customs_step(&text, customs_otherwise),
             code => code,
         })
     };
@@ -438,7 +408,7 @@ pub fn milestone_code(event_type: &str, description: &str) -> Option<&'static st
         "RR" | "RM" => Some("DELIVERY_CHANGE_REQUESTED"),
         "CC" => Some("CUSTOMS_CLEARED"),
         "CP" => Some("CUSTOMS_PROCESSING"),
-        "CD" => Some(customs_code(&text, "CUSTOMS_DELAY")),
+        "CD" => Some(customs_step(&text, "CUSTOMS_DELAY")),
         "RS" => Some(read("CUSTOMS_EXCEPTION").unwrap_or("RETURNED")),
         "PX" => Some(read("CUSTOMS_PROCESSING").unwrap_or("PICKED_UP")),
         "AF" => Some(read("CUSTOMS_PROCESSING").unwrap_or("ARRIVED_AT_TERMINAL")),
@@ -448,23 +418,6 @@ pub fn milestone_code(event_type: &str, description: &str) -> Option<&'static st
         "DE" | "SE" | "DY" | "DD" | "PD" => Some(read("CUSTOMS_EXCEPTION").unwrap_or("DELAYED")),
         "AO" | "AE" | "SP" | "RC" | "RP" | "LP" | "RG" | "RD" | "OX" => None,
         _ => read("CUSTOMS_PROCESSING"),
-    }
-}
-
-/// Which customs step a (lower-case) text about customs tells of; `otherwise`
-/// when it names none.
-fn customs_code(text: &str, otherwise: &'static str) -> &'static str {
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    if has(&["duties", "duty", "taxes", "payment"]) {
-        "CUSTOMS_PAYMENT_REQUIRED"
-    } else if has(&["release", "cleared", "clearance complete", "approved"]) {
-        "CUSTOMS_CLEARED"
-    } else if has(&["delay"]) {
-        "CUSTOMS_DELAY"
-    } else if has(&["held", "hold", "detained", "inspection"]) {
-        "CUSTOMS_HOLD"
-    } else {
-        otherwise
     }
 }
 
@@ -664,35 +617,19 @@ mod tests {
 
     #[test]
     fn every_code_the_adapter_emits_is_an_sp_api_milestone_code() {
-        let customs_words = ["duties", "release", "delay", "held", "customs"];
-        let mut texts: Vec<String> = vec![String::new()];
-        for (words, _) in BY_WORDS {
-            texts.extend(words.iter().map(|w| (*w).to_owned()));
-        }
-        texts.extend(customs_words.iter().map(|w| format!("customs {w}")));
-        let mut emitted = std::collections::BTreeSet::new();
-        for event_type in EVENT_TYPES {
-            for text in &texts {
-                emitted.extend(milestone_code(event_type, text));
-            }
-        }
-        for code in [
-            "CUSTOMS_PAYMENT_REQUIRED",
-            "CUSTOMS_CLEARED",
-            "CUSTOMS_DELAY",
-            "CUSTOMS_HOLD",
-            "CUSTOMS_EXCEPTION",
-            "CUSTOMS_PROCESSING",
-        ] {
-            assert!(emitted.contains(code), "{code} is never reached");
-        }
-        assert!(!emitted.contains("CUSTOMS"));
-        for code in emitted {
-            assert!(
-                tracklane_core::MilestoneCode::parse(code).is_some(),
-                "{code} is not in the SP-API model"
-            );
-        }
+        crate::read::assert_only_sp_api_codes(
+            EVENT_TYPES,
+            BY_WORDS,
+            milestone_code,
+            &[
+                "CUSTOMS_PAYMENT_REQUIRED",
+                "CUSTOMS_CLEARED",
+                "CUSTOMS_DELAY",
+                "CUSTOMS_HOLD",
+                "CUSTOMS_EXCEPTION",
+                "CUSTOMS_PROCESSING",
+            ],
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@
 pub mod dhl;
 pub mod fedex;
 mod oauth;
+mod read;
 pub mod ups;
 
 use std::future::Future;
@@ -62,18 +63,6 @@ pub(crate) fn refusal(response: &reqwest::Response) -> PullError {
         },
         _ => PullError::Status(status),
     }
-}
-
-/// Words a carrier's text may hold, row by row, with the SP-API code they mean.
-pub(crate) type WordTable = [(&'static [&'static str], &'static str)];
-
-/// The code of the first row of `table` with one of its words in `text`
-/// (lower case).
-pub(crate) fn by_words(table: &WordTable, text: &str) -> Option<&'static str> {
-    table
-        .iter()
-        .find(|(words, _)| words.iter().any(|w| text.contains(w)))
-        .map(|(_, code)| *code)
 }
 
 /// One carrier event, to be sent on as a [`PushItem`].

@@ -21,7 +21,8 @@ use jiff::tz::Offset;
 use serde::Deserialize;
 
 use crate::oauth::KeptToken;
-use crate::{Adapter, PullError, PushEvent, PushItem, WordTable, by_words};
+use crate::read::{WordTable, by_words, customs_step, given, place};
+use crate::{Adapter, PullError, PushEvent, PushItem};
 
 /// UPS's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://onlinetools.ups.com";
@@ -285,41 +286,20 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
     Ok(dated.into_iter().map(|(_, item)| item).collect())
 }
 
-/// The push format's `location.address` (`city`, `region`, `countryCode`)
-/// from UPS's address; `None` when it names no place. A country that is not
-/// two capital letters is left out rather than have the hub refuse the
-/// event for it.
+/// The push format's place of UPS's address: its country code, or its
+/// country when that is a code.
 fn push_address(address: &Address) -> Option<serde_json::Value> {
-    let text = |field: &Option<String>| {
-        field
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-    };
-    let country_code = text(&address.country_code)
-        .or_else(|| text(&address.country))
-        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()));
-    let mut out = serde_json::Map::new();
-    for (key, value) in [
-        ("city", text(&address.city)),
-        ("region", text(&address.state_province)),
-        ("countryCode", country_code),
-    ] {
-        if let Some(value) = value {
-            out.insert(key.to_owned(), value.into());
-        }
-    }
-    (!out.is_empty()).then_some(serde_json::Value::Object(out))
+    place(
+        given(&address.city),
+        given(&address.state_province),
+        given(&address.country_code).or(given(&address.country)),
+    )
 }
 
 /// When an activity happened: `gmtDate` and `gmtTime` when UPS gives them
 /// readably; else the local `date` and `time` at `gmtOffset`; else the local
 /// date and time read as UTC.
 fn occurred_at(activity: &Activity) -> Option<Timestamp> {
-    fn given(field: &Option<String>) -> Option<&str> {
-        field.as_deref().map(str::trim).filter(|t| !t.is_empty())
-    }
     let gmt = given(&activity.gmt_date)
         .zip(given(&activity.gmt_time))
         .and_then(|(date, time)| civil(date, time));
@@ -487,7 +467,15 @@ pub fn milestone_code(status_type: &str, description: &str) -> Option<&'static s
     let is_exception = status_type.trim().eq_ignore_ascii_case("X");
     let by_words = || {
         by_words(BY_WORDS, &text).map(|code| match code {
-            "CUSTOMS" => customs_code(&text, is_exception),
+            "CUSTOMS" => customs_step(
+                &text,
+                if is_exception {
+                    // Customs holding the package for a reason of its own.
+                    "CUSTOMS_EXCEPTION"
+                } else {
+                    "CUSTOMS_PROCESSING"
+                },
+            ),
             code => code,
         })
     };
@@ -503,31 +491,6 @@ pub fn milestone_code(status_type: &str, description: &str) -> Option<&'static s
         "I" => Some(by_words().unwrap_or("DEPARTED_TERMINAL")),
         "X" => Some(by_words().unwrap_or("DELAYED")),
         _ => by_words(),
-    }
-}
-
-/// Which customs step a (lower-case) text about customs tells of. An
-/// exception that names no step is customs holding the package for a
-/// reason of its own.
-fn customs_code(text: &str, is_exception: bool) -> &'static str {
-    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    if has(&["duties", "duty", "taxes", "payment", "charge is due"]) {
-        "CUSTOMS_PAYMENT_REQUIRED"
-    } else if has(&[
-        "released",
-        "cleared",
-        "clearance complete",
-        "processing complete",
-    ]) {
-        "CUSTOMS_CLEARED"
-    } else if has(&["delay"]) {
-        "CUSTOMS_DELAY"
-    } else if has(&["held", "hold", "detained", "inspection"]) {
-        "CUSTOMS_HOLD"
-    } else if is_exception {
-        "CUSTOMS_EXCEPTION"
-    } else {
-        "CUSTOMS_PROCESSING"
     }
 }
 
@@ -709,38 +672,21 @@ mod tests {
 
     #[test]
     fn every_code_the_adapter_emits_is_an_sp_api_milestone_code() {
-        let types = [
-            "M", "MV", "P", "I", "O", "X", "D", "RS", "DO", "DD", "W", "NA", "",
-        ];
-        let customs_words = ["duties", "released", "delay", "held", "customs"];
-        let mut texts: Vec<String> = vec![String::new()];
-        for (words, _) in BY_WORDS {
-            texts.extend(words.iter().map(|w| (*w).to_owned()));
-        }
-        texts.extend(customs_words.iter().map(|w| format!("customs {w}")));
-        let mut emitted = std::collections::BTreeSet::new();
-        for kind in types {
-            for text in &texts {
-                emitted.extend(milestone_code(kind, text));
-            }
-        }
-        for code in [
-            "CUSTOMS_PAYMENT_REQUIRED",
-            "CUSTOMS_CLEARED",
-            "CUSTOMS_DELAY",
-            "CUSTOMS_HOLD",
-            "CUSTOMS_EXCEPTION",
-            "CUSTOMS_PROCESSING",
-        ] {
-            assert!(emitted.contains(code), "{code} is never reached");
-        }
-        assert!(!emitted.contains("CUSTOMS"));
-        for code in emitted {
-            assert!(
-                tracklane_core::MilestoneCode::parse(code).is_some(),
-                "{code} is not in the SP-API model"
-            );
-        }
+        crate::read::assert_only_sp_api_codes(
+            &[
+                "M", "MV", "P", "I", "O", "X", "D", "RS", "DO", "DD", "W", "NA", "",
+            ],
+            BY_WORDS,
+            milestone_code,
+            &[
+                "CUSTOMS_PAYMENT_REQUIRED",
+                "CUSTOMS_CLEARED",
+                "CUSTOMS_DELAY",
+                "CUSTOMS_HOLD",
+                "CUSTOMS_EXCEPTION",
+                "CUSTOMS_PROCESSING",
+            ],
+        );
     }
 
     fn activity(fields: serde_json::Value) -> Activity {

@@ -86,7 +86,7 @@ async fn a_recorded_answer_becomes_push_items_oldest_first() {
         codes(&delivered)[5..],
         [
             "ARRIVED_AT_TERMINAL",
-            "CUSTOMS_HOLD",
+            "CUSTOMS_DELAY",
             "CUSTOMS_CLEARED",
             "OUT_FOR_DELIVERY",
             "DELIVERED"
