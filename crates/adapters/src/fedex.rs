@@ -67,19 +67,15 @@ impl Fedex {
         })
     }
 
-    /// The token to send: the kept one while it is fresh, else a new one.
-    async fn token(&self) -> Result<String, PullError> {
-        self.token
-            .bearer(|| {
-                self.http
-                    .post(format!("{}/oauth/token", self.base_url))
-                    .form(&[
-                        ("grant_type", "client_credentials"),
-                        ("client_id", self.client_id.as_str()),
-                        ("client_secret", self.client_secret.as_str()),
-                    ])
-            })
-            .await
+    /// The request for a new token: the client credentials in the form body.
+    fn token_request(&self) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/oauth/token", self.base_url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", self.client_id.as_str()),
+                ("client_secret", self.client_secret.as_str()),
+            ])
     }
 
     /// One call of the Track API for `number` with `bearer`, asking for every
@@ -110,15 +106,13 @@ impl Adapter for Fedex {
     }
 
     async fn track(&self, number: &str) -> Result<Vec<PushItem>, PullError> {
-        let bearer = self.token().await?;
-        let mut response = self.track_number(number, &bearer).await?;
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-            // The token lapsed or was revoked before its time: once more with
-            // a new one. A second refusal is the credentials' fault.
-            self.token.forget(&bearer);
-            let bearer = self.token().await?;
-            response = self.track_number(number, &bearer).await?;
-        }
+        let response = self
+            .token
+            .send(
+                || self.token_request(),
+                |bearer| async move { self.track_number(number, &bearer).await },
+            )
+            .await?;
         // FedEx answers a number it does not know with a success whose track
         // result carries an error, so no status here means "unknown".
         if !response.status().is_success() {

@@ -7,6 +7,7 @@
 //! and the adapter forgets it. Only the fetching differs between carriers, so
 //! each adapter hands [`KeptToken::bearer`] the request that fetches one.
 
+use std::future::Future;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -86,9 +87,33 @@ impl KeptToken {
         Ok(answer.access_token)
     }
 
+    /// Sends `call` with the token to send (fetched with `fetch` when none
+    /// is fresh). When the carrier refuses it (401), as when it lapsed or was
+    /// revoked early, `call` goes once more with a new one; a second refusal
+    /// is the credentials' fault and is the answer.
+    ///
+    /// # Errors
+    /// As [`KeptToken::bearer`], and `call`'s own.
+    pub(crate) async fn send<Fut>(
+        &self,
+        fetch: impl Fn() -> reqwest::RequestBuilder,
+        call: impl Fn(String) -> Fut,
+    ) -> Result<reqwest::Response, PullError>
+    where
+        Fut: Future<Output = Result<reqwest::Response, PullError>>,
+    {
+        let bearer = self.bearer(&fetch).await?;
+        let response = call(bearer.clone()).await?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        self.forget(&bearer);
+        call(self.bearer(&fetch).await?).await
+    }
+
     /// Drops `bearer` if it is still the kept token, so the next request
     /// fetches another.
-    pub(crate) fn forget(&self, bearer: &str) {
+    fn forget(&self, bearer: &str) {
         let mut kept = self.kept();
         if kept.as_ref().is_some_and(|t| t.bearer == bearer) {
             *kept = None;

@@ -73,16 +73,12 @@ impl Ups {
         })
     }
 
-    /// The token to send: the kept one while it is fresh, else a new one.
-    async fn token(&self) -> Result<String, PullError> {
-        self.token
-            .bearer(|| {
-                self.http
-                    .post(format!("{}/security/v1/oauth/token", self.base_url))
-                    .basic_auth(&self.client_id, Some(&self.client_secret))
-                    .form(&[("grant_type", "client_credentials")])
-            })
-            .await
+    /// The request for a new token: the client credentials in Basic auth.
+    fn token_request(&self) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}/security/v1/oauth/token", self.base_url))
+            .basic_auth(&self.client_id, Some(&self.client_secret))
+            .form(&[("grant_type", "client_credentials")])
     }
 
     /// One call of the Track API for `number` with `bearer`.
@@ -111,15 +107,13 @@ impl Adapter for Ups {
     }
 
     async fn track(&self, number: &str) -> Result<Vec<PushItem>, PullError> {
-        let bearer = self.token().await?;
-        let mut response = self.details(number, &bearer).await?;
-        if response.status() == reqwest::StatusCode::UNAUTHORIZED {
-            // The token lapsed or was revoked before its time: once more with
-            // a new one. A second refusal is the credentials' fault.
-            self.token.forget(&bearer);
-            let bearer = self.token().await?;
-            response = self.details(number, &bearer).await?;
-        }
+        let response = self
+            .token
+            .send(
+                || self.token_request(),
+                |bearer| async move { self.details(number, &bearer).await },
+            )
+            .await?;
         match response.status().as_u16() {
             200..=299 => {}
             // UPS answers 404 for a number it has no activity for yet.
