@@ -177,6 +177,12 @@ impl SqliteStore {
                     .map_err(unavailable("opening a read connection"))?;
                     conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -65536;")
                         .map_err(unavailable("configuring a read connection"))?;
+                    // As on the writer: a cached statement keeps its plan
+                    // whatever is bound. Without it, reading a shipment's
+                    // milestone chain re-planned its statement for every
+                    // milestone, a third of an engine pass.
+                    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+                        .map_err(unavailable("configuring a read connection"))?;
                     conn
                 }
             };
