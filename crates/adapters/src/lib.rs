@@ -16,6 +16,7 @@ pub mod fedex;
 mod oauth;
 mod read;
 pub mod ups;
+pub mod usps;
 
 use std::future::Future;
 
@@ -65,6 +66,21 @@ pub(crate) fn refusal(response: &reqwest::Response) -> PullError {
     }
 }
 
+/// `number` as one URL path segment: letters, digits, `-` and `_` as they
+/// are, anything else percent-encoded, so a stray `/` or `?` cannot change
+/// the request.
+pub(crate) fn path_segment(number: &str) -> String {
+    let mut out = String::with_capacity(number.len());
+    for byte in number.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// One carrier event, to be sent on as a [`PushItem`].
 pub(crate) struct PushEvent<'a> {
     /// The tracking number it is about.
@@ -108,4 +124,19 @@ pub trait Adapter: Send + Sync + 'static {
     /// The events the carrier has for `number`, oldest first; none when it
     /// does not know the number (yet).
     fn track(&self, number: &str) -> impl Future<Output = Result<Vec<PushItem>, PullError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_become_one_path_segment() {
+        assert_eq!(path_segment("1Z5R89390357567127"), "1Z5R89390357567127");
+        assert_eq!(path_segment("LX123456785CN"), "LX123456785CN");
+        assert_eq!(
+            path_segment("1Z 5R/../x?y#z"),
+            "1Z%205R%2F%2E%2E%2Fx%3Fy%23z"
+        );
+    }
 }

@@ -291,6 +291,23 @@ struct PollArgs {
     /// Seconds between two requests to FedEx.
     #[arg(long, default_value_t = 1)]
     fedex_gap_seconds: u64,
+    /// The consumer key of an app on developer.usps.com: with
+    /// --usps-client-secret, the hub polls the open tracking numbers of
+    /// --usps-carriers through USPS's Tracking API.
+    #[arg(long, env = "TRACKLANE_USPS_CLIENT_ID")]
+    usps_client_id: Option<String>,
+    /// The app's consumer secret.
+    #[arg(long, env = "TRACKLANE_USPS_CLIENT_SECRET", hide_env_values = true)]
+    usps_client_secret: Option<String>,
+    /// Where USPS's API is.
+    #[arg(long, env = "TRACKLANE_USPS_BASE_URL", default_value = tracklane_adapters::usps::DEFAULT_BASE_URL)]
+    usps_base_url: String,
+    /// The hub's carrier codes whose numbers USPS's API answers for.
+    #[arg(long, value_delimiter = ',', default_value = "USPS")]
+    usps_carriers: Vec<String>,
+    /// Seconds between two requests to USPS.
+    #[arg(long, default_value_t = 1)]
+    usps_gap_seconds: u64,
     /// Minutes between two polling rounds.
     #[arg(long, default_value_t = 60)]
     poll_every_minutes: u64,
@@ -384,6 +401,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 (&poll.fedex_api_key, "--fedex-api-key"),
                 (&poll.fedex_secret_key, "--fedex-secret-key"),
             )?;
+            let usps = both(
+                "USPS",
+                (&poll.usps_client_id, "--usps-client-id"),
+                (&poll.usps_client_secret, "--usps-client-secret"),
+            )?;
             let trust = match ca_file {
                 Some(path) => outbound::Trust::with_pem_file(&path)?,
                 None => outbound::Trust::default(),
@@ -429,6 +451,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     )?,
                     ("--fedex-carriers", &poll.fedex_carriers),
                     poll.fedex_gap_seconds,
+                )?;
+            }
+            if let Some((id, secret)) = usps {
+                polling.start(
+                    tracklane_adapters::usps::Usps::new(
+                        trust.client(),
+                        &poll.usps_base_url,
+                        id,
+                        secret,
+                    )?,
+                    ("--usps-carriers", &poll.usps_carriers),
+                    poll.usps_gap_seconds,
                 )?;
             }
             if let Some((id, secret)) = ups {
