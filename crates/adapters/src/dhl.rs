@@ -8,22 +8,17 @@
 //! delivery, …), the status code settles what the text does not. The
 //! adapter asks for English text so the words it reads are stable.
 
-use std::time::Duration;
-
 use serde::Deserialize;
 
 use crate::read::{WordTable, by_words, customs_step, parse_time, place};
-use crate::{Adapter, PullError, PushEvent, PushItem};
+use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// DHL's production endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api-eu.dhl.com";
-/// How long DHL has to answer.
-const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A client of DHL's unified tracking API.
 pub struct Dhl {
-    http: reqwest::Client,
-    base_url: String,
+    api: Api,
     api_key: String,
 }
 
@@ -39,11 +34,7 @@ impl Dhl {
         api_key: &str,
     ) -> Result<Self, PullError> {
         Ok(Self {
-            http: http
-                .timeout(TIMEOUT)
-                .user_agent(concat!("tracklane/", env!("CARGO_PKG_VERSION")))
-                .build()?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            api: Api::new(http, base_url)?,
             api_key: api_key.to_owned(),
         })
     }
@@ -56,22 +47,16 @@ impl Adapter for Dhl {
 
     async fn track(&self, number: &str) -> Result<Vec<PushItem>, PullError> {
         let response = self
+            .api
             .http
-            .get(format!("{}/track/shipments", self.base_url))
+            .get(self.api.url("/track/shipments"))
             .query(&[("trackingNumber", number), ("language", "en")])
             .header("DHL-API-Key", &self.api_key)
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await?;
-        let status = response.status().as_u16();
-        match status {
-            200..=299 => {}
-            // DHL answers 404 for a number it has no events for yet.
-            404 => return Ok(Vec::new()),
-            _ => return Err(crate::refusal(&response)),
-        }
-        let body = response.bytes().await?;
-        events(number, &body)
+        // DHL answers 404 for a number it has no events for yet.
+        crate::events_unless_unknown(response, |body| events(number, body)).await
     }
 }
 

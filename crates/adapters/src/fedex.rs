@@ -13,28 +13,23 @@
 //! the text says what happened and the type gives the default. The adapter
 //! asks for `en_US` so the words it reads are stable.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::oauth::KeptToken;
 use crate::read::{WordTable, by_words, customs_step, given, parse_time, place};
-use crate::{Adapter, PullError, PushEvent, PushItem};
+use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// FedEx's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://apis.fedex.com";
-/// How long FedEx has to answer.
-const TIMEOUT: Duration = Duration::from_secs(20);
 /// The language FedEx writes its event text in: the words read here are
 /// English.
 const LOCALE: &str = "en_US";
 
 /// A client of FedEx's Track API.
 pub struct Fedex {
-    http: reqwest::Client,
-    base_url: String,
+    api: Api,
     client_id: String,
     client_secret: String,
     /// The bearer token, kept between numbers.
@@ -56,11 +51,7 @@ impl Fedex {
         client_secret: &str,
     ) -> Result<Self, PullError> {
         Ok(Self {
-            http: http
-                .timeout(TIMEOUT)
-                .user_agent(concat!("tracklane/", env!("CARGO_PKG_VERSION")))
-                .build()?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            api: Api::new(http, base_url)?,
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token: KeptToken::new(),
@@ -69,13 +60,11 @@ impl Fedex {
 
     /// The request for a new token: the client credentials in the form body.
     fn token_request(&self) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}/oauth/token", self.base_url))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.client_id.as_str()),
-                ("client_secret", self.client_secret.as_str()),
-            ])
+        self.api.http.post(self.api.url("/oauth/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.as_str()),
+        ])
     }
 
     /// One call of the Track API for `number` with `bearer`, asking for every
@@ -86,8 +75,9 @@ impl Fedex {
         bearer: &str,
     ) -> Result<reqwest::Response, PullError> {
         Ok(self
+            .api
             .http
-            .post(format!("{}/track/v1/trackingnumbers", self.base_url))
+            .post(self.api.url("/track/v1/trackingnumbers"))
             .bearer_auth(bearer)
             .header("X-locale", LOCALE)
             .header(reqwest::header::ACCEPT, "application/json")

@@ -81,6 +81,48 @@ pub(crate) fn path_segment(number: &str) -> String {
     out
 }
 
+/// How long a carrier's API has to answer.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// A carrier's API: where it is, and the HTTP client that calls it.
+pub(crate) struct Api {
+    pub http: reqwest::Client,
+    base_url: String,
+}
+
+impl Api {
+    /// The API at `base_url`, called through a client built from `http`
+    /// (which says whom HTTPS trusts).
+    pub(crate) fn new(http: reqwest::ClientBuilder, base_url: &str) -> Result<Self, PullError> {
+        Ok(Self {
+            http: http
+                .timeout(TIMEOUT)
+                .user_agent(concat!("tracklane/", env!("CARGO_PKG_VERSION")))
+                .build()?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// The address of `path` (`/…`) on the API.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+/// The events `parse` reads from a successful answer; none when the API
+/// answered 404, which carriers use for a number they know nothing of yet;
+/// the refusal otherwise.
+pub(crate) async fn events_unless_unknown(
+    response: reqwest::Response,
+    parse: impl FnOnce(&[u8]) -> Result<Vec<PushItem>, PullError>,
+) -> Result<Vec<PushItem>, PullError> {
+    match response.status().as_u16() {
+        200..=299 => parse(&response.bytes().await?),
+        404 => Ok(Vec::new()),
+        _ => Err(refusal(&response)),
+    }
+}
+
 /// One carrier event, to be sent on as a [`PushItem`].
 pub(crate) struct PushEvent<'a> {
     /// The tracking number it is about.

@@ -13,7 +13,6 @@
 //! so the words it reads are stable.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime, Time};
@@ -22,12 +21,10 @@ use serde::Deserialize;
 
 use crate::oauth::KeptToken;
 use crate::read::{WordTable, by_words, customs_step, given, place};
-use crate::{Adapter, PullError, PushEvent, PushItem};
+use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// UPS's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://onlinetools.ups.com";
-/// How long UPS has to answer.
-const TIMEOUT: Duration = Duration::from_secs(20);
 /// Who is asking, in the `transactionSrc` header UPS requires.
 const TRANSACTION_SOURCE: &str = "tracklane";
 
@@ -37,8 +34,7 @@ static REQUESTS_SENT: AtomicU64 = AtomicU64::new(0);
 
 /// A client of UPS's Track API.
 pub struct Ups {
-    http: reqwest::Client,
-    base_url: String,
+    api: Api,
     client_id: String,
     client_secret: String,
     /// The bearer token, kept between numbers.
@@ -61,11 +57,7 @@ impl Ups {
         client_secret: &str,
     ) -> Result<Self, PullError> {
         Ok(Self {
-            http: http
-                .timeout(TIMEOUT)
-                .user_agent(concat!("tracklane/", env!("CARGO_PKG_VERSION")))
-                .build()?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            api: Api::new(http, base_url)?,
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token: KeptToken::new(),
@@ -75,8 +67,9 @@ impl Ups {
 
     /// The request for a new token: the client credentials in Basic auth.
     fn token_request(&self) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}/security/v1/oauth/token", self.base_url))
+        self.api
+            .http
+            .post(self.api.url("/security/v1/oauth/token"))
             .basic_auth(&self.client_id, Some(&self.client_secret))
             .form(&[("grant_type", "client_credentials")])
     }
@@ -85,12 +78,12 @@ impl Ups {
     async fn details(&self, number: &str, bearer: &str) -> Result<reqwest::Response, PullError> {
         let sent = REQUESTS_SENT.fetch_add(1, Ordering::Relaxed);
         Ok(self
+            .api
             .http
-            .get(format!(
-                "{}/api/track/v1/details/{}",
-                self.base_url,
+            .get(self.api.url(&format!(
+                "/api/track/v1/details/{}",
                 crate::path_segment(number)
-            ))
+            )))
             .query(&[("locale", "en_US"), ("returnSignature", "false")])
             .bearer_auth(bearer)
             .header("transId", format!("{}{sent}", self.trans_id_prefix))
@@ -114,14 +107,8 @@ impl Adapter for Ups {
                 |bearer| async move { self.details(number, &bearer).await },
             )
             .await?;
-        match response.status().as_u16() {
-            200..=299 => {}
-            // UPS answers 404 for a number it has no activity for yet.
-            404 => return Ok(Vec::new()),
-            _ => return Err(crate::refusal(&response)),
-        }
-        let body = response.bytes().await?;
-        events(number, &body)
+        // UPS answers 404 for a number it has no activity for yet.
+        crate::events_unless_unknown(response, |body| events(number, body)).await
     }
 }
 

@@ -23,8 +23,6 @@
 //! (the instant in UTC) when USPS gives it, and otherwise reads the local
 //! time at `GMTOffset`.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::Offset;
@@ -32,20 +30,17 @@ use serde::Deserialize;
 
 use crate::oauth::KeptToken;
 use crate::read::{WordTable, by_words, customs_step, given, parse_time, place};
-use crate::{Adapter, PullError, PushEvent, PushItem};
+use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// USPS's production host, for both the token and the Tracking API.
 pub const DEFAULT_BASE_URL: &str = "https://apis.usps.com";
-/// How long USPS has to answer.
-const TIMEOUT: Duration = Duration::from_secs(20);
 /// The one OAuth scope the adapter needs: a token that can only read
 /// tracking is all it asks for.
 const SCOPE: &str = "tracking";
 
 /// A client of USPS's Tracking API.
 pub struct Usps {
-    http: reqwest::Client,
-    base_url: String,
+    api: Api,
     client_id: String,
     client_secret: String,
     /// The bearer token, kept between numbers.
@@ -67,11 +62,7 @@ impl Usps {
         client_secret: &str,
     ) -> Result<Self, PullError> {
         Ok(Self {
-            http: http
-                .timeout(TIMEOUT)
-                .user_agent(concat!("tracklane/", env!("CARGO_PKG_VERSION")))
-                .build()?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            api: Api::new(http, base_url)?,
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token: KeptToken::new(),
@@ -80,26 +71,24 @@ impl Usps {
 
     /// The request for a new token: the client credentials in the form body.
     fn token_request(&self) -> reqwest::RequestBuilder {
-        self.http
-            .post(format!("{}/oauth2/v3/token", self.base_url))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", self.client_id.as_str()),
-                ("client_secret", self.client_secret.as_str()),
-                ("scope", SCOPE),
-            ])
+        self.api.http.post(self.api.url("/oauth2/v3/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", self.client_id.as_str()),
+            ("client_secret", self.client_secret.as_str()),
+            ("scope", SCOPE),
+        ])
     }
 
     /// One call of the Tracking API for `number` with `bearer`, asking for
     /// every event in fields (`DETAIL`) rather than a line of summary text.
     async fn tracking(&self, number: &str, bearer: &str) -> Result<reqwest::Response, PullError> {
         Ok(self
+            .api
             .http
-            .get(format!(
-                "{}/tracking/v3/tracking/{}",
-                self.base_url,
+            .get(self.api.url(&format!(
+                "/tracking/v3/tracking/{}",
                 crate::path_segment(number)
-            ))
+            )))
             .query(&[("expand", "DETAIL")])
             .bearer_auth(bearer)
             // USPS can also answer in XML.
@@ -122,14 +111,8 @@ impl Adapter for Usps {
                 |bearer| async move { self.tracking(number, &bearer).await },
             )
             .await?;
-        match response.status().as_u16() {
-            200..=299 => {}
-            // USPS answers 404 for a number it has no tracking for (yet).
-            404 => return Ok(Vec::new()),
-            _ => return Err(crate::refusal(&response)),
-        }
-        let body = response.bytes().await?;
-        events(number, &body)
+        // USPS answers 404 for a number it has no tracking for (yet).
+        crate::events_unless_unknown(response, |body| events(number, body)).await
     }
 }
 
