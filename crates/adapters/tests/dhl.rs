@@ -2,6 +2,8 @@
 //! tracking API does, with the bodies in `data/dhl/` (written in the shape of
 //! DHL's published reference).
 
+mod support;
+
 use std::collections::HashMap;
 
 use axum::extract::Query;
@@ -9,6 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tracklane_adapters::dhl::Dhl;
 use tracklane_adapters::{Adapter, PullError};
+
+use support::{codes, too_many_requests};
 
 const KEY: &str = "test-key";
 const TRANSIT: &str = include_str!("data/dhl/transit.json");
@@ -26,9 +30,7 @@ async fn answer(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) ->
     match q.get("trackingNumber").map(String::as_str) {
         Some("1234567891") => (json, TRANSIT).into_response(),
         Some("1234567902") => (json, DELIVERED).into_response(),
-        Some("9999999999") => {
-            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "{}").into_response()
-        }
+        Some("9999999999") => too_many_requests(),
         _ => (
             StatusCode::NOT_FOUND,
             [("content-type", "application/problem+json")],
@@ -40,17 +42,8 @@ async fn answer(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) ->
 
 async fn dhl(key: &str) -> Dhl {
     let app = axum::Router::new().route("/track/shipments", axum::routing::get(answer));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = support::serve(app).await;
     Dhl::new(reqwest::Client::builder(), &base, key).unwrap()
-}
-
-fn codes(items: &[serde_json::Value]) -> Vec<&str> {
-    items
-        .iter()
-        .map(|i| i["status"]["code"].as_str().unwrap())
-        .collect()
 }
 
 #[tokio::test]

@@ -2,16 +2,19 @@
 //! Track APIs do, with the bodies in `data/fedex/` (written in the shape of
 //! FedEx's published Track API specification).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod support;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde_json::json;
 use tracklane_adapters::fedex::Fedex;
 use tracklane_adapters::{Adapter, PullError};
+
+use support::{Tokens, codes, form_fields, json_body, too_many_requests};
 
 const CLIENT_ID: &str = "l7tracklane-test-client";
 /// With characters the form body must encode.
@@ -37,52 +40,19 @@ const FORBIDDEN_NUMBER: &str = "775512340059";
 /// What the local FedEx has seen and issued.
 #[derive(Default)]
 struct LocalFedex {
-    token_requests: AtomicUsize,
     track_requests: AtomicUsize,
-    /// Tokens the Track API accepts.
-    valid: Mutex<Vec<String>>,
+    tokens: Tokens,
 }
 
 impl LocalFedex {
-    /// Every token issued so far lapses.
-    fn expire_tokens(&self) {
-        self.valid.lock().unwrap().clear();
-    }
-
-    fn token_requests(&self) -> usize {
-        self.token_requests.load(Ordering::SeqCst)
-    }
-
     fn track_requests(&self) -> usize {
         self.track_requests.load(Ordering::SeqCst)
     }
 }
 
-fn json_body(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        [("content-type", "application/json")],
-        body.to_owned(),
-    )
-        .into_response()
-}
-
-/// A form body's fields, decoded as a query string is (the encoding is the
-/// same).
-fn form_fields(body: &str) -> Option<HashMap<String, String>> {
-    let uri: Uri = format!("/?{body}").parse().ok()?;
-    Query::<HashMap<String, String>>::try_from_uri(&uri)
-        .ok()
-        .map(|q| q.0)
-}
-
 async fn token(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: String) -> Response {
-    let n = fedex.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
-    let is_form = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let Some(fields) = form_fields(&body).filter(|_| is_form) else {
+    let n = fedex.tokens.requested();
+    let Some(fields) = form_fields(&headers, &body) else {
         return json_body(StatusCode::BAD_REQUEST, "{}");
     };
     let field = |name: &str| fields.get(name).map(String::as_str);
@@ -92,8 +62,7 @@ async fn token(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: S
     if field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
         return json_body(StatusCode::UNAUTHORIZED, REFUSED);
     }
-    let access_token = format!("token-{n}");
-    fedex.valid.lock().unwrap().push(access_token.clone());
+    let access_token = fedex.tokens.issue(n);
     let answer = json!({
         "access_token": access_token,
         "token_type": "bearer",
@@ -105,9 +74,8 @@ async fn token(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: S
 
 async fn track(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: String) -> Response {
     fedex.track_requests.fetch_add(1, Ordering::SeqCst);
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let bearer = header("authorization").and_then(|v| v.strip_prefix("Bearer "));
-    let is_valid = bearer.is_some_and(|b| fedex.valid.lock().unwrap().iter().any(|v| v == b));
+    let header = |name: &str| support::header(&headers, name);
+    let is_valid = fedex.tokens.accepts(&headers);
     if !is_valid {
         return json_body(StatusCode::UNAUTHORIZED, REFUSED);
     }
@@ -129,9 +97,7 @@ async fn track(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: S
         Some(DELIVERED_NUMBER) => json_body(StatusCode::OK, DELIVERED),
         Some(RETURNED_NUMBER) => json_body(StatusCode::OK, RETURNED),
         Some(UNKNOWN_NUMBER) => json_body(StatusCode::OK, NOT_FOUND),
-        Some(BUSY_NUMBER) => {
-            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "{}").into_response()
-        }
+        Some(BUSY_NUMBER) => too_many_requests(),
         _ => json_body(StatusCode::BAD_REQUEST, "{\"bad\":\"body\"}"),
     }
 }
@@ -143,18 +109,9 @@ async fn fedex(secret: &str) -> (Fedex, Arc<LocalFedex>) {
         .route("/oauth/token", axum::routing::post(token))
         .route("/track/v1/trackingnumbers", axum::routing::post(track))
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = support::serve(app).await;
     let adapter = Fedex::new(reqwest::Client::builder(), &base, CLIENT_ID, secret).unwrap();
     (adapter, state)
-}
-
-fn codes(items: &[serde_json::Value]) -> Vec<&str> {
-    items
-        .iter()
-        .map(|i| i["status"]["code"].as_str().unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -271,7 +228,7 @@ async fn unknown_numbers_refused_secrets_and_rate_limits_are_told_apart() {
         Err(PullError::Unauthorized { status: 401 })
     ));
     // A refused secret never reached the Track API.
-    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.tokens.requests(), 1);
     assert_eq!(server.track_requests(), 0);
 }
 
@@ -281,24 +238,24 @@ async fn the_token_is_kept_across_numbers_and_fetched_again_when_refused() {
     for number in [DELIVERED_NUMBER, RETURNED_NUMBER, UNKNOWN_NUMBER] {
         fedex.track(number).await.unwrap();
     }
-    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.tokens.requests(), 1);
     assert_eq!(server.track_requests(), 3);
 
     // FedEx expires the token early: the 401 costs one more token and the
     // number is asked for again.
-    server.expire_tokens();
+    server.tokens.expire_all();
     assert_eq!(fedex.track(DELIVERED_NUMBER).await.unwrap().len(), 15);
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
     assert_eq!(server.track_requests(), 5);
     fedex.track(RETURNED_NUMBER).await.unwrap();
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
 
     // A Track API that refuses even a new token is not asked a third time.
     assert!(matches!(
         fedex.track(FORBIDDEN_NUMBER).await,
         Err(PullError::Unauthorized { status: 401 })
     ));
-    assert_eq!(server.token_requests(), 3);
+    assert_eq!(server.tokens.requests(), 3);
     assert_eq!(server.track_requests(), 8);
 }
 

@@ -2,16 +2,20 @@
 //! Track APIs do, with the bodies in `data/ups/` (written in the shape of
 //! UPS's published OpenAPI specifications).
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::json;
 use tracklane_adapters::ups::Ups;
 use tracklane_adapters::{Adapter, PullError};
+
+use support::{Tokens, codes, form_fields, json_body, too_many_requests};
 
 const CLIENT_ID: &str = "tracklane-test-client";
 const CLIENT_SECRET: &str = "tracklane-test-secret";
@@ -40,47 +44,22 @@ const FORBIDDEN_NUMBER: &str = "1Z999AA10000000017";
 struct LocalUps {
     /// `expires_in` of the tokens it issues, as UPS sends it.
     expires_in: serde_json::Value,
-    token_requests: AtomicUsize,
     details_requests: AtomicUsize,
-    /// Tokens the Track API accepts.
-    valid: Mutex<Vec<String>>,
+    tokens: Tokens,
     trans_ids: Mutex<HashSet<String>>,
 }
 
-impl LocalUps {
-    /// Every token issued so far lapses.
-    fn expire_tokens(&self) {
-        self.valid.lock().unwrap().clear();
-    }
-
-    fn token_requests(&self) -> usize {
-        self.token_requests.load(Ordering::SeqCst)
-    }
-}
-
-fn json_body(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        [("content-type", "application/json")],
-        body.to_owned(),
-    )
-        .into_response()
-}
+impl LocalUps {}
 
 async fn token(State(ups): State<Arc<LocalUps>>, headers: HeaderMap, body: String) -> Response {
-    let n = ups.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
+    let n = ups.tokens.requested();
     if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(BASIC) {
         return json_body(StatusCode::UNAUTHORIZED, REFUSED);
     }
-    let is_form = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form || body != "grant_type=client_credentials" {
+    if form_fields(&headers, &body).is_none() || body != "grant_type=client_credentials" {
         return json_body(StatusCode::BAD_REQUEST, "{}");
     }
-    let access_token = format!("token-{n}");
-    ups.valid.lock().unwrap().push(access_token.clone());
+    let access_token = ups.tokens.issue(n);
     let answer = json!({
         "token_type": "Bearer",
         "issued_at": "1772755200000",
@@ -101,9 +80,8 @@ async fn details(
     headers: HeaderMap,
 ) -> Response {
     ups.details_requests.fetch_add(1, Ordering::SeqCst);
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let bearer = header("authorization").and_then(|v| v.strip_prefix("Bearer "));
-    let is_valid = bearer.is_some_and(|b| ups.valid.lock().unwrap().iter().any(|v| v == b));
+    let header = |name: &str| support::header(&headers, name);
+    let is_valid = ups.tokens.accepts(&headers);
     if !is_valid || number == FORBIDDEN_NUMBER {
         return json_body(StatusCode::UNAUTHORIZED, REFUSED);
     }
@@ -128,9 +106,7 @@ async fn details(
         DELIVERED_NUMBER => json_body(StatusCode::OK, DELIVERED),
         RETURNED_NUMBER => json_body(StatusCode::OK, RETURNED),
         UNSEEN_NUMBER => json_body(StatusCode::OK, NOT_FOUND),
-        BUSY_NUMBER => {
-            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "{}").into_response()
-        }
+        BUSY_NUMBER => too_many_requests(),
         _ => json_body(StatusCode::NOT_FOUND, NO_SUCH_NUMBER),
     }
 }
@@ -149,9 +125,7 @@ async fn ups(expires_in: serde_json::Value, secret: &str) -> (Ups, Arc<LocalUps>
             axum::routing::get(details),
         )
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = support::serve(app).await;
     let adapter = Ups::new(reqwest::Client::builder(), &base, CLIENT_ID, secret).unwrap();
     (adapter, state)
 }
@@ -159,13 +133,6 @@ async fn ups(expires_in: serde_json::Value, secret: &str) -> (Ups, Arc<LocalUps>
 /// UPS's usual lifetime, four hours less a second, as the string UPS sends.
 fn four_hours() -> serde_json::Value {
     json!("14399")
-}
-
-fn codes(items: &[serde_json::Value]) -> Vec<&str> {
-    items
-        .iter()
-        .map(|i| i["status"]["code"].as_str().unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -275,23 +242,23 @@ async fn the_token_is_kept_across_numbers_and_fetched_again_when_refused() {
     for number in [DELIVERED_NUMBER, RETURNED_NUMBER, UNSEEN_NUMBER] {
         ups.track(number).await.unwrap();
     }
-    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.tokens.requests(), 1);
 
     // UPS expires the token early: the 401 costs one more token and the
     // number is asked for again.
-    server.expire_tokens();
+    server.tokens.expire_all();
     assert_eq!(codes(&ups.track(DELIVERED_NUMBER).await.unwrap()).len(), 13);
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
     assert_eq!(server.details_requests.load(Ordering::SeqCst), 5);
     ups.track(RETURNED_NUMBER).await.unwrap();
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
 
     // A Track API that refuses even a new token is not asked a third time.
     assert!(matches!(
         ups.track(FORBIDDEN_NUMBER).await,
         Err(PullError::Unauthorized { status: 401 })
     ));
-    assert_eq!(server.token_requests(), 3);
+    assert_eq!(server.tokens.requests(), 3);
     assert_eq!(server.details_requests.load(Ordering::SeqCst), 8);
 }
 
@@ -301,7 +268,7 @@ async fn a_token_within_a_minute_of_expiry_is_renewed_before_use() {
     let (ups, server) = ups(json!(45), CLIENT_SECRET).await;
     ups.track(DELIVERED_NUMBER).await.unwrap();
     ups.track(DELIVERED_NUMBER).await.unwrap();
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
 }
 
 #[test]

@@ -8,16 +8,20 @@
 //! so those events carry no code here: the adapter reads them from their
 //! words, as it does any event whose code it does not know.
 
+mod support;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde_json::json;
 use tracklane_adapters::usps::Usps;
 use tracklane_adapters::{Adapter, PullError};
+
+use support::{Tokens, codes, form_fields, json_body, too_many_requests};
 
 const CLIENT_ID: &str = "tracklane-test-consumer-key";
 /// With characters the form body must encode.
@@ -45,54 +49,21 @@ const FORBIDDEN_NUMBER: &str = "9400111899562539127499";
 /// What the local USPS has seen and issued.
 #[derive(Default)]
 struct LocalUsps {
-    token_requests: AtomicUsize,
     tracking_requests: AtomicUsize,
-    /// Tokens the Tracking API accepts.
-    valid: Mutex<Vec<String>>,
+    tokens: Tokens,
     /// The numbers the Tracking API was asked about, as it decoded them.
     numbers: Mutex<Vec<String>>,
 }
 
 impl LocalUsps {
-    /// Every token issued so far lapses.
-    fn expire_tokens(&self) {
-        self.valid.lock().unwrap().clear();
-    }
-
-    fn token_requests(&self) -> usize {
-        self.token_requests.load(Ordering::SeqCst)
-    }
-
     fn tracking_requests(&self) -> usize {
         self.tracking_requests.load(Ordering::SeqCst)
     }
 }
 
-fn json_body(status: StatusCode, body: &str) -> Response {
-    (
-        status,
-        [("content-type", "application/json")],
-        body.to_owned(),
-    )
-        .into_response()
-}
-
-/// A form body's fields, decoded as a query string is (the encoding is the
-/// same).
-fn form_fields(body: &str) -> Option<HashMap<String, String>> {
-    let uri: Uri = format!("/?{body}").parse().ok()?;
-    Query::<HashMap<String, String>>::try_from_uri(&uri)
-        .ok()
-        .map(|q| q.0)
-}
-
 async fn token(State(usps): State<Arc<LocalUsps>>, headers: HeaderMap, body: String) -> Response {
-    let n = usps.token_requests.fetch_add(1, Ordering::SeqCst) + 1;
-    let is_form = headers
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let Some(fields) = form_fields(&body).filter(|_| is_form) else {
+    let n = usps.tokens.requested();
+    let Some(fields) = form_fields(&headers, &body) else {
         return json_body(StatusCode::BAD_REQUEST, "{}");
     };
     let field = |name: &str| fields.get(name).map(String::as_str);
@@ -108,8 +79,7 @@ async fn token(State(usps): State<Arc<LocalUsps>>, headers: HeaderMap, body: Str
     if field("client_id") != Some(CLIENT_ID) || field("client_secret") != Some(CLIENT_SECRET) {
         return json_body(StatusCode::UNAUTHORIZED, REFUSED);
     }
-    let access_token = format!("token-{n}");
-    usps.valid.lock().unwrap().push(access_token.clone());
+    let access_token = usps.tokens.issue(n);
     // USPS's example answer writes the lifetime as a string; eight hours
     // less a second.
     let answer = json!({
@@ -133,9 +103,8 @@ async fn tracking(
 ) -> Response {
     usps.tracking_requests.fetch_add(1, Ordering::SeqCst);
     usps.numbers.lock().unwrap().push(number.clone());
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let bearer = header("authorization").and_then(|v| v.strip_prefix("Bearer "));
-    let is_valid = bearer.is_some_and(|b| usps.valid.lock().unwrap().iter().any(|v| v == b));
+    let header = |name: &str| support::header(&headers, name);
+    let is_valid = usps.tokens.accepts(&headers);
     if !is_valid || number == FORBIDDEN_NUMBER {
         return json_body(StatusCode::UNAUTHORIZED, UNAUTHORIZED);
     }
@@ -148,9 +117,7 @@ async fn tracking(
     match number.as_str() {
         DELIVERED_NUMBER => json_body(StatusCode::OK, DELIVERED),
         RETURNED_NUMBER => json_body(StatusCode::OK, RETURNED),
-        BUSY_NUMBER => {
-            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "30")], "{}").into_response()
-        }
+        BUSY_NUMBER => too_many_requests(),
         _ => json_body(StatusCode::NOT_FOUND, NOT_FOUND),
     }
 }
@@ -165,18 +132,9 @@ async fn usps(secret: &str) -> (Usps, Arc<LocalUsps>) {
             axum::routing::get(tracking),
         )
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = support::serve(app).await;
     let adapter = Usps::new(reqwest::Client::builder(), &base, CLIENT_ID, secret).unwrap();
     (adapter, state)
-}
-
-fn codes(items: &[serde_json::Value]) -> Vec<&str> {
-    items
-        .iter()
-        .map(|i| i["status"]["code"].as_str().unwrap())
-        .collect()
 }
 
 #[tokio::test]
@@ -325,7 +283,7 @@ async fn unknown_numbers_refused_secrets_and_rate_limits_are_told_apart() {
         Err(PullError::Unauthorized { status: 401 })
     ));
     // A refused secret never reached the Tracking API.
-    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.tokens.requests(), 1);
     assert_eq!(server.tracking_requests(), 0);
 }
 
@@ -335,24 +293,24 @@ async fn the_token_is_kept_across_numbers_and_fetched_again_when_refused() {
     for number in [DELIVERED_NUMBER, RETURNED_NUMBER, UNKNOWN_NUMBER] {
         usps.track(number).await.unwrap();
     }
-    assert_eq!(server.token_requests(), 1);
+    assert_eq!(server.tokens.requests(), 1);
     assert_eq!(server.tracking_requests(), 3);
 
     // USPS revokes the token early: the 401 costs one more token and the
     // number is asked for again.
-    server.expire_tokens();
+    server.tokens.expire_all();
     assert_eq!(usps.track(DELIVERED_NUMBER).await.unwrap().len(), 15);
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
     assert_eq!(server.tracking_requests(), 5);
     usps.track(RETURNED_NUMBER).await.unwrap();
-    assert_eq!(server.token_requests(), 2);
+    assert_eq!(server.tokens.requests(), 2);
 
     // A Tracking API that refuses even a new token is not asked a third time.
     assert!(matches!(
         usps.track(FORBIDDEN_NUMBER).await,
         Err(PullError::Unauthorized { status: 401 })
     ));
-    assert_eq!(server.token_requests(), 3);
+    assert_eq!(server.tokens.requests(), 3);
     assert_eq!(server.tracking_requests(), 8);
 }
 
