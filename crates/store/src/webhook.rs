@@ -179,6 +179,31 @@ pub enum Attempt {
     },
 }
 
+/// Records a delivered attempt at delivery `?1`: state `?2`, status `?3`, at `?4`.
+pub(crate) const RECORD_DELIVERED: &str =
+    "UPDATE webhook_delivery SET state = ?2, attempts = attempts + 1, next_attempt_at = NULL,
+         last_status = ?3, last_error = NULL, delivered_at = ?4
+     WHERE seq = ?1";
+/// Records a failed attempt at delivery `?1`: state `?2`, the next attempt
+/// `?3`, status `?4`, error `?5`.
+pub(crate) const RECORD_FAILED: &str =
+    "UPDATE webhook_delivery SET state = ?2, attempts = attempts + 1, next_attempt_at = ?3,
+         last_status = ?4, last_error = ?5
+     WHERE seq = ?1";
+
+impl Attempt {
+    /// Where the delivery stands after this attempt.
+    pub(crate) fn state(&self) -> DeliveryState {
+        match self {
+            Attempt::Delivered { .. } => DeliveryState::Delivered,
+            Attempt::Failed {
+                retry_at: Some(_), ..
+            } => DeliveryState::Pending,
+            Attempt::Failed { retry_at: None, .. } => DeliveryState::Failed,
+        }
+    }
+}
+
 /// The row numbers of the subscriptions in `hooks` that hear of an event of
 /// `kind` about a shipment of `seller_id` with legs of `leg_carriers`: those
 /// that want the kind and whose owner may see the shipment. A carrier's

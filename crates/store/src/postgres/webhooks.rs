@@ -9,9 +9,7 @@ use tokio_postgres::Row;
 use super::{Tx, pg};
 use crate::codec::to_json;
 use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
-use crate::{
-    Attempt, Delivery, DeliveryState, EventKind, Principal, StoreError, StoreResult, Webhook,
-};
+use crate::{Attempt, Delivery, EventKind, Principal, StoreError, StoreResult, Webhook};
 
 fn webhook(r: &Row) -> StoreResult<(i64, Webhook)> {
     WebhookRow {
@@ -230,37 +228,29 @@ pub(crate) async fn switch_on_webhook(
 
 pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -> StoreResult<()> {
     let changed = match attempt {
-        Attempt::Delivered { status, at } => t
-            .execute(
-                "UPDATE webhook_delivery SET state = $2, attempts = attempts + 1, next_attempt_at = NULL,
-                     last_status = $3, last_error = NULL, delivered_at = $4
-                 WHERE seq = $1",
+        Attempt::Delivered { status, at } => {
+            t.execute(
+                &dollars(crate::webhook::RECORD_DELIVERED),
                 &[
                     &id,
-                    &i32::from(DeliveryState::Delivered.number()),
+                    &i32::from(attempt.state().number()),
                     &i32::from(*status),
                     &at.as_microsecond(),
                 ],
             )
-            .await,
+            .await
+        }
         Attempt::Failed {
             status,
             error,
             retry_at,
             ..
         } => {
-            let state = if retry_at.is_some() {
-                DeliveryState::Pending
-            } else {
-                DeliveryState::Failed
-            };
             t.execute(
-                "UPDATE webhook_delivery SET state = $2, attempts = attempts + 1, next_attempt_at = $3,
-                     last_status = $4, last_error = $5
-                 WHERE seq = $1",
+                &dollars(crate::webhook::RECORD_FAILED),
                 &[
                     &id,
-                    &i32::from(state.number()),
+                    &i32::from(attempt.state().number()),
                     &retry_at.map(|r| r.as_microsecond()),
                     &status.map(i32::from),
                     error,

@@ -10,9 +10,7 @@ use serde_json::Value;
 use super::rows::{to_json, unavailable};
 use super::writer::Writer;
 use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
-use crate::{
-    Attempt, Delivery, DeliveryState, EventKind, Principal, StoreError, StoreResult, Webhook,
-};
+use crate::{Attempt, Delivery, EventKind, Principal, StoreError, StoreResult, Webhook};
 
 fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookRow> {
     Ok(WebhookRow {
@@ -206,10 +204,8 @@ pub(crate) fn deliveries(
 pub(crate) fn record_attempt(w: &mut Writer, id: i64, attempt: &Attempt) -> StoreResult<()> {
     let changed = match attempt {
         Attempt::Delivered { status, at } => w.conn.execute(
-            "UPDATE webhook_delivery SET state = ?2, attempts = attempts + 1, next_attempt_at = NULL,
-                 last_status = ?3, last_error = NULL, delivered_at = ?4
-             WHERE seq = ?1",
-            params![id, DeliveryState::Delivered.number(), status, at.as_microsecond()],
+            crate::webhook::RECORD_DELIVERED,
+            params![id, attempt.state().number(), status, at.as_microsecond()],
         ),
         Attempt::Failed {
             status,
@@ -217,17 +213,10 @@ pub(crate) fn record_attempt(w: &mut Writer, id: i64, attempt: &Attempt) -> Stor
             retry_at,
             ..
         } => w.conn.execute(
-            "UPDATE webhook_delivery SET state = ?2, attempts = attempts + 1, next_attempt_at = ?3,
-                 last_status = ?4, last_error = ?5
-             WHERE seq = ?1",
+            crate::webhook::RECORD_FAILED,
             params![
                 id,
-                if retry_at.is_some() {
-                    DeliveryState::Pending
-                } else {
-                    DeliveryState::Failed
-                }
-                .number(),
+                attempt.state().number(),
                 retry_at.map(|t| t.as_microsecond()),
                 status,
                 error
