@@ -101,6 +101,19 @@ impl<'a> Tx<'a> {
     }
 }
 
+/// The rows of `sql`, a fixed text, through the connection's statement
+/// cache: prepared once per pooled connection, then one round trip a call.
+/// Texts built from a query's filters do not come here, so the cache stays
+/// as small as the number of fixed reads.
+pub(crate) async fn cached(
+    client: &deadpool_postgres::ClientWrapper,
+    sql: &str,
+    params: &Params<'_>,
+) -> Result<Vec<Row>, tokio_postgres::Error> {
+    let statement = client.prepare_cached(sql).await?;
+    client.query(&statement, params).await
+}
+
 /// How many times a write is run when PostgreSQL keeps aborting it to break
 /// a deadlock, before its caller is told.
 const TX_ATTEMPTS: u32 = 3;
@@ -313,16 +326,15 @@ impl Store for PgStore {
     }
 
     async fn principal(&self, key_hash: &str) -> StoreResult<Option<Principal>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT principal FROM api_key WHERE key_hash = $1",
-                &[&key_hash],
-            )
-            .await
-            .map_err(pg("looking up a key"))?;
-        row.map(|r| from_json(r.get(0))).transpose()
+        let client = self.client().await?;
+        let rows = cached(
+            &client,
+            "SELECT principal FROM api_key WHERE key_hash = $1",
+            &[&key_hash],
+        )
+        .await
+        .map_err(pg("looking up a key"))?;
+        rows.first().map(|r| from_json(r.get(0))).transpose()
     }
 
     async fn create_shipment(&self, shipment: Shipment) -> StoreResult<()> {
@@ -486,25 +498,26 @@ impl Store for PgStore {
     }
 
     async fn session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                "SELECT principal, csrf, created_at, expires_at FROM session WHERE token_hash = $1 AND expires_at > $2",
-                &[&token_hash, &now.as_microsecond()],
-            )
-            .await
-            .map_err(pg("reading a session"))?;
-        row.map(|r| {
-            Ok(Session {
-                token_hash: token_hash.to_owned(),
-                principal: from_json(r.get(0))?,
-                csrf: r.get(1),
-                created_at: crate::codec::timestamp(r.get(2))?,
-                expires_at: crate::codec::timestamp(r.get(3))?,
+        let client = self.client().await?;
+        let rows = cached(
+            &client,
+            "SELECT principal, csrf, created_at, expires_at FROM session
+             WHERE token_hash = $1 AND expires_at > $2",
+            &[&token_hash, &now.as_microsecond()],
+        )
+        .await
+        .map_err(pg("reading a session"))?;
+        rows.first()
+            .map(|r| {
+                Ok(Session {
+                    token_hash: token_hash.to_owned(),
+                    principal: from_json(r.get(0))?,
+                    csrf: r.get(1),
+                    created_at: crate::codec::timestamp(r.get(2))?,
+                    expires_at: crate::codec::timestamp(r.get(3))?,
+                })
             })
-        })
-        .transpose()
+            .transpose()
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {

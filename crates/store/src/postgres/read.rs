@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
+use deadpool_postgres::ClientWrapper;
 use jiff::Timestamp;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
 
-use super::pg;
+use super::{cached, pg};
 use crate::codec;
 use crate::read_rows::{
     DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow, PackageParts,
@@ -228,32 +229,40 @@ pub(crate) async fn list(
 }
 
 /// The detail of one shipment, or `None`.
+///
+/// After the shipment's row, its seven parts are asked for at once: the
+/// connection pipelines them, so a detail costs two round trips, not eight.
 pub(crate) async fn shipment_detail(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     key: &ShipmentKey,
 ) -> StoreResult<Option<ShipmentDetail>> {
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
-         FROM shipment WHERE id = $1 OR confirmation_id = $1"
-    );
-    let Some(row) = client
-        .query_opt(&sql, &[&key.0])
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
+             FROM shipment WHERE id = $1 OR confirmation_id = $1"
+        )
+    });
+    let Some(row) = cached(client, &SQL, &[&key.0])
         .await
         .map_err(pg("reading a shipment"))?
+        .into_iter()
+        .next()
     else {
         return Ok(None);
     };
     let summary = summary(&row)?;
     let seq = summary.seq;
-    let mut legs = legs(client, seq).await?;
-    let mut histories = milestones(client, seq).await?;
-    let packages = client
-        .query(
-            "SELECT seq, box_id, body FROM package WHERE shipment_seq = $1 ORDER BY seq",
-            &[&seq],
-        )
-        .await
-        .map_err(pg("reading packages"))?
+    let parts = tokio::try_join!(
+        legs(client, seq),
+        milestones(client, seq),
+        packages(client, seq),
+        window_history(client, seq),
+        estimate(client, seq),
+        shipment_exceptions(client, seq),
+        shipment_reroutes(client, seq),
+    )?;
+    let (mut legs, mut histories, packages, window_history, estimate, exceptions, reroutes) = parts;
+    let packages = packages
         .iter()
         .map(|r| {
             let package_seq: i64 = r.get(0);
@@ -271,29 +280,40 @@ pub(crate) async fn shipment_detail(
         allows_window_automation: row.get(28),
         is_cancelled: row.get(29),
         packages,
-        window_history: window_history(client, seq).await?,
-        estimate: estimate(client, seq).await?,
-        exceptions: shipment_exceptions(client, seq).await?,
-        reroutes: shipment_reroutes(client, seq).await?,
+        window_history,
+        estimate,
+        exceptions,
+        reroutes,
         summary,
     }
     .into_detail()
     .map(Some)
 }
 
+/// A shipment's packages: sequence, box id and body.
+async fn packages(client: &ClientWrapper, shipment_seq: i64) -> StoreResult<Vec<Row>> {
+    cached(
+        client,
+        "SELECT seq, box_id, body FROM package WHERE shipment_seq = $1 ORDER BY seq",
+        &[&shipment_seq],
+    )
+    .await
+    .map_err(pg("reading packages"))
+}
+
 /// A shipment's legs, by package, oldest first.
 async fn legs(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     shipment_seq: i64,
 ) -> StoreResult<HashMap<i64, Vec<tracklane_core::Leg>>> {
-    let rows = client
-        .query(
-            "SELECT package_seq, carrier, tracking_number, mode, source, detected_by, added_at
-             FROM leg WHERE shipment_seq = $1 ORDER BY added_at, tracking_number, carrier",
-            &[&shipment_seq],
-        )
-        .await
-        .map_err(pg("reading legs"))?;
+    let rows = cached(
+        client,
+        "SELECT package_seq, carrier, tracking_number, mode, source, detected_by, added_at
+         FROM leg WHERE shipment_seq = $1 ORDER BY added_at, tracking_number, carrier",
+        &[&shipment_seq],
+    )
+    .await
+    .map_err(pg("reading legs"))?;
     let mut out: HashMap<i64, Vec<tracklane_core::Leg>> = HashMap::new();
     for r in &rows {
         let leg = LegRow {
@@ -312,18 +332,18 @@ async fn legs(
 
 /// A shipment's milestones, by package.
 async fn milestones(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     shipment_seq: i64,
 ) -> StoreResult<HashMap<i64, Vec<StoredMilestone>>> {
-    let rows = client
-        .query(
-            "SELECT package_seq, code, sub_code, raw_code, description, city, region, country_code, occurred_at,
-                    received_at, carrier, tracking_number, event_id
-             FROM milestone WHERE shipment_seq = $1 ORDER BY seq",
-            &[&shipment_seq],
-        )
-        .await
-        .map_err(pg("reading milestones"))?;
+    let rows = cached(
+        client,
+        "SELECT package_seq, code, sub_code, raw_code, description, city, region, country_code,
+                occurred_at, received_at, carrier, tracking_number, event_id
+         FROM milestone WHERE shipment_seq = $1 ORDER BY seq",
+        &[&shipment_seq],
+    )
+    .await
+    .map_err(pg("reading milestones"))?;
     let mut out: HashMap<i64, Vec<StoredMilestone>> = HashMap::new();
     for r in &rows {
         let stored = MilestoneRow {
@@ -347,43 +367,42 @@ async fn milestones(
 }
 
 async fn window_history(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     shipment_seq: i64,
 ) -> StoreResult<Vec<crate::WindowChange>> {
-    client
-        .query(
-            "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason
-             FROM window_change WHERE shipment_seq = $1 ORDER BY seq",
-            &[&shipment_seq],
-        )
-        .await
-        .map_err(pg("reading window history"))?
-        .iter()
-        .map(|r| {
-            WindowChangeRow {
-                at: r.get(0),
-                actor: r.get(1),
-                from: (r.get(2), r.get(3)),
-                to: (r.get(4), r.get(5)),
-                source: code(r, 6),
-                reason: r.get(7),
-            }
-            .into_change()
-        })
-        .collect()
+    cached(
+        client,
+        "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason
+         FROM window_change WHERE shipment_seq = $1 ORDER BY seq",
+        &[&shipment_seq],
+    )
+    .await
+    .map_err(pg("reading window history"))?
+    .iter()
+    .map(|r| {
+        WindowChangeRow {
+            at: r.get(0),
+            actor: r.get(1),
+            from: (r.get(2), r.get(3)),
+            to: (r.get(4), r.get(5)),
+            source: code(r, 6),
+            reason: r.get(7),
+        }
+        .into_change()
+    })
+    .collect()
 }
 
-async fn estimate(
-    client: &tokio_postgres::Client,
-    shipment_seq: i64,
-) -> StoreResult<Option<Estimate>> {
-    let row = client
-        .query_opt(
-            "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = $1",
-            &[&shipment_seq],
-        )
-        .await
-        .map_err(pg("reading an estimate"))?;
+async fn estimate(client: &ClientWrapper, shipment_seq: i64) -> StoreResult<Option<Estimate>> {
+    let row = cached(
+        client,
+        "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = $1",
+        &[&shipment_seq],
+    )
+    .await
+    .map_err(pg("reading an estimate"))?
+    .into_iter()
+    .next();
     row.map(|r| {
         Ok(Estimate {
             p10: codec::timestamp(r.get(0))?,
@@ -398,15 +417,14 @@ async fn estimate(
 
 /// A shipment's exceptions, open first, then resolved, newest first.
 async fn shipment_exceptions(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     shipment_seq: i64,
 ) -> StoreResult<Vec<ShipmentException>> {
     let sql = format!(
         "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq
          WHERE e.shipment_seq = $1 ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC"
     );
-    client
-        .query(&sql, &[&shipment_seq])
+    cached(client, &sql, &[&shipment_seq])
         .await
         .map_err(pg("reading exceptions"))?
         .iter()
@@ -415,16 +433,12 @@ async fn shipment_exceptions(
 }
 
 /// A shipment's reroutes, oldest first.
-async fn shipment_reroutes(
-    client: &tokio_postgres::Client,
-    shipment_seq: i64,
-) -> StoreResult<Vec<Reroute>> {
+async fn shipment_reroutes(client: &ClientWrapper, shipment_seq: i64) -> StoreResult<Vec<Reroute>> {
     let sql = format!(
         "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq
          WHERE r.shipment_seq = $1 ORDER BY r.seq"
     );
-    client
-        .query(&sql, &[&shipment_seq])
+    cached(client, &sql, &[&shipment_seq])
         .await
         .map_err(pg("reading reroutes"))?
         .iter()
@@ -435,54 +449,54 @@ async fn shipment_reroutes(
 /// Tracking numbers of `carrier` on shipments still on their way: see
 /// [`crate::Store::open_tracking`].
 pub(crate) async fn open_tracking(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     carrier: &CarrierCode,
     since: Timestamp,
     limit: usize,
 ) -> StoreResult<Vec<TrackingNumber>> {
-    client
-        .query(
-            "SELECT leg.tracking_number FROM leg JOIN shipment s ON s.seq = leg.shipment_seq
+    cached(
+        client,
+        "SELECT leg.tracking_number FROM leg JOIN shipment s ON s.seq = leg.shipment_seq
              WHERE leg.carrier = $1 AND leg.added_at >= $2 AND NOT s.is_cancelled AND s.status < $3
              GROUP BY leg.tracking_number ORDER BY min(leg.added_at), leg.tracking_number LIMIT $4",
-            &[
-                &carrier.as_str(),
-                &since.as_microsecond(),
-                &i32::from(ShipmentStatus::Delivered.number()),
-                &(limit as i64),
-            ],
-        )
-        .await
-        .map_err(pg("listing open tracking numbers"))?
-        .iter()
-        .map(|r| parse_id(r.get(0), TrackingNumber::normalize))
-        .collect()
+        &[
+            &carrier.as_str(),
+            &since.as_microsecond(),
+            &i32::from(ShipmentStatus::Delivered.number()),
+            &(limit as i64),
+        ],
+    )
+    .await
+    .map_err(pg("listing open tracking numbers"))?
+    .iter()
+    .map(|r| parse_id(r.get(0), TrackingNumber::normalize))
+    .collect()
 }
 
 /// Every box carrying `number`.
 pub(crate) async fn find_tracking(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     number: &TrackingNumber,
 ) -> StoreResult<Vec<TrackedBox>> {
-    client
-        .query(
-            "SELECT shipment.id, package.box_id, min(package.seq) FROM leg
+    cached(
+        client,
+        "SELECT shipment.id, package.box_id, min(package.seq) FROM leg
              JOIN package ON package.seq = leg.package_seq
              JOIN shipment ON shipment.seq = leg.shipment_seq
              WHERE leg.tracking_number = $1
              GROUP BY shipment.id, package.box_id ORDER BY min(package.seq)",
-            &[&number.as_str()],
-        )
-        .await
-        .map_err(pg("finding a tracking number"))?
-        .iter()
-        .map(|r| {
-            Ok(TrackedBox {
-                shipment_id: r.get(0),
-                box_id: parse_id(r.get(1), BoxId::parse)?,
-            })
+        &[&number.as_str()],
+    )
+    .await
+    .map_err(pg("finding a tracking number"))?
+    .iter()
+    .map(|r| {
+        Ok(TrackedBox {
+            shipment_id: r.get(0),
+            box_id: parse_id(r.get(1), BoxId::parse)?,
         })
-        .collect()
+    })
+    .collect()
 }
 
 /// Folds every shipment row `viewer` may see into the hub's figures.
