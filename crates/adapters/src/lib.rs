@@ -15,6 +15,7 @@ pub mod dhl;
 pub mod fedex;
 mod oauth;
 mod read;
+pub mod seventeen_track;
 pub mod ups;
 pub mod usps;
 
@@ -42,6 +43,29 @@ pub enum PullError {
     /// Any other answer that is not a success.
     #[error("the carrier's API answered HTTP {0}")]
     Status(u16),
+    /// The API refused the request as a whole, with a code of its own, for
+    /// a reason that is not the number's (a used-up quota or daily limit,
+    /// the key, the account, an error of its own): the next number would
+    /// fare no better.
+    #[error("the carrier's API refused the request (code {code}): {message}")]
+    Refused {
+        /// The API's code.
+        code: i64,
+        /// What the code means, and what to do about it.
+        message: String,
+    },
+    /// The API refused to follow this number (it cannot tell the number's
+    /// carrier, or has no quota left to start following it); other numbers
+    /// may still be looked up.
+    #[error("the carrier's API refused to follow {number} (code {code}): {message}")]
+    NumberRefused {
+        /// The number.
+        number: String,
+        /// The API's code.
+        code: i64,
+        /// What the code means, and what to do about it.
+        message: String,
+    },
     /// The API could not be reached.
     #[error("the carrier's API could not be reached: {0}")]
     Http(#[from] reqwest::Error),

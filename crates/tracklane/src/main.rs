@@ -308,6 +308,28 @@ struct PollArgs {
     /// Seconds between two requests to USPS.
     #[arg(long, default_value_t = 1)]
     usps_gap_seconds: u64,
+    /// The key ("17token") of an account on api.17track.net: the hub then
+    /// polls the open tracking numbers of --seventeen-track-carriers through
+    /// 17TRACK's Tracking API, registering each with 17TRACK the first time
+    /// (one unit of the account's quota per number).
+    #[arg(long, env = "TRACKLANE_17TRACK_KEY", hide_env_values = true)]
+    seventeen_track_key: Option<String>,
+    /// Where 17TRACK's API is.
+    #[arg(long, env = "TRACKLANE_17TRACK_BASE_URL", default_value = tracklane_adapters::seventeen_track::DEFAULT_BASE_URL)]
+    seventeen_track_base_url: String,
+    /// The hub's carrier codes whose numbers 17TRACK answers for: the
+    /// Chinese lines that do not push (none of them polled through another
+    /// carrier's API).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "YUNEXPRESS,YANWEN,4PX,CAINIAO,CHINA_POST,CHINA_EMS,SF"
+    )]
+    seventeen_track_carriers: Vec<String>,
+    /// Seconds between two numbers looked up at 17TRACK (it allows about
+    /// three requests a second; a number seen for the first time takes two).
+    #[arg(long, default_value_t = 1)]
+    seventeen_track_gap_seconds: u64,
     /// Minutes between two polling rounds.
     #[arg(long, default_value_t = 60)]
     poll_every_minutes: u64,
@@ -475,6 +497,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     )?,
                     ("--ups-carriers", &poll.ups_carriers),
                     poll.ups_gap_seconds,
+                )?;
+            }
+            if let Some(key) = &poll.seventeen_track_key {
+                polling.start(
+                    tracklane_adapters::seventeen_track::SeventeenTrack::new(
+                        trust.client(),
+                        &poll.seventeen_track_base_url,
+                        key,
+                    )?,
+                    ("--seventeen-track-carriers", &poll.seventeen_track_carriers),
+                    poll.seventeen_track_gap_seconds,
                 )?;
             }
             eprintln!("tracklane is serving {db} at {}", running.url());

@@ -32,8 +32,9 @@ pub struct PollReport {
     pub rejected: usize,
     /// Lookups that failed.
     pub failed: usize,
-    /// Whether the round stopped early: the API refused the key or asked to
-    /// slow down.
+    /// Whether the round stopped early: the API refused the key or the
+    /// request as a whole (a daily limit used up, say), or asked to slow
+    /// down.
     pub stopped: bool,
 }
 
@@ -73,7 +74,12 @@ impl<A: Adapter> Poller<A> {
                 report.numbers += 1;
                 let items = match self.adapter.track(number.as_str()).await {
                     Ok(items) => items,
-                    Err(e @ (PullError::Unauthorized { .. } | PullError::RateLimited { .. })) => {
+                    // The next number would fare no better.
+                    Err(
+                        e @ (PullError::Unauthorized { .. }
+                        | PullError::RateLimited { .. }
+                        | PullError::Refused { .. }),
+                    ) => {
                         tracing::warn!(adapter = self.adapter.name(), error = %e, "polling stopped for this round");
                         report.failed += 1;
                         report.stopped = true;

@@ -1,6 +1,7 @@
-//! A carrier that does not push: the hub polls DHL's tracking API (a local
-//! server answering with the adapter's test bodies) for its open numbers and stores what
-//! comes back through the push path, once.
+//! Carriers that do not push: the hub polls DHL's tracking API, and 17TRACK's
+//! for a Chinese line (local servers answering with the adapters' test
+//! bodies), for their open numbers and stores what comes back through the
+//! push path, once.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,12 +12,21 @@ use axum::response::IntoResponse;
 use serde_json::json;
 use tracklane::pull::Poller;
 use tracklane_adapters::dhl::Dhl;
+use tracklane_adapters::seventeen_track::SeventeenTrack;
 use tracklane_core::CarrierCode;
 
 use crate::support::{TestHub, UPS, carrier, now, shipment};
 
 const TRANSIT: &str = include_str!("../../adapters/tests/data/dhl/transit.json");
 const DELIVERED: &str = include_str!("../../adapters/tests/data/dhl/delivered.json");
+const TRACK17_NOT_REGISTERED: &str =
+    include_str!("../../adapters/tests/data/17track/not-registered.json");
+const TRACK17_REGISTERED: &str = include_str!("../../adapters/tests/data/17track/registered.json");
+const TRACK17_DELIVERED: &str = include_str!("../../adapters/tests/data/17track/delivered.json");
+/// The number the 17TRACK bodies for a new number are about.
+const TRACK17_NEW: &str = "YT2412345678905678";
+/// The YunExpress number of the delivered 17TRACK body.
+const YUNEXPRESS_NUMBER: &str = "YT2412345678901234";
 
 /// DHL's API as a local server: the first answer is the recorded one in
 /// transit, later ones the recorded delivery. Keeps the numbers asked for.
@@ -104,4 +114,85 @@ async fn open_dhl_numbers_are_polled_and_stored_once_until_delivered() {
     let third = poller.poll_once(hub.store(), now()).await.unwrap();
     assert_eq!(third.numbers, 0, "a delivered shipment is not polled");
     assert_eq!(*asked.lock().unwrap(), ["1234567891", "1234567891"]);
+}
+
+/// 17TRACK's API as a local server: it follows no number until it is
+/// registered, and then answers with the recorded delivery. Keeps the paths
+/// asked for.
+async fn seventeen_track_replay() -> (String, Arc<Mutex<Vec<String>>>) {
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let kept = asked.clone();
+    let app = axum::Router::new().route(
+        "/{call}",
+        axum::routing::post(
+            move |axum::extract::Path(call): axum::extract::Path<String>| {
+                let kept = kept.clone();
+                async move {
+                    let mut asked = kept.lock().unwrap();
+                    let is_registered = asked.iter().any(|c| c == "register");
+                    asked.push(call.clone());
+                    let body = match (call.as_str(), is_registered) {
+                        ("gettrackinfo", false) => TRACK17_NOT_REGISTERED,
+                        ("register", _) => TRACK17_REGISTERED,
+                        _ => TRACK17_DELIVERED,
+                    };
+                    let body = body.replace(TRACK17_NEW, YUNEXPRESS_NUMBER);
+                    ([("content-type", "application/json")], body).into_response()
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (base, asked)
+}
+
+#[tokio::test]
+async fn a_chinese_line_is_registered_at_17track_then_read_until_delivered() {
+    let hub = TestHub::start().await;
+    hub.store()
+        .put_carrier(carrier("YUNEXPRESS", &[]))
+        .await
+        .unwrap();
+    let s = hub
+        .create(shipment(7, "A1SELLERA", Some("YUNEXPRESS"), 1))
+        .await;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::PUT,
+            &hub.seller_a,
+            &format!("/api/v1/shipments/{}/tracking", s.id),
+            json!({ "carrierCode": "YUNEXPRESS", "boxes": [{ "boxId": s.packages[0].box_id.as_str(), "trackingNumber": YUNEXPRESS_NUMBER }] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (base, asked) = seventeen_track_replay().await;
+    let poller = Poller::new(
+        SeventeenTrack::new(reqwest::Client::builder(), &base, "test-key").unwrap(),
+        vec![CarrierCode::parse("YUNEXPRESS").unwrap()],
+        Duration::ZERO,
+    );
+    let first = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (first.numbers, first.accepted, first.failed),
+        (1, 0, 0),
+        "registered, nothing to read yet: {first:?}"
+    );
+    let second = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (second.accepted, second.duplicates, second.rejected),
+        (14, 0, 0),
+        "{second:?}"
+    );
+    let path = format!("/api/v1/shipments/{}", s.id);
+    let (_, detail) = hub.get(&hub.seller_a, &path).await;
+    assert_eq!(detail["status"], "DELIVERED", "{detail}");
+    let third = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(third.numbers, 0, "a delivered shipment is not polled");
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["gettrackinfo", "register", "gettrackinfo"]
+    );
 }
