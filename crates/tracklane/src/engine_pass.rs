@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use jiff::Timestamp;
 use tracklane_core::{Carrier, CarrierCode, ShipmentId, WarehouseCode};
 use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
@@ -23,6 +24,9 @@ use tracklane_store::{
     Assessment, Estimate, ExceptionDraft, RerouteDraft, RerouteQuery, RerouteStatus,
     ShipmentDetail, ShipmentKey, Store, WindowChangeRequest,
 };
+
+/// Shipment reads a pass keeps in flight.
+const READS_IN_FLIGHT: usize = 8;
 
 /// What one pass did, for logs and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -82,18 +86,26 @@ impl Engine {
             .collect();
         let mut open = Vec::new();
         let mut finished = Vec::new();
-        for id in store.shipment_ids().await? {
-            // A finished shipment's last verdict is stored: nothing about it
-            // changes any more, so it is not read again.
-            if self.settled.contains(&id) {
-                continue;
-            }
-            let Some(detail) = store.shipment(&ShipmentKey::new(id.as_str())).await? else {
+        // A finished shipment's last verdict is stored: nothing about it
+        // changes any more, so it is not read again.
+        let ids = store
+            .shipment_ids()
+            .await?
+            .into_iter()
+            .filter(|id| !self.settled.contains(id));
+        // Several reads are in flight at once (PostgreSQL runs them on as
+        // many pooled connections), and they come back in order, so a pass
+        // sees the shipments as a one-by-one read would.
+        let mut details = futures_util::stream::iter(ids)
+            .map(|id| async move { store.shipment(&ShipmentKey::new(id.as_str())).await })
+            .buffered(READS_IN_FLIGHT);
+        while let Some(detail) = details.next().await {
+            let Some(detail) = detail? else {
                 continue;
             };
             let snapshot = snapshot_of(&detail, &carriers);
             if snapshot.is_finished() {
-                if self.learned.insert(id) {
+                if self.learned.insert(snapshot.id.clone()) {
                     self.model.learn(&snapshot);
                 }
                 finished.push(snapshot);
@@ -101,6 +113,7 @@ impl Engine {
                 open.push(snapshot);
             }
         }
+        drop(details);
         self.model.refresh();
 
         let mut report = PassReport {
