@@ -33,7 +33,10 @@ use crate::{
 
 /// Jobs that may wait for the writer before callers are held back.
 const WRITE_QUEUE_DEPTH: usize = 256;
-/// Read connections kept open.
+/// Read connections: at most this many reads run at once, each on a
+/// connection kept open for the next. A read beyond that waits for one to
+/// finish rather than opening a connection of its own, which would parse the
+/// schema and prepare every statement again only to be closed.
 const READERS_MAX: usize = 4;
 
 /// The carriers as last read, and how many carrier writes there have been, so
@@ -56,6 +59,8 @@ fn writer_gone() -> StoreError {
 pub struct SqliteStore {
     jobs: tokio::sync::mpsc::Sender<Job>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per read connection (see [`READERS_MAX`]).
+    reading: Arc<tokio::sync::Semaphore>,
     /// The carriers, read once: every carrier push checks its capabilities.
     carriers: Arc<Mutex<CarrierCache>>,
     path: Arc<std::path::PathBuf>,
@@ -123,6 +128,7 @@ impl SqliteStore {
         Ok(Self {
             jobs: sender,
             readers: Arc::new(Mutex::new(Vec::new())),
+            reading: Arc::new(tokio::sync::Semaphore::new(READERS_MAX)),
             carriers: Arc::new(Mutex::new(CarrierCache::default())),
             path: Arc::new(path.to_owned()),
             durability,
@@ -164,9 +170,19 @@ impl SqliteStore {
         if self.durability == Durability::Scratch {
             self.write(|_| Ok(())).await?;
         }
+        let permit =
+            self.reading
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| StoreError::Unavailable {
+                    context: "waiting for a read connection".into(),
+                    source: Box::new(e),
+                })?;
         let readers = self.readers.clone();
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let conn = match readers.lock().ok().and_then(|mut pool| pool.pop()) {
                 Some(conn) => conn,
                 None => {
@@ -187,9 +203,7 @@ impl SqliteStore {
                 }
             };
             let result = f(&conn);
-            if let Ok(mut pool) = readers.lock()
-                && pool.len() < READERS_MAX
-            {
+            if let Ok(mut pool) = readers.lock() {
                 pool.push(conn);
             }
             result
