@@ -202,7 +202,14 @@ impl SqliteStore {
                     conn
                 }
             };
-            let result = f(&conn);
+            // One read transaction around the whole read: its statements see
+            // one state of the store (a detail's milestones are those of the
+            // shipment row it read), and the WAL's shared lock is taken once
+            // rather than once per statement.
+            let result = conn
+                .unchecked_transaction()
+                .map_err(unavailable("starting a read"))
+                .and_then(|snapshot| f(&snapshot));
             if let Ok(mut pool) = readers.lock() {
                 pool.push(conn);
             }
