@@ -236,13 +236,11 @@ pub(crate) async fn shipment_detail(
     client: &ClientWrapper,
     key: &ShipmentKey,
 ) -> StoreResult<Option<ShipmentDetail>> {
-    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!(
-            "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
-             FROM shipment WHERE id = $1 OR confirmation_id = $1"
-        )
-    });
-    let Some(row) = cached(client, &SQL, &[&key.0])
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
+         FROM shipment WHERE id = $1 OR confirmation_id = $1"
+    );
+    let Some(row) = cached(client, &sql, &[&key.0])
         .await
         .map_err(pg("reading a shipment"))?
         .into_iter()
@@ -457,8 +455,8 @@ pub(crate) async fn open_tracking(
     cached(
         client,
         "SELECT leg.tracking_number FROM leg JOIN shipment s ON s.seq = leg.shipment_seq
-             WHERE leg.carrier = $1 AND leg.added_at >= $2 AND NOT s.is_cancelled AND s.status < $3
-             GROUP BY leg.tracking_number ORDER BY min(leg.added_at), leg.tracking_number LIMIT $4",
+         WHERE leg.carrier = $1 AND leg.added_at >= $2 AND NOT s.is_cancelled AND s.status < $3
+         GROUP BY leg.tracking_number ORDER BY min(leg.added_at), leg.tracking_number LIMIT $4",
         &[
             &carrier.as_str(),
             &since.as_microsecond(),
@@ -481,10 +479,10 @@ pub(crate) async fn find_tracking(
     cached(
         client,
         "SELECT shipment.id, package.box_id, min(package.seq) FROM leg
-             JOIN package ON package.seq = leg.package_seq
-             JOIN shipment ON shipment.seq = leg.shipment_seq
-             WHERE leg.tracking_number = $1
-             GROUP BY shipment.id, package.box_id ORDER BY min(package.seq)",
+         JOIN package ON package.seq = leg.package_seq
+         JOIN shipment ON shipment.seq = leg.shipment_seq
+         WHERE leg.tracking_number = $1
+         GROUP BY shipment.id, package.box_id ORDER BY min(package.seq)",
         &[&number.as_str()],
     )
     .await
