@@ -28,6 +28,14 @@ const TRACK17_NEW: &str = "YT2412345678905678";
 /// The YunExpress number of the delivered 17TRACK body.
 const YUNEXPRESS_NUMBER: &str = "YT2412345678901234";
 
+/// Serves `app` on loopback; its base URL.
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
 /// DHL's API as a local server: the first answer is the recorded one in
 /// transit, later ones the recorded delivery. Keeps the numbers asked for.
 async fn dhl_replay() -> (String, Arc<Mutex<Vec<String>>>) {
@@ -53,10 +61,7 @@ async fn dhl_replay() -> (String, Arc<Mutex<Vec<String>>>) {
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, asked)
+    (serve(app).await, asked)
 }
 
 #[tokio::test]
@@ -142,10 +147,7 @@ async fn seventeen_track_replay() -> (String, Arc<Mutex<Vec<String>>>) {
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (base, asked)
+    (serve(app).await, asked)
 }
 
 #[tokio::test]
