@@ -32,7 +32,7 @@ use tracklane_store::Store;
 
 pub use auth::{SPAPI_TOKEN_TTL_SECONDS, hash_key};
 pub use error::{ApiError, Lang};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, PollTotals};
 pub use pages::start_session;
 
 /// Where the server gets the time. The binary passes the system clock; tests and

@@ -1,5 +1,7 @@
 //! Counters for `GET /metrics`, in the Prometheus text format.
 
+use std::collections::BTreeMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::{Request, State};
@@ -29,6 +31,40 @@ pub struct Metrics {
     pub webhooks_failed: AtomicU64,
     /// Webhook subscriptions switched off because their receiver kept failing.
     pub webhooks_switched_off: AtomicU64,
+    /// Polling of carriers' tracking APIs, by adapter name.
+    polls: Mutex<BTreeMap<&'static str, PollTotals>>,
+}
+
+/// What polling one carrier API did: one round's figures, or the sum of all
+/// rounds so far.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PollTotals {
+    /// Tracking numbers looked up.
+    pub lookups: u64,
+    /// Lookups that failed.
+    pub failed: u64,
+    /// Events stored.
+    pub stored: u64,
+    /// Events refused by validation.
+    pub refused: u64,
+    /// Rounds stopped early: the API refused the key or the request, or
+    /// asked to slow down.
+    pub stopped: u64,
+}
+
+impl Metrics {
+    /// Adds one polling round of `adapter` to its totals.
+    pub fn add_poll(&self, adapter: &'static str, round: PollTotals) {
+        let Ok(mut polls) = self.polls.lock() else {
+            return;
+        };
+        let totals = polls.entry(adapter).or_default();
+        totals.lookups += round.lookups;
+        totals.failed += round.failed;
+        totals.stored += round.stored;
+        totals.refused += round.refused;
+        totals.stopped += round.stopped;
+    }
 }
 
 pub(crate) async fn count_requests(
@@ -98,6 +134,46 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
         "Webhook subscriptions switched off because their receiver failed every attempt of a delivery.",
         &m.webhooks_switched_off,
     );
+    let polls = m.polls.lock().map(|p| p.clone()).unwrap_or_default();
+    if !polls.is_empty() {
+        let by_adapter: [(&str, &str, fn(&PollTotals) -> u64); 5] = [
+            (
+                "tracklane_poll_lookups_total",
+                "Tracking numbers looked up in a carrier's API.",
+                |t| t.lookups,
+            ),
+            (
+                "tracklane_poll_lookups_failed_total",
+                "Lookups in a carrier's API that failed.",
+                |t| t.failed,
+            ),
+            (
+                "tracklane_poll_milestones_stored_total",
+                "Milestones a carrier's API gave that the hub did not have.",
+                |t| t.stored,
+            ),
+            (
+                "tracklane_poll_milestones_refused_total",
+                "Milestones a carrier's API gave that validation refused.",
+                |t| t.refused,
+            ),
+            (
+                "tracklane_poll_rounds_stopped_total",
+                "Polling rounds stopped early: the API refused the key or the request, or asked to slow down.",
+                |t| t.stopped,
+            ),
+        ];
+        for (name, help, value) in by_adapter {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n"));
+            // Adapter names are the hub's own, with no quote or backslash.
+            for (adapter, totals) in &polls {
+                out.push_str(&format!(
+                    "{name}{{adapter=\"{adapter}\"}} {}\n",
+                    value(totals)
+                ));
+            }
+        }
+    }
     if let Ok(counts) = state.store.counts().await {
         for (name, value) in [
             ("shipments", counts.shipments),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tracklane_adapters::{Adapter, PullError};
 use tracklane_core::CarrierCode;
-use tracklane_server::Clock;
+use tracklane_server::{Clock, Metrics, PollTotals};
 use tracklane_store::{ItemOutcome, Store};
 
 /// Numbers attached longer ago than this are no longer polled: a journey
@@ -36,6 +36,19 @@ pub struct PollReport {
     /// request as a whole (a daily limit used up, say), or asked to slow
     /// down.
     pub stopped: bool,
+}
+
+impl PollReport {
+    /// The round's figures as `/metrics` adds them up.
+    pub fn totals(&self) -> PollTotals {
+        PollTotals {
+            lookups: self.numbers as u64,
+            failed: self.failed as u64,
+            stored: self.accepted as u64,
+            refused: self.rejected as u64,
+            stopped: u64::from(self.stopped),
+        }
+    }
 }
 
 /// An adapter, the hub carriers it serves, and the pause between two requests.
@@ -160,6 +173,7 @@ impl Polling<'_> {
         tokio::spawn(run_forever(
             self.state.store.clone(),
             self.state.clock.clone(),
+            self.state.metrics.clone(),
             poller,
             self.every,
             self.holder.to_owned(),
@@ -174,6 +188,7 @@ impl Polling<'_> {
 pub async fn run_forever<A: Adapter>(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
     poller: Poller<A>,
     every: Duration,
     holder: String,
@@ -187,15 +202,18 @@ pub async fn run_forever<A: Adapter>(
             continue;
         }
         match poller.poll_once(store.as_ref(), clock.now()).await {
-            Ok(report) => tracing::info!(
-                adapter = poller.adapter.name(),
-                numbers = report.numbers,
-                accepted = report.accepted,
-                duplicates = report.duplicates,
-                rejected = report.rejected,
-                failed = report.failed,
-                "poll"
-            ),
+            Ok(report) => {
+                metrics.add_poll(poller.adapter.name(), report.totals());
+                tracing::info!(
+                    adapter = poller.adapter.name(),
+                    numbers = report.numbers,
+                    accepted = report.accepted,
+                    duplicates = report.duplicates,
+                    rejected = report.rejected,
+                    failed = report.failed,
+                    "poll"
+                );
+            }
             Err(error) => {
                 tracing::warn!(adapter = poller.adapter.name(), error = %error, "poll failed; retrying at the next round")
             }

@@ -197,4 +197,28 @@ async fn a_chinese_line_is_registered_at_17track_then_read_until_delivered() {
         *asked.lock().unwrap(),
         ["gettrackinfo", "register", "gettrackinfo"]
     );
+
+    // What a serving hub adds up after each round, the operator reads in
+    // /metrics by adapter.
+    let metrics = &hub.running.state.metrics;
+    for round in [first, second, third] {
+        metrics.add_poll("17TRACK tracking", round.totals());
+    }
+    let text = hub
+        .client
+        .get(hub.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "tracklane_poll_lookups_total{adapter=\"17TRACK tracking\"} 2",
+        "tracklane_poll_lookups_failed_total{adapter=\"17TRACK tracking\"} 0",
+        "tracklane_poll_milestones_stored_total{adapter=\"17TRACK tracking\"} 14",
+        "tracklane_poll_rounds_stopped_total{adapter=\"17TRACK tracking\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
 }
