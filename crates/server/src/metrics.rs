@@ -52,6 +52,9 @@ pub struct PollTotals {
     pub stopped: u64,
 }
 
+/// One of the figures in [`PollTotals`].
+type PollField = fn(&PollTotals) -> u64;
+
 impl Metrics {
     /// Adds one polling round of `adapter` to its totals.
     pub fn add_poll(&self, adapter: &'static str, round: PollTotals) {
@@ -136,7 +139,7 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
     );
     let polls = m.polls.lock().map(|p| p.clone()).unwrap_or_default();
     if !polls.is_empty() {
-        let by_adapter: [(&str, &str, fn(&PollTotals) -> u64); 5] = [
+        let by_adapter: [(&str, &str, PollField); 5] = [
             (
                 "tracklane_poll_lookups_total",
                 "Tracking numbers looked up in a carrier's API.",
