@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 
-use crate::read::{WordTable, by_words, customs_step, parse_time, place};
+use crate::read::{WordTable, answer, by_words, customs_step, parse_time, place};
 use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// DHL's production endpoint.
@@ -101,8 +101,7 @@ struct Address {
 /// [`PullError::Format`] when the body is not the documented shape or an
 /// event's time cannot be read.
 pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|e| PullError::Format(e.to_string()))?;
+    let answer: Answer = answer(body)?;
     let mut items = Vec::new();
     for event in answer.shipments.iter().flat_map(|s| &s.events) {
         let status_code = event.status_code.as_deref().unwrap_or("unknown");

@@ -18,7 +18,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::oauth::KeptToken;
-use crate::read::{WordTable, by_words, customs_step, given, parse_time, place};
+use crate::read::{
+    WordTable, answer, by_words, customs_step, given, oldest_first, parse_time, place, undated,
+};
 use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// FedEx's production host, for both the token and the Track API.
@@ -173,8 +175,7 @@ struct Address {
 /// [`PullError::Format`] when the body is not the documented shape or a scan
 /// event's time cannot be read.
 pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|e| PullError::Format(e.to_string()))?;
+    let answer: Answer = answer(body)?;
     let mut latest: Vec<(Timestamp, PushItem)> = Vec::new();
     let track_results = answer
         .output
@@ -188,7 +189,7 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
             latest = dated;
         }
     }
-    Ok(latest.into_iter().map(|(_, item)| item).collect())
+    Ok(undated(latest))
 }
 
 /// The events of one shipment, oldest first, each with its time.
@@ -226,11 +227,7 @@ fn shipment_events(
         .into_item();
         dated.push((occurred_at, item));
     }
-    // FedEx lists the newest first; reversed, a stable sort keeps events with
-    // the same time in the order they happened.
-    dated.reverse();
-    dated.sort_by_key(|(at, _)| *at);
-    Ok(dated)
+    Ok(oldest_first(dated))
 }
 
 /// The push format's place of a scan location.

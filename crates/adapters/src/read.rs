@@ -1,9 +1,12 @@
 //! What the adapters read alike from carriers' answers: their words, through
 //! a table of telling words; the customs step a text tells of; times; and
-//! places, cut to what the push format takes.
+//! places, cut to what the push format takes. Also how an answer's JSON is
+//! read and how events listed newest first are put in order.
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
+
+use crate::{PullError, PushItem};
 
 /// Words a carrier's text may hold, row by row, with the SP-API code they
 /// mean. The code `CUSTOMS` stands for "some customs step": see
@@ -55,6 +58,30 @@ pub(crate) fn customs_step(text: &str, otherwise: &'static str) -> &'static str 
     } else {
         otherwise
     }
+}
+
+/// A carrier's answer read from its JSON `body`.
+///
+/// # Errors
+/// [`PullError::Format`] when the body is not in the expected shape.
+pub(crate) fn answer<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, PullError> {
+    serde_json::from_slice(body).map_err(|e| PullError::Format(e.to_string()))
+}
+
+/// Events a carrier lists newest first, oldest first: reversed, then sorted
+/// by time, so that a stable sort keeps events with the same time in the
+/// order they happened.
+pub(crate) fn oldest_first(
+    mut newest_first: Vec<(Timestamp, PushItem)>,
+) -> Vec<(Timestamp, PushItem)> {
+    newest_first.reverse();
+    newest_first.sort_by_key(|(at, _)| *at);
+    newest_first
+}
+
+/// The events without their times.
+pub(crate) fn undated(dated: Vec<(Timestamp, PushItem)>) -> Vec<PushItem> {
+    dated.into_iter().map(|(_, item)| item).collect()
 }
 
 /// The text of a field, trimmed; `None` when it is missing or blank

@@ -33,7 +33,7 @@ use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::read::{WordTable, by_words, customs_step, given, parse_time, place};
+use crate::read::{WordTable, answer, by_words, customs_step, given, parse_time, place};
 use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// 17TRACK's production endpoint for version 2.2 of the API.
@@ -206,8 +206,7 @@ enum Reply<T> {
 /// [`PullError::Format`] when the body is not the documented envelope, or
 /// its data not the documented shape.
 fn read_reply<T: DeserializeOwned>(body: &[u8]) -> Result<Reply<T>, PullError> {
-    let format = |e: serde_json::Error| PullError::Format(e.to_string());
-    let answer: Answer = serde_json::from_slice(body).map_err(format)?;
+    let answer: Answer = answer(body)?;
     if answer.code != 0 {
         // Integrators report the reason as `data.errors[0].message`; a
         // refusal without it is still a refusal.
@@ -219,7 +218,7 @@ fn read_reply<T: DeserializeOwned>(body: &[u8]) -> Result<Reply<T>, PullError> {
     }
     serde_json::from_value(answer.data)
         .map(Reply::Data)
-        .map_err(format)
+        .map_err(|e| PullError::Format(e.to_string()))
 }
 
 /// What a lookup found.

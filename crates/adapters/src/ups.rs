@@ -20,7 +20,7 @@ use jiff::tz::Offset;
 use serde::Deserialize;
 
 use crate::oauth::KeptToken;
-use crate::read::{WordTable, by_words, customs_step, given, place};
+use crate::read::{WordTable, answer, by_words, customs_step, given, oldest_first, place, undated};
 use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// UPS's production host, for both the token and the Track API.
@@ -194,8 +194,7 @@ struct Address {
 /// [`PullError::Format`] when the body is not the documented shape or an
 /// activity's time cannot be read.
 pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|e| PullError::Format(e.to_string()))?;
+    let answer: Answer = answer(body)?;
     let mut dated = Vec::new();
     let activities = answer
         .track_response
@@ -245,11 +244,7 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
         .into_item();
         dated.push((occurred_at, item));
     }
-    // UPS lists the newest first; reversed, a stable sort keeps activities
-    // with the same time in the order they happened.
-    dated.reverse();
-    dated.sort_by_key(|(at, _)| *at);
-    Ok(dated.into_iter().map(|(_, item)| item).collect())
+    Ok(undated(oldest_first(dated)))
 }
 
 /// The push format's place of UPS's address: its country code, or its

@@ -29,7 +29,9 @@ use jiff::tz::Offset;
 use serde::Deserialize;
 
 use crate::oauth::KeptToken;
-use crate::read::{WordTable, by_words, customs_step, given, parse_time, place};
+use crate::read::{
+    WordTable, answer, by_words, customs_step, given, oldest_first, parse_time, place, undated,
+};
 use crate::{Adapter, Api, PullError, PushEvent, PushItem};
 
 /// USPS's production host, for both the token and the Tracking API.
@@ -155,8 +157,7 @@ struct Event {
 /// [`PullError::Format`] when the body is not the documented shape or an
 /// event's time cannot be read.
 pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
-    let answer: Answer =
-        serde_json::from_slice(body).map_err(|e| PullError::Format(e.to_string()))?;
+    let answer: Answer = answer(body)?;
     let mut dated = Vec::new();
     for event in &answer.tracking_events {
         let words = given(&event.event_type);
@@ -189,11 +190,7 @@ pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
         .into_item();
         dated.push((occurred_at, item));
     }
-    // USPS lists the newest first; reversed, a stable sort keeps events with
-    // the same time in the order they happened.
-    dated.reverse();
-    dated.sort_by_key(|(at, _)| *at);
-    Ok(dated.into_iter().map(|(_, item)| item).collect())
+    Ok(undated(oldest_first(dated)))
 }
 
 /// When an event happened: `GMTTimestamp` when USPS gives it readably (an
