@@ -204,15 +204,7 @@ async fn a_chinese_line_is_registered_at_17track_then_read_until_delivered() {
     for round in [first, second, third] {
         metrics.add_poll("17TRACK tracking", round.totals());
     }
-    let text = hub
-        .client
-        .get(hub.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = hub.metrics().await;
     for line in [
         "tracklane_poll_lookups_total{adapter=\"17TRACK tracking\"} 2",
         "tracklane_poll_lookups_failed_total{adapter=\"17TRACK tracking\"} 0",

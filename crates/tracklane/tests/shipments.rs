@@ -202,15 +202,7 @@ async fn openapi_describes_every_route() {
     ] {
         assert!(paths.contains_key(path), "{path} is not described");
     }
-    let metrics = hub
-        .client
-        .get(hub.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = hub.metrics().await;
     assert!(
         metrics.contains("tracklane_milestones_accepted_total 0"),
         "{metrics}"
