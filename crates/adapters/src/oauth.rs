@@ -1,7 +1,7 @@
 //! A bearer token from an OAuth client-credentials grant, kept between
 //! requests.
 //!
-//! Carriers behind OAuth (UPS, FedEx) each ask for their token in their own
+//! Carriers behind OAuth (UPS, FedEx, USPS) each ask for their token in their own
 //! way, but answer alike: `access_token` and `expires_in`. The token is kept
 //! and used until a minute before it expires, or until the carrier refuses it
 //! and the adapter forgets it. Only the fetching differs between carriers, so
