@@ -12,6 +12,14 @@
 //! that cover many steps (`IT` in transit, `DE`, `SE` shipment exception, …)
 //! the text says what happened and the type gives the default. The adapter
 //! asks for `en_US` so the words it reads are stable.
+//!
+//! One request takes up to [`BATCH_SIZE_MAX`] numbers, so the adapter looks
+//! numbers up a batch at a time. The answer has one complete result per
+//! number, each naming its number; the adapter finds each number asked by
+//! that name (in any case), not by position; an answer about one number is
+//! that number's throughout, as before batching. A number FedEx does not know
+//! gets a result carrying an `error` (`TRACKING.TRACKINGNUMBER.NOTFOUND`)
+//! and no scans; like a number the answer leaves out, it has no events.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -21,10 +29,12 @@ use crate::oauth::KeptToken;
 use crate::read::{
     WordTable, answer, by_words, customs_step, given, oldest_first, parse_time, place, undated,
 };
-use crate::{Adapter, Api, PullError, PushEvent, PushItem};
+use crate::{Adapter, Api, Lookup, PullError, PushEvent, PushItem};
 
 /// FedEx's production host, for both the token and the Track API.
 pub const DEFAULT_BASE_URL: &str = "https://apis.fedex.com";
+/// The most numbers the Track API takes in one request.
+pub const BATCH_SIZE_MAX: usize = 30;
 /// The language FedEx writes its event text in: the words read here are
 /// English.
 const LOCALE: &str = "en_US";
@@ -69,13 +79,18 @@ impl Fedex {
         ])
     }
 
-    /// One call of the Track API for `number` with `bearer`, asking for every
-    /// scan rather than the latest status only.
-    async fn track_number(
+    /// One call of the Track API for `numbers` (at most [`BATCH_SIZE_MAX`])
+    /// with `bearer`, asking for every scan rather than the latest status
+    /// only.
+    async fn track_numbers(
         &self,
-        number: &str,
+        numbers: &[&str],
         bearer: &str,
     ) -> Result<reqwest::Response, PullError> {
+        let tracking_info: Vec<_> = numbers
+            .iter()
+            .map(|number| json!({ "trackingNumberInfo": { "trackingNumber": number } }))
+            .collect();
         Ok(self
             .api
             .http
@@ -85,24 +100,23 @@ impl Fedex {
             .header(reqwest::header::ACCEPT, "application/json")
             .json(&json!({
                 "includeDetailedScans": true,
-                "trackingInfo": [{ "trackingNumberInfo": { "trackingNumber": number } }],
+                "trackingInfo": tracking_info,
             }))
             .send()
             .await?)
     }
-}
 
-impl Adapter for Fedex {
-    fn name(&self) -> &'static str {
-        "FedEx tracking"
-    }
-
-    async fn track(&self, number: &str) -> Result<Vec<PushItem>, PullError> {
+    /// The lookup of each of `numbers` (at most [`BATCH_SIZE_MAX`]), in the
+    /// order asked, from one request.
+    ///
+    /// # Errors
+    /// When the request fails as a whole: see [`Adapter::track_many`].
+    async fn track_batch(&self, numbers: &[&str]) -> Result<Vec<Lookup>, PullError> {
         let response = self
             .token
             .send(
                 || self.token_request(),
-                |bearer| async move { self.track_number(number, &bearer).await },
+                |bearer| async move { self.track_numbers(numbers, &bearer).await },
             )
             .await?;
         // FedEx answers a number it does not know with a success whose track
@@ -111,7 +125,31 @@ impl Adapter for Fedex {
             return Err(crate::refusal(&response));
         }
         let body = response.bytes().await?;
-        events(number, &body)
+        batch_events(numbers, &body)
+    }
+}
+
+impl Adapter for Fedex {
+    fn name(&self) -> &'static str {
+        "FedEx tracking"
+    }
+
+    async fn track(&self, number: &str) -> Lookup {
+        crate::only_lookup(number, self.track_many(&[number]).await?)
+    }
+
+    fn batch_size(&self) -> usize {
+        BATCH_SIZE_MAX
+    }
+
+    /// Numbers past [`BATCH_SIZE_MAX`] go in further requests, each sent
+    /// only once the one before is answered: a refusal stops there.
+    async fn track_many(&self, numbers: &[&str]) -> Result<Vec<Lookup>, PullError> {
+        let mut lookups = Vec::with_capacity(numbers.len());
+        for batch in numbers.chunks(BATCH_SIZE_MAX) {
+            lookups.extend(self.track_batch(batch).await?);
+        }
+        Ok(lookups)
     }
 }
 
@@ -127,11 +165,29 @@ struct Output {
     complete_track_results: Vec<CompleteTrackResult>,
 }
 
+/// What FedEx has for one number asked about.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CompleteTrackResult {
+    tracking_number: Option<String>,
     #[serde(default)]
     track_results: Vec<TrackResult>,
+}
+
+impl CompleteTrackResult {
+    /// Whether the result is about `number`: it names it, or one of its
+    /// shipments does (in any case, since FedEx may answer in another).
+    fn is_about(&self, number: &str) -> bool {
+        let is_number = |named: &Option<String>| {
+            given(named).is_some_and(|named| named.eq_ignore_ascii_case(number.trim()))
+        };
+        is_number(&self.tracking_number)
+            || self
+                .track_results
+                .iter()
+                .filter_map(|t| t.tracking_number_info.as_ref())
+                .any(|info| is_number(&info.tracking_number))
+    }
 }
 
 /// One shipment with the number. A number FedEx does not know gets one with
@@ -139,8 +195,16 @@ struct CompleteTrackResult {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TrackResult {
+    tracking_number_info: Option<TrackingNumberInfo>,
     #[serde(default)]
     scan_events: Vec<ScanEvent>,
+}
+
+/// The number a shipment was found under.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TrackingNumberInfo {
+    tracking_number: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -161,8 +225,10 @@ struct Address {
     country_code: Option<String>,
 }
 
-/// The events of one answer of `POST /track/v1/trackingnumbers` for `number`,
-/// oldest first, in the push format. Scan events that tell nothing (arrival
+/// The events of one answer of `POST /track/v1/trackingnumbers` about
+/// `number` alone, oldest first, in the push format: every result in it is
+/// the number's, whatever number it names (as [`batch_events`] reads an
+/// answer about one number). Scan events that tell nothing (arrival
 /// forecasts, split statuses, return-label links, and types FedEx has not
 /// documented without telling words) are left out. A number FedEx does not
 /// know has none.
@@ -175,13 +241,48 @@ struct Address {
 /// [`PullError::Format`] when the body is not the documented shape or a scan
 /// event's time cannot be read.
 pub fn events(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
+    crate::only_lookup(number, batch_events(&[number], body)?)
+}
+
+/// The lookup of each of `numbers` in one answer of
+/// `POST /track/v1/trackingnumbers` about them, in the order asked: the
+/// number's events as [`events`] reads them, none when the answer has no
+/// result about the number, or [`PullError::Format`] when a scan event's
+/// time cannot be read.
+///
+/// A result is about a number when it names it. An answer about one number
+/// is about it throughout, whatever number it names: FedEx may name a
+/// number otherwise than it was asked (a shorter form of a long barcode,
+/// say), and with one number asked there is no other it could be about.
+///
+/// # Errors
+/// [`PullError::Format`] when the body is not the documented shape.
+pub fn batch_events(numbers: &[&str], body: &[u8]) -> Result<Vec<Lookup>, PullError> {
     let answer: Answer = answer(body)?;
-    let mut latest: Vec<(Timestamp, PushItem)> = Vec::new();
-    let track_results = answer
-        .output
-        .complete_track_results
+    let results = &answer.output.complete_track_results;
+    let is_alone = numbers.len() == 1;
+    Ok(numbers
         .iter()
-        .flat_map(|c| &c.track_results);
+        .map(|number| {
+            let track_results = results
+                .iter()
+                .filter(|c| is_alone || c.is_about(number))
+                .flat_map(|c| &c.track_results);
+            latest_shipment_events(number, track_results)
+        })
+        .collect())
+}
+
+/// The events of `number`'s shipment scanned last among `track_results`,
+/// oldest first.
+///
+/// # Errors
+/// [`PullError::Format`] when a scan event's time cannot be read.
+fn latest_shipment_events<'a>(
+    number: &str,
+    track_results: impl Iterator<Item = &'a TrackResult>,
+) -> Result<Vec<PushItem>, PullError> {
+    let mut latest: Vec<(Timestamp, PushItem)> = Vec::new();
     for track_result in track_results {
         let dated = shipment_events(number, track_result)?;
         let last_at = |events: &[(Timestamp, PushItem)]| events.last().map(|(at, _)| *at);
@@ -729,6 +830,52 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_batch_answer_is_read_number_by_number_in_the_order_asked() {
+        // FedEx need not answer in the order asked: each result names its
+        // number (the second in lower case, the third in its shipment only).
+        let body = json!({ "output": { "completeTrackResults": [
+            { "trackingNumber": "775512340032", "trackResults": [
+                { "scanEvents": [scan("PU", "Picked up", "the second of March")] },
+            ] },
+            { "trackingNumber": "dt100000000001", "trackResults": [
+                { "scanEvents": [scan("DL", "Delivered", "2026-03-04T13:47:00-06:00")] },
+            ] },
+            { "trackResults": [{
+                "trackingNumberInfo": { "trackingNumber": "775512340016" },
+                "scanEvents": [scan("PU", "Picked up", "2026-03-02T16:05:00+08:00")],
+            }] },
+            { "trackingNumber": "775512340024", "trackResults": [{
+                "error": { "code": "TRACKING.TRACKINGNUMBER.NOTFOUND", "message": "…" },
+            }] },
+        ]}});
+        let numbers = [
+            "775512340016",
+            "775512340024",
+            "DT100000000001",
+            "775512340040",
+            "775512340032",
+        ];
+        let lookups = batch_events(&numbers, body.to_string().as_bytes()).unwrap();
+        assert_eq!(lookups.len(), numbers.len());
+        let items = |i: usize| match &lookups[i] {
+            Ok(items) => items,
+            Err(e) => panic!("{}: {e}", numbers[i]),
+        };
+        assert_eq!(codes(items(0)), ["PICKED_UP"]);
+        assert_eq!(items(0)[0]["trackingNumber"], "775512340016");
+        // Not found, and left out of the answer: no events either way.
+        assert!(items(1).is_empty());
+        assert_eq!(codes(items(2)), ["DELIVERED"]);
+        assert_eq!(items(2)[0]["trackingNumber"], "DT100000000001");
+        assert!(items(3).is_empty());
+        // One number's unreadable scan is that number's failure alone.
+        assert!(matches!(
+            &lookups[4],
+            Err(PullError::Format(message)) if message.contains("the second of March")
+        ));
     }
 
     #[test]

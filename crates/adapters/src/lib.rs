@@ -1,12 +1,17 @@
 //! Pull adapters for carrier tracking APIs.
 //!
 //! Many carriers never push to a hub, but publish a tracking API. An adapter
-//! asks that API about one tracking number and answers with the events in
-//! tracklane's own carrier push format (the items of
+//! asks that API about tracking numbers and answers, for each number, with
+//! the events in tracklane's own carrier push format (the items of
 //! `POST /api/v1/carrier/milestones`), mapped to SP-API milestone codes. The
 //! hub then validates and stores them exactly as it would a push, so a
 //! carrier's wire format never gets past its adapter, and polling the same
 //! number again stores nothing twice.
+//!
+//! Most APIs take one number per request. Those that take several (17TRACK
+//! up to 40, FedEx up to 30) say so through [`Adapter::batch_size`], and
+//! answer a whole batch from one request in [`Adapter::track_many`]; the
+//! others get a `track_many` that asks one number at a time.
 //!
 //! Every adapter takes its base URL from configuration: tests point it at a
 //! local server answering in the carrier's documented shape.
@@ -73,6 +78,23 @@ pub enum PullError {
     #[error("the carrier's API answered in an unexpected shape: {0}")]
     Format(String),
 }
+
+impl PullError {
+    /// Whether the API refused the request as a whole (the key, a rate
+    /// limit, the account's quota or daily limit), so that the next request
+    /// would fare no better: a poller stops its round on such an error.
+    pub fn is_refusal_of_request(&self) -> bool {
+        matches!(
+            self,
+            Self::Unauthorized { .. } | Self::RateLimited { .. } | Self::Refused { .. }
+        )
+    }
+}
+
+/// What looking up one number found: its events in the push format, oldest
+/// first (none when the carrier does not know it yet), or why that number
+/// failed.
+pub type Lookup = Result<Vec<PushItem>, PullError>;
 
 /// The error for an answer that is not a success.
 pub(crate) fn refusal(response: &reqwest::Response) -> PullError {
@@ -182,14 +204,84 @@ impl PushEvent<'_> {
     }
 }
 
+/// The lookup of `number`, the one number of a batch whose `lookups` are
+/// given.
+///
+/// An adapter answers each number it was asked about once, so a batch of one
+/// has one lookup. Should that ever not hold, the number fails with
+/// [`PullError::Format`] rather than the process with a panic.
+pub(crate) fn only_lookup(number: &str, lookups: Vec<Lookup>) -> Lookup {
+    debug_assert!(
+        lookups.len() <= 1,
+        "{} lookups of one number",
+        lookups.len()
+    );
+    lookups.into_iter().next().unwrap_or_else(|| {
+        Err(PullError::Format(format!(
+            "the answer says nothing of {number}, the number asked about"
+        )))
+    })
+}
+
 /// A carrier tracking API.
+///
+/// An adapter looks numbers up one at a time ([`Adapter::track`]) or, where
+/// the API takes several numbers in one request, a batch at a time
+/// ([`Adapter::track_many`], at most [`Adapter::batch_size`] numbers a
+/// request). Either way it tells two failures apart:
+/// - a refusal of the request as a whole (see
+///   [`PullError::is_refusal_of_request`]), after which the next request
+///   would fare no better;
+/// - a failure of one number (the API refused to follow it, or said
+///   something about it that cannot be read), after which the other numbers
+///   can still be looked up.
 pub trait Adapter: Send + Sync + 'static {
     /// The API's name, for logs.
     fn name(&self) -> &'static str;
 
     /// The events the carrier has for `number`, oldest first; none when it
     /// does not know the number (yet).
-    fn track(&self, number: &str) -> impl Future<Output = Result<Vec<PushItem>, PullError>> + Send;
+    ///
+    /// # Errors
+    /// A [`PullError`]: see the trait's documentation for the two kinds.
+    fn track(&self, number: &str) -> impl Future<Output = Lookup> + Send;
+
+    /// How many numbers the API takes in one request: what a poller hands
+    /// [`Adapter::track_many`] at a time, so that each call is one request
+    /// (or, for an API that needs a second step for some numbers, one
+    /// request per step). One unless the adapter batches.
+    fn batch_size(&self) -> usize {
+        1
+    }
+
+    /// The lookup of each of `numbers`: exactly one per number, in the order
+    /// asked, whatever order the API answers in and whether or not it
+    /// mentions every number. An adapter that batches sends at most
+    /// [`Adapter::batch_size`] numbers per request; by default the numbers
+    /// are looked up one request each, through [`Adapter::track`].
+    ///
+    /// # Errors
+    /// A refusal of the request as a whole ([`PullError::is_refusal_of_request`]),
+    /// or a failure that leaves the API's answer about every number of the
+    /// request unknown (it could not be reached, or answered an HTTP error or
+    /// a body that cannot be read at all). The lookups of the batch are then
+    /// lost, and the numbers are asked again in the next round; each number's
+    /// own failure is its [`Lookup`] instead.
+    fn track_many(
+        &self,
+        numbers: &[&str],
+    ) -> impl Future<Output = Result<Vec<Lookup>, PullError>> + Send {
+        async move {
+            let mut lookups = Vec::with_capacity(numbers.len());
+            for number in numbers {
+                match self.track(number).await {
+                    Err(e) if e.is_refusal_of_request() => return Err(e),
+                    lookup => lookups.push(lookup),
+                }
+            }
+            Ok(lookups)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,12 +5,24 @@
 //! China EMS, SF) together with the posts and couriers that deliver their
 //! parcels the last mile.
 //!
+//! Both calls take up to [`BATCH_SIZE_MAX`] numbers, so the adapter looks
+//! numbers up a batch at a time: a poller with 1,500 numbers sends 38
+//! requests a round rather than 1,500, which at 17TRACK's rate limit (about
+//! three requests a second) is the difference between seconds and minutes.
+//!
 //! 17TRACK only follows numbers registered with it, and registering one
-//! uses one unit of the account's quota. A lookup therefore reads
-//! `gettrackinfo` first. When 17TRACK answers that it does not follow the
-//! number, the adapter registers it (without a carrier, so 17TRACK tells the
-//! carrier from the number) and answers "no events yet": 17TRACK fetches the
-//! carrier's scans in the background, and the next round reads them.
+//! uses one unit of the account's quota. A batch is therefore read with one
+//! `gettrackinfo` first. The numbers 17TRACK answers that it does not follow
+//! are registered together, with one `register` (without a carrier, so
+//! 17TRACK tells each carrier from the number), and have "no events yet":
+//! 17TRACK fetches the carriers' scans in the background, and the next round
+//! reads them.
+//!
+//! 17TRACK answers with two lists, the numbers it took and those it refused
+//! with why, in an order of its own; the adapter finds each number asked in
+//! them, in any case. A number in neither list is a failure of that number
+//! ([`PullError::Format`]), not "no events": taking it for "no events" would
+//! leave a number 17TRACK does not follow unregistered, and unread, for good.
 //!
 //! An answer holds one list of events per provider: the line that took the
 //! parcel in China, and the carrier that delivers it, when 17TRACK knows
@@ -34,10 +46,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::read::{WordTable, answer, by_words, customs_step, given, parse_time, place};
-use crate::{Adapter, Api, PullError, PushEvent, PushItem};
+use crate::{Adapter, Api, Lookup, PullError, PushEvent, PushItem};
 
 /// 17TRACK's production endpoint for version 2.2 of the API.
 pub const DEFAULT_BASE_URL: &str = "https://api.17track.net/track/v2.2";
+/// The most numbers 17TRACK takes in one `gettrackinfo` or `register`.
+pub const BATCH_SIZE_MAX: usize = 40;
 /// The request header that carries the key.
 const KEY_HEADER: &str = "17token";
 /// A number's rejection: it is registered already (registering it again is
@@ -68,24 +82,68 @@ impl SeventeenTrack {
         })
     }
 
-    /// One call of `path` about `number` alone, and what 17TRACK made of it.
+    /// One call of `path` about `numbers` (at most [`BATCH_SIZE_MAX`]), and
+    /// what 17TRACK made of it.
+    ///
+    /// # Errors
+    /// [`crate::refusal`]'s error for an answer that is not a success,
+    /// [`PullError::Http`] when 17TRACK cannot be reached, and
+    /// [`PullError::Format`] when its body cannot be read.
     async fn call<T: DeserializeOwned>(
         &self,
         path: &str,
-        number: &str,
+        numbers: &[&str],
     ) -> Result<Reply<T>, PullError> {
+        let body: Vec<Number<'_>> = numbers.iter().map(|&number| Number { number }).collect();
         let response = self
             .api
             .http
             .post(self.api.url(path))
             .header(KEY_HEADER, &self.key)
-            .json(&[Number { number }])
+            .json(&body)
             .send()
             .await?;
         if !response.status().is_success() {
             return Err(crate::refusal(&response));
         }
         read_reply(&response.bytes().await?)
+    }
+
+    /// The lookup of each of `numbers` (at most [`BATCH_SIZE_MAX`]), in the
+    /// order asked: one `gettrackinfo` for them all, then one `register` for
+    /// those 17TRACK does not follow yet, if any.
+    ///
+    /// # Errors
+    /// When either request fails as a whole: see [`Adapter::track_many`].
+    /// `register` refusing the request with a code of its own (a used-up
+    /// quota, say) is each unregistered number's failure instead, since the
+    /// numbers registered before can still be read.
+    async fn track_batch(&self, numbers: &[&str]) -> Result<Vec<Lookup>, PullError> {
+        let found = lookups(numbers, self.call("/gettrackinfo", numbers).await?)?;
+        let unregistered: Vec<&str> = numbers
+            .iter()
+            .zip(&found)
+            .filter(|(_, found)| matches!(found, Ok(Found::NotRegistered)))
+            .map(|(&number, _)| number)
+            .collect();
+        // With nothing to register, no request: an empty reply stands in
+        // for it, and is never read since no number needs it.
+        let registered = if unregistered.is_empty() {
+            Reply::Data(Data {
+                accepted: None,
+                rejected: None,
+            })
+        } else {
+            self.call("/register", &unregistered).await?
+        };
+        Ok(numbers
+            .iter()
+            .zip(found)
+            .map(|(number, found)| match found? {
+                Found::Events(items) => Ok(items),
+                Found::NotRegistered => registration(number, &registered).map(|()| Vec::new()),
+            })
+            .collect())
     }
 }
 
@@ -94,14 +152,22 @@ impl Adapter for SeventeenTrack {
         "17TRACK tracking"
     }
 
-    async fn track(&self, number: &str) -> Result<Vec<PushItem>, PullError> {
-        match lookup(number, self.call("/gettrackinfo", number).await?)? {
-            Lookup::Events(items) => Ok(items),
-            Lookup::NotRegistered => {
-                registration(number, self.call("/register", number).await?)?;
-                Ok(Vec::new())
-            }
+    async fn track(&self, number: &str) -> Lookup {
+        crate::only_lookup(number, self.track_many(&[number]).await?)
+    }
+
+    fn batch_size(&self) -> usize {
+        BATCH_SIZE_MAX
+    }
+
+    /// Numbers past [`BATCH_SIZE_MAX`] go in further batches, each read
+    /// only once the one before is: a refusal stops there.
+    async fn track_many(&self, numbers: &[&str]) -> Result<Vec<Lookup>, PullError> {
+        let mut lookups = Vec::with_capacity(numbers.len());
+        for batch in numbers.chunks(BATCH_SIZE_MAX) {
+            lookups.extend(self.track_batch(batch).await?);
         }
+        Ok(lookups)
     }
 }
 
@@ -221,44 +287,56 @@ fn read_reply<T: DeserializeOwned>(body: &[u8]) -> Result<Reply<T>, PullError> {
         .map_err(|e| PullError::Format(e.to_string()))
 }
 
-/// What a lookup found.
-enum Lookup {
+/// What `gettrackinfo` found about one number.
+enum Found {
     /// The number's events in the push format (none yet, perhaps).
     Events(Vec<PushItem>),
     /// 17TRACK does not follow the number: it has to be registered.
     NotRegistered,
 }
 
-/// What `gettrackinfo`'s `reply` says about `number`.
+/// What `gettrackinfo`'s `reply` says about each of `numbers`, in the order
+/// asked.
 ///
 /// # Errors
-/// [`PullError::Refused`] when 17TRACK refused the request as a whole;
-/// [`PullError::NumberRefused`] when it refused the number for a reason
-/// other than its not being registered; [`PullError::Format`] when the
-/// answer is not about the number or an event's time cannot be read.
-fn lookup(number: &str, reply: Reply<Tracked>) -> Result<Lookup, PullError> {
-    let data = match reply {
-        Reply::Data(data) => data,
-        Reply::Refused { code, message } => return Err(PullError::Refused { code, message }),
-    };
+/// [`PullError::Refused`] when 17TRACK refused the request as a whole. Each
+/// number's own failure is in its place: see [`lookup`].
+fn lookups(
+    numbers: &[&str],
+    reply: Reply<Tracked>,
+) -> Result<Vec<Result<Found, PullError>>, PullError> {
+    match reply {
+        Reply::Data(data) => Ok(numbers.iter().map(|number| lookup(number, &data)).collect()),
+        Reply::Refused { code, message } => Err(PullError::Refused { code, message }),
+    }
+}
+
+/// What `gettrackinfo`'s answer `data` says about `number`.
+///
+/// # Errors
+/// [`PullError::NumberRefused`] when 17TRACK refused the number for a
+/// reason other than its not being registered; [`PullError::Format`] when
+/// the answer neither takes nor refuses the number, or an event's time
+/// cannot be read.
+fn lookup(number: &str, data: &Data<Tracked>) -> Result<Found, PullError> {
     // 17TRACK answers once per carrier a number is registered with; all of
     // them are read.
     let mut tracked = data
         .accepted
-        .into_iter()
+        .iter()
         .flatten()
         .filter(|t| is_same_number(&t.number, number))
         .peekable();
     if tracked.peek().is_some() {
         let providers = tracked
-            .filter_map(|t| t.track_info?.tracking?.providers)
+            .filter_map(|t| t.track_info.as_ref()?.tracking.as_ref()?.providers.as_ref())
             .flatten()
             .collect::<Vec<_>>();
-        return events(number, &providers).map(Lookup::Events);
+        return events(number, &providers).map(Found::Events);
     }
-    match rejection(number, data.rejected) {
-        Some(error) if error.code == NOT_REGISTERED => Ok(Lookup::NotRegistered),
-        Some(error) if error.code == NO_TRACKING_YET => Ok(Lookup::Events(Vec::new())),
+    match rejection(number, &data.rejected) {
+        Some(error) if error.code == NOT_REGISTERED => Ok(Found::NotRegistered),
+        Some(error) if error.code == NO_TRACKING_YET => Ok(Found::Events(Vec::new())),
         Some(error) => Err(number_refused(number, error)),
         None => Err(not_about(number)),
     }
@@ -271,15 +349,16 @@ fn lookup(number: &str, reply: Reply<Tracked>) -> Result<Lookup, PullError> {
 /// [`PullError::NumberRefused`] when 17TRACK refused the request or the
 /// number: out of quota, say. The request is refused as the number's, not
 /// the account's, since numbers registered before can still be read.
-/// [`PullError::Format`] when the answer is not about the number.
-fn registration(number: &str, reply: Reply<Registered>) -> Result<(), PullError> {
+/// [`PullError::Format`] when the answer neither takes nor refuses the
+/// number.
+fn registration(number: &str, reply: &Reply<Registered>) -> Result<(), PullError> {
     let data = match reply {
         Reply::Data(data) => data,
         Reply::Refused { code, message } => {
             return Err(PullError::NumberRefused {
                 number: number.to_owned(),
-                code,
-                message,
+                code: *code,
+                message: message.clone(),
             });
         }
     };
@@ -291,7 +370,7 @@ fn registration(number: &str, reply: Reply<Registered>) -> Result<(), PullError>
     {
         return Ok(());
     }
-    match rejection(number, data.rejected) {
+    match rejection(number, &data.rejected) {
         Some(error) if error.code == ALREADY_REGISTERED => Ok(()),
         Some(error) => Err(number_refused(number, error)),
         None => Err(not_about(number)),
@@ -299,12 +378,12 @@ fn registration(number: &str, reply: Reply<Registered>) -> Result<(), PullError>
 }
 
 /// The reason 17TRACK gives for refusing `number`, if it did.
-fn rejection(number: &str, rejected: Option<Vec<Rejection>>) -> Option<ApiError> {
+fn rejection<'a>(number: &str, rejected: &'a Option<Vec<Rejection>>) -> Option<&'a ApiError> {
     rejected
-        .into_iter()
+        .iter()
         .flatten()
         .find(|r| is_same_number(&r.number, number))
-        .map(|r| r.error)
+        .map(|r| &r.error)
 }
 
 /// Whether 17TRACK's spelling of a number is `number`: it may answer in
@@ -313,7 +392,8 @@ fn is_same_number(answered: &str, number: &str) -> bool {
     answered.trim().eq_ignore_ascii_case(number)
 }
 
-fn number_refused(number: &str, error: ApiError) -> PullError {
+/// `number` refused by 17TRACK with `error`.
+fn number_refused(number: &str, error: &ApiError) -> PullError {
     PullError::NumberRefused {
         number: number.to_owned(),
         code: error.code,
@@ -321,6 +401,7 @@ fn number_refused(number: &str, error: ApiError) -> PullError {
     }
 }
 
+/// An answer that neither takes nor refuses `number`.
 fn not_about(number: &str) -> PullError {
     PullError::Format(format!(
         "the answer neither takes nor refuses {number}, the number asked about"
@@ -358,7 +439,7 @@ fn explain(code: i64, message: Option<&str>) -> String {
 ///
 /// # Errors
 /// [`PullError::Format`] when an event's time is given but cannot be read.
-fn events(number: &str, providers: &[Provider]) -> Result<Vec<PushItem>, PullError> {
+fn events(number: &str, providers: &[&Provider]) -> Result<Vec<PushItem>, PullError> {
     let mut dated = Vec::new();
     for provider in providers {
         // Each provider lists its events newest first; reversed, a stable
@@ -720,6 +801,13 @@ mod tests {
     use super::*;
 
     const NUMBER: &str = "YT2412345678901234";
+
+    /// What `gettrackinfo`'s `reply` says about `number`, asked about alone.
+    fn lookup_one(number: &str, reply: Reply<Tracked>) -> Result<Found, PullError> {
+        let mut found = lookups(&[number], reply)?;
+        assert_eq!(found.len(), 1, "one lookup per number asked");
+        found.remove(0)
+    }
 
     fn check(sub_status: &str, stage: &str, text: &str, expected: Option<&str>) {
         assert_eq!(
@@ -1111,9 +1199,9 @@ mod tests {
     }
 
     fn found(number: &str, body: &[u8]) -> Result<Vec<PushItem>, PullError> {
-        match lookup(number, read_reply(body)?)? {
-            Lookup::Events(items) => Ok(items),
-            Lookup::NotRegistered => panic!("not registered"),
+        match lookup_one(number, read_reply(body)?)? {
+            Found::Events(items) => Ok(items),
+            Found::NotRegistered => panic!("not registered"),
         }
     }
 
@@ -1294,12 +1382,15 @@ mod tests {
             .to_string()
         };
         let reply = read_reply(rejected(NOT_REGISTERED).as_bytes()).unwrap();
-        assert!(matches!(lookup(NUMBER, reply), Ok(Lookup::NotRegistered)));
+        assert!(matches!(
+            lookup_one(NUMBER, reply),
+            Ok(Found::NotRegistered)
+        ));
         let reply = read_reply(rejected(NO_TRACKING_YET).as_bytes()).unwrap();
-        assert!(matches!(lookup(NUMBER, reply), Ok(Lookup::Events(items)) if items.is_empty()));
+        assert!(matches!(lookup_one(NUMBER, reply), Ok(Found::Events(items)) if items.is_empty()));
         let reply = read_reply(rejected(-18_019_903).as_bytes()).unwrap();
         assert!(matches!(
-            lookup(NUMBER, reply),
+            lookup_one(NUMBER, reply),
             Err(PullError::NumberRefused { number, code: -18_019_903, message })
                 if number == NUMBER && message.contains("cannot tell the carrier")
         ));
@@ -1308,7 +1399,90 @@ mod tests {
             { "number": NUMBER.to_lowercase(), "carrier": 0, "track_info": null }
         ], "rejected": [] } });
         let reply = read_reply(waiting.to_string().as_bytes()).unwrap();
-        assert!(matches!(lookup(NUMBER, reply), Ok(Lookup::Events(items)) if items.is_empty()));
+        assert!(matches!(lookup_one(NUMBER, reply), Ok(Found::Events(items)) if items.is_empty()));
+    }
+
+    #[test]
+    fn a_batch_is_answered_number_by_number_in_the_order_asked() {
+        let numbers = [
+            "YT2412345678900001",
+            "YT2412345678900002",
+            "YT2412345678900003",
+            "YT2412345678900004",
+            "YT2412345678900005",
+        ];
+        let tracked = |number: &str, words: &str| {
+            json!({ "number": number, "carrier": 190008, "track_info": { "tracking": { "providers": [
+                { "events": [event("InTransit_Other", words, "2026-03-03T01:05:00Z", "")] }
+            ] } } })
+        };
+        // 17TRACK lists the numbers it took, then those it refused, each in
+        // an order of its own, and may spell a number in another case. The
+        // fifth number is in neither list.
+        let body = json!({ "code": 0, "data": {
+            "accepted": [
+                tracked(&numbers[2].to_lowercase(), "Departed"),
+                tracked(numbers[0], "Arrived"),
+            ],
+            "rejected": [
+                { "number": numbers[3], "error": { "code": -18_019_903, "message": "…" } },
+                { "number": numbers[1], "error": { "code": NOT_REGISTERED, "message": "…" } },
+            ],
+        } });
+        let found = lookups(&numbers, read_reply(body.to_string().as_bytes()).unwrap()).unwrap();
+        assert_eq!(found.len(), numbers.len());
+        // Each event's code, and the number it is about.
+        let events_of = |found: &Result<Found, PullError>| match found {
+            Ok(Found::Events(items)) => (
+                field(items, "/status/code").join(","),
+                field(items, "/trackingNumber").join(","),
+            ),
+            Ok(Found::NotRegistered) => panic!("not registered"),
+            Err(e) => panic!("{e}"),
+        };
+        let expected = |code: &str, number: &str| (code.to_owned(), number.to_owned());
+        assert_eq!(
+            events_of(&found[0]),
+            expected("ARRIVED_AT_TERMINAL", numbers[0])
+        );
+        assert!(matches!(found[1], Ok(Found::NotRegistered)));
+        assert_eq!(
+            events_of(&found[2]),
+            expected("DEPARTED_TERMINAL", numbers[2])
+        );
+        assert!(matches!(
+            &found[3],
+            Err(PullError::NumberRefused { number, code: -18_019_903, .. }) if number == numbers[3]
+        ));
+        assert!(matches!(
+            &found[4],
+            Err(PullError::Format(message)) if message.contains(numbers[4])
+        ));
+    }
+
+    #[test]
+    fn registrations_of_a_batch_are_read_number_by_number() {
+        let body = json!({ "code": 0, "data": {
+            "accepted": [{ "number": "YT2412345678900002", "carrier": 190008, "origin": 1 }],
+            "rejected": [
+                { "number": "YT2412345678900001", "error": { "code": -18_019_908, "message": "Quota is not enough for use." } },
+                { "number": "YT2412345678900003", "error": { "code": ALREADY_REGISTERED, "message": "…" } },
+            ],
+        } });
+        let reply = read_reply(body.to_string().as_bytes()).unwrap();
+        assert!(matches!(
+            registration("YT2412345678900001", &reply),
+            Err(PullError::NumberRefused {
+                code: -18_019_908,
+                ..
+            })
+        ));
+        assert!(registration("YT2412345678900002", &reply).is_ok());
+        assert!(registration("YT2412345678900003", &reply).is_ok());
+        assert!(matches!(
+            registration("YT2412345678900004", &reply),
+            Err(PullError::Format(_))
+        ));
     }
 
     #[test]
@@ -1317,7 +1491,7 @@ mod tests {
             { "code": -18_019_907, "message": "Exceeded daily request limit." }
         ] } });
         let reply = read_reply::<Tracked>(body.to_string().as_bytes()).unwrap();
-        match lookup(NUMBER, reply) {
+        match lookup_one(NUMBER, reply) {
             Err(PullError::Refused { code, message }) => {
                 assert_eq!(code, -18_019_907);
                 assert_eq!(
@@ -1330,7 +1504,7 @@ mod tests {
         let body = json!({ "code": -18_010_099, "data": null });
         let reply = read_reply::<Tracked>(body.to_string().as_bytes()).unwrap();
         assert!(matches!(
-            lookup(NUMBER, reply),
+            lookup_one(NUMBER, reply),
             Err(PullError::Refused { code: -18_010_099, message }) if message == "17TRACK gave no reason"
         ));
     }
@@ -1339,7 +1513,7 @@ mod tests {
     fn registrations_succeed_when_taken_or_taken_before() {
         let register = |data: serde_json::Value| {
             let body = json!({ "code": 0, "data": data }).to_string();
-            registration(NUMBER, read_reply(body.as_bytes()).unwrap())
+            registration(NUMBER, &read_reply(body.as_bytes()).unwrap())
         };
         assert!(
             register(json!({ "accepted": [{ "number": NUMBER, "carrier": 190008, "origin": 1 }], "rejected": [] }))
@@ -1360,7 +1534,7 @@ mod tests {
         // A refusal of the whole request is still only this number's.
         let body = json!({ "code": -18_019_908, "data": null }).to_string();
         assert!(matches!(
-            registration(NUMBER, read_reply(body.as_bytes()).unwrap()),
+            registration(NUMBER, &read_reply(body.as_bytes()).unwrap()),
             Err(PullError::NumberRefused {
                 code: -18_019_908,
                 ..
@@ -1392,6 +1566,9 @@ mod tests {
         ));
         let nobody =
             read_reply(b"{\"code\":0,\"data\":{\"accepted\":[],\"rejected\":[]}}").unwrap();
-        assert!(matches!(lookup(NUMBER, nobody), Err(PullError::Format(_))));
+        assert!(matches!(
+            lookup_one(NUMBER, nobody),
+            Err(PullError::Format(_))
+        ));
     }
 }

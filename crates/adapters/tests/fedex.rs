@@ -1,11 +1,13 @@
 //! The FedEx adapter against a local server that answers as FedEx's OAuth and
 //! Track APIs do, with the bodies in `data/fedex/` (written in the shape of
-//! FedEx's published Track API specification).
+//! FedEx's published Track API specification). A request about several
+//! numbers gets one answer listing each number's complete result, last
+//! number first: FedEx does not promise its answer's order.
 
 mod support;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -41,12 +43,18 @@ const FORBIDDEN_NUMBER: &str = "775512340059";
 #[derive(Default)]
 struct LocalFedex {
     track_requests: AtomicUsize,
+    /// The numbers of each Track API request it answered.
+    numbers_asked: Mutex<Vec<Vec<String>>>,
     tokens: Tokens,
 }
 
 impl LocalFedex {
     fn track_requests(&self) -> usize {
         self.track_requests.load(Ordering::SeqCst)
+    }
+
+    fn numbers_asked(&self) -> Vec<Vec<String>> {
+        self.numbers_asked.lock().unwrap().clone()
     }
 }
 
@@ -85,21 +93,52 @@ async fn track(State(fedex): State<Arc<LocalFedex>>, headers: HeaderMap, body: S
         return json_body(StatusCode::BAD_REQUEST, "{\"missing\":\"headers\"}");
     }
     let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-    let tracking_info = request["trackingInfo"].as_array();
-    let number = match tracking_info.map(Vec::as_slice) {
-        Some([only]) if request["includeDetailedScans"] == true => {
-            only["trackingNumberInfo"]["trackingNumber"].as_str()
-        }
-        _ => None,
+    let Some(numbers) = asked(&request) else {
+        return json_body(StatusCode::BAD_REQUEST, "{\"bad\":\"body\"}");
     };
-    match number {
-        Some(FORBIDDEN_NUMBER) => json_body(StatusCode::UNAUTHORIZED, REFUSED),
-        Some(DELIVERED_NUMBER) => json_body(StatusCode::OK, DELIVERED),
-        Some(RETURNED_NUMBER) => json_body(StatusCode::OK, RETURNED),
-        Some(UNKNOWN_NUMBER) => json_body(StatusCode::OK, NOT_FOUND),
-        Some(BUSY_NUMBER) => too_many_requests(),
-        _ => json_body(StatusCode::BAD_REQUEST, "{\"bad\":\"body\"}"),
+    fedex.numbers_asked.lock().unwrap().push(numbers.clone());
+    let mut results = Vec::new();
+    for number in numbers.iter().rev() {
+        let recorded = match number.as_str() {
+            FORBIDDEN_NUMBER => return json_body(StatusCode::UNAUTHORIZED, REFUSED),
+            BUSY_NUMBER => return too_many_requests(),
+            DELIVERED_NUMBER => DELIVERED,
+            RETURNED_NUMBER => RETURNED,
+            UNKNOWN_NUMBER => NOT_FOUND,
+            _ => return json_body(StatusCode::BAD_REQUEST, "{\"bad\":\"number\"}"),
+        };
+        let recorded: serde_json::Value = serde_json::from_str(recorded).unwrap();
+        results.extend(
+            recorded["output"]["completeTrackResults"]
+                .as_array()
+                .unwrap()
+                .clone(),
+        );
     }
+    let answer = json!({
+        "transactionId": "5e0f3a7c-2b61-4d8e-9f14-c7a0d9b2e853",
+        "output": { "completeTrackResults": results },
+    });
+    json_body(StatusCode::OK, &answer.to_string())
+}
+
+/// The numbers of a Track API request asking for detailed scans about 1 to
+/// 30 numbers.
+fn asked(request: &serde_json::Value) -> Option<Vec<String>> {
+    if request["includeDetailedScans"] != true {
+        return None;
+    }
+    let tracking_info = request["trackingInfo"]
+        .as_array()
+        .filter(|info| (1..=30).contains(&info.len()))?;
+    tracking_info
+        .iter()
+        .map(|info| {
+            info["trackingNumberInfo"]["trackingNumber"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
 }
 
 /// A local FedEx and an adapter pointed at it with `secret`.
@@ -270,5 +309,51 @@ fn a_recorded_body_in_another_shape_is_a_format_error() {
     assert!(matches!(
         tracklane_adapters::fedex::events(DELIVERED_NUMBER, REFUSED.as_bytes()),
         Err(PullError::Format(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_batch_is_one_request_answered_in_the_order_asked() {
+    let (fedex, server) = fedex(CLIENT_SECRET).await;
+    assert_eq!(fedex.batch_size(), 30);
+    let numbers = [RETURNED_NUMBER, UNKNOWN_NUMBER, DELIVERED_NUMBER];
+    let lookups = fedex.track_many(&numbers).await.unwrap();
+    assert_eq!(server.numbers_asked(), [numbers.map(str::to_owned)]);
+    let events: Vec<_> = lookups
+        .iter()
+        .zip(numbers)
+        .map(|(lookup, number)| match lookup {
+            Ok(items) => items,
+            Err(e) => panic!("{number}: {e}"),
+        })
+        .collect();
+    assert_eq!(codes(events[0]).last(), Some(&"UNDELIVERABLE"));
+    assert_eq!(events[0].len(), 9);
+    // Not found: no events, and no failure.
+    assert!(events[1].is_empty());
+    assert_eq!(codes(events[2]).last(), Some(&"DELIVERED"));
+    assert_eq!(events[2].len(), 15);
+    for (items, number) in events.iter().zip(numbers) {
+        assert!(items.iter().all(|item| item["trackingNumber"] == number));
+    }
+}
+
+#[tokio::test]
+async fn numbers_past_thirty_go_in_a_second_request_and_refusals_refuse_the_batch() {
+    let (fedex, server) = fedex(CLIENT_SECRET).await;
+    let numbers = [DELIVERED_NUMBER, UNKNOWN_NUMBER].repeat(16);
+    let lookups = fedex.track_many(&numbers).await.unwrap();
+    assert_eq!(lookups.len(), 32);
+    for (lookup, number) in lookups.iter().zip(&numbers) {
+        let expected = if *number == DELIVERED_NUMBER { 15 } else { 0 };
+        assert!(lookup.as_ref().is_ok_and(|items| items.len() == expected));
+    }
+    let sizes: Vec<usize> = server.numbers_asked().iter().map(Vec::len).collect();
+    assert_eq!(sizes, [30, 2]);
+    assert_eq!(server.tokens.requests(), 1);
+
+    assert!(matches!(
+        fedex.track_many(&[DELIVERED_NUMBER, BUSY_NUMBER]).await,
+        Err(PullError::RateLimited { .. })
     ));
 }

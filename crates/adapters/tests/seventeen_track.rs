@@ -1,9 +1,12 @@
 //! The 17TRACK adapter against a local server that answers as 17TRACK's
 //! Tracking API v2.2 does: it checks the key header and the JSON body of
-//! every request, and answers with the bodies in `data/17track/`. Those were
-//! written in the shape 17TRACK documents, not captured: a YunExpress parcel
-//! from Shenzhen that USPS delivers, a number 17TRACK does not follow yet,
-//! and the refusals of an account out of quota or over its daily limit.
+//! every request, keeps the numbers of each, and answers with the bodies in
+//! `data/17track/`. Those were written in the shape 17TRACK documents, not
+//! captured: a YunExpress parcel from Shenzhen that USPS delivers, a number
+//! 17TRACK does not follow yet, and the refusals of an account out of quota
+//! or over its daily limit. A request about several numbers gets one answer
+//! listing what each number's body lists, taken numbers first and refused
+//! ones after, as 17TRACK answers.
 
 mod support;
 
@@ -31,6 +34,14 @@ const NO_QUOTA: &str = "YT2412345678909999";
 const OVER_LIMIT: &str = "YT2412345678900000";
 /// A number asked about too fast.
 const TOO_FAST: &str = "YT2412345678901111";
+/// Another parcel 17TRACK follows, delivered: the delivered body, about it.
+const DELIVERED_TOO: &str = "YT2412345678903333";
+/// Another number 17TRACK does not follow until it is registered.
+const NEW_TOO: &str = "YT2412345678904444";
+/// A number registered, of whose carrier 17TRACK has heard nothing yet.
+const NOTHING_YET: &str = "YT2412345678906666";
+/// A number 17TRACK cannot tell the carrier of.
+const NO_CARRIER: &str = "YT2412345678907777";
 
 const DELIVERED_BODY: &str = include_str!("data/17track/delivered.json");
 const NOT_REGISTERED_BODY: &str = include_str!("data/17track/not-registered.json");
@@ -40,18 +51,32 @@ const NO_QUOTA_BODY: &str = include_str!("data/17track/no-quota.json");
 const DAILY_LIMIT_BODY: &str = include_str!("data/17track/daily-limit.json");
 const UNAUTHORIZED_BODY: &str = include_str!("data/17track/unauthorized.json");
 
-/// The local API's memory: what was registered, and every registration
-/// asked for.
+/// The local API's memory: what was registered, every number asked to be
+/// registered, and the numbers of each request.
 #[derive(Default)]
 struct Account {
     registered: Mutex<Vec<String>>,
     registrations: Mutex<Vec<String>>,
+    gettrackinfo_requests: Mutex<Vec<Vec<String>>>,
+    register_requests: Mutex<Vec<Vec<String>>>,
 }
 
-/// The one number a request is about, when it has the key and a body of
-/// one `{"number": …}` (no carrier: 17TRACK is to tell it); the status and
+impl Account {
+    /// The numbers of each `gettrackinfo` request so far.
+    fn gettrackinfo_requests(&self) -> Vec<Vec<String>> {
+        self.gettrackinfo_requests.lock().unwrap().clone()
+    }
+
+    /// The numbers of each `register` request so far.
+    fn register_requests(&self) -> Vec<Vec<String>> {
+        self.register_requests.lock().unwrap().clone()
+    }
+}
+
+/// The numbers a request is about, when it has the key and a body of 1 to
+/// 40 `{"number": …}` (no carrier: 17TRACK is to tell it); the status and
 /// body of the refusal otherwise.
-fn asked(headers: &HeaderMap, body: &str) -> Result<String, (StatusCode, &'static str)> {
+fn asked(headers: &HeaderMap, body: &str) -> Result<Vec<String>, (StatusCode, &'static str)> {
     if header(headers, "17token") != Some(KEY) {
         return Err((StatusCode::UNAUTHORIZED, UNAUTHORIZED_BODY));
     }
@@ -61,12 +86,113 @@ fn asked(headers: &HeaderMap, body: &str) -> Result<String, (StatusCode, &'stati
     }
     let parsed: serde_json::Value =
         serde_json::from_str(body).map_err(|_| bad("{\"why\":\"json\"}"))?;
-    match parsed.as_array().map(Vec::as_slice) {
-        Some([one]) if one.as_object().is_some_and(|o| o.len() == 1) => one["number"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or(bad("{\"why\":\"number\"}")),
-        _ => Err(bad("{\"why\":\"body\"}")),
+    let entries = parsed
+        .as_array()
+        .filter(|entries| (1..=40).contains(&entries.len()))
+        .ok_or(bad("{\"why\":\"body\"}"))?;
+    entries
+        .iter()
+        .map(|entry| {
+            entry
+                .as_object()
+                .filter(|o| o.len() == 1)
+                .and_then(|o| o["number"].as_str())
+                .map(str::to_owned)
+                .ok_or(bad("{\"why\":\"number\"}"))
+        })
+        .collect()
+}
+
+/// What 17TRACK answers about one number.
+enum Part {
+    /// Its entries in the `accepted` and `rejected` lists.
+    Listed {
+        accepted: Vec<serde_json::Value>,
+        rejected: Vec<serde_json::Value>,
+    },
+    /// The answer to the whole request.
+    Whole(Response),
+}
+
+/// `number`'s entries in a recorded `body`, which is about `about`.
+fn part(body: &str, about: &str, number: &str) -> Part {
+    let answer: serde_json::Value = serde_json::from_str(&body.replace(about, number)).unwrap();
+    let list = |name: &str| answer["data"][name].as_array().cloned().unwrap_or_default();
+    Part::Listed {
+        accepted: list("accepted"),
+        rejected: list("rejected"),
+    }
+}
+
+/// `number` refused with `code` and `message`.
+fn refused(number: &str, code: i64, message: &str) -> Part {
+    let entry =
+        serde_json::json!({ "number": number, "error": { "code": code, "message": message } });
+    Part::Listed {
+        accepted: Vec::new(),
+        rejected: vec![entry],
+    }
+}
+
+/// One answer about every number asked: each number's part, taken numbers
+/// first, or the first answer to a whole request.
+fn answer(numbers: &[String], part: impl Fn(&str) -> Part) -> Response {
+    let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
+    for number in numbers {
+        match part(number) {
+            Part::Listed {
+                accepted: taken,
+                rejected: refused,
+            } => {
+                accepted.extend(taken);
+                rejected.extend(refused);
+            }
+            Part::Whole(whole) => return whole,
+        }
+    }
+    let body =
+        serde_json::json!({ "code": 0, "data": { "accepted": accepted, "rejected": rejected } });
+    json_body(StatusCode::OK, &body.to_string())
+}
+
+/// What `gettrackinfo` has for `number`.
+fn tracking(account: &Account, number: &str) -> Part {
+    let is_registered = account
+        .registered
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|n| n == number);
+    match number {
+        DELIVERED | DELIVERED_TOO => part(DELIVERED_BODY, DELIVERED, number),
+        NEW | NEW_TOO if is_registered => part(WAITING_BODY, NEW, number),
+        NEW | NEW_TOO | NO_QUOTA | NO_CARRIER => part(NOT_REGISTERED_BODY, NEW, number),
+        NOTHING_YET => refused(number, -18_019_909, "No tracking information at this time."),
+        OVER_LIMIT => Part::Whole(json_body(StatusCode::OK, DAILY_LIMIT_BODY)),
+        TOO_FAST => Part::Whole(too_many_requests()),
+        // Neither taken nor refused.
+        _ => Part::Listed {
+            accepted: Vec::new(),
+            rejected: Vec::new(),
+        },
+    }
+}
+
+/// What `register` makes of `number`.
+fn registering(account: &Account, number: &str) -> Part {
+    account
+        .registrations
+        .lock()
+        .unwrap()
+        .push(number.to_owned());
+    match number {
+        NEW | NEW_TOO => {
+            account.registered.lock().unwrap().push(number.to_owned());
+            part(REGISTERED_BODY, NEW, number)
+        }
+        NO_QUOTA => part(NO_QUOTA_BODY, NO_QUOTA, number),
+        NO_CARRIER => refused(number, -18_019_903, "The carrier cannot be detected."),
+        _ => Part::Whole((StatusCode::BAD_REQUEST, "unexpected registration").into_response()),
     }
 }
 
@@ -75,24 +201,16 @@ async fn gettrackinfo(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let number = match asked(&headers, &body) {
-        Ok(number) => number,
+    let numbers = match asked(&headers, &body) {
+        Ok(numbers) => numbers,
         Err((status, body)) => return json_body(status, body),
     };
-    let is_registered = account.registered.lock().unwrap().contains(&number);
-    match number.as_str() {
-        DELIVERED => json_body(StatusCode::OK, DELIVERED_BODY),
-        NEW if is_registered => json_body(StatusCode::OK, WAITING_BODY),
-        NEW => json_body(StatusCode::OK, NOT_REGISTERED_BODY),
-        NO_QUOTA => json_body(StatusCode::OK, &NOT_REGISTERED_BODY.replace(NEW, NO_QUOTA)),
-        OVER_LIMIT => json_body(StatusCode::OK, DAILY_LIMIT_BODY),
-        TOO_FAST => too_many_requests(),
-        // An answer about no number at all.
-        _ => json_body(
-            StatusCode::OK,
-            r#"{"code":0,"data":{"accepted":[],"rejected":[]}}"#,
-        ),
-    }
+    account
+        .gettrackinfo_requests
+        .lock()
+        .unwrap()
+        .push(numbers.clone());
+    answer(&numbers, |number| tracking(&account, number))
 }
 
 async fn register(
@@ -100,19 +218,16 @@ async fn register(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let number = match asked(&headers, &body) {
-        Ok(number) => number,
+    let numbers = match asked(&headers, &body) {
+        Ok(numbers) => numbers,
         Err((status, body)) => return json_body(status, body),
     };
-    account.registrations.lock().unwrap().push(number.clone());
-    match number.as_str() {
-        NEW => {
-            account.registered.lock().unwrap().push(number);
-            json_body(StatusCode::OK, REGISTERED_BODY)
-        }
-        NO_QUOTA => json_body(StatusCode::OK, NO_QUOTA_BODY),
-        _ => (StatusCode::BAD_REQUEST, "unexpected registration").into_response(),
-    }
+    account
+        .register_requests
+        .lock()
+        .unwrap()
+        .push(numbers.clone());
+    answer(&numbers, |number| registering(&account, number))
 }
 
 /// A client with `key` of a fresh local API, and that API's memory.
@@ -231,4 +346,116 @@ async fn refusals_of_the_account_the_number_and_the_key_are_told_apart() {
         Err(PullError::Unauthorized { status: 401 })
     ));
     assert!(account.registrations.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_batch_is_one_lookup_and_one_registration_answered_in_the_order_asked() {
+    let (client, account) = seventeen_track(KEY).await;
+    assert_eq!(client.batch_size(), 40);
+    let numbers = [
+        NEW,
+        DELIVERED,
+        NO_QUOTA,
+        "YT2412345678902222",
+        NOTHING_YET,
+        NEW_TOO,
+        NO_CARRIER,
+        DELIVERED_TOO,
+    ];
+    let lookups = client.track_many(&numbers).await.unwrap();
+    assert_eq!(lookups.len(), numbers.len());
+
+    // One request for the lot, and one registration of exactly the numbers
+    // 17TRACK does not follow, in the order asked.
+    let owned = |numbers: &[&str]| numbers.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    assert_eq!(account.gettrackinfo_requests(), [owned(&numbers)]);
+    assert_eq!(
+        account.register_requests(),
+        [owned(&[NEW, NO_QUOTA, NEW_TOO, NO_CARRIER])]
+    );
+
+    let events = |i: usize| match &lookups[i] {
+        Ok(items) => items,
+        Err(e) => panic!("{}: {e}", numbers[i]),
+    };
+    // Registered now: nothing to read until the next round.
+    assert!(events(0).is_empty());
+    assert!(events(5).is_empty());
+    // Each delivered parcel's own events, about it.
+    for (i, number) in [(1, DELIVERED), (7, DELIVERED_TOO)] {
+        assert_eq!(events(i).len(), 14, "{number}");
+        assert!(
+            events(i)
+                .iter()
+                .all(|item| item["trackingNumber"] == number)
+        );
+        assert_eq!(codes(events(i)).last(), Some(&"DELIVERED"));
+    }
+    assert!(
+        events(4).is_empty(),
+        "registered, nothing from the carrier yet"
+    );
+    // Each refusal is its number's alone.
+    assert!(matches!(
+        &lookups[2],
+        Err(PullError::NumberRefused { number, code: -18_019_908, .. }) if number == NO_QUOTA
+    ));
+    assert!(matches!(&lookups[3], Err(PullError::Format(_))));
+    match &lookups[6] {
+        Err(PullError::NumberRefused {
+            number,
+            code,
+            message,
+        }) => {
+            assert_eq!((number.as_str(), *code), (NO_CARRIER, -18_019_903));
+            assert!(message.contains("cannot tell the carrier"), "{message}");
+        }
+        other => panic!("expected the number refused, got {other:?}"),
+    }
+
+    // The next round reads the registered numbers, and registers none.
+    let again = client.track_many(&[NEW, NEW_TOO, DELIVERED]).await.unwrap();
+    assert!(again[0].as_ref().is_ok_and(Vec::is_empty));
+    assert!(again[1].as_ref().is_ok_and(Vec::is_empty));
+    assert!(again[2].as_ref().is_ok_and(|items| items.len() == 14));
+    assert_eq!(account.gettrackinfo_requests().len(), 2);
+    assert_eq!(account.register_requests().len(), 1);
+}
+
+#[tokio::test]
+async fn numbers_past_forty_go_in_a_second_request() {
+    let (client, account) = seventeen_track(KEY).await;
+    let numbers: Vec<&str> = [DELIVERED, DELIVERED_TOO].repeat(21);
+    let lookups = client.track_many(&numbers).await.unwrap();
+    assert_eq!(lookups.len(), 42);
+    assert!(
+        lookups
+            .iter()
+            .all(|l| l.as_ref().is_ok_and(|items| items.len() == 14))
+    );
+    let sizes: Vec<usize> = account
+        .gettrackinfo_requests()
+        .iter()
+        .map(Vec::len)
+        .collect();
+    assert_eq!(sizes, [40, 2]);
+    assert!(account.register_requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_refusal_of_the_request_refuses_the_whole_batch() {
+    let (client, account) = seventeen_track(KEY).await;
+    assert!(matches!(
+        client.track_many(&[DELIVERED, OVER_LIMIT, NEW]).await,
+        Err(PullError::Refused {
+            code: -18_019_907,
+            ..
+        })
+    ));
+    assert!(matches!(
+        client.track_many(&[NEW, TOO_FAST]).await,
+        Err(PullError::RateLimited { .. })
+    ));
+    // Nothing is registered on the strength of a refused lookup.
+    assert!(account.register_requests().is_empty());
 }

@@ -326,8 +326,9 @@ struct PollArgs {
         default_value = "YUNEXPRESS,YANWEN,4PX,CAINIAO,CHINA_POST,CHINA_EMS,SF"
     )]
     seventeen_track_carriers: Vec<String>,
-    /// Seconds between two numbers looked up at 17TRACK (it allows about
-    /// three requests a second; a number seen for the first time takes two).
+    /// Seconds between two requests to 17TRACK. A request asks about up to
+    /// 40 numbers; a batch with numbers seen for the first time takes a
+    /// second request to register them (17TRACK allows about three a second).
     #[arg(long, default_value_t = 1)]
     seventeen_track_gap_seconds: u64,
     /// Minutes between two polling rounds.

@@ -3,13 +3,19 @@
 //! what comes back goes through the same validation and store path as a
 //! carrier's push. Repeated events are dropped by the store, so a poll that
 //! finds nothing new stores nothing.
+//!
+//! Numbers are looked up a batch at a time, as many as the adapter's API
+//! takes in one request ([`Adapter::batch_size`]: one for most, 40 for
+//! 17TRACK, 30 for FedEx), with a pause between two batches. A refusal of a
+//! whole request stops the round; a failure of one number is logged and
+//! counted, and the round goes on.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use tracklane_adapters::{Adapter, PullError};
-use tracklane_core::CarrierCode;
+use tracklane_adapters::{Adapter, Lookup, PullError};
+use tracklane_core::{CarrierCode, TrackingNumber};
 use tracklane_server::{Clock, Metrics, PollTotals};
 use tracklane_store::{ItemOutcome, Store};
 
@@ -30,7 +36,8 @@ pub struct PollReport {
     pub duplicates: usize,
     /// Events refused by validation (logged with their problem).
     pub rejected: usize,
-    /// Lookups that failed.
+    /// Lookups that failed: each number of a request that failed as a whole
+    /// counts once.
     pub failed: usize,
     /// Whether the round stopped early: the API refused the key or the
     /// request as a whole (a daily limit used up, say), or asked to slow
@@ -51,6 +58,15 @@ impl PollReport {
     }
 }
 
+/// Whether a round of polling goes on after a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Round {
+    /// On to the next batch.
+    GoesOn,
+    /// The API refused a request as a whole: the round stops.
+    Over,
+}
+
 /// An adapter, the hub carriers it serves, and the pause between two requests.
 pub struct Poller<A> {
     adapter: A,
@@ -60,7 +76,8 @@ pub struct Poller<A> {
 
 impl<A: Adapter> Poller<A> {
     /// Polls `carriers`' numbers through `adapter`, waiting `gap` between
-    /// requests (the carrier's rate limit).
+    /// two batches of numbers (the carrier's rate limit): one request each,
+    /// and for 17TRACK, two when a batch has numbers to register.
     pub fn new(adapter: A, carriers: Vec<CarrierCode>, gap: Duration) -> Self {
         Self {
             adapter,
@@ -69,73 +86,148 @@ impl<A: Adapter> Poller<A> {
         }
     }
 
-    /// Looks up every open number once.
+    /// Looks up every open number once, in batches of the adapter's
+    /// [`Adapter::batch_size`].
     ///
     /// # Errors
     /// When the store cannot list the numbers or store what came back.
     pub async fn poll_once(&self, store: &dyn Store, now: Timestamp) -> anyhow::Result<PollReport> {
         let mut report = PollReport::default();
         let since = now.checked_sub(OPEN_FOR).unwrap_or(now);
+        // An adapter that claims no numbers per request gets one at a time
+        // (`chunks` takes no size of zero).
+        let batch_size = self.adapter.batch_size().max(1);
         for carrier in &self.carriers {
             let numbers = store
                 .open_tracking(carrier, since, NUMBERS_PER_ROUND_MAX)
                 .await?;
-            for number in numbers {
+            for batch in numbers.chunks(batch_size) {
                 if report.numbers > 0 && !self.gap.is_zero() {
                     tokio::time::sleep(self.gap).await;
                 }
-                report.numbers += 1;
-                let items = match self.adapter.track(number.as_str()).await {
-                    Ok(items) => items,
-                    // The next number would fare no better.
-                    Err(
-                        e @ (PullError::Unauthorized { .. }
-                        | PullError::RateLimited { .. }
-                        | PullError::Refused { .. }),
-                    ) => {
-                        tracing::warn!(adapter = self.adapter.name(), error = %e, "polling stopped for this round");
-                        report.failed += 1;
-                        report.stopped = true;
-                        return Ok(report);
-                    }
-                    Err(e) => {
-                        tracing::warn!(adapter = self.adapter.name(), %number, error = %e, "lookup failed");
-                        report.failed += 1;
-                        continue;
-                    }
-                };
-                if items.is_empty() {
-                    continue;
-                }
-                let body = serde_json::to_vec(&serde_json::json!({ "milestones": items }))?;
-                let (drafts, parsed) =
-                    tracklane_ingest::milestones::parse_batch(&body, Some(carrier.as_str()), now)?;
-                for rejection in &parsed.rejected {
-                    tracing::warn!(
-                        adapter = self.adapter.name(),
-                        %number,
-                        field = %rejection.problem.field,
-                        problem = %rejection.problem.en,
-                        "event refused"
-                    );
-                }
-                report.rejected += parsed.rejected.len();
-                if drafts.is_empty() {
-                    continue;
-                }
-                for outcome in store.append_milestones(carrier, drafts, now).await? {
-                    match outcome {
-                        ItemOutcome::Accepted { .. } => report.accepted += 1,
-                        ItemOutcome::Duplicate { .. } => report.duplicates += 1,
-                        ItemOutcome::Rejected { problem, .. } => {
-                            tracing::warn!(adapter = self.adapter.name(), %number, problem = %problem.en, "event refused");
-                            report.rejected += 1;
-                        }
-                    }
+                if self
+                    .poll_batch(store, carrier, batch, now, &mut report)
+                    .await?
+                    == Round::Over
+                {
+                    report.stopped = true;
+                    return Ok(report);
                 }
             }
         }
         Ok(report)
+    }
+
+    /// Looks up `batch`, numbers of `carrier`, in one call of the adapter,
+    /// and stores what it found, counting in `report`; whether the round
+    /// goes on.
+    ///
+    /// # Errors
+    /// When the store cannot take what came back.
+    async fn poll_batch(
+        &self,
+        store: &dyn Store,
+        carrier: &CarrierCode,
+        batch: &[TrackingNumber],
+        now: Timestamp,
+        report: &mut PollReport,
+    ) -> anyhow::Result<Round> {
+        let asked: Vec<&str> = batch.iter().map(TrackingNumber::as_str).collect();
+        report.numbers += asked.len();
+        let lookups = match self.adapter.track_many(&asked).await {
+            Ok(lookups) => lookups,
+            Err(e) => {
+                report.failed += asked.len();
+                return Ok(self.after_failed_request(&e, &asked));
+            }
+        };
+        debug_assert_eq!(lookups.len(), asked.len(), "one lookup per number");
+        let mut lookups = lookups.into_iter();
+        for number in &asked {
+            // A number the adapter gave no lookup for fails, rather than
+            // vanish from the counts.
+            let lookup = lookups.next().unwrap_or_else(|| {
+                Err(PullError::Format(format!(
+                    "the adapter said nothing of {number}"
+                )))
+            });
+            self.store_lookup(store, carrier, number, lookup, now, report)
+                .await?;
+        }
+        Ok(Round::GoesOn)
+    }
+
+    /// Logs `error`, the failure of a request about `asked` as a whole. The
+    /// round is over when the API refused the request (the key, a rate
+    /// limit, a used-up daily limit), since the next request would fare no
+    /// better; otherwise it goes on with the next batch.
+    fn after_failed_request(&self, error: &PullError, asked: &[&str]) -> Round {
+        let adapter = self.adapter.name();
+        let numbers = asked.len();
+        let first = asked.first().copied().unwrap_or("");
+        if error.is_refusal_of_request() {
+            tracing::warn!(adapter, numbers, %first, error = %error, "polling stopped for this round");
+            Round::Over
+        } else {
+            tracing::warn!(adapter, numbers, %first, error = %error, "lookup failed");
+            Round::GoesOn
+        }
+    }
+
+    /// Stores what `lookup` found about `number`, a number of `carrier`, and
+    /// counts it in `report`; a failed lookup is logged and counted.
+    ///
+    /// # Errors
+    /// When the events cannot be read as a push or the store cannot take
+    /// them.
+    async fn store_lookup(
+        &self,
+        store: &dyn Store,
+        carrier: &CarrierCode,
+        number: &str,
+        lookup: Lookup,
+        now: Timestamp,
+        report: &mut PollReport,
+    ) -> anyhow::Result<()> {
+        let adapter = self.adapter.name();
+        let items = match lookup {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::warn!(adapter, %number, error = %e, "lookup failed");
+                report.failed += 1;
+                return Ok(());
+            }
+        };
+        if items.is_empty() {
+            return Ok(());
+        }
+        let body = serde_json::to_vec(&serde_json::json!({ "milestones": items }))?;
+        let (drafts, parsed) =
+            tracklane_ingest::milestones::parse_batch(&body, Some(carrier.as_str()), now)?;
+        for rejection in &parsed.rejected {
+            tracing::warn!(
+                adapter,
+                %number,
+                field = %rejection.problem.field,
+                problem = %rejection.problem.en,
+                "event refused"
+            );
+        }
+        report.rejected += parsed.rejected.len();
+        if drafts.is_empty() {
+            return Ok(());
+        }
+        for outcome in store.append_milestones(carrier, drafts, now).await? {
+            match outcome {
+                ItemOutcome::Accepted { .. } => report.accepted += 1,
+                ItemOutcome::Duplicate { .. } => report.duplicates += 1,
+                ItemOutcome::Rejected { problem, .. } => {
+                    tracing::warn!(adapter, %number, problem = %problem.en, "event refused");
+                    report.rejected += 1;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,8 +1,9 @@
 //! Carriers that do not push: the hub polls DHL's tracking API, and 17TRACK's
 //! for a Chinese line (local servers answering with the adapters' test
 //! bodies), for their open numbers and stores what comes back through the
-//! push path, once.
+//! push path, once. 17TRACK is asked about 40 numbers per request.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -213,4 +214,171 @@ async fn a_chinese_line_is_registered_at_17track_then_read_until_delivered() {
     ] {
         assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
     }
+}
+
+/// A YunExpress number of the batched round: `YT` and 16 digits.
+fn yunexpress_number(i: usize) -> String {
+    format!("YT24000000000000{i:02}")
+}
+
+/// What the batching 17TRACK server has registered, and each request it
+/// answered: the call and the numbers in its body.
+#[derive(Default)]
+struct Batches {
+    registered: Mutex<HashSet<String>>,
+    requests: Mutex<Vec<(String, Vec<String>)>>,
+}
+
+impl Batches {
+    /// The size of each request of `call`, in the order they came.
+    fn sizes(&self, call: &str) -> Vec<usize> {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .iter()
+            .filter(|(c, _)| c == call)
+            .map(|(_, numbers)| numbers.len())
+            .collect()
+    }
+
+    /// Every number asked of `call`, in the order asked.
+    fn numbers(&self, call: &str) -> Vec<String> {
+        let requests = self.requests.lock().unwrap();
+        requests
+            .iter()
+            .filter(|(c, _)| c == call)
+            .flat_map(|(_, numbers)| numbers.clone())
+            .collect()
+    }
+}
+
+/// What the batching 17TRACK server answers about `number` for `call`:
+/// its entry in the `accepted` list, or in the `rejected` one.
+fn seventeen_track_entry(batches: &Batches, call: &str, number: &str) -> (bool, serde_json::Value) {
+    let mut registered = batches.registered.lock().unwrap();
+    match call {
+        "register" => {
+            registered.insert(number.to_owned());
+            (
+                true,
+                json!({ "number": number, "carrier": 190008, "origin": 1 }),
+            )
+        }
+        _ if registered.contains(number) => {
+            let delivered: serde_json::Value =
+                serde_json::from_str(&TRACK17_DELIVERED.replace(YUNEXPRESS_NUMBER, number))
+                    .unwrap();
+            (true, delivered["data"]["accepted"][0].clone())
+        }
+        _ => {
+            let error = json!({ "code": -18_019_902, "message": "The tracking number does not register, please register first." });
+            (false, json!({ "number": number, "error": error }))
+        }
+    }
+}
+
+/// 17TRACK's API as a local server that reads the numbers of each request
+/// and answers about each: it follows no number until it is registered, and
+/// then answers with the recorded delivery, about that number.
+async fn seventeen_track_batches() -> (String, Arc<Batches>) {
+    let batches = Arc::new(Batches::default());
+    let kept = batches.clone();
+    let app = axum::Router::new().route(
+        "/{call}",
+        axum::routing::post(
+            move |axum::extract::Path(call): axum::extract::Path<String>, body: String| {
+                let batches = kept.clone();
+                async move {
+                    let asked: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+                    let numbers: Vec<String> = asked
+                        .iter()
+                        .map(|entry| entry["number"].as_str().unwrap().to_owned())
+                        .collect();
+                    let (mut accepted, mut rejected) = (Vec::new(), Vec::new());
+                    for number in &numbers {
+                        match seventeen_track_entry(&batches, &call, number) {
+                            (true, entry) => accepted.push(entry),
+                            (false, entry) => rejected.push(entry),
+                        }
+                    }
+                    batches.requests.lock().unwrap().push((call, numbers));
+                    let body = json!({ "code": 0, "data": { "accepted": accepted, "rejected": rejected } });
+                    ([("content-type", "application/json")], body.to_string()).into_response()
+                }
+            },
+        ),
+    );
+    (serve(app).await, batches)
+}
+
+#[tokio::test]
+async fn seventeen_track_is_asked_about_forty_numbers_per_request() {
+    const NUMBERS: usize = 45;
+    let hub = TestHub::start().await;
+    hub.store()
+        .put_carrier(carrier("YUNEXPRESS", &[]))
+        .await
+        .unwrap();
+    let s = hub
+        .create(shipment(8, "A1SELLERA", Some("YUNEXPRESS"), NUMBERS as u32))
+        .await;
+    let boxes: Vec<_> = s
+        .packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| json!({ "boxId": p.box_id.as_str(), "trackingNumber": yunexpress_number(i) }))
+        .collect();
+    let (status, body) = hub
+        .send(
+            reqwest::Method::PUT,
+            &hub.seller_a,
+            &format!("/api/v1/shipments/{}/tracking", s.id),
+            json!({ "carrierCode": "YUNEXPRESS", "boxes": boxes }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (base, batches) = seventeen_track_batches().await;
+    let poller = Poller::new(
+        SeventeenTrack::new(reqwest::Client::builder(), &base, "test-key").unwrap(),
+        vec![CarrierCode::parse("YUNEXPRESS").unwrap()],
+        Duration::ZERO,
+    );
+    let requests_per_round = NUMBERS.div_ceil(40);
+    let first = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (first.numbers, first.accepted, first.failed, first.stopped),
+        (NUMBERS, 0, 0, false),
+        "registered, nothing to read yet: {first:?}"
+    );
+    // A lookup of each batch, then one registration of its numbers.
+    assert_eq!(batches.sizes("gettrackinfo"), [40, 5]);
+    assert_eq!(batches.sizes("register"), [40, 5]);
+    assert_eq!(batches.sizes("gettrackinfo").len(), requests_per_round);
+    let mut all: Vec<String> = (0..NUMBERS).map(yunexpress_number).collect();
+    all.sort();
+    for call in ["gettrackinfo", "register"] {
+        let mut asked = batches.numbers(call);
+        asked.sort();
+        assert_eq!(asked, all, "each number once in the {call} requests");
+    }
+
+    let second = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(
+        (
+            second.numbers,
+            second.accepted,
+            second.duplicates,
+            second.failed
+        ),
+        (NUMBERS, NUMBERS * 14, 0, 0),
+        "each number's own delivery, stored: {second:?}"
+    );
+    assert_eq!(batches.sizes("gettrackinfo"), [40, 5, 40, 5]);
+    assert_eq!(batches.sizes("register").len(), requests_per_round);
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{}", s.id))
+        .await;
+    assert_eq!(detail["status"], "DELIVERED", "{detail}");
+    let third = poller.poll_once(hub.store(), now()).await.unwrap();
+    assert_eq!(third.numbers, 0, "a delivered shipment is not polled");
 }
