@@ -138,6 +138,67 @@ impl ApiError {
         )
     }
 
+    /// 404 for a delivery that subscription `webhook` of the caller does not
+    /// have: never made, another subscription's, or no longer kept.
+    pub fn delivery_not_found(lang: Lang, webhook: &str, delivery: i64) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            Problem::new(
+                "webhook.delivery_not_found",
+                "deliveryId",
+                format!(
+                    "subscription {webhook} has no delivery {delivery}: take the id from GET /api/v1/webhooks/{webhook}/deliveries; finished deliveries are kept for a week"
+                ),
+                format!(
+                    "订阅 {webhook} 下没有投递 {delivery}：请从 GET /api/v1/webhooks/{webhook}/deliveries 的结果中取编号；已完成的投递只保留一周"
+                ),
+            ),
+            lang,
+        )
+    }
+
+    /// 409 for resending a delivery that is still pending: it is sent anyway.
+    pub fn delivery_still_pending(
+        lang: Lang,
+        delivery: i64,
+        attempts: u32,
+        next_attempt_at: Option<jiff::Timestamp>,
+    ) -> Self {
+        let next = next_attempt_at.map_or_else(|| "-".to_owned(), |at| at.to_string());
+        Self::new(
+            StatusCode::CONFLICT,
+            Problem::new(
+                "webhook.delivery_pending",
+                "deliveryId",
+                format!(
+                    "delivery {delivery} is still pending ({attempts} attempts made, the next due at {next}) and will be sent without asking: resend it once it is DELIVERED or FAILED"
+                ),
+                format!(
+                    "投递 {delivery} 仍在等待中（已尝试 {attempts} 次，下次尝试时间 {next}），系统会自动继续投递：请在其状态变为 DELIVERED 或 FAILED 后再重新发送"
+                ),
+            ),
+            lang,
+        )
+    }
+
+    /// 409 for resending a delivery of a switched-off subscription.
+    pub fn webhook_switched_off(lang: Lang, webhook: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            Problem::new(
+                "webhook.switched_off",
+                "id",
+                format!(
+                    "subscription {webhook} is switched off, so nothing is sent to it: switch it on with POST /api/v1/webhooks/{webhook}/enable and the body {{\"resendFailed\": true}}, which resends every delivery that failed"
+                ),
+                format!(
+                    "订阅 {webhook} 已停用，不会向其发送任何通知：请调用 POST /api/v1/webhooks/{webhook}/enable 并附请求体 {{\"resendFailed\": true}} 重新启用，所有失败的投递将一并重新发送"
+                ),
+            ),
+            lang,
+        )
+    }
+
     /// 400 for one problem.
     pub fn bad_request(lang: Lang, problem: Problem) -> Self {
         Self::new(StatusCode::BAD_REQUEST, problem, lang)

@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/webhooks/{id}", axum::routing::delete(api::webhooks::delete_webhook))
         .route("/api/v1/webhooks/{id}/deliveries", get(api::webhooks::list_deliveries))
         .route("/api/v1/webhooks/{id}/enable", axum::routing::post(api::webhooks::enable_webhook))
+        .route("/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend", post(api::webhooks::resend_delivery))
         .route("/api/v1/warehouses", get(api::operator::list_warehouses))
         .route("/api/v1/warehouses/{code}", put(api::operator::put_warehouse))
         .route("/api/v1/warehouses/{code}/congestion", put(api::operator::put_congestion))

@@ -49,6 +49,7 @@ impl Modify for Security {
         api::webhooks::delete_webhook,
         api::webhooks::list_deliveries,
         api::webhooks::enable_webhook,
+        api::webhooks::resend_delivery,
         spapi::token,
         spapi::get_shipment_tracking,
         spapi::get_shipment,

@@ -24,7 +24,8 @@ use crate::auth::hex;
 pub const SIGNATURE_HEADER: &str = "x-tracklane-signature";
 /// The header naming the event kind.
 pub const EVENT_HEADER: &str = "x-tracklane-event";
-/// The header carrying the notification id, the same on every retry.
+/// The header carrying the notification id, the same on every retry and
+/// every resend.
 pub const DELIVERY_HEADER: &str = "x-tracklane-delivery";
 
 /// The signature header's value for `body` sent at `at`.
@@ -88,8 +89,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// The notification id of `delivery` of `webhook`: the same on every retry,
-/// so a receiver drops repeats by it.
+/// The notification id of `delivery` of `webhook`: the same on every retry
+/// and every resend (a resend puts the same delivery back in the queue), so
+/// a receiver drops repeats by it.
 pub fn notification_id(webhook: &Webhook, delivery: &Delivery) -> String {
     format!("{}-{}", webhook.id, delivery.id)
 }

@@ -73,7 +73,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// hub's end-to-end tests in `crates/tracklane/tests` exercise it through
 /// this trait.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Redelivery + Send + Sync + 'static {
     /// Adds or replaces a warehouse.
     async fn put_warehouse(&self, warehouse: tracklane_core::Warehouse) -> StoreResult<()>;
     /// Every warehouse, by code.
@@ -321,4 +321,53 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         limit: usize,
     ) -> StoreResult<Vec<Delivery>>;
+}
+
+/// Sending webhook deliveries again, as their owners ask: one delivery, or
+/// every failed one of a subscription as it is switched back on. A resent
+/// delivery keeps its number, so its receiver sees the same notification id.
+///
+/// Every [`Store`] implements it. It is a trait of its own so that each
+/// backend implements it beside the rest of its webhook code.
+#[async_trait]
+pub trait Redelivery: Send + Sync {
+    /// Puts delivery `delivery` of subscription `id` of `owner` back in the
+    /// queue, due at `now` with no attempts made, if it is finished
+    /// (delivered or failed) and the subscription is on.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`, or it
+    /// has no delivery `delivery` (never, or no longer kept).
+    async fn resend_delivery(
+        &self,
+        owner: &Principal,
+        id: &str,
+        delivery: i64,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Resend>;
+    /// Switches subscription `id` of `owner` on, as
+    /// [`Store::switch_on_webhook`] does, and in the same transaction puts
+    /// its failed deliveries still kept at `now` back in the queue, due at
+    /// `now`, oldest first. Returns how many it put back.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
+    async fn switch_on_webhook_resending(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: jiff::Timestamp,
+    ) -> StoreResult<usize>;
+    /// How many deliveries [`Redelivery::switch_on_webhook_resending`] would
+    /// put back at `now`: the failed ones of subscription `id` of `owner`
+    /// still kept.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
+    async fn failed_deliveries_kept(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: jiff::Timestamp,
+    ) -> StoreResult<usize>;
 }

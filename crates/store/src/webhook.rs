@@ -136,6 +136,17 @@ const FINISHED_KEPT_US: i64 = 7 * 24 * 3_600 * 1_000_000;
 /// (the sender's retries span under two days).
 const ATTEMPTS_SPAN_US: i64 = 2 * 24 * 3_600 * 1_000_000;
 
+/// The oldest creation time, in microseconds, of a failed delivery still
+/// kept at `at`: the one cutoff of [`prune_finished`] and of resending what
+/// failed, so that a failed delivery can be resent as long as it is listed.
+///
+/// The cutoff goes by creation because no last-attempt time is stored. A
+/// delivery resent and failed again is therefore kept until nine days after
+/// its event, not a week after its new last attempt (docs/webhooks.md).
+pub(crate) fn failed_kept_since_us(at: Timestamp) -> i64 {
+    at.as_microsecond() - FINISHED_KEPT_US - ATTEMPTS_SPAN_US
+}
+
 /// The statements that drop finished deliveries once kept long enough, each
 /// with its cutoff as `?1`, for times `at`: delivered ones a week after
 /// delivery, failed ones a week after their last attempt. The states are
@@ -143,18 +154,74 @@ const ATTEMPTS_SPAN_US: i64 = 2 * 24 * 3_600 * 1_000_000;
 pub(crate) fn prune_finished(at: Timestamp) -> [(&'static str, i64); 2] {
     debug_assert_eq!(DeliveryState::Delivered.number(), 1);
     debug_assert_eq!(DeliveryState::Failed.number(), 2);
-    let at = at.as_microsecond();
     [
         (
             "DELETE FROM webhook_delivery WHERE state = 1 AND delivered_at < ?1",
-            at - FINISHED_KEPT_US,
+            at.as_microsecond() - FINISHED_KEPT_US,
         ),
         (
             "DELETE FROM webhook_delivery WHERE state = 2 AND created_at < ?1",
-            at - FINISHED_KEPT_US - ATTEMPTS_SPAN_US,
+            failed_kept_since_us(at),
         ),
     ]
 }
+
+/// What became of a request to send one delivery again
+/// ([`crate::Redelivery::resend_delivery`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resend {
+    /// It is back in the queue, due now with no attempts made; here as it
+    /// now stands. It keeps its number, so its notification id is the same.
+    Queued(Delivery),
+    /// It is still pending: it will be tried anyway, so it was left as it is.
+    StillPending(Delivery),
+    /// Its subscription is switched off: nothing is sent to it until its
+    /// owner switches it back on.
+    SwitchedOff,
+}
+
+/// The row number of subscription `?1` of owner `?2`, and when it was
+/// switched off.
+pub(crate) const OWNED_WEBHOOK: &str =
+    "SELECT seq, disabled_at FROM webhook WHERE id = ?1 AND owner = ?2";
+
+/// Delivery `?1` of subscription (row) `?2`, as [`crate::read_rows::DELIVERY_COLUMNS`].
+pub(crate) fn delivery_of_webhook() -> String {
+    format!(
+        "SELECT {} FROM webhook_delivery d JOIN webhook w ON w.seq = d.webhook_seq
+         WHERE d.seq = ?1 AND d.webhook_seq = ?2",
+        crate::read_rows::DELIVERY_COLUMNS
+    )
+}
+
+/// Puts finished delivery `?1` back in the queue, due at `?2`: pending, with
+/// no attempts made and no delivery time. Its last status and error stay,
+/// for the listing and so that [`UNTRIED_QUEUED`] tells it from a delivery
+/// never tried.
+pub(crate) const RESEND: &str =
+    "UPDATE webhook_delivery SET state = 0, attempts = 0, next_attempt_at = ?2, delivered_at = NULL
+     WHERE seq = ?1 AND state <> 0";
+
+/// Puts the failed deliveries of subscription (row) `?1` created at or after
+/// `?3` back in the queue, all due at `?2`: the sender takes deliveries due
+/// at one time by their number, so the oldest goes first.
+pub(crate) const RESEND_FAILED: &str =
+    "UPDATE webhook_delivery SET state = 0, attempts = 0, next_attempt_at = ?2, delivered_at = NULL
+     WHERE webhook_seq = ?1 AND state = 2 AND created_at >= ?3";
+
+/// How many deliveries [`RESEND_FAILED`] would put back, with the same parameters
+/// but the due time.
+pub(crate) const COUNT_FAILED: &str = "SELECT COUNT(*) FROM webhook_delivery WHERE webhook_seq = ?1 AND state = 2 AND created_at >= ?2";
+
+/// Whether subscription (row) `?1` has a pending milestone change of subject
+/// `?2` (kind `?3`) that has never been tried, which a new change of the same
+/// number joins instead of queueing another. A resent delivery is not one,
+/// though it has no attempts: its receiver may have handled its notification
+/// id already and would drop it as a repeat, with the newer change in it. It
+/// is told apart by the last status or error it keeps from before.
+pub(crate) const UNTRIED_QUEUED: &str = "SELECT 1 FROM webhook_delivery
+     WHERE webhook_seq = ?1 AND subject = ?2 AND kind = ?3 AND state = 0 AND attempts = 0
+         AND last_status IS NULL AND last_error IS NULL";
 
 /// What one attempt at a delivery came to.
 #[derive(Debug, Clone, PartialEq, Eq)]

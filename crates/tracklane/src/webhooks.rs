@@ -5,6 +5,11 @@
 //! way, with nothing delivered to its subscription since it was made, switches
 //! the subscription off: its receiver has failed for about 45 hours, and the
 //! owner switches it back on when it is mended.
+//!
+//! A delivery its owner resent (`…/deliveries/{id}/resend`, or switching a
+//! subscription on with `resendFailed`) comes back here as any pending one,
+//! its attempts counted from zero: the whole schedule again, and a body
+//! rendered as of its sending, as every body is.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -126,6 +131,10 @@ impl Sender {
                     }
                 }
                 if let Some((at, reason)) = switch_off_reason(&delivery, &attempt) {
+                    // A resent delivery was made before it was resent, so
+                    // "nothing delivered since it was made" asks more of a
+                    // resent one: a resend never switches off a subscription
+                    // that a first sending would have left on.
                     switch_offs.push((webhook, delivery.created_at, at, reason));
                 }
                 state.store.record_attempt(delivery.id, attempt).await?;

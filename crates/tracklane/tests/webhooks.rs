@@ -1,6 +1,6 @@
 //! Webhooks end to end: subscriptions through the API, deliveries left in the
-//! store with each change, and the sender posting them signed to a real
-//! receiver on loopback, retrying on its schedule.
+//! store with each change, the sender posting them signed to a real receiver
+//! on loopback, retrying on its schedule, and deliveries resent on request.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,10 +10,11 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use tracklane::hub::{self, FixedClock};
 use tracklane::outbound::Trust;
-use tracklane::webhooks::Sender;
+use tracklane::webhooks::{RETRY_AFTER, Sender};
+use tracklane_core::{SellerId, Shipment};
 use tracklane_server::AppState;
 use tracklane_server::webhooks::{DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify};
-use tracklane_store::{Assessment, ExceptionDraft};
+use tracklane_store::{Assessment, ExceptionDraft, Principal};
 
 use crate::support::tls::{TestCa, TlsListener};
 use crate::support::{TestHub, UPS, milestone, now, reroute_offer, shipment};
@@ -39,19 +40,20 @@ impl Received {
 }
 
 /// A receiver on loopback that answers with `statuses` in turn (the last one
-/// for ever after) and keeps what it got.
+/// for ever after), or as [`Receiver::answer`] says, and keeps what it got.
 struct Receiver {
     url: String,
     got: Arc<Mutex<Vec<Received>>>,
+    mended: Arc<Mutex<Option<u16>>>,
 }
 
 impl Receiver {
     async fn start(statuses: &[u16]) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let (app, got) = Receiver::app(statuses);
+        let (app, got, mended) = Receiver::app(statuses);
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, got }
+        Receiver { url, got, mended }
     }
 
     /// A receiver over HTTPS at `https://localhost:…`, with a certificate from `ca`.
@@ -59,30 +61,47 @@ impl Receiver {
         let listener = TlsListener::bind(ca.server(&["localhost"])).await;
         let port = axum::serve::Listener::local_addr(&listener).unwrap().port();
         let url = format!("https://localhost:{port}/hook");
-        let (app, got) = Receiver::app(statuses);
+        let (app, got, mended) = Receiver::app(statuses);
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, got }
+        Receiver { url, got, mended }
     }
 
-    /// The receiving app and what it keeps.
-    fn app(statuses: &[u16]) -> (axum::Router, Arc<Mutex<Vec<Received>>>) {
+    /// The receiving app, what it keeps, and the status it answers with
+    /// from [`Receiver::answer`] on.
+    #[allow(clippy::type_complexity)] // Three handles, each used once.
+    fn app(
+        statuses: &[u16],
+    ) -> (
+        axum::Router,
+        Arc<Mutex<Vec<Received>>>,
+        Arc<Mutex<Option<u16>>>,
+    ) {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let mended: Arc<Mutex<Option<u16>>> = Arc::default();
         let statuses = statuses.to_vec();
-        let kept = got.clone();
+        let (kept, answer) = (got.clone(), mended.clone());
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-                let kept = kept.clone();
+                let (kept, answer) = (kept.clone(), answer.clone());
                 let statuses = statuses.clone();
                 async move {
                     let mut got = kept.lock().unwrap();
                     got.push(Received { headers, body });
-                    let status = statuses[(got.len() - 1).min(statuses.len() - 1)];
+                    let status = answer
+                        .lock()
+                        .unwrap()
+                        .unwrap_or_else(|| statuses[(got.len() - 1).min(statuses.len() - 1)]);
                     StatusCode::from_u16(status).unwrap()
                 }
             }),
         );
-        (app, got)
+        (app, got, mended)
+    }
+
+    /// Answers every request from now on with `status`: the receiver is mended.
+    fn answer(&self, status: u16) {
+        *self.mended.lock().unwrap() = Some(status);
     }
 
     fn got(&self) -> Vec<Received> {
@@ -669,4 +688,452 @@ async fn https_receivers_are_reached_when_their_authority_is_trusted_and_only_th
     std::fs::write(&empty, "not a certificate\n").unwrap();
     let refused = Trust::with_pem_file(&empty).err().unwrap().to_string();
     assert!(refused.contains("--ca-file"), "{refused}");
+}
+
+/// The minutes, from the first, at which the sender makes each attempt at a
+/// delivery whose receiver keeps failing: the first, then one after each
+/// pause of the schedule, the eighth being the last.
+fn attempt_minutes() -> Vec<i64> {
+    let mut at = vec![0];
+    for pause in RETRY_AFTER {
+        at.push(at[at.len() - 1] + pause.as_mins());
+    }
+    at
+}
+
+fn minutes(m: i64) -> Timestamp {
+    now() + SignedDuration::from_mins(m)
+}
+
+/// POSTs `body` to `path` with `key`, asking for answers in `lang`.
+async fn post_in(hub: &TestHub, key: &str, path: &str, body: Value, lang: &str) -> (u16, Value) {
+    let r = hub
+        .client
+        .post(hub.url(path))
+        .bearer_auth(key)
+        .header("accept-language", lang)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The first problem of an error body: its code, field and message.
+fn problem(body: &Value) -> (&str, &str, &str) {
+    let first = &body["errors"][0];
+    (
+        first["code"].as_str().unwrap_or_default(),
+        first["field"].as_str().unwrap_or_default(),
+        first["message"].as_str().unwrap_or_default(),
+    )
+}
+
+/// Seller A moves the delivery window of `s`: a change webhooks tell of.
+async fn move_window(hub: &TestHub, s: &Shipment, start: &str, end: &str) {
+    let (status, body) = hub
+        .send(
+            reqwest::Method::PUT,
+            &hub.seller_a,
+            &format!("/api/v1/shipments/{}/delivery-window", s.id),
+            json!({ "startDate": start, "endDate": end }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A delivery whose receiver failed all eight attempts is resent when its
+/// owner asks: back in the queue with no attempts, and delivered with the
+/// notification id it had, carrying the tracking as it stands when sent.
+#[tokio::test]
+async fn a_delivery_that_failed_every_attempt_is_resent_with_the_same_notification_id() {
+    let hub = TestHub::start().await;
+    let receiver = Receiver::start(&[500]).await;
+    let (id, _) = subscribe(
+        &hub,
+        &hub.seller_a,
+        &receiver.url,
+        Some(&["SHIPMENT_TRACKING_MILESTONE_CHANGED"]),
+    )
+    .await;
+    hub.picked_up(1, UPS[0]).await;
+    let sender = Sender::new(reqwest::Client::builder(), &hub.running.url()).unwrap();
+    let rounds = attempt_minutes();
+    for (i, m) in rounds.iter().enumerate() {
+        let is_last = i + 1 == rounds.len();
+        let round = sender.send_due(&at(&hub, minutes(*m))).await.unwrap();
+        assert_eq!(
+            (round.retrying, round.given_up),
+            (usize::from(!is_last), usize::from(is_last)),
+            "attempt {}",
+            i + 1
+        );
+    }
+    let listed = deliveries(&hub, &hub.seller_a, &id).await;
+    assert_eq!(
+        (
+            listed.len(),
+            &listed[0]["state"],
+            &listed[0]["attempts"],
+            &listed[0]["lastStatus"]
+        ),
+        (1, &json!("FAILED"), &json!(8), &json!(500)),
+        "{listed:?}"
+    );
+    let failed = listed[0]["id"].as_i64().unwrap();
+    let notification = format!("{id}-{failed}");
+    assert!(
+        receiver
+            .got()
+            .iter()
+            .all(|r| r.header(DELIVERY_HEADER) == notification)
+    );
+    let resend = format!("/api/v1/webhooks/{id}/deliveries/{failed}/resend");
+
+    // Nothing was ever delivered to it, so it was switched off, and a
+    // resend waits until it is on: the answer says how, in both languages.
+    let (status, body) = post_in(&hub, &hub.seller_a, &resend, Value::Null, "en").await;
+    let (code, field, message) = problem(&body);
+    assert_eq!((status, code, field), (409, "webhook.switched_off", "id"));
+    assert!(
+        message.contains(&format!("/api/v1/webhooks/{id}/enable"))
+            && message.contains("resendFailed"),
+        "{message}"
+    );
+    let (status, body) = post_in(&hub, &hub.seller_a, &resend, Value::Null, "zh-CN").await;
+    assert_eq!(status, 409);
+    assert!(problem(&body).2.contains("已停用"), "{body}");
+
+    // Switched on without asking for more, nothing missed is resent.
+    let enable = format!("/api/v1/webhooks/{id}/enable");
+    let (status, body) = hub
+        .send(reqwest::Method::POST, &hub.seller_a, &enable, json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("resent").is_none(), "{body}");
+    assert_eq!(
+        deliveries(&hub, &hub.seller_a, &id).await[0]["state"],
+        "FAILED"
+    );
+
+    receiver.answer(200);
+    let (status, body) = post_in(&hub, &hub.seller_a, &resend, Value::Null, "en").await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        (
+            &body["id"],
+            &body["state"],
+            &body["attempts"],
+            &body["nextAttemptAt"]
+        ),
+        (&json!(failed), &json!("PENDING"), &json!(0), &json!(now())),
+        "{body}"
+    );
+    // Pending, it is sent anyway: asking again is refused.
+    let (status, body) = post_in(&hub, &hub.seller_a, &resend, Value::Null, "en").await;
+    let (code, field, message) = problem(&body);
+    assert_eq!(
+        (status, code, field),
+        (409, "webhook.delivery_pending", "deliveryId")
+    );
+    assert!(message.contains("DELIVERED or FAILED"), "{message}");
+
+    // A newer scan of the number is not folded into the resent delivery
+    // (its receiver may have handled that id and would drop it): it gets
+    // one of its own.
+    hub.push(
+        &hub.carrier_x,
+        vec![milestone(UPS[0], "DEPARTED", "2026-03-09T02:00:00Z")],
+    )
+    .await;
+    assert_eq!(deliveries(&hub, &hub.seller_a, &id).await.len(), 2);
+
+    let t = rounds[rounds.len() - 1] + 10;
+    let round = sender.send_due(&at(&hub, minutes(t))).await.unwrap();
+    assert_eq!((round.delivered, round.retrying), (2, 0), "{round:?}");
+    let got = receiver.got();
+    let same_id: Vec<&Received> = got
+        .iter()
+        .filter(|r| r.header(DELIVERY_HEADER) == notification)
+        .collect();
+    assert_eq!(same_id.len(), 9, "eight failed attempts and the resent one");
+    let body = same_id[8].json();
+    assert_eq!(
+        body["notificationMetadata"]["notificationId"],
+        notification.as_str()
+    );
+    // A milestone change is read when it is sent: the newest one.
+    let detail = &body["payload"]["shipmentTrackingMilestoneChangedNotification"]["trackingDetail"];
+    assert_eq!(detail["latestMilestone"]["status"]["code"], "DEPARTED");
+    let listed = deliveries(&hub, &hub.seller_a, &id).await;
+    let resent = listed.iter().find(|d| d["id"] == failed).unwrap();
+    assert_eq!(
+        (&resent["state"], &resent["attempts"], &resent["lastStatus"]),
+        (&json!("DELIVERED"), &json!(1), &json!(200)),
+        "{resent}"
+    );
+
+    // A delivered one may be asked for again, by a receiver that lost it.
+    let (status, body) = post_in(&hub, &hub.seller_a, &resend, Value::Null, "en").await;
+    assert_eq!(status, 202, "{body}");
+    let round = sender.send_due(&at(&hub, minutes(t + 1))).await.unwrap();
+    assert_eq!(round.delivered, 1);
+    let last = receiver.got().pop().unwrap();
+    assert_eq!(last.header(DELIVERY_HEADER), notification);
+
+    // Not found: for another key, through another subscription of the same
+    // key, or a delivery never made.
+    let (status, _) = post_in(&hub, &hub.seller_b, &resend, Value::Null, "en").await;
+    assert_eq!(status, 404, "another key's subscription is not found");
+    let other = Receiver::start(&[200]).await;
+    let (other_id, _) = subscribe(&hub, &hub.seller_a, &other.url, None).await;
+    for path in [
+        format!("/api/v1/webhooks/{other_id}/deliveries/{failed}/resend"),
+        format!("/api/v1/webhooks/{id}/deliveries/{}/resend", failed + 1000),
+    ] {
+        let (status, body) = post_in(&hub, &hub.seller_a, &path, Value::Null, "en").await;
+        let (code, field, _) = problem(&body);
+        assert_eq!(
+            (status, code, field),
+            (404, "webhook.delivery_not_found", "deliveryId"),
+            "{path}"
+        );
+    }
+}
+
+/// A subscription switched off after its receiver kept failing is switched
+/// back on with `resendFailed`: what it missed (the delivery given up, and
+/// the one failed by the switch-off) is queued again oldest first, in the
+/// switch-on's transaction, and delivered with the ids it had.
+#[tokio::test]
+async fn switching_on_with_resend_failed_delivers_what_was_missed_oldest_first() {
+    let hub = TestHub::start().await;
+    let receiver = Receiver::start(&[500]).await;
+    let (id, _) = subscribe(
+        &hub,
+        &hub.seller_a,
+        &receiver.url,
+        Some(&["DELIVERY_WINDOW_CHANGED"]),
+    )
+    .await;
+    let s = hub
+        .create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    move_window(&hub, &s, "2026-03-22", "2026-03-28").await;
+    let sender = Sender::new(reqwest::Client::builder(), &hub.running.url()).unwrap();
+    let rounds = attempt_minutes();
+    for (i, m) in rounds.iter().enumerate() {
+        let is_last = i + 1 == rounds.len();
+        if is_last {
+            move_window(&hub, &s, "2026-03-29", "2026-04-04").await;
+        }
+        let round = sender.send_due(&at(&hub, minutes(*m))).await.unwrap();
+        assert_eq!(
+            round.switched_off,
+            usize::from(is_last),
+            "attempt {}",
+            i + 1
+        );
+    }
+    // While it is off, changes leave it nothing.
+    move_window(&hub, &s, "2026-04-05", "2026-04-11").await;
+    let listed = deliveries(&hub, &hub.seller_a, &id).await;
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.iter().all(|d| d["state"] == "FAILED"), "{listed:?}");
+    assert_eq!(listed[0]["lastError"], "the subscription was switched off");
+    let missed: Vec<i64> = listed
+        .iter()
+        .rev()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+
+    receiver.answer(200);
+    let enable = format!("/api/v1/webhooks/{id}/enable");
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.seller_a,
+            &enable,
+            json!({ "resendFailed": true }),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["resent"], &body["disabledAt"]),
+        (200, &json!(2), &Value::Null),
+        "{body}"
+    );
+    let listed = deliveries(&hub, &hub.seller_a, &id).await;
+    assert!(
+        listed
+            .iter()
+            .all(|d| d["state"] == "PENDING" && d["attempts"] == 0),
+        "{listed:?}"
+    );
+
+    // The sender takes them oldest first. (On PostgreSQL this claims them
+    // for five minutes; the round below comes after that.)
+    let t = rounds[rounds.len() - 1] + 10;
+    let due = hub.store().due_deliveries(minutes(t), 10).await.unwrap();
+    let order: Vec<i64> = due.iter().map(|(_, d)| d.id).collect();
+    assert_eq!(order, missed);
+    let round = sender.send_due(&at(&hub, minutes(t + 6))).await.unwrap();
+    assert_eq!(round.delivered, 2, "{round:?}");
+    let got = receiver.got();
+    let resent = &got[got.len() - 2..];
+    for (delivery, start) in missed.iter().zip(["2026-03-22", "2026-03-29"]) {
+        let notification = format!("{id}-{delivery}");
+        let sent = resent
+            .iter()
+            .find(|r| r.header(DELIVERY_HEADER) == notification)
+            .unwrap_or_else(|| panic!("{notification} was not resent"));
+        let body = sent.json();
+        assert_eq!(
+            body["payload"]["deliveryWindowChange"]["to"]["startDate"],
+            start
+        );
+        assert_eq!(body["eventTime"], json!(now()), "the event's own time");
+    }
+    assert_eq!(
+        got[0].header(DELIVERY_HEADER),
+        format!("{id}-{}", missed[0]),
+        "the same id as its first attempts"
+    );
+    let listed = deliveries(&hub, &hub.seller_a, &id).await;
+    assert!(
+        listed.iter().all(|d| d["state"] == "DELIVERED"),
+        "{listed:?}"
+    );
+
+    // Nothing has failed now: asking again queues nothing.
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.seller_a,
+            &enable,
+            json!({ "resendFailed": true }),
+        )
+        .await;
+    assert_eq!((status, &body["resent"]), (200, &json!(0)), "{body}");
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.seller_a,
+            &enable,
+            json!({ "resendFailed": "yes" }),
+        )
+        .await;
+    assert_eq!((status, problem(&body).1), (400, "resendFailed"), "{body}");
+
+    // Both routes are described.
+    let (_, doc) = hub.get(&hub.seller_a, "/openapi.json").await;
+    let resend = &doc["paths"]["/api/v1/webhooks/{id}/deliveries/{deliveryId}/resend"]["post"];
+    assert!(resend["responses"]["409"].is_object(), "{resend}");
+    let enable_body = &doc["paths"]["/api/v1/webhooks/{id}/enable"]["post"]["requestBody"];
+    assert!(
+        enable_body["content"]["application/json"].is_object()
+            && enable_body["required"] != json!(true),
+        "{enable_body}"
+    );
+}
+
+/// The /webhooks page offers, by a switched-off subscription's Switch on
+/// button, to resend the deliveries it missed; the form carries the CSRF
+/// token, and checked, it queues them again.
+#[tokio::test]
+async fn the_switch_on_form_offers_to_resend_the_deliveries_that_failed() {
+    let hub = TestHub::start().await;
+    let receiver = Receiver::start(&[200]).await;
+    let (id, _) = subscribe(
+        &hub,
+        &hub.seller_a,
+        &receiver.url,
+        Some(&["SHIPMENT_TRACKING_MILESTONE_CHANGED"]),
+    )
+    .await;
+    hub.picked_up(1, UPS[0]).await;
+    hub.picked_up(2, UPS[1]).await;
+    let reason = "all 8 attempts at a delivery made 2026-03-08T00:00:00Z failed; the last: the receiver answered 502 Bad Gateway";
+    assert!(
+        hub.store()
+            .switch_off_webhook(&id, now(), now(), reason)
+            .await
+            .unwrap()
+    );
+    let owner = Principal::Seller(SellerId::parse("A1SELLERA").unwrap());
+    let token = tracklane_server::start_session(&hub.running.state, owner)
+        .await
+        .unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = format!("tl_session={token}");
+    let get = |path: &'static str, lang: &'static str| {
+        let request = browser
+            .get(hub.url(path))
+            .header(reqwest::header::COOKIE, &cookie)
+            .header("accept-language", lang);
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        }
+    };
+    let action = format!("action=\"/webhooks/{id}/enable\"");
+    let switch_on_form = |html: &str| -> String {
+        let start = html.find(&action).expect("a switch-on form");
+        let end = start + html[start..].find("</form>").unwrap();
+        html[start..end].to_owned()
+    };
+    let form = switch_on_form(&get("/webhooks", "en").await);
+    assert!(
+        form.contains("type=\"checkbox\" name=\"resend_failed\"")
+            && form.contains("also resend the 2 deliveries that failed"),
+        "{form}"
+    );
+    let csrf_at = form.find("name=\"csrf\" value=\"").expect("the CSRF token") + 19;
+    let csrf = form[csrf_at..].split('"').next().unwrap().to_owned();
+    let form_zh = switch_on_form(&get("/webhooks", "zh-CN").await);
+    assert!(form_zh.contains("同时重新发送 2 条失败的投递"), "{form_zh}");
+
+    let post = |fields: Vec<(&'static str, String)>| {
+        let request = browser
+            .post(hub.url(&format!("/webhooks/{id}/enable")))
+            .header(reqwest::header::COOKIE, &cookie)
+            .form(&fields);
+        async move { request.send().await.unwrap() }
+    };
+    let forged = post(vec![
+        ("csrf", "forged".into()),
+        ("resend_failed", "yes".into()),
+    ])
+    .await;
+    assert_eq!(forged.status(), 403);
+    assert!(
+        deliveries(&hub, &hub.seller_a, &id)
+            .await
+            .iter()
+            .all(|d| d["state"] == "FAILED")
+    );
+    let done = post(vec![("csrf", csrf), ("resend_failed", "yes".into())]).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        done.headers()[reqwest::header::LOCATION],
+        "/webhooks?saved=enabled&resent=2"
+    );
+    let html = get("/webhooks?saved=enabled&resent=2", "en").await;
+    assert!(
+        html.contains("Queued again: 2 deliveries that failed.") && !html.contains(&action),
+        "switched on, it offers no switch-on form: {html}"
+    );
+    assert!(
+        deliveries(&hub, &hub.seller_a, &id)
+            .await
+            .iter()
+            .all(|d| d["state"] == "PENDING")
+    );
+    let report = hub.send_webhooks().await;
+    assert_eq!(report.delivered, 2, "{report:?}");
+    assert_eq!(receiver.got().len(), 2);
 }

@@ -1,6 +1,7 @@
 //! Webhook subscriptions: any key may subscribe to events about the shipments
-//! it may see, list and remove its subscriptions, and read what became of
-//! their recent deliveries.
+//! it may see, list and remove its subscriptions, read what became of their
+//! recent deliveries, and have a delivery sent again (one, or every failed one
+//! as a switched-off subscription is switched back on).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -9,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tracklane_core::Problem;
-use tracklane_store::{EventKind, PAGE_SIZE_MAX, Webhook};
+use tracklane_store::{EventKind, PAGE_SIZE_MAX, Resend, StoreError, Webhook};
 
 use super::json_body;
 use crate::AppState;
@@ -38,6 +39,10 @@ struct WebhookView<'a> {
     webhook: &'a Webhook,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
+    /// How many failed deliveries switching it on put back in the queue,
+    /// when that was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resent: Option<usize>,
 }
 
 fn invalid(field: &str, en: String, zh: String) -> Problem {
@@ -174,6 +179,7 @@ pub(crate) async fn create_webhook(
     let view = WebhookView {
         webhook: &webhook,
         secret: Some(&webhook.secret),
+        resent: None,
     };
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
@@ -197,6 +203,7 @@ pub(crate) async fn list_webhooks(
         .map(|webhook| WebhookView {
             webhook,
             secret: None,
+            resent: None,
         })
         .collect();
     Ok(Json(serde_json::json!({ "webhooks": views })).into_response())
@@ -221,27 +228,56 @@ pub(crate) async fn delete_webhook(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// What `POST /api/v1/webhooks/{id}/enable` may be asked besides.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct EnableOptions {
+    /// Also put the subscription's failed deliveries of the last week back
+    /// in the queue, oldest first, with their own notification ids.
+    #[serde(default)]
+    resend_failed: bool,
+}
+
 /// `POST /api/v1/webhooks/{id}/enable`
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/enable", tag = "webhooks",
     params(("id" = String, Path, description = "Subscription id (wh_…)")),
-    description = "Switch a subscription back on after the hub switched it off (its receiver failed every attempt for about 45 hours; `disabledAt` and `disabledReason` say when and why). Changes from then on are delivered again; deliveries that failed meanwhile are not resent.",
-    responses((status = 200, description = "The subscription, on"), (status = 404, description = "This key has no such subscription")))]
+    request_body(content = Option<EnableOptions>, content_type = "application/json", description = "Optional. {\"resendFailed\": true} also queues again, oldest first and in the same transaction, the subscription's deliveries that failed and are still kept (the last week), those failed because it was switched off among them."),
+    description = "Switch a subscription back on after the hub switched it off (its receiver failed every attempt for about 45 hours; `disabledAt` and `disabledReason` say when and why). Changes from then on are delivered again. With `resendFailed`, deliveries that failed meanwhile are sent again with their own notification ids, and the answer's `resent` says how many were queued; without it they are not resent.",
+    responses((status = 200, description = "The subscription, on: {id, url, events, createdAt, disabledAt: null, disabledReason: null, resent?}"), (status = 400, description = "The body is not {resendFailed: boolean}"), (status = 404, description = "This key has no such subscription")))]
 pub(crate) async fn enable_webhook(
     State(state): State<AppState>,
     lang: Lang,
     caller: Caller,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
+    // The body is optional: a bare POST, as before there were options, and
+    // `null` ask for nothing more.
+    let options: EnableOptions = if body.trim_ascii().is_empty() {
+        EnableOptions::default()
+    } else {
+        json_body::<Option<EnableOptions>>(&body, lang)?.unwrap_or_default()
+    };
     let store_error = |e| ApiError::store(lang, e);
-    state
-        .store
-        .switch_on_webhook(&caller.0, &id)
-        .await
-        .map_err(store_error)?;
+    let resent = if options.resend_failed {
+        let queued = state
+            .store
+            .switch_on_webhook_resending(&caller.0, &id, state.clock.now())
+            .await
+            .map_err(store_error)?;
+        Some(queued)
+    } else {
+        state
+            .store
+            .switch_on_webhook(&caller.0, &id)
+            .await
+            .map_err(store_error)?;
+        None
+    };
     let webhooks = state.store.webhooks(&caller.0).await.map_err(store_error)?;
     let Some(webhook) = webhooks.iter().find(|w| w.id == id) else {
         // Deleted between the two calls.
-        return Err(store_error(tracklane_store::StoreError::NotFound {
+        return Err(store_error(StoreError::NotFound {
             what: "webhook",
             key: id,
         }));
@@ -249,8 +285,44 @@ pub(crate) async fn enable_webhook(
     Ok(Json(WebhookView {
         webhook,
         secret: None,
+        resent,
     })
     .into_response())
+}
+
+/// `POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/resend`
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{deliveryId}/resend", tag = "webhooks",
+    params(("id" = String, Path, description = "Subscription id (wh_…)"),
+           ("deliveryId" = i64, Path, description = "The delivery's `id`, as the deliveries listing gives it")),
+    description = "Send a finished delivery again: a FAILED one, or a DELIVERED one its receiver lost. It goes back in the queue as PENDING, due now, with its attempts counted from zero and the same `notificationId` (`{id}-{deliveryId}`), so a receiver that handled it already drops it. A milestone change carries the tracking as it stands when it is sent. The body is ignored.",
+    responses((status = 202, description = "The delivery, queued again: {id, webhookId, kind, shipmentId, state: PENDING, attempts: 0, nextAttemptAt, …}"), (status = 404, description = "This key has no such subscription, or the subscription no such delivery (finished ones are kept for a week)"), (status = 409, description = "The delivery is still pending, or the subscription is switched off (switch it on first, with resendFailed)")))]
+pub(crate) async fn resend_delivery(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path((id, delivery)): Path<(String, i64)>,
+) -> Result<Response, ApiError> {
+    let resent = state
+        .store
+        .resend_delivery(&caller.0, &id, delivery, state.clock.now())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound {
+                what: "webhook delivery",
+                ..
+            } => ApiError::delivery_not_found(lang, &id, delivery),
+            e => ApiError::store(lang, e),
+        })?;
+    match resent {
+        Resend::Queued(queued) => Ok((StatusCode::ACCEPTED, Json(queued)).into_response()),
+        Resend::StillPending(pending) => Err(ApiError::delivery_still_pending(
+            lang,
+            pending.id,
+            pending.attempts,
+            pending.next_attempt_at,
+        )),
+        Resend::SwitchedOff => Err(ApiError::webhook_switched_off(lang, &id)),
+    }
 }
 
 #[derive(Deserialize)]

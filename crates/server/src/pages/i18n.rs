@@ -222,3 +222,13 @@ pub(crate) fn delivery_state(lang: Lang, state: DeliveryState) -> &'static str {
         DeliveryState::Failed => lang.t("Failed", "投递失败"),
     }
 }
+
+/// A number of webhook deliveries that failed, for people: "2 deliveries
+/// that failed", "2 条失败的投递".
+pub(crate) fn failed_deliveries(lang: Lang, count: usize) -> String {
+    match (lang.is_zh(), count) {
+        (true, _) => format!("{count} 条失败的投递"),
+        (false, 1) => "1 delivery that failed".to_owned(),
+        (false, _) => format!("{count} deliveries that failed"),
+    }
+}

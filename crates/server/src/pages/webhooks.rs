@@ -1,9 +1,10 @@
 //! Webhooks (Webhook 通知): the signed-in principal's subscriptions with what
 //! became of each one's newest deliveries, a form to add one (its signing
-//! secret is shown once, on the page that answers the form), and a button to
-//! delete one. It is the integration engineer's view of "what happened to my
-//! webhook"; the same subscriptions are served as JSON under `/api/v1/webhooks`,
-//! whose checks this page reuses.
+//! secret is shown once, on the page that answers the form), a button to
+//! delete one, and one to switch a switched-off one back on, with a checkbox
+//! to resend the deliveries it missed. It is the integration engineer's view
+//! of "what happened to my webhook"; the same subscriptions are served as JSON
+//! under `/api/v1/webhooks`, whose checks this page reuses.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -20,6 +21,7 @@ use super::{Ctx, PageError, PageResult, html as respond, i18n, when};
 use crate::AppState;
 use crate::api::webhooks::{WEBHOOKS_PER_OWNER_MAX, check_events, check_url, new_webhook};
 use crate::error::Lang;
+use crate::webhooks::notification_id;
 
 /// Deliveries shown per subscription, newest first.
 const DELIVERIES_SHOWN: usize = 10;
@@ -59,18 +61,34 @@ impl FormState {
 pub(crate) struct Flash {
     #[serde(default)]
     saved: String,
+    /// How many failed deliveries switching a subscription on queued again.
+    resent: Option<usize>,
 }
 
-fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
-    Some(match saved {
-        "deleted" => lang.t(
-            "Subscription deleted, with its pending deliveries.",
-            "订阅已删除，其待投递的通知也已一并删除。",
-        ),
-        "enabled" => lang.t(
-            "Subscription switched back on: changes from now on are delivered again.",
-            "订阅已重新启用：此后的变化将再次投递。",
-        ),
+fn flash_text(lang: Lang, flash: &Flash) -> Option<String> {
+    Some(match (flash.saved.as_str(), flash.resent) {
+        ("deleted", _) => lang
+            .t(
+                "Subscription deleted, with its pending deliveries.",
+                "订阅已删除，其待投递的通知也已一并删除。",
+            )
+            .to_owned(),
+        ("enabled", Some(resent)) if resent > 0 => {
+            let failed = i18n::failed_deliveries(lang, resent);
+            if lang.is_zh() {
+                format!("订阅已重新启用：此后的变化将再次投递。已重新排队发送 {failed}。")
+            } else {
+                format!(
+                    "Subscription switched back on: changes from now on are delivered again. Queued again: {failed}."
+                )
+            }
+        }
+        ("enabled", _) => lang
+            .t(
+                "Subscription switched back on: changes from now on are delivered again.",
+                "订阅已重新启用：此后的变化将再次投递。",
+            )
+            .to_owned(),
         _ => return None,
     })
 }
@@ -86,7 +104,7 @@ pub(crate) async fn page(
         &state,
         &ctx,
         session,
-        &flash.saved,
+        &flash,
         None,
         &FormState::default(),
         StatusCode::OK,
@@ -99,7 +117,7 @@ async fn render(
     state: &AppState,
     ctx: &Ctx,
     session: &Session,
-    saved: &str,
+    flash: &Flash,
     created: Option<&Webhook>,
     form: &FormState,
     status: StatusCode,
@@ -123,14 +141,31 @@ async fn render(
         };
         deliveries.push(found);
     }
+    // What the switch-on form offers to resend, for switched-off ones only.
+    let mut failed_kept = Vec::with_capacity(webhooks.len());
+    for webhook in &webhooks {
+        let count = if webhook.disabled_at.is_none() {
+            0
+        } else {
+            match state
+                .store
+                .failed_deliveries_kept(owner, &webhook.id, state.clock.now())
+                .await
+            {
+                Err(StoreError::NotFound { .. }) => 0,
+                other => other.map_err(err)?,
+            }
+        };
+        failed_kept.push(count);
+    }
     let body = html! {
         h1 { (lang.t("Webhooks", "Webhook 通知")) }
         p.muted { (lang.t(
             "tracklane posts events about the shipments you may see to your URL, each signed with the subscription's secret. Pending deliveries are retried for about 45 hours; delivered ones are listed for a week. A subscription whose receiver fails every attempt for those 45 hours is switched off until you switch it back on.",
             "tracklane 会把您可查看货件的事件 POST 到您的地址，每次投递都用该订阅的密钥签名。未成功的投递会在约 45 小时内重试；已投递的记录保留一周。若接收端在这 45 小时内每次都失败，订阅将被停用，直到您重新启用。")) }
-        @if let Some(text) = flash_text(lang, saved) { p.notice.ok role="status" #flash { (text) } }
+        @if let Some(text) = flash_text(lang, flash) { p.notice.ok role="status" #flash { (text) } }
         @if let Some(webhook) = created { (secret_once(lang, webhook)) }
-        (subscriptions(lang, session, &webhooks))
+        (subscriptions(lang, session, &webhooks, &failed_kept))
         (new_subscription_form(lang, session, webhooks.len(), form))
         (recent_deliveries(lang, &webhooks, &deliveries))
     };
@@ -166,7 +201,14 @@ fn secret_once(lang: Lang, webhook: &Webhook) -> Markup {
     }
 }
 
-fn subscriptions(lang: Lang, session: &Session, webhooks: &[Webhook]) -> Markup {
+/// The subscriptions table; `failed_kept[i]` is how many failed deliveries
+/// switching `webhooks[i]` back on can resend.
+fn subscriptions(
+    lang: Lang,
+    session: &Session,
+    webhooks: &[Webhook],
+    failed_kept: &[usize],
+) -> Markup {
     html! {
         section aria-labelledby="h-subscriptions" {
             h2 #h-subscriptions { (lang.t("Your subscriptions", "我的订阅")) }
@@ -181,7 +223,7 @@ fn subscriptions(lang: Lang, session: &Session, webhooks: &[Webhook]) -> Markup 
                         th scope="col" { span.muted { (lang.t("Actions", "操作")) } }
                     } }
                     tbody {
-                        @for w in webhooks {
+                        @for (w, failed) in webhooks.iter().zip(failed_kept) {
                             tr #{ "webhook-" (w.id) } {
                                 // One element per cell: on a phone each cell of
                                 // `table.rows` is a label column and a value column.
@@ -203,12 +245,7 @@ fn subscriptions(lang: Lang, session: &Session, webhooks: &[Webhook]) -> Markup 
                                 td data-label=(lang.t("Actions", "操作")) {
                                     div.row-actions {
                                         @if w.disabled_at.is_some() {
-                                            form method="post" action={ "/webhooks/" (w.id) "/enable" } {
-                                                input type="hidden" name="csrf" value=(session.csrf);
-                                                button type="submit" aria-label={ (lang.t("Switch back on the subscription to ", "重新启用订阅 ")) (w.url) } {
-                                                    (lang.t("Switch on", "重新启用"))
-                                                }
-                                            }
+                                            (switch_on_form(lang, session, w, *failed))
                                         }
                                         a href={ "#deliveries-" (w.id) } { (lang.t("Deliveries", "投递记录")) }
                                         form method="post" action={ "/webhooks/" (w.id) "/delete" } {
@@ -223,6 +260,27 @@ fn subscriptions(lang: Lang, session: &Session, webhooks: &[Webhook]) -> Markup 
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The button that switches `webhook` back on, with a checkbox to resend
+/// its `failed` deliveries still kept, when there are some. Left unchecked,
+/// it does what it did before the checkbox: nothing missed is resent.
+fn switch_on_form(lang: Lang, session: &Session, webhook: &Webhook, failed: usize) -> Markup {
+    let resend_id = format!("resend-failed-{}", webhook.id);
+    html! {
+        form.switch-on method="post" action={ "/webhooks/" (webhook.id) "/enable" } {
+            input type="hidden" name="csrf" value=(session.csrf);
+            @if failed > 0 {
+                label.check for=(resend_id) {
+                    input id=(resend_id) type="checkbox" name="resend_failed" value="yes";
+                    span { (lang.t("also resend the ", "同时重新发送 ")) (i18n::failed_deliveries(lang, failed)) }
+                }
+            }
+            button type="submit" aria-label={ (lang.t("Switch back on the subscription to ", "重新启用订阅 ")) (webhook.url) } {
+                (lang.t("Switch on", "重新启用"))
             }
         }
     }
@@ -262,12 +320,15 @@ fn recent_deliveries(lang: Lang, webhooks: &[Webhook], deliveries: &[Vec<Deliver
             section aria-labelledby="h-deliveries" {
                 h2 #h-deliveries { (lang.t("Recent deliveries", "最近投递")) }
                 p.muted { (lang.t("The 10 newest per subscription.", "每个订阅显示最新 10 条。")) }
+                p.muted.wrap #resend-hint { (lang.t(
+                    "A delivery that failed, or one your receiver lost, can be sent again with its notification id unchanged: POST /api/v1/webhooks/{id}/deliveries/{number}/resend, where the number ends the notification id shown under its time. To resend every failed delivery of a switched-off subscription, check the box by its Switch on button.",
+                    "失败的投递，或接收端遗失的投递，可以重新发送，通知编号 (notificationId) 不变：调用 POST /api/v1/webhooks/{id}/deliveries/{number}/resend，其中 number 是时间下方所示通知编号末尾的数字。若要重新发送已停用订阅的全部失败投递，请在其“重新启用”按钮旁勾选复选框。")) }
                 @for (w, found) in webhooks.iter().zip(deliveries) {
                     h3 #{ "deliveries-" (w.id) } { span.id.wrap { (w.url) } " " span.id.muted { (w.id) } }
                     @if found.is_empty() {
                         p.muted { (lang.t("No deliveries yet: one appears when a shipment you may see changes.", "暂无投递：您可查看的货件发生变化时会出现记录。")) }
                     } @else {
-                        (delivery_table(lang, found))
+                        (delivery_table(lang, w, found))
                     }
                 }
             }
@@ -275,7 +336,7 @@ fn recent_deliveries(lang: Lang, webhooks: &[Webhook], deliveries: &[Vec<Deliver
     }
 }
 
-fn delivery_table(lang: Lang, deliveries: &[Delivery]) -> Markup {
+fn delivery_table(lang: Lang, webhook: &Webhook, deliveries: &[Delivery]) -> Markup {
     html! {
         table.rows.deliveries {
             thead { tr {
@@ -291,7 +352,9 @@ fn delivery_table(lang: Lang, deliveries: &[Delivery]) -> Markup {
             tbody {
                 @for d in deliveries {
                     tr {
-                        td data-label=(lang.t("When", "时间")) { (when(d.created_at)) }
+                        td data-label=(lang.t("When", "时间")) {
+                            div { (when(d.created_at)) span.sub.id.wrap { (notification_id(webhook, d)) } }
+                        }
                         td data-label=(lang.t("Event", "事件")) {
                             div { span.id.wrap { (d.kind.as_str()) } span.sub { (i18n::event_kind(lang, d.kind)) } }
                         }
@@ -397,7 +460,7 @@ pub(crate) async fn create(
                 &state,
                 &ctx,
                 session,
-                "",
+                &Flash::default(),
                 None,
                 &form,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -425,7 +488,16 @@ pub(crate) async fn create(
             url_error: Some(problem.message(lang.is_zh()).to_owned()),
             events_error: None,
         };
-        return render(&state, &ctx, session, "", None, &form, StatusCode::CONFLICT).await;
+        return render(
+            &state,
+            &ctx,
+            session,
+            &Flash::default(),
+            None,
+            &form,
+            StatusCode::CONFLICT,
+        )
+        .await;
     }
     let webhook = new_webhook(&state, session.principal.clone(), url, events);
     state
@@ -437,7 +509,7 @@ pub(crate) async fn create(
         &state,
         &ctx,
         session,
-        "",
+        &Flash::default(),
         Some(&webhook),
         &FormState::default(),
         StatusCode::OK,
@@ -450,11 +522,13 @@ pub(crate) struct CsrfOnly {
     csrf: String,
 }
 
-/// What a subscription's button does.
-#[derive(Clone, Copy)]
-enum Change {
-    Delete,
-    SwitchOn,
+/// The switch-on form as posted.
+#[derive(Deserialize)]
+pub(crate) struct SwitchOnForm {
+    csrf: String,
+    /// Present when the box to resend what failed is checked; a form sends
+    /// nothing for an unchecked box.
+    resend_failed: Option<String>,
 }
 
 /// `POST /webhooks/{id}/delete`
@@ -464,45 +538,52 @@ pub(crate) async fn delete(
     Path(id): Path<String>,
     Form(input): Form<CsrfOnly>,
 ) -> PageResult {
-    change(&state, &ctx, &id, &input, Change::Delete).await
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    check_csrf(session, &input.csrf, lang)?;
+    match state.store.delete_webhook(&session.principal, &id).await {
+        Ok(()) => Ok(Redirect::to("/webhooks?saved=deleted").into_response()),
+        Err(e) => Err(store_failure(lang, &id, e)),
+    }
 }
 
-/// `POST /webhooks/{id}/enable`
+/// `POST /webhooks/{id}/enable`: switches the subscription on, resending
+/// what failed when the form's box is checked, and goes back to the page
+/// with a notice of it.
 pub(crate) async fn enable(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(input): Form<CsrfOnly>,
-) -> PageResult {
-    change(&state, &ctx, &id, &input, Change::SwitchOn).await
-}
-
-/// Checks the form, makes `change` to subscription `id`, and goes back to
-/// the page with a notice of it.
-async fn change(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    input: &CsrfOnly,
-    change: Change,
+    Form(input): Form<SwitchOnForm>,
 ) -> PageResult {
     let session = ctx.require()?;
     let lang = ctx.lang;
     check_csrf(session, &input.csrf, lang)?;
-    let (done, back) = match change {
-        Change::Delete => (
-            state.store.delete_webhook(&session.principal, id).await,
-            "/webhooks?saved=deleted",
-        ),
-        Change::SwitchOn => (
-            state.store.switch_on_webhook(&session.principal, id).await,
-            "/webhooks?saved=enabled",
-        ),
+    let owner = &session.principal;
+    let back = if input.resend_failed.is_some() {
+        state
+            .store
+            .switch_on_webhook_resending(owner, &id, state.clock.now())
+            .await
+            .map(|resent| format!("/webhooks?saved=enabled&resent={resent}"))
+    } else {
+        state
+            .store
+            .switch_on_webhook(owner, &id)
+            .await
+            .map(|()| "/webhooks?saved=enabled".to_owned())
     };
-    match done {
-        Ok(()) => Ok(Redirect::to(back).into_response()),
-        Err(StoreError::NotFound { .. }) => Err(not_yours(lang, id)),
-        Err(e) => Err(PageError::store(lang, e).into_response()),
+    match back {
+        Ok(back) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => Err(store_failure(lang, &id, e)),
+    }
+}
+
+/// The page for a store error about subscription `id`.
+fn store_failure(lang: Lang, id: &str, error: StoreError) -> axum::response::Response {
+    match error {
+        StoreError::NotFound { .. } => not_yours(lang, id),
+        e => PageError::store(lang, e).into_response(),
     }
 }
 
@@ -536,6 +617,36 @@ mod tests {
                 expected.2.iter().map(|e| (*e).to_owned()).collect()
             )
         );
+    }
+
+    fn check_flash(lang: Lang, saved: &str, resent: Option<usize>, expected: Option<&str>) {
+        let flash = Flash {
+            saved: saved.to_owned(),
+            resent,
+        };
+        assert_eq!(flash_text(lang, &flash).as_deref(), expected);
+    }
+
+    #[test]
+    fn switching_on_says_how_many_failed_deliveries_were_queued_again() {
+        let on = "Subscription switched back on: changes from now on are delivered again.";
+        check_flash(Lang::En, "enabled", None, Some(on));
+        check_flash(Lang::En, "enabled", Some(0), Some(on));
+        check_flash(
+            Lang::En,
+            "enabled",
+            Some(1),
+            Some(
+                "Subscription switched back on: changes from now on are delivered again. Queued again: 1 delivery that failed.",
+            ),
+        );
+        check_flash(
+            Lang::Zh,
+            "enabled",
+            Some(3),
+            Some("订阅已重新启用：此后的变化将再次投递。已重新排队发送 3 条失败的投递。"),
+        );
+        check_flash(Lang::En, "unknown", Some(3), None);
     }
 
     #[test]

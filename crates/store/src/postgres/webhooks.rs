@@ -1,15 +1,22 @@
 //! Webhook subscriptions and their outbox in PostgreSQL. A write reads the
 //! subscriptions once, in its own transaction, the first time it has
 //! something to tell ([`Tx::wants`]).
+//!
+//! [`Redelivery`] is implemented here rather than with the rest of the
+//! [`crate::Store`] in `mod.rs`, beside the statements it runs.
 
+use async_trait::async_trait;
 use jiff::Timestamp;
 use serde_json::Value;
 use tokio_postgres::Row;
 
-use super::{Tx, pg};
+use super::{PgStore, TX_ATTEMPTS, Tx, is_transient, pg};
 use crate::codec::to_json;
 use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
-use crate::{Attempt, Delivery, EventKind, Principal, StoreError, StoreResult, Webhook};
+use crate::{
+    Attempt, Delivery, DeliveryState, EventKind, Principal, Redelivery, Resend, StoreError,
+    StoreResult, Webhook,
+};
 
 fn webhook(r: &Row) -> StoreResult<(i64, Webhook)> {
     WebhookRow {
@@ -70,14 +77,24 @@ async fn owned_seq(
     owner: &Principal,
     id: &str,
 ) -> StoreResult<i64> {
+    owned(client, owner, id).await.map(|(seq, _)| seq)
+}
+
+/// The row number of subscription `id` of `owner`, and when it was switched
+/// off.
+async fn owned(
+    client: &impl tokio_postgres::GenericClient,
+    owner: &Principal,
+    id: &str,
+) -> StoreResult<(i64, Option<i64>)> {
     client
         .query_opt(
-            "SELECT seq FROM webhook WHERE id = $1 AND owner = $2",
+            &dollars(crate::webhook::OWNED_WEBHOOK),
             &[&id, &to_json(owner)?],
         )
         .await
         .map_err(pg("finding a webhook"))?
-        .map(|r| r.get(0))
+        .map(|r| (r.get(0), r.get(1)))
         .ok_or_else(|| StoreError::NotFound {
             what: "webhook",
             key: id.to_owned(),
@@ -275,6 +292,147 @@ pub(crate) async fn record_attempt(t: &mut Tx<'_>, id: i64, attempt: &Attempt) -
     Ok(())
 }
 
+/// Delivery `delivery` of subscription (row) `webhook_seq`.
+async fn delivery_of(t: &Tx<'_>, webhook_seq: i64, delivery_id: i64) -> StoreResult<Delivery> {
+    let found = t
+        .query_opt(
+            &dollars(&crate::webhook::delivery_of_webhook()),
+            &[&delivery_id, &webhook_seq],
+        )
+        .await
+        .map_err(pg("reading a delivery"))?;
+    match found {
+        Some(row) => delivery(&row, 0),
+        None => Err(StoreError::NotFound {
+            what: "webhook delivery",
+            key: delivery_id.to_string(),
+        }),
+    }
+}
+
+async fn resend_delivery(
+    t: &mut Tx<'_>,
+    owner: &Principal,
+    id: &str,
+    delivery_id: i64,
+    now_us: i64,
+) -> StoreResult<Resend> {
+    let (webhook_seq, disabled_at) = owned(&*t.tx, owner, id).await?;
+    let found = delivery_of(t, webhook_seq, delivery_id).await?;
+    if disabled_at.is_some() {
+        return Ok(Resend::SwitchedOff);
+    }
+    if found.state == DeliveryState::Pending {
+        return Ok(Resend::StillPending(found));
+    }
+    let changed = t
+        .execute(&dollars(crate::webhook::RESEND), &[&delivery_id, &now_us])
+        .await
+        .map_err(pg("resending a delivery"))?;
+    if changed == 0 {
+        // Another replica put it back in the queue after it was read here:
+        // it is pending now, which is what was asked.
+        return delivery_of(t, webhook_seq, delivery_id)
+            .await
+            .map(Resend::StillPending);
+    }
+    delivery_of(t, webhook_seq, delivery_id)
+        .await
+        .map(Resend::Queued)
+}
+
+async fn switch_on_webhook_resending(
+    t: &mut Tx<'_>,
+    owner: &Principal,
+    id: &str,
+    now: Timestamp,
+) -> StoreResult<usize> {
+    switch_on_webhook(t, owner, id).await?;
+    let seq = owned_seq(&*t.tx, owner, id).await?;
+    let queued = t
+        .execute(
+            &dollars(crate::webhook::RESEND_FAILED),
+            &[
+                &seq,
+                &now.as_microsecond(),
+                &crate::webhook::failed_kept_since_us(now),
+            ],
+        )
+        .await
+        .map_err(pg("resending failed deliveries"))?;
+    Ok(usize::try_from(queued).unwrap_or(usize::MAX))
+}
+
+/// Runs `$body` (an expression using `$t: &mut Tx`) in a transaction of
+/// `$store`, run again from the start when PostgreSQL aborts it to break a
+/// deadlock. The same as `mod.rs`'s `in_tx!`, which is defined after this
+/// module is declared and so cannot be used here.
+macro_rules! in_tx_here {
+    ($store:expr, |$t:ident| $body:expr) => {{
+        let mut attempt = 1;
+        loop {
+            let run: StoreResult<_> = async {
+                let mut client = $store.client().await?;
+                let mut tx = Tx::begin(&mut client).await?;
+                let $t = &mut tx;
+                let value = $body.await?;
+                tx.commit().await?;
+                Ok(value)
+            }
+            .await;
+            match run {
+                Err(e) if attempt < TX_ATTEMPTS && is_transient(&e) => {
+                    tracing::info!(attempt, error = %e, "PostgreSQL aborted a write to break a deadlock; running it again");
+                    attempt += 1;
+                }
+                done => break done,
+            }
+        }
+    }};
+}
+
+#[async_trait]
+impl Redelivery for PgStore {
+    async fn resend_delivery(
+        &self,
+        owner: &Principal,
+        id: &str,
+        delivery: i64,
+        now: Timestamp,
+    ) -> StoreResult<Resend> {
+        let now_us = now.as_microsecond();
+        in_tx_here!(self, |t| resend_delivery(t, owner, id, delivery, now_us))
+    }
+
+    async fn switch_on_webhook_resending(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        in_tx_here!(self, |t| switch_on_webhook_resending(t, owner, id, now))
+    }
+
+    async fn failed_deliveries_kept(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        let client = self.client().await?;
+        let seq = owned_seq(&**client, owner, id).await?;
+        let count: i64 = client
+            .query_one(
+                &dollars(crate::webhook::COUNT_FAILED),
+                &[&seq, &crate::webhook::failed_kept_since_us(now)],
+            )
+            .await
+            .map_err(pg("counting failed deliveries"))?
+            .get(0);
+        Ok(usize::try_from(count).unwrap_or_default())
+    }
+}
+
 impl Tx<'_> {
     /// Whether any subscription wants events of `kind`: callers build an
     /// event's payload only then.
@@ -291,8 +449,8 @@ impl Tx<'_> {
     }
 
     /// Leaves a delivery of event `kind` about shipment `shipment_seq` for
-    /// its [`crate::webhook::audience`]. An untried milestone change of the
-    /// same number is not queued twice.
+    /// its [`crate::webhook::audience`]. An untried (and not resent)
+    /// milestone change of the same number is not queued twice.
     pub(crate) async fn emit(
         &mut self,
         kind: EventKind,
@@ -331,8 +489,7 @@ impl Tx<'_> {
             if kind == EventKind::MilestoneChanged {
                 let queued = self
                     .query_opt(
-                        "SELECT 1 FROM webhook_delivery
-                         WHERE webhook_seq = $1 AND subject = $2 AND kind = $3 AND state = 0 AND attempts = 0",
+                        &dollars(crate::webhook::UNTRIED_QUEUED),
                         &[&webhook_seq, &subject, &kind_n],
                     )
                     .await

@@ -3,14 +3,23 @@
 //! The writer keeps the subscriptions in its cache: a hub without any (every
 //! replay and benchmark) pays one check per change, and one with some reads
 //! who may see a shipment only for the kinds someone wants.
+//!
+//! [`Redelivery`] is implemented here rather than with the rest of the
+//! [`crate::Store`] in `mod.rs`, beside the statements it runs.
 
+use async_trait::async_trait;
+use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
+use super::SqliteStore;
 use super::rows::{to_json, unavailable};
 use super::writer::Writer;
 use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
-use crate::{Attempt, Delivery, EventKind, Principal, StoreError, StoreResult, Webhook};
+use crate::{
+    Attempt, Delivery, DeliveryState, EventKind, Principal, Redelivery, Resend, StoreError,
+    StoreResult, Webhook,
+};
 
 fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookRow> {
     Ok(WebhookRow {
@@ -50,9 +59,18 @@ pub(crate) fn webhooks(conn: &Connection, owner: &Principal) -> StoreResult<Vec<
 
 /// The row number of subscription `id` of `owner`.
 fn owned_seq(conn: &Connection, owner: &Principal, id: &str) -> StoreResult<i64> {
+    owned(conn, owner, id).map(|(seq, _)| seq)
+}
+
+/// The row number of subscription `id` of `owner`, and when it was switched
+/// off.
+fn owned(conn: &Connection, owner: &Principal, id: &str) -> StoreResult<(i64, Option<i64>)> {
     let owner = to_json(owner)?;
-    conn.prepare_cached("SELECT seq FROM webhook WHERE id = ?1 AND owner = ?2")
-        .and_then(|mut s| s.query_row(params![id, owner], |r| r.get(0)).optional())
+    conn.prepare_cached(crate::webhook::OWNED_WEBHOOK)
+        .and_then(|mut s| {
+            s.query_row(params![id, owner], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
         .map_err(unavailable("finding a webhook"))?
         .ok_or_else(|| StoreError::NotFound {
             what: "webhook",
@@ -240,6 +258,124 @@ pub(crate) fn record_attempt(w: &mut Writer, id: i64, attempt: &Attempt) -> Stor
     Ok(())
 }
 
+/// Delivery `delivery` of subscription (row) `webhook_seq`.
+fn delivery_of(conn: &Connection, webhook_seq: i64, delivery: i64) -> StoreResult<Delivery> {
+    let found = conn
+        .prepare_cached(&crate::webhook::delivery_of_webhook())
+        .and_then(|mut s| {
+            s.query_row(params![delivery, webhook_seq], |r| delivery_row(r, 0))
+                .optional()
+        })
+        .map_err(unavailable("reading a delivery"))?;
+    found
+        .ok_or_else(|| StoreError::NotFound {
+            what: "webhook delivery",
+            key: delivery.to_string(),
+        })?
+        .into_delivery()
+}
+
+fn resend_delivery(
+    w: &mut Writer,
+    owner: &Principal,
+    id: &str,
+    delivery: i64,
+    now_us: i64,
+) -> StoreResult<Resend> {
+    let (webhook_seq, disabled_at) = owned(&w.conn, owner, id)?;
+    let found = delivery_of(&w.conn, webhook_seq, delivery)?;
+    if disabled_at.is_some() {
+        return Ok(Resend::SwitchedOff);
+    }
+    if found.state == DeliveryState::Pending {
+        return Ok(Resend::StillPending(found));
+    }
+    let changed = w
+        .conn
+        .prepare_cached(crate::webhook::RESEND)
+        .and_then(|mut s| s.execute(params![delivery, now_us]))
+        .map_err(unavailable("resending a delivery"))?;
+    // The writer runs one job at a time, so nothing changed it since it was read.
+    debug_assert_eq!(changed, 1);
+    delivery_of(&w.conn, webhook_seq, delivery).map(Resend::Queued)
+}
+
+fn switch_on_webhook_resending(
+    w: &mut Writer,
+    owner: &Principal,
+    id: &str,
+    now: Timestamp,
+) -> StoreResult<usize> {
+    switch_on_webhook(w, owner, id)?;
+    let seq = owned_seq(&w.conn, owner, id)?;
+    w.conn
+        .prepare_cached(crate::webhook::RESEND_FAILED)
+        .and_then(|mut s| {
+            s.execute(params![
+                seq,
+                now.as_microsecond(),
+                crate::webhook::failed_kept_since_us(now)
+            ])
+        })
+        .map_err(unavailable("resending failed deliveries"))
+}
+
+fn failed_deliveries_kept(
+    conn: &Connection,
+    owner: &Principal,
+    id: &str,
+    now: Timestamp,
+) -> StoreResult<usize> {
+    let seq = owned_seq(conn, owner, id)?;
+    let count: i64 = conn
+        .prepare_cached(crate::webhook::COUNT_FAILED)
+        .and_then(|mut s| {
+            s.query_row(
+                params![seq, crate::webhook::failed_kept_since_us(now)],
+                |r| r.get(0),
+            )
+        })
+        .map_err(unavailable("counting failed deliveries"))?;
+    Ok(usize::try_from(count).unwrap_or_default())
+}
+
+#[async_trait]
+impl Redelivery for SqliteStore {
+    async fn resend_delivery(
+        &self,
+        owner: &Principal,
+        id: &str,
+        delivery: i64,
+        now: Timestamp,
+    ) -> StoreResult<Resend> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.write(move |w| resend_delivery(w, &owner, &id, delivery, now.as_microsecond()))
+            .await
+    }
+
+    async fn switch_on_webhook_resending(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.write(move |w| switch_on_webhook_resending(w, &owner, &id, now))
+            .await
+    }
+
+    async fn failed_deliveries_kept(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.read(move |conn| failed_deliveries_kept(conn, &owner, &id, now))
+            .await
+    }
+}
+
 impl Writer {
     /// Whether any subscription wants events of `kind`: callers build an
     /// event's payload only then.
@@ -259,8 +395,8 @@ impl Writer {
     /// milestone or offer it is, for those events.
     ///
     /// A milestone change is coalesced: while a delivery for the same
-    /// tracking number has not been tried yet, that one will carry the newest
-    /// state, and no second is queued.
+    /// tracking number has not been tried yet (nor resent), that one will
+    /// carry the newest state, and no second is queued.
     pub(crate) fn emit(
         &mut self,
         kind: EventKind,
@@ -300,10 +436,7 @@ impl Writer {
             if kind == EventKind::MilestoneChanged {
                 let queued = self
                     .conn
-                    .prepare_cached(
-                        "SELECT 1 FROM webhook_delivery
-                         WHERE webhook_seq = ?1 AND subject = ?2 AND kind = ?3 AND state = 0 AND attempts = 0",
-                    )
+                    .prepare_cached(crate::webhook::UNTRIED_QUEUED)
                     .and_then(|mut s| s.exists(params![webhook_seq, subject, kind.number()]))
                     .map_err(unavailable("reading queued deliveries"))?;
                 if queued {
