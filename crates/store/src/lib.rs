@@ -73,7 +73,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// hub's end-to-end tests in `crates/tracklane/tests` exercise it through
 /// this trait.
 #[async_trait]
-pub trait Store: Redelivery + Send + Sync + 'static {
+pub trait Store: Send + Sync + 'static {
     /// Adds or replaces a warehouse.
     async fn put_warehouse(&self, warehouse: tracklane_core::Warehouse) -> StoreResult<()>;
     /// Every warehouse, by code.
@@ -300,40 +300,11 @@ pub trait Store: Redelivery + Send + Sync + 'static {
     /// # Errors
     /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
     async fn switch_on_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()>;
-    /// Pending deliveries due at `now`, the longest-waiting first, at most
-    /// `limit`, each with its subscription. A backend that several processes
-    /// share hands each delivery to one of them for a while, so two do not
-    /// post it at once.
-    async fn due_deliveries(
-        &self,
-        now: jiff::Timestamp,
-        limit: usize,
-    ) -> StoreResult<Vec<(Webhook, Delivery)>>;
-    /// Records one attempt at delivery `id`.
-    async fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreResult<()>;
-    /// The newest deliveries of subscription `id` of `owner`, at most `limit`.
-    ///
-    /// # Errors
-    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
-    async fn deliveries(
-        &self,
-        owner: &Principal,
-        id: &str,
-        limit: usize,
-    ) -> StoreResult<Vec<Delivery>>;
-}
 
-/// Sending webhook deliveries again, as their owners ask: one delivery, or
-/// every failed one of a subscription as it is switched back on. A resent
-/// delivery keeps its number, so its receiver sees the same notification id.
-///
-/// Every [`Store`] implements it. It is a trait of its own so that each
-/// backend implements it beside the rest of its webhook code.
-#[async_trait]
-pub trait Redelivery: Send + Sync {
     /// Puts delivery `delivery` of subscription `id` of `owner` back in the
     /// queue, due at `now` with no attempts made, if it is finished
-    /// (delivered or failed) and the subscription is on.
+    /// (delivered or failed) and the subscription is on. It keeps its
+    /// number, so its receiver sees the same notification id.
     ///
     /// # Errors
     /// [`StoreError::NotFound`] when `owner` has no subscription `id`, or it
@@ -358,7 +329,7 @@ pub trait Redelivery: Send + Sync {
         id: &str,
         now: jiff::Timestamp,
     ) -> StoreResult<usize>;
-    /// How many deliveries [`Redelivery::switch_on_webhook_resending`] would
+    /// How many deliveries [`Store::switch_on_webhook_resending`] would
     /// put back at `now`: the failed ones of subscription `id` of `owner`
     /// still kept.
     ///
@@ -370,4 +341,25 @@ pub trait Redelivery: Send + Sync {
         id: &str,
         now: jiff::Timestamp,
     ) -> StoreResult<usize>;
+    /// Pending deliveries due at `now`, the longest-waiting first, at most
+    /// `limit`, each with its subscription. A backend that several processes
+    /// share hands each delivery to one of them for a while, so two do not
+    /// post it at once.
+    async fn due_deliveries(
+        &self,
+        now: jiff::Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<(Webhook, Delivery)>>;
+    /// Records one attempt at delivery `id`.
+    async fn record_attempt(&self, id: i64, attempt: Attempt) -> StoreResult<()>;
+    /// The newest deliveries of subscription `id` of `owner`, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when `owner` has no subscription `id`.
+    async fn deliveries(
+        &self,
+        owner: &Principal,
+        id: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Delivery>>;
 }

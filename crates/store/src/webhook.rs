@@ -167,7 +167,7 @@ pub(crate) fn prune_finished(at: Timestamp) -> [(&'static str, i64); 2] {
 }
 
 /// What became of a request to send one delivery again
-/// ([`crate::Redelivery::resend_delivery`]).
+/// ([`crate::Store::resend_delivery`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resend {
     /// It is back in the queue, due now with no attempts made; here as it

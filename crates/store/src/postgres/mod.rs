@@ -28,9 +28,9 @@ use tracklane_core::{
 use crate::codec::{from_json, to_json};
 use crate::{
     Assessment, Attempt, Counts, Delivery, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft,
-    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
-    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
-    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
+    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
+    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
+    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
 };
 
 /// Connections kept per process.
@@ -606,6 +606,40 @@ impl Store for PgStore {
 
     async fn switch_on_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()> {
         in_tx!(self, |t| webhooks::switch_on_webhook(t, owner, id))
+    }
+
+    async fn resend_delivery(
+        &self,
+        owner: &Principal,
+        id: &str,
+        delivery: i64,
+        now: Timestamp,
+    ) -> StoreResult<Resend> {
+        let now_us = now.as_microsecond();
+        in_tx!(self, |t| webhooks::resend_delivery(
+            t, owner, id, delivery, now_us
+        ))
+    }
+
+    async fn switch_on_webhook_resending(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        in_tx!(self, |t| webhooks::switch_on_webhook_resending(
+            t, owner, id, now
+        ))
+    }
+
+    async fn failed_deliveries_kept(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        let client = self.client().await?;
+        webhooks::failed_deliveries_kept(&client, owner, id, now).await
     }
 
     async fn due_deliveries(

@@ -1,21 +1,17 @@
 //! Webhook subscriptions and their outbox in PostgreSQL. A write reads the
 //! subscriptions once, in its own transaction, the first time it has
 //! something to tell ([`Tx::wants`]).
-//!
-//! [`Redelivery`] is implemented here rather than with the rest of the
-//! [`crate::Store`] in `mod.rs`, beside the statements it runs.
 
-use async_trait::async_trait;
 use jiff::Timestamp;
 use serde_json::Value;
 use tokio_postgres::Row;
 
-use super::{PgStore, TX_ATTEMPTS, Tx, is_transient, pg};
+use super::{Tx, pg};
 use crate::codec::to_json;
 use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
 use crate::{
-    Attempt, Delivery, DeliveryState, EventKind, Principal, Redelivery, Resend, StoreError,
-    StoreResult, Webhook,
+    Attempt, Delivery, DeliveryState, EventKind, Principal, Resend, StoreError, StoreResult,
+    Webhook,
 };
 
 fn webhook(r: &Row) -> StoreResult<(i64, Webhook)> {
@@ -310,7 +306,7 @@ async fn delivery_of(t: &Tx<'_>, webhook_seq: i64, delivery_id: i64) -> StoreRes
     }
 }
 
-async fn resend_delivery(
+pub(crate) async fn resend_delivery(
     t: &mut Tx<'_>,
     owner: &Principal,
     id: &str,
@@ -341,7 +337,7 @@ async fn resend_delivery(
         .map(Resend::Queued)
 }
 
-async fn switch_on_webhook_resending(
+pub(crate) async fn switch_on_webhook_resending(
     t: &mut Tx<'_>,
     owner: &Principal,
     id: &str,
@@ -363,74 +359,22 @@ async fn switch_on_webhook_resending(
     Ok(usize::try_from(queued).unwrap_or(usize::MAX))
 }
 
-/// Runs `$body` (an expression using `$t: &mut Tx`) in a transaction of
-/// `$store`, run again from the start when PostgreSQL aborts it to break a
-/// deadlock. The same as `mod.rs`'s `in_tx!`, which is defined after this
-/// module is declared and so cannot be used here.
-macro_rules! in_tx_here {
-    ($store:expr, |$t:ident| $body:expr) => {{
-        let mut attempt = 1;
-        loop {
-            let run: StoreResult<_> = async {
-                let mut client = $store.client().await?;
-                let mut tx = Tx::begin(&mut client).await?;
-                let $t = &mut tx;
-                let value = $body.await?;
-                tx.commit().await?;
-                Ok(value)
-            }
-            .await;
-            match run {
-                Err(e) if attempt < TX_ATTEMPTS && is_transient(&e) => {
-                    tracing::info!(attempt, error = %e, "PostgreSQL aborted a write to break a deadlock; running it again");
-                    attempt += 1;
-                }
-                done => break done,
-            }
-        }
-    }};
-}
-
-#[async_trait]
-impl Redelivery for PgStore {
-    async fn resend_delivery(
-        &self,
-        owner: &Principal,
-        id: &str,
-        delivery: i64,
-        now: Timestamp,
-    ) -> StoreResult<Resend> {
-        let now_us = now.as_microsecond();
-        in_tx_here!(self, |t| resend_delivery(t, owner, id, delivery, now_us))
-    }
-
-    async fn switch_on_webhook_resending(
-        &self,
-        owner: &Principal,
-        id: &str,
-        now: Timestamp,
-    ) -> StoreResult<usize> {
-        in_tx_here!(self, |t| switch_on_webhook_resending(t, owner, id, now))
-    }
-
-    async fn failed_deliveries_kept(
-        &self,
-        owner: &Principal,
-        id: &str,
-        now: Timestamp,
-    ) -> StoreResult<usize> {
-        let client = self.client().await?;
-        let seq = owned_seq(&**client, owner, id).await?;
-        let count: i64 = client
-            .query_one(
-                &dollars(crate::webhook::COUNT_FAILED),
-                &[&seq, &crate::webhook::failed_kept_since_us(now)],
-            )
-            .await
-            .map_err(pg("counting failed deliveries"))?
-            .get(0);
-        Ok(usize::try_from(count).unwrap_or_default())
-    }
+pub(crate) async fn failed_deliveries_kept(
+    client: &tokio_postgres::Client,
+    owner: &Principal,
+    id: &str,
+    now: Timestamp,
+) -> StoreResult<usize> {
+    let seq = owned_seq(client, owner, id).await?;
+    let count: i64 = client
+        .query_one(
+            &dollars(crate::webhook::COUNT_FAILED),
+            &[&seq, &crate::webhook::failed_kept_since_us(now)],
+        )
+        .await
+        .map_err(pg("counting failed deliveries"))?
+        .get(0);
+    Ok(usize::try_from(count).unwrap_or_default())
 }
 
 impl Tx<'_> {

@@ -26,9 +26,9 @@ pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
     Assessment, Attempt, Counts, Delivery, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft,
-    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Session, ShipmentDetail,
-    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
-    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
+    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
+    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
+    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -607,6 +607,42 @@ impl Store for SqliteStore {
     async fn switch_on_webhook(&self, owner: &Principal, id: &str) -> StoreResult<()> {
         let (owner, id) = (owner.clone(), id.to_owned());
         self.write(move |w| webhooks::switch_on_webhook(w, &owner, &id))
+            .await
+    }
+
+    async fn resend_delivery(
+        &self,
+        owner: &Principal,
+        id: &str,
+        delivery: i64,
+        now: Timestamp,
+    ) -> StoreResult<Resend> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.write(move |w| {
+            webhooks::resend_delivery(w, &owner, &id, delivery, now.as_microsecond())
+        })
+        .await
+    }
+
+    async fn switch_on_webhook_resending(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.write(move |w| webhooks::switch_on_webhook_resending(w, &owner, &id, now))
+            .await
+    }
+
+    async fn failed_deliveries_kept(
+        &self,
+        owner: &Principal,
+        id: &str,
+        now: Timestamp,
+    ) -> StoreResult<usize> {
+        let (owner, id) = (owner.clone(), id.to_owned());
+        self.read(move |conn| webhooks::failed_deliveries_kept(conn, &owner, &id, now))
             .await
     }
 

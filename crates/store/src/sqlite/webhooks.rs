@@ -3,22 +3,17 @@
 //! The writer keeps the subscriptions in its cache: a hub without any (every
 //! replay and benchmark) pays one check per change, and one with some reads
 //! who may see a shipment only for the kinds someone wants.
-//!
-//! [`Redelivery`] is implemented here rather than with the rest of the
-//! [`crate::Store`] in `mod.rs`, beside the statements it runs.
 
-use async_trait::async_trait;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 
-use super::SqliteStore;
 use super::rows::{to_json, unavailable};
 use super::writer::Writer;
 use crate::read_rows::{DELIVERY_COLUMNS, DeliveryRow, WEBHOOK_COLUMNS, WebhookRow};
 use crate::{
-    Attempt, Delivery, DeliveryState, EventKind, Principal, Redelivery, Resend, StoreError,
-    StoreResult, Webhook,
+    Attempt, Delivery, DeliveryState, EventKind, Principal, Resend, StoreError, StoreResult,
+    Webhook,
 };
 
 fn webhook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WebhookRow> {
@@ -275,7 +270,7 @@ fn delivery_of(conn: &Connection, webhook_seq: i64, delivery: i64) -> StoreResul
         .into_delivery()
 }
 
-fn resend_delivery(
+pub(crate) fn resend_delivery(
     w: &mut Writer,
     owner: &Principal,
     id: &str,
@@ -300,7 +295,7 @@ fn resend_delivery(
     delivery_of(&w.conn, webhook_seq, delivery).map(Resend::Queued)
 }
 
-fn switch_on_webhook_resending(
+pub(crate) fn switch_on_webhook_resending(
     w: &mut Writer,
     owner: &Principal,
     id: &str,
@@ -320,7 +315,7 @@ fn switch_on_webhook_resending(
         .map_err(unavailable("resending failed deliveries"))
 }
 
-fn failed_deliveries_kept(
+pub(crate) fn failed_deliveries_kept(
     conn: &Connection,
     owner: &Principal,
     id: &str,
@@ -337,43 +332,6 @@ fn failed_deliveries_kept(
         })
         .map_err(unavailable("counting failed deliveries"))?;
     Ok(usize::try_from(count).unwrap_or_default())
-}
-
-#[async_trait]
-impl Redelivery for SqliteStore {
-    async fn resend_delivery(
-        &self,
-        owner: &Principal,
-        id: &str,
-        delivery: i64,
-        now: Timestamp,
-    ) -> StoreResult<Resend> {
-        let (owner, id) = (owner.clone(), id.to_owned());
-        self.write(move |w| resend_delivery(w, &owner, &id, delivery, now.as_microsecond()))
-            .await
-    }
-
-    async fn switch_on_webhook_resending(
-        &self,
-        owner: &Principal,
-        id: &str,
-        now: Timestamp,
-    ) -> StoreResult<usize> {
-        let (owner, id) = (owner.clone(), id.to_owned());
-        self.write(move |w| switch_on_webhook_resending(w, &owner, &id, now))
-            .await
-    }
-
-    async fn failed_deliveries_kept(
-        &self,
-        owner: &Principal,
-        id: &str,
-        now: Timestamp,
-    ) -> StoreResult<usize> {
-        let (owner, id) = (owner.clone(), id.to_owned());
-        self.read(move |conn| failed_deliveries_kept(conn, &owner, &id, now))
-            .await
-    }
 }
 
 impl Writer {
