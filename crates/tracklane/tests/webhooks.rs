@@ -1136,4 +1136,52 @@ async fn the_switch_on_form_offers_to_resend_the_deliveries_that_failed() {
     let report = hub.send_webhooks().await;
     assert_eq!(report.delivered, 2, "{report:?}");
     assert_eq!(receiver.got().len(), 2);
+
+    // Each delivered one now has a Resend button, in its own form with the
+    // session's token; pressing it sends that one again, id unchanged.
+    let html = get("/webhooks", "en").await;
+    let first = deliveries(&hub, &hub.seller_a, &id).await[0]["id"]
+        .as_i64()
+        .unwrap();
+    let resend_action = format!("action=\"/webhooks/{id}/deliveries/{first}/resend\"");
+    let start = html.find(&resend_action).expect("a resend form");
+    let form = &html[start..start + html[start..].find("</form>").unwrap()];
+    assert!(form.contains(">Resend</button>"), "{form}");
+    let csrf_at = form.find("name=\"csrf\" value=\"").expect("the CSRF token") + 19;
+    let csrf = form[csrf_at..].split('"').next().unwrap().to_owned();
+    let resend = |csrf: String| {
+        let request = browser
+            .post(hub.url(&format!("/webhooks/{id}/deliveries/{first}/resend")))
+            .header(reqwest::header::COOKIE, &cookie)
+            .form(&[("csrf", csrf)]);
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(resend("forged".into()).await.status(), 403);
+    let done = resend(csrf.clone()).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(
+        done.headers()[reqwest::header::LOCATION],
+        format!("/webhooks?saved=resent#deliveries-{id}").as_str()
+    );
+    let html = get("/webhooks?saved=resent", "zh-CN").await;
+    assert!(html.contains("投递已重新排队，通知编号不变"), "{html}");
+    // Pending again, it offers no button, and a second press changes nothing.
+    assert!(!html.contains(&resend_action), "{html}");
+    let again = resend(csrf).await;
+    assert_eq!(
+        again.headers()[reqwest::header::LOCATION],
+        format!("/webhooks?saved=pending#deliveries-{id}").as_str()
+    );
+    let before = receiver.got();
+    let report = hub.send_webhooks().await;
+    assert_eq!(report.delivered, 1, "{report:?}");
+    let got = receiver.got();
+    assert_eq!(got.len(), 3);
+    let delivery_id = |r: &Received| r.headers["x-tracklane-delivery"].clone();
+    assert!(
+        before
+            .iter()
+            .any(|b| delivery_id(b) == delivery_id(&got[2])),
+        "resent with an id already delivered once"
+    );
 }

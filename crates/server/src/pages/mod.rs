@@ -57,6 +57,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/webhooks", get(webhooks::page).post(webhooks::create))
         .route("/webhooks/{id}/delete", post(webhooks::delete))
         .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery}/resend",
+            post(webhooks::resend),
+        )
         .route("/track", get(track::search))
         .route("/track/{number}", get(track::page))
         .route("/check/tracking", get(track::check_number))

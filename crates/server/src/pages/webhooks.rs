@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tracklane_core::Problem;
-use tracklane_store::{Delivery, DeliveryState, EventKind, Session, StoreError, Webhook};
+use tracklane_store::{Delivery, DeliveryState, EventKind, Resend, Session, StoreError, Webhook};
 
 use super::layout::{self, Nav};
 use super::session::check_csrf;
@@ -87,6 +87,24 @@ fn flash_text(lang: Lang, flash: &Flash) -> Option<String> {
             .t(
                 "Subscription switched back on: changes from now on are delivered again.",
                 "订阅已重新启用：此后的变化将再次投递。",
+            )
+            .to_owned(),
+        ("resent", _) => lang
+            .t(
+                "Delivery queued again, with its notification id unchanged: it is sent within a few seconds.",
+                "投递已重新排队，通知编号不变：几秒内即会发送。",
+            )
+            .to_owned(),
+        ("pending", _) => lang
+            .t(
+                "That delivery is still waiting to be sent: it was left as it is.",
+                "该投递仍在等待发送，未作改动。",
+            )
+            .to_owned(),
+        ("off", _) => lang
+            .t(
+                "That subscription is switched off: switch it back on first, with the box to resend what failed.",
+                "该订阅已停用：请先重新启用，并勾选重新发送失败投递的复选框。",
             )
             .to_owned(),
         _ => return None,
@@ -167,7 +185,7 @@ async fn render(
         @if let Some(webhook) = created { (secret_once(lang, webhook)) }
         (subscriptions(lang, session, &webhooks, &failed_kept))
         (new_subscription_form(lang, session, webhooks.len(), form))
-        (recent_deliveries(lang, &webhooks, &deliveries))
+        (recent_deliveries(lang, session, &webhooks, &deliveries))
     };
     let mut response = (
         status,
@@ -314,21 +332,26 @@ fn new_subscription_form(lang: Lang, session: &Session, held: usize, form: &Form
     }
 }
 
-fn recent_deliveries(lang: Lang, webhooks: &[Webhook], deliveries: &[Vec<Delivery>]) -> Markup {
+fn recent_deliveries(
+    lang: Lang,
+    session: &Session,
+    webhooks: &[Webhook],
+    deliveries: &[Vec<Delivery>],
+) -> Markup {
     html! {
         @if !webhooks.is_empty() {
             section aria-labelledby="h-deliveries" {
                 h2 #h-deliveries { (lang.t("Recent deliveries", "最近投递")) }
                 p.muted { (lang.t("The 10 newest per subscription.", "每个订阅显示最新 10 条。")) }
                 p.muted.wrap #resend-hint { (lang.t(
-                    "A delivery that failed, or one your receiver lost, can be sent again with its notification id unchanged: POST /api/v1/webhooks/{id}/deliveries/{number}/resend, where the number ends the notification id shown under its time. To resend every failed delivery of a switched-off subscription, check the box by its Switch on button.",
-                    "失败的投递，或接收端遗失的投递，可以重新发送，通知编号 (notificationId) 不变：调用 POST /api/v1/webhooks/{id}/deliveries/{number}/resend，其中 number 是时间下方所示通知编号末尾的数字。若要重新发送已停用订阅的全部失败投递，请在其“重新启用”按钮旁勾选复选框。")) }
+                    "A delivery that failed, or one your receiver lost, can be sent again with its notification id unchanged: its Resend button, or POST /api/v1/webhooks/{id}/deliveries/{number}/resend, where the number ends the notification id shown under its time. To resend every failed delivery of a switched-off subscription, check the box by its Switch on button.",
+                    "失败的投递，或接收端遗失的投递，可以重新发送，通知编号 (notificationId) 不变：点击其“重新发送”按钮，或调用 POST /api/v1/webhooks/{id}/deliveries/{number}/resend，其中 number 是时间下方所示通知编号末尾的数字。若要重新发送已停用订阅的全部失败投递，请在其“重新启用”按钮旁勾选复选框。")) }
                 @for (w, found) in webhooks.iter().zip(deliveries) {
                     h3 #{ "deliveries-" (w.id) } { span.id.wrap { (w.url) } " " span.id.muted { (w.id) } }
                     @if found.is_empty() {
                         p.muted { (lang.t("No deliveries yet: one appears when a shipment you may see changes.", "暂无投递：您可查看的货件发生变化时会出现记录。")) }
                     } @else {
-                        (delivery_table(lang, w, found))
+                        (delivery_table(lang, session, w, found))
                     }
                 }
             }
@@ -336,7 +359,12 @@ fn recent_deliveries(lang: Lang, webhooks: &[Webhook], deliveries: &[Vec<Deliver
     }
 }
 
-fn delivery_table(lang: Lang, webhook: &Webhook, deliveries: &[Delivery]) -> Markup {
+fn delivery_table(
+    lang: Lang,
+    session: &Session,
+    webhook: &Webhook,
+    deliveries: &[Delivery],
+) -> Markup {
     html! {
         table.rows.deliveries {
             thead { tr {
@@ -348,6 +376,7 @@ fn delivery_table(lang: Lang, webhook: &Webhook, deliveries: &[Delivery]) -> Mar
                 th scope="col" .num { (lang.t("Last HTTP status", "最近 HTTP 状态码")) }
                 th scope="col" { (lang.t("Last error", "最近错误")) }
                 th scope="col" { (lang.t("Next attempt", "下次尝试")) }
+                th scope="col" { (lang.t("Resend", "重新发送")) }
             } }
             tbody {
                 @for d in deliveries {
@@ -373,8 +402,27 @@ fn delivery_table(lang: Lang, webhook: &Webhook, deliveries: &[Delivery]) -> Mar
                         td data-label=(lang.t("Next attempt", "下次尝试")) {
                             @match d.next_attempt_at { Some(at) => (when(at)), None => "—" }
                         }
+                        td {
+                            // A pending one is tried anyway; a switched-off
+                            // subscription is sent nothing.
+                            @if d.state != DeliveryState::Pending && webhook.disabled_at.is_none() {
+                                (resend_form(lang, session, webhook, d))
+                            }
+                        }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The button that sends `delivery` of `webhook` again.
+fn resend_form(lang: Lang, session: &Session, webhook: &Webhook, delivery: &Delivery) -> Markup {
+    html! {
+        form.resend method="post" action={ "/webhooks/" (webhook.id) "/deliveries/" (delivery.id) "/resend" } {
+            input type="hidden" name="csrf" value=(session.csrf);
+            button.secondary type="submit" aria-label={ (lang.t("Resend ", "重新发送 ")) (notification_id(webhook, delivery)) } {
+                (lang.t("Resend", "重新发送"))
             }
         }
     }
@@ -577,6 +625,31 @@ pub(crate) async fn enable(
         Ok(back) => Ok(Redirect::to(&back).into_response()),
         Err(e) => Err(store_failure(lang, &id, e)),
     }
+}
+
+/// `POST /webhooks/{id}/deliveries/{delivery}/resend`: queues one finished
+/// delivery again, and goes back to the page with a notice of what became
+/// of it.
+pub(crate) async fn resend(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, delivery)): Path<(String, i64)>,
+    Form(input): Form<CsrfOnly>,
+) -> PageResult {
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    check_csrf(session, &input.csrf, lang)?;
+    let done = state
+        .store
+        .resend_delivery(&session.principal, &id, delivery, state.clock.now())
+        .await;
+    let saved = match done {
+        Ok(Resend::Queued(_)) => "resent",
+        Ok(Resend::StillPending(_)) => "pending",
+        Ok(Resend::SwitchedOff) => "off",
+        Err(e) => return Err(store_failure(lang, &id, e)),
+    };
+    Ok(Redirect::to(&format!("/webhooks?saved={saved}#deliveries-{id}")).into_response())
 }
 
 /// The page for a store error about subscription `id`.
