@@ -342,8 +342,7 @@ impl Store for PgStore {
     }
 
     async fn shipment(&self, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>> {
-        let client = self.client().await?;
-        read::shipment_detail(&client, key).await
+        read::shipment_detail(self.client().await?, key).await
     }
 
     async fn list_shipments(&self, query: &ShipmentQuery) -> StoreResult<Page> {

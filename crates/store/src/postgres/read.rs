@@ -3,11 +3,12 @@
 //! as in SQLite.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use deadpool_postgres::ClientWrapper;
+use deadpool_postgres::{ClientWrapper, Object};
 use jiff::Timestamp;
-use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::{Row, Statement};
 use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
 
 use super::{cached, pg};
@@ -228,38 +229,129 @@ pub(crate) async fn list(
     Ok(Page { shipments, next })
 }
 
+/// The texts of a detail's eight reads: its row, by the shipment's id or
+/// confirmation id (`$1`), then by its `seq` (`$1`) its legs, milestones,
+/// packages, window history, estimate, exceptions and reroutes.
+static DETAIL_SQL: LazyLock<[String; 8]> = LazyLock::new(|| {
+    [
+        format!(
+            "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
+             FROM shipment WHERE id = $1 OR confirmation_id = $1 ORDER BY seq LIMIT 1"
+        ),
+        "SELECT package_seq, carrier, tracking_number, mode, source, detected_by, added_at
+             FROM leg WHERE shipment_seq = $1 ORDER BY added_at, tracking_number, carrier"
+            .to_owned(),
+        "SELECT package_seq, code, sub_code, raw_code, description, city, region, country_code,
+                    occurred_at, received_at, carrier, tracking_number, event_id
+             FROM milestone WHERE shipment_seq = $1 ORDER BY seq"
+            .to_owned(),
+        "SELECT seq, box_id, body FROM package WHERE shipment_seq = $1 ORDER BY seq".to_owned(),
+        "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason
+             FROM window_change WHERE shipment_seq = $1 ORDER BY seq"
+            .to_owned(),
+        "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = $1".to_owned(),
+        format!(
+            "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq
+             WHERE e.shipment_seq = $1
+             ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC"
+        ),
+        format!(
+            "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq
+             WHERE r.shipment_seq = $1 ORDER BY r.seq"
+        ),
+    ]
+});
+
 /// The detail of one shipment, or `None`.
 ///
-/// After the shipment's row, its seven parts are asked for at once: the
-/// connection pipelines them, so a detail costs two round trips, not eight.
+/// Its eight reads run in one read-only transaction, so a write committed
+/// meanwhile shows in all its parts or in none. The connection pipelines
+/// what is sent together: `BEGIN` with the shipment's row, then its seven
+/// parts with `COMMIT`, so a detail costs two round trips once the
+/// connection has prepared the statements, as it did outside a transaction.
 pub(crate) async fn shipment_detail(
+    client: Object,
+    key: &ShipmentKey,
+) -> StoreResult<Option<ShipmentDetail>> {
+    let read = detail_in_snapshot(&client, key).await;
+    if read.is_err() {
+        // A failed read may have left its transaction open; a connection
+        // that cannot say it has not is closed rather than pooled.
+        if client.batch_execute("ROLLBACK").await.is_err() {
+            drop(Object::take(client));
+        }
+    }
+    read
+}
+
+async fn detail_in_snapshot(
     client: &ClientWrapper,
     key: &ShipmentKey,
 ) -> StoreResult<Option<ShipmentDetail>> {
-    let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
-         FROM shipment WHERE id = $1 OR confirmation_id = $1"
-    );
-    let Some(row) = cached(client, &sql, &[&key.0])
-        .await
-        .map_err(pg("reading a shipment"))?
-        .into_iter()
-        .next()
-    else {
+    let sql = &*DETAIL_SQL;
+    let prepare = |i: usize| async move {
+        client
+            .prepare_cached(&sql[i])
+            .await
+            .map_err(pg("preparing a shipment's reads"))
+    };
+    let statements = tokio::try_join!(
+        prepare(0),
+        prepare(1),
+        prepare(2),
+        prepare(3),
+        prepare(4),
+        prepare(5),
+        prepare(6),
+        prepare(7),
+    )?;
+    // `biased` polls in the order written, and each call sends its request
+    // when first polled: BEGIN goes out with the shipment's row, COMMIT with
+    // its parts, so the transaction costs no round trip of its own.
+    let ((), row) = tokio::try_join!(
+        biased;
+        async {
+            client
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .await
+                .map_err(pg("starting a read"))
+        },
+        async {
+            client
+                .query(&statements.0, &[&key.0])
+                .await
+                .map_err(pg("reading a shipment"))
+        },
+    )?;
+    let Some(row) = row.into_iter().next() else {
+        client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(pg("ending a read"))?;
         return Ok(None);
     };
-    let summary = summary(&row)?;
-    let seq = summary.seq;
-    let parts = tokio::try_join!(
-        legs(client, seq),
-        milestones(client, seq),
-        packages(client, seq),
-        window_history(client, seq),
-        estimate(client, seq),
-        shipment_exceptions(client, seq),
-        shipment_reroutes(client, seq),
+    let seq: i64 = row.get(0);
+    let read = |statement: Statement, context: &'static str| async move {
+        client.query(&statement, &[&seq]).await.map_err(pg(context))
+    };
+    let (legs, milestones, packages, window_history, estimate, exceptions, reroutes, ()) = tokio::try_join!(
+        biased;
+        read(statements.1, "reading legs"),
+        read(statements.2, "reading milestones"),
+        read(statements.3, "reading packages"),
+        read(statements.4, "reading window history"),
+        read(statements.5, "reading an estimate"),
+        read(statements.6, "reading exceptions"),
+        read(statements.7, "reading reroutes"),
+        async {
+            client
+                .batch_execute("COMMIT")
+                .await
+                .map_err(pg("ending a read"))
+        },
     )?;
-    let (mut legs, mut histories, packages, window_history, estimate, exceptions, reroutes) = parts;
+    let mut legs = legs_by_package(&legs)?;
+    let mut histories = milestones_by_package(&milestones)?;
     let packages = packages
         .iter()
         .map(|r| {
@@ -278,42 +370,26 @@ pub(crate) async fn shipment_detail(
         allows_window_automation: row.get(28),
         is_cancelled: row.get(29),
         packages,
-        window_history,
-        estimate,
-        exceptions,
-        reroutes,
-        summary,
+        window_history: window_history
+            .iter()
+            .map(window_change)
+            .collect::<StoreResult<_>>()?,
+        estimate: estimate.first().map(estimate_of).transpose()?,
+        exceptions: exceptions
+            .iter()
+            .map(exception)
+            .collect::<StoreResult<_>>()?,
+        reroutes: reroutes.iter().map(reroute).collect::<StoreResult<_>>()?,
+        summary: summary(&row)?,
     }
     .into_detail()
     .map(Some)
 }
 
-/// A shipment's packages: sequence, box id and body.
-async fn packages(client: &ClientWrapper, shipment_seq: i64) -> StoreResult<Vec<Row>> {
-    cached(
-        client,
-        "SELECT seq, box_id, body FROM package WHERE shipment_seq = $1 ORDER BY seq",
-        &[&shipment_seq],
-    )
-    .await
-    .map_err(pg("reading packages"))
-}
-
 /// A shipment's legs, by package, oldest first.
-async fn legs(
-    client: &ClientWrapper,
-    shipment_seq: i64,
-) -> StoreResult<HashMap<i64, Vec<tracklane_core::Leg>>> {
-    let rows = cached(
-        client,
-        "SELECT package_seq, carrier, tracking_number, mode, source, detected_by, added_at
-         FROM leg WHERE shipment_seq = $1 ORDER BY added_at, tracking_number, carrier",
-        &[&shipment_seq],
-    )
-    .await
-    .map_err(pg("reading legs"))?;
+fn legs_by_package(rows: &[Row]) -> StoreResult<HashMap<i64, Vec<tracklane_core::Leg>>> {
     let mut out: HashMap<i64, Vec<tracklane_core::Leg>> = HashMap::new();
-    for r in &rows {
+    for r in rows {
         let leg = LegRow {
             carrier: r.get(1),
             tracking_number: r.get(2),
@@ -329,21 +405,9 @@ async fn legs(
 }
 
 /// A shipment's milestones, by package.
-async fn milestones(
-    client: &ClientWrapper,
-    shipment_seq: i64,
-) -> StoreResult<HashMap<i64, Vec<StoredMilestone>>> {
-    let rows = cached(
-        client,
-        "SELECT package_seq, code, sub_code, raw_code, description, city, region, country_code,
-                occurred_at, received_at, carrier, tracking_number, event_id
-         FROM milestone WHERE shipment_seq = $1 ORDER BY seq",
-        &[&shipment_seq],
-    )
-    .await
-    .map_err(pg("reading milestones"))?;
+fn milestones_by_package(rows: &[Row]) -> StoreResult<HashMap<i64, Vec<StoredMilestone>>> {
     let mut out: HashMap<i64, Vec<StoredMilestone>> = HashMap::new();
-    for r in &rows {
+    for r in rows {
         let stored = MilestoneRow {
             code: code(r, 1),
             sub_code: code_opt(r, 2),
@@ -364,84 +428,26 @@ async fn milestones(
     Ok(out)
 }
 
-async fn window_history(
-    client: &ClientWrapper,
-    shipment_seq: i64,
-) -> StoreResult<Vec<crate::WindowChange>> {
-    cached(
-        client,
-        "SELECT at, actor, from_start, from_end, to_start, to_end, source, reason
-         FROM window_change WHERE shipment_seq = $1 ORDER BY seq",
-        &[&shipment_seq],
-    )
-    .await
-    .map_err(pg("reading window history"))?
-    .iter()
-    .map(|r| {
-        WindowChangeRow {
-            at: r.get(0),
-            actor: r.get(1),
-            from: (r.get(2), r.get(3)),
-            to: (r.get(4), r.get(5)),
-            source: code(r, 6),
-            reason: r.get(7),
-        }
-        .into_change()
+fn window_change(r: &Row) -> StoreResult<crate::WindowChange> {
+    WindowChangeRow {
+        at: r.get(0),
+        actor: r.get(1),
+        from: (r.get(2), r.get(3)),
+        to: (r.get(4), r.get(5)),
+        source: code(r, 6),
+        reason: r.get(7),
+    }
+    .into_change()
+}
+
+fn estimate_of(r: &Row) -> StoreResult<Estimate> {
+    Ok(Estimate {
+        p10: codec::timestamp(r.get(0))?,
+        p50: codec::timestamp(r.get(1))?,
+        p90: codec::timestamp(r.get(2))?,
+        basis: r.get(3),
+        assessed_at: codec::timestamp(r.get(4))?,
     })
-    .collect()
-}
-
-async fn estimate(client: &ClientWrapper, shipment_seq: i64) -> StoreResult<Option<Estimate>> {
-    let row = cached(
-        client,
-        "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = $1",
-        &[&shipment_seq],
-    )
-    .await
-    .map_err(pg("reading an estimate"))?
-    .into_iter()
-    .next();
-    row.map(|r| {
-        Ok(Estimate {
-            p10: codec::timestamp(r.get(0))?,
-            p50: codec::timestamp(r.get(1))?,
-            p90: codec::timestamp(r.get(2))?,
-            basis: r.get(3),
-            assessed_at: codec::timestamp(r.get(4))?,
-        })
-    })
-    .transpose()
-}
-
-/// A shipment's exceptions, open first, then resolved, newest first.
-async fn shipment_exceptions(
-    client: &ClientWrapper,
-    shipment_seq: i64,
-) -> StoreResult<Vec<ShipmentException>> {
-    let sql = format!(
-        "SELECT {EXCEPTION_COLUMNS} FROM exception e JOIN shipment s ON s.seq = e.shipment_seq
-         WHERE e.shipment_seq = $1 ORDER BY e.resolved_at IS NOT NULL, e.opened_at DESC, e.seq DESC"
-    );
-    cached(client, &sql, &[&shipment_seq])
-        .await
-        .map_err(pg("reading exceptions"))?
-        .iter()
-        .map(exception)
-        .collect()
-}
-
-/// A shipment's reroutes, oldest first.
-async fn shipment_reroutes(client: &ClientWrapper, shipment_seq: i64) -> StoreResult<Vec<Reroute>> {
-    let sql = format!(
-        "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq
-         WHERE r.shipment_seq = $1 ORDER BY r.seq"
-    );
-    cached(client, &sql, &[&shipment_seq])
-        .await
-        .map_err(pg("reading reroutes"))?
-        .iter()
-        .map(reroute)
-        .collect()
 }
 
 /// Tracking numbers of `carrier` on shipments still on their way: see
