@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
@@ -53,7 +54,8 @@ impl TokenTable {
         }
     }
 
-    fn get(&self, token: &str, now: Timestamp) -> Option<Principal> {
+    /// The principal `token` was issued to, while it lives.
+    pub(crate) fn get(&self, token: &str, now: Timestamp) -> Option<Principal> {
         let tokens = self.tokens.lock().ok()?;
         tokens
             .get(&hash_key(token))
@@ -62,6 +64,41 @@ impl TokenTable {
     }
 }
 
+/// The credential a request carries: an SP-API access token when it sends
+/// `x-amz-access-token` at all, otherwise a non-empty bearer key.
+pub(crate) enum Credential<'a> {
+    /// `x-amz-access-token`, trimmed.
+    AccessToken(&'a str),
+    /// `Authorization: Bearer <key>`, trimmed.
+    Key(&'a str),
+}
+
+/// The credential in `headers`, if any.
+pub(crate) fn credential(headers: &HeaderMap) -> Option<Credential<'_>> {
+    if let Some(token) = headers
+        .get("x-amz-access-token")
+        .and_then(|v| v.to_str().ok())
+    {
+        return Some(Credential::AccessToken(token.trim()));
+    }
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(Credential::Key)
+}
+
+/// The principal a request's credential was already resolved to, left in
+/// the request's extensions by the rate limits (`limits.rs`) so that
+/// [`Caller`] does not look the key up a second time.
+#[derive(Clone)]
+pub(crate) struct Authenticated(pub Principal);
+
 /// The authenticated caller.
 pub struct Caller(pub Principal);
 
@@ -69,6 +106,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(Authenticated(principal)) = parts.extensions.get::<Authenticated>() {
+            return Ok(Caller(principal.clone()));
+        }
         let lang = Lang::pick(
             parts.uri.query(),
             parts
@@ -76,29 +116,15 @@ impl FromRequestParts<AppState> for Caller {
                 .get("accept-language")
                 .and_then(|v| v.to_str().ok()),
         );
-        if let Some(token) = parts
-            .headers
-            .get("x-amz-access-token")
-            .and_then(|v| v.to_str().ok())
-        {
-            return state
+        match credential(&parts.headers) {
+            Some(Credential::AccessToken(token)) => state
                 .tokens
-                .get(token.trim(), state.clock.now())
+                .get(token, state.clock.now())
                 .map(Caller)
-                .ok_or_else(|| ApiError::unauthorized(lang));
+                .ok_or_else(|| ApiError::unauthorized(lang)),
+            Some(Credential::Key(key)) => principal_for_key(state, key, lang).await.map(Caller),
+            None => Err(ApiError::unauthorized(lang)),
         }
-        let key = parts
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| ApiError::unauthorized(lang))?;
-        principal_for_key(state, key, lang).await.map(Caller)
     }
 }
 

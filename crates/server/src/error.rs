@@ -119,6 +119,55 @@ impl ApiError {
         )
     }
 
+    /// 429 for a key over its rate limit (`limits.rs`). `field` is the header
+    /// that carried the credential; `limit` is (requests, per seconds, burst).
+    pub fn too_many_requests_from_key(
+        lang: Lang,
+        field: &str,
+        limit: (u32, u32, u32),
+        retry_after_s: u64,
+    ) -> Self {
+        let (en, zh) = limit_text(limit);
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Problem::new(
+                "rate_limit.key",
+                field,
+                format!(
+                    "too many requests from this key: {en}; retry after {retry_after_s} s (the Retry-After header), and space out retries"
+                ),
+                format!(
+                    "此密钥的请求过多：{zh}；请在 {retry_after_s} 秒后重试（见 Retry-After 响应头），并拉开重试间隔"
+                ),
+            ),
+            lang,
+        )
+    }
+
+    /// 429 for a client address over its rate limit on the routes anyone can
+    /// reach (`limits.rs`); `limit` is (requests, per seconds, burst).
+    pub fn too_many_requests_from_address(
+        lang: Lang,
+        limit: (u32, u32, u32),
+        retry_after_s: u64,
+    ) -> Self {
+        let (en, zh) = limit_text(limit);
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            Problem::new(
+                "rate_limit.ip",
+                "",
+                format!(
+                    "too many requests from this address: {en}; retry after {retry_after_s} s (the Retry-After header)"
+                ),
+                format!(
+                    "此地址的请求过多：{zh}；请在 {retry_after_s} 秒后重试（见 Retry-After 响应头）"
+                ),
+            ),
+            lang,
+        )
+    }
+
     /// 404 for a shipment the caller cannot see, whether or not it exists, so that
     /// ids of other sellers' shipments are not confirmed.
     pub fn shipment_not_found(lang: Lang, id: &str) -> Self {
@@ -230,6 +279,22 @@ impl ApiError {
                 Self::new(StatusCode::FORBIDDEN, error.problem(), lang)
             }
         }
+    }
+}
+
+/// A rate limit in words, (English, Chinese): "at most 50 a second, in
+/// bursts of up to 200".
+pub(crate) fn limit_text((requests, per_seconds, burst): (u32, u32, u32)) -> (String, String) {
+    if per_seconds == 1 {
+        (
+            format!("at most {requests} a second, in bursts of up to {burst}"),
+            format!("每秒最多 {requests} 次，连续最多 {burst} 次"),
+        )
+    } else {
+        (
+            format!("at most {requests} every {per_seconds} s, in bursts of up to {burst}"),
+            format!("每 {per_seconds} 秒最多 {requests} 次，连续最多 {burst} 次"),
+        )
     }
 }
 

@@ -14,6 +14,7 @@
 mod api;
 mod auth;
 mod error;
+mod limits;
 mod metrics;
 mod openapi;
 // A page's error is a finished response (a redirect to sign-in, an error page);
@@ -32,6 +33,7 @@ use tracklane_store::Store;
 
 pub use auth::{SPAPI_TOKEN_TTL_SECONDS, hash_key};
 pub use error::{ApiError, Lang};
+pub use limits::{Rate, RateLimits};
 pub use metrics::{Metrics, PollTotals};
 pub use pages::start_session;
 
@@ -59,6 +61,9 @@ pub struct AppState {
     /// `random` unless [`AppState::with_secret_random`] gives another: a seeded
     /// `random` makes ids reproducible, but secrets must never be predictable.
     pub secret_random: Arc<Mutex<dyn FnMut() -> [u8; 16] + Send>>,
+    /// Request rate limits per key and per client address; off unless
+    /// [`AppState::with_rate_limits`] gives some.
+    pub limits: Arc<RateLimits>,
 }
 
 impl AppState {
@@ -76,7 +81,15 @@ impl AppState {
             random,
             metrics: Arc::new(Metrics::default()),
             tokens: Arc::new(auth::TokenTable::default()),
+            limits: Arc::new(RateLimits::off()),
         }
+    }
+
+    /// The same state with request rate limits (`serve` passes its options;
+    /// tests, benchmarks and the demo run without).
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = Arc::new(limits);
+        self
     }
 
     /// The same state with `secret_random` as the source of session and CSRF
@@ -150,6 +163,8 @@ pub fn router(state: AppState) -> Router {
             get(spapi::list_delivery_window_options),
         )
         .layer(axum::extract::DefaultBodyLimit::max(BODY_SIZE_MAX_BYTES))
+        // Inside the count of requests, so refused ones are counted too.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::enforce))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_requests))
         .with_state(state)
 }

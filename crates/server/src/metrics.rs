@@ -9,6 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::limits::Scope;
 
 /// The hub's counters.
 #[derive(Default)]
@@ -31,6 +32,10 @@ pub struct Metrics {
     pub webhooks_failed: AtomicU64,
     /// Webhook subscriptions switched off because their receiver kept failing.
     pub webhooks_switched_off: AtomicU64,
+    /// Requests refused because their key's bucket was empty (`limits.rs`).
+    pub requests_limited_key: AtomicU64,
+    /// Requests refused because their address's bucket was empty.
+    pub requests_limited_ip: AtomicU64,
     /// Polling of carriers' tracking APIs, by adapter name.
     polls: Mutex<BTreeMap<&'static str, PollTotals>>,
 }
@@ -137,6 +142,19 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
         "Webhook subscriptions switched off because their receiver failed every attempt of a delivery.",
         &m.webhooks_switched_off,
     );
+    let name = "tracklane_requests_limited_total";
+    out.push_str(&format!(
+        "# HELP {name} Requests refused with 429 by the rate limits, by the bucket that was empty: the key's or the client address's.\n# TYPE {name} counter\n"
+    ));
+    for (scope, value) in [
+        (Scope::Key.label(), &m.requests_limited_key),
+        (Scope::Ip.label(), &m.requests_limited_ip),
+    ] {
+        out.push_str(&format!(
+            "{name}{{scope=\"{scope}\"}} {}\n",
+            value.load(Ordering::Relaxed)
+        ));
+    }
     let polls = m.polls.lock().map(|p| p.clone()).unwrap_or_default();
     if !polls.is_empty() {
         let by_adapter: [(&str, &str, PollField); 5] = [

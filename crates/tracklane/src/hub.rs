@@ -174,7 +174,9 @@ pub async fn start(state: AppState, listen: &str) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr().context("reading the bound address")?;
-    let app = tracklane_server::router(state.clone());
+    // With each connection's peer address: the per-address rate limits key on it.
+    let app =
+        tracklane_server::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "server stopped");

@@ -53,6 +53,9 @@ enum Command {
         /// (webhook receivers, carrier APIs) besides the system's and Mozilla's.
         #[arg(long, env = "TRACKLANE_CA_FILE")]
         ca_file: Option<std::path::PathBuf>,
+        /// Request rate limits per API key and per client address.
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Run a live hub with simulated carriers on a fresh SQLite file, and open it.
     Demo {
@@ -336,6 +339,39 @@ struct PollArgs {
     poll_every_minutes: u64,
 }
 
+/// Request rate limits of `serve` (README.md, "Rate limits"): a token bucket
+/// per API key for authenticated calls, and one per client address for the
+/// routes anyone can reach. A carrier pushing 10 000 milestones a call stays
+/// far below the per-key default.
+#[derive(Args)]
+struct LimitArgs {
+    /// Requests a second each API key may make on average (0: no limit).
+    #[arg(long, env = "TRACKLANE_LIMIT_KEY_PER_SECOND", default_value_t = 50)]
+    limit_key_per_second: u32,
+    /// Requests an API key may make at once before the rate applies.
+    #[arg(long, env = "TRACKLANE_LIMIT_KEY_BURST", default_value_t = 200,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    limit_key_burst: u32,
+    /// Requests a second each client address may make on average to the
+    /// public tracking page, the tracking-ID check, sign-in and the SP-API
+    /// token exchange (0: no limit).
+    #[arg(long, env = "TRACKLANE_LIMIT_IP_PER_SECOND", default_value_t = 10)]
+    limit_ip_per_second: u32,
+    /// Requests a client address may make at once before the rate applies.
+    #[arg(long, env = "TRACKLANE_LIMIT_IP_BURST", default_value_t = 60,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    limit_ip_burst: u32,
+}
+
+impl LimitArgs {
+    fn rate_limits(&self) -> tracklane_server::RateLimits {
+        tracklane_server::RateLimits::new(
+            tracklane_server::Rate::per_second(self.limit_key_per_second, self.limit_key_burst),
+            tracklane_server::Rate::per_second(self.limit_ip_per_second, self.limit_ip_burst),
+        )
+    }
+}
+
 /// The options of a benchmark over a large generated store.
 #[derive(Args)]
 struct LargeStore {
@@ -413,6 +449,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             public_url,
             poll,
             ca_file,
+            limits,
         } => {
             let ups = both(
                 "UPS",
@@ -436,7 +473,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let store = hub::open_store(&db).await?;
             let clock: Arc<dyn tracklane_server::Clock> = Arc::new(hub::SystemClock);
             let state = AppState::new(store.clone(), clock.clone(), hub::os_random)
-                .with_secret_random(hub::os_random);
+                .with_secret_random(hub::os_random)
+                .with_rate_limits(limits.rate_limits());
             let running = hub::start(state, &listen).await?;
             let holder = hub::process_name();
             tokio::spawn(engine_pass::run_forever(

@@ -10,6 +10,7 @@ mod batches;
 mod engine_passes;
 mod engine_results;
 mod idempotence;
+mod limits;
 mod order_independence;
 mod pages;
 mod postgres;

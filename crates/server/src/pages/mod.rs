@@ -99,8 +99,8 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 }
 
 /// The page language: `?lang=`, then the language cookie, then
-/// `Accept-Language`.
-fn page_lang(parts: &Parts) -> Lang {
+/// `Accept-Language`. The rate limits (`limits.rs`) answer pages in it too.
+pub(crate) fn page_lang(parts: &Parts) -> Lang {
     let query = parts.uri.query().unwrap_or("");
     let has_query_lang = query.split('&').any(|p| p.starts_with("lang="));
     if !has_query_lang && let Some(code) = cookie(&parts.headers, session::LANG_COOKIE) {

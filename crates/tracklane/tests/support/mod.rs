@@ -197,6 +197,12 @@ impl TestHub {
     /// A hub with sellers A and B, carriers X (all capabilities), Y (ship_track)
     /// and Z (ship_track), and a warehouse TEB9.
     pub async fn start() -> TestHub {
+        TestHub::start_with(|state| state).await
+    }
+
+    /// The same hub with `configure` applied to its state before it serves,
+    /// for settings tests change (rate limits).
+    pub async fn start_with(configure: impl FnOnce(AppState) -> AppState) -> TestHub {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::fresh(dir.path()).await;
         let store = db.open().await;
@@ -261,7 +267,7 @@ impl TestHub {
             .await
             .unwrap();
         let state = AppState::new(store, Arc::new(FixedClock(now())), hub::seeded_random(7));
-        let running = hub::start(state, "127.0.0.1:0").await.unwrap();
+        let running = hub::start(configure(state), "127.0.0.1:0").await.unwrap();
         TestHub {
             running,
             client: reqwest::Client::new(),
