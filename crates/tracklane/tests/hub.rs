@@ -9,6 +9,7 @@ mod auth_scope;
 mod batches;
 mod engine_passes;
 mod engine_results;
+mod export;
 mod idempotence;
 mod limits;
 mod order_independence;

@@ -553,6 +553,49 @@ async fn the_start_page_filters_by_sku_and_missing_tracking() {
 }
 
 #[tokio::test]
+async fn the_start_page_downloads_what_its_filters_match_as_csv() {
+    let hub = TestHub::start().await;
+    let tracked = hub
+        .create(shipment(5, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.create(shipment(6, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.create(shipment(7, "A1SELLERB", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &tracked, &[UPS[1]]).await;
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.seller_a).await;
+
+    let html = browser.get("/?missing=1").await.1;
+    assert!(
+        html.contains("href=\"/shipments.csv?missing=1\"")
+            && html.contains("下载全部符合条件的货件 (CSV)"),
+        "the link carries the filters"
+    );
+    let (status, csv, headers) = browser.get("/shipments.csv?missing=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"shipments-"),
+        "{headers:?}"
+    );
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("货件编号,"), "{csv}");
+    assert_eq!(lines.len(), 2, "only the shipment missing tracking: {csv}");
+    assert!(
+        lines[1].contains("Spring restock 6") && lines[1].contains(",是,"),
+        "{csv}"
+    );
+
+    // Signed out, there is nothing to download.
+    let (status, _, headers) = Browser::new(&hub, "en").get("/shipments.csv").await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+}
+
+#[tokio::test]
 async fn the_start_page_is_stable() {
     let hub = TestHub::start().await;
     hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 2))

@@ -23,20 +23,34 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
 
-/// Query parameters of the listing, as text: each is parsed with a problem
-/// naming it when it does not fit.
-#[derive(Deserialize, Default)]
+/// Query parameters of the listing and the export, as text: each is parsed
+/// with a problem naming it when it does not fit.
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListParams {
+    /// WORKING, READY_TO_SHIP, IN_TRANSIT, DELIVERED, RECEIVING, CLOSED, CANCELLED …
     pub status: Option<String>,
+    /// Warehouse code
     pub warehouse: Option<String>,
+    /// Carrier code
     pub carrier: Option<String>,
+    /// US, UK, FR, DE, IT, ES, JP, CA
     pub marketplace: Option<String>,
+    /// Only shipments with a box lacking a tracking number
+    #[param(value_type = Option<bool>)]
     pub missing_tracking: Option<String>,
+    /// Only shipments with an open exception
+    #[param(value_type = Option<bool>)]
     pub with_exceptions: Option<String>,
+    /// Shipment id, confirmation id, box id, tracking number, or part of the name
     pub q: Option<String>,
+    /// RFC 3339 time
     pub updated_since: Option<String>,
+    /// nextCursor of the previous page (the listing only)
     pub cursor: Option<String>,
+    /// 1–200, default 50 (the listing only)
+    #[param(value_type = Option<u32>)]
     pub limit: Option<String>,
 }
 
@@ -153,16 +167,7 @@ impl ListParams {
 /// `GET /api/v1/shipments`
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "seller",
     description = "Shipments the key may see (a seller's own, a carrier's carried, all for the operator), newest update first, with cursor pagination.",
-    params(("status" = Option<String>, Query, description = "WORKING, READY_TO_SHIP, IN_TRANSIT, DELIVERED, RECEIVING, CLOSED, CANCELLED …"),
-           ("warehouse" = Option<String>, Query, description = "Warehouse code"),
-           ("carrier" = Option<String>, Query, description = "Carrier code"),
-           ("marketplace" = Option<String>, Query, description = "US, UK, FR, DE, IT, ES, JP, CA"),
-           ("missingTracking" = Option<bool>, Query, description = "Only shipments with a box lacking a tracking number"),
-           ("withExceptions" = Option<bool>, Query, description = "Only shipments with an open exception"),
-           ("q" = Option<String>, Query, description = "Shipment id, confirmation id, box id, tracking number, or part of the name"),
-           ("updatedSince" = Option<String>, Query, description = "RFC 3339 time"),
-           ("cursor" = Option<String>, Query, description = "nextCursor of the previous page"),
-           ("limit" = Option<u32>, Query, description = "1–200, default 50")),
+    params(ListParams),
     responses((status = 200, description = "{shipments:[…], nextCursor?}")))]
 pub(crate) async fn list_shipments(
     State(state): State<AppState>,
@@ -190,6 +195,25 @@ pub(crate) async fn list_shipments(
         next_cursor: page.next.map(|c| c.encode()),
     };
     Ok(Json(view).into_response())
+}
+
+/// `GET /api/v1/shipments/export`
+#[utoipa::path(get, path = "/api/v1/shipments/export", tag = "seller",
+    description = "Every shipment the filters match (not one page), as CSV for a spreadsheet: UTF-8 with a byte-order mark, headers and labels in the language of Accept-Language (en or zh-CN), times in UTC. Same filters as GET /api/v1/shipments; cursor and limit are not taken.",
+    params(ListParams),
+    responses((status = 200, description = "text/csv; one row per shipment", content_type = "text/csv")))]
+pub(crate) async fn export_shipments(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Query(params): Query<ListParams>,
+) -> Result<Response, ApiError> {
+    let query = params
+        .query(caller.0)
+        .map_err(|p| ApiError::bad_request(lang, p))?;
+    crate::pages::export::csv(&state, query, lang, state.clock.now())
+        .await
+        .map_err(|e| ApiError::store(lang, e))
 }
 
 /// `GET /api/v1/shipments/{shipmentId}`

@@ -8,12 +8,13 @@
 //! are compiled into the binary. Handlers stay thin: parse, authorise through
 //! the session, call the store (or `ingest`), render a view.
 //!
-//! Engine data (ETA, exceptions, reroutes, appointments) is not produced yet;
-//! the views carry named fields for it that are `None` today (see
-//! [`summary::EngineView`] and [`shipments::RowExtras`]).
+//! The engine's results show through [`summary::EngineView`] (estimate,
+//! open exceptions, reroutes, appointment) and [`shipments::RowExtras`] (open
+//! exceptions per row).
 
 mod assets;
 mod carriers;
+pub(crate) mod export;
 mod i18n;
 mod insights;
 mod layout;
@@ -43,6 +44,7 @@ pub use session::start_session;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(shipments::page))
+        .route("/shipments.csv", get(export::page))
         .route("/signin", get(session::signin_form).post(session::signin))
         .route("/signin/link", get(session::signin_link))
         .route("/signout", post(session::signout))

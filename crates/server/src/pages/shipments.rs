@@ -136,14 +136,18 @@ impl Filters {
     fn is_filtered(&self) -> bool {
         self.href(None) != "/"
     }
+
+    /// The CSV download of every shipment this filter set matches.
+    fn csv_href(&self) -> String {
+        format!("/shipments.csv{}", self.href(None).trim_start_matches('/'))
+    }
 }
 
-/// Per-row figures the engine will provide. `None` today: the column and the
-/// "only with exceptions" filter appear once they are filled.
-///
-/// Plug-in point: fill `open_exceptions` from the engine's open exceptions per
-/// shipment (a count stored on the shipment row keeps the listing one query),
-/// and `next_step` from the most urgent exception's action.
+/// Per-row figures from the engine: the open exceptions the last pass counted
+/// on the shipment row (the column and the "only with exceptions" filter
+/// show when a page has them), and a next step that, when set, replaces the
+/// one read from the listing ([`next_step`]). Nothing sets it yet: the most
+/// urgent exception's action would need a read per row.
 #[derive(Default, Clone)]
 pub(crate) struct RowExtras {
     pub open_exceptions: Option<u32>,
@@ -308,6 +312,10 @@ pub(crate) async fn page(
                     @if query.oldest_first { (lang.t("Oldest update first. ", "按最早更新排序。")) }
                     @else { (lang.t("Newest update first. ", "按最近更新排序。")) }
                     (page.shipments.len()) (lang.t(" shipments on this page.", " 个货件（本页）。"))
+                    " "
+                    a #export href=(filters.csv_href()) download {
+                        (lang.t("Download every matching shipment (CSV)", "下载全部符合条件的货件 (CSV)"))
+                    }
                 }
                 table.rows #shipments aria-label=(lang.t("Shipments", "货件列表")) {
                     thead { tr {
@@ -416,6 +424,11 @@ mod tests {
             f.href(Some("a.b")),
             "/?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest&cursor=a.b"
         );
+        assert_eq!(
+            f.csv_href(),
+            "/shipments.csv?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest"
+        );
+        assert_eq!(filters("").csv_href(), "/shipments.csv");
     }
 
     #[test]

@@ -1,0 +1,117 @@
+//! `GET /api/v1/shipments/export`: every shipment a filter matches as CSV,
+//! past the listing's page size, in the caller's language, safe to open in a
+//! spreadsheet.
+
+use crate::support::{TestHub, shipment};
+
+/// The export at `path` as `key` in `lang`: status and body.
+async fn export(hub: &TestHub, key: &str, path: &str, lang: &str) -> (u16, String) {
+    let r = reqwest::Client::new()
+        .get(hub.url(path))
+        .bearer_auth(key)
+        .header("accept-language", lang)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+/// The records of a CSV export, its header first, without the byte-order mark.
+fn records(body: &str) -> Vec<Vec<String>> {
+    let text = body
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark first, for spreadsheets");
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_matching_shipment_is_exported_past_one_page() {
+    let hub = TestHub::start().await;
+    // More than a listing page holds (200), so the export pages through.
+    for n in 1..=230 {
+        hub.create(shipment(n, "A1SELLERA", Some("CARRIER_X"), 1))
+            .await;
+    }
+    hub.create(shipment(900, "A1SELLERB", Some("CARRIER_X"), 1))
+        .await;
+
+    let (status, body) = export(&hub, &hub.seller_a, "/api/v1/shipments/export", "en").await;
+    assert_eq!(status, 200, "{body}");
+    let header = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes())
+        .headers()
+        .unwrap()
+        .clone();
+    assert_eq!(&header[0], "Confirmation ID");
+    assert_eq!(header.len(), 20);
+    let rows = records(&body);
+    assert_eq!(rows.len(), 230, "each of the seller's shipments once");
+    let mut names: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), 230, "no shipment twice across pages");
+    assert!(
+        !names.contains(&"Spring restock 900"),
+        "another seller's shipment is not exported"
+    );
+    let row = &rows[0];
+    assert_eq!(&row[3], "Working");
+    assert_eq!(&row[4], "TEB9");
+    assert_eq!(&row[14], "yes", "missing tracking");
+    assert_eq!(&row[17], "24", "units expected");
+
+    // The operator sees every seller's; a filter narrows it.
+    let (_, body) = export(&hub, &hub.operator, "/api/v1/shipments/export", "en").await;
+    assert_eq!(records(&body).len(), 231);
+    let (_, body) = export(
+        &hub,
+        &hub.seller_a,
+        "/api/v1/shipments/export?q=Spring%20restock%20230",
+        "en",
+    )
+    .await;
+    assert_eq!(records(&body).len(), 1);
+}
+
+#[tokio::test]
+async fn headers_and_labels_follow_the_language_and_formulas_stay_text() {
+    let hub = TestHub::start().await;
+    let mut risky = shipment(1, "A1SELLERA", Some("CARRIER_X"), 1);
+    risky.name = "=HYPERLINK(\"http://evil.example\",\"click\")".into();
+    hub.create(risky).await;
+
+    let (status, body) = export(&hub, &hub.seller_a, "/api/v1/shipments/export", "zh-CN").await;
+    assert_eq!(status, 200);
+    let text = body.trim_start_matches('\u{feff}');
+    assert!(
+        text.starts_with("货件编号,SP-API 货件 ID,货件名称,状态,"),
+        "{text}"
+    );
+    let rows = records(&body);
+    assert_eq!(&rows[0][3], "处理中");
+    assert_eq!(&rows[0][14], "是");
+    assert_eq!(
+        &rows[0][2], "'=HYPERLINK(\"http://evil.example\",\"click\")",
+        "a name that starts like a formula is written as text"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_filter_names_the_field_and_no_key_gets_nothing() {
+    let hub = TestHub::start().await;
+    let (status, body) = export(
+        &hub,
+        &hub.seller_a,
+        "/api/v1/shipments/export?marketplace=XX",
+        "zh-CN",
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["errors"][0]["field"], "marketplace", "{problem}");
+    let (status, _) = export(&hub, "tls_wrong", "/api/v1/shipments/export", "en").await;
+    assert_eq!(status, 401);
+}
