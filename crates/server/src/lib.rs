@@ -15,6 +15,7 @@ mod api;
 mod auth;
 mod error;
 mod limits;
+pub mod mail;
 mod metrics;
 mod openapi;
 // A page's error is a finished response (a redirect to sign-in, an error page);
@@ -64,6 +65,10 @@ pub struct AppState {
     /// Request rate limits per key and per client address; off unless
     /// [`AppState::with_rate_limits`] gives some.
     pub limits: Arc<RateLimits>,
+    /// Who the hub's e-mails come from (`serve --mail-from`), when it sends
+    /// e-mail (`serve --smtp-url`); `None` refuses `mailto:` subscriptions.
+    /// Set by [`AppState::with_mail_from`].
+    pub mail_from: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -82,6 +87,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             tokens: Arc::new(auth::TokenTable::default()),
             limits: Arc::new(RateLimits::off()),
+            mail_from: None,
         }
     }
 
@@ -89,6 +95,14 @@ impl AppState {
     /// tests, benchmarks and the demo run without).
     pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
         self.limits = Arc::new(limits);
+        self
+    }
+
+    /// The same state for a hub that sends e-mail from `from` (a mailbox
+    /// such as `tracklane <tracklane@example.com>`): `mailto:` subscriptions
+    /// are accepted and the webhooks page names the sender.
+    pub fn with_mail_from(mut self, from: impl Into<Arc<str>>) -> Self {
+        self.mail_from = Some(from.into());
         self
     }
 

@@ -11,6 +11,7 @@ pub mod hub;
 pub mod idcheck;
 pub mod import;
 pub mod keys;
+pub mod mail;
 pub mod outbound;
 pub mod pull;
 pub mod replay;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tracklane::{
-    bench, demo, engine_pass, hub, idcheck, import, keys, outbound, pull, replay, simulate,
+    bench, demo, engine_pass, hub, idcheck, import, keys, mail, outbound, pull, replay, simulate,
     webhooks,
 };
 use tracklane_server::AppState;
@@ -56,6 +56,9 @@ enum Command {
         /// Request rate limits per API key and per client address.
         #[command(flatten)]
         limits: LimitArgs,
+        /// E-mail for `mailto:` subscriptions.
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Run a live hub with simulated carriers on a fresh SQLite file, and open it.
     Demo {
@@ -372,6 +375,22 @@ impl LimitArgs {
     }
 }
 
+/// E-mail of `serve` (docs/webhooks.md, "E-mail"): subscriptions to
+/// `mailto:` addresses are told through this SMTP server.
+#[derive(Args)]
+struct MailArgs {
+    /// The SMTP server for e-mail to mailto: subscriptions:
+    /// smtps://user:password@smtp.example.com:465 (TLS), or
+    /// smtp://user:password@smtp.example.com:587?tls=required (STARTTLS).
+    /// Without it the hub sends no e-mail and refuses mailto: subscriptions.
+    #[arg(long, env = "TRACKLANE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Who the e-mails come from: `name <address>` or an address. Most SMTP
+    /// services accept only a sender they know.
+    #[arg(long, env = "TRACKLANE_MAIL_FROM", default_value = mail::DEFAULT_FROM)]
+    mail_from: String,
+}
+
 /// The options of a benchmark over a large generated store.
 #[derive(Args)]
 struct LargeStore {
@@ -450,6 +469,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             poll,
             ca_file,
             limits,
+            mail: mail_options,
         } => {
             let ups = both(
                 "UPS",
@@ -466,6 +486,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 (&poll.usps_client_id, "--usps-client-id"),
                 (&poll.usps_client_secret, "--usps-client-secret"),
             )?;
+            let mailer = match &mail_options.smtp_url {
+                Some(url) => Some(mail::Mailer::new(
+                    url,
+                    &mail_options.mail_from,
+                    ca_file.as_deref(),
+                )?),
+                None => None,
+            };
             let trust = match ca_file {
                 Some(path) => outbound::Trust::with_pem_file(&path)?,
                 None => outbound::Trust::default(),
@@ -475,8 +503,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let state = AppState::new(store.clone(), clock.clone(), hub::os_random)
                 .with_secret_random(hub::os_random)
                 .with_rate_limits(limits.rate_limits());
+            let state = match &mailer {
+                Some(mailer) => state.with_mail_from(mailer.from()),
+                None => state,
+            };
             let running = hub::start(state, &listen).await?;
             let holder = hub::process_name();
+            let sender = webhooks::Sender::new(
+                trust.client(),
+                public_url.as_deref().unwrap_or(&running.url()),
+            )?;
             tokio::spawn(engine_pass::run_forever(
                 store,
                 clock,
@@ -485,10 +521,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             ));
             tokio::spawn(webhooks::run_forever(
                 running.state.clone(),
-                webhooks::Sender::new(
-                    trust.client(),
-                    public_url.as_deref().unwrap_or(&running.url()),
-                )?,
+                match mailer {
+                    Some(mailer) => sender.with_mailer(mailer),
+                    None => sender,
+                },
             ));
             let polling = pull::Polling {
                 state: &running.state,

@@ -10,7 +10,12 @@
 //! subscription on with `resendFailed`) comes back here as any pending one,
 //! its attempts counted from zero: the whole schedule again, and a body
 //! rendered as of its sending, as every body is.
+//!
+//! A subscription to `mailto:ADDRESS` takes the same path with an e-mail in
+//! place of the POST (`mail.rs`): the same schedule, listing and switching
+//! off; delivered when the SMTP server accepts the message.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -21,6 +26,8 @@ use tracklane_server::webhooks::{
     DELIVERY_HEADER, EVENT_HEADER, RenderError, SIGNATURE_HEADER, notification_id, render, sign,
 };
 use tracklane_store::{Attempt, Delivery, StoreResult, Webhook};
+
+use crate::mail::Mailer;
 
 /// The pause after each failed attempt: 8 attempts over about 45 hours.
 pub const RETRY_AFTER: [SignedDuration; 7] = [
@@ -52,11 +59,25 @@ pub struct RoundReport {
     pub switched_off: usize,
 }
 
-/// Posts deliveries for a hub whose public address is `base_url`.
+/// Posts deliveries for a hub whose public address is `base_url`, and
+/// e-mails those of `mailto:` subscriptions when it has a [`Mailer`].
 #[derive(Clone)]
 pub struct Sender {
     client: reqwest::Client,
     base_url: String,
+    mailer: Option<Arc<Mailer>>,
+}
+
+/// What became of one try at sending a delivery, by HTTP or by e-mail.
+enum Sent {
+    /// The receiver took it, answering `status` (HTTP, or SMTP's reply code).
+    Accepted(u16),
+    /// It did not: try again on the schedule.
+    Refused { status: Option<u16>, error: String },
+    /// What it is about is gone: give it up at once.
+    Gone(String),
+    /// The store could not be read to render it: try in the next round.
+    NotRendered,
 }
 
 impl Sender {
@@ -76,7 +97,16 @@ impl Sender {
         Ok(Self {
             client,
             base_url: base_url.trim_end_matches('/').to_owned(),
+            mailer: None,
         })
+    }
+
+    /// The same sender, e-mailing the deliveries of `mailto:` subscriptions
+    /// through `mailer`. Without one, each attempt at such a delivery fails
+    /// with a reason saying the hub sends no e-mail.
+    pub fn with_mailer(mut self, mailer: Mailer) -> Self {
+        self.mailer = Some(Arc::new(mailer));
+        self
     }
 
     /// Sends every delivery due now, a round of at most [`DUE_PER_ROUND`] at a
@@ -152,7 +182,12 @@ impl Sender {
                         .metrics
                         .webhooks_switched_off
                         .fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(webhook = %webhook.id, url = %webhook.url, %reason, "webhook switched off");
+                    // An e-mail address is a person's: the id names it.
+                    let url = match tracklane_server::mail::recipient(&webhook.url) {
+                        Some(_) => "mailto:…",
+                        None => webhook.url.as_str(),
+                    };
+                    tracing::warn!(webhook = %webhook.id, url, %reason, "webhook switched off");
                 }
             }
         }
@@ -167,26 +202,39 @@ impl Sender {
         delivery: &Delivery,
     ) -> Option<Attempt> {
         let now = state.clock.now();
-        let failed = |status: Option<u16>, error: String| Attempt::Failed {
-            status,
-            error,
-            at: now,
-            retry_at: retry_at(delivery.attempts, now),
+        let sent = match tracklane_server::mail::recipient(&webhook.url) {
+            Some(address) => self.mail(state, webhook, delivery, address, now).await,
+            None => self.post(state, webhook, delivery, now).await,
         };
+        Some(match sent {
+            Sent::Accepted(status) => Attempt::Delivered { status, at: now },
+            Sent::Refused { status, error } => Attempt::Failed {
+                status,
+                error,
+                at: now,
+                retry_at: retry_at(delivery.attempts, now),
+            },
+            Sent::Gone(why) => Attempt::Failed {
+                status: None,
+                error: why,
+                at: now,
+                retry_at: None,
+            },
+            Sent::NotRendered => return None,
+        })
+    }
+
+    /// Posts `delivery` to its receiver, signed.
+    async fn post(
+        &self,
+        state: &AppState,
+        webhook: &Webhook,
+        delivery: &Delivery,
+        now: Timestamp,
+    ) -> Sent {
         let body = match render(state, webhook, delivery, &self.base_url, now).await {
             Ok(body) => body,
-            Err(RenderError::Gone(why)) => {
-                return Some(Attempt::Failed {
-                    status: None,
-                    error: why,
-                    at: now,
-                    retry_at: None,
-                });
-            }
-            Err(RenderError::Store(e)) => {
-                tracing::warn!(error = %e, delivery = delivery.id, "webhook delivery not rendered");
-                return None;
-            }
+            Err(e) => return not_rendered(delivery, e),
         };
         let response = self
             .client
@@ -198,17 +246,59 @@ impl Sender {
             .body(body)
             .send()
             .await;
-        Some(match response {
-            Ok(r) if r.status().is_success() => Attempt::Delivered {
-                status: r.status().as_u16(),
-                at: now,
+        match response {
+            Ok(r) if r.status().is_success() => Sent::Accepted(r.status().as_u16()),
+            Ok(r) => Sent::Refused {
+                status: Some(r.status().as_u16()),
+                error: format!("the receiver answered {}", r.status()),
             },
-            Ok(r) => failed(
-                Some(r.status().as_u16()),
-                format!("the receiver answered {}", r.status()),
-            ),
-            Err(e) => failed(None, describe(&e)),
-        })
+            Err(e) => Sent::Refused {
+                status: None,
+                error: describe(&e),
+            },
+        }
+    }
+
+    /// E-mails `delivery` to `address` through the mailer.
+    async fn mail(
+        &self,
+        state: &AppState,
+        webhook: &Webhook,
+        delivery: &Delivery,
+        address: &str,
+        now: Timestamp,
+    ) -> Sent {
+        let Some(mailer) = &self.mailer else {
+            // Subscribed while the hub sent e-mail, and since started
+            // without --smtp-url: the owner sees why in the listing.
+            return Sent::Refused {
+                status: None,
+                error: "this hub sends no e-mail: its operator starts it with --smtp-url".into(),
+            };
+        };
+        let mail =
+            match tracklane_server::mail::render(state, webhook, delivery, &self.base_url).await {
+                Ok(mail) => mail,
+                Err(e) => return not_rendered(delivery, e),
+            };
+        match mailer.send(address, mail, webhook, delivery, now).await {
+            Ok(code) => Sent::Accepted(code),
+            Err(refused) => Sent::Refused {
+                status: refused.code,
+                error: refused.error,
+            },
+        }
+    }
+}
+
+/// What a delivery that could not be rendered comes to.
+fn not_rendered(delivery: &Delivery, error: RenderError) -> Sent {
+    match error {
+        RenderError::Gone(why) => Sent::Gone(why),
+        RenderError::Store(e) => {
+            tracing::warn!(error = %e, delivery = delivery.id, "webhook delivery not rendered");
+            Sent::NotRendered
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod engine_results;
 mod export;
 mod idempotence;
 mod limits;
+mod mail;
 mod order_independence;
 mod pages;
 mod postgres;

@@ -2,6 +2,9 @@
 //! it may see, list and remove its subscriptions, read what became of their
 //! recent deliveries, and have a delivery sent again (one, or every failed one
 //! as a switched-off subscription is switched back on).
+//!
+//! A subscription's `url` is an `http(s)` receiver, or `mailto:ADDRESS` to be
+//! told by e-mail (`crate::mail`) on a hub that sends e-mail.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -49,7 +52,8 @@ fn invalid(field: &str, en: String, zh: String) -> Problem {
     Problem::new("webhook.invalid", field, en, zh)
 }
 
-/// Checks a receiver URL: absolute http or https with a host.
+/// Checks a receiver URL: absolute http or https with a host, or `mailto:`
+/// with exactly one e-mail address (see [`check_mailto`]).
 pub(crate) fn check_url(raw: &str) -> Result<String, Problem> {
     if raw.len() > URL_LEN_MAX {
         return Err(invalid(
@@ -61,12 +65,26 @@ pub(crate) fn check_url(raw: &str) -> Result<String, Problem> {
             format!("url 长度为 {} 个字符：最多 {URL_LEN_MAX} 个", raw.len()),
         ));
     }
+    if let Some(address) = strip_mailto(raw.trim()) {
+        return check_mailto(address);
+    }
     let url = super::http_url(
         "webhook.invalid",
         "url",
         raw,
         "https://example.com/hooks/tracklane",
-    )?;
+    )
+    .map_err(|_| {
+        invalid(
+            "url",
+            format!(
+                "url `{raw}` is not an absolute http(s) URL: give one such as https://example.com/hooks/tracklane, or mailto:you@example.com to be told by e-mail"
+            ),
+            format!(
+                "url `{raw}` 不是完整的 http(s) 地址：请填写如 https://example.com/hooks/tracklane 的地址，或填写 mailto:you@example.com 以接收邮件"
+            ),
+        )
+    })?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
             "url",
@@ -76,6 +94,90 @@ pub(crate) fn check_url(raw: &str) -> Result<String, Problem> {
         ));
     }
     Ok(url.to_string())
+}
+
+/// What follows `mailto:` (in any case) in `url`, if it starts so.
+fn strip_mailto(url: &str) -> Option<&str> {
+    let scheme = url.get(..crate::mail::MAILTO.len())?;
+    scheme
+        .eq_ignore_ascii_case(crate::mail::MAILTO)
+        .then(|| &url[scheme.len()..])
+}
+
+/// Checks what follows `mailto:`: exactly one address, nothing else (no
+/// `?subject=`, no second address), valid by `lettre`'s parser (RFC 5321's
+/// local part; a domain, an internationalised one or an address literal).
+/// Stored as `mailto:ADDRESS`.
+fn check_mailto(address: &str) -> Result<String, Problem> {
+    let example = "mailto:you@example.com";
+    if address.is_empty() {
+        return Err(invalid(
+            "url",
+            format!("url `mailto:` names no address: give one such as {example}"),
+            format!("url `mailto:` 中没有邮箱地址：请填写如 {example} 的地址"),
+        ));
+    }
+    if address.contains('?') {
+        return Err(invalid(
+            "url",
+            format!(
+                "url `mailto:{address}` carries `?…` fields: give the address alone, such as {example}; the hub writes each message's subject and text"
+            ),
+            format!(
+                "url `mailto:{address}` 带有 `?…` 参数：请只填写邮箱地址，如 {example}；邮件的主题和正文由系统生成"
+            ),
+        ));
+    }
+    if address.contains([',', ';']) {
+        return Err(invalid(
+            "url",
+            format!(
+                "url `mailto:{address}` names more than one address: give exactly one, and add a subscription for each other address"
+            ),
+            format!(
+                "url `mailto:{address}` 包含多个邮箱地址：每个订阅只能填写一个，其他地址请分别添加订阅"
+            ),
+        ));
+    }
+    let parsed: Result<lettre::Address, _> = address.parse();
+    let Ok(parsed) = parsed else {
+        let (en, zh) = match parsed {
+            Err(lettre::address::AddressError::InvalidUser) => {
+                ("the part before @ is not valid", "@ 前面的部分无效")
+            }
+            Err(lettre::address::AddressError::InvalidDomain) => (
+                "the part after @ is not a domain",
+                "@ 后面的部分不是有效的域名",
+            ),
+            _ => (
+                "it is not one address with an @",
+                "它不是一个带 @ 的邮箱地址",
+            ),
+        };
+        return Err(invalid(
+            "url",
+            format!(
+                "url `mailto:{address}` is not an e-mail address ({en}): give one such as {example}"
+            ),
+            format!("url `mailto:{address}` 不是有效的邮箱地址（{zh}）：请填写如 {example} 的地址"),
+        ));
+    };
+    Ok(format!("{}{parsed}", crate::mail::MAILTO))
+}
+
+/// Checks a receiver URL as [`check_url`] does, and refuses a `mailto:` one
+/// on a hub that sends no e-mail (no `serve --smtp-url`).
+pub(crate) fn check_receiver(state: &AppState, raw: &str) -> Result<String, Problem> {
+    let url = check_url(raw)?;
+    if crate::mail::recipient(&url).is_some() && state.mail_from.is_none() {
+        return Err(Problem::new(
+            "webhook.no_mail",
+            "url",
+            "this hub sends no e-mail: its operator starts it with --smtp-url to send some; until then, subscribe an https:// URL",
+            "此 tracklane 不发送邮件：需由其运维方使用 --smtp-url 启动后才能发送；在此之前，请订阅 https:// 地址",
+        ));
+    }
+    Ok(url)
 }
 
 /// Reads the event kinds asked for; every kind when none are named.
@@ -140,8 +242,8 @@ pub(crate) fn new_webhook(
 
 /// `POST /api/v1/webhooks`
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks",
-    description = "Subscribe to events about the shipments this key may see: {url, events?}. `events` defaults to every kind: SHIPMENT_TRACKING_MILESTONE_CHANGED (SP-API notification shape), EXCEPTION_OPENED, EXCEPTION_RESOLVED, DELIVERY_WINDOW_CHANGED, REROUTE_OFFERED, REROUTE_DECIDED. The answer carries the signing secret, shown only this once; see docs/webhooks.md for the signature.",
-    responses((status = 201, description = "{id, url, events, createdAt, secret}"), (status = 400, description = "The URL or an event kind is not valid"), (status = 409, description = "This key already holds the most subscriptions allowed")))]
+    description = "Subscribe to events about the shipments this key may see: {url, events?}. `url` is an absolute http(s) URL the deliveries are POSTed to, or `mailto:ADDRESS` (exactly one address) to be told by e-mail, in Chinese and English, when the hub sends e-mail (`serve --smtp-url`; otherwise 400 `webhook.no_mail`); e-mails are not signed. `events` defaults to every kind: SHIPMENT_TRACKING_MILESTONE_CHANGED (SP-API notification shape), EXCEPTION_OPENED, EXCEPTION_RESOLVED, DELIVERY_WINDOW_CHANGED, REROUTE_OFFERED, REROUTE_DECIDED. The answer carries the signing secret, shown only this once; see docs/webhooks.md for the signature.",
+    responses((status = 201, description = "{id, url, events, createdAt, secret}"), (status = 400, description = "The URL or an event kind is not valid, or the URL is mailto: and the hub sends no e-mail"), (status = 409, description = "This key already holds the most subscriptions allowed")))]
 pub(crate) async fn create_webhook(
     State(state): State<AppState>,
     lang: Lang,
@@ -149,7 +251,7 @@ pub(crate) async fn create_webhook(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let input: NewWebhook = json_body(&body, lang)?;
-    let url = check_url(&input.url).map_err(|p| ApiError::bad_request(lang, p))?;
+    let url = check_receiver(&state, &input.url).map_err(|p| ApiError::bad_request(lang, p))?;
     let events = check_events(input.events).map_err(|p| ApiError::bad_request(lang, p))?;
     let held = state
         .store
@@ -335,7 +437,7 @@ pub(crate) struct DeliveryParams {
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "Subscription id (wh_…)"),
            ("limit" = Option<usize>, Query, description = "At most this many (≤ 200; 50 by default)")),
-    description = "The subscription's newest deliveries: kind, shipment, state (PENDING, DELIVERED, FAILED), attempts, the last HTTP status and error, and when the next attempt is due. Finished ones are kept for a week.",
+    description = "The subscription's newest deliveries: kind, shipment, state (PENDING, DELIVERED, FAILED), attempts, the last HTTP status (for a mailto: subscription, the SMTP server's reply code) and error, and when the next attempt is due. Finished ones are kept for a week.",
     responses((status = 200, description = "{deliveries:[…]}"), (status = 404, description = "This key has no such subscription")))]
 pub(crate) async fn list_deliveries(
     State(state): State<AppState>,
@@ -377,6 +479,63 @@ mod tests {
             let problem = check_url(bad).unwrap_err();
             assert_eq!(problem.field, "url", "{bad}");
         }
+    }
+
+    /// Checks `raw` as a subscription URL: `Ok` with what is stored, or
+    /// `Err` with words both messages contain.
+    fn check(raw: &str, expected: Result<&str, (&str, &str)>) {
+        match (check_url(raw), expected) {
+            (Ok(url), Ok(stored)) => assert_eq!(url, stored, "{raw}"),
+            (Err(problem), Err((en, zh))) => {
+                assert_eq!(
+                    (problem.code, problem.field.as_str()),
+                    ("webhook.invalid", "url"),
+                    "{raw}"
+                );
+                assert!(problem.en.contains(en), "{raw}: {}", problem.en);
+                assert!(problem.zh.contains(zh), "{raw}: {}", problem.zh);
+            }
+            (got, expected) => panic!("{raw}: {got:?}, expected {expected:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mailto_url_holds_exactly_one_valid_address() {
+        check("mailto:ops@example.com", Ok("mailto:ops@example.com"));
+        check(
+            " MailTo:Ops.Team+hub@example.co.uk ",
+            Ok("mailto:Ops.Team+hub@example.co.uk"),
+        );
+        check("mailto:卖家@例子.中国", Ok("mailto:卖家@例子.中国"));
+        check("mailto:", Err(("names no address", "没有邮箱地址")));
+        check(
+            "mailto:a@example.com,b@example.com",
+            Err(("more than one address", "多个邮箱地址")),
+        );
+        check(
+            "mailto:a@example.com?subject=hi",
+            Err(("`?…` fields", "`?…` 参数")),
+        );
+        check(
+            "mailto:example.com",
+            Err(("not an e-mail address", "mailto:you@example.com")),
+        );
+        check(
+            "mailto:a b@example.com",
+            Err(("the part before @ is not valid", "@ 前面的部分无效")),
+        );
+        check(
+            "mailto:ops@exa mple.com",
+            Err(("the part after @ is not a domain", "不是有效的域名")),
+        );
+        check(
+            "mailto:Ops <ops@example.com>",
+            Err(("not an e-mail address", "不是有效的邮箱地址")),
+        );
+        check(
+            "ops@example.com",
+            Err(("or mailto:you@example.com", "或填写 mailto:you@example.com")),
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The pages' words in English and Simplified Chinese: one `t(en, zh)` for
 //! sentences written where they are used, and labels for the domain's closed
 //! vocabularies (statuses, milestone codes, modes, marketplaces, capabilities,
-//! webhook events and delivery states).
+//! webhook events and delivery states, exception severities, reroute
+//! outcomes). The e-mails of `crate::mail` use the same words.
 //! A milestone code without a Chinese label here shows the SP-API model's
 //! English description, so a new code is never blank.
 
@@ -9,7 +10,7 @@ use tracklane_core::{
     Capability, FreightMode, LegMode, Marketplace, MilestoneCode, PackageStatus, ShipmentStatus,
     ShippingMode, TrackingSource, WindowSource,
 };
-use tracklane_store::{DeliveryState, EventKind};
+use tracklane_store::{DeliveryState, EventKind, RerouteStatus};
 
 use crate::error::Lang;
 
@@ -211,6 +212,26 @@ pub(crate) fn event_kind(lang: Lang, kind: EventKind) -> &'static str {
         EventKind::WindowChanged => lang.t("The delivery window changed", "送达时段变更"),
         EventKind::RerouteOffered => lang.t("A reroute was offered", "建议改仓"),
         EventKind::RerouteDecided => lang.t("A reroute was decided", "改仓已决定"),
+    }
+}
+
+/// An exception's severity (`low`, `medium`, `high`), for people.
+pub(crate) fn severity(lang: Lang, severity: &str) -> &'static str {
+    match severity {
+        "low" => lang.t("low", "低"),
+        "medium" => lang.t("medium", "中"),
+        "high" => lang.t("high", "高"),
+        _ => lang.t("unknown", "未知"),
+    }
+}
+
+/// What became of a reroute offer, for people.
+pub(crate) fn reroute_status(lang: Lang, status: RerouteStatus) -> &'static str {
+    match status {
+        RerouteStatus::Offered => lang.t("Reroute offered", "建议改仓"),
+        RerouteStatus::Confirmed => lang.t("Reroute confirmed", "改仓已确认"),
+        RerouteStatus::Declined => lang.t("Reroute declined", "改仓已拒绝"),
+        RerouteStatus::Withdrawn => lang.t("Reroute withdrawn", "改仓建议已撤回"),
     }
 }
 

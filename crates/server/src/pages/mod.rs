@@ -15,7 +15,7 @@
 mod assets;
 mod carriers;
 pub(crate) mod export;
-mod i18n;
+pub(crate) mod i18n;
 mod insights;
 mod layout;
 mod session;

@@ -4,7 +4,9 @@
 //! delete one, and one to switch a switched-off one back on, with a checkbox
 //! to resend the deliveries it missed. It is the integration engineer's view
 //! of "what happened to my webhook"; the same subscriptions are served as JSON
-//! under `/api/v1/webhooks`, whose checks this page reuses.
+//! under `/api/v1/webhooks`, whose checks this page reuses. A subscription to
+//! `mailto:ADDRESS` is told by e-mail instead, on a hub that sends e-mail; the
+//! page says so, and that e-mails are not signed.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -19,7 +21,7 @@ use super::layout::{self, Nav};
 use super::session::check_csrf;
 use super::{Ctx, PageError, PageResult, html as respond, i18n, when};
 use crate::AppState;
-use crate::api::webhooks::{WEBHOOKS_PER_OWNER_MAX, check_events, check_url, new_webhook};
+use crate::api::webhooks::{WEBHOOKS_PER_OWNER_MAX, check_events, check_receiver, new_webhook};
 use crate::error::Lang;
 use crate::webhooks::notification_id;
 
@@ -181,10 +183,16 @@ async fn render(
         p.muted { (lang.t(
             "tracklane posts events about the shipments you may see to your URL, each signed with the subscription's secret. Pending deliveries are retried for about 45 hours; delivered ones are listed for a week. A subscription whose receiver fails every attempt for those 45 hours is switched off until you switch it back on.",
             "tracklane 会把您可查看货件的事件 POST 到您的地址，每次投递都用该订阅的密钥签名。未成功的投递会在约 45 小时内重试；已投递的记录保留一周。若接收端在这 45 小时内每次都失败，订阅将被停用，直到您重新启用。")) }
+        @if let Some(from) = state.mail_from.as_deref() { p.muted #mail-note { (mail_note(lang, from)) } }
         @if let Some(text) = flash_text(lang, flash) { p.notice.ok role="status" #flash { (text) } }
-        @if let Some(webhook) = created { (secret_once(lang, webhook)) }
+        @if let Some(webhook) = created {
+            @match crate::mail::recipient(&webhook.url) {
+                Some(address) => (mail_added(lang, address, state.mail_from.as_deref())),
+                None => (secret_once(lang, webhook)),
+            }
+        }
         (subscriptions(lang, session, &webhooks, &failed_kept))
-        (new_subscription_form(lang, session, webhooks.len(), form))
+        (new_subscription_form(lang, session, webhooks.len(), form, state.mail_from.is_some()))
         (recent_deliveries(lang, session, &webhooks, &deliveries))
     };
     let mut response = (
@@ -204,6 +212,34 @@ async fn render(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(response)
+}
+
+/// What the page says of e-mail on a hub that sends it from `from` (on
+/// another, the URL field's hint says it sends none).
+fn mail_note(lang: Lang, from: &str) -> String {
+    if lang.is_zh() {
+        format!(
+            "如需通过邮件接收通知，请订阅 mailto:you@example.com：每个事件会由 {from} 发送一封简短的中英文邮件，附货件链接。邮件不带签名，适合人工阅读；程序对接请使用带签名的 Webhook。"
+        )
+    } else {
+        format!(
+            "To be told by e-mail instead, subscribe mailto:you@example.com: each event comes as a short message in Chinese and English from {from}, with a link to the shipment. E-mails are not signed: they are for people; programs should take the signed webhooks."
+        )
+    }
+}
+
+/// The notice for a subscription just added that is told by e-mail: no
+/// secret, since e-mails are not signed.
+fn mail_added(lang: Lang, address: &str, from: Option<&str>) -> Markup {
+    html! {
+        section.notice.ok #webhook-created role="status" aria-labelledby="h-mail-added" {
+            h2 #h-mail-added { (lang.t("Subscription added", "订阅已添加")) }
+            p { (lang.t("Events are e-mailed to ", "事件将通过邮件发送至 ")) span.id.wrap { (address) } @if let Some(from) = from { (lang.t(", from ", "，发件人为 ")) span.id.wrap { (from) } } (lang.t(".", "。")) }
+            p #mail-unsigned { (lang.t(
+                "E-mails are not signed, so there is no secret to keep. Each message's Message-ID holds its notification id, shown under the delivery's time below.",
+                "邮件不带签名，因此无需保存密钥。每封邮件的 Message-ID 含有其通知编号，与下方投递记录时间下所示的编号一致。")) }
+        }
+    }
 }
 
 fn secret_once(lang: Lang, webhook: &Webhook) -> Markup {
@@ -304,16 +340,28 @@ fn switch_on_form(lang: Lang, session: &Session, webhook: &Webhook, failed: usiz
     }
 }
 
-fn new_subscription_form(lang: Lang, session: &Session, held: usize, form: &FormState) -> Markup {
+fn new_subscription_form(
+    lang: Lang,
+    session: &Session,
+    held: usize,
+    form: &FormState,
+    sends_mail: bool,
+) -> Markup {
     html! {
         section aria-labelledby="h-add" {
             h2 #h-add { (lang.t("Add a subscription", "添加订阅")) }
             form.card #webhook-form method="post" action="/webhooks" {
                 input type="hidden" name="csrf" value=(session.csrf);
                 label for="webhook-url" { (lang.t("URL", "接收地址 (URL)")) }
-                input #webhook-url type="url" name="url" required autocomplete="off" spellcheck="false" value=(form.url)
+                // Text, not `url`: a browser would refuse `mailto:` before
+                // the server could explain, and on some phones hide the @.
+                input #webhook-url type="text" name="url" required autocomplete="off" autocapitalize="none" spellcheck="false" value=(form.url)
                     placeholder="https://example.com/hooks/tracklane"
-                    aria-describedby="webhook-url-error" aria-invalid=[form.url_error.as_ref().map(|_| "true")];
+                    aria-describedby="webhook-url-hint webhook-url-error" aria-invalid=[form.url_error.as_ref().map(|_| "true")];
+                p.hint #webhook-url-hint {
+                    (lang.t("an https:// URL, or mailto:you@example.com for e-mail", "填写 https:// 地址，或填写 mailto:you@example.com 以接收邮件"))
+                    @if !sends_mail { (lang.t(" (this hub sends no e-mail yet)", "（此 tracklane 暂不发送邮件）")) }
+                }
                 p.hint.bad #webhook-url-error aria-live="polite" { @if let Some(e) = &form.url_error { (e) } }
                 fieldset #webhook-events style="border:none;padding:0;margin:0" aria-describedby="webhook-events-error" {
                     legend { (lang.t("Events", "事件类型")) }
@@ -373,7 +421,7 @@ fn delivery_table(
                 th scope="col" { (lang.t("Shipment", "货件")) }
                 th scope="col" { (lang.t("State", "状态")) }
                 th scope="col" .num { (lang.t("Attempts", "尝试次数")) }
-                th scope="col" .num { (lang.t("Last HTTP status", "最近 HTTP 状态码")) }
+                th scope="col" .num { (lang.t("Last status (HTTP, or SMTP for e-mail)", "最近状态码（HTTP；邮件为 SMTP）")) }
                 th scope="col" { (lang.t("Last error", "最近错误")) }
                 th scope="col" { (lang.t("Next attempt", "下次尝试")) }
                 th scope="col" { (lang.t("Resend", "重新发送")) }
@@ -393,7 +441,7 @@ fn delivery_table(
                         td data-label=(lang.t("Shipment", "货件")) { a.id href={ "/shipments/" (d.shipment_id) } { (d.shipment_id) } }
                         td data-label=(lang.t("State", "状态")) { div { (state_badge(lang, d)) } }
                         td.num data-label=(lang.t("Attempts", "尝试次数")) { (d.attempts) }
-                        td.num data-label=(lang.t("Last HTTP status", "最近 HTTP 状态码")) {
+                        td.num data-label=(lang.t("Last status", "最近状态码")) {
                             @match d.last_status { Some(s) => (s), None => "—" }
                         }
                         td data-label=(lang.t("Last error", "最近错误")) {
@@ -480,7 +528,7 @@ pub(crate) async fn create(
     let lang = ctx.lang;
     let input = NewSubscription::from_pairs(pairs);
     check_csrf(session, &input.csrf, lang)?;
-    let url = check_url(&input.url);
+    let url = check_receiver(&state, &input.url);
     // An empty choice is a form's own mistake: the API reads a missing list
     // as "every kind", which a form cannot send, so its fix is worded here.
     let events = if input.events.is_empty() {

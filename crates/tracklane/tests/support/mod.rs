@@ -1,5 +1,6 @@
 //! A small world and a running hub for tests.
 
+pub mod smtp;
 pub mod tls;
 
 use std::path::PathBuf;
