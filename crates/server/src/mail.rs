@@ -148,16 +148,7 @@ fn gone(delivery: &Delivery) -> RenderError {
 fn latest_milestone(delivery: &Delivery, detail: &ShipmentDetail) -> Option<Latest> {
     let (carrier, number) = delivery.tracking()?;
     let number = TrackingNumber::normalize(number).ok()?;
-    let (_, timeline) = detail
-        .shipment
-        .packages
-        .iter()
-        .zip(&detail.timelines)
-        .find(|(p, _)| {
-            p.legs.iter().any(|l| {
-                l.tracking_number == number && l.carrier.as_str().eq_ignore_ascii_case(carrier)
-            })
-        })?;
+    let (_, timeline) = detail.package_carrying(&number, Some(carrier))?;
     let newest = timeline.iter().rev().find(|m| !m.after_close)?;
     let location = &newest.milestone.location;
     let place: Vec<&str> = [&location.city, &location.region, &location.country_code]

@@ -253,18 +253,7 @@ pub(crate) fn tracking_detail(
     is_container: bool,
     base_url: &str,
 ) -> Option<Value> {
-    let found = detail
-        .shipment
-        .packages
-        .iter()
-        .zip(&detail.timelines)
-        .find(|(p, _)| {
-            p.legs.iter().any(|l| {
-                l.tracking_number == *number
-                    && carrier_code.is_none_or(|c| c.eq_ignore_ascii_case(l.carrier.as_str()))
-            })
-        });
-    let (package, timeline) = found?;
+    let (package, timeline) = detail.package_carrying(number, carrier_code)?;
     let carrier = package
         .legs
         .iter()

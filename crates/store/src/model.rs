@@ -5,8 +5,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tracklane_core::projection::LatestMilestone;
 use tracklane_core::{
-    BoxId, CarrierCode, DeliveryWindow, FreightMode, LegMode, Marketplace, Milestone, Problem,
-    SellerId, Shipment, ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource,
+    BoxId, CarrierCode, DeliveryWindow, FreightMode, LegMode, Marketplace, Milestone, Package,
+    Problem, SellerId, Shipment, ShipmentStatus, ShippingMode, TrackingNumber, TrackingSource,
     WarehouseCode, WindowSource,
 };
 
@@ -288,6 +288,26 @@ pub struct ShipmentDetail {
 }
 
 impl ShipmentDetail {
+    /// The package with a leg of tracking number `number` (of `carrier`,
+    /// when given; carrier codes match in any case), and its timeline.
+    pub fn package_carrying(
+        &self,
+        number: &TrackingNumber,
+        carrier: Option<&str>,
+    ) -> Option<(&Package, &[StoredMilestone])> {
+        self.shipment
+            .packages
+            .iter()
+            .zip(&self.timelines)
+            .find(|(p, _)| {
+                p.legs.iter().any(|l| {
+                    l.tracking_number == *number
+                        && carrier.is_none_or(|c| c.eq_ignore_ascii_case(l.carrier.as_str()))
+                })
+            })
+            .map(|(p, timeline)| (p, timeline.as_slice()))
+    }
+
     /// Every carrier with a leg on any package.
     pub fn carriers(&self) -> impl Iterator<Item = &CarrierCode> {
         self.shipment
