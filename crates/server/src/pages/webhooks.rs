@@ -68,48 +68,40 @@ pub(crate) struct Flash {
 }
 
 fn flash_text(lang: Lang, flash: &Flash) -> Option<String> {
-    Some(match (flash.saved.as_str(), flash.resent) {
-        ("deleted", _) => lang
-            .t(
-                "Subscription deleted, with its pending deliveries.",
-                "订阅已删除，其待投递的通知也已一并删除。",
-            )
-            .to_owned(),
-        ("enabled", Some(resent)) if resent > 0 => {
-            let failed = i18n::failed_deliveries(lang, resent);
-            if lang.is_zh() {
-                format!("订阅已重新启用：此后的变化将再次投递。已重新排队发送 {failed}。")
-            } else {
-                format!(
-                    "Subscription switched back on: changes from now on are delivered again. Queued again: {failed}."
-                )
-            }
-        }
-        ("enabled", _) => lang
-            .t(
-                "Subscription switched back on: changes from now on are delivered again.",
-                "订阅已重新启用：此后的变化将再次投递。",
-            )
-            .to_owned(),
-        ("resent", _) => lang
-            .t(
-                "Delivery queued again, with its notification id unchanged: it is sent within a few seconds.",
-                "投递已重新排队，通知编号不变：几秒内即会发送。",
-            )
-            .to_owned(),
-        ("pending", _) => lang
-            .t(
-                "That delivery is still waiting to be sent: it was left as it is.",
-                "该投递仍在等待发送，未作改动。",
-            )
-            .to_owned(),
-        ("off", _) => lang
-            .t(
-                "That subscription is switched off: switch it back on first, with the box to resend what failed.",
-                "该订阅已停用：请先重新启用，并勾选重新发送失败投递的复选框。",
-            )
-            .to_owned(),
+    let (en, zh) = match flash.saved.as_str() {
+        "deleted" => (
+            "Subscription deleted, with its pending deliveries.",
+            "订阅已删除，其待投递的通知也已一并删除。",
+        ),
+        "enabled" => (
+            "Subscription switched back on: changes from now on are delivered again.",
+            "订阅已重新启用：此后的变化将再次投递。",
+        ),
+        "resent" => (
+            "Delivery queued again, with its notification id unchanged: it is sent within a few seconds.",
+            "投递已重新排队，通知编号不变：几秒内即会发送。",
+        ),
+        "pending" => (
+            "That delivery is still waiting to be sent: it was left as it is.",
+            "该投递仍在等待发送，未作改动。",
+        ),
+        "off" => (
+            "That subscription is switched off: switch it back on first, with the box to resend what failed.",
+            "该订阅已停用：请先重新启用，并勾选重新发送失败投递的复选框。",
+        ),
         _ => return None,
+    };
+    let text = lang.t(en, zh);
+    Some(match flash.resent {
+        Some(resent) if resent > 0 && flash.saved == "enabled" => {
+            let failed = i18n::failed_deliveries(lang, resent);
+            lang.t(
+                &format!("{text} Queued again: {failed}."),
+                &format!("{text}已重新排队发送 {failed}。"),
+            )
+            .to_owned()
+        }
+        _ => text.to_owned(),
     })
 }
 
