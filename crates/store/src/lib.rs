@@ -68,9 +68,17 @@ pub(crate) const LEASE_UPSERT: &str = "INSERT INTO lease (name, holder, until) V
 /// A result from a store.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// The storage every part of tracklane goes through, whatever the backend.
-/// SQLite is the one built (see ARCHITECTURE.md, "Deliberately absent"); the
-/// hub's end-to-end tests in `crates/tracklane/tests` exercise it through
+/// One tracking number of a shipment, as [`Store::tracking_of`] lists it:
+/// the shipment's `seq`, the carrier and the number.
+pub type ShipmentNumber = (
+    i64,
+    tracklane_core::CarrierCode,
+    tracklane_core::TrackingNumber,
+);
+
+/// The storage every part of tracklane goes through, whatever the backend:
+/// SQLite (embedded, the default) or PostgreSQL (for several replicas). The
+/// hub's end-to-end tests in `crates/tracklane/tests` exercise both through
 /// this trait.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -246,6 +254,12 @@ pub trait Store: Send + Sync + 'static {
         since: jiff::Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<tracklane_core::TrackingNumber>>;
+
+    /// The tracking numbers of the shipments whose `seq`s are `shipments`
+    /// (as [`ShipmentSummary::seq`] gives them): each leg's shipment, carrier
+    /// and number, a shipment's in the order they were added, each number
+    /// once per shipment. For lists that show numbers beside summaries.
+    async fn tracking_of(&self, shipments: &[i64]) -> StoreResult<Vec<ShipmentNumber>>;
 
     /// Every box carrying `number`, for the public tracking page.
     async fn find_tracking(

@@ -2,7 +2,7 @@
 //! past the listing's page size, in the caller's language, safe to open in a
 //! spreadsheet.
 
-use crate::support::{TestHub, shipment};
+use crate::support::{TestHub, UPS, shipment};
 
 /// The export at `path` as `key` in `lang`: status and body.
 async fn export(hub: &TestHub, key: &str, path: &str, lang: &str) -> (u16, String) {
@@ -36,6 +36,11 @@ async fn every_matching_shipment_is_exported_past_one_page() {
         hub.create(shipment(n, "A1SELLERA", Some("CARRIER_X"), 1))
             .await;
     }
+    let two_boxes = hub
+        .create(shipment(231, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    hub.upload(&hub.carrier_x, &two_boxes, &[UPS[0], UPS[1]])
+        .await;
     hub.create(shipment(900, "A1SELLERB", Some("CARRIER_X"), 1))
         .await;
 
@@ -46,26 +51,40 @@ async fn every_matching_shipment_is_exported_past_one_page() {
         .unwrap()
         .clone();
     assert_eq!(&header[0], "Confirmation ID");
-    assert_eq!(header.len(), 20);
+    assert_eq!(header.len(), 21);
+    assert_eq!(&header[9], "Tracking numbers");
     let rows = records(&body);
-    assert_eq!(rows.len(), 230, "each of the seller's shipments once");
+    assert_eq!(rows.len(), 231, "each of the seller's shipments once");
     let mut names: Vec<&str> = rows.iter().map(|r| r[2].as_str()).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), 230, "no shipment twice across pages");
+    assert_eq!(names.len(), 231, "no shipment twice across pages");
     assert!(
         !names.contains(&"Spring restock 900"),
         "another seller's shipment is not exported"
     );
-    let row = &rows[0];
+    // Newest update first: the shipment whose boxes just got numbers.
+    let tracked = &rows[0];
+    assert_eq!(&tracked[2], "Spring restock 231");
+    // Added at the same moment (the test clock stands still): by number.
+    let mut numbers = [UPS[0], UPS[1]];
+    numbers.sort_unstable();
+    assert_eq!(
+        tracked[9],
+        format!("{} (CARRIER_X); {} (CARRIER_X)", numbers[0], numbers[1]),
+        "both boxes' numbers"
+    );
+    assert_eq!(&tracked[15], "no", "missing tracking");
+    let row = &rows[1];
     assert_eq!(&row[3], "Working");
     assert_eq!(&row[4], "TEB9");
-    assert_eq!(&row[14], "yes", "missing tracking");
-    assert_eq!(&row[17], "24", "units expected");
+    assert_eq!(&row[9], "", "no tracking numbers yet");
+    assert_eq!(&row[15], "yes", "missing tracking");
+    assert_eq!(&row[18], "24", "units expected");
 
     // The operator sees every seller's; a filter narrows it.
     let (_, body) = export(&hub, &hub.operator, "/api/v1/shipments/export", "en").await;
-    assert_eq!(records(&body).len(), 231);
+    assert_eq!(records(&body).len(), 232);
     let (_, body) = export(
         &hub,
         &hub.seller_a,
@@ -92,7 +111,7 @@ async fn headers_and_labels_follow_the_language_and_formulas_stay_text() {
     );
     let rows = records(&body);
     assert_eq!(&rows[0][3], "处理中");
-    assert_eq!(&rows[0][14], "是");
+    assert_eq!(&rows[0][15], "是");
     assert_eq!(
         &rows[0][2], "'=HYPERLINK(\"http://evil.example\",\"click\")",
         "a name that starts like a formula is written as text"

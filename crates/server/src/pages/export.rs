@@ -8,17 +8,21 @@
 //! written with a leading `'`, so a shipment name cannot run a formula in
 //! the seller's spreadsheet.
 //!
-//! Rows are read a page at a time as the body is sent, so an export of any
-//! size holds one page in memory; the first page is read before the answer
+//! Rows are read a page at a time as the body is sent, each page's tracking
+//! numbers in one more query, so an export of any size holds one page in
+//! memory; the first page is read before the answer
 //! starts, so a store that fails outright gets an error status, not an
 //! empty file.
+
+use std::collections::HashMap;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream;
-use tracklane_store::{PAGE_SIZE_MAX, Page, ShipmentQuery, ShipmentSummary, StoreError};
+
+use tracklane_store::{PAGE_SIZE_MAX, Page, ShipmentQuery, ShipmentSummary, Store, StoreError};
 
 use super::shipments::Filters;
 use super::{Ctx, PageError, PageResult, i18n};
@@ -29,7 +33,7 @@ use crate::error::Lang;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The columns, in English and Chinese.
-const COLUMNS: [(&str, &str); 20] = [
+const COLUMNS: [(&str, &str); 21] = [
     ("Confirmation ID", "货件编号"),
     ("Shipment ID", "SP-API 货件 ID"),
     ("Name", "货件名称"),
@@ -39,6 +43,7 @@ const COLUMNS: [(&str, &str); 20] = [
     ("Freight mode", "运输方式"),
     ("Shipping mode", "货件类型"),
     ("Carriers", "承运商"),
+    ("Tracking numbers", "追踪编码"),
     ("Latest milestone", "最新节点"),
     ("Latest milestone at (UTC)", "最新节点时间 (UTC)"),
     ("Window start", "送达时段开始"),
@@ -80,8 +85,8 @@ pub(crate) async fn csv(
     query.limit = PAGE_SIZE_MAX;
     let first = state.store.list_shipments(&query).await?;
     let mut head = UTF8_BOM.to_vec();
-    head.extend(rows(lang, None));
-    head.extend(rows(lang, Some(&first)));
+    head.extend(header(lang));
+    head.extend(page_rows(state.store.as_ref(), lang, &first).await?);
     let store = state.store.clone();
     // Each step sends what the page before found and reads the next.
     let rest = stream::unfold(first.next, move |cursor| {
@@ -89,13 +94,12 @@ pub(crate) async fn csv(
         let mut query = query.clone();
         async move {
             query.cursor = Some(cursor?);
-            Some(match store.list_shipments(&query).await {
-                Ok(page) => {
-                    let next = page.next;
-                    (Ok(Bytes::from(rows(lang, Some(&page)))), next)
-                }
-                Err(e) => (Err(e), None),
-            })
+            let page = match store.list_shipments(&query).await {
+                Ok(page) => page,
+                Err(e) => return Some((Err(e), None)),
+            };
+            let rows = page_rows(store.as_ref(), lang, &page).await;
+            Some((rows.map(Bytes::from), page.next))
         }
     });
     let body = stream::once(async { Ok::<_, StoreError>(Bytes::from(head)) });
@@ -113,24 +117,45 @@ pub(crate) async fn csv(
     Ok(response)
 }
 
-/// The CSV lines of `page`'s shipments, or the header line without a page.
-fn rows(lang: Lang, page: Option<&Page>) -> Vec<u8> {
+/// The header line.
+fn header(lang: Lang) -> Vec<u8> {
+    lines(|out| out.write_record(COLUMNS.iter().map(|(en, zh)| lang.t(en, zh))))
+}
+
+/// The CSV lines of `page`'s shipments, with their tracking numbers read in
+/// one query for the page.
+///
+/// # Errors
+/// When the store cannot read the tracking numbers.
+async fn page_rows(store: &dyn Store, lang: Lang, page: &Page) -> Result<Vec<u8>, StoreError> {
+    let seqs: Vec<i64> = page.shipments.iter().map(|s| s.seq).collect();
+    let mut numbers: HashMap<i64, Vec<String>> = HashMap::new();
+    for (seq, carrier, number) in store.tracking_of(&seqs).await? {
+        numbers
+            .entry(seq)
+            .or_default()
+            .push(format!("{number} ({carrier})"));
+    }
+    Ok(lines(|out| {
+        page.shipments.iter().try_for_each(|s| {
+            let tracking = numbers.remove(&s.seq).unwrap_or_default().join("; ");
+            out.write_record(record(lang, s, tracking).map(safe))
+        })
+    }))
+}
+
+/// What `write` puts in a CSV writer, as bytes.
+fn lines(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Vec<u8> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let written = match page {
-        None => out.write_record(COLUMNS.iter().map(|(en, zh)| lang.t(en, zh))),
-        Some(page) => page
-            .shipments
-            .iter()
-            .try_for_each(|s| out.write_record(record(lang, s).map(safe))),
-    };
+    let written = write(&mut out);
     // Writing to memory fails only on a record of another width, which the
     // fixed columns rule out.
     debug_assert!(written.is_ok());
     out.into_inner().unwrap_or_default()
 }
 
-/// One shipment's cells, in [`COLUMNS`] order.
-fn record(lang: Lang, s: &ShipmentSummary) -> [String; 20] {
+/// One shipment's cells, in [`COLUMNS`] order, with its `tracking` numbers.
+fn record(lang: Lang, s: &ShipmentSummary, tracking: String) -> [String; 21] {
     let yes_no = |b: bool| lang.t(if b { "yes" } else { "no" }, if b { "是" } else { "否" });
     let latest = s.latest_milestone.as_ref();
     let window = s.delivery_window.as_ref();
@@ -148,6 +173,7 @@ fn record(lang: Lang, s: &ShipmentSummary) -> [String; 20] {
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(" "),
+        tracking,
         latest.map_or_else(String::new, |m| i18n::milestone(lang, m.code)),
         latest.map_or_else(String::new, |m| utc(m.occurred_at)),
         window.map_or_else(String::new, |(w, _)| w.start_date.to_string()),
@@ -194,8 +220,8 @@ mod tests {
 
     #[test]
     fn the_header_is_in_the_readers_language() {
-        let en = String::from_utf8(rows(Lang::En, None)).unwrap();
-        let zh = String::from_utf8(rows(Lang::Zh, None)).unwrap();
+        let en = String::from_utf8(header(Lang::En)).unwrap();
+        let zh = String::from_utf8(header(Lang::Zh)).unwrap();
         assert!(
             en.starts_with("Confirmation ID,Shipment ID,Name,Status,"),
             "{en}"

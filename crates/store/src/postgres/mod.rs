@@ -538,6 +538,11 @@ impl Store for PgStore {
         read::open_tracking(&client, carrier, since, limit).await
     }
 
+    async fn tracking_of(&self, shipments: &[i64]) -> StoreResult<Vec<crate::ShipmentNumber>> {
+        let client = self.client().await?;
+        read::tracking_of(&client, shipments).await
+    }
+
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {
         let client = self.client().await?;
         read::find_tracking(&client, number).await

@@ -452,6 +452,31 @@ fn estimate_of(r: &Row) -> StoreResult<Estimate> {
 
 /// Tracking numbers of `carrier` on shipments still on their way: see
 /// [`crate::Store::open_tracking`].
+pub(crate) async fn tracking_of(
+    client: &ClientWrapper,
+    shipments: &[i64],
+) -> StoreResult<Vec<crate::ShipmentNumber>> {
+    cached(
+        client,
+        "SELECT shipment_seq, carrier, tracking_number FROM leg
+         WHERE shipment_seq = ANY($1)
+         GROUP BY shipment_seq, carrier, tracking_number
+         ORDER BY shipment_seq, min(added_at), tracking_number",
+        &[&shipments],
+    )
+    .await
+    .map_err(pg("listing tracking numbers"))?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.get(0),
+            parse_id(r.get(1), CarrierCode::parse)?,
+            parse_id(r.get(2), TrackingNumber::normalize)?,
+        ))
+    })
+    .collect()
+}
+
 pub(crate) async fn open_tracking(
     client: &ClientWrapper,
     carrier: &CarrierCode,

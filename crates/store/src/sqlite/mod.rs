@@ -534,6 +534,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn tracking_of(&self, shipments: &[i64]) -> StoreResult<Vec<crate::ShipmentNumber>> {
+        let shipments = shipments.to_vec();
+        self.read(move |conn| read::tracking_of(conn, &shipments))
+            .await
+    }
+
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {
         let number = number.to_string();
         self.read(move |conn| read::find_tracking(conn, &number))

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, types::Value};
-use tracklane_core::{BoxId, Leg, ShipmentStatus, TrackingNumber};
+use tracklane_core::{BoxId, CarrierCode, Leg, ShipmentStatus, TrackingNumber};
 
 use super::rows::{self, unavailable};
 use crate::read_rows::{
@@ -367,6 +367,45 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
 
 /// Tracking numbers of `carrier` on shipments still on their way: see
 /// [`crate::Store::open_tracking`].
+pub(crate) fn tracking_of(
+    conn: &Connection,
+    shipments: &[i64],
+) -> StoreResult<Vec<crate::ShipmentNumber>> {
+    // The numbers as one JSON array, which `json_each` takes apart: one
+    // statement for any number of shipments.
+    let seqs = format!(
+        "[{}]",
+        shipments
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT p.shipment_seq, l.carrier, l.tracking_number
+             FROM json_each(?1) AS wanted
+             JOIN package p ON p.shipment_seq = wanted.value
+             JOIN leg l ON l.package_seq = p.seq
+             GROUP BY p.shipment_seq, l.carrier, l.tracking_number
+             ORDER BY p.shipment_seq, min(l.added_at), l.tracking_number",
+        )
+        .and_then(|mut s| {
+            s.query_map(params![seqs], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .map_err(unavailable("listing tracking numbers"))?;
+    rows.into_iter()
+        .map(|(seq, carrier, number)| {
+            Ok((
+                seq,
+                parse_id(carrier, CarrierCode::parse)?,
+                parse_id(number, TrackingNumber::normalize)?,
+            ))
+        })
+        .collect()
+}
+
 pub(crate) fn open_tracking(
     conn: &Connection,
     carrier: &str,
