@@ -51,20 +51,6 @@ async fn get_anonymous(hub: &TestHub, path: &str) -> Response {
     hub.client.get(hub.url(path)).send().await.unwrap()
 }
 
-async fn access_token(hub: &TestHub, key: &str) -> Response {
-    hub.client
-        .post(hub.url("/auth/o2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", key),
-            ("client_id", "app"),
-            ("client_secret", "secret"),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_key_over_its_limit_is_refused_and_other_keys_are_not() {
     let hub = hub_with(hourly(3), None).await;
@@ -182,7 +168,7 @@ async fn the_public_routes_are_limited_per_address() {
     assert!(retry_after_s(&r) >= 1);
     let p = problem(r).await;
     assert_eq!(p["code"], "rate_limit.ip");
-    let r = access_token(&hub, &hub.seller_a).await;
+    let r = hub.token_exchange(&hub.seller_a).await;
     assert_eq!(r.status(), 429);
     assert_eq!(problem(r).await["code"], "rate_limit.ip");
 
@@ -209,14 +195,14 @@ async fn sp_api_access_tokens_share_their_principal_s_bucket() {
     let hub = hub_with(hourly(2), None).await;
     let token = |r: Value| r["access_token"].as_str().unwrap().to_owned();
     let first = token(
-        access_token(&hub, &hub.seller_a)
+        hub.token_exchange(&hub.seller_a)
             .await
             .json()
             .await
             .unwrap(),
     );
     let second = token(
-        access_token(&hub, &hub.seller_a)
+        hub.token_exchange(&hub.seller_a)
             .await
             .json()
             .await

@@ -6,18 +6,7 @@ use serde_json::json;
 use crate::support::{TestHub, UPS, milestone, shipment};
 
 async fn access_token(hub: &TestHub, key: &str) -> String {
-    let r = hub
-        .client
-        .post(hub.url("/auth/o2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", key),
-            ("client_id", "app"),
-            ("client_secret", "secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = hub.token_exchange(key).await;
     assert_eq!(r.status().as_u16(), 200);
     let body: serde_json::Value = r.json().await.unwrap();
     body["access_token"].as_str().unwrap().to_owned()

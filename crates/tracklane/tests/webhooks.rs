@@ -707,17 +707,8 @@ fn minutes(m: i64) -> Timestamp {
 
 /// POSTs `body` to `path` with `key`, asking for answers in `lang`.
 async fn post_in(hub: &TestHub, key: &str, path: &str, body: Value, lang: &str) -> (u16, Value) {
-    let r = hub
-        .client
-        .post(hub.url(path))
-        .bearer_auth(key)
-        .header("accept-language", lang)
-        .json(&body)
-        .send()
+    hub.send_in(reqwest::Method::POST, key, path, body, lang)
         .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 /// The first problem of an error body: its code, field and message.

@@ -316,16 +316,44 @@ impl TestHub {
         path: &str,
         body: Value,
     ) -> (u16, Value) {
+        self.send_in(method, key, path, body, "en").await
+    }
+
+    /// [`TestHub::send`], asking for answers in `lang`.
+    pub async fn send_in(
+        &self,
+        method: reqwest::Method,
+        key: &str,
+        path: &str,
+        body: Value,
+        lang: &str,
+    ) -> (u16, Value) {
         let r = self
             .client
             .request(method, self.url(path))
             .bearer_auth(key)
+            .header("accept-language", lang)
             .json(&body)
             .send()
             .await
             .unwrap();
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The SP-API token exchange for `key` (as a refresh token), answered.
+    pub async fn token_exchange(&self, key: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/auth/o2/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", key),
+                ("client_id", "app"),
+                ("client_secret", "secret"),
+            ])
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn push(&self, key: &str, milestones: Vec<Value>) -> Value {
