@@ -201,16 +201,9 @@ async fn gettrackinfo(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let numbers = match asked(&headers, &body) {
-        Ok(numbers) => numbers,
-        Err((status, body)) => return json_body(status, body),
-    };
-    account
-        .gettrackinfo_requests
-        .lock()
-        .unwrap()
-        .push(numbers.clone());
-    answer(&numbers, |number| tracking(&account, number))
+    call(&headers, &body, &account.gettrackinfo_requests, |number| {
+        tracking(&account, number)
+    })
 }
 
 async fn register(
@@ -218,16 +211,24 @@ async fn register(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let numbers = match asked(&headers, &body) {
+    call(&headers, &body, &account.register_requests, |number| {
+        registering(&account, number)
+    })
+}
+
+/// One call: the numbers asked, kept in `log`, each answered by `part`.
+fn call(
+    headers: &HeaderMap,
+    body: &str,
+    log: &Mutex<Vec<Vec<String>>>,
+    part: impl Fn(&str) -> Part,
+) -> Response {
+    let numbers = match asked(headers, body) {
         Ok(numbers) => numbers,
         Err((status, body)) => return json_body(status, body),
     };
-    account
-        .register_requests
-        .lock()
-        .unwrap()
-        .push(numbers.clone());
-    answer(&numbers, |number| registering(&account, number))
+    log.lock().unwrap().push(numbers.clone());
+    answer(&numbers, part)
 }
 
 /// A client with `key` of a fresh local API, and that API's memory.
