@@ -14,7 +14,7 @@ use serde_json::json;
 use tracklane::pull::Poller;
 use tracklane_adapters::dhl::Dhl;
 use tracklane_adapters::seventeen_track::SeventeenTrack;
-use tracklane_core::CarrierCode;
+use tracklane_core::{CarrierCode, Shipment};
 
 use crate::support::{TestHub, UPS, carrier, now, shipment};
 
@@ -151,32 +151,56 @@ async fn seventeen_track_replay() -> (String, Arc<Mutex<Vec<String>>>) {
     (serve(app).await, asked)
 }
 
-#[tokio::test]
-async fn a_chinese_line_is_registered_at_17track_then_read_until_delivered() {
-    let hub = TestHub::start().await;
+/// A YunExpress shipment `n` of seller A with one box per number of
+/// `numbers`, the numbers attached by the seller, on a hub that knows
+/// YunExpress.
+async fn yunexpress_shipment(hub: &TestHub, n: u64, numbers: &[String]) -> Shipment {
     hub.store()
         .put_carrier(carrier("YUNEXPRESS", &[]))
         .await
         .unwrap();
     let s = hub
-        .create(shipment(7, "A1SELLERA", Some("YUNEXPRESS"), 1))
+        .create(shipment(
+            n,
+            "A1SELLERA",
+            Some("YUNEXPRESS"),
+            numbers.len() as u32,
+        ))
         .await;
+    let boxes: Vec<_> = s
+        .packages
+        .iter()
+        .zip(numbers)
+        .map(|(p, number)| json!({ "boxId": p.box_id.as_str(), "trackingNumber": number }))
+        .collect();
     let (status, body) = hub
         .send(
             reqwest::Method::PUT,
             &hub.seller_a,
             &format!("/api/v1/shipments/{}/tracking", s.id),
-            json!({ "carrierCode": "YUNEXPRESS", "boxes": [{ "boxId": s.packages[0].box_id.as_str(), "trackingNumber": YUNEXPRESS_NUMBER }] }),
+            json!({ "carrierCode": "YUNEXPRESS", "boxes": boxes }),
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    s
+}
 
-    let (base, asked) = seventeen_track_replay().await;
-    let poller = Poller::new(
-        SeventeenTrack::new(reqwest::Client::builder(), &base, "test-key").unwrap(),
+/// A poller of YunExpress numbers through a 17TRACK at `base`, without pauses.
+fn seventeen_track_poller(base: &str) -> Poller<SeventeenTrack> {
+    Poller::new(
+        SeventeenTrack::new(reqwest::Client::builder(), base, "test-key").unwrap(),
         vec![CarrierCode::parse("YUNEXPRESS").unwrap()],
         Duration::ZERO,
-    );
+    )
+}
+
+#[tokio::test]
+async fn a_chinese_line_is_registered_at_17track_then_read_until_delivered() {
+    let hub = TestHub::start().await;
+    let s = yunexpress_shipment(&hub, 7, &[YUNEXPRESS_NUMBER.to_owned()]).await;
+
+    let (base, asked) = seventeen_track_replay().await;
+    let poller = seventeen_track_poller(&base);
     let first = poller.poll_once(hub.store(), now()).await.unwrap();
     assert_eq!(
         (first.numbers, first.accepted, first.failed),
@@ -314,35 +338,11 @@ async fn seventeen_track_batches() -> (String, Arc<Batches>) {
 async fn seventeen_track_is_asked_about_forty_numbers_per_request() {
     const NUMBERS: usize = 45;
     let hub = TestHub::start().await;
-    hub.store()
-        .put_carrier(carrier("YUNEXPRESS", &[]))
-        .await
-        .unwrap();
-    let s = hub
-        .create(shipment(8, "A1SELLERA", Some("YUNEXPRESS"), NUMBERS as u32))
-        .await;
-    let boxes: Vec<_> = s
-        .packages
-        .iter()
-        .enumerate()
-        .map(|(i, p)| json!({ "boxId": p.box_id.as_str(), "trackingNumber": yunexpress_number(i) }))
-        .collect();
-    let (status, body) = hub
-        .send(
-            reqwest::Method::PUT,
-            &hub.seller_a,
-            &format!("/api/v1/shipments/{}/tracking", s.id),
-            json!({ "carrierCode": "YUNEXPRESS", "boxes": boxes }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let numbers: Vec<String> = (0..NUMBERS).map(yunexpress_number).collect();
+    let s = yunexpress_shipment(&hub, 8, &numbers).await;
 
     let (base, batches) = seventeen_track_batches().await;
-    let poller = Poller::new(
-        SeventeenTrack::new(reqwest::Client::builder(), &base, "test-key").unwrap(),
-        vec![CarrierCode::parse("YUNEXPRESS").unwrap()],
-        Duration::ZERO,
-    );
+    let poller = seventeen_track_poller(&base);
     let requests_per_round = NUMBERS.div_ceil(40);
     let first = poller.poll_once(hub.store(), now()).await.unwrap();
     assert_eq!(
