@@ -14,9 +14,11 @@
 //!   `/track` and `/track/{number}`, the as-you-type check `/check/tracking`,
 //!   `POST /signin`, the sign-in link `/signin/link` and the SP-API token
 //!   exchange `POST /auth/o2/token`) take from the bucket of the client's IP
-//!   address, as the TCP connection gives it (`ConnectInfo`);
-//!   `X-Forwarded-For` is not read. IPv6 addresses are taken by their /64,
-//!   which one host usually holds whole.
+//!   address. That is the TCP peer's address (`ConnectInfo`), unless the peer
+//!   is one of the operator's trusted proxies (`--trusted-proxy`): then it is
+//!   read from `X-Forwarded-For`, right to left, skipping the trusted hops
+//!   (see [`client_address`]). IPv6 addresses are taken by their /64, which
+//!   one host usually holds whole.
 //!
 //! Pages behind a session (the seller's console) are left out: a session is
 //! made by signing in with a key, which the per-address limit already paces.
@@ -44,6 +46,7 @@ use governor::clock::{Clock as GcraClock, MonotonicClock};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use ipnet::IpNet;
 use tracklane_store::Principal;
 
 use crate::AppState;
@@ -209,6 +212,9 @@ impl<K: Hash + Eq + Clone, C: GcraClock> Table<K, C> {
 pub struct RateLimits {
     per_key: Option<Table<Holder>>,
     per_ip: Option<Table<IpAddr>>,
+    /// The networks of the reverse proxies whose `X-Forwarded-For` is
+    /// believed.
+    trusted_proxies: Vec<IpNet>,
     /// Whether the missing client address has been logged.
     warned_no_address: AtomicBool,
 }
@@ -224,8 +230,17 @@ impl RateLimits {
         Self {
             per_key: per_key.map(|r| Table::new(r, MonotonicClock, BUCKETS_MAX)),
             per_ip: per_ip.map(|r| Table::new(r, MonotonicClock, BUCKETS_MAX)),
+            trusted_proxies: Vec::new(),
             warned_no_address: AtomicBool::new(false),
         }
+    }
+
+    /// Believes `X-Forwarded-For` from peers in these networks: the hub runs
+    /// behind reverse proxies there. Without it, every client of a proxy
+    /// would share the proxy's bucket.
+    pub fn trusting_proxies(mut self, networks: Vec<IpNet>) -> Self {
+        self.trusted_proxies = networks;
+        self
     }
 
     /// Takes one request from the bucket of the request's client address.
@@ -241,10 +256,60 @@ impl RateLimits {
             }
             return Ok(());
         };
+        let forwarded = parts
+            .headers
+            .get_all(X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let client = client_address(peer.ip(), forwarded, &self.trusted_proxies);
         table
-            .check(address_bucket(peer.ip()))
+            .check(address_bucket(client))
             .map_err(|wait| (Scope::Ip, table.rate, wait))
     }
+}
+
+/// The header reverse proxies append the address they were called from to.
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The address of the client behind `peer`: `peer` itself unless it is a
+/// trusted proxy. Then the hops of `X-Forwarded-For` (each header value a
+/// comma-separated list, the nearest hop last) are read from the right, and
+/// the first one that is not a trusted proxy is the client. Everything to
+/// its left was written by the client and may be forged, so it is never
+/// read. An entry that is not an address stops the walk at the last trusted
+/// hop, and so does the end of the list: the client cannot be placed further
+/// than the proxies vouch for.
+fn client_address<'a>(
+    peer: IpAddr,
+    forwarded: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: IpAddr| {
+        let ip = ip.to_canonical();
+        trusted.iter().any(|net| net.contains(&ip))
+    };
+    let mut client = peer;
+    let hops = forwarded.rev().flat_map(|value| value.rsplit(','));
+    for hop in hops {
+        if !is_trusted(client) {
+            break;
+        }
+        match forwarded_address(hop) {
+            Some(ip) => client = ip,
+            None => break,
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry as an address: `203.0.113.7`, `2001:db8::1`,
+/// or with a port as some proxies write it (`203.0.113.7:4711`,
+/// `[2001:db8::1]:4711`).
+fn forwarded_address(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
 /// The bucket of a client address: IPv4 addresses whole, IPv6 addresses by
@@ -545,6 +610,56 @@ mod tests {
         check("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::");
         check("2001:db8:1:2::1", "2001:db8:1:2::");
         check("::1", "::");
+    }
+
+    #[test]
+    fn the_client_is_the_first_untrusted_hop_from_the_right() {
+        let trusted: Vec<IpNet> = vec![
+            "10.0.0.0/8".parse().unwrap(),
+            "127.0.0.1/32".parse().unwrap(),
+            "2001:db8:ffff::/48".parse().unwrap(),
+        ];
+        let check = |peer: &str, headers: &[&str], client: &str| {
+            assert_eq!(
+                client_address(peer.parse().unwrap(), headers.iter().copied(), &trusted),
+                client.parse::<IpAddr>().unwrap(),
+                "peer {peer}, X-Forwarded-For {headers:?}"
+            );
+        };
+        // An untrusted peer is the client, whatever it says.
+        check("203.0.113.7", &["198.51.100.1"], "203.0.113.7");
+        // A trusted peer with nothing to say is the client.
+        check("127.0.0.1", &[], "127.0.0.1");
+        // One proxy.
+        check("127.0.0.1", &["203.0.113.7"], "203.0.113.7");
+        // The client's own forged entries, left of the proxy's, are not read.
+        check("127.0.0.1", &["1.2.3.4, 203.0.113.7"], "203.0.113.7");
+        // Two proxies, in one header or in two.
+        check(
+            "127.0.0.1",
+            &["1.2.3.4, 203.0.113.7, 10.1.2.3"],
+            "203.0.113.7",
+        );
+        check(
+            "127.0.0.1",
+            &["1.2.3.4, 203.0.113.7", "10.1.2.3"],
+            "203.0.113.7",
+        );
+        // Ports and IPv6, as some proxies write them; IPv4 mapped into IPv6.
+        check("127.0.0.1", &["203.0.113.7:4711"], "203.0.113.7");
+        check("::ffff:10.0.0.1", &["[2001:db8::1]:4711"], "2001:db8::1");
+        check("2001:db8:ffff::5", &["2001:db8::1"], "2001:db8::1");
+        // What is not an address stops the walk at the last trusted hop.
+        check("127.0.0.1", &["203.0.113.7, unknown"], "127.0.0.1");
+        check("127.0.0.1", &["203.0.113.7, garbage, 10.0.0.9"], "10.0.0.9");
+        // Every hop trusted: the client is the furthest one.
+        check("127.0.0.1", &["10.0.0.2, 10.0.0.1"], "10.0.0.2");
+    }
+
+    #[test]
+    fn without_trusted_proxies_the_peer_is_the_client() {
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(client_address(peer, ["203.0.113.7"].into_iter(), &[]), peer);
     }
 
     #[test]

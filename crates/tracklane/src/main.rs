@@ -364,6 +364,22 @@ struct LimitArgs {
     #[arg(long, env = "TRACKLANE_LIMIT_IP_BURST", default_value_t = 60,
         value_parser = clap::value_parser!(u32).range(1..))]
     limit_ip_burst: u32,
+    /// Networks of the reverse proxies in front of the hub, as
+    /// `10.0.0.0/8` or a single address: from a peer there, the client's
+    /// address is read from `X-Forwarded-For`. Without it, every client
+    /// behind a proxy shares the proxy's per-address limit.
+    #[arg(long, env = "TRACKLANE_TRUSTED_PROXY", value_delimiter = ',',
+        value_parser = parse_network)]
+    trusted_proxy: Vec<ipnet::IpNet>,
+}
+
+/// A network as `ADDRESS/PREFIX`, or one address.
+fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("`{text}` is neither a network like 10.0.0.0/8 or fd00::/8 nor an address")
+        })
 }
 
 impl LimitArgs {
@@ -372,6 +388,7 @@ impl LimitArgs {
             tracklane_server::Rate::per_second(self.limit_key_per_second, self.limit_key_burst),
             tracklane_server::Rate::per_second(self.limit_ip_per_second, self.limit_ip_burst),
         )
+        .trusting_proxies(self.trusted_proxy.clone())
     }
 }
 

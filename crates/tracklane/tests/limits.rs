@@ -177,6 +177,55 @@ async fn the_public_routes_are_limited_per_address() {
     assert_eq!(r.status(), 200);
 }
 
+/// Which of `n` anonymous tracking-page requests that say they come through
+/// a proxy from `forwarded_for` were refused.
+async fn track_as(hub: &TestHub, forwarded_for: &str, n: usize) -> Vec<bool> {
+    let mut statuses = Vec::new();
+    for _ in 0..n {
+        let r = hub
+            .client
+            .get(hub.url(&format!("/track/{}", UPS[0])))
+            .header("X-Forwarded-For", forwarded_for)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status() == 429);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
+    let loopback = vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()];
+    let hub = TestHub::start_with(|state| {
+        state.with_rate_limits(RateLimits::new(None, hourly(2)).trusting_proxies(loopback))
+    })
+    .await;
+    assert_eq!(track_as(&hub, "203.0.113.7", 3).await, [false, false, true]);
+    assert_eq!(
+        track_as(&hub, "198.51.100.9", 2).await,
+        [false, false],
+        "another client behind the same proxy"
+    );
+    // A client that forges hops left of the proxy's entry is still itself.
+    assert_eq!(
+        track_as(&hub, "192.0.2.1, 203.0.113.7", 1).await,
+        [true],
+        "the forged 192.0.2.1 is not read"
+    );
+}
+
+#[tokio::test]
+async fn an_untrusted_peer_cannot_choose_its_bucket() {
+    let hub = hub_with(None, hourly(2)).await;
+    assert_eq!(track_as(&hub, "203.0.113.7", 2).await, [false, false]);
+    assert_eq!(
+        track_as(&hub, "198.51.100.9", 1).await,
+        [true],
+        "X-Forwarded-For is not read from a peer that is not a trusted proxy"
+    );
+}
+
 #[tokio::test]
 async fn credentials_that_name_nobody_are_limited_per_address() {
     let hub = hub_with(hourly(100), hourly(2)).await;
