@@ -261,6 +261,11 @@ pub trait Store: Send + Sync + 'static {
     /// once per shipment. For lists that show numbers beside summaries.
     async fn tracking_of(&self, shipments: &[i64]) -> StoreResult<Vec<ShipmentNumber>>;
 
+    /// The engine's latest arrival estimates of the shipments whose `seq`s
+    /// are `shipments`, as (`seq`, estimate) in `seq` order; a shipment with
+    /// none is left out. For lists that show the ETA beside summaries.
+    async fn estimates_of(&self, shipments: &[i64]) -> StoreResult<Vec<(i64, Estimate)>>;
+
     /// Every box carrying `number`, for the public tracking page.
     async fn find_tracking(
         &self,

@@ -2,7 +2,10 @@
 //! past the listing's page size, in the caller's language, safe to open in a
 //! spreadsheet.
 
-use crate::support::{TestHub, UPS, shipment};
+use jiff::civil::date;
+use tracklane_core::{DeliveryWindow, WindowSource};
+
+use crate::support::{TestHub, UPS, estimated, now, shipment};
 
 /// The export at `path` as `key` in `lang`: status and body.
 async fn export(hub: &TestHub, key: &str, path: &str, lang: &str) -> (u16, String) {
@@ -51,7 +54,7 @@ async fn every_matching_shipment_is_exported_past_one_page() {
         .unwrap()
         .clone();
     assert_eq!(&header[0], "Confirmation ID");
-    assert_eq!(header.len(), 21);
+    assert_eq!(header.len(), 25);
     assert_eq!(&header[9], "Tracking numbers");
     let rows = records(&body);
     assert_eq!(rows.len(), 231, "each of the seller's shipments once");
@@ -74,13 +77,13 @@ async fn every_matching_shipment_is_exported_past_one_page() {
         format!("{} (CARRIER_X); {} (CARRIER_X)", numbers[0], numbers[1]),
         "both boxes' numbers"
     );
-    assert_eq!(&tracked[15], "no", "missing tracking");
+    assert_eq!(&tracked[19], "no", "missing tracking");
     let row = &rows[1];
     assert_eq!(&row[3], "Working");
     assert_eq!(&row[4], "TEB9");
     assert_eq!(&row[9], "", "no tracking numbers yet");
-    assert_eq!(&row[15], "yes", "missing tracking");
-    assert_eq!(&row[18], "24", "units expected");
+    assert_eq!(&row[19], "yes", "missing tracking");
+    assert_eq!(&row[22], "24", "units expected");
 
     // The operator sees every seller's; a filter narrows it.
     let (_, body) = export(&hub, &hub.operator, "/api/v1/shipments/export", "en").await;
@@ -111,7 +114,7 @@ async fn headers_and_labels_follow_the_language_and_formulas_stay_text() {
     );
     let rows = records(&body);
     assert_eq!(&rows[0][3], "处理中");
-    assert_eq!(&rows[0][15], "是");
+    assert_eq!(&rows[0][19], "是");
     assert_eq!(
         &rows[0][2], "'=HYPERLINK(\"http://evil.example\",\"click\")",
         "a name that starts like a formula is written as text"
@@ -133,4 +136,84 @@ async fn a_bad_filter_names_the_field_and_no_key_gets_nothing() {
     assert_eq!(problem["errors"][0]["field"], "marketplace", "{problem}");
     let (status, _) = export(&hub, "tls_wrong", "/api/v1/shipments/export", "en").await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn each_shipment_s_eta_is_listed_and_exported_against_its_window() {
+    let hub = TestHub::start().await;
+    let week = DeliveryWindow::week_of(date(2026, 3, 18));
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        let mut s = shipment(n, "A1SELLERA", Some("CARRIER_X"), 1);
+        s.delivery_window = Some((week, WindowSource::Seller));
+        ids.push(hub.create(s).await);
+    }
+    hub.store()
+        .put_assessments(
+            vec![
+                estimated(&ids[0], ["2026-03-20", "2026-03-24", "2026-03-28"]),
+                estimated(&ids[1], ["2026-03-16", "2026-03-18", "2026-03-21"]),
+            ],
+            now(),
+        )
+        .await
+        .unwrap();
+
+    let (status, body) = export(&hub, &hub.seller_a, "/api/v1/shipments/export", "en").await;
+    assert_eq!(status, 200, "{body}");
+    let rows = records(&body);
+    let eta_of = |name: &str| -> Vec<String> {
+        let row = rows.iter().find(|r| r[2] == name).expect(name);
+        row[12..19].to_vec()
+    };
+    assert_eq!(
+        eta_of("Spring restock 1"),
+        [
+            "2026-03-15",
+            "2026-03-21",
+            "set by the seller",
+            "2026-03-24",
+            "2026-03-20",
+            "2026-03-28",
+            "after the window"
+        ]
+    );
+    assert_eq!(
+        eta_of("Spring restock 2")[3..],
+        ["2026-03-18", "2026-03-16", "2026-03-21", "in the window"]
+    );
+    assert_eq!(
+        eta_of("Spring restock 3")[3..],
+        ["", "", "", ""],
+        "no estimate yet"
+    );
+
+    let (_, body) = export(&hub, &hub.seller_a, "/api/v1/shipments/export", "zh-CN").await;
+    let rows = records(&body);
+    let late = rows.iter().find(|r| r[2] == "Spring restock 1").unwrap();
+    assert_eq!(&late[18], "晚于送达时段");
+
+    // The listing gives each row's estimate as the detail does.
+    let page = hub
+        .send(
+            reqwest::Method::GET,
+            &hub.seller_a,
+            "/api/v1/shipments",
+            serde_json::Value::Null,
+        )
+        .await;
+    let estimate_of = |name: &str| {
+        let rows = page.1["shipments"].as_array().unwrap();
+        let row = rows.iter().find(|r| r["name"] == name).expect(name);
+        row["estimate"].clone()
+    };
+    assert_eq!(
+        estimate_of("Spring restock 1")["p50"],
+        "2026-03-24T12:00:00Z"
+    );
+    assert_eq!(
+        estimate_of("Spring restock 2")["p90"],
+        "2026-03-21T12:00:00Z"
+    );
+    assert!(estimate_of("Spring restock 3").is_null());
 }

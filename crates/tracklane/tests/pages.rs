@@ -8,7 +8,7 @@ use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use tracklane_core::SellerId;
 use tracklane_store::Principal;
 
-use crate::support::{TestHub, UPS, milestone, now, shipment};
+use crate::support::{TestHub, UPS, estimated, milestone, now, shipment};
 
 /// A browser-like client on a test hub: no redirects followed, cookies by hand.
 struct Browser<'a> {
@@ -593,6 +593,49 @@ async fn the_start_page_downloads_what_its_filters_match_as_csv() {
     // Signed out, there is nothing to download.
     let (status, _, headers) = Browser::new(&hub, "en").get("/shipments.csv").await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
+}
+
+#[tokio::test]
+async fn the_start_page_shows_each_eta_against_its_window() {
+    let hub = TestHub::start().await;
+    let week = tracklane_core::DeliveryWindow::week_of(jiff::civil::date(2026, 3, 18));
+    let mut late = shipment(5, "A1SELLERA", Some("CARRIER_X"), 1);
+    late.delivery_window = Some((week, tracklane_core::WindowSource::Seller));
+    let late = hub.create(late).await;
+    let mut on_time = shipment(6, "A1SELLERA", Some("CARRIER_X"), 1);
+    on_time.delivery_window = late.delivery_window;
+    let on_time = hub.create(on_time).await;
+    hub.store()
+        .put_assessments(
+            vec![
+                estimated(&late, ["2026-03-20", "2026-03-24", "2026-03-28"]),
+                estimated(&on_time, ["2026-03-16", "2026-03-18", "2026-03-21"]),
+            ],
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let html = browser.get("/").await.1;
+    assert!(
+        html.contains(r#"<span class="sub eta" title="2026-03-20 – 2026-03-28">ETA 2026-03-24 <span class="badge bad">after the window</span></span>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            r#"<span class="sub eta" title="2026-03-16 – 2026-03-21">ETA 2026-03-18</span>"#
+        ),
+        "inside the window, no badge: {html}"
+    );
+    let html = browser
+        .get(&format!("/shipments/{}", late.confirmation_id))
+        .await
+        .1;
+    assert!(
+        html.contains(r#"<strong>2026-03-24</strong> (2026-03-20 – 2026-03-28) <span class="badge bad">after the window</span>"#),
+        "the summary's ETA too: {html}"
+    );
 }
 
 #[tokio::test]

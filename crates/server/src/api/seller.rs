@@ -1,6 +1,8 @@
 //! The seller API: create shipments, list and read them, enter tracking, steer
 //! the delivery window, and find carriers.
 
+use std::collections::HashMap;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -12,7 +14,7 @@ use tracklane_core::{
     Item, Marketplace, Package, PackageTrack, Problem, Shipment, ShipmentId, ShipmentKind,
     ShipmentStatus, ShippingMode, TrackingSource, WarehouseCode, WindowSource,
 };
-use tracklane_store::{Cursor, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery};
+use tracklane_store::{Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery};
 
 use super::carrier::{TrackingUpload, WindowInput};
 use super::{
@@ -183,6 +185,14 @@ pub(crate) async fn list_shipments(
         .list_shipments(&query)
         .await
         .map_err(|e| ApiError::store(lang, e))?;
+    let seqs: Vec<i64> = page.shipments.iter().map(|s| s.seq).collect();
+    let estimates: HashMap<i64, Estimate> = state
+        .store
+        .estimates_of(&seqs)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?
+        .into_iter()
+        .collect();
     let view = PageView {
         shipments: page
             .shipments
@@ -190,6 +200,7 @@ pub(crate) async fn list_shipments(
             .map(|s| SummaryView {
                 summary: s,
                 delivery_window: WindowView::of(&s.delivery_window),
+                estimate: estimates.get(&s.seq),
             })
             .collect(),
         next_cursor: page.next.map(|c| c.encode()),

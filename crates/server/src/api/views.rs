@@ -35,6 +35,8 @@ pub(crate) struct SummaryView<'a> {
     #[serde(flatten)]
     pub summary: &'a ShipmentSummary,
     pub delivery_window: Option<WindowView>,
+    /// The engine's latest arrival estimate, as the detail gives it.
+    pub estimate: Option<&'a tracklane_store::Estimate>,
 }
 
 /// A listing page.

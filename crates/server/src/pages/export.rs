@@ -24,7 +24,8 @@ use futures_util::stream;
 
 use tracklane_store::{PAGE_SIZE_MAX, Page, ShipmentQuery, ShipmentSummary, Store, StoreError};
 
-use super::shipments::Filters;
+use super::shipments::{Filters, is_on_its_way};
+use super::summary::EtaView;
 use super::{Ctx, PageError, PageResult, i18n};
 use crate::AppState;
 use crate::error::Lang;
@@ -33,7 +34,7 @@ use crate::error::Lang;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The columns, in English and Chinese.
-const COLUMNS: [(&str, &str); 21] = [
+const COLUMNS: [(&str, &str); 25] = [
     ("Confirmation ID", "货件编号"),
     ("Shipment ID", "SP-API 货件 ID"),
     ("Name", "货件名称"),
@@ -49,6 +50,10 @@ const COLUMNS: [(&str, &str); 21] = [
     ("Window start", "送达时段开始"),
     ("Window end", "送达时段结束"),
     ("Window set by", "送达时段设置方"),
+    ("ETA (UTC)", "预计到达 (UTC)"),
+    ("ETA earliest", "预计最早"),
+    ("ETA latest", "预计最晚"),
+    ("ETA against window", "预计到达与送达时段"),
     ("Missing tracking", "缺少追踪编码"),
     ("Open exceptions", "未处理异常"),
     ("Boxes", "箱数"),
@@ -122,24 +127,31 @@ fn header(lang: Lang) -> Vec<u8> {
     lines(|out| out.write_record(COLUMNS.iter().map(|(en, zh)| lang.t(en, zh))))
 }
 
-/// The CSV lines of `page`'s shipments, with their tracking numbers read in
-/// one query for the page.
+/// The CSV lines of `page`'s shipments, with their tracking numbers and
+/// estimates read in one query each for the page.
 ///
 /// # Errors
-/// When the store cannot read the tracking numbers.
+/// When the store cannot read the tracking numbers or the estimates.
 async fn page_rows(store: &dyn Store, lang: Lang, page: &Page) -> Result<Vec<u8>, StoreError> {
     let seqs: Vec<i64> = page.shipments.iter().map(|s| s.seq).collect();
+    let (tracking, estimates) =
+        tokio::try_join!(store.tracking_of(&seqs), store.estimates_of(&seqs))?;
     let mut numbers: HashMap<i64, Vec<String>> = HashMap::new();
-    for (seq, carrier, number) in store.tracking_of(&seqs).await? {
+    for (seq, carrier, number) in tracking {
         numbers
             .entry(seq)
             .or_default()
             .push(format!("{number} ({carrier})"));
     }
+    let mut etas: HashMap<i64, EtaView> = estimates
+        .iter()
+        .map(|(seq, e)| (*seq, EtaView::of(e)))
+        .collect();
     Ok(lines(|out| {
         page.shipments.iter().try_for_each(|s| {
             let tracking = numbers.remove(&s.seq).unwrap_or_default().join("; ");
-            out.write_record(record(lang, s, tracking).map(safe))
+            let eta = etas.remove(&s.seq).filter(|_| is_on_its_way(s.status));
+            out.write_record(record(lang, s, tracking, eta.as_ref()).map(safe))
         })
     }))
 }
@@ -154,8 +166,14 @@ fn lines(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Ve
     out.into_inner().unwrap_or_default()
 }
 
-/// One shipment's cells, in [`COLUMNS`] order, with its `tracking` numbers.
-fn record(lang: Lang, s: &ShipmentSummary, tracking: String) -> [String; 21] {
+/// One shipment's cells, in [`COLUMNS`] order, with its `tracking` numbers
+/// and its `eta` while it is on its way.
+fn record(
+    lang: Lang,
+    s: &ShipmentSummary,
+    tracking: String,
+    eta: Option<&EtaView>,
+) -> [String; 25] {
     let yes_no = |b: bool| lang.t(if b { "yes" } else { "no" }, if b { "是" } else { "否" });
     let latest = s.latest_milestone.as_ref();
     let window = s.delivery_window.as_ref();
@@ -180,6 +198,12 @@ fn record(lang: Lang, s: &ShipmentSummary, tracking: String) -> [String; 21] {
         window.map_or_else(String::new, |(w, _)| w.end_date.to_string()),
         window.map_or_else(String::new, |(_, by)| {
             i18n::window_source(lang, *by).to_owned()
+        }),
+        eta.map_or_else(String::new, |e| e.likely.to_string()),
+        eta.map_or_else(String::new, |e| e.earliest.to_string()),
+        eta.map_or_else(String::new, |e| e.latest.to_string()),
+        eta.zip(window).map_or_else(String::new, |(e, (w, _))| {
+            e.against(w).text(lang).to_owned()
         }),
         yes_no(s.missing_tracking).to_owned(),
         s.open_exceptions.to_string(),

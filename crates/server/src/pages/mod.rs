@@ -9,8 +9,8 @@
 //! the session, call the store (or `ingest`), render a view.
 //!
 //! The engine's results show through [`summary::EngineView`] (estimate,
-//! open exceptions, reroutes, appointment) and [`shipments::RowExtras`] (open
-//! exceptions per row).
+//! open exceptions, reroutes, appointment) and [`shipments::RowExtras`] (the
+//! ETA per row).
 
 mod assets;
 mod carriers;

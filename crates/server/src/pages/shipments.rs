@@ -2,6 +2,8 @@
 //! may see, newest update first, with filters kept in the URL and cursor
 //! pagination that costs the same on the millionth shipment as on the first.
 
+use std::collections::HashMap;
+
 use axum::extract::{Query, State};
 use axum::response::IntoResponse;
 use maud::{Markup, html};
@@ -10,9 +12,12 @@ use tracklane_core::{
     CarrierCode, FreightMode, Marketplace, PackageStatus, ShipmentStatus, ShippingMode,
     WarehouseCode,
 };
-use tracklane_store::{Cursor, PAGE_SIZE_MAX, Principal, ShipmentQuery, ShipmentSummary};
+use tracklane_store::{
+    Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentQuery, ShipmentSummary, Store, StoreResult,
+};
 
 use super::layout::{self, Nav};
+use super::summary::EtaView;
 use super::{Ctx, PageError, PageResult, html as respond, i18n, percent, when};
 use crate::AppState;
 use crate::error::Lang;
@@ -40,8 +45,8 @@ pub(crate) struct Filters {
     shipping: String,
     #[serde(default)]
     missing: String,
-    /// "Only with exceptions": kept in the URL, applied once the engine's
-    /// exceptions are in the store (see [`RowExtras`]).
+    /// "Only with exceptions": shipments the last engine pass left an open
+    /// exception on.
     #[serde(default)]
     exceptions: String,
     #[serde(default)]
@@ -143,26 +148,36 @@ impl Filters {
     }
 }
 
-/// Per-row figures from the engine: the open exceptions the last pass counted
-/// on the shipment row (the column and the "only with exceptions" filter
-/// show when a page has them), and a next step that, when set, replaces the
-/// one read from the listing ([`next_step`]). Nothing sets it yet: the most
-/// urgent exception's action would need a read per row.
-#[derive(Default, Clone)]
+/// Per-row figures from the engine that the listing's own row lacks: the
+/// arrival estimate of its last pass, read for the whole page in one query.
+#[derive(Default)]
 pub(crate) struct RowExtras {
-    pub open_exceptions: Option<u32>,
-    pub next_step: Option<(String, String)>,
+    pub eta: Option<EtaView>,
 }
 
-/// The engine's per-row figures for `rows`: the open exceptions counted on
-/// the shipment row by the last engine pass.
-fn row_extras(rows: &[ShipmentSummary]) -> Vec<RowExtras> {
-    rows.iter()
+/// The engine's per-row figures for `rows`, in their order.
+async fn row_extras(store: &dyn Store, rows: &[ShipmentSummary]) -> StoreResult<Vec<RowExtras>> {
+    let seqs: Vec<i64> = rows.iter().map(|s| s.seq).collect();
+    let mut estimates: HashMap<i64, Estimate> =
+        store.estimates_of(&seqs).await?.into_iter().collect();
+    Ok(rows
+        .iter()
         .map(|s| RowExtras {
-            open_exceptions: Some(s.open_exceptions),
-            next_step: None,
+            eta: estimates.remove(&s.seq).map(|e| EtaView::of(&e)),
         })
-        .collect()
+        .collect())
+}
+
+/// Whether a shipment has yet to reach its warehouse, so that an ETA means
+/// something.
+pub(crate) fn is_on_its_way(status: ShipmentStatus) -> bool {
+    matches!(
+        status,
+        ShipmentStatus::Working
+            | ShipmentStatus::ReadyToShip
+            | ShipmentStatus::Shipped
+            | ShipmentStatus::InTransit
+    )
 }
 
 /// The next thing a person does about a shipment, from what the listing shows.
@@ -247,10 +262,12 @@ pub(crate) async fn page(
     let (query, ignored) = filters.query(session.principal.clone());
     let err = |e| PageError::store(lang, e).into_response();
     let page = state.store.list_shipments(&query).await.map_err(err)?;
-    let warehouses = state.store.warehouses().await.map_err(err)?;
-    let carriers = state.store.carriers().await.map_err(err)?;
-    let extras = row_extras(&page.shipments);
-    let show_exceptions = extras.iter().any(|e| e.open_exceptions.is_some());
+    let (warehouses, carriers, extras) = tokio::try_join!(
+        state.store.warehouses(),
+        state.store.carriers(),
+        row_extras(state.store.as_ref(), &page.shipments),
+    )
+    .map_err(err)?;
     let next = page.next.map(|c| filters.href(Some(&c.encode())));
 
     let body = html! {
@@ -291,11 +308,9 @@ pub(crate) async fn page(
                     input #missing type="checkbox" name="missing" value="1" checked[Filters::is_on(&filters.missing)];
                     (lang.t("Only shipments missing tracking", "仅显示缺少追踪信息的货件"))
                 }
-                @if show_exceptions {
-                    label.check for="exceptions" {
-                        input #exceptions type="checkbox" name="exceptions" value="1" checked[Filters::is_on(&filters.exceptions)];
-                        (lang.t("Only with exceptions", "仅显示有异常的货件"))
-                    }
+                label.check for="exceptions" {
+                    input #exceptions type="checkbox" name="exceptions" value="1" checked[Filters::is_on(&filters.exceptions)];
+                    (lang.t("Only with exceptions", "仅显示有异常的货件"))
                 }
             }
             div.actions {
@@ -327,12 +342,12 @@ pub(crate) async fn page(
                         th scope="col" { (lang.t("Status", "状态")) }
                         th scope="col" { (lang.t("Carrier", "承运商")) }
                         th scope="col" { (lang.t("Latest milestone", "最新节点")) }
-                        @if show_exceptions { th scope="col" .num { (lang.t("Open exceptions", "未处理异常")) } }
+                        th scope="col" .num { (lang.t("Open exceptions", "未处理异常")) }
                         th scope="col" { (lang.t("Next step", "下一步")) }
                     } }
                     tbody {
                         @for (s, extra) in page.shipments.iter().zip(&extras) {
-                            (row(lang, s, extra, show_exceptions))
+                            (row(lang, s, extra))
                         }
                     }
                 }
@@ -351,7 +366,7 @@ pub(crate) async fn page(
     )))
 }
 
-fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras, show_exceptions: bool) -> Markup {
+fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
     let href = format!("/shipments/{}", s.confirmation_id);
     html! {
         tr {
@@ -367,6 +382,12 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras, show_exceptions: bool
                 span.sub {
                     @if let Some((w, _)) = &s.delivery_window { (w.start_date) " – " (w.end_date) }
                     @else { (lang.t("no window", "未设送达时段")) }
+                }
+                @if let Some(eta) = extra.eta.as_ref().filter(|_| is_on_its_way(s.status)) {
+                    span.sub.eta title={ (eta.earliest) " – " (eta.latest) } {
+                        (lang.t("ETA ", "预计 ")) (eta.likely)
+                        @if let Some((w, _)) = &s.delivery_window { (eta.against(w).badge(lang)) }
+                    }
                 }
             }
             td.num data-label=(lang.t("SKUs", "SKU 数")) { (s.sku_count) }
@@ -384,13 +405,8 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras, show_exceptions: bool
                     span title=(m.code.description()) { (i18n::milestone(lang, m.code)) } span.sub { (when(m.occurred_at)) }
                 } @else { span.muted { (lang.t("none yet", "暂无")) } }
             }
-            @if show_exceptions {
-                td.num data-label=(lang.t("Open exceptions", "未处理异常")) { (extra.open_exceptions.unwrap_or(0)) }
-            }
-            td data-label=(lang.t("Next step", "下一步")) {
-                @if let Some((en, zh)) = &extra.next_step { (lang.t(en, zh)) }
-                @else { (next_step(lang, s)) }
-            }
+            td.num data-label=(lang.t("Open exceptions", "未处理异常")) { (s.open_exceptions) }
+            td data-label=(lang.t("Next step", "下一步")) { (next_step(lang, s)) }
         }
     }
 }

@@ -14,7 +14,7 @@ use tracklane_core::{
     Carrier, CarrierCode, DeliveryWindow, LegMode, Problem, TrackingSource, Warehouse, WindowSource,
 };
 use tracklane_store::{
-    ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey, WindowChangeRequest,
+    Estimate, ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey, WindowChangeRequest,
 };
 
 use super::layout::{self, Nav};
@@ -43,11 +43,64 @@ pub(crate) struct EngineView {
     pub appointment: Option<String>,
 }
 
-/// An ETA as the page shows it.
+/// An ETA as the pages show it: days in UTC, like every time on them.
 pub(crate) struct EtaView {
     pub likely: jiff::civil::Date,
     pub earliest: jiff::civil::Date,
     pub latest: jiff::civil::Date,
+}
+
+impl EtaView {
+    pub(crate) fn of(estimate: &Estimate) -> Self {
+        let day = |t: jiff::Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
+        EtaView {
+            likely: day(estimate.p50),
+            earliest: day(estimate.p10),
+            latest: day(estimate.p90),
+        }
+    }
+
+    /// Where the most likely day falls against `window`.
+    pub(crate) fn against(&self, window: &DeliveryWindow) -> WindowFit {
+        if self.likely < window.start_date {
+            WindowFit::Before
+        } else if self.likely > window.end_date {
+            WindowFit::After
+        } else {
+            WindowFit::Inside
+        }
+    }
+}
+
+/// Where an ETA's most likely day falls against the delivery window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WindowFit {
+    Before,
+    Inside,
+    After,
+}
+
+impl WindowFit {
+    /// The words for it, such as "after the window".
+    pub(crate) fn text(self, lang: Lang) -> &'static str {
+        match self {
+            WindowFit::Before => lang.t("before the window", "早于送达时段"),
+            WindowFit::Inside => lang.t("in the window", "在送达时段内"),
+            WindowFit::After => lang.t("after the window", "晚于送达时段"),
+        }
+    }
+
+    /// A badge for a day outside the window, after a space; nothing inside
+    /// it.
+    pub(crate) fn badge(self, lang: Lang) -> Markup {
+        html! {
+            @match self {
+                WindowFit::Inside => {},
+                WindowFit::Before => { " " span.badge.warn { (self.text(lang)) } },
+                WindowFit::After => { " " span.badge.bad { (self.text(lang)) } },
+            }
+        }
+    }
 }
 
 /// One open exception and what to do about it, in both languages.
@@ -67,13 +120,8 @@ pub(crate) struct RerouteView {
 
 /// The engine's figures for a shipment, from what its last pass stored.
 fn engine_view(detail: &ShipmentDetail) -> EngineView {
-    let day = |t: jiff::Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
     EngineView {
-        eta: detail.estimate.as_ref().map(|e| EtaView {
-            likely: day(e.p50),
-            earliest: day(e.p10),
-            latest: day(e.p90),
-        }),
+        eta: detail.estimate.as_ref().map(EtaView::of),
         exceptions: Some(
             detail
                 .exceptions
@@ -282,7 +330,10 @@ fn summary(
         section aria-labelledby="h-eta" {
             h2 #h-eta { (lang.t("Estimated arrival", "预计到达")) }
             @if let Some(eta) = &engine.eta {
-                p #eta { strong { (eta.likely) } " (" (eta.earliest) " – " (eta.latest) ")" }
+                p #eta {
+                    strong { (eta.likely) } " (" (eta.earliest) " – " (eta.latest) ")"
+                    @if let Some((w, _)) = &s.delivery_window { (eta.against(w).badge(lang)) }
+                }
             } @else {
                 p.muted #eta-none { (lang.t("No estimate yet.", "暂无预计到达时间。")) }
             }

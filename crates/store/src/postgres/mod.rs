@@ -27,10 +27,10 @@ use tracklane_core::{
 
 use crate::codec::{from_json, to_json};
 use crate::{
-    Assessment, Attempt, Counts, Delivery, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft,
-    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
-    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
-    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
+    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionQuery, HubStats, ItemOutcome,
+    MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend,
+    Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError,
+    StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
 };
 
 /// Connections kept per process.
@@ -541,6 +541,11 @@ impl Store for PgStore {
     async fn tracking_of(&self, shipments: &[i64]) -> StoreResult<Vec<crate::ShipmentNumber>> {
         let client = self.client().await?;
         read::tracking_of(&client, shipments).await
+    }
+
+    async fn estimates_of(&self, shipments: &[i64]) -> StoreResult<Vec<(i64, Estimate)>> {
+        let client = self.client().await?;
+        read::estimates_of(&client, shipments).await
     }
 
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {

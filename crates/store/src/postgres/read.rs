@@ -440,6 +440,25 @@ fn window_change(r: &Row) -> StoreResult<crate::WindowChange> {
     .into_change()
 }
 
+/// The estimates of some shipments: see [`crate::Store::estimates_of`].
+pub(crate) async fn estimates_of(
+    client: &ClientWrapper,
+    shipments: &[i64],
+) -> StoreResult<Vec<(i64, Estimate)>> {
+    cached(
+        client,
+        "SELECT p10, p50, p90, basis, assessed_at, shipment_seq FROM estimate
+         WHERE shipment_seq = ANY($1) ORDER BY shipment_seq",
+        &[&shipments],
+    )
+    .await
+    .map_err(pg("reading estimates"))?
+    .iter()
+    .map(|r| Ok((r.get(5), estimate_of(r)?)))
+    .collect()
+}
+
+/// Reads `p10, p50, p90, basis, assessed_at`, the first columns of `r`.
 fn estimate_of(r: &Row) -> StoreResult<Estimate> {
     Ok(Estimate {
         p10: codec::timestamp(r.get(0))?,
@@ -450,8 +469,7 @@ fn estimate_of(r: &Row) -> StoreResult<Estimate> {
     })
 }
 
-/// Tracking numbers of `carrier` on shipments still on their way: see
-/// [`crate::Store::open_tracking`].
+/// The tracking numbers of some shipments: see [`crate::Store::tracking_of`].
 pub(crate) async fn tracking_of(
     client: &ClientWrapper,
     shipments: &[i64],

@@ -186,18 +186,55 @@ fn insert_exception(
 
 /// A shipment's estimate, if the engine has made one.
 pub(crate) fn estimate(conn: &Connection, shipment_seq: i64) -> StoreResult<Option<Estimate>> {
-    let row: Option<(i64, i64, i64, String, i64)> = conn
+    conn.prepare_cached(
+        "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = ?1",
+    )
+    .and_then(|mut s| s.query_row([shipment_seq], estimate_row).optional())
+    .map_err(unavailable("reading an estimate"))?
+    .map(EstimateRow::into_estimate)
+    .transpose()
+}
+
+/// The estimates of some shipments: see [`crate::Store::estimates_of`].
+pub(crate) fn estimates_of(
+    conn: &Connection,
+    shipments: &[i64],
+) -> StoreResult<Vec<(i64, Estimate)>> {
+    let rows: Vec<(i64, EstimateRow)> = conn
         .prepare_cached(
-            "SELECT p10, p50, p90, basis, assessed_at FROM estimate WHERE shipment_seq = ?1",
+            "SELECT e.p10, e.p50, e.p90, e.basis, e.assessed_at, e.shipment_seq
+             FROM json_each(?1) AS wanted JOIN estimate e ON e.shipment_seq = wanted.value
+             ORDER BY e.shipment_seq",
         )
         .and_then(|mut s| {
-            s.query_row([shipment_seq], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .optional()
+            s.query_map([super::read::json_array(shipments)], |r| {
+                Ok((r.get(5)?, estimate_row(r)?))
+            })?
+            .collect()
         })
-        .map_err(unavailable("reading an estimate"))?;
-    row.map(|(p10, p50, p90, basis, at)| {
+        .map_err(unavailable("reading estimates"))?;
+    rows.into_iter()
+        .map(|(seq, row)| Ok((seq, row.into_estimate()?)))
+        .collect()
+}
+
+/// An estimate as stored: times in microseconds.
+struct EstimateRow(i64, i64, i64, String, i64);
+
+/// Reads `p10, p50, p90, basis, assessed_at`, the first columns of `r`.
+fn estimate_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EstimateRow> {
+    Ok(EstimateRow(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+    ))
+}
+
+impl EstimateRow {
+    fn into_estimate(self) -> StoreResult<Estimate> {
+        let EstimateRow(p10, p50, p90, basis, at) = self;
         Ok(Estimate {
             p10: rows::timestamp(p10)?,
             p50: rows::timestamp(p50)?,
@@ -205,8 +242,7 @@ pub(crate) fn estimate(conn: &Connection, shipment_seq: i64) -> StoreResult<Opti
             basis,
             assessed_at: rows::timestamp(at)?,
         })
-    })
-    .transpose()
+    }
 }
 
 fn exception_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ExceptionRow> {

@@ -25,10 +25,11 @@ use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
-    Assessment, Attempt, Counts, Delivery, ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft,
-    Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
-    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
-    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
+    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionQuery, HubStats, ItemOutcome,
+    MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend,
+    Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError,
+    StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write,
+    Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -537,6 +538,12 @@ impl Store for SqliteStore {
     async fn tracking_of(&self, shipments: &[i64]) -> StoreResult<Vec<crate::ShipmentNumber>> {
         let shipments = shipments.to_vec();
         self.read(move |conn| read::tracking_of(conn, &shipments))
+            .await
+    }
+
+    async fn estimates_of(&self, shipments: &[i64]) -> StoreResult<Vec<(i64, Estimate)>> {
+        let shipments = shipments.to_vec();
+        self.read(move |conn| engine::estimates_of(conn, &shipments))
             .await
     }
 

@@ -365,22 +365,12 @@ fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Windo
         .collect()
 }
 
-/// Tracking numbers of `carrier` on shipments still on their way: see
-/// [`crate::Store::open_tracking`].
+/// The tracking numbers of some shipments: see [`crate::Store::tracking_of`].
 pub(crate) fn tracking_of(
     conn: &Connection,
     shipments: &[i64],
 ) -> StoreResult<Vec<crate::ShipmentNumber>> {
-    // The numbers as one JSON array, which `json_each` takes apart: one
-    // statement for any number of shipments.
-    let seqs = format!(
-        "[{}]",
-        shipments
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let seqs = json_array(shipments);
     let rows: Vec<(i64, String, String)> = conn
         .prepare_cached(
             "SELECT p.shipment_seq, l.carrier, l.tracking_number
@@ -404,6 +394,21 @@ pub(crate) fn tracking_of(
             ))
         })
         .collect()
+}
+
+/// `seqs` as one JSON array, which `json_each` takes apart: one statement
+/// for any number of shipments, and one cached plan.
+pub(crate) fn json_array(seqs: &[i64]) -> String {
+    let mut text = String::with_capacity(seqs.len() * 8 + 2);
+    text.push('[');
+    for (i, seq) in seqs.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&seq.to_string());
+    }
+    text.push(']');
+    text
 }
 
 pub(crate) fn open_tracking(

@@ -25,6 +25,24 @@ pub fn now() -> Timestamp {
     "2026-03-10T00:00:00Z".parse().unwrap()
 }
 
+/// The engine's verdict on `s`: an estimate with these days (UTC noon) as
+/// p10, p50 and p90, and nothing else.
+pub fn estimated(s: &Shipment, days: [&str; 3]) -> tracklane_store::Assessment {
+    let noon = |day: &str| -> Timestamp { format!("{day}T12:00:00Z").parse().unwrap() };
+    tracklane_store::Assessment {
+        shipment: s.id.clone(),
+        estimate: Some(tracklane_store::Estimate {
+            p10: noon(days[0]),
+            p50: noon(days[1]),
+            p90: noon(days[2]),
+            basis: "lane history".into(),
+            assessed_at: now(),
+        }),
+        exceptions: Vec::new(),
+        handled: Vec::new(),
+    }
+}
+
 /// The PostgreSQL server tests run against instead of SQLite, when set:
 /// `postgres://user:password@host:port/db[?sslmode=…&sslrootcert=…]`. Each
 /// test then gets a database of its own on that server, reached with the same
