@@ -56,6 +56,13 @@ impl Severity {
             Severity::High => "high",
         }
     }
+
+    /// The severity of a wire name; `None` for any other text.
+    pub fn parse(name: &str) -> Option<Severity> {
+        [Severity::Low, Severity::Medium, Severity::High]
+            .into_iter()
+            .find(|s| s.as_str() == name)
+    }
 }
 
 /// What to do about an exception, in both languages.
@@ -458,6 +465,17 @@ mod tests {
     use crate::snapshot::tests::{ocean_shipment, scan};
     use jiff::civil::date;
     use tracklane_core::{DeliveryWindow, MilestoneCode as C, WindowSource};
+
+    #[test]
+    fn severities_read_back_from_their_wire_names_in_order() {
+        let all = [Severity::Low, Severity::Medium, Severity::High];
+        for s in all {
+            assert_eq!(Severity::parse(s.as_str()), Some(s));
+        }
+        assert!(all.is_sorted(), "ranked by urgency");
+        assert_eq!(Severity::parse("High"), None);
+        assert_eq!(Severity::parse(""), None);
+    }
 
     /// A model that learned 60 journeys, an hour apart: journey `i` departs at
     /// hour 0, and `later(i)` gives its next two scans' codes and hours.

@@ -266,6 +266,14 @@ pub trait Store: Send + Sync + 'static {
     /// none is left out. For lists that show the ETA beside summaries.
     async fn estimates_of(&self, shipments: &[i64]) -> StoreResult<Vec<(i64, Estimate)>>;
 
+    /// The open exceptions of the shipments whose `seq`s are `shipments`, as
+    /// (`seq`, exception) in `seq` order and, within a shipment, in the order
+    /// they were opened. For lists that show what to do beside summaries.
+    async fn open_exceptions_of(
+        &self,
+        shipments: &[i64],
+    ) -> StoreResult<Vec<(i64, ExceptionDraft)>>;
+
     /// Every box carrying `number`, for the public tracking page.
     async fn find_tracking(
         &self,

@@ -6,7 +6,7 @@
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use tracklane_core::SellerId;
-use tracklane_store::Principal;
+use tracklane_store::{ExceptionDraft, Principal};
 
 use crate::support::{TestHub, UPS, estimated, milestone, now, shipment};
 
@@ -596,7 +596,7 @@ async fn the_start_page_downloads_what_its_filters_match_as_csv() {
 }
 
 #[tokio::test]
-async fn the_start_page_shows_each_eta_against_its_window() {
+async fn the_start_page_shows_each_eta_and_the_most_urgent_next_step() {
     let hub = TestHub::start().await;
     let week = tracklane_core::DeliveryWindow::week_of(jiff::civil::date(2026, 3, 18));
     let mut late = shipment(5, "A1SELLERA", Some("CARRIER_X"), 1);
@@ -605,10 +605,34 @@ async fn the_start_page_shows_each_eta_against_its_window() {
     let mut on_time = shipment(6, "A1SELLERA", Some("CARRIER_X"), 1);
     on_time.delivery_window = late.delivery_window;
     let on_time = hub.create(on_time).await;
+    let mut late_verdict = estimated(&late, ["2026-03-20", "2026-03-24", "2026-03-28"]);
+    let exception = |kind: &str, severity: &str, en: &str, zh: &str| ExceptionDraft {
+        kind: kind.into(),
+        severity: severity.into(),
+        since: now(),
+        evidence: "test".into(),
+        next_step_en: en.into(),
+        next_step_zh: zh.into(),
+    };
+    late_verdict.exceptions = vec![
+        exception(
+            "stale_tracking",
+            "medium",
+            "Ask the carrier for a scan",
+            "请承运商补扫",
+        ),
+        exception(
+            "customs_hold",
+            "high",
+            "Send the broker the invoice",
+            "把发票发给报关行",
+        ),
+        exception("window_at_risk", "high", "Move the window", "调整送达时段"),
+    ];
     hub.store()
         .put_assessments(
             vec![
-                estimated(&late, ["2026-03-20", "2026-03-24", "2026-03-28"]),
+                late_verdict,
                 estimated(&on_time, ["2026-03-16", "2026-03-18", "2026-03-21"]),
             ],
             now(),
@@ -627,6 +651,14 @@ async fn the_start_page_shows_each_eta_against_its_window() {
             r#"<span class="sub eta" title="2026-03-16 – 2026-03-21">ETA 2026-03-18</span>"#
         ),
         "inside the window, no badge: {html}"
+    );
+    assert!(
+        html.contains("<strong>Customs hold</strong>: Send the broker the invoice"),
+        "the next step of the first opened of the most severe exceptions: {html}"
+    );
+    assert!(
+        html.contains("Add tracking IDs"),
+        "a row without exceptions keeps the listing's next step: {html}"
     );
     let html = browser
         .get(&format!("/shipments/{}", late.confirmation_id))

@@ -10,7 +10,7 @@
 //!
 //! The engine's results show through [`summary::EngineView`] (estimate,
 //! open exceptions, reroutes, appointment) and [`shipments::RowExtras`] (the
-//! ETA per row).
+//! ETA and the most urgent open exception per row).
 
 mod assets;
 mod carriers;

@@ -12,8 +12,10 @@ use tracklane_core::{
     CarrierCode, FreightMode, Marketplace, PackageStatus, ShipmentStatus, ShippingMode,
     WarehouseCode,
 };
+use tracklane_engine::Severity;
 use tracklane_store::{
-    Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentQuery, ShipmentSummary, Store, StoreResult,
+    Cursor, Estimate, ExceptionDraft, PAGE_SIZE_MAX, Principal, ShipmentQuery, ShipmentSummary,
+    Store, StoreResult,
 };
 
 use super::layout::{self, Nav};
@@ -148,22 +150,46 @@ impl Filters {
     }
 }
 
-/// Per-row figures from the engine that the listing's own row lacks: the
-/// arrival estimate of its last pass, read for the whole page in one query.
+/// Per-row figures from the engine that the listing's own row lacks, each
+/// read for the whole page in one query.
 #[derive(Default)]
 pub(crate) struct RowExtras {
+    /// The arrival estimate of its last pass.
     pub eta: Option<EtaView>,
+    /// Its most urgent open exception, whose next step is the row's.
+    pub urgent: Option<ExceptionDraft>,
 }
 
 /// The engine's per-row figures for `rows`, in their order.
 async fn row_extras(store: &dyn Store, rows: &[ShipmentSummary]) -> StoreResult<Vec<RowExtras>> {
     let seqs: Vec<i64> = rows.iter().map(|s| s.seq).collect();
-    let mut estimates: HashMap<i64, Estimate> =
-        store.estimates_of(&seqs).await?.into_iter().collect();
+    // Only rows the last pass counted exceptions on have any to read.
+    let troubled: Vec<i64> = rows
+        .iter()
+        .filter(|s| s.open_exceptions > 0)
+        .map(|s| s.seq)
+        .collect();
+    let (estimates, exceptions) = tokio::try_join!(
+        store.estimates_of(&seqs),
+        store.open_exceptions_of(&troubled)
+    )?;
+    let mut estimates: HashMap<i64, Estimate> = estimates.into_iter().collect();
+    let mut urgent: HashMap<i64, ExceptionDraft> = HashMap::new();
+    for (seq, exception) in exceptions {
+        let rank = |e: &ExceptionDraft| Severity::parse(&e.severity);
+        match urgent.get(&seq) {
+            // The first opened of the most severe.
+            Some(kept) if rank(kept) >= rank(&exception) => {}
+            _ => {
+                urgent.insert(seq, exception);
+            }
+        }
+    }
     Ok(rows
         .iter()
         .map(|s| RowExtras {
             eta: estimates.remove(&s.seq).map(|e| EtaView::of(&e)),
+            urgent: urgent.remove(&s.seq),
         })
         .collect())
 }
@@ -406,7 +432,11 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
                 } @else { span.muted { (lang.t("none yet", "暂无")) } }
             }
             td.num data-label=(lang.t("Open exceptions", "未处理异常")) { (s.open_exceptions) }
-            td data-label=(lang.t("Next step", "下一步")) { (next_step(lang, s)) }
+            td data-label=(lang.t("Next step", "下一步")) {
+                @if let Some(e) = &extra.urgent {
+                    strong { (i18n::exception_kind(lang, &e.kind)) } (lang.t(": ", "：")) (lang.t(&e.next_step_en, &e.next_step_zh))
+                } @else { (next_step(lang, s)) }
+            }
         }
     }
 }

@@ -27,10 +27,11 @@ use tracklane_core::{
 
 use crate::codec::{from_json, to_json};
 use crate::{
-    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionQuery, HubStats, ItemOutcome,
-    MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend,
-    Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError,
-    StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
+    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery, HubStats,
+    ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
+    RerouteQuery, Resend, Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery,
+    Store, StoreError, StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange,
+    WindowChangeRequest,
 };
 
 /// Connections kept per process.
@@ -546,6 +547,14 @@ impl Store for PgStore {
     async fn estimates_of(&self, shipments: &[i64]) -> StoreResult<Vec<(i64, Estimate)>> {
         let client = self.client().await?;
         read::estimates_of(&client, shipments).await
+    }
+
+    async fn open_exceptions_of(
+        &self,
+        shipments: &[i64],
+    ) -> StoreResult<Vec<(i64, ExceptionDraft)>> {
+        let client = self.client().await?;
+        read::open_exceptions_of(&client, shipments).await
     }
 
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {

@@ -19,9 +19,9 @@ use crate::read_rows::{
     WindowChangeRow, parse_id,
 };
 use crate::{
-    Cursor, Estimate, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute, ShipmentDetail,
-    ShipmentException, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreResult, StoredMilestone,
-    TrackedBox,
+    Cursor, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
+    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreResult,
+    StoredMilestone, TrackedBox,
 };
 
 /// A parameter of a query.
@@ -455,6 +455,38 @@ pub(crate) async fn estimates_of(
     .map_err(pg("reading estimates"))?
     .iter()
     .map(|r| Ok((r.get(5), estimate_of(r)?)))
+    .collect()
+}
+
+/// The open exceptions of some shipments: see
+/// [`crate::Store::open_exceptions_of`].
+pub(crate) async fn open_exceptions_of(
+    client: &ClientWrapper,
+    shipments: &[i64],
+) -> StoreResult<Vec<(i64, ExceptionDraft)>> {
+    cached(
+        client,
+        "SELECT shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh
+         FROM exception WHERE shipment_seq = ANY($1) AND resolved_at IS NULL
+         ORDER BY shipment_seq, seq",
+        &[&shipments],
+    )
+    .await
+    .map_err(pg("reading open exceptions"))?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.get(0),
+            ExceptionDraft {
+                kind: r.get(1),
+                severity: r.get(2),
+                since: codec::timestamp(r.get(3))?,
+                evidence: r.get(4),
+                next_step_en: r.get(5),
+                next_step_zh: r.get(6),
+            },
+        ))
+    })
     .collect()
 }
 

@@ -221,6 +221,55 @@ pub(crate) fn estimates_of(
 /// An estimate as stored: times in microseconds.
 struct EstimateRow(i64, i64, i64, String, i64);
 
+/// The open exceptions of some shipments: see
+/// [`crate::Store::open_exceptions_of`].
+pub(crate) fn open_exceptions_of(
+    conn: &Connection,
+    shipments: &[i64],
+) -> StoreResult<Vec<(i64, ExceptionDraft)>> {
+    type Row = (i64, String, String, i64, String, String, String);
+    let rows: Vec<Row> = conn
+        .prepare_cached(
+            "SELECT x.shipment_seq, x.kind, x.severity, x.since, x.evidence, x.next_step_en,
+                 x.next_step_zh
+             FROM json_each(?1) AS wanted JOIN exception x ON x.shipment_seq = wanted.value
+             WHERE x.resolved_at IS NULL
+             ORDER BY x.shipment_seq, x.seq",
+        )
+        .and_then(|mut s| {
+            s.query_map([super::read::json_array(shipments)], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect()
+        })
+        .map_err(unavailable("reading open exceptions"))?;
+    rows.into_iter()
+        .map(
+            |(seq, kind, severity, since, evidence, next_step_en, next_step_zh)| {
+                Ok((
+                    seq,
+                    ExceptionDraft {
+                        kind,
+                        severity,
+                        since: rows::timestamp(since)?,
+                        evidence,
+                        next_step_en,
+                        next_step_zh,
+                    },
+                ))
+            },
+        )
+        .collect()
+}
+
 /// Reads `p10, p50, p90, basis, assessed_at`, the first columns of `r`.
 fn estimate_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EstimateRow> {
     Ok(EstimateRow(

@@ -25,11 +25,11 @@ use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
-    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionQuery, HubStats, ItemOutcome,
-    MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend,
-    Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError,
-    StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write,
-    Written,
+    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery, HubStats,
+    ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
+    RerouteQuery, Resend, Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery,
+    Store, StoreError, StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange,
+    WindowChangeRequest, Write, Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -544,6 +544,15 @@ impl Store for SqliteStore {
     async fn estimates_of(&self, shipments: &[i64]) -> StoreResult<Vec<(i64, Estimate)>> {
         let shipments = shipments.to_vec();
         self.read(move |conn| engine::estimates_of(conn, &shipments))
+            .await
+    }
+
+    async fn open_exceptions_of(
+        &self,
+        shipments: &[i64],
+    ) -> StoreResult<Vec<(i64, ExceptionDraft)>> {
+        let shipments = shipments.to_vec();
+        self.read(move |conn| engine::open_exceptions_of(conn, &shipments))
             .await
     }
 
