@@ -4,6 +4,7 @@
 //! This is the one crate that may read the real clock and the operating
 //! system's randomness; everything below it takes both as arguments.
 
+pub mod backup;
 pub mod bench;
 pub mod demo;
 pub mod engine_pass;

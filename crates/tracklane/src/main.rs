@@ -1,13 +1,14 @@
 //! The `tracklane` command line. Each subcommand is a thin wrapper over the
 //! library in `lib.rs`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tracklane::{
-    bench, demo, engine_pass, hub, idcheck, import, keys, mail, outbound, pull, replay, simulate,
-    webhooks,
+    backup, bench, demo, engine_pass, hub, idcheck, import, keys, mail, outbound, pull, replay,
+    simulate, webhooks,
 };
 use tracklane_server::AppState;
 use tracklane_store::Principal;
@@ -110,6 +111,16 @@ enum Command {
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// Copy an SQLite store to a new file while the hub keeps running, and
+    /// check the copy. (A PostgreSQL store is copied with pg_dump.)
+    Backup {
+        /// The store to copy: sqlite://PATH, as `serve` is given it.
+        #[arg(long, default_value = hub::DEFAULT_DB)]
+        db: String,
+        /// The new file to write; an existing one is never overwritten.
+        #[arg(long)]
+        to: PathBuf,
     },
     /// Benchmarks through the real parts.
     Bench {
@@ -710,6 +721,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let store = hub::open_store(&db).await?;
             let key = keys::issue(store.as_ref(), parse_role(&role)?, hub::os_random()).await?;
             println!("{key}");
+        }
+        Command::Backup { db, to } => {
+            let started = std::time::Instant::now();
+            let copy = backup::run(&db, &to)?;
+            println!(
+                "copied {db} to {}: {} shipments, {} milestones, {} bytes, in {:.1} s; checked",
+                to.display(),
+                copy.shipments,
+                copy.milestones,
+                copy.bytes,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Bench { command } => match command {
             BenchCommand::Ingest {

@@ -6,6 +6,7 @@ mod support;
 
 mod altgen;
 mod auth_scope;
+mod backup;
 mod batches;
 mod engine_passes;
 mod engine_results;

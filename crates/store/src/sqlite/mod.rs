@@ -2,6 +2,7 @@
 //! and a small pool of read connections. WAL lets readers run beside the
 //! writer.
 
+mod backup;
 pub mod bench;
 mod engine;
 mod read;
@@ -21,6 +22,7 @@ use tracklane_core::{
     Carrier, CarrierCode, Seller, Shipment, TrackingNumber, Warehouse, WarehouseCode,
 };
 
+pub use self::backup::{Backup, backup};
 use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
