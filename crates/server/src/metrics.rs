@@ -8,6 +8,8 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use tracklane_core::{CarrierCode, Problem};
+
 use crate::AppState;
 use crate::limits::Scope;
 
@@ -38,6 +40,10 @@ pub struct Metrics {
     pub requests_limited_ip: AtomicU64,
     /// Polling of carriers' tracking APIs, by adapter name.
     polls: Mutex<BTreeMap<&'static str, PollTotals>>,
+    /// Milestones refused, by carrier and the rejection's code. Both come
+    /// from small fixed sets (the hub's carriers, the ingest's codes), so the
+    /// series stay few.
+    rejections: Mutex<BTreeMap<(CarrierCode, &'static str), u64>>,
 }
 
 /// What polling one carrier API did: one round's figures, or the sum of all
@@ -61,6 +67,26 @@ pub struct PollTotals {
 type PollField = fn(&PollTotals) -> u64;
 
 impl Metrics {
+    /// Counts `carrier`'s refused milestones, by the code of each refusal.
+    pub fn add_rejections<'a>(
+        &self,
+        carrier: &CarrierCode,
+        problems: impl IntoIterator<Item = &'a Problem>,
+    ) {
+        let mut problems = problems.into_iter().peekable();
+        if problems.peek().is_none() {
+            return;
+        }
+        let Ok(mut rejections) = self.rejections.lock() else {
+            return;
+        };
+        for problem in problems {
+            *rejections
+                .entry((carrier.clone(), problem.code))
+                .or_default() += 1;
+        }
+    }
+
     /// Adds one polling round of `adapter` to its totals.
     pub fn add_poll(&self, adapter: &'static str, round: PollTotals) {
         let Ok(mut polls) = self.polls.lock() else {
@@ -154,6 +180,19 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
             "{name}{{scope=\"{scope}\"}} {}\n",
             value.load(Ordering::Relaxed)
         ));
+    }
+    let rejections = m.rejections.lock().map(|r| r.clone()).unwrap_or_default();
+    if !rejections.is_empty() {
+        let name = "tracklane_milestones_rejected_by_code_total";
+        out.push_str(&format!(
+            "# HELP {name} Milestones refused, by carrier and the rejection's code (tracking_number.check_digit, …), as the push's answer names it.\n# TYPE {name} counter\n"
+        ));
+        // Carrier codes and rejection codes hold no quote or backslash.
+        for ((carrier, code), value) in &rejections {
+            out.push_str(&format!(
+                "{name}{{carrier=\"{carrier}\",code=\"{code}\"}} {value}\n"
+            ));
+        }
     }
     let polls = m.polls.lock().map(|p| p.clone()).unwrap_or_default();
     if !polls.is_empty() {

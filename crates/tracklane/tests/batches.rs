@@ -54,6 +54,22 @@ async fn bad_items_are_rejected_by_index_and_valid_ones_kept() {
         check_digit.contains("1Z999AA10123456784"),
         "the fix is suggested: {check_digit}"
     );
+
+    // The operator sees which carrier sends what wrong.
+    let metrics = hub.metrics().await;
+    let name = "tracklane_milestones_rejected_by_code_total";
+    for (code, count) in [
+        ("field.required", 1),
+        ("status.code.unknown", 1),
+        ("tracking_number.check_digit", 1),
+    ] {
+        let line = format!("{name}{{carrier=\"CARRIER_X\",code=\"{code}\"}} {count}\n");
+        assert!(metrics.contains(&line), "{line} in {metrics}");
+    }
+    assert!(
+        metrics.contains("tracklane_milestones_rejected_total 3\n"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

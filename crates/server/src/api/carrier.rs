@@ -68,6 +68,7 @@ pub(crate) async fn push_milestones(
         .fetch_add(report.duplicates as u64, Ordering::Relaxed);
     m.milestones_rejected
         .fetch_add(report.rejected.len() as u64, Ordering::Relaxed);
+    m.add_rejections(&carrier, report.rejected.iter().map(|r| &r.problem));
     m.carriers_detected
         .fetch_add(report.detected as u64, Ordering::Relaxed);
     let view = BatchView {
