@@ -714,6 +714,19 @@ async fn the_public_tracking_page_shows_the_parcel_not_the_seller() {
         !html.contains("A1SELLERA") && !html.contains("Anko"),
         "nothing about the seller"
     );
+    assert!(html.contains("No estimate yet."), "{html}");
+    hub.store()
+        .put_assessments(
+            vec![estimated(&s, ["2026-03-11", "2026-03-12", "2026-03-14"])],
+            now(),
+        )
+        .await
+        .unwrap();
+    let (_, html, _) = buyer.get(&format!("/track/{}", UPS[3])).await;
+    assert!(
+        html.contains(r#"<p id="eta"><strong>2026-03-12</strong> (2026-03-11 – 2026-03-14)</p>"#),
+        "the engine's estimate: {html}"
+    );
     let (status, html, _) = buyer.get("/track/1Z999AA10123456785").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains(UPS[0]), "a mistyped number gets its fix");

@@ -8,11 +8,11 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::{Deserialize, Serialize};
-use tracklane_core::TrackingNumber;
+use tracklane_core::{PackageStatus, TrackingNumber};
 use tracklane_store::ShipmentKey;
 
 use super::layout::{self, Nav};
-use super::summary::timeline_list;
+use super::summary::{EtaView, timeline_list};
 use super::{Ctx, PageError, PageResult, html as respond, i18n, percent};
 use crate::AppState;
 use crate::error::Lang;
@@ -147,8 +147,13 @@ pub(crate) async fn page(
         div.grid {
             section.card aria-labelledby="h-eta" {
                 h2 #h-eta { (lang.t("Estimated arrival", "预计到达")) }
-                // Plug-in point: the engine's ETA for this package (see summary::EngineView).
-                p.muted { (lang.t("No estimate yet.", "暂无预计到达时间。")) }
+                @if status == PackageStatus::Delivered {
+                    p #eta { (lang.t("Delivered.", "已送达。")) }
+                } @else if let Some(eta) = detail.estimate.as_ref().map(EtaView::of) {
+                    p #eta { strong { (eta.likely) } " (" (eta.earliest) " – " (eta.latest) ")" }
+                } @else {
+                    p.muted #eta { (lang.t("No estimate yet.", "暂无预计到达时间。")) }
+                }
                 @if let Some(w) = destination { p { (lang.t("Destination: ", "目的地：")) (w.address.city) ", " (w.address.country_code) } }
             }
             section.card aria-labelledby="h-legs" {
