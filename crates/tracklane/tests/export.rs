@@ -54,7 +54,7 @@ async fn every_matching_shipment_is_exported_past_one_page() {
         .unwrap()
         .clone();
     assert_eq!(&header[0], "Confirmation ID");
-    assert_eq!(header.len(), 25);
+    assert_eq!(header.len(), 26);
     assert_eq!(&header[9], "Tracking numbers");
     let rows = records(&body);
     assert_eq!(rows.len(), 231, "each of the seller's shipments once");
@@ -83,7 +83,8 @@ async fn every_matching_shipment_is_exported_past_one_page() {
     assert_eq!(&row[4], "TEB9");
     assert_eq!(&row[9], "", "no tracking numbers yet");
     assert_eq!(&row[19], "yes", "missing tracking");
-    assert_eq!(&row[22], "24", "units expected");
+    assert_eq!(&row[21], "Add tracking IDs", "next step");
+    assert_eq!(&row[23], "24", "units expected");
 
     // The operator sees every seller's; a filter narrows it.
     let (_, body) = export(&hub, &hub.operator, "/api/v1/shipments/export", "en").await;
@@ -148,10 +149,19 @@ async fn each_shipment_s_eta_is_listed_and_exported_against_its_window() {
         s.delivery_window = Some((week, WindowSource::Seller));
         ids.push(hub.create(s).await);
     }
+    let mut late = estimated(&ids[0], ["2026-03-20", "2026-03-24", "2026-03-28"]);
+    late.exceptions = vec![tracklane_store::ExceptionDraft {
+        kind: "window_at_risk".into(),
+        severity: "medium".into(),
+        since: now(),
+        evidence: "p50 after the window".into(),
+        next_step_en: "Ask the carrier to move the window".into(),
+        next_step_zh: "请承运商调整送达时段".into(),
+    }];
     hub.store()
         .put_assessments(
             vec![
-                estimated(&ids[0], ["2026-03-20", "2026-03-24", "2026-03-28"]),
+                late,
                 estimated(&ids[1], ["2026-03-16", "2026-03-18", "2026-03-21"]),
             ],
             now(),
@@ -192,6 +202,10 @@ async fn each_shipment_s_eta_is_listed_and_exported_against_its_window() {
     let rows = records(&body);
     let late = rows.iter().find(|r| r[2] == "Spring restock 1").unwrap();
     assert_eq!(&late[18], "晚于送达时段");
+    assert_eq!(
+        &late[21], "可能错过送达时段：请承运商调整送达时段",
+        "its exception's next step"
+    );
 
     // The listing gives each row's estimate as the detail does.
     let page = hub

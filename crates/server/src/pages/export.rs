@@ -24,8 +24,7 @@ use futures_util::stream;
 
 use tracklane_store::{PAGE_SIZE_MAX, Page, ShipmentQuery, ShipmentSummary, Store, StoreError};
 
-use super::shipments::{Filters, is_on_its_way};
-use super::summary::EtaView;
+use super::shipments::{Filters, RowExtras, is_on_its_way, next_step, row_extras};
 use super::{Ctx, PageError, PageResult, i18n};
 use crate::AppState;
 use crate::error::Lang;
@@ -34,7 +33,7 @@ use crate::error::Lang;
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The columns, in English and Chinese.
-const COLUMNS: [(&str, &str); 25] = [
+const COLUMNS: [(&str, &str); 26] = [
     ("Confirmation ID", "货件编号"),
     ("Shipment ID", "SP-API 货件 ID"),
     ("Name", "货件名称"),
@@ -56,6 +55,7 @@ const COLUMNS: [(&str, &str); 25] = [
     ("ETA against window", "预计到达与送达时段"),
     ("Missing tracking", "缺少追踪编码"),
     ("Open exceptions", "未处理异常"),
+    ("Next step", "下一步"),
     ("Boxes", "箱数"),
     ("Units expected", "预计数量"),
     ("Units received", "已接收数量"),
@@ -127,15 +127,16 @@ fn header(lang: Lang) -> Vec<u8> {
     lines(|out| out.write_record(COLUMNS.iter().map(|(en, zh)| lang.t(en, zh))))
 }
 
-/// The CSV lines of `page`'s shipments, with their tracking numbers and
-/// estimates read in one query each for the page.
+/// The CSV lines of `page`'s shipments, with their tracking numbers and the
+/// engine's figures (estimate, most urgent exception) read in one query each
+/// for the page.
 ///
 /// # Errors
-/// When the store cannot read the tracking numbers or the estimates.
+/// When the store cannot read the tracking numbers or the engine's figures.
 async fn page_rows(store: &dyn Store, lang: Lang, page: &Page) -> Result<Vec<u8>, StoreError> {
     let seqs: Vec<i64> = page.shipments.iter().map(|s| s.seq).collect();
-    let (tracking, estimates) =
-        tokio::try_join!(store.tracking_of(&seqs), store.estimates_of(&seqs))?;
+    let (tracking, extras) =
+        tokio::try_join!(store.tracking_of(&seqs), row_extras(store, &page.shipments))?;
     let mut numbers: HashMap<i64, Vec<String>> = HashMap::new();
     for (seq, carrier, number) in tracking {
         numbers
@@ -143,16 +144,14 @@ async fn page_rows(store: &dyn Store, lang: Lang, page: &Page) -> Result<Vec<u8>
             .or_default()
             .push(format!("{number} ({carrier})"));
     }
-    let mut etas: HashMap<i64, EtaView> = estimates
-        .iter()
-        .map(|(seq, e)| (*seq, EtaView::of(e)))
-        .collect();
     Ok(lines(|out| {
-        page.shipments.iter().try_for_each(|s| {
-            let tracking = numbers.remove(&s.seq).unwrap_or_default().join("; ");
-            let eta = etas.remove(&s.seq).filter(|_| is_on_its_way(s.status));
-            out.write_record(record(lang, s, tracking, eta.as_ref()).map(safe))
-        })
+        page.shipments
+            .iter()
+            .zip(&extras)
+            .try_for_each(|(s, extra)| {
+                let tracking = numbers.remove(&s.seq).unwrap_or_default().join("; ");
+                out.write_record(record(lang, s, tracking, extra).map(safe))
+            })
     }))
 }
 
@@ -167,13 +166,10 @@ fn lines(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Ve
 }
 
 /// One shipment's cells, in [`COLUMNS`] order, with its `tracking` numbers
-/// and its `eta` while it is on its way.
-fn record(
-    lang: Lang,
-    s: &ShipmentSummary,
-    tracking: String,
-    eta: Option<&EtaView>,
-) -> [String; 25] {
+/// and the engine's figures: the ETA while it is on its way, the next step
+/// of its most urgent exception.
+fn record(lang: Lang, s: &ShipmentSummary, tracking: String, extra: &RowExtras) -> [String; 26] {
+    let eta = extra.eta.as_ref().filter(|_| is_on_its_way(s.status));
     let yes_no = |b: bool| lang.t(if b { "yes" } else { "no" }, if b { "是" } else { "否" });
     let latest = s.latest_milestone.as_ref();
     let window = s.delivery_window.as_ref();
@@ -207,6 +203,15 @@ fn record(
         }),
         yes_no(s.missing_tracking).to_owned(),
         s.open_exceptions.to_string(),
+        match &extra.urgent {
+            Some(e) => format!(
+                "{}{}{}",
+                i18n::exception_kind(lang, &e.kind),
+                lang.t(": ", "："),
+                lang.t(&e.next_step_en, &e.next_step_zh)
+            ),
+            None => next_step(lang, s).to_owned(),
+        },
         s.box_count.to_string(),
         s.units_expected.to_string(),
         s.units_received.to_string(),

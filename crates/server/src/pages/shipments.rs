@@ -161,7 +161,10 @@ pub(crate) struct RowExtras {
 }
 
 /// The engine's per-row figures for `rows`, in their order.
-async fn row_extras(store: &dyn Store, rows: &[ShipmentSummary]) -> StoreResult<Vec<RowExtras>> {
+pub(crate) async fn row_extras(
+    store: &dyn Store,
+    rows: &[ShipmentSummary],
+) -> StoreResult<Vec<RowExtras>> {
     let seqs: Vec<i64> = rows.iter().map(|s| s.seq).collect();
     // Only rows the last pass counted exceptions on have any to read.
     let troubled: Vec<i64> = rows
