@@ -24,21 +24,15 @@ use super::{Ctx, PageError, PageResult, html as respond, i18n, percent, when};
 use crate::AppState;
 use crate::error::Lang;
 
-/// What the engine will add to a shipment summary. Every field is `None`
-/// today and its section renders a neutral line or nothing.
-///
-/// Plug-in point: [`engine_view`] fills this from `ShipmentDetail` once the
-/// engine's results are stored on it (ETA with its interval, open exceptions
-/// with what to do, reroute history, the warehouse appointment).
-#[derive(Default)]
+/// What the engine's last pass left on a shipment, as its summary shows it
+/// ([`engine_view`] reads it from the `ShipmentDetail`).
 pub(crate) struct EngineView {
     /// Estimated arrival: the most likely day and the interval around it.
     pub eta: Option<EtaView>,
-    /// Open exceptions; `None` means detection is not wired, `Some(vec![])`
-    /// means none are open.
-    pub exceptions: Option<Vec<ExceptionView>>,
-    /// Reroutes, oldest first; `None` until Smart Reroute is wired.
-    pub reroutes: Option<Vec<RerouteView>>,
+    /// Open exceptions, with what to do.
+    pub exceptions: Vec<ExceptionView>,
+    /// Reroutes, oldest first.
+    pub reroutes: Vec<RerouteView>,
     /// The delivery appointment at the warehouse.
     pub appointment: Option<String>,
 }
@@ -122,30 +116,26 @@ pub(crate) struct RerouteView {
 fn engine_view(detail: &ShipmentDetail) -> EngineView {
     EngineView {
         eta: detail.estimate.as_ref().map(EtaView::of),
-        exceptions: Some(
-            detail
-                .exceptions
-                .iter()
-                .filter(|e| e.resolved_at.is_none())
-                .map(|e| ExceptionView {
-                    kind: e.draft.kind.clone(),
-                    since: e.draft.since,
-                    what_to_do: (e.draft.next_step_en.clone(), e.draft.next_step_zh.clone()),
-                })
-                .collect(),
-        ),
-        reroutes: Some(
-            detail
-                .reroutes
-                .iter()
-                .map(|r| RerouteView {
-                    at: r.decided_at.unwrap_or(r.offered_at),
-                    from: r.draft.from.to_string(),
-                    to: r.draft.to.to_string(),
-                    reason: format!("{} · {}", r.status, r.draft.reason),
-                })
-                .collect(),
-        ),
+        exceptions: detail
+            .exceptions
+            .iter()
+            .filter(|e| e.resolved_at.is_none())
+            .map(|e| ExceptionView {
+                kind: e.draft.kind.clone(),
+                since: e.draft.since,
+                what_to_do: (e.draft.next_step_en.clone(), e.draft.next_step_zh.clone()),
+            })
+            .collect(),
+        reroutes: detail
+            .reroutes
+            .iter()
+            .map(|r| RerouteView {
+                at: r.decided_at.unwrap_or(r.offered_at),
+                from: r.draft.from.to_string(),
+                to: r.draft.to.to_string(),
+                reason: format!("{} · {}", r.status, r.draft.reason),
+            })
+            .collect(),
         appointment: detail
             .reroutes
             .iter()
@@ -340,22 +330,18 @@ fn summary(
             @if let Some(a) = &engine.appointment { p { (lang.t("Warehouse appointment: ", "送仓预约：")) (a) } }
         }
 
-        @if let Some(exceptions) = &engine.exceptions {
-            section aria-labelledby="h-exc" {
-                h2 #h-exc { (lang.t("Exceptions", "异常")) }
-                @if exceptions.is_empty() { p.muted { (lang.t("No open exceptions.", "没有未处理的异常。")) } }
-                ul { @for e in exceptions { li { strong { (i18n::exception_kind(lang, &e.kind)) } " · " (when(e.since)) " — " (lang.t(&e.what_to_do.0, &e.what_to_do.1)) } } }
-            }
+        section aria-labelledby="h-exc" {
+            h2 #h-exc { (lang.t("Exceptions", "异常")) }
+            @if engine.exceptions.is_empty() { p.muted { (lang.t("No open exceptions.", "没有未处理的异常。")) } }
+            ul { @for e in &engine.exceptions { li { strong { (i18n::exception_kind(lang, &e.kind)) } " · " (when(e.since)) " — " (lang.t(&e.what_to_do.0, &e.what_to_do.1)) } } }
         }
 
         (window_section(lang, session, detail, is_seller, window_error))
 
-        @if let Some(reroutes) = &engine.reroutes {
-            section aria-labelledby="h-reroute" {
-                h2 #h-reroute { (lang.t("Reroutes", "改仓记录")) }
-                @if reroutes.is_empty() { p.muted { (lang.t("Never rerouted.", "未发生改仓。")) } }
-                ul { @for r in reroutes { li { (when(r.at)) ": " (r.from) " → " (r.to) " — " (r.reason) } } }
-            }
+        section aria-labelledby="h-reroute" {
+            h2 #h-reroute { (lang.t("Reroutes", "改仓记录")) }
+            @if engine.reroutes.is_empty() { p.muted { (lang.t("Never rerouted.", "未发生改仓。")) } }
+            ul { @for r in &engine.reroutes { li { (when(r.at)) ": " (r.from) " → " (r.to) " — " (r.reason) } } }
         }
 
         section aria-labelledby="h-tracking" #tracking {
