@@ -6,9 +6,11 @@
 //! microseconds since the epoch, coded enums as their numbers, bodies as
 //! JSON text), so the two backends read and write the same values. What
 //! differs is the milestone log: PostgreSQL keeps one row per package with a
-//! unique `(package_seq, fingerprint)`, which drops a repeated fact without
-//! reading anything first, and each package row holds its tracking state
-//! (`track`, JSON) so that a write touches only the packages it changes.
+//! unique `(shipment_seq, package_seq, fingerprint)`, which drops a repeated
+//! fact without reading anything first, and hash-partitions it by
+//! `shipment_seq`, the column every read of it filters on, so that a read
+//! goes to one partition. Each package row holds its tracking state (`track`,
+//! JSON) so that a write touches only the packages it changes.
 
 /// Migrations, oldest first. Never edit one that has shipped; append a new one.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -219,6 +221,86 @@ CREATE INDEX webhook_delivery_failed ON webhook_delivery (created_at) WHERE stat
 ALTER TABLE webhook ADD COLUMN disabled_at BIGINT;
 ALTER TABLE webhook ADD COLUMN disabled_reason TEXT;
 "#,
+    r#"
+-- The milestone log, hash-partitioned by shipment. Every read of it is one
+-- shipment's (`WHERE shipment_seq = $1 ORDER BY seq`), so PostgreSQL reads one
+-- partition for it; and `shipment_seq` is the column Citus would distribute the
+-- log by, next to the shipment and its packages.
+--
+-- A partitioned table's unique keys must hold its partition key. The dedupe
+-- key becomes (shipment_seq, package_seq, fingerprint): it admits the same
+-- rows as (package_seq, fingerprint) did, since a package is on exactly one
+-- shipment. The primary key becomes (shipment_seq, seq); it also serves the
+-- read above, which milestone_by_shipment (shipment_seq, seq) served before.
+--
+-- 16 partitions: a power of two, so that each can later be split in two
+-- (PostgreSQL wants each hash modulus in use to divide the next larger one),
+-- and enough that a partition's indexes and vacuums deal with a sixteenth of
+-- the log. A partition's modulus is fixed once it exists. To grow, a later
+-- migration splits them: detach milestone_pNN (remainder r of 16), create the
+-- partitions for remainders r and r + 16 of 32, and insert the detached rows
+-- back through `milestone` with OVERRIDING SYSTEM VALUE.
+--
+-- The rows move over with their seq values, and the identity then goes on
+-- after the largest. This runs in the migration's transaction: writers wait
+-- for it, for a time that grows with the log. A replica still running an
+-- earlier tracklane cannot append afterwards (its ON CONFLICT names the old
+-- key, which no index matches), so replicas are upgraded together.
+ALTER TABLE milestone RENAME TO milestone_unpartitioned;
+-- Frees the name the new table's identity takes.
+ALTER SEQUENCE milestone_seq_seq RENAME TO milestone_unpartitioned_seq_seq;
+
+CREATE TABLE milestone (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY,
+    shipment_seq BIGINT NOT NULL,
+    package_seq BIGINT NOT NULL,
+    code INTEGER NOT NULL,
+    sub_code INTEGER,
+    raw_code TEXT,
+    description TEXT,
+    city TEXT,
+    region TEXT,
+    country_code TEXT,
+    occurred_at BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    carrier TEXT NOT NULL,
+    tracking_number TEXT NOT NULL,
+    event_id TEXT,
+    fingerprint BIGINT NOT NULL
+) PARTITION BY HASH (shipment_seq);
+
+-- milestone_p00 … milestone_p15. The count is named here rather than in Rust:
+-- changing it must not change a migration that has run somewhere.
+DO $$
+DECLARE
+    partition_count CONSTANT INTEGER := 16;
+BEGIN
+    FOR remainder IN 0 .. partition_count - 1 LOOP
+        EXECUTE format(
+            'CREATE TABLE %I PARTITION OF milestone FOR VALUES WITH (MODULUS %s, REMAINDER %s)',
+            'milestone_p' || lpad(remainder::TEXT, 2, '0'), partition_count, remainder);
+    END LOOP;
+END
+$$;
+
+INSERT INTO milestone (seq, shipment_seq, package_seq, code, sub_code, raw_code, description,
+        city, region, country_code, occurred_at, received_at, carrier, tracking_number,
+        event_id, fingerprint)
+    OVERRIDING SYSTEM VALUE
+    SELECT seq, shipment_seq, package_seq, code, sub_code, raw_code, description,
+        city, region, country_code, occurred_at, received_at, carrier, tracking_number,
+        event_id, fingerprint
+    FROM milestone_unpartitioned;
+DROP TABLE milestone_unpartitioned;
+
+-- Added once the rows are in, and after the old table is gone: its index
+-- names are free, and each index is built once rather than row by row.
+ALTER TABLE milestone
+    ADD PRIMARY KEY (shipment_seq, seq),
+    ADD UNIQUE (shipment_seq, package_seq, fingerprint);
+SELECT setval(pg_get_serial_sequence('milestone', 'seq'), max(seq))
+    FROM milestone HAVING count(*) > 0;
+"#,
 ];
 
 /// The advisory lock key migrations run under.
@@ -227,6 +309,15 @@ pub(crate) const MIGRATION_LOCK: i64 = 0x7472_6163_6b6c_616e; // "tracklan"
 /// Applies the migrations `client` has not seen yet.
 pub(crate) async fn migrate(
     client: &mut tokio_postgres::Client,
+) -> Result<(), tokio_postgres::Error> {
+    apply(client, MIGRATIONS).await
+}
+
+/// Applies those of `migrations`, the first of [`MIGRATIONS`], that `client`
+/// has not seen yet. Tests stop short of the last to build an older database.
+async fn apply(
+    client: &mut tokio_postgres::Client,
+    migrations: &[&str],
 ) -> Result<(), tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -237,7 +328,7 @@ pub(crate) async fn migrate(
         .query_opt("SELECT version FROM schema_version", &[])
         .await?
         .map_or(0, |r| r.get(0));
-    for (number, sql) in MIGRATIONS
+    for (number, sql) in migrations
         .iter()
         .enumerate()
         .skip(usize::try_from(applied).unwrap_or(0))
@@ -251,4 +342,146 @@ pub(crate) async fn migrate(
         .await?;
     }
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postgres::write::INSERT_MILESTONES;
+
+    /// The PostgreSQL server the hub's suite runs against, when set (see
+    /// `scripts/postgres`). Without it there is no server, and these tests
+    /// have nothing to check.
+    const POSTGRES_ENV: &str = "TRACKLANE_TEST_POSTGRES";
+
+    /// A new, empty database `name` on the test server, over a plain
+    /// connection, or `None` when no server is set.
+    async fn fresh_database(name: &str) -> Option<tokio_postgres::Client> {
+        let server = std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty())?;
+        // The URL's TLS parameters are the store's to read; a plain
+        // connection suffices here.
+        let server = server.split('?').next().unwrap_or(&server);
+        let admin = connect(server).await;
+        // One statement a call: several in one run as a transaction, and
+        // these two cannot.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin.batch_execute(&sql).await.unwrap();
+        }
+        let base = server.rsplit_once('/').map_or(server, |(base, _)| base);
+        Some(connect(&format!("{base}/{name}")).await)
+    }
+
+    async fn connect(url: &str) -> tokio_postgres::Client {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Every milestone row, in full, in `seq` order.
+    async fn milestone_rows(client: &tokio_postgres::Client) -> Vec<String> {
+        client
+            .query("SELECT m::TEXT FROM milestone m ORDER BY seq", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
+    }
+
+    /// Migration 4 partitions a milestone log that has rows: they keep their
+    /// `seq`, a new row gets a larger one, and a repeated fact is still
+    /// dropped.
+    #[tokio::test]
+    async fn partitioning_keeps_a_populated_milestone_log() {
+        let name = format!("tracklane_test_store_partitioning_{}", std::process::id());
+        let Some(mut client) = fresh_database(&name).await else {
+            return;
+        };
+        apply(&mut client, &MIGRATIONS[..3]).await.unwrap();
+        // Three facts for each of two packages of each of 40 shipments, so
+        // that the rows fall in most partitions; then one fact again, which
+        // takes a number from the identity without storing a row.
+        client
+            .batch_execute(
+                "INSERT INTO milestone (shipment_seq, package_seq, code, occurred_at, received_at,
+                     carrier, tracking_number, fingerprint)
+                 SELECT s, s * 10 + p, 3, f * 1000, 5000, 'CARRIER_X', '1Z' || s, s * 100 + p * 10 + f
+                 FROM generate_series(1, 40) s, generate_series(1, 2) p, generate_series(1, 3) f;
+                 INSERT INTO milestone (shipment_seq, package_seq, code, occurred_at, received_at,
+                     carrier, tracking_number, fingerprint)
+                 VALUES (7, 71, 3, 1000, 6000, 'CARRIER_X', '1Z7', 711)
+                 ON CONFLICT (package_seq, fingerprint) DO NOTHING",
+            )
+            .await
+            .unwrap();
+        let before = milestone_rows(&client).await;
+        assert_eq!(before.len(), 240);
+
+        migrate(&mut client).await.unwrap();
+
+        let version: i64 = client
+            .query_one("SELECT version FROM schema_version", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(milestone_rows(&client).await, before);
+        let shape = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM pg_inherits WHERE inhparent = 'milestone'::regclass),
+                        (SELECT count(DISTINCT tableoid) FROM milestone),
+                        (SELECT max(seq) FROM milestone)",
+                &[],
+            )
+            .await
+            .unwrap();
+        let (partitions, partitions_used, seq_max): (i64, i64, i64) =
+            (shape.get(0), shape.get(1), shape.get(2));
+        assert_eq!(partitions, 16);
+        assert!(
+            partitions_used > 1,
+            "all rows in {partitions_used} partition"
+        );
+
+        // A stored fact again, and a new one, through the store's own insert.
+        let stored = client
+            .query(
+                INSERT_MILESTONES,
+                &[
+                    &vec![71_i64, 71],
+                    &vec![7_i64, 7],
+                    &vec![3_i32, 3],
+                    &vec![None::<i32>, None],
+                    &vec![None::<&str>, None],
+                    &vec![None::<&str>, None],
+                    &vec![None::<&str>, None],
+                    &vec![None::<&str>, None],
+                    &vec![None::<&str>, None],
+                    &vec![1000_i64, 9000],
+                    &7000_i64,
+                    &"CARRIER_X",
+                    &vec!["1Z7", "1Z7"],
+                    &vec![None::<&str>, None],
+                    &vec![711_i64, 719],
+                ],
+            )
+            .await
+            .unwrap();
+        let stored: Vec<(i64, i64)> = stored.iter().map(|r| (r.get(0), r.get(1))).collect();
+        assert_eq!(stored, [(71, 719)], "only the new fact is stored");
+        let new_seq: i64 = client
+            .query_one(
+                "SELECT seq FROM milestone WHERE package_seq = 71 AND fingerprint = 719",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(new_seq > seq_max, "{new_seq} after {seq_max}");
+    }
 }

@@ -11,7 +11,8 @@
 //! A batch of milestones takes its locks in `seq` order up front
 //! ([`Batch::start`]), and writes that may attach a tracking number take
 //! turns ([`lock_attaching`]). A repeated fact is dropped by the milestone
-//! table's unique `(package_seq, fingerprint)`, with no read first.
+//! table's unique `(shipment_seq, package_seq, fingerprint)`, with no read
+//! first.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -358,14 +359,18 @@ async fn may_attach(t: &mut Tx<'_>, carrier: &str, drafts: &[MilestoneDraft]) ->
 /// the package has that fact already (from before, or from an earlier item of
 /// the batch: rows go in in item order). Returns the (package, fingerprint)
 /// pairs that got a row.
-const INSERT_MILESTONES: &str = "
+///
+/// The conflict target is the table's dedupe key, which holds the partition
+/// key `shipment_seq` as a partitioned table's unique keys must; a package is
+/// on one shipment, so it is `(package_seq, fingerprint)` in effect.
+pub(super) const INSERT_MILESTONES: &str = "
     INSERT INTO milestone (package_seq, shipment_seq, code, sub_code, raw_code, description, city,
         region, country_code, occurred_at, received_at, carrier, tracking_number, event_id, fingerprint)
     SELECT p, s, c, sc, rc, d, ci, re, co, o, $11, $12, n, e, f
     FROM unnest($1::BIGINT[], $2::BIGINT[], $3::INTEGER[], $4::INTEGER[], $5::TEXT[], $6::TEXT[],
         $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::BIGINT[], $13::TEXT[], $14::TEXT[], $15::BIGINT[])
         AS m (p, s, c, sc, rc, d, ci, re, co, o, n, e, f)
-    ON CONFLICT (package_seq, fingerprint) DO NOTHING
+    ON CONFLICT (shipment_seq, package_seq, fingerprint) DO NOTHING
     RETURNING package_seq, fingerprint";
 
 /// A batch of one carrier's milestones on its way in.
