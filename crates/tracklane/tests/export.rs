@@ -5,7 +5,7 @@
 use jiff::civil::date;
 use tracklane_core::{DeliveryWindow, WindowSource};
 
-use crate::support::{TestHub, UPS, estimated, now, shipment};
+use crate::support::{TestHub, UPS, estimated, milestone, now, shipment};
 
 /// The export at `path` as `key` in `lang`: status and body.
 async fn export(hub: &TestHub, key: &str, path: &str, lang: &str) -> (u16, String) {
@@ -197,6 +197,21 @@ async fn each_shipment_s_eta_is_listed_and_exported_against_its_window() {
         ["", "", "", ""],
         "no estimate yet"
     );
+
+    // Once it has arrived, its last estimate is no longer shown.
+    hub.upload(&hub.carrier_x, &ids[1], &[UPS[1]]).await;
+    hub.push(
+        &hub.carrier_x,
+        vec![milestone(UPS[1], "DELIVERED", "2026-03-09T10:00:00Z")],
+    )
+    .await;
+    let (_, body) = export(&hub, &hub.seller_a, "/api/v1/shipments/export", "en").await;
+    let delivered = records(&body)
+        .into_iter()
+        .find(|r| r[2] == "Spring restock 2")
+        .unwrap();
+    assert_eq!(&delivered[3], "Delivered");
+    assert_eq!(delivered[15..19], ["", "", "", ""], "no ETA once arrived");
 
     let (_, body) = export(&hub, &hub.seller_a, "/api/v1/shipments/export", "zh-CN").await;
     let rows = records(&body);

@@ -24,7 +24,7 @@ use futures_util::stream;
 
 use tracklane_store::{PAGE_SIZE_MAX, Page, ShipmentQuery, ShipmentSummary, Store, StoreError};
 
-use super::shipments::{Filters, RowExtras, is_on_its_way, next_step, row_extras};
+use super::shipments::{Filters, RowExtras, next_step, row_extras};
 use super::{Ctx, PageError, PageResult, i18n};
 use crate::AppState;
 use crate::error::Lang;
@@ -166,10 +166,10 @@ fn lines(write: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> Ve
 }
 
 /// One shipment's cells, in [`COLUMNS`] order, with its `tracking` numbers
-/// and the engine's figures: the ETA while it is on its way, the next step
-/// of its most urgent exception.
+/// and the engine's figures: the ETA, the next step of its most urgent
+/// exception.
 fn record(lang: Lang, s: &ShipmentSummary, tracking: String, extra: &RowExtras) -> [String; 26] {
-    let eta = extra.eta.as_ref().filter(|_| is_on_its_way(s.status));
+    let eta = extra.eta.as_ref();
     let yes_no = |b: bool| lang.t(if b { "yes" } else { "no" }, if b { "是" } else { "否" });
     let latest = s.latest_milestone.as_ref();
     let window = s.delivery_window.as_ref();

@@ -152,9 +152,9 @@ impl Filters {
 
 /// Per-row figures from the engine that the listing's own row lacks, each
 /// read for the whole page in one query.
-#[derive(Default)]
 pub(crate) struct RowExtras {
-    /// The arrival estimate of its last pass.
+    /// The arrival estimate of its last pass, while the shipment is on its
+    /// way (one that has arrived keeps its last estimate in the store).
     pub eta: Option<EtaView>,
     /// Its most urgent open exception, whose next step is the row's.
     pub urgent: Option<ExceptionDraft>,
@@ -177,9 +177,9 @@ pub(crate) async fn row_extras(
         store.open_exceptions_of(&troubled)
     )?;
     let mut estimates: HashMap<i64, Estimate> = estimates.into_iter().collect();
+    let rank = |e: &ExceptionDraft| Severity::parse(&e.severity);
     let mut urgent: HashMap<i64, ExceptionDraft> = HashMap::new();
     for (seq, exception) in exceptions {
-        let rank = |e: &ExceptionDraft| Severity::parse(&e.severity);
         match urgent.get(&seq) {
             // The first opened of the most severe.
             Some(kept) if rank(kept) >= rank(&exception) => {}
@@ -191,7 +191,10 @@ pub(crate) async fn row_extras(
     Ok(rows
         .iter()
         .map(|s| RowExtras {
-            eta: estimates.remove(&s.seq).map(|e| EtaView::of(&e)),
+            eta: estimates
+                .remove(&s.seq)
+                .filter(|_| is_on_its_way(s.status))
+                .map(|e| EtaView::of(&e)),
             urgent: urgent.remove(&s.seq),
         })
         .collect())
@@ -199,7 +202,7 @@ pub(crate) async fn row_extras(
 
 /// Whether a shipment has yet to reach its warehouse, so that an ETA means
 /// something.
-pub(crate) fn is_on_its_way(status: ShipmentStatus) -> bool {
+fn is_on_its_way(status: ShipmentStatus) -> bool {
     matches!(
         status,
         ShipmentStatus::Working
@@ -412,7 +415,7 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
                     @if let Some((w, _)) = &s.delivery_window { (w.start_date) " – " (w.end_date) }
                     @else { (lang.t("no window", "未设送达时段")) }
                 }
-                @if let Some(eta) = extra.eta.as_ref().filter(|_| is_on_its_way(s.status)) {
+                @if let Some(eta) = &extra.eta {
                     span.sub.eta title={ (eta.earliest) " – " (eta.latest) } {
                         (lang.t("ETA ", "预计 ")) (eta.likely)
                         @if let Some((w, _)) = &s.delivery_window { (eta.against(w).badge(lang)) }
