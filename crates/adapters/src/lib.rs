@@ -204,6 +204,29 @@ impl PushEvent<'_> {
     }
 }
 
+/// The lookups of `numbers` through `batch`, handed at most `size` numbers
+/// a call, each call made once the one before has answered: a refusal stops
+/// there. For an adapter's [`Adapter::track_many`] over its one-request
+/// batch.
+///
+/// # Errors
+/// The first error `batch` returns.
+pub(crate) async fn in_batches<'n, 'a, F, Fut>(
+    numbers: &'n [&'a str],
+    size: usize,
+    mut batch: F,
+) -> Result<Vec<Lookup>, PullError>
+where
+    F: FnMut(&'n [&'a str]) -> Fut,
+    Fut: Future<Output = Result<Vec<Lookup>, PullError>>,
+{
+    let mut lookups = Vec::with_capacity(numbers.len());
+    for chunk in numbers.chunks(size) {
+        lookups.extend(batch(chunk).await?);
+    }
+    Ok(lookups)
+}
+
 /// The lookup of `number`, the one number of a batch whose `lookups` are
 /// given.
 ///

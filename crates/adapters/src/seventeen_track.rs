@@ -163,11 +163,7 @@ impl Adapter for SeventeenTrack {
     /// Numbers past [`BATCH_SIZE_MAX`] go in further batches, each read
     /// only once the one before is: a refusal stops there.
     async fn track_many(&self, numbers: &[&str]) -> Result<Vec<Lookup>, PullError> {
-        let mut lookups = Vec::with_capacity(numbers.len());
-        for batch in numbers.chunks(BATCH_SIZE_MAX) {
-            lookups.extend(self.track_batch(batch).await?);
-        }
-        Ok(lookups)
+        crate::in_batches(numbers, BATCH_SIZE_MAX, |batch| self.track_batch(batch)).await
     }
 }
 
