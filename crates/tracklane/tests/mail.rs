@@ -3,20 +3,16 @@
 //! sender through a real SMTP conversation on loopback (`support::smtp`),
 //! retried on the webhooks' schedule with the server's answer listed.
 
-use std::sync::Arc;
-
-use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
-use tracklane::hub::{self, FixedClock};
 use tracklane::mail::Mailer;
-use tracklane::webhooks::{RETRY_AFTER, Sender};
+use tracklane::webhooks::Sender;
 use tracklane_core::{SellerId, Shipment};
-use tracklane_server::AppState;
 use tracklane_store::{Assessment, ExceptionDraft, Principal};
 
 use crate::support::smtp::SmtpServer;
 use crate::support::tls::TestCa;
 use crate::support::{TestHub, now, shipment};
+use crate::webhooks::{at, attempt_minutes, minutes, move_window, problem};
 
 /// The sender of every test hub's e-mail.
 const FROM: &str = "tracklane <hub@tracklane.test>";
@@ -31,19 +27,6 @@ fn sender(hub: &TestHub, smtp_url: &str) -> Sender {
     Sender::new(reqwest::Client::builder(), &hub.running.url())
         .unwrap()
         .with_mailer(Mailer::new(smtp_url, FROM, None).unwrap())
-}
-
-/// The hub's state with its clock at `at`: the sender reads due times from it.
-fn at(hub: &TestHub, at: Timestamp) -> AppState {
-    AppState::new(
-        hub.running.state.store.clone(),
-        Arc::new(FixedClock(at)),
-        hub::seeded_random(1),
-    )
-}
-
-fn minutes(m: i64) -> Timestamp {
-    now() + SignedDuration::from_mins(m)
 }
 
 /// POSTs a subscription to `url` for `events` with `key`, answers in `lang`.
@@ -80,16 +63,6 @@ async fn deliveries(hub: &TestHub, id: &str) -> Vec<Value> {
         .await;
     assert_eq!(status, 200, "{body}");
     body["deliveries"].as_array().unwrap().clone()
-}
-
-/// The first problem of an error body: its code, field and message.
-fn problem(body: &Value) -> (&str, &str, &str) {
-    let first = &body["errors"][0];
-    (
-        first["code"].as_str().unwrap_or_default(),
-        first["field"].as_str().unwrap_or_default(),
-        first["message"].as_str().unwrap_or_default(),
-    )
 }
 
 /// A signed-in page session of seller A: its cookie and CSRF token.
@@ -163,19 +136,6 @@ async fn hold_at_customs(hub: &TestHub, s: &Shipment) {
         .put_assessments(vec![verdict], now())
         .await
         .unwrap();
-}
-
-/// Seller A moves the delivery window of `s`: a change subscriptions hear of.
-async fn move_window(hub: &TestHub, s: &Shipment, start: &str, end: &str) {
-    let (status, body) = hub
-        .send(
-            reqwest::Method::PUT,
-            &hub.seller_a,
-            &format!("/api/v1/shipments/{}/delivery-window", s.id),
-            json!({ "startDate": start, "endDate": end }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
 }
 
 #[tokio::test]
@@ -272,16 +232,6 @@ async fn an_exception_reaches_the_mailbox_in_chinese_then_english_and_a_resend_k
     assert_eq!(got.len(), 2);
     assert_eq!(got[1].header("Message-ID").unwrap(), message_id);
     assert_eq!(got[1].text(), text);
-}
-
-/// The minutes, from the first, at which each attempt at a delivery that
-/// keeps failing is made: the first, then one after each pause.
-fn attempt_minutes() -> Vec<i64> {
-    let mut at = vec![0];
-    for pause in RETRY_AFTER {
-        at.push(at[at.len() - 1] + pause.as_mins());
-    }
-    at
 }
 
 #[tokio::test]

@@ -131,7 +131,7 @@ async fn subscribe(
 }
 
 /// The hub's state with its clock at `at`: the sender reads due times from it.
-fn at(hub: &TestHub, at: Timestamp) -> AppState {
+pub(crate) fn at(hub: &TestHub, at: Timestamp) -> AppState {
     AppState::new(
         hub.running.state.store.clone(),
         Arc::new(FixedClock(at)),
@@ -693,7 +693,7 @@ async fn https_receivers_are_reached_when_their_authority_is_trusted_and_only_th
 /// The minutes, from the first, at which the sender makes each attempt at a
 /// delivery whose receiver keeps failing: the first, then one after each
 /// pause of the schedule, the eighth being the last.
-fn attempt_minutes() -> Vec<i64> {
+pub(crate) fn attempt_minutes() -> Vec<i64> {
     let mut at = vec![0];
     for pause in RETRY_AFTER {
         at.push(at[at.len() - 1] + pause.as_mins());
@@ -701,7 +701,7 @@ fn attempt_minutes() -> Vec<i64> {
     at
 }
 
-fn minutes(m: i64) -> Timestamp {
+pub(crate) fn minutes(m: i64) -> Timestamp {
     now() + SignedDuration::from_mins(m)
 }
 
@@ -712,7 +712,7 @@ async fn post_in(hub: &TestHub, key: &str, path: &str, body: Value, lang: &str) 
 }
 
 /// The first problem of an error body: its code, field and message.
-fn problem(body: &Value) -> (&str, &str, &str) {
+pub(crate) fn problem(body: &Value) -> (&str, &str, &str) {
     let first = &body["errors"][0];
     (
         first["code"].as_str().unwrap_or_default(),
@@ -721,8 +721,8 @@ fn problem(body: &Value) -> (&str, &str, &str) {
     )
 }
 
-/// Seller A moves the delivery window of `s`: a change webhooks tell of.
-async fn move_window(hub: &TestHub, s: &Shipment, start: &str, end: &str) {
+/// Seller A moves the delivery window of `s`: a change subscriptions hear of.
+pub(crate) async fn move_window(hub: &TestHub, s: &Shipment, start: &str, end: &str) {
     let (status, body) = hub
         .send(
             reqwest::Method::PUT,
