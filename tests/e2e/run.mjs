@@ -192,6 +192,26 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     await shot(page, `${tag}-04-summary`);
   });
 
+  await step(`${tag}: "needs attention" opens the shipments it counts`, async () => {
+    await page.goto(`${base}/`);
+    const chips = page.locator('#attention a.chip[href*="exception="]');
+    // The engine's first pass may not have run yet when the walk starts.
+    for (let i = 0; i < 10 && (await chips.count()) === 0; i++) {
+      await page.waitForTimeout(500);
+      await page.reload();
+    }
+    const counts = (await chips.locator(".count").allInnerTexts()).map(Number);
+    assert(counts.length > 0 && counts.every((c) => c > 0), `each kind shown counts shipments: ${counts}`);
+    // The kind with the most shipments, so the engine's next pass cannot empty it.
+    await chips.nth(counts.indexOf(Math.max(...counts))).click();
+    await page.waitForURL(/exception=/);
+    assert((await page.locator("#attention a.chip[aria-current]").count()) === 1, "the chip of the list shown is marked");
+    const open = await page.$$eval("#shipments tbody tr", (trs) => trs.map((tr) => Number(tr.querySelectorAll("td.num")[2].textContent)));
+    assert(open.length > 0 && open.every((n) => n > 0), `every row listed has an open exception: ${open}`);
+    await shot(page, `${tag}-04b-attention`);
+    await page.goto(base + shipmentPath);
+  });
+
   await step(`${tag}: a wrong tracking ID is explained as it is typed, and refused`, async () => {
     await page.locator("#carrier").selectOption("UPS");
     await page.locator("#number").fill(wrongDigit(number));

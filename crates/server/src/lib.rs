@@ -151,6 +151,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/exceptions", get(api::engine::list_exceptions))
         .route("/api/v1/shipments", get(api::seller::list_shipments).post(api::seller::create_shipment))
         .route("/api/v1/shipments/export", get(api::seller::export_shipments))
+        .route("/api/v1/shipments/attention", get(api::seller::attention))
         .route("/api/v1/shipments/{shipment_id}", get(api::seller::get_shipment))
         .route("/api/v1/shipments/{shipment_id}/tracking", put(api::seller::put_tracking))
         .route("/api/v1/shipments/{shipment_id}/delivery-window", put(api::seller::put_delivery_window))

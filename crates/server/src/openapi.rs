@@ -34,6 +34,7 @@ impl Modify for Security {
         api::engine::list_exceptions,
         api::seller::list_shipments,
         api::seller::export_shipments,
+        api::seller::attention,
         api::seller::get_shipment,
         api::seller::create_shipment,
         api::seller::put_tracking,

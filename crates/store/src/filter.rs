@@ -3,6 +3,22 @@
 //! backend's spelling (`?n` for SQLite, `$n` for PostgreSQL). The statement
 //! text is then the same for the same filters, so it can be prepared once.
 
+use crate::Principal;
+
+/// Shipments with a leg of the carrier `?` stands for.
+pub(crate) const CARRIED_BY: &str = "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)";
+
+/// The clause over `shipment`'s columns that keeps the shipments `viewer` may
+/// see, with the text its one `?` stands for; `None` for the operator, who
+/// sees every shipment.
+pub(crate) fn viewer_scope(viewer: &Principal) -> Option<(&'static str, String)> {
+    match viewer {
+        Principal::Operator => None,
+        Principal::Seller(seller) => Some(("seller_id = ?", seller.to_string())),
+        Principal::Carrier(carrier) => Some((CARRIED_BY, carrier.to_string())),
+    }
+}
+
 /// Clauses joined by `AND`, with their parameters of type `V` in order.
 pub(crate) struct Filter<V> {
     /// What starts a numbered placeholder: `?` or `$`.

@@ -7,6 +7,7 @@
 //! validated domain values and get domain values back. Driver errors never leave
 //! this crate; they become [`StoreError`].
 
+mod attention;
 mod codec;
 mod engine_model;
 mod filter;
@@ -273,6 +274,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         shipments: &[i64],
     ) -> StoreResult<Vec<(i64, ExceptionDraft)>>;
+
+    /// How many of the shipments `viewer` may see lack tracking or have open
+    /// exceptions, by kind. Read from the open exceptions and the
+    /// missing-tracking index, so it costs what needs attention, not what
+    /// the viewer has.
+    async fn attention(&self, viewer: &Principal) -> StoreResult<Attention>;
 
     /// Every box carrying `number`, for the public tracking page.
     async fn find_tracking(

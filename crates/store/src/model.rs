@@ -124,6 +124,9 @@ pub struct ShipmentQuery {
     pub missing_tracking: bool,
     /// Only shipments with an open exception.
     pub with_exceptions: bool,
+    /// Only shipments with an open exception of this kind (its wire name,
+    /// such as `customs_hold`).
+    pub exception_kind: Option<String>,
     /// Free text: shipment id, confirmation id, box id, tracking number, SKU, or
     /// part of the name.
     pub text: Option<String>,
@@ -154,6 +157,7 @@ impl ShipmentQuery {
             shipping_mode: None,
             missing_tracking: false,
             with_exceptions: false,
+            exception_kind: None,
             text: None,
             updated_since: None,
             cursor: None,
@@ -161,6 +165,20 @@ impl ShipmentQuery {
             oldest_first: false,
         }
     }
+}
+
+/// How many of the shipments a viewer may see need a person's attention:
+/// the counts behind the start page's "needs attention" links.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attention {
+    /// Shipments with a box that has no tracking number.
+    pub missing_tracking: u64,
+    /// Shipments with at least one open exception.
+    pub with_exceptions: u64,
+    /// Shipments with an open exception of each kind (wire name), for the
+    /// kinds that have any. A shipment with two kinds counts under both.
+    pub by_kind: std::collections::BTreeMap<String, u64>,
 }
 
 /// Where a listing page ended: the last row's update time and sequence.

@@ -5,6 +5,7 @@
 mod support;
 
 mod altgen;
+mod attention;
 mod auth_scope;
 mod backup;
 mod batches;

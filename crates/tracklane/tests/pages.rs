@@ -671,6 +671,78 @@ async fn the_start_page_shows_each_eta_and_the_most_urgent_next_step() {
 }
 
 #[tokio::test]
+async fn the_start_page_links_what_needs_attention_to_the_shipments_counted() {
+    let hub = TestHub::start().await;
+    let quiet = hub
+        .create(shipment(5, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let held = hub
+        .create(shipment(6, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &quiet, &[UPS[0]]).await;
+    hub.upload(&hub.carrier_x, &held, &[UPS[1]]).await;
+    hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let with = |s: &tracklane_core::Shipment, kind: &str| {
+        let mut verdict = estimated(s, ["2026-03-20", "2026-03-24", "2026-03-28"]);
+        verdict.exceptions = vec![ExceptionDraft {
+            kind: kind.into(),
+            severity: "high".into(),
+            since: now(),
+            evidence: "test".into(),
+            next_step_en: "Look".into(),
+            next_step_zh: "查看".into(),
+        }];
+        verdict
+    };
+    hub.store()
+        .put_assessments(
+            vec![with(&quiet, "stale_tracking"), with(&held, "customs_hold")],
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let html = browser.get("/").await.1;
+    for chip in [
+        r#"<a class="chip" href="/?missing=1">Missing tracking <span class="count">1</span></a>"#,
+        r#"<a class="chip" href="/?exception=stale_tracking">Stale tracking <span class="count">1</span></a>"#,
+        r#"<a class="chip" href="/?exception=customs_hold">Customs hold <span class="count">1</span></a>"#,
+        r#"<a class="chip" href="/?exceptions=1">Any open exception <span class="count">2</span></a>"#,
+    ] {
+        assert!(html.contains(chip), "{chip} in {html}");
+    }
+    let html = browser.get("/?exception=customs_hold").await.1;
+    assert!(
+        html.contains(r#"<a class="chip" href="/?exception=customs_hold" aria-current="true">"#),
+        "the chip of the list shown is marked: {html}"
+    );
+    assert!(html.contains(held.confirmation_id.as_str()), "{html}");
+    assert!(
+        !html.contains(quiet.confirmation_id.as_str()),
+        "only the held shipment is listed: {html}"
+    );
+    assert!(
+        html.contains(r#"href="/shipments.csv?exception=customs_hold""#),
+        "the download takes the filter: {html}"
+    );
+    let html = browser.get("/?exception=late").await.1;
+    assert!(
+        html.contains("Ignored filters that did not fit: exception"),
+        "{html}"
+    );
+
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.seller_b).await;
+    let html = browser.get("/").await.1;
+    assert!(
+        html.contains("需要处理：</strong> <span class=\"muted\">暂无。</span>"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
 async fn the_start_page_is_stable() {
     let hub = TestHub::start().await;
     hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 2))

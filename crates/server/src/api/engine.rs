@@ -8,13 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tracklane_core::Problem;
-use tracklane_engine::ExceptionKind;
 use tracklane_store::{
     ExceptionQuery, PAGE_SIZE_MAX, Principal, Reroute, RerouteDecision, RerouteQuery,
     RerouteStatus, ShipmentException, ShipmentKey, StoreError,
 };
 
-use super::{bad_param, json_body, role_error};
+use super::{bad_param, exception_kind_param, json_body, role_error};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
@@ -71,18 +70,8 @@ pub(crate) async fn list_exceptions(
         Principal::Operator => {}
     }
     if let Some(kind) = params.kind.as_deref().filter(|k| !k.is_empty()) {
-        if ExceptionKind::parse(kind).is_none() {
-            return Err(ApiError::bad_request(
-                lang,
-                bad_param(
-                    "kind",
-                    kind,
-                    "use stale_tracking, delivery_failed, customs_hold, missing_tracking, window_at_risk or probably_lost",
-                    "可选值：stale_tracking、delivery_failed、customs_hold、missing_tracking、window_at_risk、probably_lost",
-                ),
-            ));
-        }
-        query.kind = Some(kind.to_owned());
+        query.kind =
+            Some(exception_kind_param("kind", kind).map_err(|p| ApiError::bad_request(lang, p))?);
     }
     if let Some(severity) = params.severity.as_deref().filter(|s| !s.is_empty()) {
         if !matches!(severity, "low" | "medium" | "high") {

@@ -53,6 +53,26 @@ pub(crate) fn bad_param(name: &str, value: &str, fix_en: &str, fix_zh: &str) -> 
     )
 }
 
+/// `value` of the query parameter `name` as an exception kind's wire name,
+/// or the problem listing the kinds.
+pub(crate) fn exception_kind_param(name: &str, value: &str) -> Result<String, Problem> {
+    match tracklane_engine::ExceptionKind::parse(value) {
+        Some(kind) => Ok(kind.as_str().to_owned()),
+        None => {
+            let all: Vec<&str> = tracklane_engine::ExceptionKind::ALL
+                .iter()
+                .map(|k| k.as_str())
+                .collect();
+            Err(bad_param(
+                name,
+                value,
+                &format!("use one of {}", all.join(", ")),
+                &format!("可选值：{}", all.join("、")),
+            ))
+        }
+    }
+}
+
 /// `raw` as an absolute http(s) URL with a host, or the problem naming
 /// `field` (code `code`) with `example` as the fix.
 pub(crate) fn http_url(

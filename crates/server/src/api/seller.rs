@@ -18,8 +18,8 @@ use tracklane_store::{Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentKey, S
 
 use super::carrier::{TrackingUpload, WindowInput};
 use super::{
-    DetailView, PageView, SummaryView, WindowView, bad_param, json_body, role_error, set_window,
-    upload_tracking, visible_shipment,
+    DetailView, PageView, SummaryView, WindowView, bad_param, exception_kind_param, json_body,
+    role_error, set_window, upload_tracking, visible_shipment,
 };
 use crate::AppState;
 use crate::auth::Caller;
@@ -45,6 +45,8 @@ pub(crate) struct ListParams {
     /// Only shipments with an open exception
     #[param(value_type = Option<bool>)]
     pub with_exceptions: Option<String>,
+    /// Only shipments with an open exception of this kind: stale_tracking, delivery_failed, customs_hold, missing_tracking, window_at_risk, probably_lost
+    pub exception_kind: Option<String>,
     /// Shipment id, confirmation id, box id, tracking number, or part of the name
     pub q: Option<String>,
     /// RFC 3339 time
@@ -127,6 +129,9 @@ impl ListParams {
         if let Some(s) = nonempty(&self.with_exceptions) {
             q.with_exceptions = flag("withExceptions", &s)?;
         }
+        if let Some(s) = nonempty(&self.exception_kind) {
+            q.exception_kind = Some(exception_kind_param("exceptionKind", &s)?);
+        }
         q.text = nonempty(&self.q);
         if let Some(s) = nonempty(&self.updated_since) {
             q.updated_since = Some(s.parse().map_err(|_| {
@@ -206,6 +211,23 @@ pub(crate) async fn list_shipments(
         next_cursor: page.next.map(|c| c.encode()),
     };
     Ok(Json(view).into_response())
+}
+
+/// `GET /api/v1/shipments/attention`
+#[utoipa::path(get, path = "/api/v1/shipments/attention", tag = "seller",
+    description = "How many of the shipments the key may see need a person: missing a tracking number, with any open exception, and with an open exception of each kind (kinds without any are left out). Each count is the number of matching shipments; GET /api/v1/shipments?missingTracking=true, ?withExceptions=true or ?exceptionKind=KIND lists them.",
+    responses((status = 200, description = "{missingTracking, withExceptions, byKind:{kind:count}}")))]
+pub(crate) async fn attention(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let attention = state
+        .store
+        .attention(&caller.0)
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    Ok(Json(attention).into_response())
 }
 
 /// `GET /api/v1/shipments/export`

@@ -196,7 +196,7 @@ pub(crate) fn exception_kind(lang: Lang, kind: &str) -> &'static str {
         "stale_tracking" => lang.t("Stale tracking", "追踪停滞"),
         "delivery_failed" => lang.t("Delivery failed", "派送失败"),
         "customs_hold" => lang.t("Customs hold", "海关扣留"),
-        "missing_tracking" => lang.t("Missing tracking", "缺少追踪编码"),
+        "missing_tracking" => lang.t("Tracking overdue", "追踪编码逾期未上传"),
         "window_at_risk" => lang.t("Window at risk", "可能错过送达时段"),
         "probably_lost" => lang.t("Probably lost", "可能丢失"),
         _ => lang.t("Exception", "异常"),

@@ -12,10 +12,10 @@ use tracklane_core::{
     CarrierCode, FreightMode, Marketplace, PackageStatus, ShipmentStatus, ShippingMode,
     WarehouseCode,
 };
-use tracklane_engine::Severity;
+use tracklane_engine::{ExceptionKind, Severity};
 use tracklane_store::{
-    Cursor, Estimate, ExceptionDraft, PAGE_SIZE_MAX, Principal, ShipmentQuery, ShipmentSummary,
-    Store, StoreResult,
+    Attention, Cursor, Estimate, ExceptionDraft, PAGE_SIZE_MAX, Principal, ShipmentQuery,
+    ShipmentSummary, Store, StoreResult,
 };
 
 use super::layout::{self, Nav};
@@ -51,6 +51,9 @@ pub(crate) struct Filters {
     /// exception on.
     #[serde(default)]
     exceptions: String,
+    /// Only shipments with an open exception of this kind (wire name).
+    #[serde(default)]
+    exception: String,
     #[serde(default)]
     q: String,
     #[serde(default)]
@@ -95,6 +98,8 @@ impl Filters {
         q.freight_mode = parse!(mode, "mode", FreightMode::parse);
         q.shipping_mode = parse!(shipping, "shipping", ShippingMode::parse);
         q.cursor = parse!(cursor, "cursor", Cursor::decode);
+        q.exception_kind = parse!(exception, "exception", |s: &str| ExceptionKind::parse(s)
+            .map(|k| k.as_str().to_owned()));
         q.missing_tracking = Self::is_on(&self.missing);
         q.with_exceptions = Self::is_on(&self.exceptions);
         q.oldest_first = self.sort == "oldest";
@@ -121,6 +126,7 @@ impl Filters {
             ("shipping", &self.shipping),
             ("missing", &self.missing),
             ("exceptions", &self.exceptions),
+            ("exception", &self.exception),
             ("q", &self.q),
             ("sort", &self.sort),
             ("limit", &self.limit),
@@ -294,10 +300,11 @@ pub(crate) async fn page(
     let (query, ignored) = filters.query(session.principal.clone());
     let err = |e| PageError::store(lang, e).into_response();
     let page = state.store.list_shipments(&query).await.map_err(err)?;
-    let (warehouses, carriers, extras) = tokio::try_join!(
+    let (warehouses, carriers, extras, attention) = tokio::try_join!(
         state.store.warehouses(),
         state.store.carriers(),
         row_extras(state.store.as_ref(), &page.shipments),
+        state.store.attention(&session.principal),
     )
     .map_err(err)?;
     let next = page.next.map(|c| filters.href(Some(&c.encode())));
@@ -328,6 +335,8 @@ pub(crate) async fn page(
                 FreightMode::ALL.iter().map(|m| (m.as_str().to_owned(), i18n::freight_mode(lang, *m).to_owned()))))
             (select(lang, "shipping", ("Shipping mode", "货件类型"), &filters.shipping,
                 ShippingMode::ALL.iter().map(|m| (m.as_str().to_owned(), i18n::shipping_mode(lang, *m).to_owned()))))
+            (select(lang, "exception", ("Open exception", "未处理异常"), &filters.exception,
+                ExceptionKind::ALL.iter().map(|k| (k.as_str().to_owned(), i18n::exception_kind(lang, k.as_str()).to_owned()))))
             div {
                 label for="sort" { (lang.t("Sort", "排序")) }
                 select #sort name="sort" {
@@ -352,6 +361,7 @@ pub(crate) async fn page(
         }
         p.live { span #live-status aria-live="polite" {} }
         div data-live=(LIVE_REFRESH_MS) {
+            (attention_links(lang, &attention, &filters))
             @if page.shipments.is_empty() {
                 p.notice #no-rows { (lang.t("No shipments match these filters.", "没有符合筛选条件的货件。")) }
             } @else {
@@ -396,6 +406,45 @@ pub(crate) async fn page(
         Nav::Shipments,
         body,
     )))
+}
+
+/// "Needs attention": how many shipments lack tracking or have an open
+/// exception, of each kind, each a link to the list of them. The link whose
+/// list is the one shown is marked current.
+fn attention_links(lang: Lang, attention: &Attention, filters: &Filters) -> Markup {
+    let shown = filters.href(None);
+    let link = |only: Filters, label: &str, count: u64| {
+        let href = only.href(None);
+        html! {
+            " "
+            a.chip href=(href) aria-current=[(href == shown).then_some("true")] {
+                (label) " " span.count { (count) }
+            }
+        }
+    };
+    let nothing = attention.missing_tracking == 0 && attention.with_exceptions == 0;
+    html! {
+        nav.attention #attention aria-label=(lang.t("Needs attention", "需要处理")) {
+            strong { (lang.t("Needs attention:", "需要处理：")) }
+            @if nothing {
+                " " span.muted { (lang.t("nothing right now.", "暂无。")) }
+            }
+            @if attention.missing_tracking > 0 {
+                (link(Filters { missing: "1".to_owned(), ..Filters::default() },
+                    lang.t("Missing tracking", "缺少追踪信息"), attention.missing_tracking))
+            }
+            @for kind in ExceptionKind::ALL {
+                @if let Some(&count) = attention.by_kind.get(kind.as_str()) {
+                    (link(Filters { exception: kind.as_str().to_owned(), ..Filters::default() },
+                        i18n::exception_kind(lang, kind.as_str()), count))
+                }
+            }
+            @if attention.with_exceptions > 0 {
+                (link(Filters { exceptions: "1".to_owned(), ..Filters::default() },
+                    lang.t("Any open exception", "全部有异常的货件"), attention.with_exceptions))
+            }
+        }
+    }
 }
 
 fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {

@@ -27,8 +27,8 @@ use tracklane_core::{
 
 use crate::codec::{from_json, to_json};
 use crate::{
-    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery, HubStats,
-    ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
+    Assessment, Attempt, Attention, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery,
+    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
     RerouteQuery, Resend, Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery,
     Store, StoreError, StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange,
     WindowChangeRequest,
@@ -555,6 +555,11 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<(i64, ExceptionDraft)>> {
         let client = self.client().await?;
         read::open_exceptions_of(&client, shipments).await
+    }
+
+    async fn attention(&self, viewer: &Principal) -> StoreResult<Attention> {
+        let client = self.client().await?;
+        read::attention(&client, viewer).await
     }
 
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {

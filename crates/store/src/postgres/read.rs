@@ -13,13 +13,14 @@ use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
 
 use super::{cached, pg};
 use crate::codec;
+use crate::filter::{CARRIED_BY, viewer_scope};
 use crate::read_rows::{
     DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow, PackageParts,
     REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMNS, StatsRow, SummaryRow,
     WindowChangeRow, parse_id,
 };
 use crate::{
-    Cursor, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
+    Attention, Cursor, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
     ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreResult,
     StoredMilestone, TrackedBox,
 };
@@ -135,16 +136,17 @@ pub(crate) async fn list(
     query: &ShipmentQuery,
 ) -> StoreResult<Page> {
     let mut filter = Filter::default();
-    match &query.viewer {
-        Principal::Operator => {}
-        Principal::Seller(seller) => filter.bind_param("seller_id = ?", seller.to_string()),
-        Principal::Carrier(carrier) => filter.bind_param(
-            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
-            carrier.to_string(),
-        ),
+    if let Some((clause, value)) = viewer_scope(&query.viewer) {
+        filter.bind_param(clause, value);
     }
     if query.with_exceptions {
         filter.push("open_exceptions > 0");
+    }
+    if let Some(kind) = &query.exception_kind {
+        filter.bind_param(
+            "seq IN (SELECT shipment_seq FROM exception WHERE kind = ? AND resolved_at IS NULL)",
+            kind.clone(),
+        );
     }
     if query.missing_tracking {
         filter.push("missing_tracking");
@@ -156,10 +158,7 @@ pub(crate) async fn list(
         filter.bind_param("warehouse = ?", warehouse.to_string());
     }
     if let Some(carrier) = &query.carrier {
-        filter.bind_param(
-            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
-            carrier.to_string(),
-        );
+        filter.bind_param(CARRIED_BY, carrier.to_string());
     }
     if let Some(marketplace) = query.marketplace {
         filter.bind_param("marketplace = ?", i32::from(marketplace.number()));
@@ -579,18 +578,31 @@ pub(crate) async fn find_tracking(
 }
 
 /// Folds every shipment row `viewer` may see into the hub's figures.
+/// How many of the shipments `viewer` may see need attention, as SQLite
+/// counts them.
+pub(crate) async fn attention(
+    client: &tokio_postgres::Client,
+    viewer: &Principal,
+) -> StoreResult<Attention> {
+    let (sql, value) = crate::attention::statement(viewer, '$', "missing_tracking");
+    let params: Vec<&(dyn ToSql + Sync)> = value.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+    let rows = client
+        .query(&sql, &params)
+        .await
+        .map_err(pg("counting what needs attention"))?;
+    Ok(crate::attention::collect(
+        rows.iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1))),
+    ))
+}
+
 pub(crate) async fn hub_stats(
     client: &tokio_postgres::Client,
     viewer: &Principal,
 ) -> StoreResult<HubStats> {
     let mut filter = Filter::default();
-    match viewer {
-        Principal::Operator => {}
-        Principal::Seller(seller) => filter.bind_param("seller_id = ?", seller.to_string()),
-        Principal::Carrier(carrier) => filter.bind_param(
-            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
-            carrier.to_string(),
-        ),
+    if let Some((clause, value)) = viewer_scope(viewer) {
+        filter.bind_param(clause, value);
     }
     let sql = format!("SELECT {STATS_COLUMNS} FROM shipment {}", filter.sql());
     let rows = client

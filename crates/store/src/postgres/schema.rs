@@ -301,6 +301,11 @@ ALTER TABLE milestone
 SELECT setval(pg_get_serial_sequence('milestone', 'seq'), max(seq))
     FROM milestone HAVING count(*) > 0;
 "#,
+    r#"
+-- The listing's "open exception of this kind" filter and the start page's
+-- counts of what needs attention read the open exceptions by kind.
+CREATE INDEX exception_open_by_kind ON exception (kind, shipment_seq) WHERE resolved_at IS NULL;
+"#,
 ];
 
 /// The advisory lock key migrations run under.

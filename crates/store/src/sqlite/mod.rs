@@ -27,8 +27,8 @@ use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
-    Assessment, Attempt, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery, HubStats,
-    ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
+    Assessment, Attempt, Attention, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery,
+    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
     RerouteQuery, Resend, Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery,
     Store, StoreError, StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange,
     WindowChangeRequest, Write, Written,
@@ -556,6 +556,11 @@ impl Store for SqliteStore {
         let shipments = shipments.to_vec();
         self.read(move |conn| engine::open_exceptions_of(conn, &shipments))
             .await
+    }
+
+    async fn attention(&self, viewer: &Principal) -> StoreResult<Attention> {
+        let viewer = viewer.clone();
+        self.read(move |conn| read::attention(conn, &viewer)).await
     }
 
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {

@@ -7,12 +7,13 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, typ
 use tracklane_core::{BoxId, CarrierCode, Leg, ShipmentStatus, TrackingNumber};
 
 use super::rows::{self, unavailable};
+use crate::filter::{CARRIED_BY, viewer_scope};
 use crate::read_rows::{
     DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS, SUMMARY_COLUMNS,
     StatsRow, SummaryRow, WindowChangeRow, parse_id,
 };
 use crate::{
-    Cursor, PAGE_SIZE_MAX, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery,
+    Attention, Cursor, PAGE_SIZE_MAX, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery,
     ShipmentSummary, StoreResult, StoredMilestone, WindowChange,
 };
 
@@ -54,16 +55,17 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
 /// first.
 pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page> {
     let mut filter = rows::Filter::default();
-    match &query.viewer {
-        Principal::Operator => {}
-        Principal::Seller(seller) => filter.bind("seller_id = ?", Value::Text(seller.to_string())),
-        Principal::Carrier(carrier) => filter.bind(
-            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
-            Value::Text(carrier.to_string()),
-        ),
+    if let Some((clause, value)) = viewer_scope(&query.viewer) {
+        filter.bind(clause, Value::Text(value));
     }
     if query.with_exceptions {
         filter.push("open_exceptions > 0");
+    }
+    if let Some(kind) = &query.exception_kind {
+        filter.bind(
+            "seq IN (SELECT shipment_seq FROM exception WHERE kind = ? AND resolved_at IS NULL)",
+            Value::Text(kind.clone()),
+        );
     }
     if query.missing_tracking {
         // Spelled as a literal so SQLite can use the partial index.
@@ -76,10 +78,7 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
         filter.bind("warehouse = ?", Value::Text(warehouse.to_string()));
     }
     if let Some(carrier) = &query.carrier {
-        filter.bind(
-            "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)",
-            Value::Text(carrier.to_string()),
-        );
+        filter.bind(CARRIED_BY, Value::Text(carrier.to_string()));
     }
     if let Some(marketplace) = query.marketplace {
         filter.bind(
@@ -471,19 +470,15 @@ pub(crate) fn find_tracking(
 
 /// Folds every shipment row `viewer` may see into the hub's figures.
 pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<crate::HubStats> {
-    let (filter, value) = match viewer {
-        Principal::Operator => ("", None),
-        Principal::Seller(seller) => ("WHERE seller_id = ?1", Some(seller.to_string())),
-        Principal::Carrier(carrier) => (
-            "WHERE seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?1)",
-            Some(carrier.to_string()),
-        ),
-    };
-    let sql = format!("SELECT {STATS_COLUMNS} FROM shipment {filter}");
+    let mut filter = rows::Filter::default();
+    if let Some((clause, value)) = viewer_scope(viewer) {
+        filter.bind(clause, Value::Text(value));
+    }
+    let sql = format!("SELECT {STATS_COLUMNS} FROM shipment {}", filter.sql());
     let e = || unavailable("measuring shipments");
     let mut statement = conn.prepare_cached(&sql).map_err(e())?;
     let mut rows = statement
-        .query(params_from_iter(value.into_iter().map(Value::Text)))
+        .query(params_from_iter(filter.values()))
         .map_err(e())?;
     let mut builder = crate::stats::StatsBuilder::default();
     let mut reader = FactReader::default();
@@ -503,6 +498,19 @@ pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<cr
         builder.add(&reader.fact(row)?);
     }
     Ok(builder.finish())
+}
+
+/// How many of the shipments `viewer` may see need attention.
+pub(crate) fn attention(conn: &Connection, viewer: &Principal) -> StoreResult<Attention> {
+    // Spelled as a literal so SQLite can use the partial index.
+    let (sql, value) = crate::attention::statement(viewer, '?', "missing_tracking = 1");
+    let e = || unavailable("counting what needs attention");
+    let mut statement = conn.prepare_cached(&sql).map_err(e())?;
+    let rows: Vec<(String, i64)> = statement
+        .query_map(params_from_iter(value), |r| Ok((r.get(0)?, r.get(1)?)))
+        .and_then(Iterator::collect)
+        .map_err(e())?;
+    Ok(crate::attention::collect(rows))
 }
 
 /// The session a token hash names, if it is still valid at `now_us`.

@@ -260,6 +260,11 @@ CREATE INDEX webhook_delivery_failed ON webhook_delivery (created_at) WHERE stat
 ALTER TABLE webhook ADD COLUMN disabled_at INTEGER;
 ALTER TABLE webhook ADD COLUMN disabled_reason TEXT;
 "#,
+    r#"
+-- The listing's "open exception of this kind" filter and the start page's
+-- counts of what needs attention read the open exceptions by kind.
+CREATE INDEX exception_open_by_kind ON exception (kind, shipment_seq) WHERE resolved_at IS NULL;
+"#,
 ];
 
 /// Settings for every connection: WAL so readers never block the writer, full
