@@ -6,42 +6,73 @@
 use std::collections::BTreeMap;
 
 use crate::filter::viewer_scope;
-use crate::{Attention, Principal};
+use crate::{ATTENTION_COUNT_MAX, Attention, Principal};
 
 /// The row label for shipments with any open exception.
 const ANY_EXCEPTION: &str = "*";
 /// The row label for shipments missing tracking.
 const MISSING_TRACKING: &str = "";
 
-/// The counting statement for `viewer`, with `sigil` starting its one
-/// placeholder (`?` or `$`), and the text that placeholder stands for.
-/// `missing` is the backend's spelling of "missing tracking" that its
-/// partial index matches. Rows are (label, count): an exception kind, or
-/// [`ANY_EXCEPTION`], or [`MISSING_TRACKING`].
+/// The counting statement for `viewer` and the exception `kinds`, with
+/// `sigil` starting its placeholders (`?` or `$`), and the values they
+/// stand for in order. `missing` is the backend's spelling of "missing
+/// tracking" that its partial index matches. Rows are (label, count): an
+/// exception kind, or [`ANY_EXCEPTION`], or [`MISSING_TRACKING`].
+///
+/// Each count stops at [`ATTENTION_COUNT_MAX`], so that the start page
+/// costs the same however much is waiting. The exception counts start from
+/// the open exceptions of a kind (index `exception_open_by_kind`) and check
+/// each one's shipment, written as a `CROSS JOIN` so that SQLite keeps that
+/// order: `shipment_seq IN (the viewer's shipments)` made it list a large
+/// seller's every shipment first. So the scope here is a test of one
+/// shipment row `s`, not the listing's [`viewer_scope`].
 pub(crate) fn statement(
     viewer: &Principal,
+    kinds: &[&str],
     sigil: char,
     missing: &str,
-) -> (String, Option<String>) {
-    let (shipments, exceptions, value) = match viewer_scope(viewer) {
-        Some((clause, value)) => {
-            let clause = clause.replace('?', &format!("{sigil}1"));
-            let exceptions =
-                format!(" AND shipment_seq IN (SELECT seq FROM shipment WHERE {clause})");
-            (format!(" AND {clause}"), exceptions, Some(value))
-        }
-        None => (String::new(), String::new(), None),
+) -> (String, Vec<String>) {
+    let p = format!("{sigil}1");
+    let (of_row, value) = match viewer {
+        Principal::Operator => (None, None),
+        Principal::Seller(seller) => (Some(format!("s.seller_id = {p}")), Some(seller.to_string())),
+        Principal::Carrier(carrier) => (
+            Some(format!(
+                "EXISTS (SELECT 1 FROM leg WHERE leg.carrier = {p} AND leg.shipment_seq = s.seq)"
+            )),
+            Some(carrier.to_string()),
+        ),
     };
-    let sql = format!(
-        "SELECT kind, COUNT(DISTINCT shipment_seq) FROM exception
-             WHERE resolved_at IS NULL{exceptions} GROUP BY kind
-         UNION ALL
-         SELECT '{ANY_EXCEPTION}', COUNT(DISTINCT shipment_seq) FROM exception
-             WHERE resolved_at IS NULL{exceptions}
-         UNION ALL
-         SELECT '{MISSING_TRACKING}', COUNT(*) FROM shipment WHERE {missing}{shipments}"
-    );
-    (sql, value)
+    let shipments = viewer_scope(viewer)
+        .map(|(clause, _)| format!(" AND {}", clause.replace('?', &p)))
+        .unwrap_or_default();
+    let mut values: Vec<String> = value.into_iter().collect();
+    let (from, scope) = match &of_row {
+        Some(test) => (
+            "exception x CROSS JOIN shipment s",
+            format!(" AND s.seq = x.shipment_seq AND {test}"),
+        ),
+        None => ("exception x", String::new()),
+    };
+    let cap = ATTENTION_COUNT_MAX;
+    let mut parts = Vec::with_capacity(kinds.len() + 2);
+    for kind in kinds {
+        values.push((*kind).to_owned());
+        let k = format!("{sigil}{}", values.len());
+        parts.push(format!(
+            "SELECT CAST({k} AS TEXT), COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM {from}
+                 WHERE x.kind = {k} AND x.resolved_at IS NULL{scope} LIMIT {cap}) AS c"
+        ));
+    }
+    parts.push(format!(
+        "SELECT '{ANY_EXCEPTION}', COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM {from}
+             WHERE x.resolved_at IS NULL{scope} LIMIT {cap}) AS c"
+    ));
+    parts.push(format!(
+        "SELECT '{MISSING_TRACKING}', COUNT(*) FROM (SELECT 1 FROM shipment
+             WHERE {missing}{shipments} LIMIT {cap}) AS c"
+    ));
+    (parts.join("\nUNION ALL\n"), values)
 }
 
 /// The counts from the statement's rows.

@@ -275,11 +275,11 @@ pub trait Store: Send + Sync + 'static {
         shipments: &[i64],
     ) -> StoreResult<Vec<(i64, ExceptionDraft)>>;
 
-    /// How many of the shipments `viewer` may see lack tracking or have open
-    /// exceptions, by kind. Read from the open exceptions and the
-    /// missing-tracking index, so it costs what needs attention, not what
-    /// the viewer has.
-    async fn attention(&self, viewer: &Principal) -> StoreResult<Attention>;
+    /// How many of the shipments `viewer` may see lack tracking, have an open
+    /// exception, and have one of each of `kinds` (wire names; kinds without
+    /// any are left out). Each count stops at [`ATTENTION_COUNT_MAX`], so it
+    /// costs the same however many shipments the viewer has.
+    async fn attention(&self, viewer: &Principal, kinds: &[&str]) -> StoreResult<Attention>;
 
     /// Every box carrying `number`, for the public tracking page.
     async fn find_tracking(

@@ -167,8 +167,13 @@ impl ShipmentQuery {
     }
 }
 
+/// Where the counts of [`Attention`] stop: a count of this many means this
+/// many or more.
+pub const ATTENTION_COUNT_MAX: u64 = 1000;
+
 /// How many of the shipments a viewer may see need a person's attention:
-/// the counts behind the start page's "needs attention" links.
+/// the counts behind the start page's "needs attention" links. Each stops at
+/// [`ATTENTION_COUNT_MAX`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Attention {

@@ -6,8 +6,9 @@
 //!   rows into the same table.
 //! - `list`: the seller's "missing tracking" page (50 rows, newest update first)
 //!   over a large store, through HTTP and through the store alone.
-//! - `pages`: the start page (shipment progress) over a large store, through
-//!   HTTP with a session, against the JSON listing of the same rows.
+//! - `pages`: the start page (shipment progress) over a large store with one
+//!   shipment in twenty holding an open exception, through HTTP with a
+//!   session, against the JSON listing of the same rows.
 //! - `ids`: tracking-number checks per second on a realistic mix.
 
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use tracklane_core::{
 };
 use tracklane_server::AppState;
 use tracklane_store::sqlite::bench::RawRow;
-use tracklane_store::{Principal, ShipmentQuery, Store};
+use tracklane_store::{Assessment, ExceptionDraft, Principal, ShipmentQuery, Store};
 
 use crate::hub::{self, FixedClock};
 use crate::keys;
@@ -433,12 +434,53 @@ pub struct PagesReport {
     pub page_missing_median_ms: f64,
     /// … 95th percentile.
     pub page_missing_p95_ms: f64,
+    /// Shipments with an open exception (one in [`EXCEPTION_EVERY`]), which
+    /// the start page's "needs attention" counts.
+    pub open_exceptions: usize,
+    /// The start page filtered to one kind of open exception: median ms.
+    pub page_exception_median_ms: f64,
+    /// … 95th percentile.
+    pub page_exception_p95_ms: f64,
     /// Baseline in the same run: the JSON listing of the same 50 rows, median ms.
     pub json_median_ms: f64,
     /// … 95th percentile.
     pub json_p95_ms: f64,
     /// Bytes of one start page.
     pub page_bytes: usize,
+}
+
+/// One shipment in this many of the `bench pages` store has an open
+/// exception: 10 000 of 200 000, a hub with a lot going wrong.
+const EXCEPTION_EVERY: usize = 20;
+
+/// Opens an exception on one shipment in [`EXCEPTION_EVERY`] of `store`,
+/// three kinds in turn, as an engine pass would; returns how many.
+async fn open_exceptions(store: &dyn Store, at: Timestamp) -> anyhow::Result<usize> {
+    let kinds = ["stale_tracking", "customs_hold", "window_at_risk"];
+    let assessments: Vec<Assessment> = store
+        .shipment_ids()
+        .await?
+        .into_iter()
+        .step_by(EXCEPTION_EVERY)
+        .enumerate()
+        .map(|(i, shipment)| Assessment {
+            shipment,
+            estimate: None,
+            exceptions: vec![ExceptionDraft {
+                kind: kinds[i % kinds.len()].to_owned(),
+                severity: "high".to_owned(),
+                since: at,
+                evidence: "bench".to_owned(),
+                next_step_en: "Look into it".to_owned(),
+                next_step_zh: "请查看".to_owned(),
+            }],
+            handled: Vec::new(),
+        })
+        .collect();
+    for chunk in assessments.chunks(1_000) {
+        store.put_assessments(chunk.to_vec(), at).await?;
+    }
+    Ok(assessments.len())
 }
 
 /// An API key for `seller` and the hub's state over `store`, on a fixed clock.
@@ -469,6 +511,7 @@ async fn seller_hub(
 /// When a part cannot start or a page does not come back whole.
 pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<PagesReport> {
     let (dir, store, seller) = filled_store(shipments, seed).await?;
+    let open_exceptions = open_exceptions(store.as_ref(), "2026-01-05T00:00:00Z".parse()?).await?;
     let (key, state) = seller_hub(&store, &seller, seed).await?;
     let token =
         tracklane_server::start_session(&state, Principal::Seller(seller.id.clone())).await?;
@@ -513,6 +556,7 @@ pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Resul
     let (mut page, bytes) = time("/", false).await?;
     let page_bytes = bytes;
     let (mut missing, _) = time("/?missing=1", false).await?;
+    let (mut exception, _) = time("/?exception=customs_hold", false).await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(PagesReport {
         shipments,
@@ -521,6 +565,9 @@ pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Resul
         page_p95_ms: percentile_ms(&mut page, 0.95),
         page_missing_median_ms: percentile_ms(&mut missing, 0.5),
         page_missing_p95_ms: percentile_ms(&mut missing, 0.95),
+        open_exceptions,
+        page_exception_median_ms: percentile_ms(&mut exception, 0.5),
+        page_exception_p95_ms: percentile_ms(&mut exception, 0.95),
         json_median_ms: percentile_ms(&mut json, 0.5),
         json_p95_ms: percentile_ms(&mut json, 0.95),
         page_bytes,

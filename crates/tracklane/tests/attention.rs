@@ -182,3 +182,46 @@ async fn an_unknown_exception_kind_is_named_with_the_kinds_to_use() {
         );
     }
 }
+
+#[tokio::test]
+async fn counts_stop_at_the_cap_so_the_start_page_costs_the_same() {
+    let hub = TestHub::start().await;
+    let over = tracklane_store::ATTENTION_COUNT_MAX + 1;
+    // Created together, so the writer commits them in groups.
+    futures_util::future::join_all(
+        (1..=over).map(|n| hub.create(shipment(n, "A1SELLERA", Some("CARRIER_X"), 1))),
+    )
+    .await;
+    assert_eq!(
+        attention(&hub, &hub.seller_a).await["missingTracking"],
+        json!(tracklane_store::ATTENTION_COUNT_MAX),
+        "one more than the cap is counted as the cap"
+    );
+    let page = hub
+        .client
+        .get(hub.url("/"))
+        .header(
+            "cookie",
+            format!(
+                "tl_session={}",
+                tracklane_server::start_session(
+                    &hub.running.state,
+                    tracklane_store::Principal::Seller(
+                        tracklane_core::SellerId::parse("A1SELLERA").unwrap()
+                    ),
+                )
+                .await
+                .unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"Missing tracking <span class="count">1000+</span>"#),
+        "{page}"
+    );
+}

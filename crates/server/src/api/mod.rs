@@ -53,16 +53,21 @@ pub(crate) fn bad_param(name: &str, value: &str, fix_en: &str, fix_zh: &str) -> 
     )
 }
 
+/// Every exception kind's wire name, in the engine's order.
+pub(crate) fn exception_kinds() -> Vec<&'static str> {
+    tracklane_engine::ExceptionKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect()
+}
+
 /// `value` of the query parameter `name` as an exception kind's wire name,
 /// or the problem listing the kinds.
 pub(crate) fn exception_kind_param(name: &str, value: &str) -> Result<String, Problem> {
     match tracklane_engine::ExceptionKind::parse(value) {
         Some(kind) => Ok(kind.as_str().to_owned()),
         None => {
-            let all: Vec<&str> = tracklane_engine::ExceptionKind::ALL
-                .iter()
-                .map(|k| k.as_str())
-                .collect();
+            let all = exception_kinds();
             Err(bad_param(
                 name,
                 value,

@@ -215,7 +215,7 @@ pub(crate) async fn list_shipments(
 
 /// `GET /api/v1/shipments/attention`
 #[utoipa::path(get, path = "/api/v1/shipments/attention", tag = "seller",
-    description = "How many of the shipments the key may see need a person: missing a tracking number, with any open exception, and with an open exception of each kind (kinds without any are left out). Each count is the number of matching shipments; GET /api/v1/shipments?missingTracking=true, ?withExceptions=true or ?exceptionKind=KIND lists them.",
+    description = "How many of the shipments the key may see need a person: missing a tracking number, with any open exception, and with an open exception of each kind (kinds without any are left out). Each count is the number of matching shipments, up to 1000: 1000 means 1000 or more. GET /api/v1/shipments?missingTracking=true, ?withExceptions=true or ?exceptionKind=KIND lists them.",
     responses((status = 200, description = "{missingTracking, withExceptions, byKind:{kind:count}}")))]
 pub(crate) async fn attention(
     State(state): State<AppState>,
@@ -224,7 +224,7 @@ pub(crate) async fn attention(
 ) -> Result<Response, ApiError> {
     let attention = state
         .store
-        .attention(&caller.0)
+        .attention(&caller.0, &super::exception_kinds())
         .await
         .map_err(|e| ApiError::store(lang, e))?;
     Ok(Json(attention).into_response())

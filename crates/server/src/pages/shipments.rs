@@ -14,8 +14,8 @@ use tracklane_core::{
 };
 use tracklane_engine::{ExceptionKind, Severity};
 use tracklane_store::{
-    Attention, Cursor, Estimate, ExceptionDraft, PAGE_SIZE_MAX, Principal, ShipmentQuery,
-    ShipmentSummary, Store, StoreResult,
+    ATTENTION_COUNT_MAX, Attention, Cursor, Estimate, ExceptionDraft, PAGE_SIZE_MAX, Principal,
+    ShipmentQuery, ShipmentSummary, Store, StoreResult,
 };
 
 use super::layout::{self, Nav};
@@ -300,11 +300,12 @@ pub(crate) async fn page(
     let (query, ignored) = filters.query(session.principal.clone());
     let err = |e| PageError::store(lang, e).into_response();
     let page = state.store.list_shipments(&query).await.map_err(err)?;
+    let kinds = crate::api::exception_kinds();
     let (warehouses, carriers, extras, attention) = tokio::try_join!(
         state.store.warehouses(),
         state.store.carriers(),
         row_extras(state.store.as_ref(), &page.shipments),
-        state.store.attention(&session.principal),
+        state.store.attention(&session.principal, &kinds),
     )
     .map_err(err)?;
     let next = page.next.map(|c| filters.href(Some(&c.encode())));
@@ -418,7 +419,9 @@ fn attention_links(lang: Lang, attention: &Attention, filters: &Filters) -> Mark
         html! {
             " "
             a.chip href=(href) aria-current=[(href == shown).then_some("true")] {
-                (label) " " span.count { (count) }
+                (label) " " span.count {
+                    (count) @if count >= ATTENTION_COUNT_MAX { "+" }
+                }
             }
         }
     };

@@ -557,9 +557,9 @@ impl Store for PgStore {
         read::open_exceptions_of(&client, shipments).await
     }
 
-    async fn attention(&self, viewer: &Principal) -> StoreResult<Attention> {
+    async fn attention(&self, viewer: &Principal, kinds: &[&str]) -> StoreResult<Attention> {
         let client = self.client().await?;
-        read::attention(&client, viewer).await
+        read::attention(&client, viewer, kinds).await
     }
 
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {

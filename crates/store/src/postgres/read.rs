@@ -583,9 +583,11 @@ pub(crate) async fn find_tracking(
 pub(crate) async fn attention(
     client: &tokio_postgres::Client,
     viewer: &Principal,
+    kinds: &[&str],
 ) -> StoreResult<Attention> {
-    let (sql, value) = crate::attention::statement(viewer, '$', "missing_tracking");
-    let params: Vec<&(dyn ToSql + Sync)> = value.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+    let (sql, values) = crate::attention::statement(viewer, kinds, '$', "missing_tracking");
+    let params: Vec<&(dyn ToSql + Sync)> =
+        values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
     let rows = client
         .query(&sql, &params)
         .await

@@ -558,9 +558,14 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn attention(&self, viewer: &Principal) -> StoreResult<Attention> {
+    async fn attention(&self, viewer: &Principal, kinds: &[&str]) -> StoreResult<Attention> {
         let viewer = viewer.clone();
-        self.read(move |conn| read::attention(conn, &viewer)).await
+        let kinds: Vec<String> = kinds.iter().map(|k| (*k).to_owned()).collect();
+        self.read(move |conn| {
+            let kinds: Vec<&str> = kinds.iter().map(String::as_str).collect();
+            read::attention(conn, &viewer, &kinds)
+        })
+        .await
     }
 
     async fn find_tracking(&self, number: &TrackingNumber) -> StoreResult<Vec<TrackedBox>> {

@@ -501,13 +501,17 @@ pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<cr
 }
 
 /// How many of the shipments `viewer` may see need attention.
-pub(crate) fn attention(conn: &Connection, viewer: &Principal) -> StoreResult<Attention> {
+pub(crate) fn attention(
+    conn: &Connection,
+    viewer: &Principal,
+    kinds: &[&str],
+) -> StoreResult<Attention> {
     // Spelled as a literal so SQLite can use the partial index.
-    let (sql, value) = crate::attention::statement(viewer, '?', "missing_tracking = 1");
+    let (sql, values) = crate::attention::statement(viewer, kinds, '?', "missing_tracking = 1");
     let e = || unavailable("counting what needs attention");
     let mut statement = conn.prepare_cached(&sql).map_err(e())?;
     let rows: Vec<(String, i64)> = statement
-        .query_map(params_from_iter(value), |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map(params_from_iter(values), |r| Ok((r.get(0)?, r.get(1)?)))
         .and_then(Iterator::collect)
         .map_err(e())?;
     Ok(crate::attention::collect(rows))
