@@ -20,12 +20,10 @@ const MISSING_TRACKING: &str = "";
 /// exception kind, or [`ANY_EXCEPTION`], or [`MISSING_TRACKING`].
 ///
 /// Each count stops at [`ATTENTION_COUNT_MAX`], so that the start page
-/// costs the same however much is waiting. The exception counts start from
-/// the open exceptions of a kind (index `exception_open_by_kind`) and check
-/// each one's shipment, written as a `CROSS JOIN` so that SQLite keeps that
-/// order: `shipment_seq IN (the viewer's shipments)` made it list a large
-/// seller's every shipment first. So the scope here is a test of one
-/// shipment row `s`, not the listing's [`viewer_scope`].
+/// costs the same however much is waiting. The exception counts read only
+/// the open exceptions' indexes: a seller's by the seller kept on each
+/// exception (`exception_open_by_seller`), a carrier's by kind with a look
+/// at the carrier's legs, the operator's by kind.
 pub(crate) fn statement(
     viewer: &Principal,
     kinds: &[&str],
@@ -33,13 +31,13 @@ pub(crate) fn statement(
     missing: &str,
 ) -> (String, Vec<String>) {
     let p = format!("{sigil}1");
-    let (of_row, value) = match viewer {
-        Principal::Operator => (None, None),
-        Principal::Seller(seller) => (Some(format!("s.seller_id = {p}")), Some(seller.to_string())),
+    let (scope, value) = match viewer {
+        Principal::Operator => (String::new(), None),
+        Principal::Seller(seller) => (format!(" AND x.seller_id = {p}"), Some(seller.to_string())),
         Principal::Carrier(carrier) => (
-            Some(format!(
-                "EXISTS (SELECT 1 FROM leg WHERE leg.carrier = {p} AND leg.shipment_seq = s.seq)"
-            )),
+            format!(
+                " AND EXISTS (SELECT 1 FROM leg WHERE leg.carrier = {p} AND leg.shipment_seq = x.shipment_seq)"
+            ),
             Some(carrier.to_string()),
         ),
     };
@@ -47,25 +45,18 @@ pub(crate) fn statement(
         .map(|(clause, _)| format!(" AND {}", clause.replace('?', &p)))
         .unwrap_or_default();
     let mut values: Vec<String> = value.into_iter().collect();
-    let (from, scope) = match &of_row {
-        Some(test) => (
-            "exception x CROSS JOIN shipment s",
-            format!(" AND s.seq = x.shipment_seq AND {test}"),
-        ),
-        None => ("exception x", String::new()),
-    };
     let cap = ATTENTION_COUNT_MAX;
     let mut parts = Vec::with_capacity(kinds.len() + 2);
     for kind in kinds {
         values.push((*kind).to_owned());
         let k = format!("{sigil}{}", values.len());
         parts.push(format!(
-            "SELECT CAST({k} AS TEXT), COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM {from}
+            "SELECT CAST({k} AS TEXT), COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM exception x
                  WHERE x.kind = {k} AND x.resolved_at IS NULL{scope} LIMIT {cap}) AS c"
         ));
     }
     parts.push(format!(
-        "SELECT '{ANY_EXCEPTION}', COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM {from}
+        "SELECT '{ANY_EXCEPTION}', COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM exception x
              WHERE x.resolved_at IS NULL{scope} LIMIT {cap}) AS c"
     ));
     parts.push(format!(

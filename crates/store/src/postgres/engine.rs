@@ -158,8 +158,8 @@ async fn insert_exception(
 ) -> StoreResult<i64> {
     let row = t
         .query_one(
-            "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at, resolved_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+            "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at, resolved_at, seller_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT seller_id FROM shipment WHERE seq = $1)) RETURNING seq",
             &[
                 &seq,
                 &d.kind,

@@ -303,8 +303,13 @@ SELECT setval(pg_get_serial_sequence('milestone', 'seq'), max(seq))
 "#,
     r#"
 -- The listing's "open exception of this kind" filter and the start page's
--- counts of what needs attention read the open exceptions by kind.
+-- counts of what needs attention read the open exceptions by kind, and a
+-- seller's by seller: the shipment's seller is kept on its exceptions, so
+-- counting them reads an index and no shipment rows.
+ALTER TABLE exception ADD COLUMN seller_id TEXT;
+UPDATE exception SET seller_id = (SELECT seller_id FROM shipment WHERE shipment.seq = exception.shipment_seq);
 CREATE INDEX exception_open_by_kind ON exception (kind, shipment_seq) WHERE resolved_at IS NULL;
+CREATE INDEX exception_open_by_seller ON exception (seller_id, kind, shipment_seq) WHERE resolved_at IS NULL;
 "#,
 ];
 

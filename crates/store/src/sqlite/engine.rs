@@ -165,8 +165,8 @@ fn insert_exception(
     resolved_us: Option<i64>,
 ) -> StoreResult<usize> {
     conn.prepare_cached(
-        "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at, resolved_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en, next_step_zh, opened_at, resolved_at, seller_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT seller_id FROM shipment WHERE seq = ?1))",
     )
     .and_then(|mut s| {
         s.execute(params![

@@ -262,8 +262,13 @@ ALTER TABLE webhook ADD COLUMN disabled_reason TEXT;
 "#,
     r#"
 -- The listing's "open exception of this kind" filter and the start page's
--- counts of what needs attention read the open exceptions by kind.
+-- counts of what needs attention read the open exceptions by kind, and a
+-- seller's by seller: the shipment's seller is kept on its exceptions, so
+-- counting them reads an index and no shipment rows.
+ALTER TABLE exception ADD COLUMN seller_id TEXT;
+UPDATE exception SET seller_id = (SELECT seller_id FROM shipment WHERE shipment.seq = exception.shipment_seq);
 CREATE INDEX exception_open_by_kind ON exception (kind, shipment_seq) WHERE resolved_at IS NULL;
+CREATE INDEX exception_open_by_seller ON exception (seller_id, kind, shipment_seq) WHERE resolved_at IS NULL;
 "#,
 ];
 
@@ -302,4 +307,52 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Applies the first `count` migrations, as an older tracklane left them.
+    fn migrated_to(conn: &mut Connection, count: usize) {
+        for (number, sql) in MIGRATIONS.iter().enumerate().take(count) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (number + 1) as i64)
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn exceptions_recorded_before_the_seller_was_kept_on_them_get_it() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let with_seller = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("exception_open_by_seller"))
+            .unwrap();
+        migrated_to(&mut conn, with_seller);
+        conn.execute_batch(
+            "INSERT INTO shipment (seq, id, confirmation_id, seller_id, name, warehouse, marketplace,
+                 shipping_mode, freight_mode, allows_window_automation, is_cancelled, created_at, body,
+                 status, missing_tracking, carriers, sku_count, box_count, units_expected,
+                 units_received, updated_at)
+             VALUES (7, 'sh7', 'FBA7', 'A1SELLERA', 'n', 'TEB9', 0, 0, 0, 1, 0, 0, '{}', 0, 0, '', 1, 1, 1, 0, 0);
+             INSERT INTO exception (shipment_seq, kind, severity, since, evidence, next_step_en,
+                 next_step_zh, opened_at)
+             VALUES (7, 'customs_hold', 'high', 0, '', '', '', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let seller: String = conn
+            .query_row(
+                "SELECT seller_id FROM exception WHERE shipment_seq = 7",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(seller, "A1SELLERA");
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
 }
