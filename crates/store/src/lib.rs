@@ -204,8 +204,30 @@ pub trait Store: Send + Sync + 'static {
     /// Counts of what is stored, for metrics and benchmarks.
     async fn counts(&self) -> StoreResult<Counts>;
 
-    /// Every shipment id, oldest first: the work list of an engine pass.
-    async fn shipment_ids(&self) -> StoreResult<Vec<tracklane_core::ShipmentId>>;
+    /// The shipments changed at or after `since`, and every shipment stored
+    /// after the one whose `seq` is `after_seq` whenever it changed, as
+    /// (`seq`, id), oldest first: the work list of an engine pass that reads
+    /// only what changed. [`jiff::Timestamp::MIN`] and 0 list every shipment.
+    ///
+    /// A shipment changed when its `updated_at` did. Every write that can
+    /// change what a pass reads of a shipment stamps it with the write's
+    /// `now`: attaching tracking, appending a milestone new to one of its
+    /// boxes, a delivery-window change (the seller's, a carrier's, the
+    /// automation's, or a confirmed reroute's, which also moves it to
+    /// another warehouse) and the automation switch. Creating one stamps
+    /// its `created_at`, which a caller may set in the past (imports, the
+    /// demo's world): `after_seq` finds those. The engine's own results
+    /// (estimates, exceptions, reroute offers) stamp nothing, and neither
+    /// do carriers' capabilities, which the caller reads itself.
+    ///
+    /// A write is stamped before it commits, and processes sharing a store
+    /// stamp with their own clocks, so a caller asks from a margin before
+    /// the time it last asked, and now and then for everything.
+    async fn changed_shipments(
+        &self,
+        since: jiff::Timestamp,
+        after_seq: i64,
+    ) -> StoreResult<Vec<(i64, tracklane_core::ShipmentId)>>;
     /// Writes an engine pass's verdicts: estimates replaced, exceptions opened,
     /// refreshed or resolved (a kind absent from a verdict is resolved).
     async fn put_assessments(

@@ -458,12 +458,12 @@ const EXCEPTION_EVERY: usize = 20;
 async fn open_exceptions(store: &dyn Store, at: Timestamp) -> anyhow::Result<usize> {
     let kinds = ["stale_tracking", "customs_hold", "window_at_risk"];
     let assessments: Vec<Assessment> = store
-        .shipment_ids()
+        .changed_shipments(Timestamp::MIN, 0)
         .await?
         .into_iter()
         .step_by(EXCEPTION_EVERY)
         .enumerate()
-        .map(|(i, shipment)| Assessment {
+        .map(|(i, (_, shipment))| Assessment {
             shipment,
             estimate: None,
             exceptions: vec![ExceptionDraft {

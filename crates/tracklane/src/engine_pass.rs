@@ -1,20 +1,32 @@
-//! Engine passes in a running hub: load every shipment from the store, let the
-//! pure engine learn from the finished ones and judge the open ones, and write
-//! its verdicts back — estimates, exceptions, automated delivery-window moves
-//! (audited, acting for the carrier) and Smart Reroute offers.
+//! Engine passes in a running hub: read from the store what changed, let the
+//! pure engine learn from the finished shipments and judge the open ones, and
+//! write its verdicts back — estimates, exceptions, automated delivery-window
+//! moves (audited, acting for the carrier) and Smart Reroute offers.
 //!
-//! A pass reads every open shipment, and a finished one once more only: the
-//! pass that sees it finished learns from it and stores its last verdict
-//! (resolving what no longer holds), and later passes skip it. The replay path
-//! (`tracklane replay`) keeps snapshots in memory instead.
+//! The [`Engine`] keeps each open shipment's snapshot between passes. A pass
+//! asks the store which shipments changed since a margin before the previous
+//! pass started ([`Store::changed_shipments`], [`CHANGES_MARGIN`]), reads
+//! only those (and new ones), and judges every open shipment from its kept
+//! snapshot: a verdict depends on `now` (stale tracking, a window at risk,
+//! probably lost), so all are judged each pass; only the reads are saved. A
+//! carrier's capabilities are read each pass and handed to the kept
+//! snapshots when they change. A finished shipment is read once more only:
+//! the pass that sees it finished learns from it and stores its last verdict
+//! (resolving what no longer holds), and the engine forgets it.
+//!
+//! The first pass, every [`FULL_READ_EVERY_PASSES`]th, and the first after
+//! the engine lease comes back to this process read every open shipment
+//! again: a safety net for a change stamped by a clock further behind than
+//! the margin. The replay path (`tracklane replay`) keeps snapshots in memory
+//! from its own stream instead.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use jiff::Timestamp;
-use tracklane_core::{Carrier, CarrierCode, ShipmentId, WarehouseCode};
+use jiff::{SignedDuration, Timestamp};
+use tracklane_core::{Capability, CarrierCode, ShipmentId, WarehouseCode};
 use tracklane_engine::reroute::{self, RerouteCandidate, RerouteCostModel, WarehouseLoad};
 use tracklane_engine::{
     EtaModel, Exception, Scan, ShipmentSnapshot, Verdict, WindowDecision, WindowPolicy, assess,
@@ -28,14 +40,38 @@ use tracklane_store::{
 /// Shipment reads a pass keeps in flight.
 const READS_IN_FLIGHT: usize = 8;
 
+/// How long before the previous pass started a pass asks for changes from,
+/// at least, on the injected clock. A write is stamped with its process's
+/// clock before it commits, and processes sharing a PostgreSQL store each
+/// stamp with their own clock: five minutes covers commit delays and clocks
+/// kept by NTP many times over. The margin is also at least the time between
+/// the previous two passes. Passes come at a period of real time, so on a
+/// clock that runs fast it grows with the clock: the demo's runs 600 times
+/// real time, 30 clock minutes between its 3-second passes, where five clock
+/// minutes would be half a real second. A write that commits up to a pass
+/// period (real time) after it was stamped is still seen.
+pub const CHANGES_MARGIN: SignedDuration = SignedDuration::from_mins(5);
+
+/// Every this many passes, a pass reads every open shipment again instead of
+/// what changed: the safety net for a change the listing missed (stamped by
+/// a clock further behind than [`CHANGES_MARGIN`], or a shipment stored with
+/// an old `created_at` whose `seq` committed after a newer one's). An hour of
+/// `serve`'s one-minute passes.
+pub const FULL_READ_EVERY_PASSES: u64 = 60;
+
 /// What one pass did, for logs and tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PassReport {
-    /// Shipments read from the store: the open ones and those that finished
-    /// since the last pass.
+    /// Whether the pass read every open shipment (see
+    /// [`FULL_READ_EVERY_PASSES`]) rather than those that changed.
+    pub is_full_read: bool,
+    /// Shipments read from the store: on a full read every open one;
+    /// otherwise those changed since a margin before the previous pass
+    /// started, and new ones. Either way, also those that finished since the
+    /// last pass.
     pub read: usize,
-    /// Shipments judged (open ones).
+    /// Shipments judged (open ones, read or kept).
     pub judged: usize,
     /// Verdicts stored: those that differ from the one stored before.
     pub written: usize,
@@ -43,7 +79,7 @@ pub struct PassReport {
     pub journeys_learned: u64,
     /// Shipments with an estimate.
     pub estimated: usize,
-    /// Exceptions open on the shipments read.
+    /// Exceptions open on the shipments judged.
     pub open_exceptions: usize,
     /// Delivery windows moved by automation.
     pub windows_moved: usize,
@@ -51,8 +87,8 @@ pub struct PassReport {
     pub reroutes_offered: usize,
 }
 
-/// The engine's memory between passes: the learned model and which journeys it
-/// has already learned from.
+/// The engine's memory between passes: the learned model, which journeys it
+/// has learned from, and the snapshot of every open shipment.
 #[derive(Default)]
 pub struct Engine {
     model: EtaModel,
@@ -64,6 +100,21 @@ pub struct Engine {
     stored: HashMap<ShipmentId, Assessment>,
     policy: WindowPolicy,
     costs: RerouteCostModel,
+    /// Each open shipment's snapshot as last read, with the engine's own
+    /// window moves applied, by the shipment's `seq`: passes judge the oldest
+    /// first, as when they read every shipment.
+    open: BTreeMap<i64, ShipmentSnapshot>,
+    /// Each carrier's capabilities, as the kept snapshots hold them.
+    capabilities: HashMap<CarrierCode, Vec<Capability>>,
+    /// Where the next pass asks for changes from; `None` when it reads
+    /// every open shipment.
+    changes_since: Option<Timestamp>,
+    /// When the last pass that succeeded started.
+    last_started: Option<Timestamp>,
+    /// The newest shipment `seq` listed so far: later ones are new.
+    seq_max: i64,
+    /// Passes that succeeded since the last full read.
+    passes_since_full_read: u64,
 }
 
 impl Engine {
@@ -72,62 +123,105 @@ impl Engine {
         Self::default()
     }
 
+    /// Makes the next pass read every open shipment again and store every
+    /// verdict, as the first pass does; the model keeps what it learned.
+    /// For a process that takes the engine lease back: meanwhile another
+    /// may have run passes, moved windows and stored verdicts of its own.
+    pub fn resync(&mut self) {
+        self.changes_since = None;
+        self.stored.clear();
+    }
+
     /// One pass at `now`.
     ///
     /// # Errors
-    /// When the store fails; what was written before stays written, and the next
-    /// pass starts over.
+    /// When the store fails; what was written before stays written, and the
+    /// next pass asks for changes from where this one did.
     pub async fn pass(&mut self, store: &dyn Store, now: Timestamp) -> anyhow::Result<PassReport> {
-        let carriers: HashMap<CarrierCode, Carrier> = store
+        let capabilities: HashMap<CarrierCode, Vec<Capability>> = store
             .carriers()
             .await?
             .into_iter()
-            .map(|c| (c.code.clone(), c))
+            .map(|c| (c.code, c.capabilities))
             .collect();
-        let mut open = Vec::new();
+        if capabilities != self.capabilities {
+            // Carriers do not stamp shipments: the kept snapshots take the
+            // new capabilities on without being read again.
+            for snapshot in self.open.values_mut() {
+                snapshot.capabilities = capabilities_of(snapshot.carrier.as_ref(), &capabilities);
+            }
+            self.capabilities = capabilities;
+        }
+        let since = self
+            .changes_since
+            .filter(|_| self.passes_since_full_read + 1 < FULL_READ_EVERY_PASSES);
+        let is_full_read = since.is_none();
+        let listed = match since {
+            Some(since) => store.changed_shipments(since, self.seq_max).await?,
+            None => store.changed_shipments(Timestamp::MIN, 0).await?,
+        };
+        let seq_max = listed
+            .iter()
+            .map(|(seq, _)| *seq)
+            .fold(self.seq_max, i64::max);
+        if is_full_read {
+            // Rebuilt from what is read; if the pass fails, the next one
+            // reads everything again.
+            self.open.clear();
+        }
         let mut finished = Vec::new();
+        let mut read = 0;
         // A finished shipment's last verdict is stored: nothing about it
         // changes any more, so it is not read again.
-        let ids = store
-            .shipment_ids()
-            .await?
-            .into_iter()
-            .filter(|id| !self.settled.contains(id));
+        let settled = &self.settled;
+        let to_read = listed.into_iter().filter(|(_, id)| !settled.contains(id));
         // Several reads are in flight at once (PostgreSQL runs them on as
         // many pooled connections), and they come back in order, so a pass
         // sees the shipments as a one-by-one read would.
-        let mut details = futures_util::stream::iter(ids)
-            .map(|id| async move { store.shipment(&ShipmentKey::new(id.as_str())).await })
-            .buffered(READS_IN_FLIGHT);
-        while let Some(detail) = details.next().await {
+        let mut details =
+            futures_util::stream::iter(to_read)
+                .map(|(seq, id)| async move {
+                    (seq, store.shipment(&ShipmentKey::new(id.as_str())).await)
+                })
+                .buffered(READS_IN_FLIGHT);
+        while let Some((seq, detail)) = details.next().await {
             let Some(detail) = detail? else {
+                self.open.remove(&seq);
                 continue;
             };
-            let snapshot = snapshot_of(&detail, &carriers);
+            read += 1;
+            let snapshot = snapshot_of(&detail, &self.capabilities);
             if snapshot.is_finished() {
+                self.open.remove(&seq);
                 if self.learned.insert(snapshot.id.clone()) {
                     self.model.learn(&snapshot);
                 }
                 finished.push(snapshot);
             } else {
-                open.push(snapshot);
+                self.open.insert(seq, snapshot);
             }
         }
         drop(details);
         self.model.refresh();
 
         let mut report = PassReport {
-            read: open.len() + finished.len(),
-            judged: open.len(),
+            is_full_read,
+            read,
+            judged: self.open.len(),
             journeys_learned: self.model.journeys(),
             ..PassReport::default()
         };
-        let mut assessments = Vec::with_capacity(open.len() + finished.len());
-        let mut etas = Vec::with_capacity(open.len());
+        let mut assessments = Vec::with_capacity(self.open.len() + finished.len());
+        let mut etas = Vec::with_capacity(self.open.len());
         // Open shipments, then those that finished since the last pass: their
         // verdict resolves what no longer holds (a lost one stays lost).
-        let open_count = open.len();
-        for (index, snapshot) in open.iter_mut().chain(finished.iter_mut()).enumerate() {
+        let open_count = self.open.len();
+        for (index, snapshot) in self
+            .open
+            .values_mut()
+            .chain(finished.iter_mut())
+            .enumerate()
+        {
             let Verdict {
                 eta,
                 decision,
@@ -148,6 +242,8 @@ impl Engine {
                         },
                     )
                     .await?;
+                // The kept snapshot moves with it; the move also stamps the
+                // shipment, so the next pass reads it back anyway.
                 snapshot.window = Some((m.to, m.source));
                 report.windows_moved += 1;
             }
@@ -194,19 +290,36 @@ impl Engine {
             self.stored.remove(&snapshot.id);
             self.settled.insert(snapshot.id.clone());
         }
-        report.reroutes_offered = self.offer_reroutes(store, &open, &etas, now).await?;
+        report.reroutes_offered = self.offer_reroutes(store, &etas, now).await?;
+
+        // The next pass asks for what changed since a margin before this one
+        // started: at least CHANGES_MARGIN, and at least the time since the
+        // previous pass.
+        let margin_start = now.checked_sub(CHANGES_MARGIN).unwrap_or(Timestamp::MIN);
+        self.changes_since = Some(
+            self.last_started
+                .map_or(margin_start, |last| last.min(margin_start)),
+        );
+        self.last_started = Some(now);
+        self.seq_max = seq_max;
+        self.passes_since_full_read = if is_full_read {
+            0
+        } else {
+            self.passes_since_full_read + 1
+        };
         Ok(report)
     }
 
     /// Plans Smart Reroute over the delayed shipments of `smart_reroute`
     /// carriers and stores the offers.
+    /// `etas` are the open shipments' ETAs, in the order of `self.open`.
     async fn offer_reroutes(
         &self,
         store: &dyn Store,
-        open: &[ShipmentSnapshot],
         etas: &[Option<tracklane_engine::Eta>],
         now: Timestamp,
     ) -> anyhow::Result<usize> {
+        let open = &self.open;
         // Units already sent by confirmed reroutes and not yet received count
         // against the new warehouse's room (invariant 5).
         let confirmed = store
@@ -216,7 +329,7 @@ impl Engine {
                 ..RerouteQuery::default()
             })
             .await?;
-        let open_ids: HashSet<&ShipmentId> = open.iter().map(|s| &s.id).collect();
+        let open_ids: HashSet<&ShipmentId> = open.values().map(|s| &s.id).collect();
         let mut inbound: HashMap<WarehouseCode, u32> = HashMap::new();
         for r in confirmed
             .iter()
@@ -239,7 +352,7 @@ impl Engine {
             })
             .collect();
         let mut candidates = Vec::new();
-        for (snapshot, eta) in open.iter().zip(etas) {
+        for (snapshot, eta) in open.values().zip(etas) {
             let Some(home) = loads.iter().find(|l| l.code == snapshot.lane.warehouse) else {
                 continue;
             };
@@ -249,7 +362,7 @@ impl Engine {
         }
         let plan = reroute::plan(&candidates, &loads, &self.costs);
         let carriers: HashMap<&ShipmentId, &CarrierCode> = open
-            .iter()
+            .values()
             .filter_map(|s| s.carrier.as_ref().map(|c| (&s.id, c)))
             .collect();
         let drafts: Vec<RerouteDraft> = plan
@@ -274,26 +387,32 @@ impl Engine {
     }
 }
 
-/// The engine's view of a stored shipment.
+/// The engine's view of a stored shipment, its carrier's capabilities taken
+/// from `capabilities` (by carrier code).
 pub fn snapshot_of(
     detail: &ShipmentDetail,
-    carriers: &HashMap<CarrierCode, Carrier>,
+    capabilities: &HashMap<CarrierCode, Vec<Capability>>,
 ) -> ShipmentSnapshot {
     let scans = detail
         .timelines
         .iter()
         .flatten()
         .map(|m| Scan::of(&m.milestone, m.received_at));
-    let carrier = detail
-        .shipment
-        .packages
-        .iter()
-        .flat_map(|p| p.legs.first())
-        .map(|l| &l.carrier)
-        .next()
-        .or(detail.shipment.selected_carrier.as_ref())
-        .and_then(|c| carriers.get(c));
-    ShipmentSnapshot::from_shipment(&detail.shipment, scans, carrier, None)
+    let mut snapshot = ShipmentSnapshot::from_shipment(&detail.shipment, scans, None, None);
+    snapshot.capabilities = capabilities_of(snapshot.carrier.as_ref(), capabilities);
+    snapshot
+}
+
+/// The capabilities of the carrier a snapshot names (its first leg's, else
+/// the one selected): none for no carrier or one not in the directory.
+fn capabilities_of(
+    carrier: Option<&CarrierCode>,
+    capabilities: &HashMap<CarrierCode, Vec<Capability>>,
+) -> Vec<Capability> {
+    carrier
+        .and_then(|c| capabilities.get(c))
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn level_name(level: tracklane_engine::Level) -> &'static str {
@@ -317,7 +436,8 @@ fn level_name(level: tracklane_engine::Level) -> &'static str {
 ///
 /// Each pass first takes the `engine` lease as `holder`: of several processes
 /// on one store, one runs the passes at a time (the others take over when
-/// its lease runs out).
+/// its lease runs out). The first pass after taking the lease reads every
+/// open shipment and stores every verdict ([`Engine::resync`]).
 pub async fn run_forever(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -325,17 +445,26 @@ pub async fn run_forever(
     holder: String,
 ) {
     let mut engine = Engine::new();
+    let mut is_holding = false;
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         if !crate::hub::hold_lease(store.as_ref(), "engine", &holder, clock.now(), period).await {
+            is_holding = false;
             continue;
+        }
+        if !is_holding {
+            // Another process may have run passes since this one last did:
+            // what this engine kept may be behind the store.
+            engine.resync();
+            is_holding = true;
         }
         let started = std::time::Instant::now();
         match engine.pass(store.as_ref(), clock.now()).await {
             Ok(report) => tracing::info!(
                 ms = started.elapsed().as_millis() as u64,
+                full = report.is_full_read,
                 read = report.read,
                 judged = report.judged,
                 written = report.written,

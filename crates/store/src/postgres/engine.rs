@@ -1,5 +1,6 @@
 //! The engine's results in PostgreSQL: estimates, exceptions with their open and
-//! resolved times, and reroute offers. As in SQLite, none of this moves a
+//! resolved times, and reroute offers; and the list of shipments changed since
+//! an instant, which engine passes read. As in SQLite, none of this moves a
 //! shipment's `updated_at`, so the listing order stays the order of tracking
 //! facts, not of engine passes.
 //!
@@ -24,6 +25,35 @@ use crate::{
     RerouteDecision, RerouteDraft, RerouteQuery, RerouteStatus, ShipmentException, StoreError,
     StoreResult,
 };
+
+/// The shipments changed at or after `since` or stored after `seq`
+/// `after_seq`, as (`seq`, id), oldest first: see
+/// [`crate::Store::changed_shipments`]. Each half is one range of an index,
+/// `shipment_by_update` and the primary key.
+pub(crate) async fn changed_shipments(
+    client: &tokio_postgres::Client,
+    since: Timestamp,
+    after_seq: i64,
+) -> StoreResult<Vec<(i64, ShipmentId)>> {
+    let rows = client
+        .query(
+            "SELECT seq, id FROM shipment WHERE updated_at >= $1
+             UNION
+             SELECT seq, id FROM shipment WHERE seq > $2
+             ORDER BY 1",
+            &[&since.as_microsecond(), &after_seq],
+        )
+        .await
+        .map_err(pg("listing changed shipments"))?;
+    rows.iter()
+        .map(|r| {
+            let id: &str = r.get(1);
+            ShipmentId::parse(id)
+                .map(|parsed| (r.get(0), parsed))
+                .map_err(|e| StoreError::Corrupt(format!("shipment id {id}: {e}")))
+        })
+        .collect()
+}
 
 /// Writes one pass's assessments: replaces estimates, opens new exceptions,
 /// refreshes the evidence of those still open, and resolves the rest.
@@ -509,6 +539,8 @@ async fn move_shipment(
     day: Date,
     now: Timestamp,
 ) -> StoreResult<()> {
+    // The window change below stamps `updated_at`, so the next engine pass
+    // reads the new warehouse (`changed_shipments`).
     t.execute(
         "UPDATE shipment SET warehouse = $2 WHERE seq = $1",
         &[&seq, &reroute.draft.to.as_str()],

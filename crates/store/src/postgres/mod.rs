@@ -416,20 +416,13 @@ impl Store for PgStore {
         })
     }
 
-    async fn shipment_ids(&self) -> StoreResult<Vec<ShipmentId>> {
-        let rows = self
-            .client()
-            .await?
-            .query("SELECT id FROM shipment ORDER BY seq", &[])
-            .await
-            .map_err(pg("listing shipment ids"))?;
-        rows.iter()
-            .map(|r| {
-                let id: &str = r.get(0);
-                ShipmentId::parse(id)
-                    .map_err(|e| StoreError::Corrupt(format!("shipment id {id}: {e}")))
-            })
-            .collect()
+    async fn changed_shipments(
+        &self,
+        since: Timestamp,
+        after_seq: i64,
+    ) -> StoreResult<Vec<(i64, ShipmentId)>> {
+        let client = self.client().await?;
+        engine::changed_shipments(&client, since, after_seq).await
     }
 
     async fn put_assessments(

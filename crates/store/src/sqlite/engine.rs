@@ -1,5 +1,6 @@
 //! The engine's results in SQLite: estimates, exceptions with their open and
-//! resolved times, and reroute offers. Engine passes write through the single
+//! resolved times, and reroute offers; and the list of shipments changed since
+//! an instant, which engine passes read. Engine passes write through the single
 //! writer like everything else; none of this moves a shipment's `updated_at`,
 //! so the listing order stays the order of tracking facts, not of engine passes.
 
@@ -577,6 +578,8 @@ pub(crate) fn decide_reroute(
     };
     let (status, appointment) = crate::rules::decided(decision);
     if let Some(day) = appointment {
+        // The window change below stamps `updated_at`, so the next engine
+        // pass reads the new warehouse (`changed_shipments`).
         w.conn
             .execute(
                 "UPDATE shipment SET warehouse = ?2 WHERE seq = ?1",
@@ -606,15 +609,49 @@ pub(crate) fn decide_reroute(
     Ok(reroute)
 }
 
-/// Every shipment id, oldest first, for engine passes.
-pub(crate) fn shipment_ids(conn: &Connection) -> StoreResult<Vec<ShipmentId>> {
-    let ids: Vec<String> = conn
-        .prepare_cached("SELECT id FROM shipment ORDER BY seq")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(unavailable("listing shipment ids"))?;
-    ids.into_iter()
-        .map(|id| {
+/// The shipments changed at or after `?1` (microseconds) or stored after
+/// `seq` `?2`, oldest first: see [`crate::Store::changed_shipments`].
+///
+/// No index holds `updated_at` first: every index holding it moves on each
+/// projection write, and ingest pays for each one. The seller index
+/// `(seller_id, updated_at, seq)` serves instead. The recursive part walks
+/// the distinct sellers one index seek at a time (a loose index scan, since
+/// SQLite does not skip through an index by itself without statistics), and
+/// each seller's recent shipments are then one range of that index. The
+/// shipments stored after `?2` are one range of the table's rowid. So a pass
+/// after few changes costs a seek per seller and a row per change, not a
+/// scan of every shipment.
+pub(crate) const CHANGED_SHIPMENTS: &str = "
+    WITH RECURSIVE owner (id) AS (
+        SELECT min(seller_id) FROM shipment
+        UNION ALL
+        SELECT (SELECT min(seller_id) FROM shipment WHERE seller_id > owner.id)
+        FROM owner WHERE owner.id IS NOT NULL
+    )
+    SELECT shipment.seq, shipment.id FROM owner
+        JOIN shipment ON shipment.seller_id = owner.id AND shipment.updated_at >= ?1
+    UNION
+    SELECT seq, id FROM shipment WHERE seq > ?2
+    ORDER BY 1";
+
+/// The shipments changed at or after `since_us` or stored after `after_seq`,
+/// as (`seq`, id), oldest first, for engine passes.
+pub(crate) fn changed_shipments(
+    conn: &Connection,
+    since_us: i64,
+    after_seq: i64,
+) -> StoreResult<Vec<(i64, ShipmentId)>> {
+    let rows: Vec<(i64, String)> = conn
+        .prepare_cached(CHANGED_SHIPMENTS)
+        .and_then(|mut s| {
+            s.query_map(params![since_us, after_seq], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect()
+        })
+        .map_err(unavailable("listing changed shipments"))?;
+    rows.into_iter()
+        .map(|(seq, id)| {
             ShipmentId::parse(&id)
+                .map(|id| (seq, id))
                 .map_err(|e| StoreError::Corrupt(format!("shipment id {id}: {e}")))
         })
         .collect()

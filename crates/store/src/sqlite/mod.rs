@@ -432,8 +432,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn shipment_ids(&self) -> StoreResult<Vec<tracklane_core::ShipmentId>> {
-        self.read(engine::shipment_ids).await
+    async fn changed_shipments(
+        &self,
+        since: Timestamp,
+        after_seq: i64,
+    ) -> StoreResult<Vec<(i64, tracklane_core::ShipmentId)>> {
+        let since_us = since.as_microsecond();
+        self.read(move |conn| engine::changed_shipments(conn, since_us, after_seq))
+            .await
     }
 
     async fn put_assessments(
@@ -969,5 +975,35 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reprepared, 0, "the package lookup was planned again");
+    }
+
+    /// The list of changed shipments walks indexes, not the shipment table:
+    /// a seek per seller into `shipment_by_seller`, a range of it each, and
+    /// a range of the rowid for new shipments.
+    #[tokio::test]
+    async fn changed_shipments_read_ranges_of_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plans.db")).unwrap();
+        let plan: Vec<String> = store
+            .read(|conn| {
+                conn.prepare(&format!("EXPLAIN QUERY PLAN {}", engine::CHANGED_SHIPMENTS))
+                    .and_then(|mut s| s.query_map([0, 0], |r| r.get(3))?.collect())
+                    .map_err(unavailable("explaining"))
+            })
+            .await
+            .unwrap();
+        let has = |step: &str| plan.iter().any(|p| p == step);
+        assert!(
+            has("SEARCH shipment USING INDEX shipment_by_seller (seller_id=? AND updated_at>?)"),
+            "{plan:#?}"
+        );
+        assert!(
+            has("SEARCH shipment USING INTEGER PRIMARY KEY (rowid>?)"),
+            "{plan:#?}"
+        );
+        assert!(
+            !plan.iter().any(|p| p.starts_with("SCAN shipment")),
+            "{plan:#?}"
+        );
     }
 }

@@ -43,6 +43,28 @@ pub fn estimated(s: &Shipment, days: [&str; 3]) -> tracklane_store::Assessment {
     }
 }
 
+/// A clock a test moves by hand, for hubs whose writes must be stamped at
+/// the times the test runs engine passes at.
+pub struct ManualClock(std::sync::Mutex<Timestamp>);
+
+impl ManualClock {
+    /// A clock standing at `at`.
+    pub fn at(at: Timestamp) -> Arc<ManualClock> {
+        Arc::new(ManualClock(std::sync::Mutex::new(at)))
+    }
+
+    /// Moves the clock to `at`.
+    pub fn set(&self, at: Timestamp) {
+        *self.0.lock().unwrap() = at;
+    }
+}
+
+impl tracklane_server::Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
 /// The PostgreSQL server tests run against instead of SQLite, when set:
 /// `postgres://user:password@host:port/db[?sslmode=…&sslrootcert=…]`. Each
 /// test then gets a database of its own on that server, reached with the same
