@@ -10,6 +10,9 @@
 //!   shipment in twenty holding an open exception, through HTTP with a
 //!   session, against the JSON listing of the same rows.
 //! - `ids`: tracking-number checks per second on a realistic mix.
+//! - `engine`: engine passes over a store with many shipments in flight: the
+//!   first, which reads them all, and later ones, which read what changed,
+//!   against passes that read every open shipment again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,6 +40,10 @@ use crate::keys;
 const BOXES_PER_SHIPMENT: usize = 5;
 /// Requests in flight at once.
 const CONCURRENT_REQUESTS: usize = 2;
+/// Shipments `bench engine` creates at once while building its store.
+const ENGINE_WRITES_IN_FLIGHT: usize = 512;
+/// Milestones `bench engine` appends per store call.
+const BATCH_SIZE_ENGINE: usize = 1_000;
 
 /// The milestones a box goes through, in order.
 const JOURNEY: [MilestoneCode; 10] = [
@@ -618,6 +625,232 @@ pub async fn list(shipments: usize, samples: usize, seed: u64) -> anyhow::Result
         http_p95_ms: percentile_ms(&mut http, 0.95),
         store_median_ms: percentile_ms(&mut direct, 0.5),
         rows,
+    })
+}
+
+/// The result of `bench engine`.
+#[derive(Debug, Serialize)]
+pub struct EngineReport {
+    /// The hub's store: `sqlite` or `postgres`.
+    pub backend: &'static str,
+    /// Shipments in flight.
+    pub shipments: usize,
+    /// Finished journeys the first pass learns from.
+    pub finished: usize,
+    /// Shipments given a new milestone between two passes.
+    pub changed_per_pass: usize,
+    /// Clock minutes between passes.
+    pub pass_gap_minutes: i64,
+    /// Passes timed of each kind after the first.
+    pub passes: usize,
+    /// The first pass, which reads every shipment: milliseconds.
+    pub first_pass_ms: f64,
+    /// Shipments the first pass read.
+    pub first_pass_read: usize,
+    /// Passes that read what changed: median milliseconds.
+    pub changed_pass_median_ms: f64,
+    /// … the slowest.
+    pub changed_pass_max_ms: f64,
+    /// Shipments each of them read, in order: the changes since a margin
+    /// before the previous pass started.
+    pub changed_pass_read: Vec<usize>,
+    /// Verdicts each of them stored (those that changed).
+    pub changed_pass_written: Vec<usize>,
+    /// Baseline in the same run, after the same kind of changes: passes that
+    /// read every open shipment again, as every pass did before passes read
+    /// what changed. Median milliseconds.
+    pub full_pass_median_ms: f64,
+    /// `full_pass_median_ms / changed_pass_median_ms`.
+    pub ratio: f64,
+}
+
+/// Builds a store with `shipments` shipments in flight (one box each, three
+/// milestones in) and a tenth as many finished journeys, then times engine
+/// passes `pass_gap_minutes` clock minutes apart: a first one, `passes` that
+/// read what changed, and `passes` that read everything, with a new milestone
+/// for `changed_percent` % of the shipments in flight before each. On the
+/// PostgreSQL database `db` (empty) when given, else on a SQLite file.
+///
+/// # Errors
+/// When a part cannot start, or the store refuses a write.
+pub async fn engine(
+    shipments: usize,
+    changed_percent: f64,
+    passes: usize,
+    pass_gap_minutes: i64,
+    db: Option<&str>,
+) -> anyhow::Result<EngineReport> {
+    let (dir, sqlite, carrier, seller) = bench_store().await?;
+    let store: Arc<dyn Store> = match db {
+        Some(url) => {
+            let store = Arc::new(tracklane_store::postgres::PgStore::connect(url).await?);
+            store.put_carrier(carrier.clone()).await?;
+            store.put_seller(seller.clone()).await?;
+            store
+        }
+        None => sqlite,
+    };
+    let finished = shipments / 10;
+    let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
+    let at = |minutes: i64| base.checked_add(Span::new().minutes(minutes));
+    let number = |i: usize| format!("BX{i:012}");
+    let mut random = hub::seeded_random(3);
+    let mut pending = Vec::new();
+    for i in 0..shipments + finished {
+        let created = at(-(60 * 24 * 40))?;
+        let shipment = world_shipment(
+            i,
+            &seller.id,
+            &carrier.code,
+            &[number(i)],
+            created,
+            &mut random,
+        );
+        let store = store.clone();
+        pending.push(tokio::spawn(async move {
+            store.create_shipment(shipment).await
+        }));
+        if pending.len() >= ENGINE_WRITES_IN_FLIGHT {
+            for p in pending.drain(..) {
+                p.await??;
+            }
+        }
+    }
+    for p in pending {
+        p.await??;
+    }
+    // Three milestones for those in flight, the whole journey for the
+    // finished ones (the model's history).
+    let milestone = |i: usize, step: usize, occurred: Timestamp| {
+        let (city, region, country) = PLACES[step];
+        anyhow::Ok(tracklane_store::MilestoneDraft {
+            index: 0,
+            tracking_number: TrackingNumber::parse(&number(i))?,
+            shipment: None,
+            box_id: None,
+            milestone: Milestone {
+                code: JOURNEY[step],
+                sub_code: None,
+                raw_code: None,
+                description: None,
+                location: Location {
+                    city: Some(city.into()),
+                    region: Some(region.into()),
+                    country_code: Some(country.into()),
+                },
+                occurred_at: occurred,
+                event_id: None,
+            },
+        })
+    };
+    // Steps of 60 to 83 hours. The finished journeys began 40 to 65 days
+    // before the store was written; the shipments in flight had their third
+    // milestone in the two days before, as a busy hub's would.
+    let step_minutes = |i: usize, step: usize| (60 + ((i * 7 + step * 5) % 24) as i64) * 60;
+    let mut drafts = Vec::new();
+    for i in 0..shipments + finished {
+        let (steps, start_minutes) = if i < shipments {
+            let journey: i64 = (1..3).map(|step| step_minutes(i, step)).sum();
+            (3, -journey - (i % 48) as i64 * 60)
+        } else {
+            (JOURNEY.len(), -(60 * 24 * 40) - (i % 600) as i64 * 60)
+        };
+        let mut minutes = start_minutes;
+        for step in 0..steps {
+            if step > 0 {
+                minutes += step_minutes(i, step);
+            }
+            drafts.push(milestone(i, step, at(minutes)?)?);
+        }
+    }
+    for chunk in drafts.chunks(BATCH_SIZE_ENGINE) {
+        store
+            .append_milestones(&carrier.code, chunk.to_vec(), base)
+            .await?;
+    }
+    drop(drafts);
+
+    // The first pass a day after the world was written, so what it wrote
+    // is behind every later pass's margin.
+    let first = base.checked_add(Span::new().hours(24))?;
+    let mut engine = crate::engine_pass::Engine::new();
+    let started = Instant::now();
+    let report = engine.pass(store.as_ref(), first).await?;
+    let first_pass_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let first_pass_read = report.read;
+    ensure!(
+        report.judged == shipments,
+        "the first pass judged {} of {shipments} shipments in flight",
+        report.judged
+    );
+    let changed_per_pass = ((shipments as f64 * changed_percent / 100.0).round() as usize).max(1);
+    let mut next_changed = 0usize;
+    let mut changed = Vec::with_capacity(passes);
+    let mut changed_pass_read = Vec::with_capacity(passes);
+    let mut changed_pass_written = Vec::with_capacity(passes);
+    let mut full = Vec::with_capacity(passes);
+    for round in 1..=2 * passes {
+        let now = first.checked_add(Span::new().minutes(round as i64 * pass_gap_minutes))?;
+        // A new fact for the next share of shipments, stamped half a minute
+        // before the pass.
+        let drafts = (0..changed_per_pass)
+            .map(|k| {
+                let i = (next_changed + k) % shipments;
+                let mut draft = milestone(i, 5, now.checked_sub(Span::new().hours(1))?)?;
+                draft.index = k;
+                anyhow::Ok(draft)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        next_changed = (next_changed + changed_per_pass) % shipments;
+        let stamped = now.checked_sub(Span::new().seconds(30))?;
+        for chunk in drafts.chunks(BATCH_SIZE_ENGINE) {
+            store
+                .append_milestones(&carrier.code, chunk.to_vec(), stamped)
+                .await?;
+        }
+        let is_baseline = round > passes;
+        if is_baseline {
+            engine.read_all_next_pass();
+        }
+        let started = Instant::now();
+        let report = engine.pass(store.as_ref(), now).await?;
+        let took = started.elapsed();
+        ensure!(
+            report.is_full_read == is_baseline,
+            "pass {round} read {} shipments, full read {}",
+            report.read,
+            report.is_full_read
+        );
+        if is_baseline {
+            full.push(took);
+        } else {
+            changed.push(took);
+            changed_pass_read.push(report.read);
+            changed_pass_written.push(report.written);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let changed_pass_max_ms = changed
+        .iter()
+        .max()
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
+    let changed_pass_median_ms = percentile_ms(&mut changed, 0.5);
+    let full_pass_median_ms = percentile_ms(&mut full, 0.5);
+    Ok(EngineReport {
+        backend: if db.is_some() { "postgres" } else { "sqlite" },
+        shipments,
+        finished,
+        changed_per_pass,
+        pass_gap_minutes,
+        passes,
+        first_pass_ms,
+        first_pass_read,
+        changed_pass_median_ms,
+        changed_pass_max_ms,
+        changed_pass_read,
+        changed_pass_written,
+        full_pass_median_ms,
+        ratio: full_pass_median_ms / changed_pass_median_ms,
     })
 }
 

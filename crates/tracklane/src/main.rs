@@ -225,6 +225,30 @@ enum BenchCommand {
         #[arg(long, default_value_t = bench::SIMULATE_TARGET_SIZE.1)]
         days: u32,
     },
+    /// Engine passes over many shipments in flight: the first (reads them
+    /// all) and later ones (read what changed), against passes that read
+    /// every open shipment again.
+    Engine {
+        #[arg(long)]
+        json: bool,
+        /// Shipments in flight (a tenth as many finished ones come with them).
+        #[arg(long, default_value_t = 20_000)]
+        shipments: usize,
+        /// Share of the shipments in flight given a new milestone before each
+        /// pass, in percent.
+        #[arg(long, default_value_t = 1.0)]
+        changed_percent: f64,
+        /// Passes timed of each kind after the first.
+        #[arg(long, default_value_t = 10)]
+        passes: usize,
+        /// Clock minutes between passes (`serve` runs one a minute).
+        #[arg(long, default_value_t = 1)]
+        pass_gap_minutes: i64,
+        /// Run on this empty PostgreSQL database (`postgres://…`) instead of
+        /// a SQLite file.
+        #[arg(long)]
+        db: Option<String>,
+    },
     /// Smart Reroute's optimiser on delayed shipments × warehouses.
     Reroute {
         #[arg(long)]
@@ -758,6 +782,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 shipments,
                 days,
             } => print_report(json, &bench::simulate(seed, shipments, days).await?)?,
+            BenchCommand::Engine {
+                json,
+                shipments,
+                changed_percent,
+                passes,
+                pass_gap_minutes,
+                db,
+            } => print_report(
+                json,
+                &bench::engine(
+                    shipments,
+                    changed_percent,
+                    passes,
+                    pass_gap_minutes,
+                    db.as_deref(),
+                )
+                .await?,
+            )?,
             BenchCommand::Reroute {
                 json,
                 shipments,
