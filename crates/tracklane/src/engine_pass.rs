@@ -97,7 +97,7 @@ pub struct Engine {
     /// Finished shipments whose final verdict is stored.
     settled: HashSet<ShipmentId>,
     /// The verdict last stored for each open shipment.
-    stored: HashMap<ShipmentId, Assessment>,
+    stored: HashMap<ShipmentId, Stored>,
     policy: WindowPolicy,
     costs: RerouteCostModel,
     /// Each open shipment's snapshot as last read, with the engine's own
@@ -220,6 +220,7 @@ impl Engine {
             ..PassReport::default()
         };
         let mut assessments = Vec::with_capacity(self.open.len() + finished.len());
+        let mut bases = Vec::with_capacity(self.open.len() + finished.len());
         let mut etas = Vec::with_capacity(self.open.len());
         // Open shipments, then those that finished since the last pass: their
         // verdict resolves what no longer holds (a lost one stays lost).
@@ -278,12 +279,12 @@ impl Engine {
                 handled: handled.into_iter().map(draft).collect(),
             };
             // A verdict the store already holds is not written again.
-            if !self
-                .stored
-                .get(&snapshot.id)
-                .is_some_and(|last| is_same_verdict(&assessment, last))
-            {
+            let basis = eta.as_ref().map(|e| (e.basis.level, e.basis.stage));
+            if !self.stored.get(&snapshot.id).is_some_and(|last| {
+                last.basis == basis && is_same_verdict(&assessment, &last.verdict)
+            }) {
                 assessments.push(assessment);
+                bases.push(basis);
             }
             if index < open_count {
                 etas.push(eta);
@@ -291,8 +292,9 @@ impl Engine {
         }
         report.written = assessments.len();
         store.put_assessments(assessments.clone(), now).await?;
-        for a in assessments {
-            self.stored.insert(a.shipment.clone(), a);
+        for (verdict, basis) in assessments.into_iter().zip(bases) {
+            self.stored
+                .insert(verdict.shipment.clone(), Stored { verdict, basis });
         }
         for snapshot in &finished {
             self.stored.remove(&snapshot.id);
@@ -489,13 +491,37 @@ pub async fn run_forever(
     }
 }
 
-/// Whether verdict `a` says what `b` said: the same estimate and the same
-/// exceptions, whenever each was made, and no risk handled just now.
+/// A verdict as last stored, with what its estimate rested on (the history's
+/// level and the milestone conditioned on, not the count of journeys).
+struct Stored {
+    verdict: Assessment,
+    basis: Option<(
+        tracklane_engine::Level,
+        Option<tracklane_core::MilestoneCode>,
+    )>,
+}
+
+/// How far each quantile of an estimate may move before the stored one is
+/// rewritten. An estimate conditioned on the time since the last scan moves
+/// with the clock: with no tolerance, each pass rewrote a fifth to two fifths
+/// of the open shipments' verdicts in the demo, every one a write that locks
+/// its shipment on PostgreSQL. The ETA is shown as a day, with an interval
+/// days wide; a stored estimate up to two hours behind the engine's says the
+/// same, and `assessedAt` tells when it was made.
+pub const ESTIMATE_REWRITE_TOLERANCE: SignedDuration = SignedDuration::from_hours(2);
+
+/// Whether verdict `a` says what `b` said: estimates within
+/// [`ESTIMATE_REWRITE_TOLERANCE`] of each other, quantile by quantile, the
+/// same exceptions, whenever each was made, and no risk handled just now.
+/// (The estimates' bases are compared by the caller, without the count of
+/// journeys in their text, which grows with every journey learned.)
 fn is_same_verdict(a: &Assessment, b: &Assessment) -> bool {
-    let estimate = |x: &Assessment| {
-        x.estimate
-            .as_ref()
-            .map(|e| (e.p10, e.p50, e.p90, e.basis.clone()))
+    let close =
+        |x: Timestamp, y: Timestamp| x.duration_since(y).abs() <= ESTIMATE_REWRITE_TOLERANCE;
+    let same_estimate = match (&a.estimate, &b.estimate) {
+        (None, None) => true,
+        (Some(x), Some(y)) => close(x.p10, y.p10) && close(x.p50, y.p50) && close(x.p90, y.p90),
+        _ => false,
     };
     let exceptions = |x: &Assessment| {
         x.exceptions
@@ -503,7 +529,7 @@ fn is_same_verdict(a: &Assessment, b: &Assessment) -> bool {
             .map(|d| (d.kind.clone(), d.severity.clone(), d.evidence.clone()))
             .collect::<Vec<_>>()
     };
-    a.handled.is_empty() && estimate(a) == estimate(b) && exceptions(a) == exceptions(b)
+    a.handled.is_empty() && same_estimate && exceptions(a) == exceptions(b)
 }
 
 /// The store's form of an exception.
@@ -515,5 +541,51 @@ fn draft(e: Exception) -> ExceptionDraft {
         evidence: e.evidence,
         next_step_en: e.next_step.en.to_owned(),
         next_step_zh: e.next_step.zh.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(p50: &str) -> Assessment {
+        let p50: Timestamp = p50.parse().unwrap();
+        Assessment {
+            shipment: ShipmentId::from_random([7; 16]),
+            estimate: Some(Estimate {
+                p10: p50 - SignedDuration::from_hours(48),
+                p50,
+                p90: p50 + SignedDuration::from_hours(72),
+                basis: "lane history, 40 journeys, after DEPARTED".to_owned(),
+                assessed_at: p50 - SignedDuration::from_hours(240),
+            }),
+            exceptions: Vec::new(),
+            handled: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_estimate_is_rewritten_only_once_it_moves_past_the_tolerance() {
+        let stored = verdict("2026-03-20T12:00:00Z");
+        let mut near = verdict("2026-03-20T13:59:00Z");
+        near.estimate.as_mut().unwrap().basis = "lane history, 41 journeys, after DEPARTED".into();
+        assert!(is_same_verdict(&near, &stored), "within two hours");
+        assert!(!is_same_verdict(&verdict("2026-03-20T14:01:00Z"), &stored));
+        let mut gone = stored.clone();
+        gone.estimate = None;
+        assert!(!is_same_verdict(&gone, &stored));
+        let mut raised = stored.clone();
+        raised.exceptions.push(ExceptionDraft {
+            kind: "customs_hold".into(),
+            severity: "high".into(),
+            since: stored.estimate.as_ref().unwrap().p10,
+            evidence: "held".into(),
+            next_step_en: String::new(),
+            next_step_zh: String::new(),
+        });
+        assert!(
+            !is_same_verdict(&raised, &stored),
+            "a new exception is written"
+        );
     }
 }
