@@ -170,6 +170,25 @@ fn bench_carrier() -> Carrier {
     }
 }
 
+/// The bench's SQLite file and its carrier and seller, and the store a hub
+/// under test runs on: that file, or the (empty) PostgreSQL database `db`
+/// names, given the same carrier and seller.
+async fn hub_store(
+    db: Option<&str>,
+) -> anyhow::Result<(std::path::PathBuf, Arc<dyn Store>, Carrier, Seller)> {
+    let (dir, sqlite, carrier, seller) = bench_store().await?;
+    let store: Arc<dyn Store> = match db {
+        Some(url) => {
+            let store = Arc::new(tracklane_store::postgres::PgStore::connect(url).await?);
+            store.put_carrier(carrier.clone()).await?;
+            store.put_seller(seller.clone()).await?;
+            store
+        }
+        None => sqlite,
+    };
+    Ok((dir, store, carrier, seller))
+}
+
 /// Runs the ingest benchmark with `events` milestones in batches of `batch`.
 ///
 /// # Errors
@@ -180,18 +199,9 @@ pub async fn ingest(
     seed: u64,
     db: Option<&str>,
 ) -> anyhow::Result<IngestReport> {
-    let (dir, sqlite, carrier, seller) = bench_store().await?;
     // The hub runs on the SQLite file, or on the (empty) PostgreSQL database
     // `db` names; the raw baseline is SQLite's either way.
-    let store: Arc<dyn Store> = match db {
-        Some(url) => {
-            let store = Arc::new(tracklane_store::postgres::PgStore::connect(url).await?);
-            store.put_carrier(carrier.clone()).await?;
-            store.put_seller(seller.clone()).await?;
-            store
-        }
-        None => sqlite,
-    };
+    let (dir, store, carrier, seller) = hub_store(db).await?;
     let key = keys::issue(
         store.as_ref(),
         Principal::Carrier(carrier.code.clone()),
@@ -680,16 +690,7 @@ pub async fn engine(
     pass_gap_minutes: i64,
     db: Option<&str>,
 ) -> anyhow::Result<EngineReport> {
-    let (dir, sqlite, carrier, seller) = bench_store().await?;
-    let store: Arc<dyn Store> = match db {
-        Some(url) => {
-            let store = Arc::new(tracklane_store::postgres::PgStore::connect(url).await?);
-            store.put_carrier(carrier.clone()).await?;
-            store.put_seller(seller.clone()).await?;
-            store
-        }
-        None => sqlite,
-    };
+    let (dir, store, carrier, seller) = hub_store(db).await?;
     let finished = shipments / 10;
     let base: Timestamp = "2026-01-05T00:00:00Z".parse()?;
     let at = |minutes: i64| base.checked_add(Span::new().minutes(minutes));

@@ -10,7 +10,8 @@ use tracklane_store::ExceptionDraft;
 use crate::support::{TestHub, UPS, estimated, now, shipment};
 use crate::webhooks::problem;
 
-fn exception(kind: &str) -> ExceptionDraft {
+/// An open exception of `kind`, as an engine pass would draft it.
+pub(crate) fn exception(kind: &str) -> ExceptionDraft {
     ExceptionDraft {
         kind: kind.into(),
         severity: "high".into(),
@@ -22,7 +23,7 @@ fn exception(kind: &str) -> ExceptionDraft {
 }
 
 /// Stores a verdict with these open exceptions for `shipment`.
-async fn verdict(hub: &TestHub, shipment: &Shipment, kinds: &[&str]) {
+pub(crate) async fn verdict(hub: &TestHub, shipment: &Shipment, kinds: &[&str]) {
     let mut assessment = estimated(shipment, ["2026-03-20", "2026-03-24", "2026-03-28"]);
     assessment.exceptions = kinds.iter().map(|k| exception(k)).collect();
     hub.store()

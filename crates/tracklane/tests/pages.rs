@@ -8,6 +8,7 @@ use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use tracklane_core::SellerId;
 use tracklane_store::{ExceptionDraft, Principal};
 
+use crate::attention::verdict;
 use crate::support::{TestHub, UPS, estimated, milestone, now, shipment};
 
 /// A browser-like client on a test hub: no redirects followed, cookies by hand.
@@ -683,25 +684,8 @@ async fn the_start_page_links_what_needs_attention_to_the_shipments_counted() {
     hub.upload(&hub.carrier_x, &held, &[UPS[1]]).await;
     hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 1))
         .await;
-    let with = |s: &tracklane_core::Shipment, kind: &str| {
-        let mut verdict = estimated(s, ["2026-03-20", "2026-03-24", "2026-03-28"]);
-        verdict.exceptions = vec![ExceptionDraft {
-            kind: kind.into(),
-            severity: "high".into(),
-            since: now(),
-            evidence: "test".into(),
-            next_step_en: "Look".into(),
-            next_step_zh: "查看".into(),
-        }];
-        verdict
-    };
-    hub.store()
-        .put_assessments(
-            vec![with(&quiet, "stale_tracking"), with(&held, "customs_hold")],
-            now(),
-        )
-        .await
-        .unwrap();
+    verdict(&hub, &quiet, &["stale_tracking"]).await;
+    verdict(&hub, &held, &["customs_hold"]).await;
     let mut browser = Browser::new(&hub, "en");
     browser.sign_in(&hub.seller_a).await;
     let html = browser.get("/").await.1;
