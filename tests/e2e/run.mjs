@@ -41,12 +41,14 @@ const WORDS = {
     automationOff: "Automatic window updates are off", windowSaved: "Delivery window saved", directory: "Carrier directory",
     legs: "Carriers of every leg", warehouses: "Warehouses", insights: "Insights", checkDigit: "check digit", other: "zh-CN",
     otherHeading: "货件处理进度", unknownKey: "not known", webhooks: "Webhooks", secretOnce: "shown only this once",
+    imported: "Saved: 1.",
   },
   zh: {
     signin: "登录", progress: "货件处理进度", missing: "缺少追踪", saved: "追踪编码已保存",
     automationOff: "已关闭自动更新", windowSaved: "送达时段已保存", directory: "承运商目录",
     legs: "各段承运商", warehouses: "仓库", insights: "数据洞察", checkDigit: "校验码", other: "en",
     otherHeading: "Shipment progress", unknownKey: "密钥无效", webhooks: "Webhook 通知", secretOnce: "仅显示这一次",
+    imported: "已保存：1 个",
   },
 };
 
@@ -238,6 +240,31 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     assert((await page.locator("#tracking").innerText()).includes(number), "the box shows the number");
     await page.locator("#tracking").scrollIntoViewIfNeeded();
     await shot(page, `${tag}-07-tracking-saved`);
+  });
+
+  await step(`${tag}: a spreadsheet saved by Chinese Excel uploads, its mistyped line explained`, async () => {
+    await page.goto(`${base}/?missing=1`);
+    const rows = page.locator("#shipments tbody tr");
+    const other = await rows.nth((serial + 1) % (await rows.count())).locator("a").first().getAttribute("href");
+    await page.goto(base + other);
+    const id = other.split("/").pop();
+    const box = await page.locator("#box option").first().getAttribute("value");
+    await page.goto(`${base}/`);
+    await page.locator("#import").click();
+    await page.waitForURL(/\/tracking\/import$/);
+    // "货件编号,箱号,承运商,追踪编码" in GBK, as Excel saves a Chinese CSV.
+    const header = Buffer.from("bbf5bcfeb1e0bac52ccfe4bac52cb3d0d4cbc9cc2cd7b7d7d9b1e0c2eb", "hex");
+    const good = upsNumber(serial * 7919 + 4242);
+    const body = Buffer.from(`\n${id},${box},UPS,${good}\n${id},${box},UPS,${wrongDigit(upsNumber(serial * 7919 + 4243))}\n`);
+    await page.locator("#file").setInputFiles({ name: "tracking.csv", mimeType: "text/csv", buffer: Buffer.concat([header, body]) });
+    await page.waitForFunction(() => document.querySelector("#rows").value.startsWith("货件编号"));
+    await page.locator("#import-form button[type=submit]").click();
+    await page.locator("#import-result").waitFor();
+    assert((await page.locator("#import-result").innerText()).includes(w.imported), await page.locator("#import-result").innerText());
+    const refused = await page.locator("#import-rejected tbody tr").allInnerTexts();
+    assert(refused.length === 1 && refused[0].includes("3") && refused[0].includes("trackingNumber"), `line 3 is refused: ${refused}`);
+    await shot(page, `${tag}-07b-import`);
+    await page.goto(base + shipmentPath);
   });
 
   await step(`${tag}: switch automation off and set the window`, async () => {

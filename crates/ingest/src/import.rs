@@ -206,7 +206,20 @@ fn parse_rows(bytes: &[u8]) -> Result<(Vec<(String, Row)>, ImportReport), Ingest
         ))
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Excel ends lines with CRLF, and browsers send a form's text so; the
+    // reader's line numbers come out one short for such lines, so the
+    // line ends are made plain first.
+    let text = text.replace("\r\n", "\n");
+    let text = text.as_str();
+    // Rows copied out of a spreadsheet and pasted are separated by tabs.
+    let header_line = text.lines().next().unwrap_or_default();
+    let delimiter = if header_line.contains('\t') && !header_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -364,6 +377,24 @@ mod tests {
     fn chinese_headers_bom_and_blank_lines_are_understood() {
         check(
             "\u{feff}货件编号, 箱号 ,承运商,追踪编码\nFBA15XYZ1234,FBA15XYZ1234U000001,UPS,1Z999AA10123456784\n\n",
+            &[("FBA15XYZ1234", "1Z999AA10123456784")],
+            &[],
+        );
+    }
+
+    #[test]
+    fn lines_ended_as_excel_ends_them_are_numbered_as_a_person_counts() {
+        check(
+            "shipmentId,boxId,carrier,trackingNumber\r\nFBA15XYZ1234,,UPS,1Z999AA10123456784\r\n,FBA15XYZ1234U000001,UPS,1Z999AA10123456784\r\n",
+            &[("FBA15XYZ1234", "1Z999AA10123456784")],
+            &[(3, "field.required")],
+        );
+    }
+
+    #[test]
+    fn rows_pasted_from_a_spreadsheet_are_separated_by_tabs() {
+        check(
+            "货件编号\t箱号\t承运商\t追踪编码\nFBA15XYZ1234\tFBA15XYZ1234U000001\tUPS\t1Z999AA10123456784\n",
             &[("FBA15XYZ1234", "1Z999AA10123456784")],
             &[],
         );

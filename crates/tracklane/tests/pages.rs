@@ -727,6 +727,105 @@ async fn the_start_page_links_what_needs_attention_to_the_shipments_counted() {
 }
 
 #[tokio::test]
+async fn tracking_ids_pasted_from_a_spreadsheet_are_saved_and_mistakes_listed_by_line() {
+    let hub = TestHub::start().await;
+    let first = hub
+        .create(shipment(9, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let second = hub
+        .create(shipment(10, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.seller_a).await;
+    let (status, html, _) = browser.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"<a id="import" href="/tracking/import">"#),
+        "{html}"
+    );
+    let (status, html, _) = browser.get("/tracking/import").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let csrf = csrf_in(&html);
+    // As a spreadsheet copies them: tab-separated, Chinese headers, and
+    // the second number with its last digit mistyped.
+    let mistyped = format!(
+        "{}{}",
+        &UPS[1][..17],
+        (UPS[1].as_bytes()[17] - b'0' + 1) % 10
+    );
+    let rows = format!(
+        "货件编号\t箱号\t承运商\t追踪编码\n{}\t{}\tUPS\t{}\n{}\t{}\tUPS\t{mistyped}\n",
+        first.confirmation_id,
+        first.packages[0].box_id,
+        UPS[0],
+        second.confirmation_id,
+        second.packages[0].box_id,
+    );
+    let (status, html, _) = browser
+        .post("/tracking/import", &[("csrf", &csrf), ("rows", &rows)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("共读取 2 行。已保存：1 个；此前已保存：0 个；未通过：1 行。"),
+        "{html}"
+    );
+    let rejected = &html[html.find(r#"id="import-rejected""#).expect(&html)..];
+    assert!(
+        rejected.contains(r#"<td class="num" data-label="行号">3</td>"#)
+            && rejected.contains("<code>trackingNumber</code>")
+            && rejected.contains(UPS[1]),
+        "line 3 is refused, naming the column and suggesting the right number: {rejected}"
+    );
+    assert!(
+        html.contains(&mistyped),
+        "the rows stay in the box to be fixed: {html}"
+    );
+    let (_, detail) = hub
+        .send(
+            reqwest::Method::GET,
+            &hub.seller_a,
+            &format!("/api/v1/shipments/{}", first.confirmation_id),
+            serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(
+        detail["packages"][0]["legs"][0]["trackingNumber"], UPS[0],
+        "the good row is saved: {detail}"
+    );
+    assert_eq!(detail["packages"][0]["legs"][0]["source"], "IMPORT");
+
+    let (status, html, _) = browser
+        .post("/tracking/import", &[("csrf", &csrf), ("rows", "  ")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请先粘贴表格内容或选择 CSV 文件"), "{html}");
+    let (status, html, _) = browser
+        .post(
+            "/tracking/import",
+            &[
+                ("csrf", &csrf),
+                ("rows", "shipment,box\nFBA1,FBA1U000001\n"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("表头缺少"),
+        "a file that cannot be read says why: {html}"
+    );
+    let (status, _, _) = browser
+        .post("/tracking/import", &[("csrf", "forged"), ("rows", &rows)])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a forged form is refused");
+
+    let mut carrier = Browser::new(&hub, "en");
+    carrier.sign_in(&hub.carrier_x).await;
+    let (status, html, _) = carrier.get("/tracking/import").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("carrier API"), "{html}");
+}
+
+#[tokio::test]
 async fn the_start_page_is_stable() {
     let hub = TestHub::start().await;
     hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 2))

@@ -25,8 +25,8 @@ fn head(lang: Lang, title: &str) -> Markup {
             meta charset="utf-8";
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · tracklane" }
-            link rel="stylesheet" href=(super::assets::CSS_PATH);
-            script src=(super::assets::JS_PATH) defer {}
+            link rel="stylesheet" href=(*super::assets::CSS_PATH);
+            script src=(*super::assets::JS_PATH) defer {}
             meta name="color-scheme" content="light";
             @if lang.is_zh() { meta name="description" content="tracklane 货件可视化中心"; }
         }

@@ -16,6 +16,7 @@ mod assets;
 mod carriers;
 pub(crate) mod export;
 pub(crate) mod i18n;
+mod import;
 mod insights;
 mod layout;
 mod session;
@@ -49,6 +50,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/signin/link", get(session::signin_link))
         .route("/signout", post(session::signout))
         .route("/lang/{code}", get(session::switch_lang))
+        .route("/tracking/import", get(import::page).post(import::upload))
         .route("/shipments/{id}", get(summary::page))
         .route("/shipments/{id}/tracking", post(summary::add_tracking))
         .route("/shipments/{id}/automation", post(summary::set_automation))

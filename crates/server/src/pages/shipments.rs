@@ -374,6 +374,12 @@ pub(crate) async fn page(
                     a #export href=(filters.csv_href()) download {
                         (lang.t("Download every matching shipment (CSV)", "下载全部符合条件的货件 (CSV)"))
                     }
+                    @if !matches!(session.principal, Principal::Carrier(_)) {
+                        " · "
+                        a #import href="/tracking/import" {
+                            (lang.t("Upload tracking IDs from a spreadsheet", "从表格批量上传追踪编码"))
+                        }
+                    }
                 }
                 table.rows #shipments aria-label=(lang.t("Shipments", "货件列表")) {
                     thead { tr {

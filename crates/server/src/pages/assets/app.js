@@ -40,6 +40,25 @@
     if (carrierField) carrierField.addEventListener("change", run);
   }
 
+  // A file into a box: inputs with data-fill read the chosen file as text
+  // into the textarea data-fill names, as UTF-8, else as GB18030 (what Excel
+  // writes for a Chinese CSV). Their part of the form is hidden without this
+  // script, where pasting is the way.
+  for (const input of document.querySelectorAll("input[data-fill]")) {
+    const box = document.getElementById(input.dataset.fill);
+    const hidden = input.closest("[hidden]");
+    if (hidden) hidden.removeAttribute("hidden");
+    input.addEventListener("change", async () => {
+      const file = input.files && input.files[0];
+      if (!file || !box) return;
+      const bytes = await file.arrayBuffer();
+      let text;
+      try { text = new TextDecoder("utf-8", { fatal: true }).decode(bytes); }
+      catch (_) { text = new TextDecoder("gb18030").decode(bytes); }
+      box.value = text.replace(/^\uFEFF/, "");
+    });
+  }
+
   // Live list: while the page is visible and nobody is typing in the filters,
   // refetch this URL every few seconds and swap in the new rows.
   const live = document.querySelector("[data-live]");
