@@ -8,6 +8,11 @@ use crate::Principal;
 /// Shipments with a leg of the carrier `?` stands for.
 pub(crate) const CARRIED_BY: &str = "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)";
 
+/// Shipments with an open exception of the kind `?` stands for (index
+/// `exception_open_by_kind`).
+pub(crate) const WITH_OPEN_EXCEPTION_OF_KIND: &str =
+    "seq IN (SELECT shipment_seq FROM exception WHERE kind = ? AND resolved_at IS NULL)";
+
 /// The clause over `shipment`'s columns that keeps the shipments `viewer` may
 /// see, with the text its one `?` stands for; `None` for the operator, who
 /// sees every shipment.

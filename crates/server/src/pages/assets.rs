@@ -1,10 +1,10 @@
 //! The stylesheet and the script, compiled into the binary and served with a
 //! versioned path so browsers may cache them for a long time.
 
+use std::sync::LazyLock;
+
 use axum::http::header;
 use axum::response::IntoResponse;
-
-use std::sync::LazyLock;
 
 const CSS: &str = include_str!("assets/app.css");
 const JS: &str = include_str!("assets/app.js");
@@ -23,6 +23,7 @@ fn fnv1a(text: &str) -> u64 {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
 const CACHE: &str = "public, max-age=86400";
 
 /// `GET /assets/app.css`

@@ -13,7 +13,7 @@ use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
 
 use super::{cached, pg};
 use crate::codec;
-use crate::filter::{CARRIED_BY, viewer_scope};
+use crate::filter::{CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, viewer_scope};
 use crate::read_rows::{
     DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow, PackageParts,
     REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMNS, StatsRow, SummaryRow,
@@ -143,10 +143,7 @@ pub(crate) async fn list(
         filter.push("open_exceptions > 0");
     }
     if let Some(kind) = &query.exception_kind {
-        filter.bind_param(
-            "seq IN (SELECT shipment_seq FROM exception WHERE kind = ? AND resolved_at IS NULL)",
-            kind.clone(),
-        );
+        filter.bind_param(WITH_OPEN_EXCEPTION_OF_KIND, kind.clone());
     }
     if query.missing_tracking {
         filter.push("missing_tracking");
@@ -577,7 +574,6 @@ pub(crate) async fn find_tracking(
     .collect()
 }
 
-/// Folds every shipment row `viewer` may see into the hub's figures.
 /// How many of the shipments `viewer` may see need attention, as SQLite
 /// counts them.
 pub(crate) async fn attention(
@@ -598,6 +594,7 @@ pub(crate) async fn attention(
     ))
 }
 
+/// Folds every shipment row `viewer` may see into the hub's figures.
 pub(crate) async fn hub_stats(
     client: &tokio_postgres::Client,
     viewer: &Principal,

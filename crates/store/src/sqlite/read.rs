@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, typ
 use tracklane_core::{BoxId, CarrierCode, Leg, ShipmentStatus, TrackingNumber};
 
 use super::rows::{self, unavailable};
-use crate::filter::{CARRIED_BY, viewer_scope};
+use crate::filter::{CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, viewer_scope};
 use crate::read_rows::{
     DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS, SUMMARY_COLUMNS,
     StatsRow, SummaryRow, WindowChangeRow, parse_id,
@@ -62,10 +62,7 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
         filter.push("open_exceptions > 0");
     }
     if let Some(kind) = &query.exception_kind {
-        filter.bind(
-            "seq IN (SELECT shipment_seq FROM exception WHERE kind = ? AND resolved_at IS NULL)",
-            Value::Text(kind.clone()),
-        );
+        filter.bind(WITH_OPEN_EXCEPTION_OF_KIND, Value::Text(kind.clone()));
     }
     if query.missing_tracking {
         // Spelled as a literal so SQLite can use the partial index.
