@@ -105,7 +105,7 @@ struct Row {
 ///
 /// # Errors
 /// [`IngestError::Body`] when the file is not UTF-8 CSV or its header lacks a
-/// required column, [`IngestError::TooLarge`] over [`IMPORT_ROWS_MAX`] rows, and
+/// required column, [`IngestError::TooManyRows`] over [`IMPORT_ROWS_MAX`] rows, and
 /// [`IngestError::Store`] when the store fails; rows stored before the failure stay
 /// stored, and importing the same file again is harmless (duplicates are counted,
 /// not stored twice).
@@ -248,8 +248,7 @@ fn parse_rows(bytes: &[u8]) -> Result<(Vec<(String, Row)>, ImportReport), Ingest
     for record in reader.records() {
         report.rows += 1;
         if report.rows > IMPORT_ROWS_MAX {
-            return Err(IngestError::TooLarge {
-                got: report.rows,
+            return Err(IngestError::TooManyRows {
                 max: IMPORT_ROWS_MAX,
             });
         }
@@ -388,6 +387,24 @@ mod tests {
             "shipmentId,boxId,carrier,trackingNumber\r\nFBA15XYZ1234,,UPS,1Z999AA10123456784\r\n,FBA15XYZ1234U000001,UPS,1Z999AA10123456784\r\n",
             &[("FBA15XYZ1234", "1Z999AA10123456784")],
             &[(3, "field.required")],
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_row_limit_is_refused_as_a_file() {
+        let mut csv = String::from("shipmentId,carrier,trackingNumber\n");
+        for _ in 0..=IMPORT_ROWS_MAX {
+            csv.push_str("FBA15XYZ1234,UPS,1Z999AA10123456784\n");
+        }
+        let Err(error) = parse_rows(csv.as_bytes()) else {
+            panic!("a file one row over the limit is read");
+        };
+        let problem = error.problem();
+        assert_eq!(problem.code, "csv.too_many_rows");
+        assert!(
+            problem.en.contains("split it into files of 10000 rows"),
+            "{}",
+            problem.en
         );
     }
 

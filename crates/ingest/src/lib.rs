@@ -34,6 +34,12 @@ pub enum IngestError {
         /// Items allowed.
         max: usize,
     },
+    /// An imported file has more than [`IMPORT_ROWS_MAX`] rows.
+    #[error("a file holds at most {max} rows")]
+    TooManyRows {
+        /// Rows allowed.
+        max: usize,
+    },
     /// The carrier account lacks the capability the request needs.
     #[error("carrier {carrier} does not have the {} capability", .capability.as_str())]
     CapabilityMissing {
@@ -86,6 +92,14 @@ impl IngestError {
                     "a batch holds at most {max} items and this one has {got}: split it into batches of {max} or fewer"
                 ),
                 format!("每批最多 {max} 条，此批有 {got} 条：请拆分为每批不超过 {max} 条"),
+            ),
+            IngestError::TooManyRows { max } => Problem::new(
+                "csv.too_many_rows",
+                "",
+                format!(
+                    "a file holds at most {max} rows and this one has more: split it into files of {max} rows or fewer"
+                ),
+                format!("每个文件最多 {max} 行，此文件超出：请拆分为每个不超过 {max} 行的文件"),
             ),
             IngestError::CapabilityMissing {
                 carrier,

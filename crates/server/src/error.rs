@@ -271,7 +271,7 @@ impl ApiError {
     pub fn ingest(lang: Lang, error: IngestError) -> Self {
         match error {
             IngestError::Store(e) => Self::store(lang, e),
-            IngestError::TooLarge { .. } => {
+            IngestError::TooLarge { .. } | IngestError::TooManyRows { .. } => {
                 Self::new(StatusCode::PAYLOAD_TOO_LARGE, error.problem(), lang)
             }
             IngestError::Body(_) => Self::new(StatusCode::BAD_REQUEST, error.problem(), lang),
