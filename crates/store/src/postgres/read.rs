@@ -575,17 +575,17 @@ pub(crate) async fn find_tracking(
 }
 
 /// How many of the shipments `viewer` may see need attention, as SQLite
-/// counts them.
+/// counts them. The statement has one text per kind of viewer, so it is
+/// prepared once per pooled connection.
 pub(crate) async fn attention(
-    client: &tokio_postgres::Client,
+    client: &ClientWrapper,
     viewer: &Principal,
     kinds: &[&str],
 ) -> StoreResult<Attention> {
     let (sql, values) = crate::attention::statement(viewer, kinds, '$', "missing_tracking");
     let params: Vec<&(dyn ToSql + Sync)> =
         values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-    let rows = client
-        .query(&sql, &params)
+    let rows = cached(client, &sql, &params)
         .await
         .map_err(pg("counting what needs attention"))?;
     Ok(crate::attention::collect(
