@@ -24,7 +24,7 @@ pub use milestone::{Fingerprint, Location, Milestone};
 pub use problem::Problem;
 pub use projection::{PackageStatus, PackageTrack, ShipmentStatus};
 pub use shipment::{
-    Address, Carrier, DetectedBy, Item, Leg, Package, Seller, Shipment, ShipmentKind,
+    Address, Carrier, DetectedBy, Item, Leg, Package, Seller, Shipment, ShipmentKind, SkuCount,
     TrackingSource, Warehouse,
 };
 pub use vocabulary::{Capability, FreightMode, LegMode, Marketplace, ShippingMode};

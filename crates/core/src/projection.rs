@@ -184,6 +184,10 @@ pub struct ShipmentFacts {
     pub units_expected: u32,
     /// Units the warehouse has counted.
     pub units_received: u32,
+    /// The warehouse has checked it in (its first receipt).
+    pub is_checked_in: bool,
+    /// The warehouse has finished receiving it, whatever it counted.
+    pub is_receiving_closed: bool,
 }
 
 impl ShipmentStatus {
@@ -192,11 +196,16 @@ impl ShipmentStatus {
         if facts.is_cancelled {
             return ShipmentStatus::Cancelled;
         }
-        if facts.units_expected > 0 && facts.units_received >= facts.units_expected {
+        if facts.is_receiving_closed
+            || (facts.units_expected > 0 && facts.units_received >= facts.units_expected)
+        {
             return ShipmentStatus::Closed;
         }
         if facts.units_received > 0 {
             return ShipmentStatus::Receiving;
+        }
+        if facts.is_checked_in {
+            return ShipmentStatus::CheckedIn;
         }
         let (mut count, mut delivered, mut moving, mut tracked) = (0u32, 0u32, 0u32, 0u32);
         for status in packages {
@@ -276,6 +285,8 @@ mod tests {
             is_cancelled: false,
             units_expected: 10,
             units_received: 0,
+            is_checked_in: false,
+            is_receiving_closed: false,
         };
         let check = |packages: &[P], expected| {
             assert_eq!(
@@ -304,6 +315,32 @@ mod tests {
         assert_eq!(
             ShipmentStatus::derive(receiving, [P::Delivered]),
             ShipmentStatus::Receiving
+        );
+        // The warehouse's word outranks the carrier's: a shipment checked in
+        // is at the warehouse even if the carrier never scanned it delivered.
+        let checked_in = ShipmentFacts {
+            is_checked_in: true,
+            ..facts
+        };
+        assert_eq!(
+            ShipmentStatus::derive(checked_in, [P::InTransit]),
+            ShipmentStatus::CheckedIn
+        );
+        let closed_short = ShipmentFacts {
+            is_receiving_closed: true,
+            ..receiving
+        };
+        assert_eq!(
+            ShipmentStatus::derive(closed_short, [P::Delivered]),
+            ShipmentStatus::Closed
+        );
+        let cancelled = ShipmentFacts {
+            is_cancelled: true,
+            ..closed_short
+        };
+        assert_eq!(
+            ShipmentStatus::derive(cancelled, [P::Delivered]),
+            ShipmentStatus::Cancelled
         );
     }
 

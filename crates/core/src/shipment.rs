@@ -141,6 +141,18 @@ pub struct Item {
     pub units_received: u32,
 }
 
+/// One SKU's units over a whole shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkuCount {
+    /// The seller's SKU.
+    pub sku: String,
+    /// Units the seller packed, over every box.
+    pub units_expected: u32,
+    /// Units the warehouse counted, over every box.
+    pub units_received: u32,
+}
+
 /// A box (small parcel) or freight unit (LTL/FTL pallet) of a shipment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -231,6 +243,26 @@ impl Shipment {
             .flat_map(|p| &p.items)
             .map(|i| i.units_received)
             .sum()
+    }
+
+    /// Each SKU's units sent and received over every box, in the order the
+    /// SKUs first appear: what a warehouse receipt is compared with.
+    pub fn sku_counts(&self) -> Vec<SkuCount> {
+        let mut counts: Vec<SkuCount> = Vec::new();
+        for item in self.packages.iter().flat_map(|p| &p.items) {
+            match counts.iter_mut().find(|c| c.sku == item.sku) {
+                Some(count) => {
+                    count.units_expected += item.units_expected;
+                    count.units_received += item.units_received;
+                }
+                None => counts.push(SkuCount {
+                    sku: item.sku.clone(),
+                    units_expected: item.units_expected,
+                    units_received: item.units_received,
+                }),
+            }
+        }
+        counts
     }
 
     /// Distinct SKUs over every box.

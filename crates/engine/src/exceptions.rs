@@ -170,7 +170,7 @@ impl Silence {
     /// `None` when silence cannot make `snapshot` stale (no tracking, held,
     /// failed, finished) or there is no history to judge by.
     fn of(model: &EtaModel, snapshot: &ShipmentSnapshot) -> Option<Silence> {
-        if snapshot.is_cancelled || snapshot.arrived_at().is_some() || !is_moving(snapshot) {
+        if snapshot.is_cancelled || snapshot.has_arrived() || !is_moving(snapshot) {
             return None;
         }
         let (stale_hours, lost_hours) = silence_limits_hours(model, snapshot)?;
@@ -212,7 +212,7 @@ pub fn detect_under(
     now: Timestamp,
 ) -> (Vec<Exception>, Option<Timestamp>) {
     let mut out = Vec::new();
-    if snapshot.is_cancelled || snapshot.arrived_at().is_some() {
+    if snapshot.is_cancelled || snapshot.has_arrived() {
         return (out, None);
     }
     let silence = Silence::of(model, snapshot);

@@ -99,6 +99,10 @@ pub struct ShipmentSnapshot {
     pub has_tracking: bool,
     /// Cancelled by the seller.
     pub is_cancelled: bool,
+    /// The warehouse has checked it in, whether or not a carrier scanned
+    /// it delivered.
+    #[serde(default)]
+    pub is_received: bool,
     /// Distinct scans, oldest first (see [`ShipmentSnapshot::insert_scan`]).
     pub scans: Vec<Scan>,
 }
@@ -141,6 +145,7 @@ impl ShipmentSnapshot {
             has_tracking: !shipment.packages.is_empty()
                 && shipment.packages.iter().all(|p| p.has_tracking()),
             is_cancelled: shipment.is_cancelled,
+            is_received: false,
             scans: Vec::new(),
         };
         for scan in scans {
@@ -180,12 +185,17 @@ impl ShipmentSnapshot {
             .map(|s| s.occurred_at)
     }
 
+    /// Whether it is at the warehouse: scanned delivered, or checked in.
+    pub fn has_arrived(&self) -> bool {
+        self.is_received || self.arrived_at().is_some()
+    }
+
     /// Whether nothing more is expected: arrived, cancelled, or ended lost,
     /// returned or destroyed.
     pub fn is_finished(&self) -> bool {
         use MilestoneCode as C;
         self.is_cancelled
-            || self.arrived_at().is_some()
+            || self.has_arrived()
             || self.latest().is_some_and(|s| {
                 matches!(
                     s.code,
@@ -263,6 +273,7 @@ pub(crate) mod tests {
             allows_window_automation: true,
             has_tracking: true,
             is_cancelled: false,
+            is_received: false,
             scans: Vec::new(),
         }
     }
@@ -290,6 +301,10 @@ pub(crate) mod tests {
         assert_eq!(s.latest().map(|l| l.code), Some(MilestoneCode::Departed));
         assert!(!s.is_finished());
         s.insert_scan(scan(MilestoneCode::Delivered, "2026-02-05T00:00:00Z", "US"));
+        assert!(s.is_finished());
+        // The warehouse's check-in ends it even when no carrier scanned it delivered.
+        let mut s = ocean_shipment("2026-01-01T00:00:00Z");
+        s.is_received = true;
         assert!(s.is_finished());
     }
 }

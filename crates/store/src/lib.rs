@@ -147,6 +147,21 @@ pub trait Store: Send + Sync + 'static {
         now: jiff::Timestamp,
     ) -> StoreResult<()>;
 
+    /// Records a warehouse receipt for a shipment: each line sets a SKU's
+    /// units received so far (refused per line for a SKU the shipment does
+    /// not hold), the first receipt checks the shipment in, and one that
+    /// `closes` ends receiving, short or not. Stamps the shipment and leaves
+    /// an audit entry only when something changed, so a receipt sent again
+    /// is harmless.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown shipment.
+    async fn record_receipt(
+        &self,
+        shipment: &ShipmentKey,
+        receipt: ReceiptRequest,
+    ) -> StoreResult<RecordedReceipt>;
+
     /// Applies `writes` in order, each as its own method would: one failing
     /// undoes none of the others, and each result comes back in its place. A
     /// backend may commit several in one transaction; a caller hears of none

@@ -308,6 +308,8 @@ pub struct ShipmentDetail {
     pub exceptions: Vec<crate::ShipmentException>,
     /// Its reroute offers and decisions, oldest first.
     pub reroutes: Vec<crate::Reroute>,
+    /// Its warehouse receipts, oldest first.
+    pub receipts: Vec<Receipt>,
 }
 
 impl ShipmentDetail {
@@ -385,6 +387,71 @@ impl WindowChange {
             reason: request.reason.clone(),
         }
     }
+}
+
+/// What a warehouse counted of one SKU of a shipment: the total received so
+/// far, not an increment, so that a receipt sent twice changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptLine {
+    /// The seller's SKU, as packed in the shipment.
+    pub sku: String,
+    /// Units of it received so far, over every box.
+    pub units_received: u32,
+}
+
+/// A warehouse receipt for one shipment: counts per SKU, and whether
+/// receiving is finished (it may finish short of what was sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptRequest {
+    /// The SKUs counted.
+    pub lines: Vec<ReceiptLine>,
+    /// Receiving is finished: the shipment closes with what was counted.
+    pub closes: bool,
+    /// The account reporting it, for the audit (`operator`, `seller:…`).
+    pub actor: String,
+    /// When.
+    pub now: Timestamp,
+}
+
+/// How a receipt changed one SKU's count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptChange {
+    /// The SKU.
+    pub sku: String,
+    /// Units received before.
+    pub from: u32,
+    /// Units received after.
+    pub to: u32,
+}
+
+/// One audited receipt: what changed, by whom and when. A receipt that
+/// changed nothing leaves none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    /// When it was reported.
+    pub at: Timestamp,
+    /// Who reported it.
+    pub actor: String,
+    /// The SKUs whose count changed.
+    pub changes: Vec<ReceiptChange>,
+    /// Whether it closed receiving.
+    pub closes: bool,
+}
+
+/// What [`crate::Store::record_receipt`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedReceipt {
+    /// Per line, in the request's order.
+    pub items: Vec<ItemOutcome>,
+    /// The shipment's status after it.
+    pub status: ShipmentStatus,
+    /// Units received over every SKU after it.
+    pub units_received: u32,
+    /// Units the seller sent.
+    pub units_expected: u32,
 }
 
 /// How much is stored.

@@ -15,7 +15,7 @@ use tracklane_core::{
 use crate::codec::{self, PackageBody, ShipmentBody};
 use crate::stats::ShipmentFact;
 use crate::{
-    Delivery, DeliveryState, Estimate, EventKind, ExceptionDraft, Reroute, RerouteDraft,
+    Delivery, DeliveryState, Estimate, EventKind, ExceptionDraft, Receipt, Reroute, RerouteDraft,
     RerouteStatus, ShipmentDetail, ShipmentException, ShipmentSummary, StoreError, StoreResult,
     StoredMilestone, Webhook, WindowChange,
 };
@@ -216,6 +216,16 @@ impl WindowChangeRow {
     }
 }
 
+/// One receipt audit row: `at`, actor, the changes' JSON and whether it closed.
+pub(crate) fn receipt(at: i64, actor: String, changes: &str, closes: bool) -> StoreResult<Receipt> {
+    Ok(Receipt {
+        at: codec::timestamp(at)?,
+        actor,
+        changes: codec::from_json(changes)?,
+        closes,
+    })
+}
+
 /// One package of a detail: its row, its legs and its milestones.
 pub(crate) struct PackageParts {
     pub box_id: String,
@@ -238,6 +248,7 @@ pub(crate) struct DetailParts {
     pub estimate: Option<Estimate>,
     pub exceptions: Vec<ShipmentException>,
     pub reroutes: Vec<Reroute>,
+    pub receipts: Vec<Receipt>,
 }
 
 impl DetailParts {
@@ -290,6 +301,7 @@ impl DetailParts {
             estimate: self.estimate,
             exceptions: self.exceptions,
             reroutes: self.reroutes,
+            receipts: self.receipts,
         })
     }
 }

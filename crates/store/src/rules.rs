@@ -7,13 +7,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
-    DeliveryWindow, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
+    DeliveryWindow, DetectedBy, Item, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
     TrackingSource, WindowSource,
 };
 
 use crate::{
-    Principal, Reroute, RerouteDecision, RerouteStatus, StoreError, StoreResult,
-    WindowChangeRequest,
+    ItemOutcome, Principal, ReceiptChange, ReceiptLine, ReceiptRequest, Reroute, RerouteDecision,
+    RerouteStatus, StoreError, StoreResult, WindowChangeRequest,
 };
 
 /// What attaching a number needs to know of its shipment.
@@ -154,6 +154,139 @@ pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
     )
 }
 
+/// What a receipt did to a shipment's boxes: per line an outcome, the SKUs
+/// whose count changed, and which boxes' items to write back.
+pub(crate) struct Received {
+    pub outcomes: Vec<ItemOutcome>,
+    pub changes: Vec<ReceiptChange>,
+    /// Indexes into the boxes given to [`receive`].
+    pub changed_boxes: Vec<usize>,
+}
+
+/// Applies receipt `lines` to a shipment's boxes (each box's items, in box
+/// order). A line gives a SKU's total received so far; the total is spread
+/// over the boxes holding the SKU in box order, each filled up to what was
+/// packed in it, and whatever is left over (an overage) goes to the last.
+/// A line for a SKU the shipment does not hold, or for a SKU already
+/// counted by an earlier line of the same receipt, is refused; one that
+/// repeats the stored total is a duplicate.
+pub(crate) fn receive(boxes: &mut [Vec<Item>], lines: &[ReceiptLine]) -> Received {
+    let mut received = Received {
+        outcomes: Vec::with_capacity(lines.len()),
+        changes: Vec::new(),
+        changed_boxes: Vec::new(),
+    };
+    for (index, line) in lines.iter().enumerate() {
+        let field = format!("items[{index}].sku");
+        let holders: Vec<(usize, usize)> = boxes
+            .iter()
+            .enumerate()
+            .flat_map(|(b, items)| {
+                items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| item.sku == line.sku)
+                    .map(move |(i, _)| (b, i))
+            })
+            .collect();
+        if holders.is_empty() {
+            let mut skus: Vec<&str> = boxes.iter().flatten().map(|i| i.sku.as_str()).collect();
+            skus.sort_unstable();
+            skus.dedup();
+            let some: Vec<&str> = skus.into_iter().take(5).collect();
+            received.outcomes.push(ItemOutcome::Rejected {
+                index,
+                problem: Problem::new(
+                    "receipt.sku_not_in_shipment",
+                    field,
+                    format!(
+                        "SKU {} is not packed in this shipment: use one of its SKUs ({})",
+                        line.sku,
+                        some.join(", ")
+                    ),
+                    format!(
+                        "此货件没有 SKU {}：请使用货件中的 SKU（{}）",
+                        line.sku,
+                        some.join("、")
+                    ),
+                ),
+            });
+            continue;
+        }
+        if lines[..index].iter().any(|l| l.sku == line.sku) {
+            received.outcomes.push(ItemOutcome::Rejected {
+                index,
+                problem: Problem::new(
+                    "receipt.sku_repeated",
+                    field,
+                    format!(
+                        "SKU {} is counted twice in this receipt: send each SKU once, with its total received so far",
+                        line.sku
+                    ),
+                    format!(
+                        "此收货记录中 SKU {} 出现了两次：每个 SKU 只发送一次，填写截至目前的收货总数",
+                        line.sku
+                    ),
+                ),
+            });
+            continue;
+        }
+        let from: u32 = holders
+            .iter()
+            .map(|&(b, i)| boxes[b][i].units_received)
+            .sum();
+        if from == line.units_received {
+            received.outcomes.push(ItemOutcome::Duplicate { index });
+            continue;
+        }
+        let mut left = line.units_received;
+        for (n, &(b, i)) in holders.iter().enumerate() {
+            let item = &mut boxes[b][i];
+            let share = if n + 1 == holders.len() {
+                left
+            } else {
+                left.min(item.units_expected)
+            };
+            left -= share;
+            if item.units_received != share {
+                item.units_received = share;
+                if !received.changed_boxes.contains(&b) {
+                    received.changed_boxes.push(b);
+                }
+            }
+        }
+        received.changes.push(ReceiptChange {
+            sku: line.sku.clone(),
+            from,
+            to: line.units_received,
+        });
+        received.outcomes.push(ItemOutcome::Accepted {
+            index,
+            detected: false,
+        });
+    }
+    received.changed_boxes.sort_unstable();
+    received
+}
+
+/// Whether a receipt leaves an audit entry and stamps its shipment: it
+/// changed a count, it closes receiving now, or it is the first word from
+/// the warehouse (a check-in, even with nothing counted yet).
+pub(crate) fn receipt_takes_effect(
+    received: &Received,
+    request: &ReceiptRequest,
+    facts: ShipmentFacts,
+) -> bool {
+    let heard = request.closes
+        || received
+            .outcomes
+            .iter()
+            .any(|o| !matches!(o, ItemOutcome::Rejected { .. }));
+    !received.changes.is_empty()
+        || (request.closes && !facts.is_receiving_closed)
+        || (heard && !facts.is_checked_in)
+}
+
 /// A shipment's projection from its facts and its packages' tracking state
 /// (`track`, has a tracking number): status, newest milestone, and whether a
 /// box still lacks a number.
@@ -239,6 +372,8 @@ impl<'a> NewShipment<'a> {
             is_cancelled: shipment.is_cancelled,
             units_expected: shipment.units_expected(),
             units_received: shipment.units_received(),
+            is_checked_in: false,
+            is_receiving_closed: false,
         };
         let (status, latest, missing_tracking) = projection(
             facts,
@@ -266,5 +401,94 @@ impl<'a> NewShipment<'a> {
             missing_tracking,
             carriers: carriers.join(" "),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(sku: &str, expected: u32) -> Item {
+        Item {
+            sku: sku.into(),
+            units_expected: expected,
+            units_received: 0,
+        }
+    }
+
+    fn line(sku: &str, units: u32) -> ReceiptLine {
+        ReceiptLine {
+            sku: sku.into(),
+            units_received: units,
+        }
+    }
+
+    fn received(boxes: &[Vec<Item>]) -> Vec<Vec<u32>> {
+        boxes
+            .iter()
+            .map(|b| b.iter().map(|i| i.units_received).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_total_fills_boxes_in_order_and_an_overage_lands_in_the_last() {
+        let mut boxes = vec![
+            vec![item("A", 10), item("B", 5)],
+            vec![item("A", 10)],
+            vec![item("C", 1)],
+        ];
+        let r = receive(&mut boxes, &[line("A", 23)]);
+        assert_eq!(received(&boxes), [vec![10, 0], vec![13], vec![0]]);
+        assert_eq!(r.changed_boxes, [0, 1]);
+        assert_eq!(
+            r.changes,
+            [ReceiptChange {
+                sku: "A".into(),
+                from: 0,
+                to: 23
+            }]
+        );
+        // A correction downwards empties the later box first.
+        let r = receive(&mut boxes, &[line("A", 4)]);
+        assert_eq!(received(&boxes), [vec![4, 0], vec![0], vec![0]]);
+        assert_eq!(r.changed_boxes, [0, 1]);
+        assert_eq!((r.changes[0].from, r.changes[0].to), (23, 4));
+    }
+
+    #[test]
+    fn only_a_change_a_close_or_the_first_word_takes_effect() {
+        let facts = ShipmentFacts {
+            is_cancelled: false,
+            units_expected: 10,
+            units_received: 0,
+            is_checked_in: true,
+            is_receiving_closed: false,
+        };
+        let request = |lines: Vec<ReceiptLine>, closes: bool| ReceiptRequest {
+            lines,
+            closes,
+            actor: "operator".into(),
+            now: Timestamp::UNIX_EPOCH,
+        };
+        let mut boxes = vec![vec![item("A", 10)]];
+        let same = request(vec![line("A", 0)], false);
+        let r = receive(&mut boxes, &same.lines);
+        assert!(!receipt_takes_effect(&r, &same, facts));
+        let not_checked_in = ShipmentFacts {
+            is_checked_in: false,
+            ..facts
+        };
+        assert!(receipt_takes_effect(&r, &same, not_checked_in));
+        let refused = request(vec![line("Z", 1)], false);
+        let r = receive(&mut boxes, &refused.lines);
+        assert!(!receipt_takes_effect(&r, &refused, not_checked_in));
+        let close = request(Vec::new(), true);
+        let r = receive(&mut boxes, &close.lines);
+        assert!(receipt_takes_effect(&r, &close, facts));
+        let closed = ShipmentFacts {
+            is_receiving_closed: true,
+            ..facts
+        };
+        assert!(!receipt_takes_effect(&r, &close, closed));
     }
 }

@@ -410,6 +410,7 @@ pub fn snapshot_of(
         .map(|m| Scan::of(&m.milestone, m.received_at));
     let mut snapshot = ShipmentSnapshot::from_shipment(&detail.shipment, scans, None, None);
     snapshot.capabilities = capabilities_of(snapshot.carrier.as_ref(), capabilities);
+    snapshot.is_received = !detail.receipts.is_empty();
     snapshot
 }
 

@@ -19,6 +19,7 @@ mod order_independence;
 mod pages;
 mod postgres;
 mod pull;
+mod receipts;
 mod shipments;
 mod simulate;
 mod sp_api;

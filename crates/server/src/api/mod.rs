@@ -4,6 +4,7 @@
 pub(crate) mod carrier;
 pub(crate) mod engine;
 pub(crate) mod operator;
+pub(crate) mod receipts;
 pub(crate) mod seller;
 mod views;
 pub(crate) mod webhooks;

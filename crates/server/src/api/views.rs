@@ -93,6 +93,17 @@ pub(crate) struct DetailView<'a> {
     pub exceptions: &'a [tracklane_store::ShipmentException],
     /// Reroute offers and decisions.
     pub reroutes: &'a [tracklane_store::Reroute],
+    /// What the warehouse counted, per SKU, and its receipts.
+    pub receiving: ReceivingView<'a>,
+}
+
+/// A shipment's receiving: units sent and counted per SKU, when receiving
+/// closed, and every receipt that changed something.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ReceivingView<'a> {
+    pub skus: Vec<tracklane_core::SkuCount>,
+    pub receipts: &'a [tracklane_store::Receipt],
 }
 
 impl<'a> DetailView<'a> {
@@ -137,6 +148,10 @@ impl<'a> DetailView<'a> {
             estimate: d.estimate.as_ref(),
             exceptions: &d.exceptions,
             reroutes: &d.reroutes,
+            receiving: ReceivingView {
+                skus: s.sku_counts(),
+                receipts: &d.receipts,
+            },
         }
     }
 }

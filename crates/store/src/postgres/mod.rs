@@ -28,10 +28,10 @@ use tracklane_core::{
 use crate::codec::{from_json, to_json};
 use crate::{
     Assessment, Attempt, Attention, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery,
-    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
-    RerouteQuery, Resend, Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery,
-    Store, StoreError, StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange,
-    WindowChangeRequest,
+    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest, RecordedReceipt,
+    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session, ShipmentDetail,
+    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
+    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
 };
 
 /// Connections kept per process.
@@ -393,6 +393,14 @@ impl Store for PgStore {
         in_tx!(self, |t| write::set_window_automation(
             t, shipment, allowed, now
         ))
+    }
+
+    async fn record_receipt(
+        &self,
+        shipment: &ShipmentKey,
+        receipt: ReceiptRequest,
+    ) -> StoreResult<RecordedReceipt> {
+        in_tx!(self, |t| write::record_receipt(t, shipment, &receipt))
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

@@ -15,9 +15,9 @@ use super::{cached, pg};
 use crate::codec;
 use crate::filter::{CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, viewer_scope};
 use crate::read_rows::{
-    DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow, PackageParts,
-    REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMNS, StatsRow, SummaryRow,
-    WindowChangeRow, parse_id,
+    self, DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow,
+    PackageParts, REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMNS, StatsRow,
+    SummaryRow, WindowChangeRow, parse_id,
 };
 use crate::{
     Attention, Cursor, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
@@ -225,10 +225,10 @@ pub(crate) async fn list(
     Ok(Page { shipments, next })
 }
 
-/// The texts of a detail's eight reads: its row, by the shipment's id or
+/// The texts of a detail's nine reads: its row, by the shipment's id or
 /// confirmation id (`$1`), then by its `seq` (`$1`) its legs, milestones,
-/// packages, window history, estimate, exceptions and reroutes.
-static DETAIL_SQL: LazyLock<[String; 8]> = LazyLock::new(|| {
+/// packages, window history, estimate, exceptions, reroutes and receipts.
+static DETAIL_SQL: LazyLock<[String; 9]> = LazyLock::new(|| {
     [
         format!(
             "SELECT {SUMMARY_COLUMNS}, selected_carrier, allows_window_automation, is_cancelled
@@ -255,14 +255,16 @@ static DETAIL_SQL: LazyLock<[String; 8]> = LazyLock::new(|| {
             "SELECT {REROUTE_COLUMNS} FROM reroute r JOIN shipment s ON s.seq = r.shipment_seq
              WHERE r.shipment_seq = $1 ORDER BY r.seq"
         ),
+        "SELECT at, actor, changes, closes FROM receipt WHERE shipment_seq = $1 ORDER BY seq"
+            .to_owned(),
     ]
 });
 
 /// The detail of one shipment, or `None`.
 ///
-/// Its eight reads run in one read-only transaction, so a write committed
+/// Its nine reads run in one read-only transaction, so a write committed
 /// meanwhile shows in all its parts or in none. The connection pipelines
-/// what is sent together: `BEGIN` with the shipment's row, then its seven
+/// what is sent together: `BEGIN` with the shipment's row, then its eight
 /// parts with `COMMIT`, so a detail costs two round trips once the
 /// connection has prepared the statements, as it did outside a transaction.
 pub(crate) async fn shipment_detail(
@@ -300,6 +302,7 @@ async fn detail_in_snapshot(
         prepare(5),
         prepare(6),
         prepare(7),
+        prepare(8),
     )?;
     // `biased` polls in the order written, and each call sends its request
     // when first polled: BEGIN goes out with the shipment's row, COMMIT with
@@ -330,22 +333,24 @@ async fn detail_in_snapshot(
     let read = |statement: Statement, context: &'static str| async move {
         client.query(&statement, &[&seq]).await.map_err(pg(context))
     };
-    let (legs, milestones, packages, window_history, estimate, exceptions, reroutes, ()) = tokio::try_join!(
-        biased;
-        read(statements.1, "reading legs"),
-        read(statements.2, "reading milestones"),
-        read(statements.3, "reading packages"),
-        read(statements.4, "reading window history"),
-        read(statements.5, "reading an estimate"),
-        read(statements.6, "reading exceptions"),
-        read(statements.7, "reading reroutes"),
-        async {
-            client
-                .batch_execute("COMMIT")
-                .await
-                .map_err(pg("ending a read"))
-        },
-    )?;
+    let (legs, milestones, packages, window_history, estimate, exceptions, reroutes, receipts, ()) =
+        tokio::try_join!(
+            biased;
+            read(statements.1, "reading legs"),
+            read(statements.2, "reading milestones"),
+            read(statements.3, "reading packages"),
+            read(statements.4, "reading window history"),
+            read(statements.5, "reading an estimate"),
+            read(statements.6, "reading exceptions"),
+            read(statements.7, "reading reroutes"),
+            read(statements.8, "reading receipts"),
+            async {
+                client
+                    .batch_execute("COMMIT")
+                    .await
+                    .map_err(pg("ending a read"))
+            },
+        )?;
     let mut legs = legs_by_package(&legs)?;
     let mut histories = milestones_by_package(&milestones)?;
     let packages = packages
@@ -376,6 +381,10 @@ async fn detail_in_snapshot(
             .map(exception)
             .collect::<StoreResult<_>>()?,
         reroutes: reroutes.iter().map(reroute).collect::<StoreResult<_>>()?,
+        receipts: receipts
+            .iter()
+            .map(|r| read_rows::receipt(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect::<StoreResult<_>>()?,
         summary: summary(&row)?,
     }
     .into_detail()

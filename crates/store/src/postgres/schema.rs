@@ -311,6 +311,21 @@ UPDATE exception SET seller_id = (SELECT seller_id FROM shipment WHERE shipment.
 CREATE INDEX exception_open_by_kind ON exception (kind, shipment_seq) WHERE resolved_at IS NULL;
 CREATE INDEX exception_open_by_seller ON exception (seller_id, kind, shipment_seq) WHERE resolved_at IS NULL;
 "#,
+    r#"
+-- Warehouse receipts: when the warehouse checked a shipment in and closed
+-- receiving, and an audit of every count it reported.
+ALTER TABLE shipment ADD COLUMN checked_in_at BIGINT;
+ALTER TABLE shipment ADD COLUMN receiving_closed_at BIGINT;
+CREATE TABLE receipt (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    shipment_seq BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    closes BOOLEAN NOT NULL
+);
+CREATE INDEX receipt_by_shipment ON receipt (shipment_seq, seq);
+"#,
 ];
 
 /// The advisory lock key migrations run under.

@@ -1,5 +1,6 @@
 //! Writes that change shipments in PostgreSQL: creating them, attaching
-//! tracking numbers, appending milestones, delivery windows and automation.
+//! tracking numbers, appending milestones, delivery windows, automation and
+//! warehouse receipts.
 //!
 //! They behave as the SQLite writer does (`sqlite/writer.rs`, whose module
 //! docs give the semantics) and ask [`crate::rules`] for every decision. What
@@ -30,8 +31,8 @@ use super::{Tx, is_unique_violation, pg};
 use crate::codec::{self, PackageBody, to_json};
 use crate::rules;
 use crate::{
-    Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, ShipmentKey, StoreError,
-    StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
+    Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, ReceiptRequest, RecordedReceipt,
+    ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult<()> {
@@ -807,7 +808,8 @@ impl Touched {
         }
         let rows = t
             .query(
-                "SELECT seq, selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers
+                "SELECT seq, selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers,
+                     checked_in_at IS NOT NULL, receiving_closed_at IS NOT NULL
                  FROM shipment WHERE seq = ANY($1) ORDER BY seq FOR UPDATE",
                 &[&new],
             )
@@ -917,6 +919,8 @@ fn locked_shipment(row: &Row) -> StoreResult<LockedShipment> {
             is_cancelled: row.get(3),
             units_expected: units(4)?,
             units_received: units(5)?,
+            is_checked_in: row.get(7),
+            is_receiving_closed: row.get(8),
         },
         carriers: carriers.split_whitespace().map(str::to_owned).collect(),
         packages: Vec::new(),
@@ -1110,4 +1114,102 @@ pub(crate) async fn set_window_automation(
         });
     }
     Ok(())
+}
+
+/// Records a warehouse receipt, as the SQLite writer's `record_receipt` does.
+pub(crate) async fn record_receipt(
+    t: &mut Tx<'_>,
+    key: &ShipmentKey,
+    request: &ReceiptRequest,
+) -> StoreResult<RecordedReceipt> {
+    let Some(seq) = shipment_seq(t, key).await? else {
+        return Err(StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        });
+    };
+    let mut touched = Touched::default();
+    let shipment = touched.get(t, seq).await?;
+    let boxes = t
+        .query(
+            "SELECT seq, body FROM package WHERE shipment_seq = $1 ORDER BY seq",
+            &[&seq],
+        )
+        .await
+        .map_err(pg("reading a shipment's boxes"))?;
+    let mut bodies = boxes
+        .iter()
+        .map(|r| codec::from_json::<PackageBody>(r.get(1)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut items: Vec<_> = bodies
+        .iter_mut()
+        .map(|b| std::mem::take(&mut b.items))
+        .collect();
+    let received = rules::receive(&mut items, &request.lines);
+    for (body, items) in bodies.iter_mut().zip(items) {
+        body.items = items;
+    }
+    if rules::receipt_takes_effect(&received, request, shipment.facts) {
+        let now_us = request.now.as_microsecond();
+        let mut package_seqs = Vec::with_capacity(received.changed_boxes.len());
+        let mut package_bodies = Vec::with_capacity(received.changed_boxes.len());
+        for &b in &received.changed_boxes {
+            package_seqs.push(boxes[b].get::<_, i64>(0));
+            package_bodies.push(to_json(&bodies[b])?);
+        }
+        t.execute(
+            "UPDATE package SET body = changed.body
+             FROM unnest($1::BIGINT[], $2::TEXT[]) AS changed (seq, body)
+             WHERE package.seq = changed.seq",
+            &[&package_seqs, &package_bodies],
+        )
+        .await
+        .map_err(pg("storing boxes' received units"))?;
+        let facts = &mut shipment.facts;
+        facts.units_received = bodies
+            .iter()
+            .flat_map(|b| &b.items)
+            .map(|i| i.units_received)
+            .sum();
+        facts.is_checked_in = true;
+        facts.is_receiving_closed |= request.closes;
+        t.execute(
+            "UPDATE shipment SET units_received = $2, checked_in_at = coalesce(checked_in_at, $3),
+                 receiving_closed_at = CASE WHEN $4 THEN coalesce(receiving_closed_at, $3) END
+             WHERE seq = $1",
+            &[
+                &seq,
+                &i64::from(facts.units_received),
+                &now_us,
+                &facts.is_receiving_closed,
+            ],
+        )
+        .await
+        .map_err(pg("recording a receipt"))?;
+        t.execute(
+            "INSERT INTO receipt (shipment_seq, at, actor, changes, closes) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &seq,
+                &now_us,
+                &request.actor,
+                &to_json(&received.changes)?,
+                &request.closes,
+            ],
+        )
+        .await
+        .map_err(pg("auditing a receipt"))?;
+        shipment.changed_at = Some(now_us);
+    }
+    let facts = shipment.facts;
+    let (status, _, _) = rules::projection(
+        facts,
+        shipment.packages.iter().map(|p| (&p.track, p.has_tracking)),
+    );
+    touched.write_back(t).await?;
+    Ok(RecordedReceipt {
+        items: received.outcomes,
+        status,
+        units_received: facts.units_received,
+        units_expected: facts.units_expected,
+    })
 }

@@ -28,10 +28,10 @@ pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
     Assessment, Attempt, Attention, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery,
-    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, Reroute, RerouteDecision, RerouteDraft,
-    RerouteQuery, Resend, Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery,
-    Store, StoreError, StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange,
-    WindowChangeRequest, Write, Written,
+    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest, RecordedReceipt,
+    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session, ShipmentDetail,
+    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
+    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -391,6 +391,24 @@ impl Store for SqliteStore {
         let key = shipment.clone();
         self.write(move |w| set_window_automation(w, &key, allowed, now))
             .await
+    }
+
+    async fn record_receipt(
+        &self,
+        shipment: &ShipmentKey,
+        receipt: ReceiptRequest,
+    ) -> StoreResult<RecordedReceipt> {
+        let key = shipment.clone();
+        self.write(move |w| {
+            let Some(seq) = w.shipment_seq(&key)? else {
+                return Err(StoreError::NotFound {
+                    what: "shipment",
+                    key: key.0.clone(),
+                });
+            };
+            w.record_receipt(seq, &receipt)
+        })
+        .await
     }
 
     async fn apply(&self, writes: Vec<Write>) -> Vec<StoreResult<Written>> {

@@ -9,12 +9,12 @@ use tracklane_core::{BoxId, CarrierCode, Leg, ShipmentStatus, TrackingNumber};
 use super::rows::{self, unavailable};
 use crate::filter::{CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, viewer_scope};
 use crate::read_rows::{
-    DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS, SUMMARY_COLUMNS,
-    StatsRow, SummaryRow, WindowChangeRow, parse_id,
+    self, DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS,
+    SUMMARY_COLUMNS, StatsRow, SummaryRow, WindowChangeRow, parse_id,
 };
 use crate::{
-    Attention, Cursor, PAGE_SIZE_MAX, Page, Principal, ShipmentDetail, ShipmentKey, ShipmentQuery,
-    ShipmentSummary, StoreResult, StoredMilestone, WindowChange,
+    Attention, Cursor, PAGE_SIZE_MAX, Page, Principal, Receipt, ShipmentDetail, ShipmentKey,
+    ShipmentQuery, ShipmentSummary, StoreResult, StoredMilestone, WindowChange,
 };
 
 fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
@@ -209,6 +209,7 @@ pub(crate) fn shipment_detail(
         estimate: super::engine::estimate(conn, summary.seq)?,
         exceptions: super::engine::shipment_exceptions(conn, summary.seq)?,
         reroutes: super::engine::shipment_reroutes(conn, summary.seq)?,
+        receipts: receipts(conn, summary.seq)?,
         summary,
         body,
         selected_carrier: selected,
@@ -324,6 +325,18 @@ fn timelines(
         }
     }
     Ok(out)
+}
+
+fn receipts(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<Receipt>> {
+    let raw: Vec<(i64, String, String, bool)> = conn
+        .prepare_cached(
+            "SELECT at, actor, changes, closes FROM receipt WHERE shipment_seq = ?1 ORDER BY seq",
+        )
+        .and_then(|mut s| s.query_map([shipment_seq], |r| r.try_into())?.collect())
+        .map_err(unavailable("reading receipts"))?;
+    raw.into_iter()
+        .map(|(at, actor, changes, closes)| read_rows::receipt(at, actor, &changes, closes))
+        .collect()
 }
 
 fn window_history(conn: &Connection, shipment_seq: i64) -> StoreResult<Vec<WindowChange>> {

@@ -270,6 +270,21 @@ UPDATE exception SET seller_id = (SELECT seller_id FROM shipment WHERE shipment.
 CREATE INDEX exception_open_by_kind ON exception (kind, shipment_seq) WHERE resolved_at IS NULL;
 CREATE INDEX exception_open_by_seller ON exception (seller_id, kind, shipment_seq) WHERE resolved_at IS NULL;
 "#,
+    r#"
+-- Warehouse receipts: when the warehouse checked a shipment in and closed
+-- receiving, and an audit of every count it reported.
+ALTER TABLE shipment ADD COLUMN checked_in_at INTEGER;
+ALTER TABLE shipment ADD COLUMN receiving_closed_at INTEGER;
+CREATE TABLE receipt (
+    seq INTEGER PRIMARY KEY,
+    shipment_seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    closes INTEGER NOT NULL
+);
+CREATE INDEX receipt_by_shipment ON receipt (shipment_seq, seq);
+"#,
 ];
 
 /// Settings for every connection: WAL so readers never block the writer, full

@@ -33,8 +33,8 @@ use tracklane_core::{CarrierCode, LegMode, PackageTrack, Problem, ShippingMode, 
 use super::rows::{self, unavailable};
 use crate::rules;
 use crate::{
-    Delivery, EventKind, ItemOutcome, MilestoneDraft, ShipmentKey, StoreError, StoreResult,
-    TrackingAssignment, WindowChange, WindowChangeRequest,
+    Delivery, EventKind, ItemOutcome, MilestoneDraft, ReceiptRequest, RecordedReceipt, ShipmentKey,
+    StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 /// How many queued jobs one transaction takes at most.
@@ -359,30 +359,29 @@ impl Writer {
         if self.cache.shipments.contains_key(&seq) {
             return Ok(());
         }
-        type ShipmentRow = (
-            Option<String>,
-            i64,
-            bool,
-            u32,
-            u32,
-            String,
-            Option<i64>,
-            i64,
-        );
+        type ShipmentRow = (Option<String>, i64, String, Option<i64>, i64, ShipmentFacts);
         let row: ShipmentRow = self
             .conn
             .prepare_cached(
-                "SELECT selected_carrier, shipping_mode, is_cancelled, units_expected, units_received, carriers,
-                        head_milestone, milestone_count
+                "SELECT selected_carrier, shipping_mode, carriers, head_milestone, milestone_count,
+                        is_cancelled, units_expected, units_received,
+                        checked_in_at IS NOT NULL, receiving_closed_at IS NOT NULL
                  FROM shipment WHERE seq = ?1",
             )
             .and_then(|mut s| {
                 s.query_row([seq], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                    let facts = ShipmentFacts {
+                        is_cancelled: r.get(5)?,
+                        units_expected: r.get(6)?,
+                        units_received: r.get(7)?,
+                        is_checked_in: r.get(8)?,
+                        is_receiving_closed: r.get(9)?,
+                    };
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, facts))
                 })
             })
             .map_err(unavailable("loading a shipment"))?;
-        let (selected, mode, cancelled, expected, received, carriers, head, milestone_count) = row;
+        let (selected, mode, carriers, head, milestone_count, facts) = row;
         let packages: Vec<(i64, String, bool)> = self
             .conn
             .prepare_cached(PACKAGES_OF_SHIPMENT)
@@ -445,11 +444,7 @@ impl Writer {
                 selected_carrier: selected,
                 shipping_mode: rows::coded(mode, ShippingMode::from_number, "shipping mode")?,
                 packages: packages.into_iter().map(|(p, _, _)| p).collect(),
-                facts: ShipmentFacts {
-                    is_cancelled: cancelled,
-                    units_expected: expected,
-                    units_received: received,
-                },
+                facts,
                 carriers: carriers.split_whitespace().map(str::to_owned).collect(),
                 head,
                 milestone_count,
@@ -665,6 +660,97 @@ impl Writer {
             self.emit(EventKind::WindowChanged, seq, "", None, &payload, now_us)?;
         }
         Ok(audited)
+    }
+
+    /// Records a warehouse receipt for shipment `seq`: its boxes' counts,
+    /// the check-in and the close, and an audit entry when anything changed.
+    pub(crate) fn record_receipt(
+        &mut self,
+        seq: i64,
+        request: &ReceiptRequest,
+    ) -> StoreResult<RecordedReceipt> {
+        self.load_shipment(seq)?;
+        let boxes: Vec<(i64, String)> = self
+            .conn
+            .prepare_cached("SELECT seq, body FROM package WHERE shipment_seq = ?1 ORDER BY seq")
+            .and_then(|mut s| {
+                s.query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
+            .map_err(unavailable("reading a shipment's boxes"))?;
+        let mut bodies = boxes
+            .iter()
+            .map(|(_, body)| rows::from_json::<rows::PackageBody>(body))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut items: Vec<_> = bodies
+            .iter_mut()
+            .map(|b| std::mem::take(&mut b.items))
+            .collect();
+        let received = rules::receive(&mut items, &request.lines);
+        for (body, items) in bodies.iter_mut().zip(items) {
+            body.items = items;
+        }
+        let entry = self.shipment_entry(seq)?;
+        let mut facts = entry.facts;
+        if rules::receipt_takes_effect(&received, request, facts) {
+            let now_us = request.now.as_microsecond();
+            for &b in &received.changed_boxes {
+                let body = rows::to_json(&bodies[b])?;
+                self.conn
+                    .prepare_cached("UPDATE package SET body = ?2 WHERE seq = ?1")
+                    .and_then(|mut s| s.execute(params![boxes[b].0, body]))
+                    .map_err(unavailable("storing a box's received units"))?;
+            }
+            facts.units_received = bodies
+                .iter()
+                .flat_map(|b| &b.items)
+                .map(|i| i.units_received)
+                .sum();
+            facts.is_checked_in = true;
+            facts.is_receiving_closed |= request.closes;
+            self.conn
+                .prepare_cached(
+                    "UPDATE shipment SET units_received = ?2, checked_in_at = coalesce(checked_in_at, ?3),
+                         receiving_closed_at = CASE WHEN ?4 THEN coalesce(receiving_closed_at, ?3) END
+                     WHERE seq = ?1",
+                )
+                .and_then(|mut s| s.execute(params![seq, facts.units_received, now_us, facts.is_receiving_closed]))
+                .map_err(unavailable("recording a receipt"))?;
+            let changes = rows::to_json(&received.changes)?;
+            self.conn
+                .prepare_cached(
+                    "INSERT INTO receipt (shipment_seq, at, actor, changes, closes) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .and_then(|mut s| s.execute(params![seq, now_us, request.actor, changes, request.closes]))
+                .map_err(unavailable("auditing a receipt"))?;
+            self.shipment_entry(seq)?.facts = facts;
+            self.mark_shipment(seq, now_us);
+        }
+        let entry = self.cache.shipments.get(&seq).ok_or_else(|| {
+            StoreError::Corrupt(format!("shipment {seq} vanished from the cache"))
+        })?;
+        let packages: Vec<&PackageEntry> = entry
+            .packages
+            .iter()
+            .filter_map(|p| self.cache.packages.get(p))
+            .collect();
+        let (status, _, _) =
+            rules::projection(facts, packages.iter().map(|p| (&p.track, p.has_tracking)));
+        self.flush()?;
+        Ok(RecordedReceipt {
+            items: received.outcomes,
+            status,
+            units_received: facts.units_received,
+            units_expected: facts.units_expected,
+        })
+    }
+
+    /// Shipment `seq` from the cache, loaded before.
+    fn shipment_entry(&mut self, seq: i64) -> StoreResult<&mut ShipmentEntry> {
+        self.cache
+            .shipments
+            .get_mut(&seq)
+            .ok_or_else(|| StoreError::Corrupt(format!("shipment {seq} vanished from the cache")))
     }
 
     /// Whether any carrier other than `carrier` has a leg with `number`.
