@@ -42,6 +42,7 @@ const WORDS = {
     legs: "Carriers of every leg", warehouses: "Warehouses", insights: "Insights", checkDigit: "check digit", other: "zh-CN",
     otherHeading: "货件处理进度", unknownKey: "not known", webhooks: "Webhooks", secretOnce: "shown only this once",
     imported: "Saved: 1.",
+    receiving: "Receiving", receivingClosed: "Receiving closed",
   },
   zh: {
     signin: "登录", progress: "货件处理进度", missing: "缺少追踪", saved: "追踪编码已保存",
@@ -49,6 +50,7 @@ const WORDS = {
     legs: "各段承运商", warehouses: "仓库", insights: "数据洞察", checkDigit: "校验码", other: "en",
     otherHeading: "Shipment progress", unknownKey: "密钥无效", webhooks: "Webhook 通知", secretOnce: "仅显示这一次",
     imported: "已保存：1 个",
+    receiving: "仓库接收", receivingClosed: "接收已结束于",
   },
 };
 
@@ -211,6 +213,22 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     const open = await page.$$eval("#shipments tbody tr", (trs) => trs.map((tr) => Number(tr.querySelectorAll("td.num")[2].textContent)));
     assert(open.length > 0 && open.every((n) => n > 0), `every row listed has an open exception: ${open}`);
     await shot(page, `${tag}-04b-attention`);
+    await page.goto(base + shipmentPath);
+  });
+
+  await step(`${tag}: a closed shipment shows what the warehouse counted`, async () => {
+    await page.goto(`${base}/?status=CLOSED`);
+    const rows = page.locator("#shipments tbody tr");
+    assert((await rows.count()) > 0, "the demo's warehouses have closed some shipments");
+    await rows.first().locator("a").first().click();
+    await page.waitForURL(/\/shipments\//);
+    const section = page.locator("#receiving");
+    assert((await section.locator("h2").innerText()).includes(w.receiving), "the receiving section is there");
+    assert((await page.locator("#receiving-closed").innerText()).includes(w.receivingClosed), "it says when receiving closed");
+    const received = await section.locator("tbody tr").count();
+    assert(received > 0, "each SKU is listed with what was counted");
+    await section.scrollIntoViewIfNeeded();
+    await shot(page, `${tag}-04c-receiving`);
     await page.goto(base + shipmentPath);
   });
 

@@ -57,6 +57,12 @@ const BOX_COUNT_WEIGHTS: &[(usize, u32)] = &[
     (11, 2),
     (12, 1),
 ];
+/// Hours from delivery to the warehouse's first count (median; log-normal).
+const CHECK_IN_HOURS: f64 = 20.0;
+/// Hours from the first count to the end of receiving (median; log-normal).
+const RECEIVING_HOURS: f64 = 50.0;
+/// Shipments that close with one SKU a few units short.
+const SHORT_RECEIPT_P: f64 = 0.12;
 /// Pallets of an LTL shipment.
 const LTL_PALLETS_MAX: usize = 6;
 /// Pallets of an FTL shipment (a 40-foot container holds about 20 to 24).
@@ -98,8 +104,22 @@ pub struct TrackingUpload {
     pub tracking_number: String,
 }
 
+/// What a warehouse reports of one shipment it is receiving: each SKU's units
+/// counted so far, and whether receiving is finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WarehouseReceipt {
+    /// When the warehouse reports it.
+    pub at: Timestamp,
+    /// The shipment's `shipmentConfirmationId`.
+    pub confirmation_id: String,
+    /// Each SKU with its units received so far.
+    pub lines: Vec<(String, u32)>,
+    /// Receiving is finished.
+    pub closes: bool,
+}
+
 /// Everything the demo needs: the world, the shipments as sellers created them,
-/// and what carriers send about them, each sorted by `at`.
+/// and what carriers and warehouses send about them, each sorted by `at`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoWorld {
     /// Fulfilment centres.
@@ -114,10 +134,13 @@ pub struct DemoWorld {
     pub feed: Vec<ScriptedEvent>,
     /// Per-box tracking uploads, sorted by `at` (ties in generation order).
     pub uploads: Vec<TrackingUpload>,
+    /// Warehouse receipts of delivered shipments, sorted by `at`.
+    pub receipts: Vec<WarehouseReceipt>,
 }
 
 /// What a generator of one plan reads: the world and lookup tables over it.
 struct Context {
+    seed: u64,
     now_seconds: i64,
     horizon: Timestamp,
     /// A per-seed offset that makes confirmation ids look unrelated across seeds.
@@ -178,6 +201,7 @@ impl Context {
         let quote_count =
             origins.len() * warehouses.len() * FreightMode::ALL.len() * ShippingMode::ALL.len();
         Self {
+            seed,
             now_seconds: now.as_second(),
             horizon: now + SignedDuration::from_hours(24 * FEED_HORIZON_DAYS),
             sequence_offset: offset_rng.random_range(0..SEQUENCE_SPACE),
@@ -311,10 +335,12 @@ fn demo_world_with(seed: u64, now: Timestamp, shipment_count: usize, workers: us
     };
     let mut shipments = Vec::with_capacity(shipment_count);
     let (mut feeds, mut uploads) = (Vec::with_capacity(workers), Vec::with_capacity(workers));
+    let mut receipts = Vec::with_capacity(workers);
     for out in outputs {
         shipments.extend(out.shipments);
         feeds.push(out.feed);
         uploads.push(out.uploads);
+        receipts.push(out.receipts);
     }
     DemoWorld {
         warehouses: world::warehouses(),
@@ -323,6 +349,7 @@ fn demo_world_with(seed: u64, now: Timestamp, shipment_count: usize, workers: us
         shipments,
         feed: assemble(feeds, |e| e.at),
         uploads: assemble(uploads, |u| u.at),
+        receipts: assemble(receipts, |r| r.at),
     }
 }
 
@@ -361,6 +388,7 @@ fn generate(seed: u64, now: Timestamp, plans: &[PlanSlot]) -> Output {
             ctx.horizon,
             shipment_count * UPLOADS_PER_SHIPMENT_ESTIMATE,
         ),
+        receipts: DayBuckets::new(first_day, ctx.horizon, shipment_count * 2),
     };
     for slot in plans {
         let mut rng = plan_rng(seed, slot.index);
@@ -374,6 +402,7 @@ struct Output {
     shipments: Vec<Shipment>,
     feed: DayBuckets<ScriptedEvent>,
     uploads: DayBuckets<TrackingUpload>,
+    receipts: DayBuckets<WarehouseReceipt>,
 }
 
 /// Items by the day of their `at`, in generation order within a day. Sorting a
@@ -605,6 +634,14 @@ fn shipment(ctx: &mut Context, rng: &mut ChaCha8Rng, spec: &Spec, out: &mut Outp
         for event in events.drain(..) {
             out.feed.push(event.at, event);
         }
+        if let Some(delivered) = steps.iter().find(|s| s.0 == MilestoneCode::Delivered) {
+            let mut rng = receipt_rng(ctx.seed, spec.index as u64);
+            for receipt in receipts(&mut rng, &confirmation_id, &packages, delivered.3) {
+                if receipt.at <= ctx.horizon {
+                    out.receipts.push(receipt.at, receipt);
+                }
+            }
+        }
         if shipping_mode.is_freight() || rng.random_bool(PARCEL_UPLOAD_P) {
             let picked_up = steps
                 .iter()
@@ -645,6 +682,65 @@ fn shipment(ctx: &mut Context, rng: &mut ChaCha8Rng, spec: &Spec, out: &mut Outp
         is_cancelled,
         packages,
     });
+}
+
+/// The stream of shipment `index`'s receipts: apart from the plans' streams,
+/// so that receipts leave every other draw of the world as it was.
+fn receipt_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7265_6365_6970_7473); // "receipts"
+    rng.set_stream(index);
+    rng
+}
+
+/// What the warehouse reports of a shipment delivered at `delivered`: a first
+/// count of part of each SKU within a day or so, then the close a few days
+/// later, now and then with one SKU a few units short.
+fn receipts(
+    rng: &mut ChaCha8Rng,
+    confirmation_id: &ConfirmationId,
+    packages: &[Package],
+    delivered: Timestamp,
+) -> [WarehouseReceipt; 2] {
+    let mut skus: Vec<(String, u32)> = Vec::new();
+    for item in packages.iter().flat_map(|p| &p.items) {
+        match skus.iter_mut().find(|(sku, _)| *sku == item.sku) {
+            Some((_, units)) => *units += item.units_expected,
+            None => skus.push((item.sku.clone(), item.units_expected)),
+        }
+    }
+    let first_at =
+        delivered + SignedDuration::from_secs_f64(log_normal(rng, CHECK_IN_HOURS, 0.6) * 3600.0);
+    let close_at =
+        first_at + SignedDuration::from_secs_f64(log_normal(rng, RECEIVING_HOURS, 0.5) * 3600.0);
+    let counted: Vec<(String, u32)> = skus
+        .iter()
+        .map(|(sku, units)| {
+            let share = rng.random_range(0.4..0.9);
+            (sku.clone(), (f64::from(*units) * share) as u32)
+        })
+        .collect();
+    let mut closing = skus;
+    if rng.random_bool(SHORT_RECEIPT_P) {
+        let i = rng.random_range(0..closing.len());
+        let units = &mut closing[i].1;
+        let short = rng.random_range(1..=(*units / 50).max(1));
+        *units -= short.min(*units);
+    }
+    let confirmation_id = confirmation_id.as_str().to_owned();
+    [
+        WarehouseReceipt {
+            at: first_at,
+            confirmation_id: confirmation_id.clone(),
+            lines: counted,
+            closes: false,
+        },
+        WarehouseReceipt {
+            at: close_at,
+            confirmation_id,
+            lines: closing,
+            closes: true,
+        },
+    ]
 }
 
 /// The boxes or pallets of a shipment, with what is packed in them.
@@ -744,6 +840,51 @@ mod tests {
             (share - expected).abs() <= tolerance,
             "{what}: {share:.3} ({part} of {whole}), expected {expected} ± {tolerance}"
         );
+    }
+
+    #[test]
+    fn delivered_shipments_are_counted_then_closed_some_short() {
+        let w = world(11, 3000);
+        let sent: HashMap<&str, Vec<(String, u32)>> = w
+            .shipments
+            .iter()
+            .map(|s| {
+                let counts = s
+                    .sku_counts()
+                    .into_iter()
+                    .map(|c| (c.sku, c.units_expected))
+                    .collect();
+                (s.confirmation_id.as_str(), counts)
+            })
+            .collect();
+        assert!(w.receipts.windows(2).all(|p| p[0].at <= p[1].at));
+        let mut by_shipment: HashMap<&str, Vec<&WarehouseReceipt>> = HashMap::new();
+        for r in &w.receipts {
+            by_shipment
+                .entry(r.confirmation_id.as_str())
+                .or_default()
+                .push(r);
+        }
+        let (mut closed, mut short) = (0, 0);
+        for (id, receipts) in &by_shipment {
+            let packed = &sent[id];
+            let first = receipts[0];
+            assert!(!first.closes, "{id}: the first count does not close");
+            for (sku, units) in &first.lines {
+                let (_, whole) = packed.iter().find(|(s, _)| s == sku).unwrap();
+                assert!(units < whole, "{id}: a first count of part of {sku}");
+            }
+            if let Some(close) = receipts.get(1) {
+                assert!(close.closes && close.at > first.at, "{id}");
+                closed += 1;
+                if close.lines != *packed {
+                    short += 1;
+                }
+            }
+        }
+        // Only shipments delivered long enough before the horizon are closed.
+        assert!(closed > 1000, "{closed} closed");
+        check_share("closed short", short, closed, SHORT_RECEIPT_P, 0.03);
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub mod script;
 pub mod simulation;
 pub mod world;
 
-pub use demo::{DemoWorld, TrackingUpload, demo_world};
+pub use demo::{DemoWorld, TrackingUpload, WarehouseReceipt, demo_world};
 pub use script::{
     ScriptedEvent, Step, box_tracking_numbers, carrier_feed, journey, quoted_transit,
     tracking_number,

@@ -1,8 +1,9 @@
 //! `tracklane demo`: a live hub on a fresh SQLite file. It seeds a realistic world
 //! (sellers, carriers, warehouses, hundreds of shipments in every state), loads the
-//! history carriers have already sent, then lets simulated carriers keep pushing
-//! milestones and tracking numbers through the real carrier API over HTTP while a
-//! fast clock moves the world along.
+//! history carriers and warehouses have already sent, then lets simulated carriers
+//! keep pushing milestones and tracking numbers through the real carrier API over
+//! HTTP, and warehouses report what they count, while a fast clock moves the world
+//! along.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,8 +13,10 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use tracklane_core::{BoxId, CarrierCode, SellerId, TrackingNumber};
 use tracklane_server::{AppState, Clock};
-use tracklane_sim::{DemoWorld, ScriptedEvent, TrackingUpload};
-use tracklane_store::{MilestoneDraft, Principal, ShipmentKey, Store, TrackingAssignment};
+use tracklane_sim::{DemoWorld, ScriptedEvent, TrackingUpload, WarehouseReceipt};
+use tracklane_store::{
+    MilestoneDraft, Principal, ReceiptLine, ReceiptRequest, ShipmentKey, Store, TrackingAssignment,
+};
 
 use crate::hub::{self, Running};
 use crate::keys;
@@ -77,8 +80,9 @@ pub async fn seed(store: &dyn Store, world: &DemoWorld, seed: u64) -> anyhow::Re
     })
 }
 
-/// Loads uploads and milestones sent before `now` straight into the store (the
-/// same store path the API uses, without HTTP). Returns milestones loaded.
+/// Loads uploads, milestones and warehouse receipts sent before `now` straight
+/// into the store (the same store path the API uses, without HTTP). Returns
+/// milestones loaded.
 ///
 /// # Errors
 /// When the store fails.
@@ -142,7 +146,56 @@ pub async fn load_history(
         loaded += drafts.len();
         store.append_milestones(carrier, drafts, now).await?;
     }
+    for r in world.receipts.iter().filter(|r| r.at <= now) {
+        store
+            .record_receipt(
+                &ShipmentKey::new(r.confirmation_id.clone()),
+                ReceiptRequest {
+                    lines: receipt_lines(r),
+                    closes: r.closes,
+                    actor: "operator".into(),
+                    now: r.at,
+                },
+            )
+            .await?;
+    }
     Ok(loaded)
+}
+
+fn receipt_lines(r: &WarehouseReceipt) -> Vec<ReceiptLine> {
+    r.lines
+        .iter()
+        .map(|(sku, units)| ReceiptLine {
+            sku: sku.clone(),
+            units_received: *units,
+        })
+        .collect()
+}
+
+/// The warehouses report what they counted of the shipments they are
+/// receiving, through the API with the operator's key.
+async fn post_receipts(
+    client: &reqwest::Client,
+    base: &str,
+    operator: &str,
+    receipts: &[WarehouseReceipt],
+) {
+    for r in receipts {
+        let sent = client
+            .post(format!(
+                "{base}/api/v1/shipments/{}/receipts",
+                r.confirmation_id
+            ))
+            .bearer_auth(operator)
+            .json(&json!({ "items": receipt_lines(r), "receivingComplete": r.closes }))
+            .send()
+            .await;
+        match sent {
+            Ok(answer) if answer.status().is_success() => {}
+            Ok(answer) => tracing::warn!(status = %answer.status(), "a receipt was refused"),
+            Err(e) => tracing::warn!(error = %e, "a simulated warehouse could not report"),
+        }
+    }
 }
 
 /// The JSON a carrier pushes for one scripted event.
@@ -174,9 +227,6 @@ pub fn milestone_json(e: &ScriptedEvent) -> Value {
     item
 }
 
-/// Simulated carriers: every [`PUSH_INTERVAL_MS`], each carrier uploads the
-/// tracking numbers and pushes the milestones whose send time the hub's clock has
-/// reached, through the real HTTP API with its own key.
 /// Days between a simulated carrier's confirmation and its appointment at the
 /// new warehouse.
 const REROUTE_APPOINTMENT_DAYS: i64 = 3;
@@ -226,6 +276,10 @@ async fn confirm_reroutes(
     }
 }
 
+/// Simulated carriers: every [`PUSH_INTERVAL_MS`], each carrier uploads the
+/// tracking numbers and pushes the milestones whose send time the hub's clock has
+/// reached, through the real HTTP API with its own key, and the warehouses
+/// report their counts with the operator's.
 pub async fn run_carriers(
     base: String,
     world: Arc<DemoWorld>,
@@ -239,6 +293,7 @@ pub async fn run_carriers(
         world.feed.partition_point(|e| e.at <= start),
         world.uploads.partition_point(|u| u.at <= start),
     );
+    let mut receipt_at = world.receipts.partition_point(|r| r.at <= start);
     let mut ticker = tokio::time::interval(std::time::Duration::from_millis(PUSH_INTERVAL_MS));
     loop {
         ticker.tick().await;
@@ -297,7 +352,19 @@ pub async fn run_carriers(
             }
         }
         confirm_reroutes(&client, &base, &key_of, now).await;
-        if feed_at >= world.feed.len() && upload_at >= world.uploads.len() {
+        let due = world.receipts[receipt_at..].partition_point(|r| r.at <= now);
+        post_receipts(
+            &client,
+            &base,
+            &keys.operator,
+            &world.receipts[receipt_at..receipt_at + due],
+        )
+        .await;
+        receipt_at += due;
+        if feed_at >= world.feed.len()
+            && upload_at >= world.uploads.len()
+            && receipt_at >= world.receipts.len()
+        {
             tracing::info!("the simulated carriers have sent everything they had");
             return;
         }

@@ -554,6 +554,59 @@ async fn the_start_page_filters_by_sku_and_missing_tracking() {
 }
 
 #[tokio::test]
+async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short_close() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let page = format!("/shipments/{}", s.confirmation_id);
+    let html = browser.get(&page).await.1;
+    assert!(
+        html.contains("The warehouse has not reported any units yet."),
+        "nothing counted yet"
+    );
+
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.operator,
+            &format!("/api/v1/shipments/{}/receipts", s.id),
+            serde_json::json!({
+                "items": [{ "sku": "SKU-7", "unitsReceived": 46 }],
+                "receivingComplete": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let html = browser.get(&page).await.1;
+    for part in [
+        "Receiving closed ",
+        "2 short",
+        "<td class=\"num\" data-label=\"Sent\">48</td>",
+        "<td class=\"num\" data-label=\"Received\">46</td>",
+        "SKU-7</span> 0 → 46",
+        "closed receiving",
+    ] {
+        assert!(html.contains(part), "summary lacks {part:?}");
+    }
+    let list = browser.get("/").await.1;
+    assert!(list.contains("2 short"), "the list marks the short close");
+    assert!(
+        list.contains("Received short: compare with your packing list"),
+        "the next step says what to do"
+    );
+
+    browser.lang = "zh-CN";
+    let html = browser.get(&page).await.1;
+    assert!(
+        html.contains("仓库接收") && html.contains("短少 2"),
+        "the summary in Chinese"
+    );
+}
+
+#[tokio::test]
 async fn the_start_page_downloads_what_its_filters_match_as_csv() {
     let hub = TestHub::start().await;
     let tracked = hub

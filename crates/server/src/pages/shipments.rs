@@ -250,8 +250,20 @@ pub(crate) fn next_step(lang: Lang, s: &ShipmentSummary) -> &'static str {
             lang.t("Warehouse will start receiving", "等待仓库开始接收")
         }
         ShipmentStatus::Receiving => lang.t("Check received units", "核对已接收数量"),
+        ShipmentStatus::Closed if s.units_received < s.units_expected => lang.t(
+            "Received short: compare with your packing list and ask for reconciliation",
+            "收货短少：请核对装箱单并申请对账",
+        ),
         ShipmentStatus::Closed => lang.t("Done", "已完成"),
         ShipmentStatus::Cancelled => "—",
+    }
+}
+
+/// "N short": units sent that the warehouse did not count.
+pub(crate) fn short_by(lang: Lang, units: u32) -> String {
+    match lang {
+        Lang::Zh => format!("短少 {units}"),
+        Lang::En => format!("{units} short"),
     }
 }
 
@@ -481,7 +493,12 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
                 }
             }
             td.num data-label=(lang.t("SKUs", "SKU 数")) { (s.sku_count) }
-            td.num data-label=(lang.t("Units", "数量")) { (s.units_received) " / " (s.units_expected) }
+            td.num data-label=(lang.t("Units", "数量")) {
+                (s.units_received) " / " (s.units_expected)
+                @if s.status == ShipmentStatus::Closed && s.units_received < s.units_expected {
+                    span.sub { span.badge.bad { (short_by(lang, s.units_expected - s.units_received)) } }
+                }
+            }
             td data-label=(lang.t("Status", "状态")) {
                 (status_badge(lang, s.status))
                 @if s.missing_tracking { " " span.badge.bad { (lang.t("missing tracking", "缺少追踪")) } }

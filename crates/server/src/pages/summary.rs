@@ -336,6 +336,8 @@ fn summary(
             ul { @for e in &engine.exceptions { li { strong { (i18n::exception_kind(lang, &e.kind)) } " · " (when(e.since)) " — " (lang.t(&e.what_to_do.0, &e.what_to_do.1)) } } }
         }
 
+        (receiving_section(lang, detail))
+
         (window_section(lang, session, detail, is_seller, window_error))
 
         section aria-labelledby="h-reroute" {
@@ -381,6 +383,64 @@ fn summary(
                     }
                     @if p.track.is_closed { p.muted { (lang.t("Tracking closed on arrival at the warehouse.", "已到达仓库，追踪已结束。")) } }
                     (timeline_list(lang, timeline))
+                }
+            }
+        }
+    }
+}
+
+/// What the warehouse counted: per SKU, sent against received, and every
+/// receipt that changed something.
+fn receiving_section(lang: Lang, detail: &ShipmentDetail) -> Markup {
+    let counts = detail.shipment.sku_counts();
+    let closed = detail.receipts.iter().find(|r| r.closes);
+    html! {
+        section aria-labelledby="h-receiving" #receiving {
+            h2 #h-receiving { (lang.t("Receiving", "仓库接收")) }
+            @if detail.receipts.is_empty() {
+                p.muted { (lang.t("The warehouse has not reported any units yet.", "仓库尚未报告接收数量。")) }
+            } @else {
+                @if let Some(c) = closed {
+                    p #receiving-closed {
+                        (lang.t("Receiving closed ", "接收已结束于 ")) (when(c.at))
+                        @let (sent, got) = (detail.shipment.units_expected(), detail.shipment.units_received());
+                        @if got < sent { " " span.badge.bad { (super::shipments::short_by(lang, sent - got)) } }
+                    }
+                }
+                table.receiving {
+                    thead { tr {
+                        th scope="col" { "SKU" }
+                        th.num scope="col" { (lang.t("Sent", "发货数量")) }
+                        th.num scope="col" { (lang.t("Received", "已接收")) }
+                        th.num scope="col" { (lang.t("Difference", "差异")) }
+                    } }
+                    tbody {
+                        @for c in &counts {
+                            @let diff = i64::from(c.units_received) - i64::from(c.units_expected);
+                            tr {
+                                td.id data-label="SKU" { (c.sku) }
+                                td.num data-label=(lang.t("Sent", "发货数量")) { (c.units_expected) }
+                                td.num data-label=(lang.t("Received", "已接收")) { (c.units_received) }
+                                td.num data-label=(lang.t("Difference", "差异")) {
+                                    @if diff == 0 { "0" }
+                                    @else if closed.is_some() && diff < 0 { span.badge.bad { (diff) } }
+                                    @else if diff > 0 { "+" (diff) }
+                                    @else { (diff) }
+                                }
+                            }
+                        }
+                    }
+                }
+                h3 { (lang.t("Receipts", "收货记录")) }
+                ol.timeline reversed {
+                    @for r in detail.receipts.iter().rev() {
+                        li {
+                            strong { (when(r.at)) } " · " (r.actor)
+                            @for c in &r.changes { span.sub { span.id { (c.sku) } " " (c.from) " → " (c.to) } }
+                            @if r.changes.is_empty() && !r.closes { span.sub { (lang.t("checked in", "已签入")) } }
+                            @if r.closes { span.sub { (lang.t("closed receiving", "结束接收")) } }
+                        }
+                    }
                 }
             }
         }
