@@ -14,7 +14,7 @@
 
 use jiff::Timestamp;
 use serde::Deserialize;
-use tracklane_core::{DeliveryWindow, MilestoneCode, TrackingNumber, WindowSource};
+use tracklane_core::{DeliveryWindow, MilestoneCode, ShipmentStatus, TrackingNumber, WindowSource};
 use tracklane_store::{Delivery, EventKind, RerouteStatus, ShipmentDetail, ShipmentKey, Webhook};
 
 use crate::AppState;
@@ -190,6 +190,19 @@ struct WindowPayload {
     reason: String,
 }
 
+/// A warehouse receipt as `RECEIPT_RECORDED` carries it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReceiptPayload {
+    at: Timestamp,
+    actor: String,
+    changes: Vec<tracklane_store::ReceiptChange>,
+    closes: bool,
+    status: String,
+    units_received: u32,
+    units_expected: u32,
+}
+
 /// A reroute as `REROUTE_OFFERED` and `REROUTE_DECIDED` carry it.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -270,6 +283,12 @@ fn part(lang: Lang, delivery: &Delivery, facts: &Facts, base_url: &str) -> Part 
         EventKind::RerouteOffered | EventKind::RerouteDecided => {
             match serde_json::from_value::<ReroutePayload>(delivery.payload.clone()) {
                 Ok(r) => reroute_part(lang, &r, &shipment),
+                Err(_) => generic_part(lang, delivery.kind, &shipment),
+            }
+        }
+        EventKind::ReceiptRecorded => {
+            match serde_json::from_value::<ReceiptPayload>(delivery.payload.clone()) {
+                Ok(r) => receipt_part(lang, &r, &shipment),
                 Err(_) => generic_part(lang, delivery.kind, &shipment),
             }
         }
@@ -429,6 +448,46 @@ fn window_part(lang: Lang, w: &WindowPayload, shipment: &str) -> Part {
     Part {
         subject: subject.to_owned(),
         subject_tail: Some(moved),
+        lines,
+    }
+}
+
+fn receipt_part(lang: Lang, r: &ReceiptPayload, shipment: &str) -> Part {
+    let zh = lang.is_zh();
+    let short = r.units_expected.saturating_sub(r.units_received);
+    let status = ShipmentStatus::parse(&r.status).map_or_else(
+        || r.status.clone(),
+        |s| i18n::shipment_status(lang, s).to_owned(),
+    );
+    let first = match (r.closes, short > 0, zh) {
+        (true, true, true) => format!(
+            "{}已结束接收，短少 {short} 件：请核对装箱单并申请对账",
+            zh_then(shipment)
+        ),
+        (true, true, false) => format!(
+            "{shipment}: receiving closed {short} units short. Compare with your packing list and ask for reconciliation"
+        ),
+        (true, false, true) => format!("{}已全部接收", zh_then(shipment)),
+        (true, false, false) => format!("{shipment}: receiving closed, every unit counted"),
+        (false, _, true) => format!("{}仓库已清点部分货物", zh_then(shipment)),
+        (false, _, false) => format!("{shipment}: the warehouse counted units"),
+    };
+    let mut lines = vec![first];
+    for c in &r.changes {
+        lines.push(format!("  {}: {} → {}", c.sku, c.from, c.to));
+    }
+    let counted = format!("{} / {} · {status}", r.units_received, r.units_expected);
+    lines.push(labelled(zh, "Received / sent", "已接收 / 发货", &counted));
+    lines.push(labelled(zh, "By", "报告方", &r.actor));
+    lines.push(labelled(zh, "When", "时间", &when(r.at)));
+    let subject = match (r.closes, short > 0) {
+        (true, true) => lang.t("Received short", "收货短少"),
+        (true, false) => lang.t("Receiving closed", "接收完成"),
+        (false, _) => lang.t("Units counted", "仓库清点"),
+    };
+    Part {
+        subject: subject.to_owned(),
+        subject_tail: Some(format!("{} / {}", r.units_received, r.units_expected)),
         lines,
     }
 }
@@ -680,6 +739,39 @@ mod tests {
                 "Shipment FBA15XYZ1234: the delivery window moved from 2026-03-15 to 2026-03-21 to 2026-03-22 to 2026-03-28",
                 "By: updated by the carrier's automation (carrier:CARRIER_X)",
                 "Reason: ETA moved a week",
+                "When: 2026-03-10 04:00 UTC",
+                "Shipment page: https://hub.example/shipments/FBA15XYZ1234",
+            ],
+        );
+    }
+
+    #[test]
+    fn a_short_close_says_how_many_units_are_missing_and_what_to_do() {
+        let closed = delivery(
+            EventKind::ReceiptRecorded,
+            "",
+            json!({
+                "at": "2026-03-10T04:00:00Z", "actor": "operator",
+                "changes": [{ "sku": "LAMP-01", "from": 12, "to": 18 }],
+                "closes": true, "status": "CLOSED", "unitsReceived": 18, "unitsExpected": 20,
+            }),
+        );
+        check(
+            &closed,
+            &facts(None),
+            "[tracklane] 收货短少 Received short 18 / 20 · FBA15XYZ1234",
+            &[
+                "货件 FBA15XYZ1234「Spring restock」已结束接收，短少 2 件：请核对装箱单并申请对账",
+                "  LAMP-01: 12 → 18",
+                "已接收 / 发货：18 / 20 · 已完成",
+                "报告方：operator",
+                "时间：2026-03-10 04:00 UTC",
+                "货件页面：https://hub.example/shipments/FBA15XYZ1234",
+                "",
+                "Shipment FBA15XYZ1234 \"Spring restock\": receiving closed 2 units short. Compare with your packing list and ask for reconciliation",
+                "  LAMP-01: 12 → 18",
+                "Received / sent: 18 / 20 · Closed",
+                "By: operator",
                 "When: 2026-03-10 04:00 UTC",
                 "Shipment page: https://hub.example/shipments/FBA15XYZ1234",
             ],

@@ -142,6 +142,13 @@ pub async fn render(
         EventKind::RerouteOffered | EventKind::RerouteDecided => {
             ("1", json!({ "reroute": delivery.payload }))
         }
+        EventKind::ReceiptRecorded => (
+            "1",
+            json!({
+                "shipmentId": delivery.shipment_id,
+                "receipt": delivery.payload,
+            }),
+        ),
     };
     let body = json!({
         "notificationVersion": "1.0",

@@ -22,6 +22,7 @@ tracklane_core::code_enum! {
         WindowChanged = 3, "DELIVERY_WINDOW_CHANGED", "A shipment's delivery window changed (seller, carrier, automation or reroute)";
         RerouteOffered = 4, "REROUTE_OFFERED", "Smart Reroute proposed moving a delayed shipment to another warehouse";
         RerouteDecided = 5, "REROUTE_DECIDED", "A reroute offer was confirmed, declined or withdrawn";
+        ReceiptRecorded = 6, "RECEIPT_RECORDED", "The warehouse reported what it counted of a shipment";
     }
 }
 
@@ -296,6 +297,19 @@ pub(crate) fn audience<S: AsRef<str>>(
         })
         .map(|(seq, _)| *seq)
         .collect()
+}
+
+/// A receipt event's payload: the audited receipt, and the shipment's status
+/// and units after it.
+pub(crate) fn receipt_payload(
+    receipt: &crate::Receipt,
+    recorded: &crate::RecordedReceipt,
+) -> crate::StoreResult<serde_json::Value> {
+    let mut payload = crate::codec::to_value(receipt)?;
+    payload["status"] = recorded.status.as_str().into();
+    payload["unitsReceived"] = recorded.units_received.into();
+    payload["unitsExpected"] = recorded.units_expected.into();
+    Ok(payload)
 }
 
 /// An exception event's payload: the exception as `GET /api/v1/exceptions`

@@ -359,6 +359,69 @@ async fn engine_events_reach_the_seller_and_reroute_offers_only_their_carrier() 
     );
 }
 
+/// A warehouse receipt is told to the shipment's seller and its carrier,
+/// with the counts and the status after it; a receipt that changes nothing
+/// is not told again, and another seller hears nothing.
+#[tokio::test]
+async fn a_warehouse_receipt_reaches_the_seller_and_the_carrier_with_its_counts() {
+    let hub = TestHub::start().await;
+    let seller = Receiver::start(&[200]).await;
+    let carrier = Receiver::start(&[200]).await;
+    let other = Receiver::start(&[200]).await;
+    subscribe(
+        &hub,
+        &hub.seller_a,
+        &seller.url,
+        Some(&["RECEIPT_RECORDED"]),
+    )
+    .await;
+    subscribe(&hub, &hub.carrier_x, &carrier.url, None).await;
+    subscribe(&hub, &hub.seller_b, &other.url, None).await;
+    let s = hub
+        .create(shipment(3, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.upload(&hub.carrier_x, &s, &[UPS[1]]).await;
+    let close =
+        json!({ "items": [{ "sku": "SKU-3", "unitsReceived": 22 }], "receivingComplete": true });
+    let path = format!("/api/v1/shipments/{}/receipts", s.id);
+    for _ in 0..2 {
+        let (status, body) = hub
+            .send(reqwest::Method::POST, &hub.operator, &path, close.clone())
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    hub.send_webhooks().await;
+
+    let got = seller.got();
+    assert_eq!(got.len(), 1, "one receipt changed something");
+    assert_eq!(got[0].header(EVENT_HEADER), "RECEIPT_RECORDED");
+    let payload = &got[0].json()["payload"];
+    assert_eq!(payload["shipmentId"], s.id.as_str());
+    assert_eq!(
+        payload["receipt"]["changes"],
+        json!([{ "sku": "SKU-3", "from": 0, "to": 22 }])
+    );
+    assert_eq!(
+        (
+            &payload["receipt"]["status"],
+            &payload["receipt"]["unitsReceived"],
+            &payload["receipt"]["unitsExpected"],
+            &payload["receipt"]["closes"],
+        ),
+        (&json!("CLOSED"), &json!(22), &json!(24), &json!(true))
+    );
+    let kinds: Vec<String> = carrier
+        .got()
+        .iter()
+        .map(|r| r.header(EVENT_HEADER).to_owned())
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k == "RECEIPT_RECORDED"),
+        "the carrier of the shipment is told: {kinds:?}"
+    );
+    assert!(other.got().is_empty(), "another seller hears nothing");
+}
+
 #[tokio::test]
 async fn a_failing_receiver_is_retried_on_schedule_and_a_dead_one_given_up_and_switched_off() {
     let hub = TestHub::start().await;

@@ -212,6 +212,7 @@ pub(crate) fn event_kind(lang: Lang, kind: EventKind) -> &'static str {
         EventKind::WindowChanged => lang.t("The delivery window changed", "送达时段变更"),
         EventKind::RerouteOffered => lang.t("A reroute was offered", "建议改仓"),
         EventKind::RerouteDecided => lang.t("A reroute was decided", "改仓已决定"),
+        EventKind::ReceiptRecorded => lang.t("The warehouse counted units", "仓库已清点收货"),
     }
 }
 

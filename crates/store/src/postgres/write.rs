@@ -31,8 +31,9 @@ use super::{Tx, is_unique_violation, pg};
 use crate::codec::{self, PackageBody, to_json};
 use crate::rules;
 use crate::{
-    Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, ReceiptRequest, RecordedReceipt,
-    ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
+    Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, Receipt, ReceiptRequest,
+    RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
+    WindowChangeRequest,
 };
 
 pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult<()> {
@@ -1149,8 +1150,9 @@ pub(crate) async fn record_receipt(
     for (body, items) in bodies.iter_mut().zip(items) {
         body.items = items;
     }
-    if rules::receipt_takes_effect(&received, request, shipment.facts) {
-        let now_us = request.now.as_microsecond();
+    let now_us = request.now.as_microsecond();
+    let takes_effect = rules::receipt_takes_effect(&received, request, shipment.facts);
+    if takes_effect {
         let mut package_seqs = Vec::with_capacity(received.changed_boxes.len());
         let mut package_bodies = Vec::with_capacity(received.changed_boxes.len());
         for &b in &received.changed_boxes {
@@ -1206,10 +1208,22 @@ pub(crate) async fn record_receipt(
         shipment.packages.iter().map(|p| (&p.track, p.has_tracking)),
     );
     touched.write_back(t).await?;
-    Ok(RecordedReceipt {
+    let recorded = RecordedReceipt {
         items: received.outcomes,
         status,
         units_received: facts.units_received,
         units_expected: facts.units_expected,
-    })
+    };
+    if takes_effect && t.wants(EventKind::ReceiptRecorded).await? {
+        let receipt = Receipt {
+            at: request.now,
+            actor: request.actor.clone(),
+            changes: received.changes,
+            closes: request.closes,
+        };
+        let payload = crate::webhook::receipt_payload(&receipt, &recorded)?;
+        t.emit(EventKind::ReceiptRecorded, seq, "", None, &payload, now_us)
+            .await?;
+    }
+    Ok(recorded)
 }

@@ -33,8 +33,8 @@ use tracklane_core::{CarrierCode, LegMode, PackageTrack, Problem, ShippingMode, 
 use super::rows::{self, unavailable};
 use crate::rules;
 use crate::{
-    Delivery, EventKind, ItemOutcome, MilestoneDraft, ReceiptRequest, RecordedReceipt, ShipmentKey,
-    StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
+    Delivery, EventKind, ItemOutcome, MilestoneDraft, Receipt, ReceiptRequest, RecordedReceipt,
+    ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 /// How many queued jobs one transaction takes at most.
@@ -692,8 +692,9 @@ impl Writer {
         }
         let entry = self.shipment_entry(seq)?;
         let mut facts = entry.facts;
-        if rules::receipt_takes_effect(&received, request, facts) {
-            let now_us = request.now.as_microsecond();
+        let now_us = request.now.as_microsecond();
+        let takes_effect = rules::receipt_takes_effect(&received, request, facts);
+        if takes_effect {
             for &b in &received.changed_boxes {
                 let body = rows::to_json(&bodies[b])?;
                 self.conn
@@ -736,13 +737,24 @@ impl Writer {
             .collect();
         let (status, _, _) =
             rules::projection(facts, packages.iter().map(|p| (&p.track, p.has_tracking)));
-        self.flush()?;
-        Ok(RecordedReceipt {
+        let recorded = RecordedReceipt {
             items: received.outcomes,
             status,
             units_received: facts.units_received,
             units_expected: facts.units_expected,
-        })
+        };
+        if takes_effect && self.wants(EventKind::ReceiptRecorded)? {
+            let receipt = Receipt {
+                at: request.now,
+                actor: request.actor.clone(),
+                changes: received.changes,
+                closes: request.closes,
+            };
+            let payload = crate::webhook::receipt_payload(&receipt, &recorded)?;
+            self.emit(EventKind::ReceiptRecorded, seq, "", None, &payload, now_us)?;
+        }
+        self.flush()?;
+        Ok(recorded)
     }
 
     /// Shipment `seq` from the cache, loaded before.
