@@ -162,6 +162,18 @@ pub trait Store: Send + Sync + 'static {
         receipt: ReceiptRequest,
     ) -> StoreResult<RecordedReceipt>;
 
+    /// Cancels a shipment for its seller: only while the carrier has not
+    /// picked it up. A cancelled shipment no longer counts as missing
+    /// tracking, and the engine's next pass resolves its exceptions.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown shipment.
+    async fn cancel_shipment(
+        &self,
+        shipment: &ShipmentKey,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Cancellation>;
+
     /// Applies `writes` in order, each as its own method would: one failing
     /// undoes none of the others, and each result comes back in its place. A
     /// backend may commit several in one transaction; a caller hears of none

@@ -454,6 +454,17 @@ pub struct RecordedReceipt {
     pub units_expected: u32,
 }
 
+/// What asking to cancel a shipment did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancellation {
+    /// It is cancelled now.
+    Cancelled,
+    /// It was cancelled before; nothing changed.
+    AlreadyCancelled,
+    /// It has gone too far to cancel (picked up or beyond): its status.
+    TooLate(ShipmentStatus),
+}
+
 /// How much is stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -12,8 +12,8 @@ use tracklane_core::{
 };
 
 use crate::{
-    ItemOutcome, Principal, ReceiptChange, ReceiptLine, ReceiptRequest, Reroute, RerouteDecision,
-    RerouteStatus, StoreError, StoreResult, WindowChangeRequest,
+    Cancellation, ItemOutcome, Principal, ReceiptChange, ReceiptLine, ReceiptRequest, Reroute,
+    RerouteDecision, RerouteStatus, StoreError, StoreResult, WindowChangeRequest,
 };
 
 /// What attaching a number needs to know of its shipment.
@@ -152,6 +152,17 @@ pub(crate) fn shipment_not_found(key: &str, field: &str) -> Problem {
         ),
         format!("找不到货件 {key}：请使用 shipmentId（sh 开头）或标签上的货件编号（FBA 开头）"),
     )
+}
+
+/// Whether a shipment at `status` may be cancelled: only before the carrier
+/// picks it up, as on Amazon, where a shipment on its way is the carrier's
+/// to stop.
+pub(crate) fn cancellation(status: ShipmentStatus) -> Cancellation {
+    match status {
+        ShipmentStatus::Cancelled => Cancellation::AlreadyCancelled,
+        ShipmentStatus::Working | ShipmentStatus::ReadyToShip => Cancellation::Cancelled,
+        other => Cancellation::TooLate(other),
+    }
 }
 
 /// What a receipt did to a shipment's boxes: per line an outcome, the SKUs

@@ -9,6 +9,7 @@ mod attention;
 mod auth_scope;
 mod backup;
 mod batches;
+mod cancel;
 mod engine_passes;
 mod engine_results;
 mod export;

@@ -607,6 +607,39 @@ async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short
 }
 
 #[tokio::test]
+async fn a_seller_cancels_a_shipment_from_its_summary_until_pickup() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(8, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let page = format!("/shipments/{}", s.confirmation_id);
+    let html = browser.get(&page).await.1;
+    assert!(html.contains("Cancel this shipment"), "the form is offered");
+    let csrf = csrf_in(&html);
+
+    let (status, _, headers) = browser
+        .post(&format!("{page}/cancel"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}");
+    let (status, _, headers) = browser
+        .post(&format!("{page}/cancel"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[LOCATION].to_str().unwrap(),
+        format!("{page}?saved=cancelled")
+    );
+    let html = browser.get(&format!("{page}?saved=cancelled")).await.1;
+    assert!(html.contains("Shipment cancelled."), "the notice");
+    assert!(
+        !html.contains("Cancel this shipment"),
+        "nothing left to cancel"
+    );
+}
+
+#[tokio::test]
 async fn the_start_page_downloads_what_its_filters_match_as_csv() {
     let hub = TestHub::start().await;
     let tracked = hub

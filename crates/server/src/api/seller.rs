@@ -14,7 +14,9 @@ use tracklane_core::{
     Item, Marketplace, Package, PackageTrack, Problem, Shipment, ShipmentId, ShipmentKind,
     ShipmentStatus, ShippingMode, TrackingSource, WarehouseCode, WindowSource,
 };
-use tracklane_store::{Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery};
+use tracklane_store::{
+    Cancellation, Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery,
+};
 
 use super::carrier::{TrackingUpload, WindowInput};
 use super::{
@@ -591,6 +593,64 @@ pub(crate) async fn put_automation(
         .await
         .map_err(|e| ApiError::store(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/shipments/{shipmentId}/cancel`
+#[utoipa::path(post, path = "/api/v1/shipments/{shipmentId}/cancel", tag = "seller",
+    params(("shipmentId" = String, Path, description = "sh… shipment id or FBA… confirmation id")),
+    description = "Cancel a shipment before the carrier picks it up (status WORKING or READY_TO_SHIP). It then no longer counts as missing tracking, and its exceptions resolve with the engine's next pass. Cancelling it again changes nothing. For the shipment's seller and the operator.",
+    responses((status = 200, description = "{status: \"CANCELLED\"}"),
+              (status = 404, description = "Not your shipment"),
+              (status = 409, description = "Picked up already: the carrier has it")))]
+pub(crate) async fn cancel_shipment(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if matches!(caller.0, Principal::Carrier(_)) {
+        return Err(role_error(lang, "seller or operator"));
+    }
+    let detail = visible_shipment(&state, &caller, &id, lang).await?;
+    cancel(&state, &detail, lang).await?;
+    Ok(Json(serde_json::json!({ "status": ShipmentStatus::Cancelled })).into_response())
+}
+
+/// Cancels `detail`'s shipment, or says why it cannot be.
+pub(crate) async fn cancel(
+    state: &AppState,
+    detail: &tracklane_store::ShipmentDetail,
+    lang: Lang,
+) -> Result<(), ApiError> {
+    let outcome = state
+        .store
+        .cancel_shipment(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    match outcome {
+        Cancellation::Cancelled | Cancellation::AlreadyCancelled => Ok(()),
+        Cancellation::TooLate(status) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            Problem::new(
+                "shipment.not_cancellable",
+                "shipmentId",
+                format!(
+                    "shipment {} is {} already: a shipment can be cancelled only before the carrier picks it up (WORKING or READY_TO_SHIP); ask the carrier to stop or return it",
+                    detail.shipment.confirmation_id,
+                    status.as_str()
+                ),
+                format!(
+                    "货件 {} 已是 {} 状态：只有在承运商揽收之前（WORKING 或 READY_TO_SHIP）才能取消；请联系承运商拦截或退回",
+                    detail.shipment.confirmation_id,
+                    status.as_str()
+                ),
+            ),
+            lang,
+        )),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -11,10 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tracklane_core::{
-    Carrier, CarrierCode, DeliveryWindow, LegMode, Problem, TrackingSource, Warehouse, WindowSource,
+    Carrier, CarrierCode, DeliveryWindow, LegMode, Problem, ShipmentStatus, TrackingSource,
+    Warehouse, WindowSource,
 };
 use tracklane_store::{
-    Estimate, ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey, WindowChangeRequest,
+    Cancellation, Estimate, ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey,
+    WindowChangeRequest,
 };
 
 use super::layout::{self, Nav};
@@ -258,6 +260,14 @@ fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
             "Delivery window saved and recorded in the history.",
             "送达时段已保存，并已记入变更记录。",
         ),
+        "cancelled" => lang.t(
+            "Shipment cancelled. It no longer counts as missing tracking.",
+            "货件已取消，不再计入缺少追踪信息。",
+        ),
+        "too-late" => lang.t(
+            "Not cancelled: the carrier has picked it up already. Ask the carrier to stop or return it.",
+            "未取消：承运商已揽收。请联系承运商拦截或退回。",
+        ),
         _ => return None,
     })
 }
@@ -337,6 +347,13 @@ fn summary(
         }
 
         (receiving_section(lang, detail))
+        @if is_seller && matches!(detail.status, ShipmentStatus::Working | ShipmentStatus::ReadyToShip) {
+            form.card #cancel method="post" action={ "/shipments/" (s.confirmation_id) "/cancel" } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                p { (lang.t("Not sending it after all? You can cancel it until the carrier picks it up.", "不再发货？在承运商揽收之前都可以取消。")) }
+                button.secondary type="submit" { (lang.t("Cancel this shipment", "取消此货件")) }
+            }
+        }
 
         (window_section(lang, session, detail, is_seller, window_error))
 
@@ -745,6 +762,41 @@ pub(crate) struct AutomationInput {
     csrf: String,
     #[serde(default)]
     enabled: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfOnly {
+    csrf: String,
+}
+
+/// `POST /shipments/{id}/cancel`
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<CsrfOnly>,
+) -> PageResult {
+    let session = ctx.require()?;
+    check_csrf(session, &input.csrf, ctx.lang)?;
+    seller_only(session, ctx.lang)?;
+    let detail = load(&state, &ctx, session, &id).await?;
+    let outcome = state
+        .store
+        .cancel_shipment(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| PageError::store(ctx.lang, e).into_response())?;
+    let saved = match outcome {
+        Cancellation::Cancelled | Cancellation::AlreadyCancelled => "cancelled",
+        Cancellation::TooLate(_) => "too-late",
+    };
+    Ok(Redirect::to(&format!(
+        "/shipments/{}?saved={saved}",
+        detail.shipment.confirmation_id
+    ))
+    .into_response())
 }
 
 fn seller_only(session: &Session, lang: Lang) -> Result<tracklane_core::SellerId, Response> {

@@ -27,11 +27,11 @@ use tracklane_core::{
 
 use crate::codec::{from_json, to_json};
 use crate::{
-    Assessment, Attempt, Attention, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery,
-    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest, RecordedReceipt,
-    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session, ShipmentDetail,
-    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
-    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
+    Assessment, Attempt, Attention, Cancellation, Counts, Delivery, Estimate, ExceptionDraft,
+    ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest,
+    RecordedReceipt, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
+    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
+    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
 };
 
 /// Connections kept per process.
@@ -401,6 +401,14 @@ impl Store for PgStore {
         receipt: ReceiptRequest,
     ) -> StoreResult<RecordedReceipt> {
         in_tx!(self, |t| write::record_receipt(t, shipment, &receipt))
+    }
+
+    async fn cancel_shipment(
+        &self,
+        shipment: &ShipmentKey,
+        now: Timestamp,
+    ) -> StoreResult<Cancellation> {
+        in_tx!(self, |t| write::cancel_shipment(t, shipment, now))
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

@@ -23,17 +23,17 @@ use serde_json::Value;
 use tokio_postgres::Row;
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
-    CarrierCode, Fingerprint, LegMode, Package, PackageTrack, Problem, Shipment, ShippingMode,
-    TrackingSource,
+    CarrierCode, Fingerprint, LegMode, Package, PackageTrack, Problem, Shipment, ShipmentStatus,
+    ShippingMode, TrackingSource,
 };
 
 use super::{Tx, is_unique_violation, pg};
 use crate::codec::{self, PackageBody, to_json};
 use crate::rules;
 use crate::{
-    Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, Receipt, ReceiptRequest,
-    RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
-    WindowChangeRequest,
+    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, Receipt,
+    ReceiptRequest, RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment,
+    WindowChange, WindowChangeRequest,
 };
 
 pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult<()> {
@@ -791,6 +791,17 @@ struct LockedShipment {
     changed_at: Option<i64>,
 }
 
+impl LockedShipment {
+    /// Its status as it stands in this write.
+    fn status(&self) -> ShipmentStatus {
+        let (status, _, _) = rules::projection(
+            self.facts,
+            self.packages.iter().map(|p| (&p.track, p.has_tracking)),
+        );
+        status
+    }
+}
+
 /// The shipments a write has locked, by `seq`.
 #[derive(Default)]
 struct Touched(BTreeMap<i64, LockedShipment>);
@@ -1203,10 +1214,7 @@ pub(crate) async fn record_receipt(
         shipment.changed_at = Some(now_us);
     }
     let facts = shipment.facts;
-    let (status, _, _) = rules::projection(
-        facts,
-        shipment.packages.iter().map(|p| (&p.track, p.has_tracking)),
-    );
+    let status = shipment.status();
     touched.write_back(t).await?;
     let recorded = RecordedReceipt {
         items: received.outcomes,
@@ -1226,4 +1234,33 @@ pub(crate) async fn record_receipt(
             .await?;
     }
     Ok(recorded)
+}
+
+/// Cancels a shipment, as the SQLite writer's `cancel` does.
+pub(crate) async fn cancel_shipment(
+    t: &mut Tx<'_>,
+    key: &ShipmentKey,
+    now: Timestamp,
+) -> StoreResult<Cancellation> {
+    let Some(seq) = shipment_seq(t, key).await? else {
+        return Err(StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        });
+    };
+    let mut touched = Touched::default();
+    let shipment = touched.get(t, seq).await?;
+    let outcome = rules::cancellation(shipment.status());
+    if outcome == Cancellation::Cancelled {
+        t.execute(
+            "UPDATE shipment SET is_cancelled = TRUE WHERE seq = $1",
+            &[&seq],
+        )
+        .await
+        .map_err(pg("cancelling a shipment"))?;
+        shipment.facts.is_cancelled = true;
+        shipment.changed_at = Some(now.as_microsecond());
+        touched.write_back(t).await?;
+    }
+    Ok(outcome)
 }

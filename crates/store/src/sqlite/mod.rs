@@ -27,11 +27,11 @@ use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
-    Assessment, Attempt, Attention, Counts, Delivery, Estimate, ExceptionDraft, ExceptionQuery,
-    HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest, RecordedReceipt,
-    Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session, ShipmentDetail,
-    ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult, TrackedBox,
-    TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
+    Assessment, Attempt, Attention, Cancellation, Counts, Delivery, Estimate, ExceptionDraft,
+    ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest,
+    RecordedReceipt, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
+    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
+    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -407,6 +407,24 @@ impl Store for SqliteStore {
                 });
             };
             w.record_receipt(seq, &receipt)
+        })
+        .await
+    }
+
+    async fn cancel_shipment(
+        &self,
+        shipment: &ShipmentKey,
+        now: Timestamp,
+    ) -> StoreResult<Cancellation> {
+        let key = shipment.clone();
+        self.write(move |w| {
+            let Some(seq) = w.shipment_seq(&key)? else {
+                return Err(StoreError::NotFound {
+                    what: "shipment",
+                    key: key.0.clone(),
+                });
+            };
+            w.cancel(seq, now.as_microsecond())
         })
         .await
     }

@@ -28,13 +28,16 @@ use std::collections::HashMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
-use tracklane_core::{CarrierCode, LegMode, PackageTrack, Problem, ShippingMode, TrackingSource};
+use tracklane_core::{
+    CarrierCode, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode, TrackingSource,
+};
 
 use super::rows::{self, unavailable};
 use crate::rules;
 use crate::{
-    Delivery, EventKind, ItemOutcome, MilestoneDraft, Receipt, ReceiptRequest, RecordedReceipt,
-    ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange, WindowChangeRequest,
+    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, Receipt, ReceiptRequest,
+    RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
+    WindowChangeRequest,
 };
 
 /// How many queued jobs one transaction takes at most.
@@ -727,16 +730,7 @@ impl Writer {
             self.shipment_entry(seq)?.facts = facts;
             self.mark_shipment(seq, now_us);
         }
-        let entry = self.cache.shipments.get(&seq).ok_or_else(|| {
-            StoreError::Corrupt(format!("shipment {seq} vanished from the cache"))
-        })?;
-        let packages: Vec<&PackageEntry> = entry
-            .packages
-            .iter()
-            .filter_map(|p| self.cache.packages.get(p))
-            .collect();
-        let (status, _, _) =
-            rules::projection(facts, packages.iter().map(|p| (&p.track, p.has_tracking)));
+        let status = self.status_of(seq)?;
         let recorded = RecordedReceipt {
             items: received.outcomes,
             status,
@@ -755,6 +749,36 @@ impl Writer {
         }
         self.flush()?;
         Ok(recorded)
+    }
+
+    /// Cancels shipment `seq` if it has not been picked up yet.
+    pub(crate) fn cancel(&mut self, seq: i64, now_us: i64) -> StoreResult<Cancellation> {
+        self.load_shipment(seq)?;
+        let outcome = rules::cancellation(self.status_of(seq)?);
+        if outcome == Cancellation::Cancelled {
+            self.conn
+                .prepare_cached("UPDATE shipment SET is_cancelled = 1 WHERE seq = ?1")
+                .and_then(|mut s| s.execute([seq]))
+                .map_err(unavailable("cancelling a shipment"))?;
+            self.shipment_entry(seq)?.facts.is_cancelled = true;
+            self.mark_shipment(seq, now_us);
+            self.flush()?;
+        }
+        Ok(outcome)
+    }
+
+    /// The status of shipment `seq`, loaded before, from the cache.
+    fn status_of(&self, seq: i64) -> StoreResult<ShipmentStatus> {
+        let entry = self.cache.shipments.get(&seq).ok_or_else(|| {
+            StoreError::Corrupt(format!("shipment {seq} vanished from the cache"))
+        })?;
+        let packages = entry
+            .packages
+            .iter()
+            .filter_map(|p| self.cache.packages.get(p));
+        let (status, _, _) =
+            rules::projection(entry.facts, packages.map(|p| (&p.track, p.has_tracking)));
+        Ok(status)
     }
 
     /// Shipment `seq` from the cache, loaded before.
