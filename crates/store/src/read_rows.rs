@@ -309,7 +309,8 @@ impl DetailParts {
 /// The columns of the figures, in the order [`StatsRow`] reads them.
 pub(crate) const STATS_COLUMNS: &str =
     "carriers, warehouse, marketplace, freight_mode, status, created_at, latest_code, latest_at,
-    window_start, window_end, missing_tracking, units_expected";
+    window_start, window_end, missing_tracking, units_expected, units_received, checked_in_at,
+    receiving_closed_at";
 
 /// One shipment row of [`STATS_COLUMNS`].
 pub(crate) struct StatsRow {
@@ -322,6 +323,8 @@ pub(crate) struct StatsRow {
     pub window: (Option<String>, Option<String>),
     pub missing: bool,
     pub units: i64,
+    /// units received, checked in, receiving closed
+    pub received: (i64, Option<i64>, Option<i64>),
 }
 
 /// Turns [`StatsRow`]s into facts, parsing each warehouse and carrier code
@@ -368,6 +371,9 @@ impl FactReader {
             window: codec::window(row.window.0, row.window.1)?,
             missing_tracking: row.missing,
             units_expected: row.units as u32,
+            units_received: row.received.0 as u32,
+            checked_in_at: row.received.1.map(codec::timestamp).transpose()?,
+            receiving_closed_at: row.received.2.map(codec::timestamp).transpose()?,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Figures measured from the hub's own data, for the carrier directory, the
 //! warehouses page and the insights page: on-time rate and transit time per
 //! carrier and lane, tracking coverage by day, problem milestones, window hits,
-//! and incoming volume per warehouse.
+//! incoming volume per warehouse, and how each warehouse receives.
 //!
 //! A backend reads one [`ShipmentFact`] per visible shipment row and folds it
 //! into a [`StatsBuilder`]; the fold is pure, so it is tested here without a
@@ -47,6 +47,12 @@ pub struct ShipmentFact {
     pub missing_tracking: bool,
     /// Units sent.
     pub units_expected: u32,
+    /// Units the warehouse counted.
+    pub units_received: u32,
+    /// When the warehouse checked it in, if it has.
+    pub checked_in_at: Option<Timestamp>,
+    /// When the warehouse closed receiving, if it has.
+    pub receiving_closed_at: Option<Timestamp>,
 }
 
 /// A lane: where freight goes and how it travels.
@@ -140,6 +146,25 @@ pub struct WarehouseLoad {
     pub incoming_by_day: Vec<(Date, u64)>,
 }
 
+/// How one warehouse receives what is delivered to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WarehouseReceiving {
+    /// The warehouse.
+    pub warehouse: WarehouseCode,
+    /// Shipments checked in and still being received.
+    pub receiving: u32,
+    /// Shipments whose receiving closed.
+    pub closed: u32,
+    /// Median days from arrival (the carrier's delivery scan, else the
+    /// check-in) to the close, over the closed shipments.
+    pub days_to_close_median: f64,
+    /// Closed shipments with fewer units counted than sent.
+    pub closed_short: u32,
+    /// Units sent but not counted, over those.
+    pub units_short: u64,
+}
+
 /// Every figure, for one viewer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -159,6 +184,8 @@ pub struct HubStats {
     pub window_hits: WindowHits,
     /// Per warehouse with inbound freight, by code.
     pub warehouses: Vec<WarehouseLoad>,
+    /// Per warehouse that has received something, by code.
+    pub receiving: Vec<WarehouseReceiving>,
 }
 
 impl HubStats {
@@ -174,6 +201,14 @@ struct CarrierAcc {
     with_window: u32,
     on_time: u32,
     lanes: HashMap<Lane, Vec<f64>>,
+}
+
+#[derive(Default)]
+struct ReceivingAcc {
+    receiving: u32,
+    days_to_close: Vec<f64>,
+    closed_short: u32,
+    units_short: u64,
 }
 
 #[derive(Default)]
@@ -194,6 +229,7 @@ pub struct StatsBuilder {
     problems: HashMap<MilestoneCode, u32>,
     window_hits: WindowHits,
     warehouses: HashMap<WarehouseCode, WarehouseAcc>,
+    receiving: HashMap<WarehouseCode, ReceivingAcc>,
 }
 
 fn is_problem(status: PackageStatus) -> bool {
@@ -255,6 +291,23 @@ impl StatsBuilder {
                     acc.on_time += u32::from(on_time);
                 }
                 acc.lanes.entry(lane).or_default().push(days);
+            }
+        }
+
+        if let Some(checked_in) = fact.checked_in_at {
+            let acc = self.receiving.entry(fact.warehouse.clone()).or_default();
+            match fact.receiving_closed_at {
+                None => acc.receiving += 1,
+                Some(closed) => {
+                    let arrived = delivered_at.unwrap_or(checked_in);
+                    let days = (closed.as_second() - arrived.as_second()).max(0) as f64 / 86_400.0;
+                    acc.days_to_close.push(days);
+                    let short = fact.units_expected.saturating_sub(fact.units_received);
+                    if short > 0 {
+                        acc.closed_short += 1;
+                        acc.units_short += u64::from(short);
+                    }
+                }
             }
         }
 
@@ -339,6 +392,22 @@ impl StatsBuilder {
             })
             .collect();
         warehouses.sort_by(|a, b| a.warehouse.as_str().cmp(b.warehouse.as_str()));
+        let mut receiving: Vec<WarehouseReceiving> = self
+            .receiving
+            .into_iter()
+            .map(|(warehouse, mut acc)| {
+                acc.days_to_close.sort_by(f64::total_cmp);
+                WarehouseReceiving {
+                    warehouse,
+                    receiving: acc.receiving,
+                    closed: acc.days_to_close.len() as u32,
+                    days_to_close_median: median(&acc.days_to_close),
+                    closed_short: acc.closed_short,
+                    units_short: acc.units_short,
+                }
+            })
+            .collect();
+        receiving.sort_by(|a, b| a.warehouse.as_str().cmp(b.warehouse.as_str()));
         HubStats {
             shipments: self.shipments,
             carriers,
@@ -347,8 +416,17 @@ impl StatsBuilder {
             problem_milestones,
             window_hits: self.window_hits,
             warehouses,
+            receiving,
         }
     }
+}
+
+/// The median of sorted `values`, 0 for none.
+fn median(values: &[f64]) -> f64 {
+    values
+        .get((values.len().saturating_sub(1) as f64 * 0.5).round() as usize)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 fn transit(lane: Lane, mut days: Vec<f64>) -> LaneTransit {
@@ -401,6 +479,9 @@ mod tests {
                 .map(|(s, e)| DeliveryWindow::new(s.parse().unwrap(), e.parse().unwrap()).unwrap()),
             missing_tracking: delivered.is_none(),
             units_expected: 70,
+            units_received: 0,
+            checked_in_at: None,
+            receiving_closed_at: None,
         }
     }
 
@@ -410,6 +491,56 @@ mod tests {
             builder.add(f);
         }
         expected(&builder.finish());
+    }
+
+    #[test]
+    fn receiving_time_runs_from_arrival_to_close_and_short_closes_are_counted() {
+        let received =
+            |delivered: Option<&str>, checked_in: &str, closed: Option<&str>, got| ShipmentFact {
+                units_received: got,
+                checked_in_at: Some(at(checked_in)),
+                receiving_closed_at: closed.map(at),
+                ..fact("UPS", "2026-03-01T00:00:00Z", delivered, None)
+            };
+        check(
+            &[
+                // Delivered on the 10th, closed two days later, every unit.
+                received(
+                    Some("2026-03-10T00:00:00Z"),
+                    "2026-03-10T12:00:00Z",
+                    Some("2026-03-12T00:00:00Z"),
+                    70,
+                ),
+                // No delivery scan: timed from the check-in; 4 units short.
+                received(
+                    None,
+                    "2026-03-11T00:00:00Z",
+                    Some("2026-03-15T00:00:00Z"),
+                    66,
+                ),
+                // Checked in on the 12th, still being received.
+                received(
+                    Some("2026-03-11T00:00:00Z"),
+                    "2026-03-12T00:00:00Z",
+                    None,
+                    30,
+                ),
+                fact("UPS", "2026-03-01T00:00:00Z", None, None),
+            ],
+            |stats| {
+                assert_eq!(
+                    stats.receiving,
+                    [WarehouseReceiving {
+                        warehouse: WarehouseCode::parse("TEB9").unwrap(),
+                        receiving: 1,
+                        closed: 2,
+                        days_to_close_median: 4.0,
+                        closed_short: 1,
+                        units_short: 4,
+                    }]
+                );
+            },
+        );
     }
 
     #[test]

@@ -598,11 +598,25 @@ async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short
         "the next step says what to do"
     );
 
+    let insights = browser.get("/insights").await.1;
+    assert!(
+        insights.contains("Receiving time by warehouse") && insights.contains("(n=1) · 1 short"),
+        "insights time the warehouse's receiving"
+    );
+
     browser.lang = "zh-CN";
     let html = browser.get(&page).await.1;
     assert!(
         html.contains("仓库接收") && html.contains("短少 2"),
         "the summary in Chinese"
+    );
+
+    let mut operator = Browser::new(&hub, "en");
+    operator.sign_in(&hub.operator).await;
+    let warehouses = operator.get("/warehouses").await.1;
+    assert!(
+        warehouses.contains("1 closed, median ") && warehouses.contains("1 short</span> 2 units"),
+        "the operator sees each warehouse's receiving"
     );
 }
 

@@ -10,6 +10,7 @@ use maud::html;
 use super::layout::{self, Nav};
 use super::{Ctx, PageError, PageResult, html as respond, i18n, svg};
 use crate::AppState;
+use crate::error::Lang;
 
 /// Carriers shown in the on-time chart (most deliveries first).
 const CARRIERS_SHOWN_MAX: usize = 15;
@@ -89,6 +90,29 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
         .problem_milestones
         .first()
         .map_or(1.0, |p| f64::from(p.1));
+    let receiving: Vec<(String, f64, String)> = stats
+        .receiving
+        .iter()
+        .filter(|r| r.closed > 0)
+        .map(|r| {
+            let short = match (r.closed_short, lang) {
+                (0, _) => String::new(),
+                (n, Lang::Zh) => format!(" · 短少 {n}"),
+                (n, Lang::En) => format!(" · {n} short"),
+            };
+            (
+                r.warehouse.to_string(),
+                r.days_to_close_median,
+                format!(
+                    "{:.1} {} (n={}){short}",
+                    r.days_to_close_median,
+                    lang.t("d", "天"),
+                    r.closed
+                ),
+            )
+        })
+        .collect();
+    let receiving_max = receiving.iter().map(|r| r.1).fold(1.0, f64::max).ceil();
     let hits = stats.window_hits;
     let window_total = hits.early + hits.hit + hits.late;
 
@@ -120,6 +144,12 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
                 p.muted { (lang.t("Shipments whose latest milestone is a problem.", "最新节点为异常的货件数量。")) }
                 @if problems.is_empty() { p.muted { (lang.t("None now.", "当前没有。")) } }
                 @else { (svg::bars("chart-problems", lang.t("Shipments by problem milestone", "按异常节点统计的货件数"), &problems, problem_max, "#cf222e")) }
+            }
+            section.card aria-labelledby="h-receiving" {
+                h2 #h-receiving { (lang.t("Receiving time by warehouse (days)", "各仓库接收时长（天）")) }
+                p.muted { (lang.t("Median days from arrival at the warehouse to the close of receiving, and the shipments closed short.", "从到达仓库到接收完成的天数中位数，以及收货短少的货件。")) }
+                @if receiving.is_empty() { p.muted { (lang.t("No shipment fully received yet.", "暂无接收完成的货件。")) } }
+                @else { (svg::bars("chart-receiving", lang.t("Median days from arrival to the close of receiving, by warehouse", "各仓库从到达到接收完成的天数中位数"), &receiving, receiving_max, "#8250df")) }
             }
             section.card aria-labelledby="h-window" {
                 h2 #h-window { (lang.t("Delivery window hit rate", "送达时段命中率")) }

@@ -75,6 +75,7 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
                 th scope="col" { (lang.t("Congestion", "拥堵程度")) }
                 th scope="col" .num { (lang.t("Inbound shipments / units", "在途货件 / 件数")) }
                 th scope="col" { (lang.t("Incoming by day", "每日来货量")) }
+                th scope="col" { (lang.t("Receiving", "接收情况")) }
             } }
             tbody {
                 @for w in &warehouses {
@@ -99,6 +100,20 @@ pub(crate) async fn page(State(state): State<AppState>, ctx: Ctx) -> PageResult 
                             span.sub {
                                 (days.first().map_or("", |d| d.0.as_str())) " – " (days.last().map_or("", |d| d.0.as_str()))
                                 @if overdue > 0 { " · " (overdue) (lang.t(" units past their window", " 件已超过送达时段")) }
+                            }
+                        }
+                        td data-label=(lang.t("Receiving", "接收情况")) {
+                            @match stats.receiving.iter().find(|r| r.warehouse == w.code) {
+                                Some(r) => {
+                                    (r.receiving) (lang.t(" being received", " 个接收中"))
+                                    @if r.closed > 0 {
+                                        span.sub { (r.closed) (lang.t(" closed, median ", " 个已完成，中位数 ")) (format!("{:.1}", r.days_to_close_median)) (lang.t(" d", " 天")) }
+                                    }
+                                    @if r.closed_short > 0 {
+                                        span.sub { span.badge.bad { (r.closed_short) (lang.t(" short", " 个短少")) } " " (r.units_short) (lang.t(" units", " 件")) }
+                                    }
+                                }
+                                None => { span.muted { "—" } }
                             }
                         }
                     }

@@ -628,6 +628,7 @@ pub(crate) async fn hub_stats(
             window: (r.get(8), r.get(9)),
             missing: r.get(10),
             units: r.get(11),
+            received: (r.get(12), r.get(13), r.get(14)),
         })?);
     }
     Ok(builder.finish())

@@ -502,6 +502,7 @@ pub(crate) fn hub_stats(conn: &Connection, viewer: &Principal) -> StoreResult<cr
                 window: (r.get(8)?, r.get(9)?),
                 missing: r.get(10)?,
                 units: r.get(11)?,
+                received: (r.get(12)?, r.get(13)?, r.get(14)?),
             })
         })()
         .map_err(e())?;
