@@ -621,6 +621,69 @@ async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short
 }
 
 #[tokio::test]
+async fn the_operator_records_counts_from_the_summary_and_a_bad_count_is_named() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(9, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let page = format!("/shipments/{}", s.confirmation_id);
+    let mut operator = Browser::new(&hub, "en");
+    operator.sign_in(&hub.operator).await;
+    let html = operator.get(&page).await.1;
+    assert!(html.contains("Record what the warehouse counted"));
+    assert!(
+        html.contains("name=\"units-0\"") && html.contains("SKU-9</span> · sent 48"),
+        "one field per SKU, with what was sent"
+    );
+    let csrf = csrf_in(&html);
+
+    let (status, body, _) = operator
+        .post(
+            &format!("{page}/receipt"),
+            &[("csrf", &csrf), ("units-0", "forty")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("The count for SKU SKU-9 is &quot;forty&quot;"),
+        "the refusal names the SKU and the value"
+    );
+
+    let (status, _, headers) = operator
+        .post(
+            &format!("{page}/receipt"),
+            &[("csrf", &csrf), ("units-0", "47"), ("complete", "1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers[LOCATION].to_str().unwrap(),
+        format!("{page}?saved=receipt#receiving")
+    );
+    let (_, detail) = hub
+        .get(&hub.seller_a, &format!("/api/v1/shipments/{}", s.id))
+        .await;
+    assert_eq!(detail["status"], "CLOSED");
+    assert_eq!(detail["unitsReceived"], 47);
+    assert_eq!(detail["receiving"]["receipts"][0]["actor"], "operator");
+
+    let mut carrier = Browser::new(&hub, "en");
+    carrier.sign_in(&hub.carrier_x).await;
+    let html = carrier.get(&page).await.1;
+    assert!(!html.contains("Record what the warehouse counted"));
+    let (status, _, _) = carrier
+        .post(
+            &format!("{page}/receipt"),
+            &[
+                ("csrf", &csrf_in(&carrier.get("/webhooks").await.1)),
+                ("units-0", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
 async fn a_seller_cancels_a_shipment_from_its_summary_until_pickup() {
     let hub = TestHub::start().await;
     let s = hub

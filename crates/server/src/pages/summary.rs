@@ -1,8 +1,11 @@
 //! Shipment summary (货件一览): where it comes from and goes, what is in it,
 //! per-box tracking with timelines (small parcel) or PRO / bill of lading with
 //! freight milestones (LTL/FTL), the delivery window with the automation switch,
-//! a manual edit and the audit of every change, and a form to enter tracking
-//! IDs by hand that checks them as they are typed.
+//! a manual edit and the audit of every change, a form to enter tracking IDs
+//! by hand that checks them as they are typed, what the warehouse counted
+//! (and a form to record it), and cancelling before pickup.
+
+use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -15,8 +18,8 @@ use tracklane_core::{
     Warehouse, WindowSource,
 };
 use tracklane_store::{
-    Cancellation, Estimate, ItemOutcome, Principal, Session, ShipmentDetail, ShipmentKey,
-    WindowChangeRequest,
+    Cancellation, Estimate, ItemOutcome, Principal, ReceiptLine, ReceiptRequest, Session,
+    ShipmentDetail, ShipmentKey, WindowChangeRequest,
 };
 
 use super::layout::{self, Nav};
@@ -264,6 +267,10 @@ fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
             "Shipment cancelled. It no longer counts as missing tracking.",
             "货件已取消，不再计入缺少追踪信息。",
         ),
+        "receipt" => lang.t(
+            "Counts saved and recorded under Receiving.",
+            "清点数量已保存，并已记入仓库接收记录。",
+        ),
         "too-late" => lang.t(
             "Not cancelled: the carrier has picked it up already. Ask the carrier to stop or return it.",
             "未取消：承运商已揽收。请联系承运商拦截或退回。",
@@ -346,7 +353,7 @@ fn summary(
             ul { @for e in &engine.exceptions { li { strong { (i18n::exception_kind(lang, &e.kind)) } " · " (when(e.since)) " — " (lang.t(&e.what_to_do.0, &e.what_to_do.1)) } } }
         }
 
-        (receiving_section(lang, detail))
+        (receiving_section(lang, session, detail))
         @if is_seller && matches!(detail.status, ShipmentStatus::Working | ShipmentStatus::ReadyToShip) {
             form.card #cancel method="post" action={ "/shipments/" (s.confirmation_id) "/cancel" } {
                 input type="hidden" name="csrf" value=(session.csrf);
@@ -408,12 +415,34 @@ fn summary(
 
 /// What the warehouse counted: per SKU, sent against received, and every
 /// receipt that changed something.
-fn receiving_section(lang: Lang, detail: &ShipmentDetail) -> Markup {
+fn receiving_section(lang: Lang, session: &Session, detail: &ShipmentDetail) -> Markup {
     let counts = detail.shipment.sku_counts();
     let closed = detail.receipts.iter().find(|r| r.closes);
+    let may_record = !matches!(session.principal, Principal::Carrier(_))
+        && detail.status != ShipmentStatus::Cancelled;
     html! {
         section aria-labelledby="h-receiving" #receiving {
             h2 #h-receiving { (lang.t("Receiving", "仓库接收")) }
+            @if may_record {
+                details #receipt-form-box {
+                    summary { (lang.t("Record what the warehouse counted", "录入仓库清点数量")) }
+                    form.card #receipt-form method="post" action={ "/shipments/" (detail.shipment.confirmation_id) "/receipt" } {
+                        input type="hidden" name="csrf" value=(session.csrf);
+                        p.muted { (lang.t(
+                            "Enter each SKU's units received so far, over every box (a total, not what was added).",
+                            "填写每个 SKU 截至目前的已接收总数（所有箱子合计，不是新增数量）。")) }
+                        @for (i, c) in counts.iter().enumerate() {
+                            label for={ "units-" (i) } { span.id { (c.sku) } (lang.t(" · sent ", " · 发货 ")) (c.units_expected) }
+                            input id={ "units-" (i) } type="number" name={ "units-" (i) } min="0" max="10000000" required value=(c.units_received);
+                        }
+                        label.check for="receipt-complete" {
+                            input #receipt-complete type="checkbox" name="complete" value="1" checked[closed.is_some()];
+                            (lang.t("Receiving is finished (close it, short or not)", "接收已结束（无论是否短少都结束）"))
+                        }
+                        button type="submit" { (lang.t("Save counts", "保存清点数量")) }
+                    }
+                }
+            }
             @if detail.receipts.is_empty() {
                 p.muted { (lang.t("The warehouse has not reported any units yet.", "仓库尚未报告接收数量。")) }
             } @else {
@@ -762,6 +791,73 @@ pub(crate) struct AutomationInput {
     csrf: String,
     #[serde(default)]
     enabled: String,
+}
+
+/// `POST /shipments/{id}/receipt`: the receipt form, one `units-{i}` per
+/// SKU in the order [`tracklane_core::Shipment::sku_counts`] gives them.
+pub(crate) async fn record_receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<HashMap<String, String>>,
+) -> PageResult {
+    let session = ctx.require()?;
+    let lang = ctx.lang;
+    check_csrf(session, input.get("csrf").map_or("", String::as_str), lang)?;
+    let actor = match &session.principal {
+        Principal::Operator => "operator".to_owned(),
+        Principal::Seller(seller) => format!("seller:{seller}"),
+        Principal::Carrier(_) => {
+            return Err(PageError::forbidden(
+                lang,
+                "Warehouse counts are recorded by the shipment's seller or the hub's operator.",
+                "仓库清点数量由货件的卖家或运营方录入。",
+            )
+            .into_response());
+        }
+    };
+    let detail = load(&state, &ctx, session, &id).await?;
+    let mut lines = Vec::new();
+    for (i, count) in detail.shipment.sku_counts().into_iter().enumerate() {
+        let raw = input.get(&format!("units-{i}")).map_or("", |v| v.trim());
+        let Ok(units) = raw.parse::<u32>() else {
+            return Err(PageError::new(
+                StatusCode::BAD_REQUEST,
+                lang,
+                format!(
+                    "The count for SKU {} is \"{raw}\": enter a whole number of units, 0 or more.",
+                    count.sku
+                ),
+                format!(
+                    "SKU {} 的数量“{raw}”无效：请填写 0 或以上的整数。",
+                    count.sku
+                ),
+            )
+            .into_response());
+        };
+        lines.push(ReceiptLine {
+            sku: count.sku,
+            units_received: units,
+        });
+    }
+    state
+        .store
+        .record_receipt(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            ReceiptRequest {
+                lines,
+                closes: input.get("complete").is_some_and(|v| !v.is_empty()),
+                actor,
+                now: state.clock.now(),
+            },
+        )
+        .await
+        .map_err(|e| PageError::store(lang, e).into_response())?;
+    Ok(Redirect::to(&format!(
+        "/shipments/{}?saved=receipt#receiving",
+        detail.shipment.confirmation_id
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
