@@ -3,7 +3,7 @@
 //! backend's spelling (`?n` for SQLite, `$n` for PostgreSQL). The statement
 //! text is then the same for the same filters, so it can be prepared once.
 
-use crate::Principal;
+use crate::{Principal, ShipmentQuery, ShipmentSort};
 
 /// Shipments with a leg of the carrier `?` stands for.
 pub(crate) const CARRIED_BY: &str = "seq IN (SELECT shipment_seq FROM leg WHERE carrier = ?)";
@@ -22,6 +22,50 @@ pub(crate) fn viewer_scope(viewer: &Principal) -> Option<(&'static str, String)>
         Principal::Seller(seller) => Some(("seller_id = ?", seller.to_string())),
         Principal::Carrier(carrier) => Some((CARRIED_BY, carrier.to_string())),
     }
+}
+
+/// The column that, with `seq`, orders a listing in `sort`; its value is a
+/// cursor's key.
+pub(crate) fn sort_key(sort: ShipmentSort) -> &'static str {
+    match sort {
+        ShipmentSort::NewestUpdate | ShipmentSort::OldestUpdate => "updated_at",
+        ShipmentSort::ArrivalSoonest => "arrival_order",
+    }
+}
+
+/// The `ORDER BY` of a listing in `sort`: one index walked one way.
+/// `arrival_tie_break` is the backend's column for `seq` in the arrival
+/// index (see [`crate::sqlite`]'s schema for why SQLite's is another).
+pub(crate) fn order_by(sort: ShipmentSort, arrival_tie_break: &str) -> String {
+    match sort {
+        ShipmentSort::NewestUpdate => "ORDER BY updated_at DESC, seq DESC".to_owned(),
+        ShipmentSort::OldestUpdate => "ORDER BY updated_at ASC, seq ASC".to_owned(),
+        ShipmentSort::ArrivalSoonest => {
+            format!("ORDER BY arrival_order ASC, {arrival_tie_break} ASC")
+        }
+    }
+}
+
+/// The clause keeping the rows after a cursor of `sort`, whose `?1` is the
+/// cursor's key and `?2` its sequence; `arrival_tie_break` as for
+/// [`order_by`].
+pub(crate) fn after_cursor(sort: ShipmentSort, arrival_tie_break: &str) -> String {
+    match sort {
+        ShipmentSort::NewestUpdate => "(updated_at, seq) < (?1, ?2)".to_owned(),
+        ShipmentSort::OldestUpdate => "(updated_at, seq) > (?1, ?2)".to_owned(),
+        ShipmentSort::ArrivalSoonest => format!("(arrival_order, {arrival_tie_break}) > (?1, ?2)"),
+    }
+}
+
+/// Stops a listing whose cursor comes from another order (see
+/// [`crate::Store::list_shipments`]).
+pub(crate) fn assert_cursor_fits(query: &ShipmentQuery) {
+    assert!(
+        query.cursor_fits(),
+        "a cursor of {:?} continues no listing in {:?}",
+        query.cursor.map(|c| c.sort),
+        query.sort
+    );
 }
 
 /// Clauses joined by `AND`, with their parameters of type `V` in order.

@@ -7,6 +7,7 @@
 //! validated domain values and get domain values back. Driver errors never leave
 //! this crate; they become [`StoreError`].
 
+pub mod arrival;
 mod attention;
 mod codec;
 mod engine_model;
@@ -113,7 +114,11 @@ pub trait Store: Send + Sync + 'static {
     async fn create_shipment(&self, shipment: tracklane_core::Shipment) -> StoreResult<()>;
     /// A shipment with its packages, legs, timelines and window audit.
     async fn shipment(&self, key: &ShipmentKey) -> StoreResult<Option<ShipmentDetail>>;
-    /// One page of shipment summaries, newest update first.
+    /// One page of shipment summaries, in the query's order.
+    ///
+    /// # Panics
+    /// When the query's cursor comes from another order
+    /// ([`ShipmentQuery::cursor_fits`]): callers check what they are sent.
     async fn list_shipments(&self, query: &ShipmentQuery) -> StoreResult<Page>;
 
     /// Attaches tracking numbers to packages of one shipment for `actor`.

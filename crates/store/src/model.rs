@@ -136,9 +136,9 @@ pub struct ShipmentQuery {
     pub cursor: Option<Cursor>,
     /// Page size, at most [`PAGE_SIZE_MAX`].
     pub limit: usize,
-    /// Oldest update first instead of newest first (the same index, walked the
-    /// other way).
-    pub oldest_first: bool,
+    /// The order of the rows. A [`Cursor`] continues only the order it came
+    /// from: see [`ShipmentQuery::cursor_fits`].
+    pub sort: ShipmentSort,
 }
 
 /// The largest page a listing returns.
@@ -162,8 +162,56 @@ impl ShipmentQuery {
             updated_since: None,
             cursor: None,
             limit: 50,
-            oldest_first: false,
+            sort: ShipmentSort::NewestUpdate,
         }
+    }
+
+    /// Whether the cursor, if any, continues a listing in this query's
+    /// order. A cursor is a position in one order and means nothing in
+    /// another, so a store lists only with a cursor that fits; callers check
+    /// first and tell whoever sent the cursor.
+    pub fn cursor_fits(&self) -> bool {
+        self.cursor.is_none_or(|c| c.sort == self.sort)
+    }
+}
+
+/// The order of a shipment listing. Each is the walk of one index, with
+/// ties broken by the shipment's internal sequence, so the order is total and
+/// a [`Cursor`] names a place in it exactly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ShipmentSort {
+    /// Newest update first: what changed last.
+    #[default]
+    NewestUpdate,
+    /// Oldest update first: what has been quiet longest.
+    OldestUpdate,
+    /// Expected arrival, soonest first: by the engine's estimate (p50), else
+    /// by the first day of the delivery window; then the shipments with
+    /// neither; then the finished ones (delivered or later, or cancelled).
+    /// See [`crate::arrival`].
+    ArrivalSoonest,
+}
+
+impl ShipmentSort {
+    /// Every sort, in the order a form offers them.
+    pub const ALL: [ShipmentSort; 3] = [
+        ShipmentSort::NewestUpdate,
+        ShipmentSort::OldestUpdate,
+        ShipmentSort::ArrivalSoonest,
+    ];
+
+    /// The name URLs and the API use: `newest`, `oldest`, `arrival`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ShipmentSort::NewestUpdate => "newest",
+            ShipmentSort::OldestUpdate => "oldest",
+            ShipmentSort::ArrivalSoonest => "arrival",
+        }
+    }
+
+    /// The sort named `name` (see [`ShipmentSort::as_str`]).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
     }
 }
 
@@ -186,27 +234,49 @@ pub struct Attention {
     pub by_kind: std::collections::BTreeMap<String, u64>,
 }
 
-/// Where a listing page ended: the last row's update time and sequence.
+/// Where a listing page ended: the order it was in, and the last row's key
+/// in that order and sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
-    /// The last row's `updated_at`, in microseconds.
-    pub updated_at_us: i64,
+    /// The order of the listing the cursor continues.
+    pub sort: ShipmentSort,
+    /// The last row's sort key: its `updated_at` in microseconds, or its
+    /// arrival order (see [`crate::arrival`]).
+    pub key: i64,
     /// The last row's internal sequence number.
     pub seq: i64,
 }
 
 impl Cursor {
-    /// The opaque text form handed to clients.
+    /// The opaque text form handed to clients: the sort's letter, then the
+    /// key and the sequence in hexadecimal (`a.7fffffffffffffff.2a`).
     pub fn encode(&self) -> String {
-        format!("{:x}.{:x}", self.updated_at_us, self.seq)
+        let letter = &self.sort.as_str()[..1];
+        // `{:x}` of a negative i64 is its two's complement; decode reads it back.
+        format!("{letter}.{:x}.{:x}", self.key, self.seq)
     }
 
     /// Reads the text form back; `None` if it was not made by [`Cursor::encode`].
+    /// The form of earlier versions, without the letter, continues the
+    /// default order, the only one the API had.
     pub fn decode(text: &str) -> Option<Self> {
-        let (a, b) = text.split_once('.')?;
+        let hex = |h: &str| u64::from_str_radix(h, 16).ok().map(u64::cast_signed);
+        let mut parts = text.split('.');
+        let (sort, key, seq) = match (parts.next()?, parts.next()?, parts.next(), parts.next()) {
+            (key, seq, None, None) => (ShipmentSort::NewestUpdate, key, seq),
+            (letter, key, Some(seq), None) => (
+                ShipmentSort::ALL
+                    .into_iter()
+                    .find(|s| s.as_str()[..1] == *letter)?,
+                key,
+                seq,
+            ),
+            _ => return None,
+        };
         Some(Self {
-            updated_at_us: i64::from_str_radix(a, 16).ok()?,
-            seq: i64::from_str_radix(b, 16).ok()?,
+            sort,
+            key: hex(key)?,
+            seq: hex(seq)?,
         })
     }
 }
@@ -214,7 +284,7 @@ impl Cursor {
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// The rows, newest update first.
+    /// The rows, in the query's order.
     pub shipments: Vec<ShipmentSummary>,
     /// Where the next page starts, if there is one.
     pub next: Option<Cursor>,
@@ -564,4 +634,39 @@ pub enum Written {
     Items(Vec<ItemOutcome>),
     /// The audited window change.
     Window(WindowChange),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_as_it_was_written() {
+        for sort in ShipmentSort::ALL {
+            for (key, seq) in [(0, 1), (1_774_137_600_000_000, 42), (i64::MAX, 7), (-5, 3)] {
+                let cursor = Cursor { sort, key, seq };
+                assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+            }
+        }
+        assert_eq!(
+            Cursor::decode("18c3a.2a"),
+            Some(Cursor {
+                sort: ShipmentSort::NewestUpdate,
+                key: 0x18c3a,
+                seq: 42
+            }),
+            "the form without a sort, from before there was a choice"
+        );
+        for bad in ["", "a", "x.1.2", "a.1.2.3", "a.zz.1", "a.1."] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn sorts_have_one_name_each() {
+        for sort in ShipmentSort::ALL {
+            assert_eq!(ShipmentSort::parse(sort.as_str()), Some(sort));
+        }
+        assert_eq!(ShipmentSort::parse("Arrival"), None);
+    }
 }

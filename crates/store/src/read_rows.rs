@@ -15,15 +15,45 @@ use tracklane_core::{
 use crate::codec::{self, PackageBody, ShipmentBody};
 use crate::stats::ShipmentFact;
 use crate::{
-    Delivery, DeliveryState, Estimate, EventKind, ExceptionDraft, Receipt, Reroute, RerouteDraft,
-    RerouteStatus, ShipmentDetail, ShipmentException, ShipmentSummary, StoreError, StoreResult,
-    StoredMilestone, Webhook, WindowChange,
+    Cursor, Delivery, DeliveryState, Estimate, EventKind, ExceptionDraft, Page, Receipt, Reroute,
+    RerouteDraft, RerouteStatus, ShipmentDetail, ShipmentException, ShipmentSort, ShipmentSummary,
+    StoreError, StoreResult, StoredMilestone, Webhook, WindowChange,
 };
 
 /// The listing's columns, in the order [`SummaryRow`] reads them.
 pub(crate) const SUMMARY_COLUMNS: &str = "seq, id, confirmation_id, body, name, seller_id, warehouse, marketplace, shipping_mode, freight_mode,
     status, carriers, latest_code, latest_sub_code, latest_at, latest_fingerprint, missing_tracking, window_start, window_end,
     window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at, open_exceptions";
+
+/// How many columns [`SUMMARY_COLUMNS`] names: a column selected after them
+/// has this index.
+pub(crate) const SUMMARY_COLUMN_COUNT: usize = 27;
+
+/// A listing page from up to `limit + 1` rows in `sort` and each row's sort
+/// key: a row past `limit` means there is a next page, which starts after
+/// the last row kept.
+pub(crate) fn page(
+    sort: ShipmentSort,
+    mut shipments: Vec<ShipmentSummary>,
+    keys: &[i64],
+    limit: usize,
+) -> Page {
+    debug_assert_eq!(shipments.len(), keys.len());
+    let next = if shipments.len() > limit {
+        shipments.truncate(limit);
+        shipments
+            .last()
+            .zip(keys.get(limit - 1))
+            .map(|(s, &key)| Cursor {
+                sort,
+                key,
+                seq: s.seq,
+            })
+    } else {
+        None
+    };
+    Page { shipments, next }
+}
 
 /// An identifier read back from the store.
 pub(crate) fn parse_id<T>(
@@ -554,5 +584,15 @@ impl DeliveryRow {
             last_error: self.last_error,
             delivered_at: self.delivered_at.map(codec::timestamp).transpose()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_column_count_counts_the_summary_columns() {
+        assert_eq!(SUMMARY_COLUMNS.split(',').count(), SUMMARY_COLUMN_COUNT);
     }
 }

@@ -15,7 +15,7 @@ use tracklane_core::{
 use tracklane_engine::{ExceptionKind, Severity};
 use tracklane_store::{
     ATTENTION_COUNT_MAX, Attention, Cursor, Estimate, ExceptionDraft, PAGE_SIZE_MAX, Principal,
-    ShipmentQuery, ShipmentSummary, Store, StoreResult,
+    ShipmentQuery, ShipmentSort, ShipmentSummary, Store, StoreResult,
 };
 
 use super::layout::{self, Nav};
@@ -102,7 +102,9 @@ impl Filters {
             .map(|k| k.as_str().to_owned()));
         q.missing_tracking = Self::is_on(&self.missing);
         q.with_exceptions = Self::is_on(&self.exceptions);
-        q.oldest_first = self.sort == "oldest";
+        if self.sort == "oldest" {
+            q.sort = ShipmentSort::OldestUpdate;
+        }
         let text = t(&self.q);
         q.text = (!text.is_empty()).then_some(text);
         q.limit = self
@@ -379,7 +381,7 @@ pub(crate) async fn page(
                 p.notice #no-rows { (lang.t("No shipments match these filters.", "没有符合筛选条件的货件。")) }
             } @else {
                 p.muted {
-                    @if query.oldest_first { (lang.t("Oldest update first. ", "按最早更新排序。")) }
+                    @if query.sort == ShipmentSort::OldestUpdate { (lang.t("Oldest update first. ", "按最早更新排序。")) }
                     @else { (lang.t("Newest update first. ", "按最近更新排序。")) }
                     (page.shipments.len()) (lang.t(" shipments on this page.", " 个货件（本页）。"))
                     " "
@@ -545,7 +547,8 @@ mod tests {
         assert!(ignored.is_empty());
         assert_eq!(q.status, Some(ShipmentStatus::InTransit));
         assert_eq!(q.freight_mode, Some(FreightMode::Ocean));
-        assert!(q.missing_tracking && q.oldest_first);
+        assert!(q.missing_tracking);
+        assert_eq!(q.sort, ShipmentSort::OldestUpdate);
         assert_eq!(q.text.as_deref(), Some("lamp"));
         assert_eq!(
             f.href(Some("a.b")),

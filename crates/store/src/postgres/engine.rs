@@ -69,6 +69,7 @@ pub(crate) async fn put_assessments(
     for a in assessments {
         let seq = lock_shipment(t, a.shipment.as_str()).await?;
         put_estimate(t, seq, a).await?;
+        super::write::refresh_arrival(t, seq).await?;
         let open = open_exceptions(t, seq).await?;
         for d in &a.exceptions {
             match open.get(&d.kind) {

@@ -13,14 +13,18 @@ use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
 
 use super::{cached, pg};
 use crate::codec;
-use crate::filter::{CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, viewer_scope};
+use crate::filter::{
+    CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, after_cursor, assert_cursor_fits, order_by, sort_key,
+    viewer_scope,
+};
 use crate::read_rows::{
     self, DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow,
-    PackageParts, REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMNS, StatsRow,
+    PackageParts, REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMN_COUNT, SUMMARY_COLUMNS,
+    StatsRow,
     SummaryRow, WindowChangeRow, parse_id,
 };
 use crate::{
-    Attention, Cursor, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
+    Attention, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
     ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, ShipmentSummary, StoreResult,
     StoredMilestone, TrackedBox,
 };
@@ -135,6 +139,7 @@ pub(crate) async fn list(
     client: &tokio_postgres::Client,
     query: &ShipmentQuery,
 ) -> StoreResult<Page> {
+    assert_cursor_fits(query);
     let mut filter = Filter::default();
     if let Some((clause, value)) = viewer_scope(&query.viewer) {
         filter.bind_param(clause, value);
@@ -193,36 +198,26 @@ pub(crate) async fn list(
     }
     if let Some(cursor) = query.cursor {
         filter.bind_all(
-            if query.oldest_first {
-                "(updated_at, seq) > (?1, ?2)"
-            } else {
-                "(updated_at, seq) < (?1, ?2)"
-            },
-            vec![Box::new(cursor.updated_at_us), Box::new(cursor.seq)],
+            &after_cursor(query.sort, "seq"),
+            vec![Box::new(cursor.key), Box::new(cursor.seq)],
         );
     }
-    let order = if query.oldest_first { "ASC" } else { "DESC" };
     let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
+    // The sort key comes last, after the summary's columns, for the cursor.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM shipment {} ORDER BY updated_at {order}, seq {order} LIMIT {}",
+        "SELECT {SUMMARY_COLUMNS}, {} FROM shipment {} {} LIMIT {}",
+        sort_key(query.sort),
         filter.sql(),
+        order_by(query.sort, "seq"),
         limit + 1
     );
     let rows = client
         .query(&sql, &filter.params())
         .await
         .map_err(pg("listing shipments"))?;
-    let mut shipments = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
-    let next = if shipments.len() > limit {
-        shipments.truncate(limit);
-        shipments.last().map(|s| Cursor {
-            updated_at_us: s.updated_at.as_microsecond(),
-            seq: s.seq,
-        })
-    } else {
-        None
-    };
-    Ok(Page { shipments, next })
+    let shipments = rows.iter().map(summary).collect::<StoreResult<Vec<_>>>()?;
+    let keys: Vec<i64> = rows.iter().map(|r| r.get(SUMMARY_COLUMN_COUNT)).collect();
+    Ok(crate::read_rows::page(query.sort, shipments, &keys, limit))
 }
 
 /// The texts of a detail's nine reads: its row, by the shipment's id or

@@ -326,7 +326,25 @@ CREATE TABLE receipt (
 );
 CREATE INDEX receipt_by_shipment ON receipt (shipment_seq, seq);
 "#,
+    r#"
+-- The listing's "arriving soonest" sort walks a seller's shipments by
+-- arrival_order (see arrival.rs): the estimate's p50, else the window's
+-- first day at 00:00 UTC, in microseconds; 9223372036854775806 when neither
+-- is known; 9223372036854775807 once finished (status DELIVERED = 4 or later).
+-- Engine passes, window changes and a shipment's finishing write it.
+ALTER TABLE shipment ADD COLUMN arrival_order BIGINT NOT NULL DEFAULT 9223372036854775806;
+UPDATE shipment SET arrival_order = CASE WHEN status >= 4 THEN 9223372036854775807
+        ELSE COALESCE((SELECT p50 FROM estimate WHERE estimate.shipment_seq = shipment.seq),
+                      EXTRACT(EPOCH FROM window_start::DATE)::BIGINT * 1000000, 9223372036854775806) END
+    WHERE status >= 4 OR window_start IS NOT NULL OR seq IN (SELECT shipment_seq FROM estimate);
+CREATE INDEX shipment_by_arrival ON shipment (seller_id, arrival_order, seq);
+"#,
 ];
+
+/// PostgreSQL's spelling of [`crate::arrival::window_start_us`] over the
+/// column `window_start` (`YYYY-MM-DD`, or NULL).
+pub(crate) const WINDOW_START_US: &str =
+    "(EXTRACT(EPOCH FROM window_start::DATE)::BIGINT * 1000000)";
 
 /// The advisory lock key migrations run under.
 pub(crate) const MIGRATION_LOCK: i64 = 0x7472_6163_6b6c_616e; // "tracklan"

@@ -16,6 +16,7 @@
 //! first.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::LazyLock;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -105,9 +106,9 @@ async fn insert_shipment_row(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult
                  freight_mode, selected_carrier, window_start, window_end, window_source,
                  allows_window_automation, is_cancelled, created_at, body, status, latest_code,
                  latest_sub_code, latest_at, latest_fingerprint, missing_tracking, carriers, sku_count,
-                 box_count, units_expected, units_received, updated_at)
+                 box_count, units_expected, units_received, updated_at, arrival_order)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, $21, $22, $23, $24, $25, $26, $27, $15)
+                 $19, $20, $21, $22, $23, $24, $25, $26, $27, $15, $28)
              RETURNING seq",
             &[
                 &shipment.id.as_str(),
@@ -137,6 +138,7 @@ async fn insert_shipment_row(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult
                 &(shipment.packages.len() as i64),
                 &i64::from(new.facts.units_expected),
                 &i64::from(new.facts.units_received),
+                &crate::arrival::of_new(new.status, window),
             ],
         )
         .await
@@ -904,12 +906,26 @@ impl Touched {
                 &rows.carriers,
                 &rows.new_milestones,
                 &rows.changed_at,
+                &rows.arrival_order,
             ],
         )
         .await
         .map_err(pg("updating shipments' projections"))?;
         Ok(())
     }
+}
+
+/// [`refresh_arrival`]'s statement.
+static REFRESH_ARRIVAL: LazyLock<String> =
+    LazyLock::new(|| crate::arrival::refresh_sql(super::schema::WINDOW_START_US, '$'));
+
+/// Brings shipment `seq`'s arrival order up to date with its status,
+/// estimate and window (see [`crate::arrival`]).
+pub(crate) async fn refresh_arrival(t: &Tx<'_>, seq: i64) -> StoreResult<()> {
+    t.execute(REFRESH_ARRIVAL.as_str(), &[&seq])
+        .await
+        .map(drop)
+        .map_err(pg("ordering a shipment by arrival"))
 }
 
 /// A locked shipment from its row, without its packages yet.
@@ -944,15 +960,18 @@ fn locked_shipment(row: &Row) -> StoreResult<LockedShipment> {
 /// Rewrites a shipment's projection columns; `updated_at` moves to the
 /// time of the change unless it is later already.
 /// Rewrites the projection columns of the shipments changed, one array per
-/// column, for `unnest`.
+/// column, for `unnest`. The arrival order changes only for a shipment that
+/// is finished (see [`crate::arrival`]); NULL keeps the stored one.
 const UPDATE_PROJECTIONS: &str = "
     UPDATE shipment SET status = p.status, latest_code = p.code, latest_sub_code = p.sub_code,
         latest_at = p.at, latest_fingerprint = p.fingerprint, missing_tracking = p.missing,
         carriers = p.carriers, milestone_count = milestone_count + p.added,
-        updated_at = GREATEST(updated_at, p.changed_at)
+        updated_at = GREATEST(updated_at, p.changed_at),
+        arrival_order = COALESCE(p.arrival_order, shipment.arrival_order)
     FROM unnest($1::BIGINT[], $2::INTEGER[], $3::INTEGER[], $4::INTEGER[], $5::BIGINT[], $6::BIGINT[],
-        $7::BOOLEAN[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[])
-        AS p (seq, status, code, sub_code, at, fingerprint, missing, carriers, added, changed_at)
+        $7::BOOLEAN[], $8::TEXT[], $9::BIGINT[], $10::BIGINT[], $11::BIGINT[])
+        AS p (seq, status, code, sub_code, at, fingerprint, missing, carriers, added, changed_at,
+            arrival_order)
     WHERE shipment.seq = p.seq";
 
 /// The projection columns of changed shipments, from their packages' tracks.
@@ -968,6 +987,7 @@ struct ProjectionColumns {
     carriers: Vec<String>,
     new_milestones: Vec<i64>,
     changed_at: Vec<i64>,
+    arrival_order: Vec<Option<i64>>,
 }
 
 impl ProjectionColumns {
@@ -987,6 +1007,8 @@ impl ProjectionColumns {
         self.carriers.push(shipment.carriers.join(" "));
         self.new_milestones.push(shipment.new_milestones);
         self.changed_at.push(changed_at);
+        self.arrival_order
+            .push(crate::arrival::is_finished(status).then_some(crate::arrival::ARRIVAL_FINISHED));
     }
 }
 
@@ -1079,6 +1101,7 @@ pub(crate) async fn change_window(
     )
     .await
     .map_err(pg("setting a delivery window"))?;
+    refresh_arrival(t, seq).await?;
     t.execute(
         "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

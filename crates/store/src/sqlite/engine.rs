@@ -56,6 +56,7 @@ pub(crate) fn put_assessments(
                 .and_then(|mut s| s.execute([seq]))
                 .map_err(unavailable("clearing an estimate"))?,
         };
+        w.refresh_arrival(seq)?;
         let open: HashMap<String, i64> = conn
             .prepare_cached(
                 "SELECT kind, seq FROM exception WHERE shipment_seq = ?1 AND resolved_at IS NULL",

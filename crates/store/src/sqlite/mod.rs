@@ -775,8 +775,9 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO shipment (id, confirmation_id, seller_id, name, warehouse, marketplace, shipping_mode, freight_mode,
              selected_carrier, window_start, window_end, window_source, allows_window_automation, is_cancelled, created_at, body,
-             status, missing_tracking, carriers, sku_count, box_count, units_expected, units_received, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+             status, missing_tracking, carriers, sku_count, box_count, units_expected, units_received, updated_at,
+             arrival_order)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -804,6 +805,7 @@ fn insert_shipment(conn: &Connection, shipment: &Shipment) -> StoreResult<()> {
             new.facts.units_expected,
             new.facts.units_received,
             created_us,
+            crate::arrival::of_new(new.status, window),
         ])
     })
     .map_err(unavailable("inserting a shipment"))?;
@@ -1011,6 +1013,44 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reprepared, 0, "the package lookup was planned again");
+    }
+
+    /// A seller's listing by expected arrival walks `shipment_by_arrival`
+    /// from the cursor on, in its order: no sort, however many shipments,
+    /// and a seek by key and tie-break both, so a page deep in a run of tied
+    /// shipments reads none of the rows before it.
+    #[tokio::test]
+    async fn the_arrival_listing_walks_its_index_from_the_cursor() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plans.db")).unwrap();
+        let mut query = ShipmentQuery::new(crate::Principal::Seller(
+            tracklane_core::SellerId::parse("A1SELLERA").unwrap(),
+        ));
+        query.sort = crate::ShipmentSort::ArrivalSoonest;
+        query.cursor = Some(crate::Cursor {
+            sort: query.sort,
+            key: 5,
+            seq: 9,
+        });
+        let plan: Vec<String> = store
+            .read(move |conn| {
+                let (sql, filter) = read::list_statement(&query, 50);
+                conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .and_then(|mut s| {
+                        s.query_map(rusqlite::params_from_iter(filter.values()), |r| r.get(3))?
+                            .collect()
+                    })
+                    .map_err(unavailable("explaining"))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            plan,
+            [
+                "SEARCH shipment USING INDEX shipment_by_arrival (seller_id=? AND (arrival_order,arrival_seq)>(?,?))"
+            ],
+            "{plan:#?}"
+        );
     }
 
     /// The list of changed shipments walks indexes, not the shipment table:

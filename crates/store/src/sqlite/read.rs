@@ -7,14 +7,17 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter, typ
 use tracklane_core::{BoxId, CarrierCode, Leg, ShipmentStatus, TrackingNumber};
 
 use super::rows::{self, unavailable};
-use crate::filter::{CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, viewer_scope};
+use crate::filter::{
+    CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, after_cursor, assert_cursor_fits, order_by, sort_key,
+    viewer_scope,
+};
 use crate::read_rows::{
     self, DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS,
-    SUMMARY_COLUMNS, StatsRow, SummaryRow, WindowChangeRow, parse_id,
+    SUMMARY_COLUMN_COUNT, SUMMARY_COLUMNS, StatsRow, SummaryRow, WindowChangeRow, parse_id,
 };
 use crate::{
-    Attention, Cursor, PAGE_SIZE_MAX, Page, Principal, Receipt, ShipmentDetail, ShipmentKey,
-    ShipmentQuery, ShipmentSummary, StoreResult, StoredMilestone, WindowChange,
+    Attention, PAGE_SIZE_MAX, Page, Principal, Receipt, ShipmentDetail, ShipmentKey, ShipmentQuery,
+    ShipmentSummary, StoreResult, StoredMilestone, WindowChange,
 };
 
 fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
@@ -54,6 +57,30 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
 /// matches an index, so a page costs the same at the millionth shipment as at the
 /// first.
 pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page> {
+    assert_cursor_fits(query);
+    let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
+    let (sql, filter) = list_statement(query, limit);
+    let mut statement = conn
+        .prepare_cached(&sql)
+        .map_err(unavailable("listing shipments"))?;
+    let mut rows = statement
+        .query(params_from_iter(filter.values()))
+        .map_err(unavailable("listing shipments"))?;
+    let mut shipments = Vec::with_capacity(limit + 1);
+    let mut keys = Vec::with_capacity(limit + 1);
+    while let Some(row) = rows.next().map_err(unavailable("listing shipments"))? {
+        shipments.push(summary(row)?);
+        keys.push(
+            row.get::<_, i64>(SUMMARY_COLUMN_COUNT)
+                .map_err(unavailable("listing shipments"))?,
+        );
+    }
+    Ok(crate::read_rows::page(query.sort, shipments, &keys, limit))
+}
+
+/// The listing's statement for `query`, reading up to `limit + 1` rows,
+/// and its parameters.
+pub(crate) fn list_statement(query: &ShipmentQuery, limit: usize) -> (String, rows::Filter) {
     let mut filter = rows::Filter::default();
     if let Some((clause, value)) = viewer_scope(&query.viewer) {
         filter.bind(clause, Value::Text(value));
@@ -116,44 +143,19 @@ pub(crate) fn list(conn: &Connection, query: &ShipmentQuery) -> StoreResult<Page
     }
     if let Some(cursor) = query.cursor {
         filter.bind_all(
-            if query.oldest_first {
-                "(updated_at, seq) > (?1, ?2)"
-            } else {
-                "(updated_at, seq) < (?1, ?2)"
-            },
-            vec![
-                Value::Integer(cursor.updated_at_us),
-                Value::Integer(cursor.seq),
-            ],
+            &after_cursor(query.sort, super::schema::ARRIVAL_TIE_BREAK),
+            vec![Value::Integer(cursor.key), Value::Integer(cursor.seq)],
         );
     }
-    let order = if query.oldest_first { "ASC" } else { "DESC" };
-    let limit = query.limit.clamp(1, PAGE_SIZE_MAX);
+    // The sort key comes last, after the summary's columns, for the cursor.
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM shipment {} ORDER BY updated_at {order}, seq {order} LIMIT {}",
+        "SELECT {SUMMARY_COLUMNS}, {} FROM shipment {} {} LIMIT {}",
+        sort_key(query.sort),
         filter.sql(),
+        order_by(query.sort, super::schema::ARRIVAL_TIE_BREAK),
         limit + 1
     );
-    let mut statement = conn
-        .prepare_cached(&sql)
-        .map_err(unavailable("listing shipments"))?;
-    let mut rows = statement
-        .query(params_from_iter(filter.values()))
-        .map_err(unavailable("listing shipments"))?;
-    let mut shipments = Vec::with_capacity(limit + 1);
-    while let Some(row) = rows.next().map_err(unavailable("listing shipments"))? {
-        shipments.push(summary(row)?);
-    }
-    let next = if shipments.len() > limit {
-        shipments.truncate(limit);
-        shipments.last().map(|s| Cursor {
-            updated_at_us: s.updated_at.as_microsecond(),
-            seq: s.seq,
-        })
-    } else {
-        None
-    };
-    Ok(Page { shipments, next })
+    (sql, filter)
 }
 
 /// The detail of one shipment, or `None`.

@@ -285,7 +285,37 @@ CREATE TABLE receipt (
 );
 CREATE INDEX receipt_by_shipment ON receipt (shipment_seq, seq);
 "#,
+    r#"
+-- The listing's "arriving soonest" sort walks a seller's shipments by
+-- arrival_order (see arrival.rs): the estimate's p50, else the window's
+-- first day at 00:00 UTC, in microseconds; 9223372036854775806 when neither
+-- is known; 9223372036854775807 once finished (status DELIVERED = 4 or later).
+-- Engine passes, window changes and a shipment's finishing write it; the
+-- projection's updates of every milestone do not name it, so SQLite leaves
+-- this index alone on them.
+--
+-- Ties (a week's windows, every shipment with no arrival known) are broken
+-- by seq. SQLite seeks a cursor's (arrival_order, seq) > (?, ?) only over
+-- index columns, and seq is the rowid, which it then reads past row by row:
+-- a page deep into 100 000 tied shipments read them all. arrival_seq is seq
+-- again as a virtual column, which an index holds as a column of its own.
+ALTER TABLE shipment ADD COLUMN arrival_order INTEGER NOT NULL DEFAULT 9223372036854775806;
+ALTER TABLE shipment ADD COLUMN arrival_seq INTEGER GENERATED ALWAYS AS (seq) VIRTUAL;
+UPDATE shipment SET arrival_order = CASE WHEN status >= 4 THEN 9223372036854775807
+        ELSE COALESCE((SELECT p50 FROM estimate WHERE estimate.shipment_seq = shipment.seq),
+                      strftime('%s', window_start) * 1000000, 9223372036854775806) END
+    WHERE status >= 4 OR window_start IS NOT NULL OR seq IN (SELECT shipment_seq FROM estimate);
+CREATE INDEX shipment_by_arrival ON shipment (seller_id, arrival_order, arrival_seq);
+"#,
 ];
+
+/// The column the arrival order's ties are broken by: `seq`, copied into a
+/// column an index can seek by (see the migration that adds it).
+pub(crate) const ARRIVAL_TIE_BREAK: &str = "arrival_seq";
+
+/// SQLite's spelling of [`crate::arrival::window_start_us`] over the column
+/// `window_start` (`YYYY-MM-DD`, or NULL).
+pub(crate) const WINDOW_START_US: &str = "(strftime('%s', window_start) * 1000000)";
 
 /// Settings for every connection: WAL so readers never block the writer, full
 /// sync so a commit is on disk before a caller is told it happened (invariant 1),
@@ -369,5 +399,76 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    /// Shipments stored before there was an arrival order get theirs: the
+    /// estimate's p50, else the window's first day, else unknown; finished
+    /// ones last. SQLite's reading of a window's first day is the store's.
+    #[test]
+    fn shipments_stored_before_the_arrival_order_get_it() {
+        use crate::arrival::{ARRIVAL_FINISHED, ARRIVAL_UNKNOWN, window_start_us};
+        let mut conn = Connection::open_in_memory().unwrap();
+        let with_arrival = MIGRATIONS
+            .iter()
+            .position(|m| m.contains("shipment_by_arrival"))
+            .unwrap();
+        migrated_to(&mut conn, with_arrival);
+        // seq 1: window only; 2: window and estimate; 3: delivered, with an
+        // estimate; 4: neither.
+        for (seq, window, status) in [
+            (1, "'2026-03-22'", 3),
+            (2, "'2026-03-22'", 3),
+            (3, "NULL", 4),
+            (4, "NULL", 0),
+        ] {
+            conn.execute_batch(&format!(
+                "INSERT INTO shipment (seq, id, confirmation_id, seller_id, name, warehouse, marketplace,
+                     shipping_mode, freight_mode, window_start, allows_window_automation, is_cancelled,
+                     created_at, body, status, missing_tracking, carriers, sku_count, box_count,
+                     units_expected, units_received, updated_at)
+                 VALUES ({seq}, 'sh{seq}', 'FBA{seq}', 'A1SELLERA', 'n', 'TEB9', 0, 0, 0, {window}, 1, 0,
+                     0, '{{}}', {status}, 0, '', 1, 1, 1, 0, 0)"
+            ))
+            .unwrap();
+        }
+        for seq in [2, 3] {
+            conn.execute_batch(&format!(
+                "INSERT INTO estimate (shipment_seq, p10, p50, p90, basis, assessed_at)
+                 VALUES ({seq}, 1, 1000{seq}, 3, 'b', 0)"
+            ))
+            .unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        let orders: Vec<i64> = conn
+            .prepare("SELECT arrival_order FROM shipment ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let window = tracklane_core::DeliveryWindow::week_of("2026-03-22".parse().unwrap());
+        assert_eq!(
+            orders,
+            [
+                window_start_us(window),
+                10002,
+                ARRIVAL_FINISHED,
+                ARRIVAL_UNKNOWN
+            ]
+        );
+        for day in ["1970-01-01", "2026-02-28", "2031-12-31"] {
+            let sqlite: i64 = conn
+                .query_row(
+                    &format!("SELECT {WINDOW_START_US} FROM (SELECT ?1 AS window_start)"),
+                    [day],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let window = tracklane_core::DeliveryWindow {
+                start_date: day.parse().unwrap(),
+                end_date: day.parse().unwrap(),
+            };
+            assert_eq!(sqlite, window_start_us(window), "{day}");
+        }
     }
 }

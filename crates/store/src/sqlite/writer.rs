@@ -25,6 +25,7 @@
 //! demand.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
@@ -39,6 +40,10 @@ use crate::{
     RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
     WindowChangeRequest,
 };
+
+/// [`Writer::refresh_arrival`]'s statement.
+static REFRESH_ARRIVAL: LazyLock<String> =
+    LazyLock::new(|| crate::arrival::refresh_sql(super::schema::WINDOW_START_US, '?'));
 
 /// How many queued jobs one transaction takes at most.
 pub(crate) const GROUP_JOBS_MAX: usize = 256;
@@ -638,6 +643,7 @@ impl Writer {
                 ])
             })
             .map_err(unavailable("setting a delivery window"))?;
+        self.refresh_arrival(seq)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO window_change (shipment_seq, at, actor, from_start, from_end, to_start, to_end, source, reason)
@@ -787,6 +793,16 @@ impl Writer {
             .shipments
             .get_mut(&seq)
             .ok_or_else(|| StoreError::Corrupt(format!("shipment {seq} vanished from the cache")))
+    }
+
+    /// Brings shipment `seq`'s arrival order up to date with its status,
+    /// estimate and window (see [`crate::arrival`]).
+    pub(crate) fn refresh_arrival(&self, seq: i64) -> StoreResult<()> {
+        self.conn
+            .prepare_cached(&REFRESH_ARRIVAL)
+            .and_then(|mut s| s.execute([seq]))
+            .map(drop)
+            .map_err(unavailable("ordering a shipment by arrival"))
     }
 
     /// Whether any carrier other than `carrier` has a leg with `number`.
@@ -1026,6 +1042,14 @@ impl Writer {
                  WHERE seq = ?1",
             )
             .map_err(unavailable("updating shipments"))?;
+        // A separate statement, run only for finished shipments: the update
+        // above does not name arrival_order, so SQLite leaves its index alone.
+        let mut finish = self
+            .conn
+            .prepare_cached(
+                "UPDATE shipment SET arrival_order = ?2 WHERE seq = ?1 AND arrival_order <> ?2",
+            )
+            .map_err(unavailable("updating shipments"))?;
         for seq in dirty_shipments {
             let Some(s) = self.cache.shipments.get_mut(&seq) else {
                 continue;
@@ -1055,6 +1079,11 @@ impl Writer {
                     changed_at,
                 ])
                 .map_err(unavailable("updating shipments"))?;
+            if crate::arrival::is_finished(status) {
+                finish
+                    .execute(params![seq, crate::arrival::ARRIVAL_FINISHED])
+                    .map_err(unavailable("ordering a finished shipment"))?;
+            }
         }
         Ok(())
     }
