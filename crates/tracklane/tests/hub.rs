@@ -5,6 +5,7 @@
 mod support;
 
 mod altgen;
+mod arrival_sort;
 mod attention;
 mod auth_scope;
 mod backup;

@@ -16,6 +16,7 @@ use tracklane_core::{
 };
 use tracklane_store::{
     Cancellation, Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery,
+    ShipmentSort,
 };
 
 use super::carrier::{TrackingUpload, WindowInput};
@@ -53,7 +54,12 @@ pub(crate) struct ListParams {
     pub q: Option<String>,
     /// RFC 3339 time
     pub updated_since: Option<String>,
-    /// nextCursor of the previous page (the listing only)
+    /// The order: `newest` (default: newest update first), `oldest` (oldest
+    /// update first), or `arrival` (expected arrival, soonest first: the
+    /// engine's estimate, else the delivery window's first day; then
+    /// shipments with neither; delivered, received and cancelled ones last)
+    pub sort: Option<String>,
+    /// nextCursor of the previous page (the listing only), with the same sort
     pub cursor: Option<String>,
     /// 1–200, default 50 (the listing only)
     #[param(value_type = Option<u32>)]
@@ -145,15 +151,40 @@ impl ListParams {
                 )
             })?);
         }
+        if let Some(s) = nonempty(&self.sort) {
+            q.sort = ShipmentSort::parse(&s).ok_or_else(|| {
+                let all: Vec<&str> = ShipmentSort::ALL.iter().map(|s| s.as_str()).collect();
+                bad_param(
+                    "sort",
+                    &s,
+                    &format!("use one of {}", all.join(", ")),
+                    &format!("可选值：{}", all.join("、")),
+                )
+            })?;
+        }
         if let Some(s) = nonempty(&self.cursor) {
-            q.cursor = Some(Cursor::decode(&s).ok_or_else(|| {
+            let cursor = Cursor::decode(&s).ok_or_else(|| {
                 bad_param(
                     "cursor",
                     &s,
                     "pass back the nextCursor of the previous page unchanged",
                     "请原样传回上一页的 nextCursor",
                 )
-            })?);
+            })?;
+            if cursor.sort != q.sort {
+                let (from, asked) = (cursor.sort.as_str(), q.sort.as_str());
+                return Err(bad_param(
+                    "cursor",
+                    &s,
+                    &format!(
+                        "it continues a listing with sort={from}, not sort={asked}: pass sort={from} as on the page it came from, or leave the cursor out to start from the first page"
+                    ),
+                    &format!(
+                        "该游标属于 sort={from} 的列表，不能用于 sort={asked}：请使用与上一页相同的 sort={from}，或去掉 cursor 从第一页开始"
+                    ),
+                ));
+            }
+            q.cursor = Some(cursor);
         }
         if let Some(s) = nonempty(&self.limit) {
             q.limit = s
@@ -175,7 +206,7 @@ impl ListParams {
 
 /// `GET /api/v1/shipments`
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "seller",
-    description = "Shipments the key may see (a seller's own, a carrier's carried, all for the operator), newest update first, with cursor pagination.",
+    description = "Shipments the key may see (a seller's own, a carrier's carried, all for the operator), in the order `sort` names (newest update first unless told), with cursor pagination: a nextCursor continues only the sort it came from.",
     params(ListParams),
     responses((status = 200, description = "{shipments:[…], nextCursor?}")))]
 pub(crate) async fn list_shipments(
@@ -234,7 +265,7 @@ pub(crate) async fn attention(
 
 /// `GET /api/v1/shipments/export`
 #[utoipa::path(get, path = "/api/v1/shipments/export", tag = "seller",
-    description = "Every shipment the filters match (not one page), as CSV for a spreadsheet: UTF-8 with a byte-order mark, headers and labels in the language of Accept-Language (en or zh-CN), times in UTC. Same filters as GET /api/v1/shipments; cursor and limit are not taken.",
+    description = "Every shipment the filters match (not one page), as CSV for a spreadsheet: UTF-8 with a byte-order mark, headers and labels in the language of Accept-Language (en or zh-CN), times in UTC. Same filters and sort as GET /api/v1/shipments; cursor and limit are not taken.",
     params(ListParams),
     responses((status = 200, description = "text/csv; one row per shipment", content_type = "text/csv")))]
 pub(crate) async fn export_shipments(

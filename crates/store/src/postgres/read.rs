@@ -19,9 +19,8 @@ use crate::filter::{
 };
 use crate::read_rows::{
     self, DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow,
-    PackageParts, REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMN_COUNT, SUMMARY_COLUMNS,
-    StatsRow,
-    SummaryRow, WindowChangeRow, parse_id,
+    PackageParts, REROUTE_COLUMNS, RerouteRow, STATS_COLUMNS, SUMMARY_COLUMN_COUNT,
+    SUMMARY_COLUMNS, StatsRow, SummaryRow, WindowChangeRow, parse_id,
 };
 use crate::{
     Attention, Estimate, ExceptionDraft, HubStats, PAGE_SIZE_MAX, Page, Principal, Reroute,
