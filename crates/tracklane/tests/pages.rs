@@ -759,6 +759,85 @@ async fn the_start_page_downloads_what_its_filters_match_as_csv() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
 }
 
+/// The start page sorted by expected arrival: the soonest first, the
+/// caption says so, the form keeps the choice, the next page and the CSV
+/// keep the sort, and a cursor of another sort is set aside, with a word.
+#[tokio::test]
+async fn the_start_page_sorts_by_arrival_and_keeps_the_sort() {
+    let hub = TestHub::start().await;
+    let later = hub
+        .create(shipment(5, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    let sooner = hub
+        .create(shipment(6, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.create(shipment(7, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hub.store()
+        .put_assessments(
+            vec![
+                estimated(&later, ["2026-03-20", "2026-03-21", "2026-03-22"]),
+                estimated(&sooner, ["2026-03-12", "2026-03-13", "2026-03-14"]),
+            ],
+            now(),
+        )
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&hub, "zh-CN");
+    browser.sign_in(&hub.seller_a).await;
+
+    let html = browser.get("/?sort=arrival&limit=2").await.1;
+    let at = |name: &str| {
+        html.find(name)
+            .unwrap_or_else(|| panic!("{name} in {html}"))
+    };
+    assert!(
+        at("Spring restock 6") < at("Spring restock 5"),
+        "soonest first"
+    );
+    assert!(
+        !html.contains("Spring restock 7"),
+        "no arrival known: the next page"
+    );
+    assert!(
+        html.contains("按预计到达时间排序，最早到达在前"),
+        "the caption"
+    );
+    assert!(
+        html.contains("<option value=\"arrival\" selected>最早到达</option>"),
+        "the form keeps the sort"
+    );
+    assert!(
+        html.contains("href=\"/shipments.csv?sort=arrival&amp;limit=2\""),
+        "the CSV keeps the sort"
+    );
+    let next = html.split("id=\"next-page\" href=\"").nth(1).unwrap();
+    let next = next.split('"').next().unwrap().replace("&amp;", "&");
+    assert!(
+        next.starts_with("/?sort=arrival&limit=2&cursor=a."),
+        "{next}"
+    );
+    let html = browser.get(&next).await.1;
+    assert!(html.contains("Spring restock 7") && !html.contains("Spring restock 6"));
+
+    let (_, csv, _) = browser.get("/shipments.csv?sort=arrival").await;
+    let at = |name: &str| csv.find(name).unwrap_or_else(|| panic!("{name} in {csv}"));
+    assert!(
+        at("Spring restock 6") < at("Spring restock 5")
+            && at("Spring restock 5") < at("Spring restock 7")
+    );
+
+    let cursor = next.split("cursor=").nth(1).unwrap();
+    let html = browser
+        .get(&format!("/?sort=oldest&cursor={cursor}"))
+        .await
+        .1;
+    assert!(
+        html.contains("以下筛选条件格式不正确，已忽略：cursor") && html.contains("按最早更新排序"),
+        "a cursor of another sort starts the page over"
+    );
+}
+
 #[tokio::test]
 async fn the_start_page_shows_each_eta_and_the_most_urgent_next_step() {
     let hub = TestHub::start().await;

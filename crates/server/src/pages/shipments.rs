@@ -1,5 +1,6 @@
 //! Shipment progress (货件处理进度), the start page: every shipment the reader
-//! may see, newest update first, with filters kept in the URL and cursor
+//! may see, newest update first or in the order the reader picks (oldest
+//! update, or arriving soonest), with filters kept in the URL and cursor
 //! pagination that costs the same on the millionth shipment as on the first.
 
 use std::collections::HashMap;
@@ -100,11 +101,16 @@ impl Filters {
         q.cursor = parse!(cursor, "cursor", Cursor::decode);
         q.exception_kind = parse!(exception, "exception", |s: &str| ExceptionKind::parse(s)
             .map(|k| k.as_str().to_owned()));
+        q.sort = parse!(sort, "sort", ShipmentSort::parse).unwrap_or_default();
+        if !q.cursor_fits() {
+            // A cursor of another order (an edited URL): the first page of
+            // this order, with a word about it, as for any filter that
+            // does not fit.
+            q.cursor = None;
+            ignored.push("cursor");
+        }
         q.missing_tracking = Self::is_on(&self.missing);
         q.with_exceptions = Self::is_on(&self.exceptions);
-        if self.sort == "oldest" {
-            q.sort = ShipmentSort::OldestUpdate;
-        }
         let text = t(&self.q);
         q.text = (!text.is_empty()).then_some(text);
         q.limit = self
@@ -356,7 +362,8 @@ pub(crate) async fn page(
                 label for="sort" { (lang.t("Sort", "排序")) }
                 select #sort name="sort" {
                     option value="" { (lang.t("Newest update first", "最近更新在前")) }
-                    option value="oldest" selected[filters.sort == "oldest"] { (lang.t("Oldest update first", "最早更新在前")) }
+                    option value="oldest" selected[query.sort == ShipmentSort::OldestUpdate] { (lang.t("Oldest update first", "最早更新在前")) }
+                    option value="arrival" selected[query.sort == ShipmentSort::ArrivalSoonest] { (lang.t("Arriving soonest", "最早到达")) }
                 }
             }
             div {
@@ -381,8 +388,7 @@ pub(crate) async fn page(
                 p.notice #no-rows { (lang.t("No shipments match these filters.", "没有符合筛选条件的货件。")) }
             } @else {
                 p.muted {
-                    @if query.sort == ShipmentSort::OldestUpdate { (lang.t("Oldest update first. ", "按最早更新排序。")) }
-                    @else { (lang.t("Newest update first. ", "按最近更新排序。")) }
+                    (sort_caption(lang, query.sort))
                     (page.shipments.len()) (lang.t(" shipments on this page.", " 个货件（本页）。"))
                     " "
                     a #export href=(filters.csv_href()) download {
@@ -427,6 +433,18 @@ pub(crate) async fn page(
         Nav::Shipments,
         body,
     )))
+}
+
+/// The line that says which order the rows are in.
+fn sort_caption(lang: Lang, sort: ShipmentSort) -> &'static str {
+    match sort {
+        ShipmentSort::NewestUpdate => lang.t("Newest update first. ", "按最近更新排序。"),
+        ShipmentSort::OldestUpdate => lang.t("Oldest update first. ", "按最早更新排序。"),
+        ShipmentSort::ArrivalSoonest => lang.t(
+            "Arriving soonest first, by the estimated arrival or else the delivery window; then shipments with neither; finished ones last. ",
+            "按预计到达时间排序，最早到达在前（依据预计到达时间，没有则依据送达时段）；两者皆无的货件随后，已完成的货件排在最后。",
+        ),
+    }
 }
 
 /// "Needs attention": how many shipments lack tracking or have an open
@@ -566,5 +584,30 @@ mod tests {
         let (q, ignored) = filters("status=FLYING&marketplace=XX").query(Principal::Operator);
         assert_eq!(ignored, vec!["status", "marketplace"]);
         assert_eq!(q.status, None);
+        let (q, ignored) = filters("sort=fastest").query(Principal::Operator);
+        assert_eq!(
+            (q.sort, ignored),
+            (ShipmentSort::NewestUpdate, vec!["sort"])
+        );
+    }
+
+    #[test]
+    fn a_cursor_of_another_order_starts_the_page_over() {
+        let cursor = |sort| {
+            Cursor {
+                sort,
+                key: 7,
+                seq: 3,
+            }
+            .encode()
+        };
+        let arrival = cursor(ShipmentSort::ArrivalSoonest);
+        let (q, ignored) =
+            filters(&format!("sort=arrival&cursor={arrival}")).query(Principal::Operator);
+        assert_eq!(q.cursor.map(|c| (c.key, c.seq)), Some((7, 3)));
+        assert!(ignored.is_empty());
+        let (q, ignored) =
+            filters(&format!("sort=oldest&cursor={arrival}")).query(Principal::Operator);
+        assert_eq!((q.cursor, ignored), (None, vec!["cursor"]));
     }
 }
