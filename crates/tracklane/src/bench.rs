@@ -7,8 +7,9 @@
 //! - `list`: the seller's "missing tracking" page (50 rows, newest update first)
 //!   over a large store, through HTTP and through the store alone.
 //! - `pages`: the start page (shipment progress) over a large store with one
-//!   shipment in twenty holding an open exception, through HTTP with a
-//!   session, against the JSON listing of the same rows.
+//!   shipment in twenty holding an open exception and two in three an
+//!   arrival estimate, through HTTP with a session, against the JSON listing
+//!   of the same rows; also sorted by expected arrival.
 //! - `ids`: tracking-number checks per second on a realistic mix.
 //! - `engine`: engine passes over a store with many shipments in flight: the
 //!   first, which reads them all, and later ones, which read what changed,
@@ -30,7 +31,7 @@ use tracklane_core::{
 };
 use tracklane_server::AppState;
 use tracklane_store::sqlite::bench::RawRow;
-use tracklane_store::{Assessment, ExceptionDraft, Principal, ShipmentQuery, Store};
+use tracklane_store::{Assessment, Estimate, ExceptionDraft, Principal, ShipmentQuery, Store};
 
 use crate::hub::{self, FixedClock};
 use crate::keys;
@@ -412,7 +413,7 @@ async fn filled_store(
             format!("BX{i:012}")
         };
         let created = base.checked_add(Span::new().seconds(i as i64))?;
-        let shipment = world_shipment(
+        let mut shipment = world_shipment(
             i,
             &seller.id,
             &carrier.code,
@@ -420,6 +421,16 @@ async fn filled_store(
             created,
             &mut random,
         );
+        // Half of those `bench pages` gives no estimate (i % 3 == 2) have a
+        // delivery window instead, over the next eight weeks.
+        if i % 6 == 5 {
+            let day = base.to_zoned(jiff::tz::TimeZone::UTC).date();
+            let day = day.checked_add(Span::new().days((i as i64 * 13) % 56))?;
+            shipment.delivery_window = Some((
+                tracklane_core::DeliveryWindow::week_of(day),
+                tracklane_core::WindowSource::Seller,
+            ));
+        }
         let store = store.clone();
         pending.push(tokio::spawn(async move {
             store.create_shipment(shipment).await
@@ -458,6 +469,18 @@ pub struct PagesReport {
     pub page_exception_median_ms: f64,
     /// … 95th percentile.
     pub page_exception_p95_ms: f64,
+    /// Shipments with an arrival estimate (two in three); a sixth more have
+    /// only a delivery window, the rest neither.
+    pub estimated: usize,
+    /// The start page sorted by expected arrival (`?sort=arrival`): median ms.
+    pub page_arrival_median_ms: f64,
+    /// … 95th percentile.
+    pub page_arrival_p95_ms: f64,
+    /// The JSON listing of the same 50 rows sorted by expected arrival:
+    /// median ms.
+    pub json_arrival_median_ms: f64,
+    /// … 95th percentile.
+    pub json_arrival_p95_ms: f64,
     /// Baseline in the same run: the JSON listing of the same 50 rows, median ms.
     pub json_median_ms: f64,
     /// … 95th percentile.
@@ -470,34 +493,72 @@ pub struct PagesReport {
 /// exception: 10 000 of 200 000, a hub with a lot going wrong.
 const EXCEPTION_EVERY: usize = 20;
 
-/// Opens an exception on one shipment in [`EXCEPTION_EVERY`] of `store`,
-/// three kinds in turn, as an engine pass would; returns how many.
-async fn open_exceptions(store: &dyn Store, at: Timestamp) -> anyhow::Result<usize> {
+/// What an engine pass over the `bench pages` store left: how many
+/// shipments have an open exception, and how many an estimate.
+struct Verdicts {
+    open_exceptions: usize,
+    estimated: usize,
+}
+
+/// Stores an engine pass's verdicts on `store`, as a pass at `at` would:
+/// an exception on one shipment in [`EXCEPTION_EVERY`], three kinds in turn,
+/// and an arrival estimate on two in three, spread over the eight weeks
+/// after `at` in an order unrelated to the shipments' own.
+async fn assess(store: &dyn Store, at: Timestamp) -> anyhow::Result<Verdicts> {
     let kinds = ["stale_tracking", "customs_hold", "window_at_risk"];
+    let (mut open_exceptions, mut estimated) = (0, 0);
     let assessments: Vec<Assessment> = store
         .changed_shipments(Timestamp::MIN, 0)
         .await?
         .into_iter()
-        .step_by(EXCEPTION_EVERY)
         .enumerate()
-        .map(|(i, (_, shipment))| Assessment {
-            shipment,
-            estimate: None,
-            exceptions: vec![ExceptionDraft {
-                kind: kinds[i % kinds.len()].to_owned(),
-                severity: "high".to_owned(),
-                since: at,
-                evidence: "bench".to_owned(),
-                next_step_en: "Look into it".to_owned(),
-                next_step_zh: "请查看".to_owned(),
-            }],
-            handled: Vec::new(),
+        .filter(|(i, _)| i % EXCEPTION_EVERY == 0 || i % 3 != 2)
+        .map(|(i, (_, shipment))| {
+            let exceptions = if i % EXCEPTION_EVERY == 0 {
+                open_exceptions += 1;
+                vec![ExceptionDraft {
+                    kind: kinds[(i / EXCEPTION_EVERY) % kinds.len()].to_owned(),
+                    severity: "high".to_owned(),
+                    since: at,
+                    evidence: "bench".to_owned(),
+                    next_step_en: "Look into it".to_owned(),
+                    next_step_zh: "请查看".to_owned(),
+                }]
+            } else {
+                Vec::new()
+            };
+            let estimate = (i % 3 != 2).then(|| {
+                estimated += 1;
+                // Minutes into the eight weeks, scattered by a multiplier
+                // prime to their count.
+                let minutes = (i as i64 * 7_919) % (56 * 24 * 60);
+                let p50 = at
+                    .saturating_add(Span::new().minutes(minutes))
+                    .unwrap_or(at);
+                let day = Span::new().hours(24);
+                Estimate {
+                    p10: p50.saturating_sub(day).unwrap_or(p50),
+                    p50,
+                    p90: p50.saturating_add(day).unwrap_or(p50),
+                    basis: "bench".to_owned(),
+                    assessed_at: at,
+                }
+            });
+            Assessment {
+                shipment,
+                estimate,
+                exceptions,
+                handled: Vec::new(),
+            }
         })
         .collect();
     for chunk in assessments.chunks(1_000) {
         store.put_assessments(chunk.to_vec(), at).await?;
     }
-    Ok(assessments.len())
+    Ok(Verdicts {
+        open_exceptions,
+        estimated,
+    })
 }
 
 /// An API key for `seller` and the hub's state over `store`, on a fixed clock.
@@ -528,7 +589,7 @@ async fn seller_hub(
 /// When a part cannot start or a page does not come back whole.
 pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Result<PagesReport> {
     let (dir, store, seller) = filled_store(shipments, seed).await?;
-    let open_exceptions = open_exceptions(store.as_ref(), "2026-01-05T00:00:00Z".parse()?).await?;
+    let verdicts = assess(store.as_ref(), "2026-01-05T00:00:00Z".parse()?).await?;
     let (key, state) = seller_hub(&store, &seller, seed).await?;
     let token =
         tracklane_server::start_session(&state, Principal::Seller(seller.id.clone())).await?;
@@ -574,6 +635,8 @@ pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Resul
     let page_bytes = bytes;
     let (mut missing, _) = time("/?missing=1", false).await?;
     let (mut exception, _) = time("/?exception=customs_hold", false).await?;
+    let (mut json_arrival, _) = time("/api/v1/shipments?limit=50&sort=arrival", true).await?;
+    let (mut arrival, _) = time("/?sort=arrival", false).await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(PagesReport {
         shipments,
@@ -582,9 +645,14 @@ pub async fn pages(shipments: usize, samples: usize, seed: u64) -> anyhow::Resul
         page_p95_ms: percentile_ms(&mut page, 0.95),
         page_missing_median_ms: percentile_ms(&mut missing, 0.5),
         page_missing_p95_ms: percentile_ms(&mut missing, 0.95),
-        open_exceptions,
+        open_exceptions: verdicts.open_exceptions,
         page_exception_median_ms: percentile_ms(&mut exception, 0.5),
         page_exception_p95_ms: percentile_ms(&mut exception, 0.95),
+        estimated: verdicts.estimated,
+        page_arrival_median_ms: percentile_ms(&mut arrival, 0.5),
+        page_arrival_p95_ms: percentile_ms(&mut arrival, 0.95),
+        json_arrival_median_ms: percentile_ms(&mut json_arrival, 0.5),
+        json_arrival_p95_ms: percentile_ms(&mut json_arrival, 0.95),
         json_median_ms: percentile_ms(&mut json, 0.5),
         json_p95_ms: percentile_ms(&mut json, 0.95),
         page_bytes,
