@@ -122,6 +122,20 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Put a backup in place of a stopped hub's store; the store it replaces
+    /// is kept beside it.
+    Restore {
+        /// The store to replace: sqlite://PATH, as `serve` is given it.
+        #[arg(long, default_value = hub::DEFAULT_DB)]
+        db: String,
+        /// The backup to restore, as `tracklane backup --to` wrote it.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace the store even though a hub seems to hold it (one that
+        /// crashed leaves its leases behind).
+        #[arg(long)]
+        force: bool,
+    },
     /// Benchmarks through the real parts.
     Bench {
         #[command(subcommand)]
@@ -757,6 +771,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 copy.bytes,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::Restore { db, from, force } => {
+            let now = tracklane_server::Clock::now(&hub::SystemClock);
+            let restored = backup::restore(&db, &from, now, force)?;
+            println!(
+                "restored {} to {db}: {} shipments, {} milestones; checked",
+                from.display(),
+                restored.copy.shipments,
+                restored.copy.milestones
+            );
+            if let Some(previous) = restored.previous {
+                println!("the store it replaced is kept at {}", previous.display());
+            }
         }
         Command::Bench { command } => match command {
             BenchCommand::Ingest {

@@ -22,7 +22,7 @@ use tracklane_core::{
     Carrier, CarrierCode, Seller, Shipment, TrackingNumber, Warehouse, WarehouseCode,
 };
 
-pub use self::backup::{Backup, backup};
+pub use self::backup::{Backup, RestoreError, Restored, backup, restore};
 use self::rows::{to_json, unavailable};
 pub use self::writer::Durability;
 use self::writer::{Cache, Job, Queued, Reply, Writer, once};

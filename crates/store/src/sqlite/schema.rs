@@ -15,7 +15,7 @@
 use rusqlite::Connection;
 
 /// Migrations, oldest first. Never edit one that has shipped; append a new one.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE warehouse (
     code TEXT PRIMARY KEY,
