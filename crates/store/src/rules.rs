@@ -7,10 +7,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use tracklane_core::projection::{LatestMilestone, ShipmentFacts};
 use tracklane_core::{
-    DeliveryWindow, DetectedBy, Item, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
+    DeliveryWindow, DetectedBy, LegMode, PackageTrack, Problem, ShipmentStatus, ShippingMode,
     TrackingSource, WindowSource,
 };
 
+use crate::codec::PackageBody;
 use crate::{
     Cancellation, ItemOutcome, Principal, ReceiptChange, ReceiptLine, ReceiptRequest, Reroute,
     RerouteDecision, RerouteStatus, StoreError, StoreResult, WindowChangeRequest,
@@ -166,34 +167,36 @@ pub(crate) fn cancellation(status: ShipmentStatus) -> Cancellation {
 }
 
 /// What a receipt did to a shipment's boxes: per line an outcome, the SKUs
-/// whose count changed, and which boxes' items to write back.
+/// whose count changed, which boxes to write back, and the units received
+/// over every box after it.
 pub(crate) struct Received {
     pub outcomes: Vec<ItemOutcome>,
     pub changes: Vec<ReceiptChange>,
     /// Indexes into the boxes given to [`receive`].
     pub changed_boxes: Vec<usize>,
+    pub units_received: u32,
 }
 
-/// Applies receipt `lines` to a shipment's boxes (each box's items, in box
-/// order). A line gives a SKU's total received so far; the total is spread
+/// Applies receipt `lines` to a shipment's boxes (in box order). A line gives a SKU's total received so far; the total is spread
 /// over the boxes holding the SKU in box order, each filled up to what was
 /// packed in it, and whatever is left over (an overage) goes to the last.
 /// A line for a SKU the shipment does not hold, or for a SKU already
 /// counted by an earlier line of the same receipt, is refused; one that
 /// repeats the stored total is a duplicate.
-pub(crate) fn receive(boxes: &mut [Vec<Item>], lines: &[ReceiptLine]) -> Received {
+pub(crate) fn receive(boxes: &mut [PackageBody], lines: &[ReceiptLine]) -> Received {
     let mut received = Received {
         outcomes: Vec::with_capacity(lines.len()),
         changes: Vec::new(),
         changed_boxes: Vec::new(),
+        units_received: 0,
     };
     for (index, line) in lines.iter().enumerate() {
         let field = format!("items[{index}].sku");
         let holders: Vec<(usize, usize)> = boxes
             .iter()
             .enumerate()
-            .flat_map(|(b, items)| {
-                items
+            .flat_map(|(b, body)| {
+                body.items
                     .iter()
                     .enumerate()
                     .filter(|(_, item)| item.sku == line.sku)
@@ -201,7 +204,11 @@ pub(crate) fn receive(boxes: &mut [Vec<Item>], lines: &[ReceiptLine]) -> Receive
             })
             .collect();
         if holders.is_empty() {
-            let mut skus: Vec<&str> = boxes.iter().flatten().map(|i| i.sku.as_str()).collect();
+            let mut skus: Vec<&str> = boxes
+                .iter()
+                .flat_map(|b| &b.items)
+                .map(|i| i.sku.as_str())
+                .collect();
             skus.sort_unstable();
             skus.dedup();
             let some: Vec<&str> = skus.into_iter().take(5).collect();
@@ -244,7 +251,7 @@ pub(crate) fn receive(boxes: &mut [Vec<Item>], lines: &[ReceiptLine]) -> Receive
         }
         let from: u32 = holders
             .iter()
-            .map(|&(b, i)| boxes[b][i].units_received)
+            .map(|&(b, i)| boxes[b].items[i].units_received)
             .sum();
         if from == line.units_received {
             received.outcomes.push(ItemOutcome::Duplicate { index });
@@ -252,7 +259,7 @@ pub(crate) fn receive(boxes: &mut [Vec<Item>], lines: &[ReceiptLine]) -> Receive
         }
         let mut left = line.units_received;
         for (n, &(b, i)) in holders.iter().enumerate() {
-            let item = &mut boxes[b][i];
+            let item = &mut boxes[b].items[i];
             let share = if n + 1 == holders.len() {
                 left
             } else {
@@ -277,6 +284,11 @@ pub(crate) fn receive(boxes: &mut [Vec<Item>], lines: &[ReceiptLine]) -> Receive
         });
     }
     received.changed_boxes.sort_unstable();
+    received.units_received = boxes
+        .iter()
+        .flat_map(|b| &b.items)
+        .map(|i| i.units_received)
+        .sum();
     received
 }
 
@@ -418,6 +430,7 @@ impl<'a> NewShipment<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tracklane_core::Item;
 
     fn item(sku: &str, expected: u32) -> Item {
         Item {
@@ -434,19 +447,27 @@ mod tests {
         }
     }
 
-    fn received(boxes: &[Vec<Item>]) -> Vec<Vec<u32>> {
+    fn boxed(items: Vec<Item>) -> PackageBody {
+        PackageBody {
+            weight_grams: 1000,
+            dimensions_mm: [100, 100, 100],
+            items,
+        }
+    }
+
+    fn received(boxes: &[PackageBody]) -> Vec<Vec<u32>> {
         boxes
             .iter()
-            .map(|b| b.iter().map(|i| i.units_received).collect())
+            .map(|b| b.items.iter().map(|i| i.units_received).collect())
             .collect()
     }
 
     #[test]
     fn a_total_fills_boxes_in_order_and_an_overage_lands_in_the_last() {
         let mut boxes = vec![
-            vec![item("A", 10), item("B", 5)],
-            vec![item("A", 10)],
-            vec![item("C", 1)],
+            boxed(vec![item("A", 10), item("B", 5)]),
+            boxed(vec![item("A", 10)]),
+            boxed(vec![item("C", 1)]),
         ];
         let r = receive(&mut boxes, &[line("A", 23)]);
         assert_eq!(received(&boxes), [vec![10, 0], vec![13], vec![0]]);
@@ -481,7 +502,7 @@ mod tests {
             actor: "operator".into(),
             now: Timestamp::UNIX_EPOCH,
         };
-        let mut boxes = vec![vec![item("A", 10)]];
+        let mut boxes = vec![boxed(vec![item("A", 10)])];
         let same = request(vec![line("A", 0)], false);
         let r = receive(&mut boxes, &same.lines);
         assert!(!receipt_takes_effect(&r, &same, facts));

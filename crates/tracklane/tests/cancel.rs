@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tracklane::engine_pass::Engine;
 
 use crate::attention::verdict;
-use crate::support::{TestHub, UPS, milestone, now, shipment};
+use crate::support::{TestHub, UPS, milestone, now, open_exception_kinds, shipment};
 use crate::webhooks::problem;
 
 async fn cancel(hub: &TestHub, key: &str, id: &str) -> (u16, Value) {
@@ -101,14 +101,7 @@ async fn the_engine_closes_what_a_cancelled_shipment_had_open() {
         assert_eq!(report.judged, 1, "{report:?}");
     }
     verdict(&hub, &s, &["missing_tracking"]).await;
-    let open = |d: &Value| {
-        d["exceptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["resolvedAt"].is_null())
-            .count()
-    };
+    let open = |d: &Value| open_exception_kinds(d).len();
     let path = format!("/api/v1/shipments/{}", s.id);
     assert_eq!(open(&hub.get(&hub.seller_a, &path).await.1), 1);
 

@@ -13,7 +13,9 @@ use tracklane::engine_pass::{Engine, FULL_READ_EVERY_PASSES, PassReport};
 use tracklane_core::{Capability, DeliveryWindow, Shipment, WindowSource};
 use tracklane_store::ShipmentKey;
 
-use crate::support::{ManualClock, TestHub, carrier, milestone, now, shipment};
+use crate::support::{
+    ManualClock, TestHub, carrier, milestone, now, open_exception_kinds, shipment,
+};
 
 fn days(n: i64) -> SignedDuration {
     SignedDuration::from_hours(24 * n)
@@ -130,13 +132,7 @@ impl Clocked {
             .get(&self.hub.seller_a, &format!("/api/v1/shipments/{id}"))
             .await;
         assert_eq!(status, 200, "{detail}");
-        detail["exceptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["resolvedAt"].is_null())
-            .map(|e| e["kind"].as_str().unwrap().to_owned())
-            .collect()
+        open_exception_kinds(&detail)
     }
 
     /// Shipment `id` as seller A reads it.
@@ -334,15 +330,7 @@ async fn a_finished_shipment_gets_a_last_verdict_and_is_not_read_again() {
     let mut engine = Engine::new();
     let report = engine.pass(hub.store(), now()).await.unwrap();
     assert_eq!((report.read, report.judged), (1, 1), "{report:?}");
-    let open = |detail: &Value| {
-        detail["exceptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["resolvedAt"].is_null())
-            .map(|e| e["kind"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
+    let open = open_exception_kinds;
     let path = format!("/api/v1/shipments/{held}");
     let (_, detail) = hub.get(&hub.seller_a, &path).await;
     assert_eq!(open(&detail), ["customs_hold"], "{detail}");

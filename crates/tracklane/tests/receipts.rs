@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tracklane::engine_pass::Engine;
 use tracklane_core::{Item, Shipment};
 
-use crate::support::{TestHub, milestone, now, shipment};
+use crate::support::{TestHub, milestone, now, open_exception_kinds, shipment};
 use crate::webhooks::problem;
 
 /// Shipment `n` of seller A on carrier X: box 1 holds 24 of `A-n` and 10
@@ -287,15 +287,7 @@ async fn a_received_shipment_leaves_the_engine_s_watch() {
 
     let mut engine = Engine::new();
     engine.pass(hub.store(), now()).await.unwrap();
-    let open = |d: &Value| {
-        d["exceptions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["resolvedAt"].is_null())
-            .map(|e| e["kind"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
+    let open = open_exception_kinds;
     assert_eq!(open(&detail(&hub, &s).await), ["customs_hold"]);
 
     let (status, answer) = receipt(

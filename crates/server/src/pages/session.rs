@@ -221,9 +221,10 @@ pub(crate) async fn signin_link(
     Ok(response)
 }
 
+/// A form that posts nothing but its CSRF token: a button.
 #[derive(Deserialize)]
 pub(crate) struct CsrfOnly {
-    csrf: String,
+    pub csrf: String,
 }
 
 /// `POST /signout`

@@ -23,7 +23,7 @@ use tracklane_store::{
 };
 
 use super::layout::{self, Nav};
-use super::session::check_csrf;
+use super::session::{CsrfOnly, check_csrf};
 use super::shipments::status_badge;
 use super::{Ctx, PageError, PageResult, html as respond, i18n, percent, when};
 use crate::AppState;
@@ -858,11 +858,6 @@ pub(crate) async fn record_receipt(
         detail.shipment.confirmation_id
     ))
     .into_response())
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    csrf: String,
 }
 
 /// `POST /shipments/{id}/cancel`

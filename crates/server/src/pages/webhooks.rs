@@ -18,7 +18,7 @@ use tracklane_core::Problem;
 use tracklane_store::{Delivery, DeliveryState, EventKind, Resend, Session, StoreError, Webhook};
 
 use super::layout::{self, Nav};
-use super::session::check_csrf;
+use super::session::{CsrfOnly, check_csrf};
 use super::{Ctx, PageError, PageResult, html as respond, i18n, when};
 use crate::AppState;
 use crate::api::webhooks::{WEBHOOKS_PER_OWNER_MAX, check_events, check_receiver, new_webhook};
@@ -603,11 +603,6 @@ pub(crate) async fn create(
         StatusCode::OK,
     )
     .await
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    csrf: String,
 }
 
 /// The switch-on form as posted.

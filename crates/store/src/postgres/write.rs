@@ -739,6 +739,19 @@ async fn shipment_seq(t: &mut Tx<'_>, key: &ShipmentKey) -> StoreResult<Option<i
 
 /// The packages carrying `number` for `carrier`, as (package, shipment)
 /// pairs grouped by shipment.
+/// The internal sequence of the shipment `key` names, which must exist.
+///
+/// # Errors
+/// [`StoreError::NotFound`] when no shipment has that id.
+async fn stored_shipment_seq(t: &mut Tx<'_>, key: &ShipmentKey) -> StoreResult<i64> {
+    shipment_seq(t, key)
+        .await?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        })
+}
+
 async fn packages_for(t: &mut Tx<'_>, carrier: &str, number: &str) -> StoreResult<Vec<(i64, i64)>> {
     let rows = t
         .query(
@@ -1061,12 +1074,7 @@ pub(crate) async fn set_delivery_window(
     key: &ShipmentKey,
     change: &WindowChangeRequest,
 ) -> StoreResult<WindowChange> {
-    let Some(seq) = shipment_seq(t, key).await? else {
-        return Err(StoreError::NotFound {
-            what: "shipment",
-            key: key.0.clone(),
-        });
-    };
+    let seq = stored_shipment_seq(t, key).await?;
     change_window(t, seq, change).await
 }
 
@@ -1157,12 +1165,7 @@ pub(crate) async fn record_receipt(
     key: &ShipmentKey,
     request: &ReceiptRequest,
 ) -> StoreResult<RecordedReceipt> {
-    let Some(seq) = shipment_seq(t, key).await? else {
-        return Err(StoreError::NotFound {
-            what: "shipment",
-            key: key.0.clone(),
-        });
-    };
+    let seq = stored_shipment_seq(t, key).await?;
     let mut touched = Touched::default();
     let shipment = touched.get(t, seq).await?;
     let boxes = t
@@ -1176,14 +1179,7 @@ pub(crate) async fn record_receipt(
         .iter()
         .map(|r| codec::from_json::<PackageBody>(r.get(1)))
         .collect::<StoreResult<Vec<_>>>()?;
-    let mut items: Vec<_> = bodies
-        .iter_mut()
-        .map(|b| std::mem::take(&mut b.items))
-        .collect();
-    let received = rules::receive(&mut items, &request.lines);
-    for (body, items) in bodies.iter_mut().zip(items) {
-        body.items = items;
-    }
+    let received = rules::receive(&mut bodies, &request.lines);
     let now_us = request.now.as_microsecond();
     let takes_effect = rules::receipt_takes_effect(&received, request, shipment.facts);
     if takes_effect {
@@ -1202,11 +1198,7 @@ pub(crate) async fn record_receipt(
         .await
         .map_err(pg("storing boxes' received units"))?;
         let facts = &mut shipment.facts;
-        facts.units_received = bodies
-            .iter()
-            .flat_map(|b| &b.items)
-            .map(|i| i.units_received)
-            .sum();
+        facts.units_received = received.units_received;
         facts.is_checked_in = true;
         facts.is_receiving_closed |= request.closes;
         t.execute(
@@ -1265,12 +1257,7 @@ pub(crate) async fn cancel_shipment(
     key: &ShipmentKey,
     now: Timestamp,
 ) -> StoreResult<Cancellation> {
-    let Some(seq) = shipment_seq(t, key).await? else {
-        return Err(StoreError::NotFound {
-            what: "shipment",
-            key: key.0.clone(),
-        });
-    };
+    let seq = stored_shipment_seq(t, key).await?;
     let mut touched = Touched::default();
     let shipment = touched.get(t, seq).await?;
     let outcome = rules::cancellation(shipment.status());

@@ -28,12 +28,7 @@ pub(crate) fn put_assessments(
 ) -> StoreResult<()> {
     for a in assessments {
         let key = ShipmentKey::new(a.shipment.as_str());
-        let Some(seq) = w.shipment_seq(&key)? else {
-            return Err(StoreError::NotFound {
-                what: "shipment",
-                key: key.0,
-            });
-        };
+        let seq = w.stored_shipment_seq(&key)?;
         let conn = &w.conn;
         match &a.estimate {
             Some(e) => conn
@@ -399,12 +394,7 @@ pub(crate) fn offer_reroutes(
     let mut stored = Vec::new();
     for draft in drafts {
         let key = ShipmentKey::new(draft.shipment.as_str());
-        let Some(seq) = w.shipment_seq(&key)? else {
-            return Err(StoreError::NotFound {
-                what: "shipment",
-                key: key.0,
-            });
-        };
+        let seq = w.stored_shipment_seq(&key)?;
         let waiting = w
             .conn
             .prepare_cached("SELECT 1 FROM reroute WHERE shipment_seq = ?1 AND status = ?2")

@@ -400,12 +400,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<RecordedReceipt> {
         let key = shipment.clone();
         self.write(move |w| {
-            let Some(seq) = w.shipment_seq(&key)? else {
-                return Err(StoreError::NotFound {
-                    what: "shipment",
-                    key: key.0.clone(),
-                });
-            };
+            let seq = w.stored_shipment_seq(&key)?;
             w.record_receipt(seq, &receipt)
         })
         .await
@@ -418,12 +413,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Cancellation> {
         let key = shipment.clone();
         self.write(move |w| {
-            let Some(seq) = w.shipment_seq(&key)? else {
-                return Err(StoreError::NotFound {
-                    what: "shipment",
-                    key: key.0.clone(),
-                });
-            };
+            let seq = w.stored_shipment_seq(&key)?;
             w.cancel(seq, now.as_microsecond())
         })
         .await
@@ -950,12 +940,7 @@ fn set_delivery_window(
     key: &ShipmentKey,
     change: &WindowChangeRequest,
 ) -> StoreResult<WindowChange> {
-    let Some(seq) = w.shipment_seq(key)? else {
-        return Err(StoreError::NotFound {
-            what: "shipment",
-            key: key.0.clone(),
-        });
-    };
+    let seq = w.stored_shipment_seq(key)?;
     w.change_window(seq, change)
 }
 

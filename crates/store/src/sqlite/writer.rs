@@ -470,6 +470,17 @@ impl Writer {
             .map_err(unavailable("finding a shipment"))
     }
 
+    /// The internal sequence of the shipment `key` names, which must exist.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] when no shipment has that id.
+    pub(crate) fn stored_shipment_seq(&self, key: &ShipmentKey) -> StoreResult<i64> {
+        self.shipment_seq(key)?.ok_or_else(|| StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        })
+    }
+
     /// Packages carrying `number` for `carrier`, from the cache or the leg table.
     fn packages_for(&mut self, carrier: &str, number: &str) -> StoreResult<Vec<i64>> {
         if let Some(found) = self.cache.numbers.get(carrier).and_then(|n| n.get(number)) {
@@ -691,14 +702,7 @@ impl Writer {
             .iter()
             .map(|(_, body)| rows::from_json::<rows::PackageBody>(body))
             .collect::<StoreResult<Vec<_>>>()?;
-        let mut items: Vec<_> = bodies
-            .iter_mut()
-            .map(|b| std::mem::take(&mut b.items))
-            .collect();
-        let received = rules::receive(&mut items, &request.lines);
-        for (body, items) in bodies.iter_mut().zip(items) {
-            body.items = items;
-        }
+        let received = rules::receive(&mut bodies, &request.lines);
         let entry = self.shipment_entry(seq)?;
         let mut facts = entry.facts;
         let now_us = request.now.as_microsecond();
@@ -711,11 +715,7 @@ impl Writer {
                     .and_then(|mut s| s.execute(params![boxes[b].0, body]))
                     .map_err(unavailable("storing a box's received units"))?;
             }
-            facts.units_received = bodies
-                .iter()
-                .flat_map(|b| &b.items)
-                .map(|i| i.units_received)
-                .sum();
+            facts.units_received = received.units_received;
             facts.is_checked_in = true;
             facts.is_receiving_closed |= request.closes;
             self.conn

@@ -503,3 +503,14 @@ fn numbers_are_valid() {
         assert!(tracklane_ids::check(n).valid, "{n}");
     }
 }
+
+/// The kinds of the open exceptions of a shipment detail as the API gives it.
+pub fn open_exception_kinds(detail: &Value) -> Vec<String> {
+    detail["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resolvedAt"].is_null())
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
