@@ -19,8 +19,9 @@
 //! when a shipment is finished. Nothing else moves the column, so the ingest
 //! of milestones leaves it and its index alone until a shipment's last box is
 //! delivered. A status does not leave the finished ones: a delivered box's
-//! tracking is closed, and cancelling and received units are set when a
-//! shipment is created.
+//! tracking is closed, a cancellation is final, and a warehouse receipt only
+//! moves a shipment on to CHECKED_IN, RECEIVING or CLOSED; each of those
+//! writes goes through the projection, which finishes the order.
 
 use tracklane_core::{DeliveryWindow, ShipmentStatus};
 
