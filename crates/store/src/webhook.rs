@@ -299,13 +299,20 @@ pub(crate) fn audience<S: AsRef<str>>(
         .collect()
 }
 
-/// A receipt event's payload: the audited receipt, and the shipment's status
-/// and units after it.
+/// A receipt event's payload: the receipt `request` as audited with its
+/// `changes`, and the shipment's status and units after it.
 pub(crate) fn receipt_payload(
-    receipt: &crate::Receipt,
+    request: &crate::ReceiptRequest,
+    changes: Vec<crate::ReceiptChange>,
     recorded: &crate::RecordedReceipt,
 ) -> crate::StoreResult<serde_json::Value> {
-    let mut payload = crate::codec::to_value(receipt)?;
+    let receipt = crate::Receipt {
+        at: request.now,
+        actor: request.actor.clone(),
+        changes,
+        closes: request.closes,
+    };
+    let mut payload = crate::codec::to_value(&receipt)?;
     payload["status"] = recorded.status.as_str().into();
     payload["unitsReceived"] = recorded.units_received.into();
     payload["unitsExpected"] = recorded.units_expected.into();

@@ -32,9 +32,9 @@ use super::{Tx, is_unique_violation, pg};
 use crate::codec::{self, PackageBody, to_json};
 use crate::rules;
 use crate::{
-    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, Receipt,
-    ReceiptRequest, RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment,
-    WindowChange, WindowChangeRequest,
+    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, ReceiptRequest,
+    RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
+    WindowChangeRequest,
 };
 
 pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult<()> {
@@ -1238,13 +1238,7 @@ pub(crate) async fn record_receipt(
         units_expected: facts.units_expected,
     };
     if takes_effect && t.wants(EventKind::ReceiptRecorded).await? {
-        let receipt = Receipt {
-            at: request.now,
-            actor: request.actor.clone(),
-            changes: received.changes,
-            closes: request.closes,
-        };
-        let payload = crate::webhook::receipt_payload(&receipt, &recorded)?;
+        let payload = crate::webhook::receipt_payload(request, received.changes, &recorded)?;
         t.emit(EventKind::ReceiptRecorded, seq, "", None, &payload, now_us)
             .await?;
     }

@@ -36,7 +36,7 @@ use tracklane_core::{
 use super::rows::{self, unavailable};
 use crate::rules;
 use crate::{
-    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, Receipt, ReceiptRequest,
+    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, ReceiptRequest,
     RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
     WindowChangeRequest,
 };
@@ -744,13 +744,7 @@ impl Writer {
             units_expected: facts.units_expected,
         };
         if takes_effect && self.wants(EventKind::ReceiptRecorded)? {
-            let receipt = Receipt {
-                at: request.now,
-                actor: request.actor.clone(),
-                changes: received.changes,
-                closes: request.closes,
-            };
-            let payload = crate::webhook::receipt_payload(&receipt, &recorded)?;
+            let payload = crate::webhook::receipt_payload(request, received.changes, &recorded)?;
             self.emit(EventKind::ReceiptRecorded, seq, "", None, &payload, now_us)?;
         }
         self.flush()?;
