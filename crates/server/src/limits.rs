@@ -139,11 +139,7 @@ enum Holder {
 
 impl Holder {
     fn principal(principal: &Principal) -> Holder {
-        Holder::Principal(match principal {
-            Principal::Operator => "operator".to_owned(),
-            Principal::Seller(id) => format!("seller:{}", id.as_str()),
-            Principal::Carrier(code) => format!("carrier:{}", code.as_str()),
-        })
+        Holder::Principal(principal.audit_name())
     }
 }
 

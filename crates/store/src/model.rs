@@ -23,6 +23,15 @@ pub enum Principal {
 }
 
 impl Principal {
+    /// How audits and limits name it: `operator`, `seller:ID`, `carrier:CODE`.
+    pub fn audit_name(&self) -> String {
+        match self {
+            Principal::Operator => "operator".to_owned(),
+            Principal::Seller(id) => format!("seller:{id}"),
+            Principal::Carrier(code) => format!("carrier:{code}"),
+        }
+    }
+
     /// Whether this principal may read `detail` (DESIGN.md invariant 6).
     pub fn can_see(&self, detail: &ShipmentDetail) -> bool {
         match self {

@@ -58,11 +58,9 @@ pub(crate) async fn post_receipt(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = match &caller.0 {
-        Principal::Operator => "operator".to_owned(),
-        Principal::Seller(seller) => format!("seller:{seller}"),
-        Principal::Carrier(_) => return Err(role_error(lang, "seller or operator")),
-    };
+    if matches!(caller.0, Principal::Carrier(_)) {
+        return Err(role_error(lang, "seller or operator"));
+    }
     let input: ReceiptInput = json_body(&body, lang)?;
     if input.items.is_empty() && !input.receiving_complete {
         return Err(ApiError::bad_request(
@@ -103,7 +101,7 @@ pub(crate) async fn post_receipt(
             })
             .collect(),
         closes: input.receiving_complete,
-        actor,
+        actor: caller.0.audit_name(),
         now: state.clock.now(),
     };
     let recorded = state

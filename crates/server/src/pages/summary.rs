@@ -804,18 +804,14 @@ pub(crate) async fn record_receipt(
     let session = ctx.require()?;
     let lang = ctx.lang;
     check_csrf(session, input.get("csrf").map_or("", String::as_str), lang)?;
-    let actor = match &session.principal {
-        Principal::Operator => "operator".to_owned(),
-        Principal::Seller(seller) => format!("seller:{seller}"),
-        Principal::Carrier(_) => {
-            return Err(PageError::forbidden(
-                lang,
-                "Warehouse counts are recorded by the shipment's seller or the hub's operator.",
-                "仓库清点数量由货件的卖家或运营方录入。",
-            )
-            .into_response());
-        }
-    };
+    if matches!(session.principal, Principal::Carrier(_)) {
+        return Err(PageError::forbidden(
+            lang,
+            "Warehouse counts are recorded by the shipment's seller or the hub's operator.",
+            "仓库清点数量由货件的卖家或运营方录入。",
+        )
+        .into_response());
+    }
     let detail = load(&state, &ctx, session, &id).await?;
     let mut lines = Vec::new();
     for (i, count) in detail.shipment.sku_counts().into_iter().enumerate() {
@@ -847,7 +843,7 @@ pub(crate) async fn record_receipt(
             ReceiptRequest {
                 lines,
                 closes: input.get("complete").is_some_and(|v| !v.is_empty()),
-                actor,
+                actor: session.principal.audit_name(),
                 now: state.clock.now(),
             },
         )
