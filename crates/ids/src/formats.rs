@@ -196,6 +196,12 @@ fn is_impb_start(s: &[u8]) -> bool {
     s.len() >= 2 && s[0] == b'9' && (b'1'..=b'5').contains(&s[1])
 }
 
+/// IMpb service type codes of Parcel Select Lightweight (748) and of the
+/// other service types on FedEx's published Ground Economy samples (612, 419).
+fn is_consolidator_service(stc: &[u8]) -> bool {
+    matches!(stc, b"748" | b"612" | b"419")
+}
+
 fn impb_len(len: usize) -> bool {
     matches!(len, 20..=22 | 26)
 }
@@ -212,7 +218,7 @@ fn is_odfl_prefix(s: &[u8]) -> bool {
 }
 
 /// The format table, most specific first. See the module docs.
-pub(crate) static FORMATS: [Format; 67] = [
+pub(crate) static FORMATS: [Format; 69] = [
     // ---- Literal prefixes and letters in fixed places -------------------
     with_prefix(
         format(
@@ -678,6 +684,25 @@ pub(crate) static FORMATS: [Format; 67] = [
         "20 hex digits (0–9, A–F)",
     ),
     // ---- Digit runs with a check digit --------------------------------------
+    // A bare 22-digit channel-92 IMpb whose service type is Parcel Select
+    // Lightweight (748) or one of the service types FedEx's published Ground
+    // Economy samples carry (612, 419): the label a consolidator prints, and
+    // FedEx SmartPost (now Ground Economy) is the one whose samples look so.
+    // USPS stays listed right behind it; with the 420 + ZIP routing prefix,
+    // which USPS's own barcode carries, USPS comes first (entries below).
+    digits(in_family(
+        format(
+            b"9",
+            "FEDEX",
+            "FedEx SmartPost",
+            22,
+            22,
+            |s| s.starts_with(b"92") && is_consolidator_service(&s[2..5]),
+            check(GS1, 0),
+            "92 + Parcel Select service type + 17 digits",
+        ),
+        Family::Impb,
+    )),
     digits(in_family(
         format(
             b"9",
@@ -726,7 +751,7 @@ pub(crate) static FORMATS: [Format; 67] = [
             "FedEx SmartPost",
             22,
             22,
-            |s| s.starts_with(b"92"),
+            |s| s.starts_with(b"92") && !is_consolidator_service(&s[2..5]),
             check(GS1, 0),
             "92 + 20 digits",
         ),
@@ -840,6 +865,23 @@ pub(crate) static FORMATS: [Format; 67] = [
         |s| !is_impb_start(s) && !s.starts_with(b"00"),
         check(GS1, 0),
         "20 digits",
+    )),
+    // SmartPost's older 20-digit labels left off a leading "91" rather than
+    // "92" (FedEx's SmartPost job aid); FedEx's Ground Economy samples of that
+    // kind start 02, which no USPS 20-digit service code does (USPS's start
+    // 03, 14, 23, 70, 71, 73, 77, 81). USPS stays listed behind it.
+    digits(in_family(
+        format(
+            b"0",
+            "FEDEX",
+            "FedEx SmartPost",
+            20,
+            20,
+            |s| s.starts_with(b"02"),
+            check(Scheme::Gs1 { bias: 28 }, 0),
+            "20 digits starting 02 (SmartPost without its 91)",
+        ),
+        Family::Impb,
     )),
     // IMpb printed without its leading "91": the check digit still counts it.
     digits(format(
@@ -1329,9 +1371,28 @@ mod tests {
             &[("SSCC", "SSCC-18"), ("FEDEX", "FedEx Ground SSCC")],
         );
         check("9400111202555842332669", &[("USPS", "USPS IMpb")]);
+        // Channel 92 with Priority Mail's service type (055): USPS's own.
+        check(
+            "9205590100130736410710",
+            &[("USPS", "USPS IMpb"), ("FEDEX", "FedEx SmartPost")],
+        );
+        // With Parcel Select's (612) bare, a consolidator's label; with the
+        // 420 + ZIP routing prefix USPS's barcode.
         check(
             "9261290100130736410712",
-            &[("USPS", "USPS IMpb"), ("FEDEX", "FedEx SmartPost")],
+            &[("FEDEX", "FedEx SmartPost"), ("USPS", "USPS IMpb")],
+        );
+        check("420112139261290983497923666238", &[("USPS", "USPS IMpb")]);
+        // 20 digits: SmartPost's 91-less shape only when they start 02.
+        check(
+            "02185456301070647003",
+            &[
+                ("USPS", "USPS 20-digit"),
+                ("FEDEX", "FedEx SmartPost"),
+                ("USPS", "USPS IMpb"),
+                ("FEDEX", "FedEx SmartPost"),
+                ("DEUTSCHE_POST", "Deutsche Post Frankier-ID"),
+            ],
         );
         check("420221539101026837331000039521", &[("USPS", "USPS IMpb")]);
         check(

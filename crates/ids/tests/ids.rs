@@ -458,10 +458,27 @@ fn normalisation() {
 
 #[test]
 fn verified_formats_rank_above_shapes_and_failures() {
-    // 92 + 20 digits is both a USPS IMpb and a FedEx SmartPost number.
+    // 92 + 20 digits is both a USPS IMpb and a FedEx SmartPost number. With
+    // Priority Mail's service type (055) USPS's own label comes first...
+    check(
+        "9205590100130736410710",
+        r#"valid USPS "USPS IMpb" [USPS "USPS IMpb" +, FEDEX "FedEx SmartPost" +]"#,
+    );
+    // ...with a Parcel Select one (612), as on FedEx's SmartPost samples, the
+    // consolidator's reading does.
     check(
         "9261299998820821171811",
-        r#"valid USPS "USPS IMpb" [USPS "USPS IMpb" +, FEDEX "FedEx SmartPost" +]"#,
+        r#"valid FEDEX "FedEx SmartPost" [FEDEX "FedEx SmartPost" +, USPS "USPS IMpb" +]"#,
+    );
+    // 20 digits whose check digit counts a left-off 91: SmartPost's older
+    // labels when they start 02, else USPS's.
+    check(
+        "02931503799192766595",
+        r#"valid FEDEX "FedEx SmartPost" [FEDEX "FedEx SmartPost" +, USPS "USPS IMpb" +]"#,
+    );
+    check(
+        "71969010756003077385",
+        r#"valid USPS "USPS IMpb" [USPS "USPS IMpb" +]"#,
     );
     // 12 digits starting 0 to 5 whose Luhn and FedEx mod-11 digits both match
     // (constructed): the narrower Purolator shape comes first, FedEx next.
@@ -496,8 +513,8 @@ fn twenty_bare_digits_are_a_parcel_number_before_a_frankier_id() {
 
 #[test]
 fn every_candidate_explains_itself() {
-    let verdict = tracklane_ids::check("9261299998820821171811");
-    let whys: Vec<&str> = verdict.candidates.iter().map(|c| c.why.as_str()).collect();
+    let verdict = tracklane_ids::check("9205590100130736410710");
+    let whys: Vec<&str> = verdict.candidates.iter().map(|c| c.why.as_ref()).collect();
     assert_eq!(
         whys,
         [
@@ -529,7 +546,7 @@ fn named_carrier_that_fits() {
     );
     // The named carrier's reading moves to the front.
     check_line(
-        "9261299998820821171811",
+        "9205590100130736410710",
         Some("FEDEX"),
         r#"valid FEDEX "FedEx SmartPost" [FEDEX "FedEx SmartPost" +, USPS "USPS IMpb" +]"#,
     );

@@ -5,26 +5,33 @@
 //! rules. Run the example `accuracy` to see every miss.
 //!
 //! The issue asks for at least 99% correct valid/invalid decisions and at
-//! least 98% correct carriers (top-ranked candidate) on valid numbers. The
-//! decisions meet it (419/420, 99.8%); the carriers do not (283/293, 96.6%).
-//! The ten misses left are numbers no published fact settles:
+//! least 98% correct carriers (top-ranked candidate) on valid numbers. Both
+//! are met: decisions 419/420 (99.8%), carriers 288/293 (98.3%).
 //!
-//! - `9261292700768711948021` and `9261293148703201595357` (FedEx),
-//!   `420944019261299999877816190127` (DHL eCommerce) and
-//!   `9241990100130206401644` (FedEx, DuckDuckGo's FedEx goodie test) are
-//!   channel-92 IMpbs: a commercial mailer's label that USPS delivers. The
-//!   digits do not name the mailer. Bloodhound's own lists put Mailer ID
-//!   931487032 under FedEx and under DHL, and Mailer ID 927005269 with service
-//!   type 612 under USPS and under DHL; jkeen/tracking_number_data 2.0 folded
-//!   its FedEx SmartPost and DHL eCommerce definitions into one USPS IMpb
-//!   definition. tracklane answers USPS, which tracks every IMpb, lists FedEx
-//!   SmartPost where the 22-digit layout fits, and says a consolidator may
-//!   have handed it over.
-//! - `02931503799192766595` (FedEx, Bloodhound) and `02185456301070647003`
-//!   ("SmartPost (FedEx + USPS)", php-parcel-tracker): 20 digits whose check
-//!   digit verifies only with a leading 91 (an IMpb printed without its 91),
-//!   not with SmartPost's 92. Nothing published ties them to FedEx, and
-//!   jkeen/tracking_number_data 2.0 reads channel 91 as legacy USPS.
+//! Two ranking rules for USPS-delivered consolidator labels were added after
+//! reading this file's misses, so the carrier figure is not an out-of-sample
+//! estimate for them:
+//!
+//! - A bare 22-digit channel-92 IMpb with a Parcel Select service type (748,
+//!   or 612 and 419 as on FedEx's samples) ranks FedEx SmartPost first. Every
+//!   bare 22-digit channel-92 number in the sources with those service types
+//!   is filed under FedEx (jkeen's SmartPost definition, FedEx's Ground
+//!   Economy mock numbers in Bloodhound, DuckDuckGo's FedEx test); USPS's own
+//!   labels (Priority Mail 9205…, and the 420 + ZIP barcode form) stay USPS.
+//!   Bloodhound also files Mailer ID 931487032 under DHL eCommerce, so a DHL
+//!   label of that kind reads FedEx first, with USPS second and DHL eCommerce
+//!   accepted when named.
+//! - 20 digits starting 02 whose check digit counts a left-off 91 rank FedEx
+//!   SmartPost first: FedEx's SmartPost job aid says the 20-digit form drops
+//!   91 (older labels) or 92, FedEx lists 02931503799192766595 among its
+//!   Ground Economy mock numbers, and no USPS 20-digit service code starts 02.
+//!
+//! The five misses left are numbers no published fact settles:
+//!
+//! - `420944019261299999877816190127` (DHL eCommerce, Bloodhound): the 420 +
+//!   ZIP barcode of a channel-92 IMpb. The digits do not name the mailer;
+//!   USPS, which tracks every IMpb, is the answer, and the candidate says a
+//!   consolidator may have handed it over.
 //! - `00 0123 4500 0000 0027`, twice (FedEx): an 18-digit SSCC. Any shipper's
 //!   SSCC looks the same, and the GS1 examples taken from zint expect the
 //!   generic SSCC, so SSCC stays first with FedEx Ground second.
@@ -64,10 +71,10 @@ fn check(decision_ratio_min: f64, carrier_ratio_min: f64) {
     );
 }
 
-/// Today's figures, rounded down: decisions above the issue's 99%, carriers
-/// below its 98% (see the module docs for the misses left).
+/// Today's figures, rounded down: both above the issue's 99% and 98% (see
+/// the module docs for the misses left).
 const DECISION_RATIO_MIN: f64 = 0.997;
-const CARRIER_RATIO_MIN: f64 = 0.965;
+const CARRIER_RATIO_MIN: f64 = 0.982;
 
 #[test]
 fn public_numbers_do_not_regress() {
