@@ -7,6 +7,9 @@
 //! tests each adjacent transposition in constant time by adjusting the
 //! check-digit sum (see `checksum`).
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use crate::checksum::Scheme;
 use crate::country;
 use crate::formats::{
@@ -354,10 +357,10 @@ fn judge_named(verdict: &mut Verdict, hits: &[Hit], named: &'static str) {
         let mut list = candidates(number, hits, false);
         let mut via = candidate(number, hit);
         via.carrier = named;
-        via.why.push_str("; ");
-        via.why
-            .push_str(crate::carrier_name(named, crate::Lang::En));
-        via.why.push_str(" ships under this number");
+        let why = via.why.to_mut();
+        why.push_str("; ");
+        why.push_str(crate::carrier_name(named, crate::Lang::En));
+        why.push_str(" ships under this number");
         list.insert(0, via);
         list.truncate(CANDIDATES_MAX);
         verdict.candidates = list;
@@ -451,20 +454,14 @@ fn candidates(number: &[u8], hits: &[Hit], with_failed: bool) -> Vec<Candidate> 
 
 fn candidate(number: &[u8], hit: Hit) -> Candidate {
     let format = hit.format();
-    let scheme = format.check.map(|check| check.scheme);
-    let suffix = match (hit.outcome, scheme) {
-        (Outcome::Verified, Some(scheme)) => scheme.matches_text(),
-        (Outcome::Failed { .. }, Some(scheme)) => scheme.fails_text(),
-        _ => "; this format has no check digit",
-    };
     let note = impb_note(number, hit);
-    let mut why = String::with_capacity(format.description.len() + suffix.len() + note.len() + 1);
-    why.push_str(format.description);
-    why.push_str(suffix);
-    if let Outcome::Failed { expected } = hit.outcome {
-        why.push(char::from(expected));
-    }
-    why.push_str(note);
+    let why = match hit.outcome {
+        Outcome::Failed { expected } => {
+            Cow::Owned(why_text(format, hit.outcome, NOTES[note], Some(expected)))
+        }
+        Outcome::Verified => Cow::Borrowed(WHYS[usize::from(hit.index)][note].as_str()),
+        Outcome::Shape => Cow::Borrowed(WHYS[usize::from(hit.index)][NOTES.len() + note].as_str()),
+    };
     let (carrier, country) = match (format.family, s10_country(number)) {
         (Family::S10, Some(code)) => (country::s10_operator(code, number[0]), Some(code)),
         _ => (format.carrier, None),
@@ -479,34 +476,75 @@ fn candidate(number: &[u8], hit: Hit) -> Candidate {
     }
 }
 
+/// The notes a candidate's explanation may end with, by [`impb_note`]'s index.
+const NOTES: [&str; 3] = ["", IMPB_NOTE_92, IMPB_NOTE_93];
+
+/// Every fitting format's explanation, built once: a row per format, a
+/// column per outcome (verified, then shape) and note, so that a valid
+/// number's candidates borrow their text rather than each building a string.
+static WHYS: LazyLock<Vec<[String; 2 * NOTES.len()]>> = LazyLock::new(|| {
+    FORMATS
+        .iter()
+        .map(|format| {
+            std::array::from_fn(|slot| {
+                let outcome = if slot < NOTES.len() {
+                    Outcome::Verified
+                } else {
+                    Outcome::Shape
+                };
+                why_text(format, outcome, NOTES[slot % NOTES.len()], None)
+            })
+        })
+        .collect()
+});
+
+/// "Shape; check-digit outcome[ expected][; note]", in English.
+fn why_text(format: &Format, outcome: Outcome, note: &str, expected: Option<u8>) -> String {
+    let suffix = match (outcome, format.check.map(|check| check.scheme)) {
+        (Outcome::Verified, Some(scheme)) => scheme.matches_text(),
+        (Outcome::Failed { .. }, Some(scheme)) => scheme.fails_text(),
+        _ => "; this format has no check digit",
+    };
+    let mut why = String::with_capacity(format.description.len() + suffix.len() + note.len() + 1);
+    why.push_str(format.description);
+    why.push_str(suffix);
+    if let Some(expected) = expected {
+        why.push(char::from(expected));
+    }
+    why.push_str(note);
+    why
+}
+
 /// Why a USPS IMpb may have been handed over by someone else. Channel
 /// application identifiers 92 and 93 mark a commercial mailer's label (USPS
 /// Publication 199: 92 with a 9-digit Mailer ID, 93 with a 6-digit one), and
 /// parcel consolidators hand such parcels to USPS for the last mile. Nothing
-/// in the digits names the consolidator, so USPS, which tracks every IMpb,
-/// stays the reading and the note says who else may have the parcel.
-fn impb_note(number: &[u8], hit: Hit) -> &'static str {
+/// in the digits names the consolidator for certain: USPS, which tracks
+/// every IMpb, stays a reading (first unless the service type is one FedEx
+/// SmartPost labels carry, see `formats.rs`) and the note says who else may
+/// have the parcel.
+/// Returns the note's index in [`NOTES`], 0 for none.
+fn impb_note(number: &[u8], hit: Hit) -> usize {
     let format = hit.format();
     if format.family != Family::Impb || format.carrier != "USPS" {
-        return "";
+        return 0;
     }
     // The check digit covers the IMpb from its channel on, after any 420 + ZIP.
     let Some(check) = format.check else {
-        return "";
+        return 0;
     };
     let start = usize::from(check.start);
     match number.get(start..start + 2) {
-        Some(b"92") => {
-            "; channel 92 is a commercial mailer's label, so a consolidator \
-             (FedEx SmartPost, DHL eCommerce, UPS Mail Innovations) may have handed it to USPS"
-        }
-        Some(b"93") => {
-            "; channel 93 is a commercial mailer's label, so another company \
-             may have handed it to USPS"
-        }
-        _ => "",
+        Some(b"92") => 1,
+        Some(b"93") => 2,
+        _ => 0,
     }
 }
+
+const IMPB_NOTE_92: &str = "; channel 92 is a commercial mailer's label, so a consolidator \
+     (FedEx SmartPost, DHL eCommerce, UPS Mail Innovations) may have handed it to USPS";
+const IMPB_NOTE_93: &str = "; channel 93 is a commercial mailer's label, so another company \
+     may have handed it to USPS";
 
 /// Fills in the check-digit reason and the most likely correction for a hit
 /// whose check digit failed.

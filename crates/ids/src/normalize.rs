@@ -23,26 +23,55 @@ fn is_alphanumeric(b: u8) -> bool {
     b.is_ascii_uppercase() || b.is_ascii_digit()
 }
 
+/// Byte classes for [`normalize_checked`]'s first pass, as bits so that a
+/// whole input's classes are their union: `A–Z0–9` is 0.
+const CLEAN: u8 = 0;
+const LOWER: u8 = 1;
+const SEPARATOR: u8 = 2;
+const OTHER: u8 = 4;
+const NON_ASCII: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut class = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        class[b] = if byte.is_ascii_uppercase() || byte.is_ascii_digit() {
+            CLEAN
+        } else if byte.is_ascii_lowercase() {
+            LOWER
+        } else if is_ascii_separator(byte) {
+            SEPARATOR
+        } else if byte.is_ascii() {
+            OTHER
+        } else {
+            NON_ASCII
+        };
+        b += 1;
+    }
+    class
+};
+
 /// [`normalize`], also telling whether the result is entirely `A–Z0–9`, which
 /// the fast paths learn for free and validation would otherwise scan for.
 pub(crate) fn normalize_checked(input: &str) -> (String, bool) {
     let bytes = input.as_bytes();
-    if bytes.iter().all(|&b| is_alphanumeric(b)) {
+    // One branch-free pass says which paths the input needs.
+    let classes = bytes.iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)]);
+    if classes == CLEAN {
         // Already normalised: the common case for numbers pasted from a label.
         return (input.to_owned(), true);
     }
-    if input.is_ascii() {
+    if classes & NON_ASCII == 0 {
         let mut out = Vec::with_capacity(bytes.len());
-        let mut is_clean = true;
         for &b in bytes {
-            if !is_ascii_separator(b) {
-                let upper = b.to_ascii_uppercase();
-                is_clean &= is_alphanumeric(upper);
-                out.push(upper);
+            if CLASS[usize::from(b)] != SEPARATOR {
+                out.push(b.to_ascii_uppercase());
             }
         }
         // ASCII in, ASCII out: the conversion cannot fail.
-        return (String::from_utf8(out).unwrap_or_default(), is_clean);
+        let out = String::from_utf8(out).unwrap_or_default();
+        return (out, classes & OTHER == 0);
     }
     let mut out = String::with_capacity(input.len());
     out.extend(input.chars().filter_map(fold));
@@ -52,7 +81,7 @@ pub(crate) fn normalize_checked(input: &str) -> (String, bool) {
 
 /// ASCII characters that separate groups of a number. Whitespace matches
 /// `char::is_whitespace` for ASCII so both paths agree.
-fn is_ascii_separator(b: u8) -> bool {
+const fn is_ascii_separator(b: u8) -> bool {
     matches!(
         b,
         b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C | b'-' | b'_' | b'.' | b'/' | b'(' | b')'

@@ -6,6 +6,8 @@
 //! (`tracking_number.check_digit`) for programs and a full sentence in English
 //! or Simplified Chinese for people.
 
+use std::borrow::Cow;
+
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// The language of a human-readable message.
@@ -25,7 +27,9 @@ pub struct Candidate {
     /// The carrier's service or number family, e.g. `"UPS 1Z"`, `"UPU S10"`.
     pub service: &'static str,
     /// Why the number fits, in English: its shape and the check-digit outcome.
-    pub why: String,
+    /// Borrowed from a table built once, except for a failed check digit,
+    /// whose text names the digit expected.
+    pub why: Cow<'static, str>,
     /// The format has a check digit and it matches.
     pub check_digit_verified: bool,
     /// For UPU S10 numbers, the ISO 3166-1 alpha-2 code of the issuing
