@@ -158,6 +158,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/shipments/{shipment_id}/delivery-window/automation", put(api::seller::put_automation))
         .route("/api/v1/shipments/{shipment_id}/receipts", post(api::receipts::post_receipt))
         .route("/api/v1/shipments/{shipment_id}/cancel", post(api::seller::cancel_shipment))
+        .route(
+            "/api/v1/shipments/{shipment_id}/reconciliation",
+            post(api::seller::request_reconciliation),
+        )
         .route("/api/v1/tracking/import", post(api::seller::import_tracking))
         .route("/api/v1/carriers", get(api::seller::list_carriers))
         .route("/api/v1/carriers/{code}", put(api::operator::put_carrier))

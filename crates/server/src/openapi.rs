@@ -42,6 +42,7 @@ impl Modify for Security {
         api::seller::put_automation,
         api::receipts::post_receipt,
         api::seller::cancel_shipment,
+        api::seller::request_reconciliation,
         api::seller::import_tracking,
         api::seller::list_carriers,
         api::operator::list_warehouses,

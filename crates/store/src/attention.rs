@@ -5,19 +5,22 @@
 
 use std::collections::BTreeMap;
 
-use crate::filter::viewer_scope;
+use crate::filter::{RECEIVED_SHORT, viewer_scope};
 use crate::{ATTENTION_COUNT_MAX, Attention, Principal};
 
 /// The row label for shipments with any open exception.
 const ANY_EXCEPTION: &str = "*";
 /// The row label for shipments missing tracking.
 const MISSING_TRACKING: &str = "";
+/// The row label for shipments received short, not yet reconciled.
+const RECEIVED_SHORT_LABEL: &str = "-";
 
 /// The counting statement for `viewer` and the exception `kinds`, with
 /// `sigil` starting its placeholders (`?` or `$`), and the values they
 /// stand for in order. `missing` is the backend's spelling of "missing
 /// tracking" that its partial index matches. Rows are (label, count): an
-/// exception kind, or [`ANY_EXCEPTION`], or [`MISSING_TRACKING`].
+/// exception kind, or [`ANY_EXCEPTION`], [`MISSING_TRACKING`] or
+/// [`RECEIVED_SHORT_LABEL`].
 ///
 /// Each count stops at [`ATTENTION_COUNT_MAX`], so that the start page
 /// costs the same however much is waiting. The exception counts read only
@@ -46,7 +49,7 @@ pub(crate) fn statement(
         .unwrap_or_default();
     let mut values: Vec<String> = value.into_iter().collect();
     let cap = ATTENTION_COUNT_MAX;
-    let mut parts = Vec::with_capacity(kinds.len() + 2);
+    let mut parts = Vec::with_capacity(kinds.len() + 3);
     for kind in kinds {
         values.push((*kind).to_owned());
         let k = format!("{sigil}{}", values.len());
@@ -59,10 +62,15 @@ pub(crate) fn statement(
         "SELECT '{ANY_EXCEPTION}', COUNT(*) FROM (SELECT DISTINCT x.shipment_seq FROM exception x
              WHERE x.resolved_at IS NULL{scope} LIMIT {cap}) AS c"
     ));
-    parts.push(format!(
-        "SELECT '{MISSING_TRACKING}', COUNT(*) FROM (SELECT 1 FROM shipment
-             WHERE {missing}{shipments} LIMIT {cap}) AS c"
-    ));
+    for (label, clause) in [
+        (MISSING_TRACKING, missing),
+        (RECEIVED_SHORT_LABEL, RECEIVED_SHORT),
+    ] {
+        parts.push(format!(
+            "SELECT '{label}', COUNT(*) FROM (SELECT 1 FROM shipment
+                 WHERE {clause}{shipments} LIMIT {cap}) AS c"
+        ));
+    }
     (parts.join("\nUNION ALL\n"), values)
 }
 
@@ -78,6 +86,7 @@ pub(crate) fn collect(rows: impl IntoIterator<Item = (String, i64)>) -> Attentio
         match label.as_str() {
             ANY_EXCEPTION => attention.with_exceptions = count,
             MISSING_TRACKING => attention.missing_tracking = count,
+            RECEIVED_SHORT_LABEL => attention.received_short = count,
             _ if count > 0 => {
                 attention.by_kind.insert(label, count);
             }

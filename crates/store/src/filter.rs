@@ -13,6 +13,11 @@ pub(crate) const CARRIED_BY: &str = "seq IN (SELECT shipment_seq FROM leg WHERE 
 pub(crate) const WITH_OPEN_EXCEPTION_OF_KIND: &str =
     "seq IN (SELECT shipment_seq FROM exception WHERE kind = ? AND resolved_at IS NULL)";
 
+/// Shipments whose receiving closed short and whose seller has not yet asked
+/// for a reconciliation: the predicate of index `shipment_received_short`,
+/// spelled the same in both backends' migrations so the planner matches it.
+pub(crate) const RECEIVED_SHORT: &str = "receiving_closed_at IS NOT NULL AND units_received < units_expected AND reconciliation_requested_at IS NULL";
+
 /// The clause over `shipment`'s columns that keeps the shipments `viewer` may
 /// see, with the text its one `?` stands for; `None` for the operator, who
 /// sees every shipment.

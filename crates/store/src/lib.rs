@@ -179,6 +179,19 @@ pub trait Store: Send + Sync + 'static {
         now: jiff::Timestamp,
     ) -> StoreResult<Cancellation>;
 
+    /// Records that the seller asked the marketplace to reconcile a shipment
+    /// whose receiving closed short. It then leaves the "received short"
+    /// listing and count; recording it twice changes nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::NotFound`] for an unknown shipment.
+    async fn request_reconciliation(
+        &self,
+        shipment: &ShipmentKey,
+        by: String,
+        now: jiff::Timestamp,
+    ) -> StoreResult<Reconciliation>;
+
     /// Applies `writes` in order, each as its own method would: one failing
     /// undoes none of the others, and each result comes back in its place. A
     /// backend may commit several in one transaction; a caller hears of none

@@ -131,6 +131,9 @@ pub struct ShipmentQuery {
     pub shipping_mode: Option<ShippingMode>,
     /// Only shipments with a box that has no tracking number.
     pub missing_tracking: bool,
+    /// Only shipments whose receiving closed short and whose seller has not
+    /// asked for a reconciliation yet.
+    pub received_short: bool,
     /// Only shipments with an open exception.
     pub with_exceptions: bool,
     /// Only shipments with an open exception of this kind (its wire name,
@@ -165,6 +168,7 @@ impl ShipmentQuery {
             freight_mode: None,
             shipping_mode: None,
             missing_tracking: false,
+            received_short: false,
             with_exceptions: false,
             exception_kind: None,
             text: None,
@@ -236,6 +240,9 @@ pub const ATTENTION_COUNT_MAX: u64 = 1000;
 pub struct Attention {
     /// Shipments with a box that has no tracking number.
     pub missing_tracking: u64,
+    /// Shipments whose receiving closed short, waiting for the seller to ask
+    /// for a reconciliation.
+    pub received_short: u64,
     /// Shipments with at least one open exception.
     pub with_exceptions: u64,
     /// Shipments with an open exception of each kind (wire name), for the
@@ -346,6 +353,9 @@ pub struct ShipmentSummary {
     pub updated_at: Timestamp,
     /// Exceptions the engine holds open for it.
     pub open_exceptions: u32,
+    /// When its seller asked the marketplace to reconcile a short receipt,
+    /// and who recorded it here.
+    pub reconciliation: Option<ReconciliationRequest>,
     /// Internal sequence (for cursors).
     #[serde(skip)]
     pub seq: i64,
@@ -389,6 +399,8 @@ pub struct ShipmentDetail {
     pub reroutes: Vec<crate::Reroute>,
     /// Its warehouse receipts, oldest first.
     pub receipts: Vec<Receipt>,
+    /// The seller's reconciliation request for a short receipt, if any.
+    pub reconciliation: Option<ReconciliationRequest>,
 }
 
 impl ShipmentDetail {
@@ -531,6 +543,35 @@ pub struct RecordedReceipt {
     pub units_received: u32,
     /// Units the seller sent.
     pub units_expected: u32,
+}
+
+/// A seller's note that it asked the marketplace to reconcile a shipment
+/// received short (on Amazon, a shipment reconciliation case).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReconciliationRequest {
+    /// When it was recorded.
+    pub at: Timestamp,
+    /// Who recorded it ([`crate::Principal::audit_name`]).
+    pub by: String,
+}
+
+/// What recording a reconciliation request did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconciliation {
+    /// Recorded now.
+    Requested(ReconciliationRequest),
+    /// Recorded before; nothing changed.
+    AlreadyRequested(ReconciliationRequest),
+    /// Receiving has not closed short: its status and units.
+    NotShort {
+        /// The shipment's status.
+        status: ShipmentStatus,
+        /// Units sent.
+        units_expected: u32,
+        /// Units counted so far.
+        units_received: u32,
+    },
 }
 
 /// What asking to cancel a shipment did.

@@ -23,11 +23,12 @@ use crate::{
 /// The listing's columns, in the order [`SummaryRow`] reads them.
 pub(crate) const SUMMARY_COLUMNS: &str = "seq, id, confirmation_id, body, name, seller_id, warehouse, marketplace, shipping_mode, freight_mode,
     status, carriers, latest_code, latest_sub_code, latest_at, latest_fingerprint, missing_tracking, window_start, window_end,
-    window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at, open_exceptions";
+    window_source, sku_count, box_count, units_expected, units_received, created_at, updated_at, open_exceptions,
+    reconciliation_requested_at, reconciliation_requested_by";
 
 /// How many columns [`SUMMARY_COLUMNS`] names: a column selected after them
 /// has this index.
-pub(crate) const SUMMARY_COLUMN_COUNT: usize = 27;
+pub(crate) const SUMMARY_COLUMN_COUNT: usize = 29;
 
 /// A listing page from up to `limit + 1` rows in `sort` and each row's sort
 /// key: a row past `limit` means there is a next page, which starts after
@@ -82,6 +83,8 @@ pub(crate) struct SummaryRow {
     pub window: (Option<String>, Option<String>, Option<i64>),
     /// skus, boxes, units expected, units received, created, updated, open exceptions
     pub counts: [i64; 7],
+    /// reconciliation requested at, by
+    pub reconciliation: (Option<i64>, Option<String>),
 }
 
 impl SummaryRow {
@@ -100,6 +103,7 @@ impl SummaryRow {
             missing,
             window,
             counts,
+            reconciliation,
         } = self;
         let body: ShipmentBody = codec::from_json(&body)?;
         let window = match (codec::window(window.0, window.1)?, window.2) {
@@ -134,6 +138,13 @@ impl SummaryRow {
             created_at: codec::timestamp(counts[4])?,
             updated_at: codec::timestamp(counts[5])?,
             open_exceptions: counts[6] as u32,
+            reconciliation: match reconciliation {
+                (Some(at), Some(by)) => Some(crate::ReconciliationRequest {
+                    at: codec::timestamp(at)?,
+                    by,
+                }),
+                _ => None,
+            },
             seq,
         })
     }
@@ -332,6 +343,7 @@ impl DetailParts {
             exceptions: self.exceptions,
             reroutes: self.reroutes,
             receipts: self.receipts,
+            reconciliation: summary.reconciliation,
         })
     }
 }

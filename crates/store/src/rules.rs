@@ -13,8 +13,9 @@ use tracklane_core::{
 
 use crate::codec::PackageBody;
 use crate::{
-    Cancellation, ItemOutcome, Principal, ReceiptChange, ReceiptLine, ReceiptRequest, Reroute,
-    RerouteDecision, RerouteStatus, StoreError, StoreResult, WindowChangeRequest,
+    Cancellation, ItemOutcome, Principal, ReceiptChange, ReceiptLine, ReceiptRequest,
+    Reconciliation, ReconciliationRequest, Reroute, RerouteDecision, RerouteStatus, StoreError,
+    StoreResult, WindowChangeRequest,
 };
 
 /// What attaching a number needs to know of its shipment.
@@ -164,6 +165,25 @@ pub(crate) fn cancellation(status: ShipmentStatus) -> Cancellation {
         ShipmentStatus::Working | ShipmentStatus::ReadyToShip => Cancellation::Cancelled,
         other => Cancellation::TooLate(other),
     }
+}
+
+/// What recording a reconciliation request does to a shipment with `facts`
+/// at `status`, asked for before as `recorded`: `None` when it should be
+/// recorded now.
+pub(crate) fn reconciliation(
+    facts: ShipmentFacts,
+    status: ShipmentStatus,
+    recorded: Option<ReconciliationRequest>,
+) -> Option<Reconciliation> {
+    if let Some(request) = recorded {
+        return Some(Reconciliation::AlreadyRequested(request));
+    }
+    let is_short = facts.is_receiving_closed && facts.units_received < facts.units_expected;
+    (!is_short).then_some(Reconciliation::NotShort {
+        status,
+        units_expected: facts.units_expected,
+        units_received: facts.units_received,
+    })
 }
 
 /// What a receipt did to a shipment's boxes: per line an outcome, the SKUs

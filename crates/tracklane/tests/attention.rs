@@ -87,24 +87,24 @@ async fn what_needs_attention_is_counted_per_viewer_and_listed_by_kind() {
 
     assert_eq!(
         attention(&hub, &hub.seller_a).await,
-        json!({"missingTracking": 1, "withExceptions": 2,
+        json!({"missingTracking": 1, "receivedShort": 0, "withExceptions": 2,
                "byKind": {"customs_hold": 1, "window_at_risk": 2}}),
         "a shipment with two kinds counts once in withExceptions and under each kind"
     );
     assert_eq!(
         attention(&hub, &hub.seller_b).await,
-        json!({"missingTracking": 0, "withExceptions": 1, "byKind": {"stale_tracking": 1}}),
+        json!({"missingTracking": 0, "receivedShort": 0, "withExceptions": 1, "byKind": {"stale_tracking": 1}}),
         "a seller counts only its own"
     );
     assert_eq!(
         attention(&hub, &hub.carrier_x).await,
-        json!({"missingTracking": 0, "withExceptions": 2,
+        json!({"missingTracking": 0, "receivedShort": 0, "withExceptions": 2,
                "byKind": {"customs_hold": 1, "window_at_risk": 2}}),
         "a carrier counts only what it carries"
     );
     assert_eq!(
         attention(&hub, &hub.operator).await,
-        json!({"missingTracking": 1, "withExceptions": 3,
+        json!({"missingTracking": 1, "receivedShort": 0, "withExceptions": 3,
                "byKind": {"customs_hold": 1, "stale_tracking": 1, "window_at_risk": 2}})
     );
 

@@ -22,6 +22,7 @@ mod pages;
 mod postgres;
 mod pull;
 mod receipts;
+mod reconciliation;
 mod shipments;
 mod simulate;
 mod sp_api;

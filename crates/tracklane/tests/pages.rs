@@ -621,6 +621,78 @@ async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short
 }
 
 #[tokio::test]
+async fn a_short_close_needs_attention_until_the_seller_records_its_reconciliation() {
+    let hub = TestHub::start().await;
+    let s = hub
+        .create(shipment(11, "A1SELLERA", Some("CARRIER_X"), 2))
+        .await;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.operator,
+            &format!("/api/v1/shipments/{}/receipts", s.id),
+            serde_json::json!({
+                "items": [{ "sku": "SKU-11", "unitsReceived": 45 }],
+                "receivingComplete": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut browser = Browser::new(&hub, "en");
+    browser.sign_in(&hub.seller_a).await;
+    let start = browser.get("/").await.1;
+    assert!(
+        start.contains(
+            "<a class=\"chip\" href=\"/?short=1\">Received short <span class=\"count\">1</span></a>"
+        ),
+        "needs attention links the short close: {start}"
+    );
+    let listed = browser.get("/?short=1").await.1;
+    assert!(listed.contains(s.confirmation_id.as_str()) && listed.contains("3 short"));
+
+    let page = format!("/shipments/{}", s.confirmation_id);
+    let html = browser.get(&page).await.1;
+    assert!(
+        html.contains("I have asked for a reconciliation"),
+        "the form is offered"
+    );
+    let csrf = csrf_in(&html);
+    let (status, _, _) = browser
+        .post(&format!("{page}/reconciliation"), &[("csrf", "forged")])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, headers) = browser
+        .post(&format!("{page}/reconciliation"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let saved = format!("{page}?saved=reconciliation#receiving");
+    assert_eq!(headers[LOCATION].to_str().unwrap(), saved);
+    let html = browser.get(&saved).await.1;
+    assert!(
+        html.contains("Recorded: you asked for a reconciliation."),
+        "the notice"
+    );
+    assert!(
+        html.contains("Reconciliation asked for ") && html.contains("seller:A1SELLERA"),
+        "when and by whom"
+    );
+    assert!(
+        !html.contains("I have asked for a reconciliation"),
+        "asked once"
+    );
+    let start = browser.get("/").await.1;
+    assert!(
+        !start.contains("href=\"/?short=1\""),
+        "nothing waits any more"
+    );
+    assert!(start.contains("Received short: reconciliation asked for, follow the case"));
+
+    browser.lang = "zh-CN";
+    let html = browser.get(&page).await.1;
+    assert!(html.contains("已申请对账于 "), "in Chinese");
+}
+
+#[tokio::test]
 async fn the_operator_records_counts_from_the_summary_and_a_bad_count_is_named() {
     let hub = TestHub::start().await;
     let s = hub

@@ -16,7 +16,7 @@ use crate::webhooks::problem;
 
 /// Shipment `n` of seller A on carrier X: box 1 holds 24 of `A-n` and 10
 /// of `B-n`, box 2 another 24 of `A-n`.
-fn two_skus(n: u64) -> Shipment {
+pub(crate) fn two_skus(n: u64) -> Shipment {
     let mut s = shipment(n, "A1SELLERA", Some("CARRIER_X"), 2);
     let (a, b) = (format!("A-{n}"), format!("B-{n}"));
     s.packages[0].items = vec![
@@ -39,7 +39,7 @@ fn two_skus(n: u64) -> Shipment {
     s
 }
 
-async fn receipt(hub: &TestHub, key: &str, s: &Shipment, body: Value) -> (u16, Value) {
+pub(crate) async fn receipt(hub: &TestHub, key: &str, s: &Shipment, body: Value) -> (u16, Value) {
     let path = format!("/api/v1/shipments/{}/receipts", s.confirmation_id);
     hub.send(Method::POST, key, &path, body).await
 }

@@ -15,8 +15,8 @@ use tracklane_core::{
     ShipmentStatus, ShippingMode, TrackingSource, WarehouseCode, WindowSource,
 };
 use tracklane_store::{
-    Cancellation, Cursor, Estimate, PAGE_SIZE_MAX, Principal, ShipmentKey, ShipmentQuery,
-    ShipmentSort,
+    Cancellation, Cursor, Estimate, PAGE_SIZE_MAX, Principal, Reconciliation,
+    ReconciliationRequest, ShipmentKey, ShipmentQuery, ShipmentSort,
 };
 
 use super::carrier::{TrackingUpload, WindowInput};
@@ -48,6 +48,10 @@ pub(crate) struct ListParams {
     /// Only shipments with an open exception
     #[param(value_type = Option<bool>)]
     pub with_exceptions: Option<String>,
+    /// Only shipments whose receiving closed short and whose seller has not
+    /// yet recorded asking for a reconciliation
+    #[param(value_type = Option<bool>)]
+    pub received_short: Option<String>,
     /// Only shipments with an open exception of this kind: stale_tracking, delivery_failed, customs_hold, missing_tracking, window_at_risk, probably_lost
     pub exception_kind: Option<String>,
     /// Shipment id, confirmation id, box id, tracking number, or part of the name
@@ -136,6 +140,9 @@ impl ListParams {
         }
         if let Some(s) = nonempty(&self.with_exceptions) {
             q.with_exceptions = flag("withExceptions", &s)?;
+        }
+        if let Some(s) = nonempty(&self.received_short) {
+            q.received_short = flag("receivedShort", &s)?;
         }
         if let Some(s) = nonempty(&self.exception_kind) {
             q.exception_kind = Some(exception_kind_param("exceptionKind", &s)?);
@@ -248,8 +255,8 @@ pub(crate) async fn list_shipments(
 
 /// `GET /api/v1/shipments/attention`
 #[utoipa::path(get, path = "/api/v1/shipments/attention", tag = "seller",
-    description = "How many of the shipments the key may see need a person: missing a tracking number, with any open exception, and with an open exception of each kind (kinds without any are left out). Each count is the number of matching shipments, up to 1000: 1000 means 1000 or more. GET /api/v1/shipments?missingTracking=true, ?withExceptions=true or ?exceptionKind=KIND lists them.",
-    responses((status = 200, description = "{missingTracking, withExceptions, byKind:{kind:count}}")))]
+    description = "How many of the shipments the key may see need a person: missing a tracking number, received short with no reconciliation asked for yet, with any open exception, and with an open exception of each kind (kinds without any are left out). Each count is the number of matching shipments, up to 1000: 1000 means 1000 or more. GET /api/v1/shipments?missingTracking=true, ?receivedShort=true, ?withExceptions=true or ?exceptionKind=KIND lists them.",
+    responses((status = 200, description = "{missingTracking, receivedShort, withExceptions, byKind:{kind:count}}")))]
 pub(crate) async fn attention(
     State(state): State<AppState>,
     lang: Lang,
@@ -681,6 +688,76 @@ pub(crate) async fn cancel(
             ),
             lang,
         )),
+    }
+}
+
+/// `POST /api/v1/shipments/{shipmentId}/reconciliation`
+#[utoipa::path(post, path = "/api/v1/shipments/{shipmentId}/reconciliation", tag = "seller",
+    params(("shipmentId" = String, Path, description = "sh… shipment id or FBA… confirmation id")),
+    description = "Record that the seller asked the marketplace to reconcile a shipment whose receiving closed short (on Amazon, a shipment reconciliation case). The shipment then leaves receivedShort in the listing and in the attention counts. Recording it again changes nothing and answers the first record. For the shipment's seller and the operator.",
+    responses((status = 200, description = "{requestedAt, requestedBy}"),
+              (status = 404, description = "Not your shipment"),
+              (status = 409, description = "Receiving has not closed short")))]
+pub(crate) async fn request_reconciliation(
+    State(state): State<AppState>,
+    lang: Lang,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    if matches!(caller.0, Principal::Carrier(_)) {
+        return Err(role_error(lang, "seller or operator"));
+    }
+    let detail = visible_shipment(&state, &caller, &id, lang).await?;
+    let request = reconcile(&state, &detail, &caller.0, lang).await?;
+    Ok(
+        Json(serde_json::json!({ "requestedAt": request.at, "requestedBy": request.by }))
+            .into_response(),
+    )
+}
+
+/// Records the reconciliation request for `detail`'s shipment, or says why
+/// there is nothing to reconcile.
+async fn reconcile(
+    state: &AppState,
+    detail: &tracklane_store::ShipmentDetail,
+    principal: &Principal,
+    lang: Lang,
+) -> Result<ReconciliationRequest, ApiError> {
+    let outcome = state
+        .store
+        .request_reconciliation(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            principal.audit_name(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| ApiError::store(lang, e))?;
+    match outcome {
+        Reconciliation::Requested(request) | Reconciliation::AlreadyRequested(request) => {
+            Ok(request)
+        }
+        Reconciliation::NotShort {
+            status,
+            units_expected,
+            units_received,
+        } => {
+            let id = &detail.shipment.confirmation_id;
+            let status = status.as_str();
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                Problem::new(
+                    "shipment.not_received_short",
+                    "shipmentId",
+                    format!(
+                        "shipment {id} is {status} with {units_received} of {units_expected} units counted: a reconciliation is for a shipment whose receiving closed short; wait until the warehouse closes receiving"
+                    ),
+                    format!(
+                        "货件 {id} 当前为 {status}，已清点 {units_received} / {units_expected} 件：只有收货已结束且数量短少的货件才需要对账；请等待仓库结束收货"
+                    ),
+                ),
+                lang,
+            ))
+        }
     }
 }
 

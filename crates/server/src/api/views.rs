@@ -104,6 +104,9 @@ pub(crate) struct DetailView<'a> {
 pub(crate) struct ReceivingView<'a> {
     pub skus: Vec<tracklane_core::SkuCount>,
     pub receipts: &'a [tracklane_store::Receipt],
+    /// When the seller asked for a reconciliation of a short receipt, and who
+    /// recorded it; `null` before.
+    pub reconciliation: Option<&'a tracklane_store::ReconciliationRequest>,
 }
 
 impl<'a> DetailView<'a> {
@@ -151,6 +154,7 @@ impl<'a> DetailView<'a> {
             receiving: ReceivingView {
                 skus: s.sku_counts(),
                 receipts: &d.receipts,
+                reconciliation: d.reconciliation.as_ref(),
             },
         }
     }

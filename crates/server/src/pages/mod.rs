@@ -55,6 +55,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/shipments/{id}/tracking", post(summary::add_tracking))
         .route("/shipments/{id}/automation", post(summary::set_automation))
         .route("/shipments/{id}/cancel", post(summary::cancel))
+        .route(
+            "/shipments/{id}/reconciliation",
+            post(summary::request_reconciliation),
+        )
         .route("/shipments/{id}/receipt", post(summary::record_receipt))
         .route("/shipments/{id}/window", post(summary::set_window))
         .route("/carriers", get(carriers::page))

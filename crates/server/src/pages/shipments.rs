@@ -48,6 +48,9 @@ pub(crate) struct Filters {
     shipping: String,
     #[serde(default)]
     missing: String,
+    /// "Received short": receiving closed short, no reconciliation asked for.
+    #[serde(default)]
+    short: String,
     /// "Only with exceptions": shipments the last engine pass left an open
     /// exception on.
     #[serde(default)]
@@ -110,6 +113,7 @@ impl Filters {
             ignored.push("cursor");
         }
         q.missing_tracking = Self::is_on(&self.missing);
+        q.received_short = Self::is_on(&self.short);
         q.with_exceptions = Self::is_on(&self.exceptions);
         let text = t(&self.q);
         q.text = (!text.is_empty()).then_some(text);
@@ -133,6 +137,7 @@ impl Filters {
             ("mode", &self.mode),
             ("shipping", &self.shipping),
             ("missing", &self.missing),
+            ("short", &self.short),
             ("exceptions", &self.exceptions),
             ("exception", &self.exception),
             ("q", &self.q),
@@ -258,10 +263,19 @@ pub(crate) fn next_step(lang: Lang, s: &ShipmentSummary) -> &'static str {
             lang.t("Warehouse will start receiving", "等待仓库开始接收")
         }
         ShipmentStatus::Receiving => lang.t("Check received units", "核对已接收数量"),
-        ShipmentStatus::Closed if s.units_received < s.units_expected => lang.t(
-            "Received short: compare with your packing list and ask for reconciliation",
-            "收货短少：请核对装箱单并申请对账",
-        ),
+        ShipmentStatus::Closed if s.units_received < s.units_expected => {
+            if s.reconciliation.is_some() {
+                lang.t(
+                    "Received short: reconciliation asked for, follow the case",
+                    "收货短少：已申请对账，请跟进处理结果",
+                )
+            } else {
+                lang.t(
+                    "Received short: compare with your packing list and ask for reconciliation",
+                    "收货短少：请核对装箱单并申请对账",
+                )
+            }
+        }
         ShipmentStatus::Closed => lang.t("Done", "已完成"),
         ShipmentStatus::Cancelled => "—",
     }
@@ -463,7 +477,9 @@ fn attention_links(lang: Lang, attention: &Attention, filters: &Filters) -> Mark
             }
         }
     };
-    let nothing = attention.missing_tracking == 0 && attention.with_exceptions == 0;
+    let nothing = attention.missing_tracking == 0
+        && attention.received_short == 0
+        && attention.with_exceptions == 0;
     html! {
         nav.attention #attention aria-label=(lang.t("Needs attention", "需要处理")) {
             strong { (lang.t("Needs attention:", "需要处理：")) }
@@ -473,6 +489,10 @@ fn attention_links(lang: Lang, attention: &Attention, filters: &Filters) -> Mark
             @if attention.missing_tracking > 0 {
                 (link(Filters { missing: "1".to_owned(), ..Filters::default() },
                     lang.t("Missing tracking", "缺少追踪信息"), attention.missing_tracking))
+            }
+            @if attention.received_short > 0 {
+                (link(Filters { short: "1".to_owned(), ..Filters::default() },
+                    lang.t("Received short", "收货短少"), attention.received_short))
             }
             @for kind in ExceptionKind::ALL {
                 @if let Some(&count) = attention.by_kind.get(kind.as_str()) {

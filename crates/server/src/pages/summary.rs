@@ -18,8 +18,8 @@ use tracklane_core::{
     Warehouse, WindowSource,
 };
 use tracklane_store::{
-    Cancellation, Estimate, ItemOutcome, Principal, ReceiptLine, ReceiptRequest, Session,
-    ShipmentDetail, ShipmentKey, WindowChangeRequest,
+    Cancellation, Estimate, ItemOutcome, Principal, ReceiptLine, ReceiptRequest, Reconciliation,
+    Session, ShipmentDetail, ShipmentKey, WindowChangeRequest,
 };
 
 use super::layout::{self, Nav};
@@ -271,6 +271,14 @@ fn flash_text(lang: Lang, saved: &str) -> Option<&'static str> {
             "Counts saved and recorded under Receiving.",
             "清点数量已保存，并已记入仓库接收记录。",
         ),
+        "reconciliation" => lang.t(
+            "Recorded: you asked for a reconciliation. The shipment leaves \"Received short\".",
+            "已记录：您已申请对账。该货件不再列入“收货短少”。",
+        ),
+        "not-short" => lang.t(
+            "Nothing to reconcile: receiving has not closed short.",
+            "无需对账：收货尚未以短少结束。",
+        ),
         "too-late" => lang.t(
             "Not cancelled: the carrier has picked it up already. Ask the carrier to stop or return it.",
             "未取消：承运商已揽收。请联系承运商拦截或退回。",
@@ -447,10 +455,13 @@ fn receiving_section(lang: Lang, session: &Session, detail: &ShipmentDetail) -> 
                 p.muted { (lang.t("The warehouse has not reported any units yet.", "仓库尚未报告接收数量。")) }
             } @else {
                 @if let Some(c) = closed {
+                    @let (sent, got) = (detail.shipment.units_expected(), detail.shipment.units_received());
                     p #receiving-closed {
                         (lang.t("Receiving closed ", "接收已结束于 ")) (when(c.at))
-                        @let (sent, got) = (detail.shipment.units_expected(), detail.shipment.units_received());
                         @if got < sent { " " span.badge.bad { (super::shipments::short_by(lang, sent - got)) } }
+                    }
+                    @if got < sent {
+                        (reconciliation(lang, session, detail))
                     }
                 }
                 table.receiving {
@@ -488,6 +499,26 @@ fn receiving_section(lang: Lang, session: &Session, detail: &ShipmentDetail) -> 
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Under a short close: when the seller asked for a reconciliation, or a
+/// button to record that it has.
+fn reconciliation(lang: Lang, session: &Session, detail: &ShipmentDetail) -> Markup {
+    html! {
+        @if let Some(r) = &detail.reconciliation {
+            p #reconciliation {
+                (lang.t("Reconciliation asked for ", "已申请对账于 ")) (when(r.at)) " · " (r.by)
+            }
+        } @else if !matches!(session.principal, Principal::Carrier(_)) {
+            form.card #reconciliation-form method="post" action={ "/shipments/" (detail.shipment.confirmation_id) "/reconciliation" } {
+                input type="hidden" name="csrf" value=(session.csrf);
+                p { (lang.t(
+                    "Compare the counts with your packing list, then ask the marketplace for a reconciliation (on Amazon, a shipment reconciliation case). Record it here so the shipment leaves \"Received short\".",
+                    "请对照装箱单核对数量，然后向平台申请对账（在亚马逊上为货件对账申请）。在此记录后，该货件将不再列入“收货短少”。")) }
+                button type="submit" { (lang.t("I have asked for a reconciliation", "我已申请对账")) }
             }
         }
     }
@@ -881,6 +912,44 @@ pub(crate) async fn cancel(
     };
     Ok(Redirect::to(&format!(
         "/shipments/{}?saved={saved}",
+        detail.shipment.confirmation_id
+    ))
+    .into_response())
+}
+
+/// `POST /shipments/{id}/reconciliation`
+pub(crate) async fn request_reconciliation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<CsrfOnly>,
+) -> PageResult {
+    let session = ctx.require()?;
+    check_csrf(session, &input.csrf, ctx.lang)?;
+    if matches!(session.principal, Principal::Carrier(_)) {
+        return Err(PageError::forbidden(
+            ctx.lang,
+            "A reconciliation is recorded by the shipment's seller or the hub's operator.",
+            "对账申请由货件的卖家或运营方记录。",
+        )
+        .into_response());
+    }
+    let detail = load(&state, &ctx, session, &id).await?;
+    let outcome = state
+        .store
+        .request_reconciliation(
+            &ShipmentKey::new(detail.shipment.id.as_str()),
+            session.principal.audit_name(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|e| PageError::store(ctx.lang, e).into_response())?;
+    let saved = match outcome {
+        Reconciliation::Requested(_) | Reconciliation::AlreadyRequested(_) => "reconciliation",
+        Reconciliation::NotShort { .. } => "not-short",
+    };
+    Ok(Redirect::to(&format!(
+        "/shipments/{}?saved={saved}#receiving",
         detail.shipment.confirmation_id
     ))
     .into_response())

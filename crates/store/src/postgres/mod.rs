@@ -29,9 +29,9 @@ use crate::codec::{from_json, to_json};
 use crate::{
     Assessment, Attempt, Attention, Cancellation, Counts, Delivery, Estimate, ExceptionDraft,
     ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest,
-    RecordedReceipt, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
-    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
-    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
+    Reconciliation, RecordedReceipt, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend,
+    Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError,
+    StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest,
 };
 
 /// Connections kept per process.
@@ -409,6 +409,17 @@ impl Store for PgStore {
         now: Timestamp,
     ) -> StoreResult<Cancellation> {
         in_tx!(self, |t| write::cancel_shipment(t, shipment, now))
+    }
+
+    async fn request_reconciliation(
+        &self,
+        shipment: &ShipmentKey,
+        by: String,
+        now: Timestamp,
+    ) -> StoreResult<Reconciliation> {
+        in_tx!(self, |t| write::request_reconciliation(
+            t, shipment, &by, now
+        ))
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

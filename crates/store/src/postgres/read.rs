@@ -14,8 +14,8 @@ use tracklane_core::{BoxId, CarrierCode, ShipmentStatus, TrackingNumber};
 use super::{cached, pg};
 use crate::codec;
 use crate::filter::{
-    CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, after_cursor, assert_cursor_fits, order_by, sort_key,
-    viewer_scope,
+    CARRIED_BY, RECEIVED_SHORT, WITH_OPEN_EXCEPTION_OF_KIND, after_cursor, assert_cursor_fits,
+    order_by, sort_key, viewer_scope,
 };
 use crate::read_rows::{
     self, DetailParts, EXCEPTION_COLUMNS, ExceptionRow, FactReader, LegRow, MilestoneRow,
@@ -86,6 +86,7 @@ fn summary(r: &Row) -> StoreResult<ShipmentSummary> {
             r.get(25),
             r.get(26),
         ],
+        reconciliation: (r.get(27), r.get(28)),
     }
     .into_summary()
 }
@@ -151,6 +152,9 @@ pub(crate) async fn list(
     }
     if query.missing_tracking {
         filter.push("missing_tracking");
+    }
+    if query.received_short {
+        filter.push(RECEIVED_SHORT);
     }
     if let Some(status) = query.status {
         filter.bind_param("status = ?", i32::from(status.number()));
@@ -361,9 +365,9 @@ async fn detail_in_snapshot(
         .collect();
     DetailParts {
         body: row.get(3),
-        selected_carrier: row.get(27),
-        allows_window_automation: row.get(28),
-        is_cancelled: row.get(29),
+        selected_carrier: row.get(SUMMARY_COLUMN_COUNT),
+        allows_window_automation: row.get(SUMMARY_COLUMN_COUNT + 1),
+        is_cancelled: row.get(SUMMARY_COLUMN_COUNT + 2),
         packages,
         window_history: window_history
             .iter()

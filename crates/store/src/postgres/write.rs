@@ -33,8 +33,8 @@ use crate::codec::{self, PackageBody, to_json};
 use crate::rules;
 use crate::{
     Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, Principal, ReceiptRequest,
-    RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
-    WindowChangeRequest,
+    Reconciliation, ReconciliationRequest, RecordedReceipt, ShipmentKey, StoreError, StoreResult,
+    TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 pub(crate) async fn create_shipment(t: &mut Tx<'_>, shipment: &Shipment) -> StoreResult<()> {
@@ -1267,4 +1267,55 @@ pub(crate) async fn cancel_shipment(
         touched.write_back(t).await?;
     }
     Ok(outcome)
+}
+
+/// Records a reconciliation request, as the SQLite writer's
+/// `request_reconciliation` does.
+pub(crate) async fn request_reconciliation(
+    t: &mut Tx<'_>,
+    key: &ShipmentKey,
+    by: &str,
+    now: Timestamp,
+) -> StoreResult<Reconciliation> {
+    let Some(seq) = shipment_seq(t, key).await? else {
+        return Err(StoreError::NotFound {
+            what: "shipment",
+            key: key.0.clone(),
+        });
+    };
+    let mut touched = Touched::default();
+    let shipment = touched.get(t, seq).await?;
+    let row = t
+        .query_one(
+            "SELECT reconciliation_requested_at, reconciliation_requested_by FROM shipment WHERE seq = $1",
+            &[&seq],
+        )
+        .await
+        .map_err(pg("reading a reconciliation request"))?;
+    let recorded = match (
+        row.get::<_, Option<i64>>(0),
+        row.get::<_, Option<String>>(1),
+    ) {
+        (Some(at), Some(by)) => Some(ReconciliationRequest {
+            at: codec::timestamp(at)?,
+            by,
+        }),
+        _ => None,
+    };
+    if let Some(outcome) = rules::reconciliation(shipment.facts, shipment.status(), recorded) {
+        return Ok(outcome);
+    }
+    let now_us = now.as_microsecond();
+    t.execute(
+        "UPDATE shipment SET reconciliation_requested_at = $2, reconciliation_requested_by = $3 WHERE seq = $1",
+        &[&seq, &now_us, &by],
+    )
+    .await
+    .map_err(pg("recording a reconciliation request"))?;
+    shipment.changed_at = Some(now_us);
+    touched.write_back(t).await?;
+    Ok(Reconciliation::Requested(ReconciliationRequest {
+        at: codec::timestamp(now_us)?,
+        by: by.to_owned(),
+    }))
 }

@@ -29,9 +29,10 @@ use self::writer::{Cache, Job, Queued, Reply, Writer, once};
 use crate::{
     Assessment, Attempt, Attention, Cancellation, Counts, Delivery, Estimate, ExceptionDraft,
     ExceptionQuery, HubStats, ItemOutcome, MilestoneDraft, Page, Principal, ReceiptRequest,
-    RecordedReceipt, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend, Session,
-    ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError, StoreResult,
-    TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write, Written,
+    Reconciliation, RecordedReceipt, Reroute, RerouteDecision, RerouteDraft, RerouteQuery, Resend,
+    Session, ShipmentDetail, ShipmentException, ShipmentKey, ShipmentQuery, Store, StoreError,
+    StoreResult, TrackedBox, TrackingAssignment, Webhook, WindowChange, WindowChangeRequest, Write,
+    Written,
 };
 
 /// Jobs that may wait for the writer before callers are held back.
@@ -415,6 +416,25 @@ impl Store for SqliteStore {
         self.write(move |w| {
             let seq = w.stored_shipment_seq(&key)?;
             w.cancel(seq, now.as_microsecond())
+        })
+        .await
+    }
+
+    async fn request_reconciliation(
+        &self,
+        shipment: &ShipmentKey,
+        by: String,
+        now: Timestamp,
+    ) -> StoreResult<Reconciliation> {
+        let key = shipment.clone();
+        self.write(move |w| {
+            let Some(seq) = w.shipment_seq(&key)? else {
+                return Err(StoreError::NotFound {
+                    what: "shipment",
+                    key: key.0.clone(),
+                });
+            };
+            w.request_reconciliation(seq, by, now.as_microsecond())
         })
         .await
     }

@@ -8,8 +8,8 @@ use tracklane_core::{BoxId, CarrierCode, Leg, ShipmentStatus, TrackingNumber};
 
 use super::rows::{self, unavailable};
 use crate::filter::{
-    CARRIED_BY, WITH_OPEN_EXCEPTION_OF_KIND, after_cursor, assert_cursor_fits, order_by, sort_key,
-    viewer_scope,
+    CARRIED_BY, RECEIVED_SHORT, WITH_OPEN_EXCEPTION_OF_KIND, after_cursor, assert_cursor_fits,
+    order_by, sort_key, viewer_scope,
 };
 use crate::read_rows::{
     self, DetailParts, FactReader, LegRow, MilestoneRow, PackageParts, STATS_COLUMNS,
@@ -47,6 +47,7 @@ fn summary(r: &Row<'_>) -> StoreResult<ShipmentSummary> {
                 get_i(25)?,
                 get_i(26)?,
             ],
+            reconciliation: (get_o(27)?, r.get(28)?),
         })
     })()
     .map_err(unavailable("reading a shipment row"))?;
@@ -94,6 +95,9 @@ pub(crate) fn list_statement(query: &ShipmentQuery, limit: usize) -> (String, ro
     if query.missing_tracking {
         // Spelled as a literal so SQLite can use the partial index.
         filter.push("missing_tracking = 1");
+    }
+    if query.received_short {
+        filter.push(RECEIVED_SHORT);
     }
     if let Some(status) = query.status {
         filter.bind("status = ?", Value::Integer(status.number().into()));
@@ -174,11 +178,14 @@ pub(crate) fn shipment_detail(
         .query_row([&key.0], |r| {
             Ok((
                 summary(r),
-                r.get::<_, Option<String>>(27)?,
-                r.get::<_, bool>(28)?,
-                r.get::<_, bool>(29)?,
+                r.get::<_, Option<String>>(SUMMARY_COLUMN_COUNT)?,
+                r.get::<_, bool>(SUMMARY_COLUMN_COUNT + 1)?,
+                r.get::<_, bool>(SUMMARY_COLUMN_COUNT + 2)?,
                 r.get::<_, String>(3)?,
-                (r.get::<_, Option<i64>>(30)?, r.get::<_, i64>(31)?),
+                (
+                    r.get::<_, Option<i64>>(SUMMARY_COLUMN_COUNT + 3)?,
+                    r.get::<_, i64>(SUMMARY_COLUMN_COUNT + 4)?,
+                ),
             ))
         })
         .optional()

@@ -307,6 +307,16 @@ UPDATE shipment SET arrival_order = CASE WHEN status >= 4 THEN 92233720368547758
     WHERE status >= 4 OR window_start IS NOT NULL OR seq IN (SELECT shipment_seq FROM estimate);
 CREATE INDEX shipment_by_arrival ON shipment (seller_id, arrival_order, arrival_seq);
 "#,
+    r#"
+-- A shipment whose receiving closed short waits for its seller to ask the
+-- marketplace for a reconciliation: when that was recorded and by whom. The
+-- listing's "received short" filter and the start page's count read the
+-- partial index (its predicate is filter.rs's RECEIVED_SHORT).
+ALTER TABLE shipment ADD COLUMN reconciliation_requested_at INTEGER;
+ALTER TABLE shipment ADD COLUMN reconciliation_requested_by TEXT;
+CREATE INDEX shipment_received_short ON shipment (seller_id, updated_at DESC, seq DESC)
+    WHERE receiving_closed_at IS NOT NULL AND units_received < units_expected AND reconciliation_requested_at IS NULL;
+"#,
 ];
 
 /// The column the arrival order's ties are broken by: `seq`, copied into a

@@ -36,9 +36,9 @@ use tracklane_core::{
 use super::rows::{self, unavailable};
 use crate::rules;
 use crate::{
-    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, ReceiptRequest,
-    RecordedReceipt, ShipmentKey, StoreError, StoreResult, TrackingAssignment, WindowChange,
-    WindowChangeRequest,
+    Cancellation, Delivery, EventKind, ItemOutcome, MilestoneDraft, ReceiptRequest, Reconciliation,
+    ReconciliationRequest, RecordedReceipt, ShipmentKey, StoreError, StoreResult,
+    TrackingAssignment, WindowChange, WindowChangeRequest,
 };
 
 /// [`Writer::refresh_arrival`]'s statement.
@@ -433,7 +433,7 @@ impl Writer {
             let milestone = LatestMilestone {
                 code: rows::code(code)?,
                 sub_code: rows::sub_code(sub)?,
-                occurred_at: rows::timestamp(occurred)?,
+                occurred_at: crate::codec::timestamp(occurred)?,
                 fingerprint: tracklane_core::Fingerprint(fingerprint as u64),
             };
             for package_seq in rows::milestone_packages(package_seq, also.as_deref())? {
@@ -765,6 +765,47 @@ impl Writer {
             self.flush()?;
         }
         Ok(outcome)
+    }
+
+    /// Records that shipment `seq`'s seller asked for a reconciliation of its
+    /// short receipt, unless it did before or receiving has not closed short.
+    pub(crate) fn request_reconciliation(
+        &mut self,
+        seq: i64,
+        by: String,
+        now_us: i64,
+    ) -> StoreResult<Reconciliation> {
+        self.load_shipment(seq)?;
+        let recorded: (Option<i64>, Option<String>) = self
+            .conn
+            .prepare_cached(
+                "SELECT reconciliation_requested_at, reconciliation_requested_by FROM shipment WHERE seq = ?1",
+            )
+            .and_then(|mut s| s.query_row([seq], |r| Ok((r.get(0)?, r.get(1)?))))
+            .map_err(unavailable("reading a reconciliation request"))?;
+        let recorded = match recorded {
+            (Some(at), Some(by)) => Some(ReconciliationRequest {
+                at: crate::codec::timestamp(at)?,
+                by,
+            }),
+            _ => None,
+        };
+        let facts = self.shipment_entry(seq)?.facts;
+        if let Some(outcome) = rules::reconciliation(facts, self.status_of(seq)?, recorded) {
+            return Ok(outcome);
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE shipment SET reconciliation_requested_at = ?2, reconciliation_requested_by = ?3 WHERE seq = ?1",
+            )
+            .and_then(|mut s| s.execute(params![seq, now_us, by]))
+            .map_err(unavailable("recording a reconciliation request"))?;
+        self.mark_shipment(seq, now_us);
+        self.flush()?;
+        Ok(Reconciliation::Requested(ReconciliationRequest {
+            at: crate::codec::timestamp(now_us)?,
+            by,
+        }))
     }
 
     /// The status of shipment `seq`, loaded before, from the cache.
