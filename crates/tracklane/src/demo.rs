@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Context;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use tracklane_core::{BoxId, CarrierCode, SellerId, TrackingNumber};
 use tracklane_server::{AppState, Clock};
@@ -80,9 +80,15 @@ pub async fn seed(store: &dyn Store, world: &DemoWorld, seed: u64) -> anyhow::Re
     })
 }
 
+/// How long after a short close the demo's sellers record asking for a
+/// reconciliation: closes younger than this still wait under "Received
+/// short" when the demo starts.
+const RECONCILE_AFTER: SignedDuration = SignedDuration::from_hours(72);
+
 /// Loads uploads, milestones and warehouse receipts sent before `now` straight
-/// into the store (the same store path the API uses, without HTTP). Returns
-/// milestones loaded.
+/// into the store (the same store path the API uses, without HTTP), and the
+/// sellers' reconciliation requests for short closes older than
+/// [`RECONCILE_AFTER`]. Returns milestones loaded.
 ///
 /// # Errors
 /// When the store fails.
@@ -158,6 +164,27 @@ pub async fn load_history(
                 },
             )
             .await?;
+    }
+    let sellers: HashMap<&str, &tracklane_core::SellerId> = world
+        .shipments
+        .iter()
+        .map(|s| (s.confirmation_id.as_str(), &s.seller))
+        .collect();
+    for r in world.receipts.iter().filter(|r| r.closes) {
+        let at = r.at + RECONCILE_AFTER;
+        let Some(seller) = sellers.get(r.confirmation_id.as_str()) else {
+            continue;
+        };
+        if at <= now {
+            // A close in full answers NotShort and writes nothing.
+            store
+                .request_reconciliation(
+                    &ShipmentKey::new(r.confirmation_id.clone()),
+                    Principal::Seller((*seller).clone()).audit_name(),
+                    at,
+                )
+                .await?;
+        }
     }
     Ok(loaded)
 }
