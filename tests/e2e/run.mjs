@@ -169,15 +169,14 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     await page.locator("#shipping").selectOption("SMALL_PARCEL");
     await page.locator("form.filters button[type=submit]").click();
     await page.waitForURL(/missing=1/);
-    const rows = page.locator("#shipments tbody tr");
-    const n = await rows.count();
-    assert(n > 0, "some shipments miss tracking");
-    for (let i = 0; i < n; i++) {
-      assert((await rows.nth(i).innerText()).includes(w.missing), `row ${i} is missing tracking`);
-    }
+    // Read every row at once: the page's script refreshes the list.
+    const rows = await page.$$eval("#shipments tbody tr", (trs) =>
+      trs.map((tr) => ({ text: tr.innerText, href: tr.querySelector("a").getAttribute("href") })));
+    assert(rows.length > 0, "some shipments miss tracking");
+    rows.forEach((row, i) => assert(row.text.includes(w.missing), `row ${i} is missing tracking`));
     assert(await page.locator("#missing").isChecked(), "the checkbox stays checked");
     await shot(page, `${tag}-03-missing-tracking`);
-    shipmentPath = await rows.nth(serial % n).locator("a").first().getAttribute("href");
+    shipmentPath = rows[serial % rows.length].href;
   });
 
   await step(`${tag}: open a shipment`, async () => {
@@ -263,8 +262,11 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
   await step(`${tag}: a spreadsheet saved by Chinese Excel uploads, its mistyped line explained`, async () => {
     // Small parcels only: a freight shipment has no boxes to name.
     await page.goto(`${base}/?missing=1&shipping=SMALL_PARCEL`);
-    const rows = page.locator("#shipments tbody tr");
-    const other = await rows.nth((serial + 1) % (await rows.count())).locator("a").first().getAttribute("href");
+    // Read every row at once: the page's script refreshes the list, and a
+    // row counted a moment ago may be gone when it is asked for.
+    const paths = await page.$$eval("#shipments tbody tr", (trs) => trs.map((tr) => tr.querySelector("a").getAttribute("href")));
+    assert(paths.length > 0, "small-parcel shipments miss tracking");
+    const other = paths[(serial + 1) % paths.length];
     await page.goto(base + other);
     const id = other.split("/").pop();
     const box = await page.locator("#box option").first().getAttribute("value");
