@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
-use tracklane_core::SellerId;
+use tracklane_core::{SellerId, Shipment};
 use tracklane_store::{ExceptionDraft, Principal};
 
 use crate::attention::verdict;
@@ -553,6 +553,24 @@ async fn the_start_page_filters_by_sku_and_missing_tracking() {
     );
 }
 
+/// The operator closes receiving of `s`, a one-SKU shipment from
+/// `shipment`, with `units` of its SKU counted.
+async fn close_receiving(hub: &TestHub, s: &Shipment, units: u32) {
+    let sku = &s.packages[0].items[0].sku;
+    let (status, body) = hub
+        .send(
+            reqwest::Method::POST,
+            &hub.operator,
+            &format!("/api/v1/shipments/{}/receipts", s.id),
+            serde_json::json!({
+                "items": [{ "sku": sku, "unitsReceived": units }],
+                "receivingComplete": true,
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
 #[tokio::test]
 async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short_close() {
     let hub = TestHub::start().await;
@@ -568,18 +586,7 @@ async fn the_summary_shows_what_the_warehouse_counted_and_the_list_marks_a_short
         "nothing counted yet"
     );
 
-    let (status, body) = hub
-        .send(
-            reqwest::Method::POST,
-            &hub.operator,
-            &format!("/api/v1/shipments/{}/receipts", s.id),
-            serde_json::json!({
-                "items": [{ "sku": "SKU-7", "unitsReceived": 46 }],
-                "receivingComplete": true,
-            }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    close_receiving(&hub, &s, 46).await;
     let html = browser.get(&page).await.1;
     for part in [
         "Receiving closed ",
@@ -626,18 +633,7 @@ async fn a_short_close_needs_attention_until_the_seller_records_its_reconciliati
     let s = hub
         .create(shipment(11, "A1SELLERA", Some("CARRIER_X"), 2))
         .await;
-    let (status, body) = hub
-        .send(
-            reqwest::Method::POST,
-            &hub.operator,
-            &format!("/api/v1/shipments/{}/receipts", s.id),
-            serde_json::json!({
-                "items": [{ "sku": "SKU-11", "unitsReceived": 45 }],
-                "receivingComplete": true,
-            }),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    close_receiving(&hub, &s, 45).await;
     let mut browser = Browser::new(&hub, "en");
     browser.sign_in(&hub.seller_a).await;
     let start = browser.get("/").await.1;
