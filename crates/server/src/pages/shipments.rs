@@ -389,6 +389,10 @@ pub(crate) async fn page(
                     input #exceptions type="checkbox" name="exceptions" value="1" checked[Filters::is_on(&filters.exceptions)];
                     (lang.t("Only with exceptions", "仅显示有异常的货件"))
                 }
+                label.check for="short" {
+                    input #short type="checkbox" name="short" value="1" checked[Filters::is_on(&filters.short)];
+                    (lang.t("Only received short, not yet reconciled", "仅显示收货短少且未申请对账的货件"))
+                }
             }
             div.actions {
                 button type="submit" { (lang.t("Apply", "筛选")) }
@@ -580,21 +584,24 @@ mod tests {
 
     #[test]
     fn filters_become_a_store_query_and_back() {
-        let f = filters("status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest");
+        let f = filters(
+            "status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&short=1&q=lamp&sort=oldest",
+        );
         let (q, ignored) = f.query(Principal::Operator);
         assert!(ignored.is_empty());
         assert_eq!(q.status, Some(ShipmentStatus::InTransit));
         assert_eq!(q.freight_mode, Some(FreightMode::Ocean));
         assert!(q.missing_tracking);
+        assert!(q.received_short);
         assert_eq!(q.sort, ShipmentSort::OldestUpdate);
         assert_eq!(q.text.as_deref(), Some("lamp"));
         assert_eq!(
             f.href(Some("a.b")),
-            "/?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest&cursor=a.b"
+            "/?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&short=1&q=lamp&sort=oldest&cursor=a.b"
         );
         assert_eq!(
             f.csv_href(),
-            "/shipments.csv?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&q=lamp&sort=oldest"
+            "/shipments.csv?status=IN_TRANSIT&warehouse=TEB9&mode=OCEAN&missing=1&short=1&q=lamp&sort=oldest"
         );
         assert_eq!(filters("").csv_href(), "/shipments.csv");
     }
