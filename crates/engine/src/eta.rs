@@ -216,7 +216,7 @@ pub struct EtaBasis {
 }
 
 impl Eta {
-    fn from_grid(grid: [i64; GRID_POINTS], basis: EtaBasis) -> Self {
+    pub(crate) fn from_grid(grid: [i64; GRID_POINTS], basis: EtaBasis) -> Self {
         let at = |s: i64| Timestamp::from_second(s).unwrap_or(Timestamp::MAX);
         Self {
             p10: at(grid[2]),
