@@ -433,7 +433,7 @@ impl Writer {
             let milestone = LatestMilestone {
                 code: rows::code(code)?,
                 sub_code: rows::sub_code(sub)?,
-                occurred_at: crate::codec::timestamp(occurred)?,
+                occurred_at: rows::timestamp(occurred)?,
                 fingerprint: tracklane_core::Fingerprint(fingerprint as u64),
             };
             for package_seq in rows::milestone_packages(package_seq, also.as_deref())? {
@@ -785,7 +785,7 @@ impl Writer {
             .map_err(unavailable("reading a reconciliation request"))?;
         let recorded = match recorded {
             (Some(at), Some(by)) => Some(ReconciliationRequest {
-                at: crate::codec::timestamp(at)?,
+                at: rows::timestamp(at)?,
                 by,
             }),
             _ => None,
@@ -803,7 +803,7 @@ impl Writer {
         self.mark_shipment(seq, now_us);
         self.flush()?;
         Ok(Reconciliation::Requested(ReconciliationRequest {
-            at: crate::codec::timestamp(now_us)?,
+            at: rows::timestamp(now_us)?,
             by,
         }))
     }
