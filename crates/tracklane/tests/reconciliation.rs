@@ -73,7 +73,9 @@ async fn a_short_close_waits_under_received_short_until_the_seller_records_a_rec
     let (status, body) = reconcile(&hub, &hub.seller_a, &full, "en").await;
     assert_eq!(status, 409, "closed in full: {body}");
     assert!(
-        problem(&body).2.contains("is CLOSED with 58 of 58"),
+        problem(&body)
+            .2
+            .contains("closed with 58 of 58 units counted: nothing is short"),
         "{body}"
     );
 

@@ -742,19 +742,29 @@ async fn reconcile(
             units_received,
         } => {
             let id = &detail.shipment.confirmation_id;
-            let status = status.as_str();
+            let (en, zh) = if status == ShipmentStatus::Closed {
+                (
+                    format!(
+                        "shipment {id} closed with {units_received} of {units_expected} units counted: nothing is short, so there is nothing to reconcile"
+                    ),
+                    format!(
+                        "货件 {id} 已结束收货，清点 {units_received} / {units_expected} 件：没有短少，无需对账"
+                    ),
+                )
+            } else {
+                let status = status.as_str();
+                (
+                    format!(
+                        "shipment {id} is {status} with {units_received} of {units_expected} units counted: a reconciliation is for a shipment whose receiving closed short; record it once the warehouse closes receiving"
+                    ),
+                    format!(
+                        "货件 {id} 当前为 {status}，已清点 {units_received} / {units_expected} 件：只有收货已结束且数量短少的货件才需要对账；请在仓库结束收货后再记录"
+                    ),
+                )
+            };
             Err(ApiError::new(
                 StatusCode::CONFLICT,
-                Problem::new(
-                    "shipment.not_received_short",
-                    "shipmentId",
-                    format!(
-                        "shipment {id} is {status} with {units_received} of {units_expected} units counted: a reconciliation is for a shipment whose receiving closed short; wait until the warehouse closes receiving"
-                    ),
-                    format!(
-                        "货件 {id} 当前为 {status}，已清点 {units_received} / {units_expected} 件：只有收货已结束且数量短少的货件才需要对账；请等待仓库结束收货"
-                    ),
-                ),
+                Problem::new("shipment.not_received_short", "shipmentId", en, zh),
                 lang,
             ))
         }
