@@ -523,6 +523,7 @@ fn why_text(format: &Format, outcome: Outcome, note: &str, expected: Option<u8>)
 /// every IMpb, stays a reading (first unless the service type is one FedEx
 /// SmartPost labels carry, see `formats.rs`) and the note says who else may
 /// have the parcel.
+///
 /// Returns the note's index in [`NOTES`], 0 for none.
 fn impb_note(number: &[u8], hit: Hit) -> usize {
     let format = hit.format();
