@@ -1,7 +1,8 @@
 //! E-mail end to end: `mailto:` subscriptions through the API and the page,
 //! refused on a hub that sends no e-mail, and deliveries sent by the real
 //! sender through a real SMTP conversation on loopback (`support::smtp`),
-//! retried on the webhooks' schedule with the server's answer listed.
+//! retried on the webhooks' schedule with the server's answer listed; over
+//! TLS from the start or after STARTTLS, with AUTH as the URL's user.
 
 use serde_json::{Value, json};
 use tracklane::mail::Mailer;
@@ -27,6 +28,17 @@ fn sender(hub: &TestHub, smtp_url: &str) -> Sender {
     Sender::new(reqwest::Client::builder(), &hub.running.url())
         .unwrap()
         .with_mailer(Mailer::new(smtp_url, FROM, None).unwrap())
+}
+
+/// The hub's delivery sender through `smtp_url`, trusting `ca` as
+/// `--ca-file` makes it.
+fn sender_trusting(hub: &TestHub, smtp_url: &str, ca: &TestCa) -> Sender {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    Sender::new(reqwest::Client::builder(), &hub.running.url())
+        .unwrap()
+        .with_mailer(Mailer::new(smtp_url, FROM, Some(&ca_file)).unwrap())
 }
 
 /// POSTs a subscription to `url` for `events` with `key`, answers in `lang`.
@@ -510,13 +522,160 @@ async fn smtps_is_reached_when_its_authority_is_trusted_and_only_then() {
         .to_owned();
     assert!(error.contains("UnknownIssuer"), "{error}");
 
-    let dir = tempfile::tempdir().unwrap();
-    let ca_file = dir.path().join("ca.pem");
-    std::fs::write(&ca_file, ca.pem()).unwrap();
-    let trusting = Sender::new(reqwest::Client::builder(), &hub.running.url())
-        .unwrap()
-        .with_mailer(Mailer::new(&smtp.url(), FROM, Some(&ca_file)).unwrap());
+    let trusting = sender_trusting(&hub, &smtp.url(), &ca);
     let report = trusting.send_due(&at(&hub, minutes(1))).await.unwrap();
     assert_eq!((report.delivered, report.retrying), (1, 0), "{report:?}");
     assert_eq!(smtp.got().len(), 1);
+}
+
+/// The user and password of the STARTTLS tests, as a mail service has them:
+/// the user an address, the password holding a colon.
+const USER: &str = "hub@tracklane.test";
+const PASSWORD: &str = "pass:word";
+
+/// `smtp://USER:password@localhost:PORT?tls=…`, the `@` and `:` in the user
+/// and `password` percent-encoded as an operator writes them.
+fn login_url(smtp: &SmtpServer, password: &str, tls: &str) -> String {
+    let encode = |s: &str| s.replace('@', "%40").replace(':', "%3A");
+    format!(
+        "smtp://{}:{}@localhost:{}?tls={tls}",
+        encode(USER),
+        encode(password),
+        smtp.port()
+    )
+}
+
+/// A hub with seller A subscribed by e-mail to exceptions, and one due.
+async fn hub_with_an_exception_to_mail(number: u64) -> (TestHub, String) {
+    let hub = mail_hub().await;
+    let id = subscribed(&hub, "mailto:seller@example.com", &["EXCEPTION_OPENED"]).await;
+    let s = hub
+        .create(shipment(number, "A1SELLERA", Some("CARRIER_X"), 1))
+        .await;
+    hold_at_customs(&hub, &s).await;
+    (hub, id)
+}
+
+#[tokio::test]
+async fn tls_required_upgrades_with_starttls_then_authenticates_as_the_urls_user() {
+    let ca = TestCa::new();
+    let smtp = SmtpServer::setup()
+        .starttls(ca.server(&["localhost"]))
+        .login(USER, PASSWORD)
+        .start()
+        .await;
+    let (hub, id) = hub_with_an_exception_to_mail(6).await;
+
+    let sender = sender_trusting(&hub, &login_url(&smtp, PASSWORD, "required"), &ca);
+    let report = sender.send_due(&at(&hub, now())).await.unwrap();
+    assert_eq!((report.delivered, report.retrying), (1, 0), "{report:?}");
+    let got = smtp.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0].tls, got[0].user.as_deref()),
+        (true, Some(USER)),
+        "over TLS, as the URL's user"
+    );
+    assert_eq!(got[0].mail_from, "hub@tracklane.test");
+    assert_eq!(got[0].rcpt_to, ["seller@example.com"]);
+    // The password went over TLS: AUTH only after STARTTLS.
+    let commands = smtp.commands();
+    let first = |verb: &str| commands.iter().position(|c| c == verb);
+    assert!(
+        first("STARTTLS").is_some() && first("STARTTLS") < first("AUTH"),
+        "{commands:?}"
+    );
+    let listed = deliveries(&hub, &id).await;
+    assert_eq!(
+        (&listed[0]["state"], &listed[0]["lastStatus"]),
+        (&json!("DELIVERED"), &json!(250)),
+        "{listed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_a_failed_attempt_listing_the_servers_535() {
+    let ca = TestCa::new();
+    let smtp = SmtpServer::setup()
+        .starttls(ca.server(&["localhost"]))
+        .login(USER, PASSWORD)
+        .start()
+        .await;
+    let (hub, id) = hub_with_an_exception_to_mail(7).await;
+
+    let sender = sender_trusting(&hub, &login_url(&smtp, "pass:wrong", "required"), &ca);
+    let report = sender.send_due(&at(&hub, now())).await.unwrap();
+    assert_eq!((report.delivered, report.retrying), (0, 1), "{report:?}");
+    let listed = deliveries(&hub, &id).await;
+    assert_eq!(
+        (
+            &listed[0]["attempts"],
+            &listed[0]["lastStatus"],
+            &listed[0]["lastError"]
+        ),
+        (
+            &json!(1),
+            &json!(535),
+            &json!("the mail server answered 535 5.7.8 Authentication credentials invalid")
+        ),
+        "{listed:?}"
+    );
+    assert!(smtp.got().is_empty());
+    let commands = smtp.commands();
+    assert!(
+        commands.contains(&"AUTH".to_owned()) && !commands.contains(&"MAIL".to_owned()),
+        "refused at AUTH, before any message: {commands:?}"
+    );
+}
+
+#[tokio::test]
+async fn tls_required_refuses_a_server_without_starttls_before_sending_anything() {
+    // It takes AUTH in the clear, and would take the message after it.
+    let smtp = SmtpServer::setup().login(USER, PASSWORD).start().await;
+    let (hub, id) = hub_with_an_exception_to_mail(8).await;
+
+    let report = sender(&hub, &login_url(&smtp, PASSWORD, "required"))
+        .send_due(&at(&hub, now()))
+        .await
+        .unwrap();
+    assert_eq!((report.delivered, report.retrying), (0, 1), "{report:?}");
+    let commands = smtp.commands();
+    assert_eq!(
+        commands,
+        ["EHLO"],
+        "neither the password nor the message in the clear"
+    );
+    assert!(smtp.got().is_empty());
+    let listed = deliveries(&hub, &id).await;
+    assert_eq!(listed[0]["lastStatus"], Value::Null, "{listed:?}");
+    let error = listed[0]["lastError"].as_str().unwrap();
+    assert!(error.contains("STARTTLS"), "{error}");
+}
+
+#[tokio::test]
+async fn tls_opportunistic_upgrades_when_offered_and_sends_in_the_clear_when_not() {
+    let plain = SmtpServer::start().await;
+    let (hub, _) = hub_with_an_exception_to_mail(9).await;
+    let url = format!("smtp://localhost:{}?tls=opportunistic", plain.port());
+    let report = sender(&hub, &url).send_due(&at(&hub, now())).await.unwrap();
+    assert_eq!((report.delivered, report.retrying), (1, 0), "{report:?}");
+    let got = plain.got();
+    assert_eq!(got.len(), 1);
+    assert_eq!((got[0].tls, got[0].user.as_deref()), (false, None));
+    assert!(!plain.commands().contains(&"STARTTLS".to_owned()));
+
+    let ca = TestCa::new();
+    let offering = SmtpServer::setup()
+        .starttls(ca.server(&["localhost"]))
+        .start()
+        .await;
+    let (hub, _) = hub_with_an_exception_to_mail(10).await;
+    let url = format!("smtp://localhost:{}?tls=opportunistic", offering.port());
+    let report = sender_trusting(&hub, &url, &ca)
+        .send_due(&at(&hub, now()))
+        .await
+        .unwrap();
+    assert_eq!((report.delivered, report.retrying), (1, 0), "{report:?}");
+    let got = offering.got();
+    assert_eq!((got.len(), got[0].tls), (1, true));
 }

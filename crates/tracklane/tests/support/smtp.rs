@@ -4,11 +4,17 @@
 //! or the end of DATA as a test tells it (`550 5.1.1 …`, `451 4.3.0 …`), plain
 //! or behind TLS from the first byte (`smtps://`), and keeps the messages it
 //! accepted with a small reader of their headers and text.
+//!
+//! A test may also have it offer STARTTLS (RFC 3207): after `220` the
+//! connection is upgraded and the session starts again from EHLO, knowing
+//! nothing of what came before. And it may require AUTH PLAIN or LOGIN
+//! (RFC 4954) as one user before it takes MAIL FROM; offering STARTTLS too,
+//! it takes AUTH only over TLS, as relays on port 587 do.
 
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 
@@ -23,65 +29,119 @@ struct Answers {
     data: Option<String>,
 }
 
-/// What the server keeps: accepted messages, and how many were refused.
+/// What the server keeps: accepted messages, how many were refused, and the
+/// commands it was sent.
 #[derive(Default)]
 struct Kept {
     messages: Vec<Received>,
     refused: usize,
+    commands: Vec<String>,
+}
+
+/// What the server offers beyond plain SMTP, fixed when it starts.
+#[derive(Clone, Default)]
+struct Offer {
+    /// Upgrades a plain session when the client sends STARTTLS.
+    starttls: Option<TlsAcceptor>,
+    /// The user and password AUTH must give before MAIL FROM; `None` takes
+    /// mail from anyone.
+    login: Option<(String, String)>,
+}
+
+/// The state every session of one server shares.
+#[derive(Default)]
+struct Shared {
+    offer: Offer,
+    answers: Mutex<Answers>,
+    kept: Mutex<Kept>,
+}
+
+/// How a session's connection came to be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Plain TCP: STARTTLS is offered when the server has it.
+    Plain,
+    /// TLS from the first byte.
+    Tls,
+    /// Upgraded by STARTTLS: no greeting, the client starts with EHLO.
+    Upgraded,
+}
+
+/// A server to start, plain and taking mail from anyone unless told more.
+#[derive(Default)]
+pub struct Setup {
+    offer: Offer,
+}
+
+impl Setup {
+    /// Offers STARTTLS, upgrading with `config`.
+    pub fn starttls(mut self, config: ServerConfig) -> Setup {
+        self.offer.starttls = Some(TlsAcceptor::from(Arc::new(config)));
+        self
+    }
+
+    /// Takes MAIL FROM only after AUTH PLAIN or LOGIN as `user` with
+    /// `password`.
+    pub fn login(mut self, user: &str, password: &str) -> Setup {
+        self.offer.login = Some((user.to_owned(), password.to_owned()));
+        self
+    }
+
+    /// Starts it on plain TCP (`smtp://`).
+    pub async fn start(self) -> SmtpServer {
+        SmtpServer::listen(None, self.offer).await
+    }
 }
 
 /// A running test SMTP server.
 pub struct SmtpServer {
     port: u16,
     is_tls: bool,
-    answers: Arc<Mutex<Answers>>,
-    kept: Arc<Mutex<Kept>>,
+    shared: Arc<Shared>,
 }
 
 impl SmtpServer {
     /// A plain server at `smtp://127.0.0.1:PORT` that accepts every message.
     pub async fn start() -> SmtpServer {
-        SmtpServer::listen(None).await
+        SmtpServer::setup().start().await
     }
 
     /// A server speaking TLS from the start with `config`, at
     /// `smtps://localhost:PORT`.
     pub async fn start_tls(config: ServerConfig) -> SmtpServer {
-        SmtpServer::listen(Some(TlsAcceptor::from(Arc::new(config)))).await
+        let tls = TlsAcceptor::from(Arc::new(config));
+        SmtpServer::listen(Some(tls), Offer::default()).await
     }
 
-    async fn listen(tls: Option<TlsAcceptor>) -> SmtpServer {
+    /// A plain server to set up with STARTTLS or AUTH before it starts.
+    pub fn setup() -> Setup {
+        Setup::default()
+    }
+
+    async fn listen(tls: Option<TlsAcceptor>, offer: Offer) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = SmtpServer {
             port: listener.local_addr().unwrap().port(),
             is_tls: tls.is_some(),
-            answers: Arc::default(),
-            kept: Arc::default(),
+            shared: Arc::new(Shared {
+                offer,
+                ..Shared::default()
+            }),
         };
-        let (answers, kept) = (server.answers.clone(), server.kept.clone());
+        let shared = server.shared.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((tcp, _)) = listener.accept().await else {
                     continue;
                 };
-                let (answers, kept, tls) = (answers.clone(), kept.clone(), tls.clone());
-                tokio::spawn(async move {
-                    match tls {
-                        // A client that refuses the certificate gets no session.
-                        Some(tls) => {
-                            if let Ok(stream) = tls.accept(tcp).await {
-                                session(stream, &answers, &kept).await;
-                            }
-                        }
-                        None => session(tcp, &answers, &kept).await,
-                    }
-                });
+                let (shared, tls) = (shared.clone(), tls.clone());
+                tokio::spawn(async move { connection(tcp, tls, &shared).await });
             }
         });
         server
     }
 
-    /// The `--smtp-url` that reaches it.
+    /// The `--smtp-url` that reaches it, without TLS parameters or a user.
     pub fn url(&self) -> String {
         if self.is_tls {
             format!("smtps://localhost:{}", self.port)
@@ -90,72 +150,134 @@ impl SmtpServer {
         }
     }
 
+    /// The port it listens on, on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// Answers every RCPT TO with `reply` (`550 5.1.1 mailbox unavailable`).
     pub fn refuse_recipients(&self, reply: &str) {
-        self.answers.lock().unwrap().rcpt = Some(reply.to_owned());
+        self.shared.answers.lock().unwrap().rcpt = Some(reply.to_owned());
     }
 
     /// Answers the end of every message's data with `reply`.
     pub fn refuse_data(&self, reply: &str) {
-        self.answers.lock().unwrap().data = Some(reply.to_owned());
+        self.shared.answers.lock().unwrap().data = Some(reply.to_owned());
     }
 
     /// Accepts every message from now on.
     pub fn accept(&self) {
-        *self.answers.lock().unwrap() = Answers::default();
+        *self.shared.answers.lock().unwrap() = Answers::default();
     }
 
     /// The messages accepted so far, oldest first.
     pub fn got(&self) -> Vec<Received> {
-        self.kept.lock().unwrap().messages.clone()
+        self.shared.kept.lock().unwrap().messages.clone()
     }
 
     /// How many messages were refused, at RCPT TO or at the end of data.
     pub fn refused(&self) -> usize {
-        self.kept.lock().unwrap().refused
+        self.shared.kept.lock().unwrap().refused
+    }
+
+    /// The commands clients sent so far, oldest first: each one's first
+    /// word, upper case (`EHLO`, `STARTTLS`, `AUTH`, `MAIL`), never its
+    /// arguments, nor the lines of an AUTH exchange or of a message's data.
+    pub fn commands(&self) -> Vec<String> {
+        self.shared.kept.lock().unwrap().commands.clone()
+    }
+}
+
+/// Serves one client on `tcp`: behind TLS from the start when `tls` is
+/// given, otherwise plain and then, if the client asks, upgraded.
+async fn connection(tcp: TcpStream, tls: Option<TlsAcceptor>, shared: &Shared) {
+    match tls {
+        // A client that refuses the certificate gets no session.
+        Some(tls) => {
+            if let Ok(stream) = tls.accept(tcp).await {
+                session(stream, Link::Tls, shared).await;
+            }
+        }
+        None => {
+            if let Some(tcp) = session(tcp, Link::Plain, shared).await
+                && let Some(starttls) = &shared.offer.starttls
+                && let Ok(stream) = starttls.accept(tcp).await
+            {
+                session(stream, Link::Upgraded, shared).await;
+            }
+        }
     }
 }
 
 /// One SMTP session on `stream`, until QUIT, the client hanging up, or
-/// [`SESSION_LINES_MAX`] lines.
-async fn session(
-    stream: impl AsyncRead + AsyncWrite + Unpin,
-    answers: &Mutex<Answers>,
-    kept: &Mutex<Kept>,
-) {
+/// [`SESSION_LINES_MAX`] lines; the stream back when the client was told to
+/// start TLS on it.
+async fn session<S>(stream: S, link: Link, shared: &Shared) -> Option<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let (reader, mut writer) = tokio::io::split(stream);
     let mut reader = BufReader::new(reader);
     let mut envelope = Received::default();
-    if writer
-        .write_all(b"220 localhost tracklane test ESMTP\r\n")
-        .await
-        .is_err()
-    {
-        return;
+    // Who passed AUTH in this session.
+    let mut user: Option<String> = None;
+    let offers_starttls = link == Link::Plain && shared.offer.starttls.is_some();
+    let offers_auth = shared.offer.login.is_some() && !offers_starttls;
+    if link != Link::Upgraded {
+        reply(&mut writer, "220 localhost tracklane test ESMTP").await?;
     }
     for _ in 0..SESSION_LINES_MAX {
-        let Some(line) = read_line(&mut reader).await else {
-            return;
-        };
+        let line = read_line(&mut reader).await?;
         let upper = line.to_ascii_uppercase();
-        let answer = if upper.starts_with("EHLO") {
-            "250-localhost\r\n250 8BITMIME".to_owned()
+        let verb = upper.split_whitespace().next().unwrap_or_default();
+        shared.kept.lock().unwrap().commands.push(verb.to_owned());
+        let answer = if verb == "EHLO" {
+            ehlo(offers_starttls, offers_auth)
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             "250 2.0.0 OK".to_owned()
         } else if upper.starts_with("RSET") {
             envelope = Received::default();
             "250 2.0.0 OK".to_owned()
+        } else if upper == "STARTTLS" && offers_starttls {
+            reply(&mut writer, "220 2.0.0 ready to start TLS").await?;
+            // RFC 3207 4.2: nothing the client sent after STARTTLS counts;
+            // a client that sent some anyway is not served.
+            if !reader.buffer().is_empty() {
+                return None;
+            }
+            return Some(reader.into_inner().unsplit(writer));
+        } else if verb == "AUTH"
+            && let Some(login) = &shared.offer.login
+        {
+            if !offers_auth {
+                "538 5.7.11 encryption required for authentication".to_owned()
+            } else if user.is_some() {
+                "503 5.5.1 already authenticated".to_owned()
+            } else {
+                match auth(&line, &mut reader, &mut writer).await? {
+                    Ok(given) if given == *login => {
+                        user = Some(given.0);
+                        "235 2.7.0 authentication succeeded".to_owned()
+                    }
+                    Ok(_) => "535 5.7.8 Authentication credentials invalid".to_owned(),
+                    Err(answer) => answer.to_owned(),
+                }
+            }
         } else if upper.starts_with("MAIL FROM:") {
-            envelope = Received {
-                mail_from: path(&line),
-                ..Received::default()
-            };
-            "250 2.1.0 OK".to_owned()
+            if shared.offer.login.is_some() && user.is_none() {
+                "530 5.7.0 Authentication required".to_owned()
+            } else {
+                envelope = Received {
+                    mail_from: path(&line),
+                    ..Received::default()
+                };
+                "250 2.1.0 OK".to_owned()
+            }
         } else if upper.starts_with("RCPT TO:") {
-            let refusal = answers.lock().unwrap().rcpt.clone();
+            let refusal = shared.answers.lock().unwrap().rcpt.clone();
             match refusal {
                 Some(refusal) => {
-                    kept.lock().unwrap().refused += 1;
+                    shared.kept.lock().unwrap().refused += 1;
                     refusal
                 }
                 None => {
@@ -164,43 +286,106 @@ async fn session(
                 }
             }
         } else if upper == "DATA" {
-            if writer
-                .write_all(b"354 end data with <CR><LF>.<CR><LF>\r\n")
-                .await
-                .is_err()
-            {
-                return;
-            }
-            let Some(data) = read_data(&mut reader).await else {
-                return;
-            };
-            envelope.data = data;
-            let refusal = answers.lock().unwrap().data.clone();
-            let mut kept = kept.lock().unwrap();
+            reply(&mut writer, "354 end data with <CR><LF>.<CR><LF>").await?;
+            envelope.data = read_data(&mut reader).await?;
+            let refusal = shared.answers.lock().unwrap().data.clone();
+            let mut kept = shared.kept.lock().unwrap();
             match refusal {
                 Some(refusal) => {
                     kept.refused += 1;
                     refusal
                 }
                 None => {
-                    kept.messages.push(std::mem::take(&mut envelope));
+                    kept.messages.push(Received {
+                        tls: link != Link::Plain,
+                        user: user.clone(),
+                        ..std::mem::take(&mut envelope)
+                    });
                     "250 2.0.0 OK queued".to_owned()
                 }
             }
         } else if upper.starts_with("QUIT") {
-            let _ = writer.write_all(b"221 2.0.0 bye\r\n").await;
-            return;
+            let _ = reply(&mut writer, "221 2.0.0 bye").await;
+            return None;
         } else {
             "500 5.5.2 command not recognised".to_owned()
         };
-        if writer
-            .write_all(format!("{answer}\r\n").as_bytes())
-            .await
-            .is_err()
-        {
-            return;
-        }
+        reply(&mut writer, &answer).await?;
     }
+    None
+}
+
+/// The answer to EHLO, naming STARTTLS and AUTH when they are offered.
+fn ehlo(starttls: bool, auth: bool) -> String {
+    let mut lines = vec!["localhost", "8BITMIME"];
+    if starttls {
+        lines.push("STARTTLS");
+    }
+    if auth {
+        lines.push("AUTH PLAIN LOGIN");
+    }
+    let last = lines.len() - 1;
+    let lines: Vec<String> = (lines.iter().enumerate())
+        .map(|(i, line)| format!("250{}{line}", if i == last { ' ' } else { '-' }))
+        .collect();
+    lines.join("\r\n")
+}
+
+/// The user and password given by the AUTH command `line`, asking with `334`
+/// for what the line lacks; `Err` with the answer when the mechanism is not
+/// PLAIN or LOGIN or a response is not base64 of UTF-8. `None` when the
+/// client hung up.
+async fn auth(
+    line: &str,
+    reader: &mut (impl AsyncBufReadExt + Unpin),
+    writer: &mut (impl AsyncWrite + Unpin),
+) -> Option<Result<(String, String), &'static str>> {
+    let mut words = line.split_whitespace().skip(1);
+    let mechanism = words.next().unwrap_or_default().to_ascii_uppercase();
+    let initial = words.next().map(str::to_owned);
+    let decode = |text: &str| base64(text).and_then(|bytes| String::from_utf8(bytes).ok());
+    let garbled = "501 5.5.2 cannot decode the response";
+    match mechanism.as_str() {
+        // RFC 4616: authorization identity, user and password, NUL between.
+        "PLAIN" => {
+            let response = match initial {
+                Some(response) => response,
+                None => {
+                    reply(writer, "334 ").await?;
+                    read_line(reader).await?
+                }
+            };
+            let given = decode(&response).and_then(|text| {
+                let mut parts = text.split('\0').skip(1);
+                Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
+            });
+            Some(given.ok_or(garbled))
+        }
+        // The user and the password asked for in turn, `Username:` and
+        // `Password:` in base64.
+        "LOGIN" => {
+            let user = match initial {
+                Some(user) => user,
+                None => {
+                    reply(writer, "334 VXNlcm5hbWU6").await?;
+                    read_line(reader).await?
+                }
+            };
+            reply(writer, "334 UGFzc3dvcmQ6").await?;
+            let password = read_line(reader).await?;
+            Some(decode(&user).zip(decode(&password)).ok_or(garbled))
+        }
+        _ => Some(Err("504 5.5.4 mechanism not supported")),
+    }
+}
+
+/// Writes `answer` and its line end; `None` when the client hung up.
+async fn reply(writer: &mut (impl AsyncWrite + Unpin), answer: &str) -> Option<()> {
+    writer
+        .write_all(format!("{answer}\r\n").as_bytes())
+        .await
+        .ok()?;
+    writer.flush().await.ok()
 }
 
 /// One line without its line end; `None` when the client hung up.
@@ -238,7 +423,7 @@ fn path(line: &str) -> String {
     line[start..end].to_owned()
 }
 
-/// A message the server accepted: its envelope and its data.
+/// A message the server accepted: its envelope, its data, and how it came.
 #[derive(Clone, Debug, Default)]
 pub struct Received {
     /// The envelope's sender (MAIL FROM).
@@ -247,6 +432,10 @@ pub struct Received {
     pub rcpt_to: Vec<String>,
     /// The message as sent, dot-unstuffed, lines joined by CRLF.
     pub data: String,
+    /// Whether it came over TLS, from the start or after STARTTLS.
+    pub tls: bool,
+    /// The user who passed AUTH in its session, if any did.
+    pub user: Option<String>,
 }
 
 impl Received {
@@ -276,7 +465,7 @@ impl Received {
             .unwrap_or_default()
             .to_ascii_lowercase();
         let bytes = match encoding.as_str() {
-            "base64" => base64(body),
+            "base64" => base64(body).expect("the body is base64"),
             "quoted-printable" => quoted_printable(body),
             _ => body.as_bytes().to_vec(),
         };
@@ -299,7 +488,7 @@ fn decode_words(value: &str) -> String {
                 let mut parts = t.splitn(3, '?');
                 let (_charset, encoding, text) = (parts.next()?, parts.next()?, parts.next()?);
                 let bytes = match encoding {
-                    "b" | "B" => base64(text),
+                    "b" | "B" => base64(text)?,
                     "q" | "Q" => quoted_printable(&text.replace('_', " ")),
                     _ => return None,
                 };
@@ -314,21 +503,22 @@ fn decode_words(value: &str) -> String {
     out
 }
 
-/// Base64 (RFC 4648's alphabet, padded), ignoring whitespace.
-fn base64(text: &str) -> Vec<u8> {
+/// Base64 (RFC 4648's alphabet, padded), ignoring whitespace; `None` when
+/// `text` holds anything else.
+fn base64(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => panic!("not base64: {c}"),
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
     };
     let digits: Vec<u8> = text
         .bytes()
         .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
         .map(value)
-        .collect();
+        .collect::<Option<_>>()?;
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);
     for chunk in digits.chunks(4) {
         let n = chunk
@@ -338,7 +528,7 @@ fn base64(text: &str) -> Vec<u8> {
         let bytes = n.to_be_bytes();
         out.extend_from_slice(&bytes[1..chunk.len()]);
     }
-    out
+    Some(out)
 }
 
 /// Quoted-printable: `=XX` escapes and `=` soft line breaks.
@@ -362,8 +552,10 @@ fn quoted_printable(text: &str) -> Vec<u8> {
 
 #[test]
 fn the_readers_decode_what_mail_programs_send() {
-    assert_eq!(base64("5rW35YWz5omj55WZ"), "海关扣留".as_bytes());
-    assert_eq!(base64("YQ=="), b"a");
+    assert_eq!(base64("5rW35YWz5omj55WZ").unwrap(), "海关扣留".as_bytes());
+    assert_eq!(base64("YQ==").unwrap(), b"a");
+    assert_eq!(base64("AGh1YgBzZWNyZXQ=").unwrap(), b"\0hub\0secret");
+    assert_eq!(base64("*"), None);
     assert_eq!(
         quoted_printable("caf=C3=A9 =\r\nau lait"),
         "café au lait".as_bytes()
@@ -377,4 +569,60 @@ fn the_readers_decode_what_mail_programs_send() {
         path("MAIL FROM:<hub@tracklane.test> BODY=7BIT"),
         "hub@tracklane.test"
     );
+}
+
+#[tokio::test]
+async fn auth_takes_the_users_password_only_and_mail_only_after_it() {
+    let server = SmtpServer::setup().login("hub", "secret").start().await;
+    let tcp = TcpStream::connect(("127.0.0.1", server.port()))
+        .await
+        .unwrap();
+    let (reader, mut writer) = tokio::io::split(tcp);
+    let mut reader = BufReader::new(reader);
+    // Sends `line` (none: only reads), then reads the answer, its lines
+    // joined by `|`.
+    let mut say = async |line: Option<&str>| {
+        if let Some(line) = line {
+            reply(&mut writer, line).await.unwrap();
+        }
+        let mut lines = Vec::new();
+        loop {
+            let line = read_line(&mut reader).await.unwrap();
+            let is_last = line.as_bytes().get(3) != Some(&b'-');
+            lines.push(line);
+            if is_last {
+                return lines.join("|");
+            }
+        }
+    };
+    assert!(say(None).await.starts_with("220 "));
+    assert!(
+        say(Some("EHLO client"))
+            .await
+            .ends_with("|250 AUTH PLAIN LOGIN")
+    );
+    for (line, answer) in [
+        (
+            "MAIL FROM:<hub@example.com>",
+            "530 5.7.0 Authentication required",
+        ),
+        ("AUTH CRAM-MD5", "504 5.5.4 mechanism not supported"),
+        // "\0hub\0wrong"
+        (
+            "AUTH PLAIN AGh1YgB3cm9uZw==",
+            "535 5.7.8 Authentication credentials invalid",
+        ),
+        ("AUTH LOGIN", "334 VXNlcm5hbWU6"),
+        ("aHVi", "334 UGFzc3dvcmQ6"),
+        ("*", "501 5.5.2 cannot decode the response"),
+        ("AUTH LOGIN aHVi", "334 UGFzc3dvcmQ6"),
+        ("c2VjcmV0", "235 2.7.0 authentication succeeded"),
+        (
+            "AUTH PLAIN AGh1YgBzZWNyZXQ=",
+            "503 5.5.1 already authenticated",
+        ),
+        ("MAIL FROM:<hub@example.com>", "250 2.1.0 OK"),
+    ] {
+        assert_eq!(say(Some(line)).await, answer, "after {line}");
+    }
 }
