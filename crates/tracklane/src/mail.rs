@@ -109,11 +109,16 @@ impl Mailer {
             None => "no TLS",
         };
         let port = url.port().map_or(String::new(), |p| format!(":{p}"));
-        if encryption == "no TLS" && has_password {
-            tracing::warn!(
+        match encryption {
+            "no TLS" if has_password => tracing::warn!(
                 smtp.host = host,
                 "--smtp-url sends its password without TLS: use smtps:// or ?tls=required"
-            );
+            ),
+            "STARTTLS when offered" if has_password => tracing::warn!(
+                smtp.host = host,
+                "--smtp-url sends its password without TLS whenever the server offers no STARTTLS (or someone removes the offer): use smtps:// or ?tls=required"
+            ),
+            _ => {}
         }
         tracing::info!(smtp.host = %format!("{host}{port}"), encryption, from = %from, "sending e-mail for mailto: subscriptions");
         Ok(Mailer {
@@ -262,8 +267,16 @@ fn refusal(error: &lettre::transport::smtp::Error) -> Refused {
             ),
         };
     }
-    // lettre's message ends with its first cause; the causes below it follow.
-    let mut text = error.to_string();
+    // lettre calls the mail server not offering what the URL needs (STARTTLS
+    // for ?tls=required, an AUTH mechanism for its user) an "internal client
+    // error", which reads like a fault in the hub: say what it is.
+    let mut text = match std::error::Error::source(error) {
+        Some(cause) if error.is_client() => {
+            format!("the mail server does not offer what --smtp-url asks for: {cause}")
+        }
+        // lettre's message ends with its first cause; the causes below it follow.
+        _ => error.to_string(),
+    };
     let mut source = std::error::Error::source(error).and_then(std::error::Error::source);
     while let Some(cause) = source {
         text.push_str(": ");
