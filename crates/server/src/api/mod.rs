@@ -104,6 +104,15 @@ pub(crate) fn http_url(
         })
 }
 
+/// 403 for a carrier's key on a route for the shipment's seller and the
+/// operator (receipts, cancelling, reconciliations, imports).
+pub(crate) fn not_for_carriers(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
+    match caller.0 {
+        tracklane_store::Principal::Carrier(_) => Err(role_error(lang, "seller or operator")),
+        _ => Ok(()),
+    }
+}
+
 /// 403 unless the caller is the role the route is for.
 pub(crate) fn role_error(lang: Lang, role: &str) -> ApiError {
     ApiError::forbidden(

@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tracklane_core::{Problem, ShipmentStatus};
-use tracklane_store::{Principal, ReceiptLine, ReceiptRequest, ShipmentKey, StoreError};
+use tracklane_store::{ReceiptLine, ReceiptRequest, ShipmentKey, StoreError};
 
-use super::{BATCH_STATUS, ItemResultView, json_body, role_error, visible_shipment};
+use super::{BATCH_STATUS, ItemResultView, json_body, not_for_carriers, visible_shipment};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Lang};
@@ -58,9 +58,7 @@ pub(crate) async fn post_receipt(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if matches!(caller.0, Principal::Carrier(_)) {
-        return Err(role_error(lang, "seller or operator"));
-    }
+    not_for_carriers(&caller, lang)?;
     let input: ReceiptInput = json_body(&body, lang)?;
     if input.items.is_empty() && !input.receiving_complete {
         return Err(ApiError::bad_request(

@@ -22,7 +22,7 @@ use tracklane_store::{
 use super::carrier::{TrackingUpload, WindowInput};
 use super::{
     DetailView, PageView, SummaryView, WindowView, bad_param, exception_kind_param, json_body,
-    role_error, set_window, upload_tracking, visible_shipment,
+    not_for_carriers, role_error, set_window, upload_tracking, visible_shipment,
 };
 use crate::AppState;
 use crate::auth::Caller;
@@ -646,9 +646,7 @@ pub(crate) async fn cancel_shipment(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    if matches!(caller.0, Principal::Carrier(_)) {
-        return Err(role_error(lang, "seller or operator"));
-    }
+    not_for_carriers(&caller, lang)?;
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
     cancel(&state, &detail, lang).await?;
     Ok(Json(serde_json::json!({ "status": ShipmentStatus::Cancelled })).into_response())
@@ -704,9 +702,7 @@ pub(crate) async fn request_reconciliation(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    if matches!(caller.0, Principal::Carrier(_)) {
-        return Err(role_error(lang, "seller or operator"));
-    }
+    not_for_carriers(&caller, lang)?;
     let detail = visible_shipment(&state, &caller, &id, lang).await?;
     let request = reconcile(&state, &detail, &caller.0, lang).await?;
     Ok(
@@ -898,9 +894,7 @@ pub(crate) async fn import_tracking(
     caller: Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if matches!(caller.0, Principal::Carrier(_)) {
-        return Err(role_error(lang, "seller or operator"));
-    }
+    not_for_carriers(&caller, lang)?;
     let report = tracklane_ingest::import_tracking(
         state.store.as_ref(),
         &caller.0,
