@@ -165,23 +165,26 @@ pub async fn load_history(
             )
             .await?;
     }
-    let sellers: HashMap<&str, &tracklane_core::SellerId> = world
+    let shipments: HashMap<&str, &tracklane_core::Shipment> = world
         .shipments
         .iter()
-        .map(|s| (s.confirmation_id.as_str(), &s.seller))
+        .map(|s| (s.confirmation_id.as_str(), s))
         .collect();
-    for r in world.receipts.iter().filter(|r| r.closes) {
-        let at = r.at + RECONCILE_AFTER;
-        let Some(seller) = sellers.get(r.confirmation_id.as_str()) else {
+    for r in world
+        .receipts
+        .iter()
+        .filter(|r| r.closes && r.at + RECONCILE_AFTER <= now)
+    {
+        let Some(shipment) = shipments.get(r.confirmation_id.as_str()) else {
             continue;
         };
-        if at <= now {
-            // A close in full answers NotShort and writes nothing.
+        let counted: u32 = r.lines.iter().map(|(_, units)| units).sum();
+        if counted < shipment.units_expected() {
             store
                 .request_reconciliation(
                     &ShipmentKey::new(r.confirmation_id.clone()),
-                    Principal::Seller((*seller).clone()).audit_name(),
-                    at,
+                    Principal::Seller(shipment.seller.clone()).audit_name(),
+                    r.at + RECONCILE_AFTER,
                 )
                 .await?;
         }
