@@ -361,6 +361,15 @@ pub struct ShipmentSummary {
     pub seq: i64,
 }
 
+impl ShipmentSummary {
+    /// The units the warehouse did not count, once receiving closed short;
+    /// `None` while receiving goes on or when it closed in full.
+    pub fn units_short(&self) -> Option<u32> {
+        let short = self.units_expected.saturating_sub(self.units_received);
+        (self.status == ShipmentStatus::Closed && short > 0).then_some(short)
+    }
+}
+
 /// A stored milestone, as a timeline shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -263,7 +263,7 @@ pub(crate) fn next_step(lang: Lang, s: &ShipmentSummary) -> &'static str {
             lang.t("Warehouse will start receiving", "等待仓库开始接收")
         }
         ShipmentStatus::Receiving => lang.t("Check received units", "核对已接收数量"),
-        ShipmentStatus::Closed if s.units_received < s.units_expected => {
+        ShipmentStatus::Closed if s.units_short().is_some() => {
             if s.reconciliation.is_some() {
                 lang.t(
                     "Received short: reconciliation asked for, follow the case",
@@ -539,8 +539,8 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
             td.num data-label=(lang.t("SKUs", "SKU 数")) { (s.sku_count) }
             td.num data-label=(lang.t("Units", "数量")) {
                 (s.units_received) " / " (s.units_expected)
-                @if s.status == ShipmentStatus::Closed && s.units_received < s.units_expected {
-                    span.sub { span.badge.bad { (short_by(lang, s.units_expected - s.units_received)) } }
+                @if let Some(short) = s.units_short() {
+                    span.sub { span.badge.bad { (short_by(lang, short)) } }
                 }
             }
             td data-label=(lang.t("Status", "状态")) {
