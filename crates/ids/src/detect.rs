@@ -191,10 +191,10 @@ fn accepts(named: &str, family: Family) -> bool {
 }
 
 /// See [`crate::check_for`].
-pub(crate) fn check_for(input: &str, carrier: Option<&str>) -> Verdict {
+pub(crate) fn check_for<'a>(input: &'a str, carrier: Option<&str>) -> Verdict<'a> {
     let (normalized, is_alphanumeric) = normalize_checked(input);
     let mut verdict = Verdict {
-        input: input.to_owned(),
+        input,
         normalized,
         valid: false,
         carrier: None,

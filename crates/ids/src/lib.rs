@@ -207,7 +207,7 @@ pub fn formats() -> impl Iterator<Item = FormatInfo> {
 
 /// Checks a tracking number without knowing its carrier: detects the formats
 /// it fits, ranks them and explains a failure.
-pub fn check(input: &str) -> Verdict {
+pub fn check(input: &str) -> Verdict<'_> {
     detect::check_for(input, None)
 }
 
@@ -224,7 +224,7 @@ pub fn check(input: &str) -> Verdict {
 /// plausible number is valid: 6–40 characters of A–Z and 0–9. Detected
 /// candidates are still listed, but `carrier` stays `None` because the
 /// caller's carrier is not one of our codes.
-pub fn check_for(input: &str, carrier: Option<&str>) -> Verdict {
+pub fn check_for<'a>(input: &'a str, carrier: Option<&str>) -> Verdict<'a> {
     detect::check_for(input, carrier)
 }
 

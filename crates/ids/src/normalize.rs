@@ -12,11 +12,13 @@
 //! ASCII letters are case-mapped (Unicode case mapping can expand one
 //! character into several, which would make that guarantee harder to see).
 
+use std::borrow::Cow;
+
 /// Returns the normalised form of `input`: separators removed, ASCII and
 /// full-width letters and digits mapped to upper-case ASCII, everything else
 /// unchanged. `normalize(&normalize(s)) == normalize(s)` for every `s`.
 pub fn normalize(input: &str) -> String {
-    normalize_checked(input).0
+    normalize_checked(input).0.into_owned()
 }
 
 fn is_alphanumeric(b: u8) -> bool {
@@ -54,13 +56,15 @@ static CLASS: [u8; 256] = {
 
 /// [`normalize`], also telling whether the result is entirely `A–Z0–9`, which
 /// the fast paths learn for free and validation would otherwise scan for.
-pub(crate) fn normalize_checked(input: &str) -> (String, bool) {
+///
+/// Input that is already normalised is borrowed, not copied.
+pub(crate) fn normalize_checked(input: &str) -> (Cow<'_, str>, bool) {
     let bytes = input.as_bytes();
     // One branch-free pass says which paths the input needs.
     let classes = bytes.iter().fold(0, |acc, &b| acc | CLASS[usize::from(b)]);
     if classes == CLEAN {
         // Already normalised: the common case for numbers pasted from a label.
-        return (input.to_owned(), true);
+        return (Cow::Borrowed(input), true);
     }
     if classes & NON_ASCII == 0 {
         let mut out = Vec::with_capacity(bytes.len());
@@ -71,12 +75,12 @@ pub(crate) fn normalize_checked(input: &str) -> (String, bool) {
         }
         // ASCII in, ASCII out: the conversion cannot fail.
         let out = String::from_utf8(out).unwrap_or_default();
-        return (out, classes & OTHER == 0);
+        return (Cow::Owned(out), classes & OTHER == 0);
     }
     let mut out = String::with_capacity(input.len());
     out.extend(input.chars().filter_map(fold));
     let is_clean = out.bytes().all(is_alphanumeric);
-    (out, is_clean)
+    (Cow::Owned(out), is_clean)
 }
 
 /// ASCII characters that separate groups of a number. Whitespace matches

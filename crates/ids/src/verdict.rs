@@ -224,13 +224,15 @@ impl Serialize for Reason {
     }
 }
 
-/// The outcome of [`crate::check`] or [`crate::check_for`].
+/// The outcome of [`crate::check`] or [`crate::check_for`], borrowing the
+/// input it judged: checking a batch copies none of its numbers, and a
+/// number that is already normalised (the common case) is not copied either.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdict {
+pub struct Verdict<'a> {
     /// The input exactly as given.
-    pub input: String,
-    /// The input after [`crate::normalize`].
-    pub normalized: String,
+    pub input: &'a str,
+    /// The input after [`crate::normalize`]; borrowed when that changed nothing.
+    pub normalized: Cow<'a, str>,
     /// The number fits at least one known format (with a matching check
     /// digit where the format has one) and, if a carrier was named, fits that
     /// carrier. A bare run of digits without a check digit (say, 14 digits
@@ -256,7 +258,7 @@ pub struct Verdict {
     pub fix: Option<Fix>,
 }
 
-impl Verdict {
+impl Verdict<'_> {
     /// The reason and the suggestion as one sentence, or `None` when the
     /// number is valid.
     pub fn message(&self, lang: Lang) -> Option<String> {
@@ -284,7 +286,7 @@ impl Verdict {
 
 /// Serialises to the keys `input, normalized, valid, carrier, service,
 /// candidates, reason, suggestion`; `reason` is `{code, message}` or null.
-impl Serialize for Verdict {
+impl Serialize for Verdict<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut object = serializer.serialize_struct("Verdict", 8)?;
         object.serialize_field("input", &self.input)?;

@@ -186,7 +186,7 @@ pub fn score(rows: &[Row]) -> Report {
             tally.valid = 1;
             tally.valid_correct = usize::from(verdict.valid);
             let accepted = valid_for
-                .get(&verdict.normalized)
+                .get(verdict.normalized.as_ref())
                 .map_or(&[][..], Vec::as_slice);
             let is_carrier_right = verdict.valid
                 && verdict

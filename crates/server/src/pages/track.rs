@@ -219,10 +219,10 @@ pub(crate) async fn check_number(ctx: Ctx, Query(params): Query<CheckParams>) ->
     };
     Json(CheckView {
         valid: accepted.is_ok(),
-        normalized: verdict.normalized.clone(),
+        normalized: verdict.normalized.into_owned(),
         carrier: verdict.carrier,
         service: verdict.service,
         message,
-        suggestion: verdict.suggestion.clone().filter(|_| accepted.is_err()),
+        suggestion: verdict.suggestion.filter(|_| accepted.is_err()),
     })
 }
