@@ -40,7 +40,7 @@ enum Outcome {
 }
 
 /// A format that matched the number's shape.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Hit {
     index: u8,
     outcome: Outcome,
@@ -199,7 +199,7 @@ pub(crate) fn check_for<'a>(input: &'a str, carrier: Option<&str>) -> Verdict<'a
         valid: false,
         carrier: None,
         service: None,
-        candidates: Vec::new(),
+        listing: Listing::EMPTY,
         reason: None,
         suggestion: None,
         fix: None,
@@ -250,7 +250,7 @@ pub(crate) fn check_for<'a>(input: &'a str, carrier: Option<&str>) -> Verdict<'a
         // list what the number looks like.
         let mut hits = Hits::new();
         match_all(number, None, &mut hits);
-        verdict.candidates = candidates(number, hits.as_slice(), false);
+        verdict.listing = Listing::of(hits.as_slice(), false);
         verdict.reason = if length < PLAUSIBLE_LENGTH_MIN {
             Some(Reason::TooShort {
                 length,
@@ -315,7 +315,7 @@ fn judge_unnamed(verdict: &mut Verdict, hits: &[Hit]) {
     if !best.fits() {
         explain_failure(verdict, best);
     }
-    verdict.candidates = candidates(verdict.normalized.as_bytes(), hits, !verdict.valid);
+    verdict.listing = Listing::of(hits, !verdict.valid);
 }
 
 fn judge_named(verdict: &mut Verdict, hits: &[Hit], named: &'static str) {
@@ -346,24 +346,15 @@ fn judge_named(verdict: &mut Verdict, hits: &[Hit], named: &'static str) {
         verdict.service = Some(hit.format().service);
         // Failed hits are left out, so find the hit's place among the fitting ones.
         let position = hits[..position].iter().filter(|hit| hit.fits()).count();
-        let mut list = candidates(number, hits, false);
-        move_to_front(&mut list, position);
-        verdict.candidates = list;
+        verdict.listing = Listing::of(hits, false);
+        verdict.listing.move_to_front(position);
     } else if let Some(position) = accepted() {
         let hit = hits[position];
         verdict.valid = true;
         verdict.carrier = Some(named);
         verdict.service = Some(hit.format().service);
-        let mut list = candidates(number, hits, false);
-        let mut via = candidate(number, hit);
-        via.carrier = named;
-        let why = via.why.to_mut();
-        why.push_str("; ");
-        why.push_str(crate::carrier_name(named, crate::Lang::En));
-        why.push_str(" ships under this number");
-        list.insert(0, via);
-        list.truncate(CANDIDATES_MAX);
-        verdict.candidates = list;
+        verdict.listing = Listing::of(hits, false);
+        verdict.listing.insert_via(hit, named);
     } else if let Some(position) = hits.iter().position(|hit| {
         !hit.fits()
             && (same_carrier(named, hit.carrier(number), *hit)
@@ -373,14 +364,14 @@ fn judge_named(verdict: &mut Verdict, hits: &[Hit], named: &'static str) {
         verdict.carrier = Some(named);
         verdict.service = Some(hit.format().service);
         explain_failure(verdict, hit);
-        let mut list = candidates(verdict.normalized.as_bytes(), hits, true);
-        move_to_front(&mut list, position);
-        verdict.candidates = list;
+        verdict.listing = Listing::of(hits, true);
+        verdict.listing.move_to_front(position);
     } else {
         let fits = fitting_carriers(number, hits);
-        verdict.candidates = candidates(number, hits, true);
-        verdict.carrier = verdict.candidates.first().map(|c| c.carrier);
-        verdict.service = verdict.candidates.first().map(|c| c.service);
+        verdict.listing = Listing::of(hits, true);
+        let best = verdict.listing.first();
+        verdict.carrier = best.map(|hit| hit.carrier(number));
+        verdict.service = best.map(|hit| hit.format().service);
         verdict.reason = Some(match length_hint(number, Some(named)) {
             Some(hint) if fits.is_empty() => hint,
             _ => Reason::CarrierMismatch {
@@ -388,12 +379,6 @@ fn judge_named(verdict: &mut Verdict, hits: &[Hit], named: &'static str) {
                 fits,
             },
         });
-    }
-}
-
-fn move_to_front(list: &mut [Candidate], position: usize) {
-    if position < list.len() {
-        list[..=position].rotate_right(1);
     }
 }
 
@@ -436,20 +421,84 @@ fn length_hint(number: &[u8], named: Option<&str>) -> Option<Reason> {
         })
 }
 
-/// The candidate list for a verdict. Failed check digits only explain an
-/// invalid number; next to a valid reading they are noise, so a valid
-/// verdict leaves them out (`with_failed` false).
-fn candidates(number: &[u8], hits: &[Hit], with_failed: bool) -> Vec<Candidate> {
-    let mut list = Vec::with_capacity(hits.len().min(CANDIDATES_MAX));
-    for &hit in hits {
-        if list.len() == CANDIDATES_MAX {
-            break;
+/// The formats a verdict lists, best first, as table indexes and outcomes.
+/// Building each [`Candidate`] (its carrier, country and explanation) waits
+/// until someone asks ([`Verdict::candidates`]): the checks at the entry
+/// points read the verdict's carrier and reason, never the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Listing {
+    hits: [Hit; CANDIDATES_MAX],
+    len: u8,
+    /// The carrier the caller named, when it ships under the first hit's
+    /// number rather than having a format of its own (see `judge_named`).
+    via: Option<&'static str>,
+}
+
+impl Listing {
+    pub(crate) const EMPTY: Listing = Listing {
+        hits: [Hit {
+            index: 0,
+            outcome: Outcome::Shape,
+        }; CANDIDATES_MAX],
+        len: 0,
+        via: None,
+    };
+
+    /// The list for a verdict. Failed check digits only explain an invalid
+    /// number; next to a valid reading they are noise, so a valid verdict
+    /// leaves them out (`with_failed` false).
+    fn of(hits: &[Hit], with_failed: bool) -> Listing {
+        let mut list = Listing::EMPTY;
+        for &hit in hits.iter().filter(|hit| with_failed || hit.fits()) {
+            if usize::from(list.len) == CANDIDATES_MAX {
+                break;
+            }
+            list.hits[usize::from(list.len)] = hit;
+            list.len += 1;
         }
-        if with_failed || hit.fits() {
-            list.push(candidate(number, hit));
+        list
+    }
+
+    fn as_slice(&self) -> &[Hit] {
+        &self.hits[..usize::from(self.len)]
+    }
+
+    fn first(&self) -> Option<Hit> {
+        self.as_slice().first().copied()
+    }
+
+    fn move_to_front(&mut self, position: usize) {
+        if position < usize::from(self.len) {
+            self.hits[..=position].rotate_right(1);
         }
     }
-    list
+
+    /// Puts `hit` first as the number `named` ships under, dropping the last
+    /// entry when the list is full.
+    fn insert_via(&mut self, hit: Hit, named: &'static str) {
+        let len = (usize::from(self.len) + 1).min(CANDIDATES_MAX);
+        self.hits[..len].rotate_right(1);
+        self.hits[0] = hit;
+        self.len = len as u8;
+        self.via = Some(named);
+    }
+
+    /// The candidates of `number`, the normalised number the list was made for.
+    pub(crate) fn build(&self, number: &[u8]) -> Vec<Candidate> {
+        let mut list: Vec<Candidate> = self
+            .as_slice()
+            .iter()
+            .map(|&hit| candidate(number, hit))
+            .collect();
+        if let (Some(named), Some(via)) = (self.via, list.first_mut()) {
+            via.carrier = named;
+            let why = via.why.to_mut();
+            why.push_str("; ");
+            why.push_str(crate::carrier_name(named, crate::Lang::En));
+            why.push_str(" ships under this number");
+        }
+        list
+    }
 }
 
 fn candidate(number: &[u8], hit: Hit) -> Candidate {
@@ -840,7 +889,7 @@ mod tests {
     /// The carriers of the candidates, best first.
     fn carriers(input: &str) -> Vec<&'static str> {
         check_for(input, None)
-            .candidates
+            .candidates()
             .iter()
             .map(|candidate| candidate.carrier)
             .collect()
@@ -857,7 +906,7 @@ mod tests {
 
     #[test]
     fn a_commercial_mailers_impb_says_who_else_may_have_it() {
-        let why = |input: &str| check_for(input, None).candidates[0].why.clone();
+        let why = |input: &str| check_for(input, None).candidates()[0].why.clone();
         // Constructed in Publication 199's layouts: channel 92, service type,
         // 9-digit Mailer ID, 7-digit serial; channel 93 with a 6-digit Mailer
         // ID and a 10-digit serial; and the first behind 420 + ZIP.

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::detect::Listing;
+
 /// The language of a human-readable message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Lang {
@@ -246,10 +248,8 @@ pub struct Verdict<'a> {
     pub carrier: Option<&'static str>,
     /// The best candidate's service, e.g. `"FedEx Ground"`.
     pub service: Option<&'static str>,
-    /// Every format the number fits or nearly fits, best first: verified
-    /// check digits, then distinctive shapes, then failed check digits, then
-    /// bare digit runs.
-    pub candidates: Vec<Candidate>,
+    /// The formats behind [`Verdict::candidates`].
+    pub(crate) listing: Listing,
     /// Why the number is not valid; `None` when it is.
     pub reason: Option<Reason>,
     /// The corrected number, when a check digit failed.
@@ -259,6 +259,13 @@ pub struct Verdict<'a> {
 }
 
 impl Verdict<'_> {
+    /// Every format the number fits or nearly fits, best first: verified
+    /// check digits, then distinctive shapes, then failed check digits, then
+    /// bare digit runs. Built on each call.
+    pub fn candidates(&self) -> Vec<Candidate> {
+        self.listing.build(self.normalized.as_bytes())
+    }
+
     /// The reason and the suggestion as one sentence, or `None` when the
     /// number is valid.
     pub fn message(&self, lang: Lang) -> Option<String> {
@@ -294,7 +301,7 @@ impl Serialize for Verdict<'_> {
         object.serialize_field("valid", &self.valid)?;
         object.serialize_field("carrier", &self.carrier)?;
         object.serialize_field("service", &self.service)?;
-        object.serialize_field("candidates", &self.candidates)?;
+        object.serialize_field("candidates", &self.candidates())?;
         object.serialize_field("reason", &self.reason)?;
         object.serialize_field("suggestion", &self.suggestion)?;
         object.end()

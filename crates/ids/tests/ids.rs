@@ -29,7 +29,7 @@ fn summary(verdict: &Verdict) -> String {
         out.push_str(suggestion);
     }
     out.push_str(" [");
-    for (index, candidate) in verdict.candidates.iter().enumerate() {
+    for (index, candidate) in verdict.candidates().iter().enumerate() {
         if index > 0 {
             out.push_str(", ");
         }
@@ -514,7 +514,8 @@ fn twenty_bare_digits_are_a_parcel_number_before_a_frankier_id() {
 #[test]
 fn every_candidate_explains_itself() {
     let verdict = tracklane_ids::check("9205590100130736410710");
-    let whys: Vec<&str> = verdict.candidates.iter().map(|c| c.why.as_ref()).collect();
+    let candidates = verdict.candidates();
+    let whys: Vec<&str> = candidates.iter().map(|c| c.why.as_ref()).collect();
     assert_eq!(
         whys,
         [
@@ -582,7 +583,7 @@ fn named_consolidator_accepts_postal_numbers() {
     );
     let verdict = check_for("RA123456785CN", Some("YANWEN"));
     assert_eq!(
-        verdict.candidates[0].why,
+        verdict.candidates()[0].why,
         "2 letters + 9 digits + country code; UPU S10 mod-11 check digit matches; Yanwen ships under this number"
     );
 }
@@ -870,7 +871,7 @@ proptest! {
         let plain = tracklane_ids::check(&number);
         let dressed = tracklane_ids::check(&dressed);
         prop_assert_eq!(plain.valid, dressed.valid);
-        prop_assert_eq!(plain.candidates, dressed.candidates);
+        prop_assert_eq!(plain.candidates(), dressed.candidates());
         prop_assert_eq!(plain.suggestion, dressed.suggestion);
     }
 }
