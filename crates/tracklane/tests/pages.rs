@@ -954,12 +954,12 @@ async fn the_start_page_shows_each_eta_and_the_most_urgent_next_step() {
     browser.sign_in(&hub.seller_a).await;
     let html = browser.get("/").await.1;
     assert!(
-        html.contains(r#"<span class="sub eta" title="2026-03-20 – 2026-03-28">ETA 2026-03-24 <span class="badge bad">after the window</span></span>"#),
+        html.contains(r#"<span class="sub eta" title="2026-03-20 – 2026-03-28">ETA <span class="nw">2026-03-24</span> <span class="badge bad">after the window</span></span>"#),
         "{html}"
     );
     assert!(
         html.contains(
-            r#"<span class="sub eta" title="2026-03-16 – 2026-03-21">ETA 2026-03-18</span>"#
+            r#"<span class="sub eta" title="2026-03-16 – 2026-03-21">ETA <span class="nw">2026-03-18</span></span>"#
         ),
         "inside the window, no badge: {html}"
     );

@@ -247,3 +247,11 @@ pub(crate) fn percent(text: &str) -> String {
 pub(crate) fn when(at: jiff::Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
+
+/// [`when`] for a narrow table cell: it wraps between the day and the time
+/// only, where a browser would otherwise break the day at its hyphens.
+pub(crate) fn when_cell(at: jiff::Timestamp) -> maud::Markup {
+    maud::html! {
+        span.nw { (at.strftime("%Y-%m-%d")) } " " span.nw { (at.strftime("%H:%M UTC")) }
+    }
+}

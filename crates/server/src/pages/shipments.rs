@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use maud::{Markup, html};
 use serde::Deserialize;
 use tracklane_core::{
-    CarrierCode, FreightMode, Marketplace, PackageStatus, ShipmentStatus, ShippingMode,
+    Carrier, CarrierCode, FreightMode, Marketplace, PackageStatus, ShipmentStatus, ShippingMode,
     WarehouseCode,
 };
 use tracklane_engine::{ExceptionKind, Severity};
@@ -21,7 +21,7 @@ use tracklane_store::{
 
 use super::layout::{self, Nav};
 use super::summary::EtaView;
-use super::{Ctx, PageError, PageResult, html as respond, i18n, percent, when};
+use super::{Ctx, PageError, PageResult, html as respond, i18n, percent, when_cell};
 use crate::AppState;
 use crate::error::Lang;
 
@@ -434,7 +434,7 @@ pub(crate) async fn page(
                     } }
                     tbody {
                         @for (s, extra) in page.shipments.iter().zip(&extras) {
-                            (row(lang, s, extra))
+                            (row(lang, s, extra, &carriers))
                         }
                     }
                 }
@@ -512,7 +512,9 @@ fn attention_links(lang: Lang, attention: &Attention, filters: &Filters) -> Mark
     }
 }
 
-fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
+/// One shipment's row. `carriers` gives the names its carriers' codes stand
+/// for; a code with no carrier behind it is shown as it is.
+fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras, carriers: &[Carrier]) -> Markup {
     let href = format!("/shipments/{}", s.confirmation_id);
     html! {
         tr {
@@ -521,17 +523,19 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
                 span.sub.id { (s.confirmation_id) }
             }
             td data-label=(lang.t("Created / updated", "创建 / 更新")) {
-                (when(s.created_at)) span.sub { (when(s.updated_at)) }
+                (when_cell(s.created_at)) span.sub { (when_cell(s.updated_at)) }
             }
             td data-label=(lang.t("Destination", "目的仓库")) {
                 span.id { (s.warehouse) } " · " (s.marketplace.as_str())
                 span.sub {
-                    @if let Some((w, _)) = &s.delivery_window { (w.start_date) " – " (w.end_date) }
+                    @if let Some((w, _)) = &s.delivery_window {
+                        span.nw { (w.start_date) } " – " span.nw { (w.end_date) }
+                    }
                     @else { (lang.t("no window", "未设送达时段")) }
                 }
                 @if let Some(eta) = &extra.eta {
                     span.sub.eta title={ (eta.earliest) " – " (eta.latest) } {
-                        (lang.t("ETA ", "预计 ")) (eta.likely)
+                        (lang.t("ETA ", "预计 ")) span.nw { (eta.likely) }
                         @if let Some((w, _)) = &s.delivery_window { (eta.against(w).badge(lang)) }
                     }
                 }
@@ -549,11 +553,17 @@ fn row(lang: Lang, s: &ShipmentSummary, extra: &RowExtras) -> Markup {
             }
             td data-label=(lang.t("Carrier", "承运商")) {
                 @if s.carriers.is_empty() { span.muted { "—" } }
-                @for (i, c) in s.carriers.iter().enumerate() { @if i > 0 { ", " } (c) }
+                @for (i, code) in s.carriers.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    @match carriers.iter().find(|c| c.code == *code) {
+                        Some(c) => span title=(code) { (c.name) },
+                        None => (code),
+                    }
+                }
             }
             td data-label=(lang.t("Latest milestone", "最新节点")) {
                 @if let Some(m) = &s.latest_milestone {
-                    span title=(m.code.description()) { (i18n::milestone(lang, m.code)) } span.sub { (when(m.occurred_at)) }
+                    span title=(m.code.description()) { (i18n::milestone(lang, m.code)) } span.sub { (when_cell(m.occurred_at)) }
                 } @else { span.muted { (lang.t("none yet", "暂无")) } }
             }
             td.num data-label=(lang.t("Open exceptions", "未处理异常")) { (s.open_exceptions) }
