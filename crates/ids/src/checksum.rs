@@ -259,7 +259,7 @@ impl Scheme {
         }
     }
 
-    /// "; <name> check digit matches", for candidate explanations. Spelled
+    /// `"; <name> check digit matches"`, for candidate explanations. Spelled
     /// out rather than assembled so that building one costs a single copy.
     pub(crate) fn matches_text(self) -> &'static str {
         match self {
@@ -276,7 +276,7 @@ impl Scheme {
         }
     }
 
-    /// "; <name> check digit should be ", to be followed by the expected digit.
+    /// `"; <name> check digit should be "`, to be followed by the expected digit.
     pub(crate) fn fails_text(self) -> &'static str {
         match self {
             Scheme::Gs1 { .. } => "; GS1 mod-10 check digit should be ",

@@ -1,11 +1,13 @@
 //! Detection: match a normalised number against the format table, rank the
 //! matches, decide validity and explain failures with a likely correction.
 //!
-//! The hot path does not allocate until it builds the [`Verdict`]: formats
-//! are picked by bit masks over the table (by length and by first
-//! character), matches are collected in a fixed array, and the typo search
-//! tests each adjacent transposition in constant time by adjusting the
-//! check-digit sum (see `checksum`).
+//! Checking a number that arrives normalised allocates nothing unless its
+//! check digit fails (the suggestion is a new string): formats are picked by
+//! bit masks over the table (by length and by first character), matches are
+//! collected in a fixed array, the verdict borrows the input and keeps the
+//! ranked formats inline ([`Listing`]), and the typo search tests each
+//! adjacent transposition in constant time by adjusting the check-digit sum
+//! (see `checksum`).
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
