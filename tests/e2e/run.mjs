@@ -4,10 +4,10 @@
 // writes, and walks what a seller does — sign in, filter "missing tracking",
 // open a shipment, add a tracking ID (a wrong one first), switch automation
 // off and set a window, search the carrier directory, subscribe a webhook and
-// see its secret once, switch language — then
-// what the operator and a buyer see (warehouses, insights, the public tracking
-// page). Every walk runs on a desktop and a phone-sized window, in English and
-// in Chinese, and writes a screenshot per step to target/e2e/.
+// see its secret once, switch language, read times in their own time zone —
+// then what the operator and a buyer see (warehouses, insights, the public
+// tracking page). Every walk runs on a desktop and a phone-sized window, in
+// English and in Chinese, and writes a screenshot per step to target/e2e/.
 //
 // Environment:
 //   TRACKLANE_BIN   the binary (default: $CARGO_TARGET_DIR or target, /debug/tracklane)
@@ -135,11 +135,15 @@ async function signIn(page, base, key, w) {
   await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
 }
 
-// One seller walk at one size in one language.
+// One seller walk at one size in one language. The Chinese walks read the
+// pages from Shanghai (UTC+8), the English ones from UTC.
 async function sellerWalk(browser, base, keys, size, lang, serial) {
   const w = WORDS[lang];
   const tag = `${size}-${lang}`;
-  const context = await browser.newContext({ ...VIEWPORTS[size], locale: lang === "zh" ? "zh-CN" : "en-US" });
+  const zone = lang === "zh" ? { id: "Asia/Shanghai", label: "UTC+8", hours: 8 } : { id: "UTC", label: "UTC", hours: 0 };
+  const context = await browser.newContext({
+    ...VIEWPORTS[size], locale: lang === "zh" ? "zh-CN" : "en-US", timezoneId: zone.id,
+  });
   context.setDefaultTimeout(STEP_TIMEOUT_MS);
   const page = await context.newPage();
   const seller = keys.sellers[serial % keys.sellers.length].key;
@@ -162,6 +166,18 @@ async function sellerWalk(browser, base, keys, size, lang, serial) {
     const rows = await page.locator("#shipments tbody tr").count();
     assert(rows > 0, "the seller sees shipments");
     await shot(page, `${tag}-02-start`);
+  });
+
+  await step(`${tag}: times are shown in the reader's time zone (${zone.label})`, async () => {
+    const times = await page.$$eval("#shipments time.at", (ts) =>
+      ts.map((t) => ({ at: t.getAttribute("datetime"), text: t.textContent.replace(/\s+/g, " ").trim(), title: t.title })));
+    assert(times.length > 0, "rows carry times");
+    for (const t of times) {
+      const local = new Date(Date.parse(t.at) + zone.hours * 3_600_000).toISOString();
+      const expected = `${local.slice(0, 10)} ${local.slice(11, 16)} ${zone.label}`;
+      assert(t.text === expected, `${t.at} reads "${t.text}", not "${expected}"`);
+      if (zone.hours) assert(t.title.endsWith(" UTC") && t.title !== t.text, `the UTC time stays as the tooltip: "${t.title}"`);
+    }
   });
 
   await step(`${tag}: filter "missing tracking" keeps the state in the URL`, async () => {

@@ -243,15 +243,22 @@ pub(crate) fn percent(text: &str) -> String {
     out
 }
 
-/// Formats an instant for a table: `2026-03-10 08:00 UTC`.
-pub(crate) fn when(at: jiff::Timestamp) -> String {
-    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+/// An instant on a page: `2026-03-10 08:00 UTC`, inside a `<time>` whose
+/// `datetime` the page's script reads to show the reader's own time zone
+/// (`2026-03-10 16:00 UTC+8`), keeping the UTC text as the title. Without the
+/// script, or for a reader on UTC, the UTC text stays.
+pub(crate) fn when(at: jiff::Timestamp) -> maud::Markup {
+    maud::html! {
+        time.at datetime=(at.strftime("%Y-%m-%dT%H:%M:%SZ")) { (at.strftime("%Y-%m-%d %H:%M UTC")) }
+    }
 }
 
 /// [`when`] for a narrow table cell: it wraps between the day and the time
 /// only, where a browser would otherwise break the day at its hyphens.
 pub(crate) fn when_cell(at: jiff::Timestamp) -> maud::Markup {
     maud::html! {
-        span.nw { (at.strftime("%Y-%m-%d")) } " " span.nw { (at.strftime("%H:%M UTC")) }
+        time.at datetime=(at.strftime("%Y-%m-%dT%H:%M:%SZ")) {
+            span.nw { (at.strftime("%Y-%m-%d")) } " " span.nw { (at.strftime("%H:%M UTC")) }
+        }
     }
 }

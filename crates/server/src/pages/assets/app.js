@@ -1,10 +1,33 @@
 // tracklane console: small progressive enhancements. Every page works without
-// this script; it only checks tracking numbers as they are typed and keeps the
-// shipment list fresh.
+// this script; it only checks tracking numbers as they are typed, keeps the
+// shipment list fresh and shows times in the reader's time zone.
 "use strict";
 
 (function () {
   const lang = document.documentElement.lang.startsWith("zh") ? "zh" : "en";
+
+  // Local times: the server writes instants in UTC ("2026-03-10 08:00 UTC")
+  // inside <time class="at" datetime>. Show them in the reader's own zone
+  // ("2026-03-10 16:00 UTC+8"), the UTC text kept as the tooltip. A reader on
+  // UTC keeps the server's text. Runs again on the rows the live list swaps in.
+  const pad = (n) => String(n).padStart(2, "0");
+  const localTimes = (root) => {
+    for (const t of root.querySelectorAll("time.at[datetime]")) {
+      const d = new Date(t.getAttribute("datetime"));
+      const east = -d.getTimezoneOffset(); // minutes, at that instant
+      if (isNaN(d) || east === 0) continue;
+      const minutes = Math.abs(east) % 60;
+      const zone = "UTC" + (east > 0 ? "+" : "-") + Math.floor(Math.abs(east) / 60) +
+        (minutes ? ":" + pad(minutes) : "");
+      const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+      const clock = `${pad(d.getHours())}:${pad(d.getMinutes())} ${zone}`;
+      if (!t.title) t.title = t.textContent.trim().replace(/\s+/g, " ");
+      const parts = t.querySelectorAll("span");
+      if (parts.length === 2) { parts[0].textContent = day; parts[1].textContent = clock; }
+      else t.textContent = `${day} ${clock}`;
+    }
+  };
+  localTimes(document);
 
   // Validate-as-you-type: inputs with data-check ask /check/tracking and show
   // the verdict (with the fix for a wrong digit) in the element data-check names.
@@ -73,7 +96,7 @@
         if (!r.ok) return;
         const doc = new DOMParser().parseFromString(await r.text(), "text/html");
         const fresh = doc.querySelector("[data-live]");
-        if (fresh) live.replaceChildren(...fresh.childNodes);
+        if (fresh) { live.replaceChildren(...fresh.childNodes); localTimes(live); }
         if (status) status.textContent = (lang === "zh" ? "已更新 " : "Updated ") + new Date().toLocaleTimeString();
       } catch (_) { /* try again next tick */ }
     }, Number(live.dataset.live) || 5000);
