@@ -37,6 +37,74 @@ const LOAD_CHUNK: usize = 5_000;
 /// How often (real time) the simulated carriers push what their clock has reached.
 pub const PUSH_INTERVAL_MS: u64 = 1_000;
 
+/// Where the demo listens unless told otherwise.
+pub const LISTEN_DEFAULT: &str = "127.0.0.1:8080";
+
+/// Claims the demo's SQLite file for this process, before anything wipes
+/// it: a second `tracklane demo` started from the same folder would
+/// otherwise delete the database the first is still writing. The claim is
+/// an advisory lock on `PATH.lock`, released when the returned file is
+/// dropped or the process ends, however it ends. `None` for a store that is
+/// not a file.
+///
+/// # Errors
+/// When another process holds the claim, or the lock file cannot be made.
+pub fn claim(db: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(path) = db.strip_prefix("sqlite://") else {
+        return Ok(None);
+    };
+    let lock_path = format!("{path}.lock");
+    if let Some(dir) = std::path::Path::new(&lock_path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let file =
+        std::fs::File::create(&lock_path).with_context(|| format!("creating {lock_path}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another tracklane demo is running on {path} (it holds {lock_path}): stop it, \
+             or start this one on another file with --db sqlite://tracklane-data/demo-2.db"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {lock_path}"))
+        }
+    }
+}
+
+/// The demo's listener: `listen` when given, else [`LISTEN_DEFAULT`], or any
+/// free port on loopback when another program has that one (the banner
+/// prints the address either way).
+///
+/// # Errors
+/// When `listen` cannot be bound, or no port can.
+pub async fn listener(listen: Option<&str>) -> anyhow::Result<tokio::net::TcpListener> {
+    listener_or(listen, LISTEN_DEFAULT).await
+}
+
+/// [`listener`] with `default` in place of [`LISTEN_DEFAULT`].
+async fn listener_or(
+    listen: Option<&str>,
+    default: &str,
+) -> anyhow::Result<tokio::net::TcpListener> {
+    if let Some(listen) = listen {
+        return hub::bind(listen).await;
+    }
+    match tokio::net::TcpListener::bind(default).await {
+        Ok(listener) => Ok(listener),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            let listener = hub::bind("127.0.0.1:0").await?;
+            eprintln!(
+                "{default} is in use, so the demo listens on {} instead (--listen chooses)",
+                listener.local_addr()?
+            );
+            Ok(listener)
+        }
+        Err(e) => Err(e).with_context(|| format!("binding {default}")),
+    }
+}
+
 /// Stores the world's reference data and shipments, and issues keys.
 ///
 /// # Errors
@@ -561,4 +629,42 @@ async fn seed_and_load(
     let keys = seed(store, world, seed_value).await?;
     load_history(store, world, now).await?;
     Ok(keys)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_demo_on_the_same_file_is_refused_until_the_first_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}/data/demo.db", dir.path().display());
+        let first = claim(&db).unwrap();
+        assert!(first.is_some(), "a file store is claimed");
+        let refused = claim(&db).unwrap_err().to_string();
+        assert!(
+            refused.contains("another tracklane demo is running") && refused.contains("--db"),
+            "{refused}"
+        );
+        drop(first);
+        assert!(
+            claim(&db).unwrap().is_some(),
+            "free again once the first ends"
+        );
+        assert!(claim("postgres://localhost/demo").unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_refused_when_named_and_replaced_when_defaulted() {
+        let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listen = taken.local_addr().unwrap().to_string();
+        let refused = listener(Some(&listen)).await.unwrap_err().to_string();
+        assert!(
+            refused.contains("already in use") && refused.contains("127.0.0.1:0"),
+            "{refused}"
+        );
+        // Without --listen, a taken default gives way to a free port.
+        let chosen = listener_or(None, &listen).await.unwrap();
+        assert_ne!(chosen.local_addr().unwrap().to_string(), listen);
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::{SignedDuration, Timestamp};
+use tokio::net::TcpListener;
 use tracklane_server::{AppState, Clock};
 use tracklane_store::Store;
 use tracklane_store::postgres::PgStore;
@@ -170,9 +171,30 @@ impl Running {
 /// # Errors
 /// When the address cannot be bound.
 pub async fn start(state: AppState, listen: &str) -> anyhow::Result<Running> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
+    serve_on(state, bind(listen).await?)
+}
+
+/// Binds `listen` (`HOST:PORT`), saying what to do when another program
+/// already listens there.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub async fn bind(listen: &str) -> anyhow::Result<TcpListener> {
+    match TcpListener::bind(listen).await {
+        Ok(listener) => Ok(listener),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "{listen} is already in use (another tracklane, or another program): stop it, \
+             or pass --listen with another port (127.0.0.1:0 takes any free one)"
+        ),
+        Err(e) => Err(e).with_context(|| format!("binding {listen}")),
+    }
+}
+
+/// Serves `state` on `listener` in the background.
+///
+/// # Errors
+/// When the listener's address cannot be read.
+pub fn serve_on(state: AppState, listener: TcpListener) -> anyhow::Result<Running> {
     let addr = listener.local_addr().context("reading the bound address")?;
     // With each connection's peer address: the per-address rate limits key on it.
     let app =

@@ -66,9 +66,10 @@ enum Command {
         /// Where the demo's database goes (replaced at each start).
         #[arg(long, default_value = "sqlite://tracklane-data/demo.db")]
         db: String,
-        /// HOST:PORT to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: String,
+        /// HOST:PORT to listen on [default: 127.0.0.1:8080, or any free port
+        /// on loopback when that one is taken].
+        #[arg(long)]
+        listen: Option<String>,
         /// Seed of the simulated world: the same seed gives the same world.
         #[arg(long, default_value_t = 7)]
         seed: u64,
@@ -664,6 +665,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             speed,
             no_open,
         } => {
+            // Claimed and bound before the old database goes: a second demo
+            // in the same folder, or a taken port, stops here with the fix.
+            let _claim = demo::claim(&db)?;
+            let listener = demo::listener(listen.as_deref()).await?;
             if let Some(path) = db.strip_prefix("sqlite://") {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{path}{suffix}"));
@@ -675,7 +680,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             eprintln!("building the demo world ({shipments} shipments, seed {seed})…");
             let (state, world, demo_keys) =
                 demo::prepare(&db, seed, shipments, now, clock.clone()).await?;
-            let running = hub::start(state, &listen).await?;
+            let running = hub::serve_on(state, listener)?;
             let link = demo::signin_link(&running, &demo_keys).await?;
             let inbox = demo::subscribe_inbox(&running, &demo_keys, clock.clone()).await?;
             let keys_json = serde_json::json!({
