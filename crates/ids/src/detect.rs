@@ -49,6 +49,12 @@ struct Hit {
 }
 
 impl Hit {
+    /// A placeholder for the unused slots of fixed arrays of hits.
+    const UNUSED: Hit = Hit {
+        index: 0,
+        outcome: Outcome::Shape,
+    };
+
     fn format(self) -> &'static Format {
         &FORMATS[usize::from(self.index)]
     }
@@ -101,10 +107,7 @@ struct Hits {
 impl Hits {
     fn new() -> Hits {
         Hits {
-            items: [Hit {
-                index: 0,
-                outcome: Outcome::Shape,
-            }; HITS_MAX],
+            items: [Hit::UNUSED; HITS_MAX],
             len: 0,
         }
     }
@@ -438,10 +441,7 @@ pub(crate) struct Listing {
 
 impl Listing {
     pub(crate) const EMPTY: Listing = Listing {
-        hits: [Hit {
-            index: 0,
-            outcome: Outcome::Shape,
-        }; CANDIDATES_MAX],
+        hits: [Hit::UNUSED; CANDIDATES_MAX],
         len: 0,
         via: None,
     };
