@@ -223,7 +223,12 @@ async fn the_seller_enters_tracking_and_steers_the_window() {
     let summary = format!("/shipments/{}", s.confirmation_id);
     let mut browser = Browser::new(&hub, "en");
     browser.sign_in(&hub.seller_a).await;
-    let csrf = csrf_in(&browser.get(&summary).await.1);
+    let first = browser.get(&summary).await.1;
+    assert!(
+        first.contains("<dt>Carried by</dt><dd><span class=\"muted\">no tracking yet</span></dd>"),
+        "{first}"
+    );
+    let csrf = csrf_in(&first);
     let box_id = s.packages[0].box_id.as_str();
 
     let wrong = "1Z999AA10123456785";
@@ -261,6 +266,11 @@ async fn the_seller_enters_tracking_and_steers_the_window() {
             .to_str()
             .unwrap()
             .contains("saved=tracking")
+    );
+    let html = browser.get(&summary).await.1;
+    assert!(
+        html.contains("<dt>Carried by</dt><dd>UPS</dd>"),
+        "the carrier of the new leg: {html}"
     );
 
     let (status, _, _) = browser

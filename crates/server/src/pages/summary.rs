@@ -309,6 +309,13 @@ fn summary(
             .map_or_else(|| code.to_string(), |c| c.name.clone())
     };
     let is_freight = s.shipping_mode.is_freight();
+    // The carriers of its legs, in order of first appearance.
+    let mut leg_carriers: Vec<&CarrierCode> = Vec::new();
+    for leg in s.packages.iter().flat_map(|p| &p.legs) {
+        if !leg_carriers.contains(&&leg.carrier) {
+            leg_carriers.push(&leg.carrier);
+        }
+    }
     html! {
         p { a href="/" { (lang.t("« All shipments", "« 全部货件")) } }
         h1 { (s.name) " " (status_badge(lang, detail.status)) }
@@ -334,7 +341,13 @@ fn summary(
                     dt { (lang.t("Last updated", "最近更新")) } dd { (when(detail.updated_at)) }
                     dt { (lang.t("Shipping mode", "货件类型")) } dd { (i18n::shipping_mode(lang, s.shipping_mode)) }
                     dt { (lang.t("Freight mode", "运输方式")) } dd { (i18n::freight_mode(lang, s.freight_mode)) }
-                    dt { (lang.t("Selected carrier", "所选承运商")) } dd { @match &s.selected_carrier { Some(c) => (carrier_name(c)), None => "—" } }
+                    dt { (lang.t("Selected carrier", "所选承运商")) }
+                    dd { @match &s.selected_carrier { Some(c) => (carrier_name(c)), None => span.muted { (lang.t("none chosen", "未选择")) } } }
+                    dt { (lang.t("Carried by", "实际承运商")) }
+                    dd {
+                        @if leg_carriers.is_empty() { span.muted { (lang.t("no tracking yet", "尚无追踪编码")) } }
+                        @for (i, c) in leg_carriers.iter().enumerate() { @if i > 0 { ", " } (carrier_name(c)) }
+                    }
                     dt { (lang.t("Boxes", "箱数")) } dd { (s.packages.len()) }
                     dt { (lang.t("SKUs", "SKU 数")) } dd { (s.sku_count()) }
                     dt { (lang.t("Units received / expected", "已接收 / 预计数量")) } dd { (s.units_received()) " / " (s.units_expected()) }
