@@ -545,6 +545,16 @@ fn login_url(smtp: &SmtpServer, password: &str, tls: &str) -> String {
     )
 }
 
+/// A port-587 relay: STARTTLS with a certificate from `ca`, then AUTH as
+/// [`USER`] with [`PASSWORD`].
+async fn relay(ca: &TestCa) -> SmtpServer {
+    SmtpServer::setup()
+        .starttls(ca.server(&["localhost"]))
+        .login(USER, PASSWORD)
+        .start()
+        .await
+}
+
 /// A hub with seller A subscribed by e-mail to exceptions, and one due.
 async fn hub_with_an_exception_to_mail(number: u64) -> (TestHub, String) {
     let hub = mail_hub().await;
@@ -559,11 +569,7 @@ async fn hub_with_an_exception_to_mail(number: u64) -> (TestHub, String) {
 #[tokio::test]
 async fn tls_required_upgrades_with_starttls_then_authenticates_as_the_urls_user() {
     let ca = TestCa::new();
-    let smtp = SmtpServer::setup()
-        .starttls(ca.server(&["localhost"]))
-        .login(USER, PASSWORD)
-        .start()
-        .await;
+    let smtp = relay(&ca).await;
     let (hub, id) = hub_with_an_exception_to_mail(6).await;
 
     let sender = sender_trusting(&hub, &login_url(&smtp, PASSWORD, "required"), &ca);
@@ -596,11 +602,7 @@ async fn tls_required_upgrades_with_starttls_then_authenticates_as_the_urls_user
 #[tokio::test]
 async fn a_wrong_password_is_a_failed_attempt_listing_the_servers_535() {
     let ca = TestCa::new();
-    let smtp = SmtpServer::setup()
-        .starttls(ca.server(&["localhost"]))
-        .login(USER, PASSWORD)
-        .start()
-        .await;
+    let smtp = relay(&ca).await;
     let (hub, id) = hub_with_an_exception_to_mail(7).await;
 
     let sender = sender_trusting(&hub, &login_url(&smtp, "pass:wrong", "required"), &ca);

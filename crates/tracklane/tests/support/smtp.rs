@@ -348,13 +348,7 @@ async fn auth(
     match mechanism.as_str() {
         // RFC 4616: authorization identity, user and password, NUL between.
         "PLAIN" => {
-            let response = match initial {
-                Some(response) => response,
-                None => {
-                    reply(writer, "334 ").await?;
-                    read_line(reader).await?
-                }
-            };
+            let response = first_response(initial, "334 ", reader, writer).await?;
             let given = decode(&response).and_then(|text| {
                 let mut parts = text.split('\0').skip(1);
                 Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
@@ -364,18 +358,29 @@ async fn auth(
         // The user and the password asked for in turn, `Username:` and
         // `Password:` in base64.
         "LOGIN" => {
-            let user = match initial {
-                Some(user) => user,
-                None => {
-                    reply(writer, "334 VXNlcm5hbWU6").await?;
-                    read_line(reader).await?
-                }
-            };
+            let user = first_response(initial, "334 VXNlcm5hbWU6", reader, writer).await?;
             reply(writer, "334 UGFzc3dvcmQ6").await?;
             let password = read_line(reader).await?;
             Some(decode(&user).zip(decode(&password)).ok_or(garbled))
         }
         _ => Some(Err("504 5.5.4 mechanism not supported")),
+    }
+}
+
+/// The client's first response to AUTH: sent along with the command, or
+/// asked for with `prompt`.
+async fn first_response(
+    initial: Option<String>,
+    prompt: &str,
+    reader: &mut (impl AsyncBufReadExt + Unpin),
+    writer: &mut (impl AsyncWrite + Unpin),
+) -> Option<String> {
+    match initial {
+        Some(response) => Some(response),
+        None => {
+            reply(writer, prompt).await?;
+            read_line(reader).await
+        }
     }
 }
 
